@@ -1,0 +1,174 @@
+//! Typed errors for everything the library can refuse, so shells can show a clear message and
+//! tests can match the kind of failure rather than its wording.
+
+use std::path::PathBuf;
+
+/// The result type of every fallible library call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Anything a library operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// SQLite refused an operation (locked past the busy timeout, disk full, corrupt file, …).
+    #[error("library database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// The library file was written by a newer Earmark; opening it would risk damaging it.
+    #[error(
+        "this library was written by a newer version of Earmark (schema {found}, this build knows up to {known}); \
+         upgrade Earmark to open it. Nothing was changed."
+    )]
+    SchemaTooNew {
+        /// The schema version found in the file.
+        found: i64,
+        /// The newest schema this build can read.
+        known: i64,
+    },
+    /// A file or folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// Fetching something from the network (or a `file://` URL) failed.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// A document was fetched but is not a usable feed.
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    /// The thing asked for is not in the library.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The user's input cannot be used (with the reason).
+    #[error("{0}")]
+    Invalid(String),
+    /// An OPML file could not be read.
+    #[error("OPML: {0}")]
+    Opml(String),
+}
+
+impl Error {
+    /// A short stable code for the kind of error, for shells that match on it (the UI, JSON output).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Db(_) => "db",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::Io { .. } => "io",
+            Error::Fetch(e) => e.code(),
+            Error::Feed(_) => "bad_feed",
+            Error::NotFound(_) => "not_found",
+            Error::Invalid(_) => "invalid",
+            Error::Opml(_) => "opml",
+        }
+    }
+}
+
+/// Why a fetch failed. Each variant is one thing a user can act on differently.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The text given is not a URL we can fetch.
+    #[error("not a valid URL: {0}")]
+    InvalidUrl(String),
+    /// Only http, https and file URLs are fetched.
+    #[error("unsupported URL scheme {0:?} (use http, https or file)")]
+    UnsupportedScheme(String),
+    /// The server could not be reached at all (offline, DNS, refused).
+    #[error("could not connect to {host}: {detail} (are you offline?)")]
+    Connect {
+        /// Host name or address.
+        host: String,
+        /// What the network stack said.
+        detail: String,
+    },
+    /// The server did not answer in time.
+    #[error("timed out after {secs} s waiting for {url}")]
+    Timeout {
+        /// The URL being fetched.
+        url: String,
+        /// The limit that was hit.
+        secs: u64,
+    },
+    /// The TLS handshake or certificate check failed.
+    #[error("secure connection to {url} failed: {detail}")]
+    Tls {
+        /// The URL being fetched.
+        url: String,
+        /// What the TLS layer said.
+        detail: String,
+    },
+    /// Redirects led back to a URL already visited.
+    #[error("redirect loop at {0}")]
+    RedirectLoop(String),
+    /// More redirects than we follow.
+    #[error("too many redirects (more than {0})")]
+    TooManyRedirects(usize),
+    /// The body is larger than we accept.
+    #[error("response larger than the {limit_mb} MB limit")]
+    TooLarge {
+        /// The cap in megabytes.
+        limit_mb: u64,
+    },
+    /// The server answered 410 Gone: the feed was removed for good.
+    #[error("the server says this feed is gone for good (410)")]
+    Gone,
+    /// Any other unsuccessful HTTP status.
+    #[error("server answered HTTP {status} for {url}")]
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The URL being fetched.
+        url: String,
+    },
+    /// Reading a local file failed.
+    #[error("cannot read {path}: {detail}")]
+    File {
+        /// The local path.
+        path: String,
+        /// What the operating system said.
+        detail: String,
+    },
+    /// Anything else the HTTP client reported.
+    #[error("fetching {url} failed: {detail}")]
+    Other {
+        /// The URL being fetched.
+        url: String,
+        /// What the client said.
+        detail: String,
+    },
+}
+
+impl FetchError {
+    /// A short stable code for the kind of failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FetchError::InvalidUrl(_) | FetchError::UnsupportedScheme(_) => "bad_url",
+            FetchError::Connect { .. } => "offline",
+            FetchError::Timeout { .. } => "timeout",
+            FetchError::Tls { .. } => "tls",
+            FetchError::RedirectLoop(_) | FetchError::TooManyRedirects(_) => "redirects",
+            FetchError::TooLarge { .. } => "too_large",
+            FetchError::Gone => "gone",
+            FetchError::Status { .. } => "http_status",
+            FetchError::File { .. } => "file",
+            FetchError::Other { .. } => "fetch",
+        }
+    }
+}
+
+/// Why a fetched document could not be used as a feed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    /// The XML is broken or is not RSS/Atom.
+    #[error("malformed feed: {0}")]
+    Malformed(String),
+    /// The document declares its own entities; we refuse these outright (entity bombs, external entities).
+    #[error("feed declares XML entities (DOCTYPE with ENTITY), which Earmark refuses for safety")]
+    EntitiesRefused,
+    /// The document is a web page with no feed link in it.
+    #[error("no podcast feed found at {0} (the page has no RSS or Atom link)")]
+    NoFeedFound(String),
+    /// The XML prolog names an encoding we cannot decode.
+    #[error("unknown text encoding {0:?}")]
+    UnknownEncoding(String),
+}

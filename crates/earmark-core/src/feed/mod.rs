@@ -1,0 +1,203 @@
+//! Turning a fetched document into a [`ParsedFeed`]: safety checks and text decoding first
+//! ([`prolog`]), then RSS through the `rss` crate or Atom through `atom_syndication`, then the
+//! rules that make items comparable across refreshes (identity, dates, durations, URLs).
+//! Pure functions over bytes: no I/O, no clock.
+
+mod atom;
+pub mod dates;
+pub mod duration;
+mod podcast20;
+pub mod prolog;
+mod rss_map;
+
+use url::Url;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::error::FeedError;
+use crate::model::Podcast20;
+
+/// A feed as Earmark keeps it: channel fields and items in feed order, duplicates removed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedFeed {
+    /// Channel title, plain text.
+    pub title: String,
+    /// Web site.
+    pub link: Option<String>,
+    /// Channel description (raw).
+    pub description: String,
+    /// iTunes author, else managing editor.
+    pub author: Option<String>,
+    /// Cover art, absolute.
+    pub image_url: Option<String>,
+    /// Language code.
+    pub language: Option<String>,
+    /// iTunes explicit flag.
+    pub explicit: Option<bool>,
+    /// `itunes:new-feed-url`, absolute: the publisher moved the feed.
+    pub new_feed_url: Option<String>,
+    /// Channel-level Podcasting 2.0 data.
+    pub podcast20: Podcast20,
+    /// Items in feed order, unique by `guid`.
+    pub items: Vec<ParsedItem>,
+}
+
+/// One item of a feed, normalised.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedItem {
+    /// Identity within the podcast: guid, else enclosure URL, else link, else a hash of title and date.
+    pub guid: String,
+    /// Title, plain text.
+    pub title: String,
+    /// Episode page, absolute.
+    pub link: Option<String>,
+    /// Publication time; `None` when missing or unreadable (the item is kept).
+    pub published: Option<chrono::DateTime<chrono::Utc>>,
+    /// Length in seconds.
+    pub duration_secs: Option<f64>,
+    /// Media URL, absolute.
+    pub enclosure_url: Option<String>,
+    /// Media MIME type.
+    pub enclosure_type: Option<String>,
+    /// Claimed media size in bytes.
+    pub enclosure_length: Option<i64>,
+    /// Show notes as the feed gave them (content:encoded, else description, else itunes:summary).
+    pub notes_raw: String,
+    /// Show notes as plain text.
+    pub notes_text: String,
+    /// Episode art, absolute.
+    pub image_url: Option<String>,
+    /// Episode author.
+    pub author: Option<String>,
+    /// iTunes episode number.
+    pub episode_number: Option<i64>,
+    /// iTunes season.
+    pub season: Option<i64>,
+    /// full, trailer or bonus.
+    pub episode_type: Option<String>,
+    /// iTunes explicit flag.
+    pub explicit: Option<bool>,
+    /// Item-level Podcasting 2.0 data.
+    pub podcast20: Podcast20,
+}
+
+impl ParsedItem {
+    /// A fingerprint of everything stored for the item, so an unchanged item costs no write.
+    pub fn content_hash(&self) -> i64 {
+        let mut h = Xxh3::new();
+        let mut put = |s: &str| {
+            h.update(s.as_bytes());
+            h.update(&[0xff]);
+        };
+        put(&self.title);
+        put(self.link.as_deref().unwrap_or(""));
+        put(&self
+            .published
+            .map(|d| d.timestamp().to_string())
+            .unwrap_or_default());
+        put(&self
+            .duration_secs
+            .map(|d| d.to_string())
+            .unwrap_or_default());
+        put(self.enclosure_url.as_deref().unwrap_or(""));
+        put(self.enclosure_type.as_deref().unwrap_or(""));
+        put(&self
+            .enclosure_length
+            .map(|d| d.to_string())
+            .unwrap_or_default());
+        put(&self.notes_raw);
+        put(self.image_url.as_deref().unwrap_or(""));
+        put(self.author.as_deref().unwrap_or(""));
+        put(&format!(
+            "{:?}{:?}{:?}{:?}",
+            self.episode_number, self.season, self.episode_type, self.explicit
+        ));
+        put(&serde_json::to_string(&self.podcast20).unwrap_or_default());
+        // Stored as SQLite INTEGER: reinterpret the bits.
+        h.digest() as i64
+    }
+}
+
+/// Parses a fetched feed. `base` is the URL it was fetched from: relative URLs resolve against it.
+pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
+    prolog::refuse_entities(bytes)?;
+    let text = prolog::decode(bytes)?;
+    let mut feed = match prolog::root_element(&text).as_deref() {
+        Some("feed") => atom::parse(&text, base)?,
+        Some("rss") | Some("rdf:RDF") | Some("RDF") => rss_map::parse(&text, base)?,
+        Some(other) => {
+            return Err(FeedError::Malformed(format!(
+                "not a feed: the document's root is <{other}>"
+            )))
+        }
+        None => return Err(FeedError::Malformed("empty or not XML".into())),
+    };
+    dedupe(&mut feed.items);
+    Ok(feed)
+}
+
+/// Keeps the first of items sharing an identity: feeds list newest first, and the first is what
+/// the publisher shows.
+fn dedupe(items: &mut Vec<ParsedItem>) {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.retain(|i| seen.insert(i.guid.clone()));
+}
+
+/// Resolves a URL from the feed against the feed's own URL; garbage comes back as `None`.
+pub(crate) fn absolute(base: &Url, raw: Option<&str>) -> Option<String> {
+    let raw = raw?.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    base.join(raw).ok().map(String::from)
+}
+
+/// Empty strings mean absent.
+pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// The identity rule shared by RSS and Atom items.
+pub(crate) fn identity(
+    guid: Option<&str>,
+    enclosure: Option<&str>,
+    link: Option<&str>,
+    title: &str,
+    date: Option<&str>,
+) -> String {
+    if let Some(g) = guid.map(str::trim).filter(|g| !g.is_empty()) {
+        return g.to_owned();
+    }
+    if let Some(e) = enclosure.filter(|e| !e.is_empty()) {
+        return e.to_owned();
+    }
+    if let Some(l) = link.filter(|l| !l.is_empty()) {
+        return l.to_owned();
+    }
+    let mut h = Xxh3::new();
+    h.update(title.as_bytes());
+    h.update(&[0]);
+    h.update(date.unwrap_or("").as_bytes());
+    format!("earmark:{:016x}", h.digest())
+}
+
+/// iTunes-style explicit flags in their many spellings.
+pub(crate) fn explicit_flag(s: Option<&str>) -> Option<bool> {
+    match s?.trim().to_ascii_lowercase().as_str() {
+        "yes" | "true" | "explicit" => Some(true),
+        "no" | "false" | "clean" => Some(false),
+        _ => None,
+    }
+}
+
+/// A positive integer field, or nothing.
+pub(crate) fn number(s: Option<&str>) -> Option<i64> {
+    s?.trim().parse::<i64>().ok().filter(|n| *n >= 0)
+}
+
+/// full, trailer or bonus; anything else is dropped.
+pub(crate) fn episode_type(s: Option<&str>) -> Option<String> {
+    let t = s?.trim().to_ascii_lowercase();
+    matches!(t.as_str(), "full" | "trailer" | "bonus").then_some(t)
+}

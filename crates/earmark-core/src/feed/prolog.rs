@@ -1,0 +1,159 @@
+//! What happens before an XML parser sees a feed: refusing entity declarations (no external entity
+//! is resolved and no entity bomb can expand), and decoding the declared text encoding to UTF-8.
+
+use std::borrow::Cow;
+
+use crate::error::FeedError;
+
+/// Refuses documents whose DOCTYPE declares entities. Legitimate feeds never need them; entity
+/// bombs ("billion laughs") and external-entity tricks always do.
+pub fn refuse_entities(bytes: &[u8]) -> Result<(), FeedError> {
+    let Some(start) = find(bytes, b"<!DOCTYPE") else {
+        return Ok(());
+    };
+    let doctype = &bytes[start..];
+    // The internal subset, if any, is between '[' and "]>"; without '[' the DOCTYPE ends at '>'.
+    let close = find(doctype, b">").unwrap_or(doctype.len());
+    let end = match find(&doctype[..close], b"[") {
+        Some(_) => find(doctype, b"]").map_or(doctype.len(), |i| i + 1),
+        None => close,
+    };
+    if find(&doctype[..end], b"<!ENTITY").is_some() {
+        return Err(FeedError::EntitiesRefused);
+    }
+    Ok(())
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Decodes the document to UTF-8 following its BOM or XML declaration, and rewrites the
+/// declaration so the XML parser does not decode it a second time.
+pub fn decode(bytes: &[u8]) -> Result<String, FeedError> {
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        return Ok(rewrite_declaration(text.into_owned()));
+    }
+    let head = &bytes[..bytes.len().min(256)];
+    let declared = declared_encoding(head);
+    let enc = match declared.as_deref() {
+        None => encoding_rs::UTF_8,
+        Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
+            .ok_or_else(|| FeedError::UnknownEncoding(label.to_owned()))?,
+    };
+    let text: Cow<'_, str> = if enc == encoding_rs::UTF_8 {
+        String::from_utf8_lossy(bytes)
+    } else {
+        enc.decode_without_bom_handling(bytes).0
+    };
+    Ok(rewrite_declaration(text.into_owned()))
+}
+
+fn declared_encoding(head: &[u8]) -> Option<String> {
+    let head = std::str::from_utf8(head).ok().or_else(|| {
+        // The declaration itself is ASCII; cut at the first non-UTF-8 byte.
+        let valid = std::str::from_utf8(head).err()?.valid_up_to();
+        std::str::from_utf8(&head[..valid]).ok()
+    })?;
+    let decl_end = head.find("?>")?;
+    let decl = head
+        .strip_prefix("<?xml")?
+        .get(..decl_end.checked_sub(5)?)?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &rest[1..];
+    let end = value.find(quote)?;
+    Some(value[..end].trim().to_owned())
+}
+
+fn rewrite_declaration(text: String) -> String {
+    let trimmed = text.trim_start_matches('\u{feff}');
+    if trimmed.starts_with("<?xml") {
+        if let Some(end) = trimmed.find("?>") {
+            return format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
+                &trimmed[end + 2..]
+            );
+        }
+    }
+    trimmed.to_owned()
+}
+
+/// The name of the document's root element (`rss`, `feed`, `rdf:RDF`, …), if it has one.
+pub fn root_element(text: &str) -> Option<String> {
+    let mut rest = text;
+    loop {
+        let i = rest.find('<')?;
+        rest = &rest[i..];
+        if rest.starts_with("<?") {
+            rest = &rest[rest.find("?>")? + 2..];
+        } else if rest.starts_with("<!--") {
+            rest = &rest[rest.find("-->")? + 3..];
+        } else if rest.starts_with("<!") {
+            // DOCTYPE (entity-free by now): skip an internal subset if present.
+            let gt = rest.find('>')?;
+            let skip = match rest[..gt].find('[') {
+                Some(_) => rest.find("]>").map_or(gt, |j| j + 1),
+                None => gt,
+            };
+            rest = &rest[skip + 1..];
+        } else {
+            let name: String = rest[1..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+                .collect();
+            return (!name.is_empty()).then_some(name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_declarations_are_refused() {
+        let bomb = br#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><rss/>"#;
+        assert!(matches!(
+            refuse_entities(bomb),
+            Err(FeedError::EntitiesRefused)
+        ));
+        let plain = br#"<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN" "x.dtd"><rss/>"#;
+        assert!(refuse_entities(plain).is_ok());
+    }
+
+    #[test]
+    fn latin1_is_decoded_and_declaration_rewritten() {
+        let bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><t>caf\xe9</t></rss>";
+        let text = decode(bytes).expect("decodes");
+        assert!(text.contains("café"), "{text}");
+        assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    }
+
+    #[test]
+    fn unknown_encoding_is_an_error() {
+        assert!(matches!(
+            decode(b"<?xml version='1.0' encoding='x-klingon'?><rss/>"),
+            Err(FeedError::UnknownEncoding(_))
+        ));
+    }
+
+    #[test]
+    fn root_names() {
+        assert_eq!(
+            root_element("<?xml version='1.0'?><!-- c --><rss version='2.0'>").as_deref(),
+            Some("rss")
+        );
+        assert_eq!(
+            root_element("\n<feed xmlns='http://www.w3.org/2005/Atom'>").as_deref(),
+            Some("feed")
+        );
+        assert_eq!(root_element("<html><head>").as_deref(), Some("html"));
+        assert_eq!(root_element("   ").as_deref(), None);
+    }
+}

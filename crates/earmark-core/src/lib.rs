@@ -1,0 +1,19 @@
+//! Earmark's domain logic: the library on disk, feeds and how they are fetched, parsed and stored,
+//! search and OPML. Both the desktop app and the command-line tool are thin shells over this crate,
+//! so everything a user can do is testable here without a window.
+//!
+//! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
+
+pub mod error;
+pub mod feed;
+pub mod fetch;
+pub mod html;
+pub mod library;
+pub mod model;
+pub mod opml;
+pub mod refresh;
+pub mod resolve;
+pub mod search;
+
+pub use error::{Error, FeedError, FetchError, Result};
+pub use library::Library;

@@ -1,0 +1,495 @@
+//! The library: one SQLite file (WAL) per library folder. All SQL lives in this module and in
+//! `search`; nothing else in the crate or the shells speaks SQL.
+//!
+//! Several processes may open the same library at once (the app and the CLI): WAL lets readers
+//! run beside a writer, the busy timeout makes a second writer wait instead of failing, and every
+//! write transaction starts `IMMEDIATE` so two writers never deadlock on a lock upgrade.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::feed::{ParsedFeed, ParsedItem};
+use crate::html;
+use crate::model::{Episode, EpisodeDetail, EpisodeId, Podcast, Podcast20, PodcastId};
+
+/// The schema steps, in order; `PRAGMA user_version` counts how many have been applied.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_podcasts_episodes.sql"),
+    include_str!("../migrations/0002_search.sql"),
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The file name of the database inside a library folder.
+pub const DB_FILE: &str = "library.sqlite3";
+
+/// How long a writer waits for another process's write to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open library. Not `Sync`: each thread or process opens its own.
+pub struct Library {
+    conn: Connection,
+    dir: PathBuf,
+}
+
+/// What a feed's items did to the stored episodes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOutcome {
+    /// Episodes inserted.
+    pub new: u64,
+    /// Episodes whose feed data changed.
+    pub updated: u64,
+    /// Episodes no longer in the feed (kept, marked).
+    pub gone_from_feed: u64,
+}
+
+/// Feed-level metadata to keep beside a stored fetch.
+#[derive(Debug, Default, Clone)]
+pub struct FetchMeta {
+    /// The `ETag` the server sent, for the next conditional GET.
+    pub etag: Option<String>,
+    /// The `Last-Modified` the server sent.
+    pub last_modified: Option<String>,
+    /// A new feed URL to store (permanent redirect or `itunes:new-feed-url`).
+    pub new_feed_url: Option<String>,
+}
+
+impl Library {
+    /// The default library folder: the platform's data dir (e.g. `~/.local/share/earmark`).
+    pub fn default_dir() -> Result<PathBuf> {
+        dirs::data_dir().map(|d| d.join("earmark")).ok_or_else(|| {
+            Error::Invalid("no data directory on this system; pass --library DIR".into())
+        })
+    }
+
+    /// Opens (creating if needed) the library in `dir`, migrating it to the current schema.
+    /// A library from a newer Earmark is refused before anything is written to it.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let lib = Library {
+            conn,
+            dir: dir.to_owned(),
+        };
+        lib.prepare()?;
+        Ok(lib)
+    }
+
+    /// The folder this library lives in (downloads and caches go beside the database).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn prepare(&self) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Reading the version first: nothing is written to a file we are going to refuse.
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.migrate()
+    }
+
+    fn migrate(&self) -> Result<()> {
+        loop {
+            // Each step runs in its own immediate transaction and re-reads the version inside it,
+            // so two processes opening an old library at once apply each step exactly once.
+            let tx =
+                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version > SCHEMA_VERSION {
+                return Err(Error::SchemaTooNew {
+                    found: version,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            let Some(step) = usize::try_from(version)
+                .ok()
+                .and_then(|v| MIGRATIONS.get(v))
+            else {
+                return Ok(());
+            };
+            tx.execute_batch(step)?;
+            tx.pragma_update(None, "user_version", version + 1)?;
+            tx.commit()?;
+            tracing::info!(to = version + 1, "library schema migrated");
+        }
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// The raw connection, for the search module and for tests in this crate.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// All podcasts, by title.
+    pub fn podcasts(&self) -> Result<Vec<Podcast>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{PODCAST_SELECT} ORDER BY p.title COLLATE NOCASE, p.id"
+        ))?;
+        let rows = stmt.query_map([], podcast_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One podcast.
+    pub fn podcast(&self, id: PodcastId) -> Result<Podcast> {
+        self.conn
+            .prepare_cached(&format!("{PODCAST_SELECT} WHERE p.id = ?1"))?
+            .query_row([id.0], podcast_from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("podcast {}", id.0)))
+    }
+
+    /// The podcast whose feed is at `feed_url`, if subscribed.
+    pub fn podcast_by_feed_url(&self, feed_url: &str) -> Result<Option<Podcast>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{PODCAST_SELECT} WHERE p.feed_url = ?1"))?
+            .query_row([feed_url], podcast_from_row)
+            .optional()?)
+    }
+
+    /// The validators for a conditional GET of this podcast's feed.
+    pub fn conditional(&self, id: PodcastId) -> Result<(Option<String>, Option<String>)> {
+        Ok(self.conn.query_row(
+            "SELECT etag, last_modified FROM podcasts WHERE id = ?1",
+            [id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// Episodes, newest first (undated ones by their place in the feed), optionally of one podcast.
+    pub fn episodes(&self, podcast: Option<PodcastId>) -> Result<Vec<Episode>> {
+        let sql = format!(
+            "SELECT {EPISODE_COLUMNS} FROM episodes e WHERE (?1 IS NULL OR e.podcast_id = ?1) \
+             ORDER BY e.published_ts IS NULL, e.published_ts DESC, e.feed_position, e.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([podcast.map(|p| p.0)], episode_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Everything about one episode; the show notes come out sanitised.
+    pub fn episode(&self, id: EpisodeId) -> Result<EpisodeDetail> {
+        let sql = format!(
+            "SELECT {EPISODE_COLUMNS}, p.title, e.notes_raw, e.image_url, e.author, e.episode_number, e.season, \
+             e.episode_type, e.explicit, e.podcast20 FROM episodes e JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?1"
+        );
+        let detail = self
+            .conn
+            .query_row(&sql, [id.0], |r| {
+                let episode = episode_from_row(r)?;
+                let raw: String = r.get(12)?;
+                let p20: Option<String> = r.get(19)?;
+                Ok(EpisodeDetail {
+                    episode,
+                    podcast_title: r.get(11)?,
+                    notes_html: raw,
+                    image_url: r.get(13)?,
+                    author: r.get(14)?,
+                    episode_number: r.get(15)?,
+                    season: r.get(16)?,
+                    episode_type: r.get(17)?,
+                    explicit: r.get(18)?,
+                    podcast20: p20
+                        .and_then(|s| serde_json::from_str(&s).ok())
+                        .unwrap_or_default(),
+                })
+            })
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("episode {}", id.0)))?;
+        Ok(EpisodeDetail {
+            notes_html: html::sanitize(&detail.notes_html),
+            ..detail
+        })
+    }
+
+    /// Adds a podcast row for `feed_url` (no episodes yet); returns the existing one if present.
+    pub fn add_podcast(
+        &mut self,
+        feed_url: &str,
+        title: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(PodcastId, bool)> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM podcasts WHERE feed_url = ?1",
+                [feed_url],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let out = match existing {
+            Some(id) => (PodcastId(id), false),
+            None => {
+                tx.execute(
+                    "INSERT INTO podcasts (feed_url, title, added_at) VALUES (?1, ?2, ?3)",
+                    params![feed_url, title, rfc3339(now)],
+                )?;
+                (PodcastId(tx.last_insert_rowid()), true)
+            }
+        };
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Records a successful check that found nothing new (HTTP 304).
+    pub fn mark_checked(&mut self, id: PodcastId, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE podcasts SET last_refresh = ?2, last_error = NULL WHERE id = ?1",
+            params![id.0, rfc3339(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed refresh; the podcast's episodes are left as they were.
+    pub fn mark_failed(&mut self, id: PodcastId, message: &str, gone: bool) -> Result<()> {
+        self.conn.execute(
+            "UPDATE podcasts SET last_error = ?2, gone = gone OR ?3 WHERE id = ?1",
+            params![id.0, message, gone],
+        )?;
+        Ok(())
+    }
+
+    /// Stores a parsed feed for a podcast in one transaction: channel fields, new and changed
+    /// episodes, and the in-feed flag of episodes that vanished. Listening state, and anything else
+    /// a person made, is never touched.
+    pub fn store_feed(
+        &mut self,
+        id: PodcastId,
+        feed: &ParsedFeed,
+        meta: &FetchMeta,
+        now: DateTime<Utc>,
+    ) -> Result<StoreOutcome> {
+        let now_s = rfc3339(now);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let p20 = serde_json::to_string(&feed.podcast20).ok();
+        tx.execute(
+            "UPDATE podcasts SET title = ?2, link = ?3, description = ?4, author = ?5, image_url = ?6, language = ?7, \
+             explicit = ?8, podcast20 = ?9, etag = ?10, last_modified = ?11, last_refresh = ?12, last_error = NULL \
+             WHERE id = ?1",
+            params![
+                id.0,
+                feed.title,
+                feed.link,
+                feed.description,
+                feed.author,
+                feed.image_url,
+                feed.language,
+                feed.explicit,
+                p20,
+                meta.etag,
+                meta.last_modified,
+                now_s
+            ],
+        )?;
+        if let Some(url) = &meta.new_feed_url {
+            // Only move when no other subscription already owns that URL.
+            tx.execute(
+                "UPDATE podcasts SET feed_url = ?2 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM podcasts WHERE feed_url = ?2)",
+                params![id.0, url],
+            )?;
+        }
+
+        let mut known: HashMap<String, (i64, i64)> = HashMap::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT guid, id, content_hash FROM episodes WHERE podcast_id = ?1",
+            )?;
+            let rows = stmt.query_map([id.0], |r| {
+                Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
+            })?;
+            for row in rows {
+                let (guid, v) = row?;
+                known.insert(guid, v);
+            }
+        }
+        let mut out = StoreOutcome::default();
+        let mut seen: Vec<i64> = Vec::with_capacity(feed.items.len());
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO episodes (podcast_id, guid, title, link, published, published_ts, feed_position, \
+                 duration_secs, enclosure_url, enclosure_type, enclosure_length, notes_raw, notes_text, image_url, \
+                 author, episode_number, season, episode_type, explicit, podcast20, content_hash, in_feed, first_seen, \
+                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+                 ?19, ?20, ?21, 1, ?22, ?22)",
+            )?;
+            let mut update = tx.prepare_cached(
+                "UPDATE episodes SET title = ?2, link = ?3, published = ?4, published_ts = ?5, feed_position = ?6, \
+                 duration_secs = ?7, enclosure_url = ?8, enclosure_type = ?9, enclosure_length = ?10, notes_raw = ?11, \
+                 notes_text = ?12, image_url = ?13, author = ?14, episode_number = ?15, season = ?16, \
+                 episode_type = ?17, explicit = ?18, podcast20 = ?19, content_hash = ?20, in_feed = 1, updated_at = ?21 \
+                 WHERE id = ?1",
+            )?;
+            let mut touch = tx.prepare_cached(
+                "UPDATE episodes SET in_feed = 1, feed_position = ?2 WHERE id = ?1 AND (in_feed = 0 OR feed_position <> ?2)",
+            )?;
+            for (pos, item) in feed.items.iter().enumerate() {
+                let hash = item.content_hash();
+                let position = pos as i64;
+                let published = item.published.map(rfc3339);
+                let published_ts = item.published.map(|d| d.timestamp());
+                let p20 = item_podcast20(item);
+                match known.get(&item.guid) {
+                    Some(&(eid, old_hash)) if old_hash == hash => {
+                        touch.execute(params![eid, position])?;
+                        seen.push(eid);
+                    }
+                    Some(&(eid, _)) => {
+                        update.execute(params![
+                            eid,
+                            item.title,
+                            item.link,
+                            published,
+                            published_ts,
+                            position,
+                            item.duration_secs,
+                            item.enclosure_url,
+                            item.enclosure_type,
+                            item.enclosure_length,
+                            item.notes_raw,
+                            item.notes_text,
+                            item.image_url,
+                            item.author,
+                            item.episode_number,
+                            item.season,
+                            item.episode_type,
+                            item.explicit,
+                            p20,
+                            hash,
+                            now_s
+                        ])?;
+                        seen.push(eid);
+                        out.updated += 1;
+                    }
+                    None => {
+                        insert.execute(params![
+                            id.0,
+                            item.guid,
+                            item.title,
+                            item.link,
+                            published,
+                            published_ts,
+                            position,
+                            item.duration_secs,
+                            item.enclosure_url,
+                            item.enclosure_type,
+                            item.enclosure_length,
+                            item.notes_raw,
+                            item.notes_text,
+                            item.image_url,
+                            item.author,
+                            item.episode_number,
+                            item.season,
+                            item.episode_type,
+                            item.explicit,
+                            p20,
+                            hash,
+                            now_s
+                        ])?;
+                        let eid = tx.last_insert_rowid();
+                        known.insert(item.guid.clone(), (eid, hash));
+                        seen.push(eid);
+                        out.new += 1;
+                    }
+                }
+            }
+        }
+        // Episodes that left the feed stay in the archive, marked.
+        if known.len() > seen.len() {
+            let seen_set: std::collections::HashSet<i64> = seen.into_iter().collect();
+            let mut mark =
+                tx.prepare_cached("UPDATE episodes SET in_feed = 0 WHERE id = ?1 AND in_feed = 1")?;
+            for (eid, _) in known.values() {
+                if !seen_set.contains(eid) {
+                    out.gone_from_feed += mark.execute([eid])? as u64;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+fn item_podcast20(item: &ParsedItem) -> Option<String> {
+    if item.podcast20 == Podcast20::default() {
+        None
+    } else {
+        serde_json::to_string(&item.podcast20).ok()
+    }
+}
+
+/// Formats a time the way the library stores and prints it.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+const PODCAST_SELECT: &str = "SELECT p.id, p.title, p.feed_url, p.link, p.image_url, p.author, \
+     (SELECT COUNT(*) FROM episodes e WHERE e.podcast_id = p.id), p.last_refresh, p.last_error, p.gone FROM podcasts p";
+
+fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
+    Ok(Podcast {
+        id: PodcastId(r.get(0)?),
+        title: r.get(1)?,
+        feed_url: r.get(2)?,
+        link: r.get(3)?,
+        image_url: r.get(4)?,
+        author: r.get(5)?,
+        episode_count: r.get(6)?,
+        last_refresh: r.get(7)?,
+        last_error: r.get(8)?,
+        gone: r.get(9)?,
+    })
+}
+
+const EPISODE_COLUMNS: &str = "e.id, e.podcast_id, e.guid, e.title, e.published, e.duration_secs, \
+     e.enclosure_url, e.enclosure_type, e.enclosure_length, e.link, e.in_feed";
+
+fn episode_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episode> {
+    Ok(Episode {
+        id: EpisodeId(r.get(0)?),
+        podcast_id: PodcastId(r.get(1)?),
+        guid: r.get(2)?,
+        title: r.get(3)?,
+        published: r.get(4)?,
+        duration_secs: r.get(5)?,
+        enclosure_url: r.get(6)?,
+        enclosure_type: r.get(7)?,
+        enclosure_length: r.get(8)?,
+        link: r.get(9)?,
+        in_feed: r.get(10)?,
+    })
+}

@@ -1,0 +1,248 @@
+//! The records the library hands out. These are what the CLI prints as JSON and what crosses the
+//! IPC boundary to the UI, so their field names are a contract: the TypeScript types in
+//! `ui/src/bindings/` are generated from them (`cargo test -p earmark-core` writes them).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A podcast's row id, typed so it cannot be mixed up with an episode's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PodcastId(#[ts(type = "number")] pub i64);
+
+/// An episode's row id, typed so it cannot be mixed up with a podcast's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EpisodeId(#[ts(type = "number")] pub i64);
+
+/// One subscribed podcast as lists show it (`earmark-cli podcasts --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Podcast {
+    /// Row id.
+    pub id: PodcastId,
+    /// Channel title (plain text).
+    pub title: String,
+    /// Where the feed is fetched from; follows permanent redirects.
+    pub feed_url: String,
+    /// The podcast's web site.
+    pub link: Option<String>,
+    /// Cover art URL.
+    pub image_url: Option<String>,
+    /// The channel author (iTunes author, else managing editor).
+    pub author: Option<String>,
+    /// Episodes in the library, including those no longer in the feed.
+    #[ts(type = "number")]
+    pub episode_count: i64,
+    /// When the feed was last checked successfully (RFC 3339).
+    pub last_refresh: Option<String>,
+    /// The last refresh's error, if the last attempt failed.
+    pub last_error: Option<String>,
+    /// True once the server said 410 Gone: the feed is no longer refreshed.
+    pub gone: bool,
+}
+
+/// One episode as lists show it (`earmark-cli episodes --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Episode {
+    /// Row id.
+    pub id: EpisodeId,
+    /// The podcast it belongs to.
+    pub podcast_id: PodcastId,
+    /// Its identity within the podcast: the feed's guid, else enclosure URL, else link, else a hash.
+    pub guid: String,
+    /// Title as plain text.
+    pub title: String,
+    /// Publication time (RFC 3339), or null when the feed gave none or an unreadable one.
+    pub published: Option<String>,
+    /// Length in seconds, when the feed says.
+    pub duration_secs: Option<f64>,
+    /// The media file.
+    pub enclosure_url: Option<String>,
+    /// Its MIME type (audio or video).
+    pub enclosure_type: Option<String>,
+    /// Its size in bytes, as the feed claims.
+    #[ts(type = "number | null")]
+    pub enclosure_length: Option<i64>,
+    /// The episode's web page.
+    pub link: Option<String>,
+    /// False once the episode has disappeared from its feed (it stays in the archive).
+    pub in_feed: bool,
+}
+
+/// Everything about one episode, for its page in the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EpisodeDetail {
+    /// The list fields.
+    pub episode: Episode,
+    /// Title of its podcast.
+    pub podcast_title: String,
+    /// Show notes, sanitised: safe to put into the page.
+    pub notes_html: String,
+    /// Episode art, else none (the UI falls back to the podcast's).
+    pub image_url: Option<String>,
+    /// Episode author (iTunes).
+    pub author: Option<String>,
+    /// iTunes episode number.
+    #[ts(type = "number | null")]
+    pub episode_number: Option<i64>,
+    /// iTunes season number.
+    #[ts(type = "number | null")]
+    pub season: Option<i64>,
+    /// iTunes episode type: full, trailer or bonus.
+    pub episode_type: Option<String>,
+    /// iTunes explicit flag.
+    pub explicit: Option<bool>,
+    /// Podcasting 2.0 data kept for later features.
+    pub podcast20: Podcast20,
+}
+
+/// The Podcasting 2.0 namespace elements of an item or channel that Earmark keeps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Podcast20 {
+    /// `podcast:chapters`: a JSON chapters file.
+    pub chapters: Option<LinkedFile>,
+    /// `podcast:transcript` entries.
+    pub transcripts: Vec<Transcript>,
+    /// `podcast:soundbite` entries.
+    pub soundbites: Vec<Soundbite>,
+    /// `podcast:person` entries.
+    pub persons: Vec<Person>,
+    /// `podcast:funding` entries.
+    pub funding: Vec<Funding>,
+}
+
+/// A file linked from the feed with its MIME type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LinkedFile {
+    /// Absolute URL.
+    pub url: String,
+    /// MIME type as given.
+    pub mime_type: Option<String>,
+}
+
+/// A transcript file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Transcript {
+    /// Absolute URL.
+    pub url: String,
+    /// MIME type (SRT, WebVTT, JSON, HTML).
+    pub mime_type: Option<String>,
+    /// Language code.
+    pub language: Option<String>,
+    /// `captions` when the file is meant as captions.
+    pub rel: Option<String>,
+}
+
+/// A highlight the publisher picked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Soundbite {
+    /// Start, seconds.
+    pub start_secs: f64,
+    /// Length, seconds.
+    pub duration_secs: f64,
+    /// Its title, if any.
+    pub title: Option<String>,
+}
+
+/// A person taking part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Person {
+    /// Their name.
+    pub name: String,
+    /// Role (host, guest, …).
+    pub role: Option<String>,
+    /// Their page.
+    pub href: Option<String>,
+    /// Their picture.
+    pub img: Option<String>,
+}
+
+/// A way to support the show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Funding {
+    /// Where to give.
+    pub url: String,
+    /// The call to action.
+    pub text: Option<String>,
+}
+
+/// What a refresh did to one feed (`earmark-cli refresh --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RefreshReport {
+    /// The podcast refreshed.
+    pub podcast_id: PodcastId,
+    /// Its title, for messages.
+    pub title: String,
+    /// What happened.
+    pub status: RefreshStatus,
+    /// Episodes added.
+    #[ts(type = "number")]
+    pub new: u64,
+    /// Episodes whose feed entry changed.
+    #[ts(type = "number")]
+    pub updated: u64,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+/// The outcome of refreshing one feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RefreshStatus {
+    /// The feed was fetched and stored.
+    Updated,
+    /// The server said 304: nothing changed.
+    NotModified,
+    /// The fetch or parse failed; the library is as it was.
+    Error,
+}
+
+/// What kind of thing a search hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SearchKind {
+    /// An episode (title or show notes matched).
+    Episode,
+    /// A podcast (its title or description matched).
+    Podcast,
+}
+
+/// One search result (`earmark-cli search QUERY --json`), best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SearchHit {
+    /// Episode or podcast.
+    pub kind: SearchKind,
+    /// The episode's or podcast's id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Its title.
+    pub title: String,
+    /// Matching text with the hit marked by `[` and `]`.
+    pub snippet: String,
+}
+
+/// The result of subscribing: the podcast and what its first fetch brought.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Subscription {
+    /// The podcast as stored.
+    pub podcast: Podcast,
+    /// False when the feed was already in the library (it was refreshed instead).
+    pub created: bool,
+    /// Episodes added by this fetch.
+    #[ts(type = "number")]
+    pub new_episodes: u64,
+}
