@@ -1,1 +1,348 @@
-fn main() {}
+//! `earmark-cli`: everything Earmark does, from a terminal. Each subcommand parses its arguments,
+//! calls earmark-core once, and prints the result (as JSON with `--json`). Errors go to stderr
+//! with a non-zero exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use earmark_core::config::Config;
+use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
+use earmark_core::{opml, refresh, resolve, search, Library};
+
+/// The one place the CLI reads the clock; the library takes time as an argument.
+fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
+    earmark_core::chrono::Utc::now()
+}
+
+#[derive(Parser)]
+#[command(
+    name = "earmark-cli",
+    version,
+    about = "Earmark: a podcast and media archive, from the terminal"
+)]
+struct Cli {
+    /// The library folder (default: the platform data dir, e.g. ~/.local/share/earmark).
+    #[arg(long, global = true, env = "EARMARK_LIBRARY", value_name = "DIR")]
+    library: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Subscribe to a podcast by feed URL, web page, Apple Podcasts URL or id.
+    Subscribe {
+        /// What to subscribe to.
+        #[arg(required_unless_present = "default", conflicts_with = "default")]
+        input: Option<String>,
+        /// Subscribe to the default podcast (Voice of the Child, Apple Podcasts id 1505737900).
+        #[arg(long)]
+        default: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List subscribed podcasts.
+    Podcasts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List episodes, newest first.
+    Episodes {
+        /// Only this podcast's episodes.
+        #[arg(long)]
+        podcast: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one episode with its show notes.
+    Show {
+        /// Episode id.
+        episode: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch every feed again (only what changed is downloaded).
+    Refresh {
+        /// Only this podcast.
+        #[arg(long)]
+        podcast: Option<i64>,
+        /// Feeds fetched at once.
+        #[arg(long, default_value_t = refresh::DEFAULT_CONCURRENCY)]
+        concurrency: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search episode titles, show notes and podcast titles.
+    Search {
+        /// Words to find (all must match; prefixes match).
+        query: String,
+        /// How many results at most.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import or export subscriptions as OPML.
+    Opml {
+        #[command(subcommand)]
+        action: OpmlAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum OpmlAction {
+    /// Subscribe to every feed in an OPML file, then fetch them.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write subscriptions as OPML to FILE, or to stdout.
+    Export {
+        /// Where to write (stdout when absent).
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("EARMARK_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("earmark-cli: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let config = Config::from_env(cli.library)?;
+    let mut lib = Library::open(&config.library_dir)
+        .with_context(|| format!("opening the library in {}", config.library_dir.display()))?;
+    match cli.command {
+        Command::Subscribe {
+            input,
+            default,
+            json,
+        } => {
+            let input = if default {
+                resolve::DEFAULT_PODCAST_ID.to_string()
+            } else {
+                input.unwrap_or_default()
+            };
+            let sub = resolve::subscribe(&mut lib, &config.resolver()?, &input, now())?;
+            if json {
+                print_json(&sub)?;
+            } else if sub.created {
+                println!(
+                    "Subscribed to {} ({} episodes) [podcast {}]",
+                    sub.podcast.title, sub.podcast.episode_count, sub.podcast.id.0
+                );
+            } else {
+                println!(
+                    "Already subscribed to {}; refreshed ({} new episodes)",
+                    sub.podcast.title, sub.new_episodes
+                );
+            }
+        }
+        Command::Podcasts { json } => {
+            let podcasts = lib.podcasts()?;
+            if json {
+                print_json(&podcasts)?;
+            } else if podcasts.is_empty() {
+                println!("No podcasts yet. Try: earmark-cli subscribe --default");
+            } else {
+                for p in podcasts {
+                    let status = match (&p.last_error, p.gone) {
+                        (_, true) => " [gone]".to_owned(),
+                        (Some(e), _) => format!(" [error: {e}]"),
+                        _ => String::new(),
+                    };
+                    println!(
+                        "{:>5}  {}  ({} episodes){}",
+                        p.id.0, p.title, p.episode_count, status
+                    );
+                }
+            }
+        }
+        Command::Episodes { podcast, json } => {
+            let episodes = lib.episodes(podcast.map(PodcastId))?;
+            if json {
+                print_json(&episodes)?;
+            } else {
+                for e in episodes {
+                    let date = e
+                        .published
+                        .as_deref()
+                        .map_or("unknown date", |d| d.get(..10).unwrap_or(d));
+                    let dur = e.duration_secs.map(fmt_duration).unwrap_or_default();
+                    let gone = if e.in_feed {
+                        ""
+                    } else {
+                        "  [no longer in feed]"
+                    };
+                    println!("{:>6}  {date}  {dur:>8}  {}{gone}", e.id.0, e.title);
+                }
+            }
+        }
+        Command::Show { episode, json } => {
+            let d = lib.episode(EpisodeId(episode))?;
+            if json {
+                print_json(&d)?;
+            } else {
+                println!("{}\n{}", d.episode.title, d.podcast_title);
+                if let Some(p) = &d.episode.published {
+                    println!("Published {p}");
+                }
+                println!("\n{}", earmark_core::html::to_text(&d.notes_html));
+            }
+        }
+        Command::Refresh {
+            podcast,
+            concurrency,
+            json,
+        } => {
+            let fetcher = config.fetcher()?;
+            let ids = podcast.map(|p| vec![PodcastId(p)]);
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} refreshing {pos}/{len} [{bar:30}] {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let reports = refresh::refresh(
+                &mut lib,
+                &fetcher,
+                ids.as_deref(),
+                concurrency,
+                now(),
+                &mut |done, total, r| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                    bar.set_message(r.title.clone());
+                },
+            )?;
+            bar.finish_and_clear();
+            let failed = reports
+                .iter()
+                .filter(|r| r.status == RefreshStatus::Error)
+                .count();
+            if json {
+                print_json(&reports)?;
+            } else {
+                for r in &reports {
+                    match r.status {
+                        RefreshStatus::Updated => println!(
+                            "updated       {}: {} new, {} changed",
+                            r.title, r.new, r.updated
+                        ),
+                        RefreshStatus::NotModified => println!("not modified  {}", r.title),
+                        RefreshStatus::Error => println!(
+                            "error         {}: {}",
+                            r.title,
+                            r.error.as_deref().unwrap_or("")
+                        ),
+                    }
+                }
+            }
+            if failed > 0 {
+                eprintln!(
+                    "earmark-cli: {failed} of {} feeds failed to refresh",
+                    reports.len()
+                );
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Search { query, limit, json } => {
+            let hits = search::search(&lib, &query, limit)?;
+            if json {
+                print_json(&hits)?;
+            } else if hits.is_empty() {
+                println!("Nothing found for {query:?}.");
+            } else {
+                for h in hits {
+                    println!(
+                        "{:<8} {:>6}  {}\n                 {}",
+                        format!("{:?}", h.kind).to_lowercase(),
+                        h.id,
+                        h.title,
+                        h.snippet
+                    );
+                }
+            }
+        }
+        Command::Opml {
+            action: OpmlAction::Import { file, json },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let outlines = opml::parse(&bytes)?;
+            let added = opml::import(&mut lib, &outlines, now())?;
+            let fetcher = config.fetcher()?;
+            let reports = if added.is_empty() {
+                Vec::new()
+            } else {
+                refresh::refresh(
+                    &mut lib,
+                    &fetcher,
+                    Some(&added),
+                    refresh::DEFAULT_CONCURRENCY,
+                    now(),
+                    &mut |_, _, _| {},
+                )?
+            };
+            if json {
+                print_json(&reports)?;
+            } else {
+                println!(
+                    "{} feeds in the file, {} new subscriptions",
+                    outlines.len(),
+                    added.len()
+                );
+                for r in reports.iter().filter(|r| r.status == RefreshStatus::Error) {
+                    println!(
+                        "  could not fetch {}: {}",
+                        r.title,
+                        r.error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+        Command::Opml {
+            action: OpmlAction::Export { file },
+        } => {
+            let text = opml::export(&lib, now())?;
+            match file {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_duration(secs: f64) -> String {
+    let s = secs.round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}

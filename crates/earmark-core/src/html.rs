@@ -39,7 +39,10 @@ fn text_to_html(text: &str) -> String {
 }
 
 fn looks_like_html(s: &str) -> bool {
-    let tag = s.as_bytes().windows(2).any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'));
+    let tag = s
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'));
     tag || s.contains("&lt;") || s.contains("&amp;") || s.contains("&#")
 }
 

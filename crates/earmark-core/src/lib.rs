@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
 
+pub mod config;
 pub mod error;
 pub mod feed;
 pub mod fetch;
@@ -15,5 +16,6 @@ pub mod refresh;
 pub mod resolve;
 pub mod search;
 
+pub use chrono;
 pub use error::{Error, FeedError, FetchError, Result};
 pub use library::Library;
