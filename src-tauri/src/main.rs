@@ -1,1 +1,67 @@
-fn main() {}
+//! The Earmark desktop app: a Tauri window over earmark-core. This crate only wires things up:
+//! state, commands (in `commands`), the window and its navigation rules.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod cover;
+mod ipc;
+
+use std::sync::{Arc, Mutex};
+
+use earmark_core::config::Config;
+use earmark_core::Library;
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+
+/// What every command can reach: the settings and the app's own library connection (for quick
+/// reads; long work opens its own connection so the UI never waits on the network).
+pub struct AppState {
+    /// Where the library is and which limits apply.
+    pub config: Config,
+    /// The connection reads go through.
+    pub library: Mutex<Library>,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("EARMARK_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config::from_env(None)?;
+    let library = Library::open(&config.library_dir)?;
+    let state = Arc::new(AppState {
+        config,
+        library: Mutex::new(library),
+    });
+
+    tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .manage(state)
+        .register_uri_scheme_protocol("cover", cover::serve)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_podcasts,
+            commands::list_episodes,
+            commands::get_episode,
+            commands::subscribe,
+            commands::subscribe_default,
+            commands::refresh_all,
+            commands::search,
+            commands::open_link,
+            commands::library_info,
+        ])
+        .setup(|app| {
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                .title("Earmark")
+                .inner_size(1200.0, 760.0)
+                .min_inner_size(760.0, 480.0)
+                // The window only ever shows the app itself; links go to the system browser.
+                .on_navigation(|url| {
+                    matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost")
+                })
+                .build()?;
+            let _ = app.get_webview_window("main");
+            Ok(())
+        })
+        .run(tauri::generate_context!("../tauri.conf.json"))?;
+    Ok(())
+}

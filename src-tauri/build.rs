@@ -1,0 +1,20 @@
+fn main() {
+    // Every command the UI may call is listed here, so the capability file can grant exactly these.
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "list_podcasts",
+        "list_episodes",
+        "get_episode",
+        "subscribe",
+        "subscribe_default",
+        "refresh_all",
+        "search",
+        "open_link",
+        "library_info",
+    ]);
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .config_path("../tauri.conf.json")
+            .app_manifest(manifest),
+    )
+    .expect("tauri build step failed");
+}

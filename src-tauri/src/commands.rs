@@ -1,0 +1,153 @@
+//! The commands the UI calls. Each is one domain operation: take the arguments, call
+//! earmark-core on a blocking thread, map the error. No SQL and no logic live here.
+
+use std::sync::Arc;
+
+use earmark_core::model::{
+    Episode, EpisodeDetail, EpisodeId, Podcast, PodcastId, RefreshReport, SearchHit, Subscription,
+};
+use earmark_core::{refresh, resolve, search as core_search, Library};
+use tauri::{AppHandle, Emitter, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::ipc::{ApiError, LibraryInfo, RefreshProgress};
+use crate::AppState;
+
+type Res<T> = Result<T, ApiError>;
+
+/// Runs blocking library work off the async runtime.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+/// Runs `f` with the shared read connection.
+async fn with_library<T: Send + 'static>(
+    state: &State<'_, Arc<AppState>>,
+    f: impl FnOnce(&Library) -> earmark_core::Result<T> + Send + 'static,
+) -> Res<T> {
+    let state = Arc::clone(state);
+    blocking(move || {
+        let lib = state
+            .library
+            .lock()
+            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+        f(&lib).map_err(ApiError::from)
+    })
+    .await
+}
+
+fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
+    earmark_core::chrono::Utc::now()
+}
+
+#[tauri::command]
+pub async fn list_podcasts(state: State<'_, Arc<AppState>>) -> Res<Vec<Podcast>> {
+    with_library(&state, |lib| lib.podcasts()).await
+}
+
+#[tauri::command]
+pub async fn list_episodes(
+    state: State<'_, Arc<AppState>>,
+    podcast_id: Option<i64>,
+) -> Res<Vec<Episode>> {
+    with_library(&state, move |lib| lib.episodes(podcast_id.map(PodcastId))).await
+}
+
+#[tauri::command]
+pub async fn get_episode(state: State<'_, Arc<AppState>>, id: i64) -> Res<EpisodeDetail> {
+    with_library(&state, move |lib| lib.episode(EpisodeId(id))).await
+}
+
+#[tauri::command]
+pub async fn search(state: State<'_, Arc<AppState>>, query: String) -> Res<Vec<SearchHit>> {
+    with_library(&state, move |lib| core_search::search(lib, &query, 100)).await
+}
+
+#[tauri::command]
+pub async fn library_info(state: State<'_, Arc<AppState>>) -> Res<LibraryInfo> {
+    let dir = state.config.library_dir.display().to_string();
+    with_library(&state, move |lib| {
+        Ok(LibraryInfo {
+            library_dir: dir,
+            podcast_count: lib.podcasts()?.len() as u32,
+            default_podcast_id: resolve::DEFAULT_PODCAST_ID,
+        })
+    })
+    .await
+}
+
+/// Subscribing fetches from the network, so it uses its own connection: reads stay responsive.
+#[tauri::command]
+pub async fn subscribe(state: State<'_, Arc<AppState>>, input: String) -> Res<Subscription> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        let resolver = state.config.resolver()?;
+        Ok(resolve::subscribe(&mut lib, &resolver, &input, now())?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn subscribe_default(state: State<'_, Arc<AppState>>) -> Res<Subscription> {
+    subscribe(state, resolve::DEFAULT_PODCAST_ID.to_string()).await
+}
+
+/// Refreshes every feed, pushing `refresh-progress` events as feeds finish.
+#[tauri::command]
+pub async fn refresh_all(
+    app: AppHandle,
+    state: State<'_, Arc<AppState>>,
+) -> Res<Vec<RefreshReport>> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        let fetcher = state.config.fetcher()?;
+        let reports = refresh::refresh(
+            &mut lib,
+            &fetcher,
+            None,
+            refresh::DEFAULT_CONCURRENCY,
+            now(),
+            &mut |done, total, r| {
+                let _ = app.emit(
+                    "refresh-progress",
+                    RefreshProgress {
+                        done: done as u32,
+                        total: total as u32,
+                        title: r.title.clone(),
+                    },
+                );
+            },
+        )?;
+        Ok(reports)
+    })
+    .await
+}
+
+/// Opens a link from show notes in the system browser; only web and mail links are opened.
+#[tauri::command]
+pub fn open_link(app: AppHandle, url: String) -> Res<()> {
+    let parsed = url::Url::parse(&url)
+        .map_err(|_| ApiError::new("bad_url", format!("not a link: {url}")))?;
+    if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
+        return Err(ApiError::new(
+            "bad_url",
+            format!(
+                "Earmark only opens web and mail links, not {}",
+                parsed.scheme()
+            ),
+        ));
+    }
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|e| ApiError::new("open_failed", format!("could not open the browser: {e}")))
+}
+
+impl From<earmark_core::FetchError> for ApiError {
+    fn from(e: earmark_core::FetchError) -> Self {
+        earmark_core::Error::from(e).into()
+    }
+}

@@ -1,0 +1,60 @@
+//! The `cover:` URI scheme: serves a podcast's cover art when it is a local file (feeds added
+//! from disk), so the page never needs file access. Only the exact file a podcast names is served.
+
+use std::sync::Arc;
+
+use earmark_core::model::PodcastId;
+use tauri::http::{Request, Response, StatusCode};
+use tauri::{Manager, UriSchemeContext, Wry};
+
+use crate::AppState;
+
+/// Answers `cover://localhost/<podcast id>`.
+pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>) -> Response<Vec<u8>> {
+    let not_found = || {
+        Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Vec::new())
+            .unwrap_or_default()
+    };
+    let Some(id) = request
+        .uri()
+        .path()
+        .trim_start_matches('/')
+        .parse::<i64>()
+        .ok()
+    else {
+        return not_found();
+    };
+    let state = ctx.app_handle().state::<Arc<AppState>>();
+    let image = match state.library.lock() {
+        Ok(lib) => lib.podcast(PodcastId(id)).ok().and_then(|p| p.image_url),
+        Err(_) => None,
+    };
+    let Some(path) = image
+        .and_then(|u| url::Url::parse(&u).ok())
+        .filter(|u| u.scheme() == "file")
+        .and_then(|u| u.to_file_path().ok())
+    else {
+        return not_found();
+    };
+    let mime = match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("png") => "image/png",
+        Some("jpg") | Some("jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        _ => return not_found(),
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) => Response::builder()
+            .header("Content-Type", mime)
+            .body(bytes)
+            .unwrap_or_else(|_| not_found()),
+        Err(_) => not_found(),
+    }
+}

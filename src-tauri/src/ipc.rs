@@ -1,0 +1,58 @@
+//! Types that exist only at the IPC boundary.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// An error as the UI sees it: a stable code to branch on and a sentence to show.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct ApiError {
+    /// `offline`, `timeout`, `bad_url`, `bad_feed`, `not_found`, … (from `earmark_core::Error::code`).
+    pub code: String,
+    /// A sentence for the user.
+    pub message: String,
+}
+
+impl From<earmark_core::Error> for ApiError {
+    fn from(e: earmark_core::Error) -> Self {
+        ApiError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl ApiError {
+    /// An error of our own making at the boundary.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Pushed as the `refresh-progress` event after each feed of a refresh.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RefreshProgress {
+    /// Feeds finished so far.
+    pub done: u32,
+    /// Feeds in this refresh.
+    pub total: u32,
+    /// The feed just finished.
+    pub title: String,
+}
+
+/// Facts about the open library for the UI's empty state and about box.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct LibraryInfo {
+    /// The library folder.
+    pub library_dir: String,
+    /// Subscribed podcasts.
+    pub podcast_count: u32,
+    /// Apple Podcasts id of the podcast a new library offers.
+    #[ts(type = "number")]
+    pub default_podcast_id: u64,
+}

@@ -1,0 +1,48 @@
+// The only module that talks to Tauri. Everything else calls these typed functions, whose
+// types are generated from the Rust side (src/bindings, written by `cargo test`).
+import type { Episode } from "./bindings/Episode";
+import type { EpisodeDetail } from "./bindings/EpisodeDetail";
+import type { Podcast } from "./bindings/Podcast";
+import type { RefreshReport } from "./bindings/RefreshReport";
+import type { SearchHit } from "./bindings/SearchHit";
+import type { Subscription } from "./bindings/Subscription";
+import type { ApiError } from "./bindings/ApiError";
+import type { LibraryInfo } from "./bindings/LibraryInfo";
+import type { RefreshProgress } from "./bindings/RefreshProgress";
+
+interface TauriGlobal {
+  core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
+  event: { listen<T>(event: string, handler: (e: { payload: T }) => void): Promise<() => void> };
+}
+
+function tauri(): TauriGlobal {
+  const t = (window as unknown as { __TAURI__?: TauriGlobal }).__TAURI__;
+  if (!t) throw new Error("Earmark's window must run inside the Earmark app");
+  return t;
+}
+
+/** Turns whatever a command rejected with into an ApiError. */
+export function asApiError(e: unknown): ApiError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as ApiError;
+  return { code: "internal", message: String(e) };
+}
+
+function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  return tauri().core.invoke<T>(cmd, args).catch((e: unknown) => {
+    throw asApiError(e);
+  });
+}
+
+export const api = {
+  libraryInfo: () => call<LibraryInfo>("library_info"),
+  listPodcasts: () => call<Podcast[]>("list_podcasts"),
+  listEpisodes: (podcastId: number | null) => call<Episode[]>("list_episodes", { podcastId }),
+  getEpisode: (id: number) => call<EpisodeDetail>("get_episode", { id }),
+  subscribe: (input: string) => call<Subscription>("subscribe", { input }),
+  subscribeDefault: () => call<Subscription>("subscribe_default"),
+  refreshAll: () => call<RefreshReport[]>("refresh_all"),
+  search: (query: string) => call<SearchHit[]>("search", { query }),
+  openLink: (url: string) => call<void>("open_link", { url }),
+  onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
+    tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
+};

@@ -1,0 +1,414 @@
+// Earmark's window: podcasts on the side, episodes in the middle, the chosen episode on the right.
+import { api, asApiError } from "./backend.js";
+import { VirtualList } from "./virtual-list.js";
+import type { Episode } from "./bindings/Episode";
+import type { Podcast } from "./bindings/Podcast";
+import type { SearchHit } from "./bindings/SearchHit";
+import type { ApiError } from "./bindings/ApiError";
+
+const $ = <T extends HTMLElement>(sel: string): T => {
+  const el = document.querySelector<T>(sel);
+  if (!el) throw new Error(`missing element ${sel}`);
+  return el;
+};
+
+const el = {
+  addForm: $<HTMLFormElement>("#add-form"),
+  addInput: $<HTMLInputElement>("#add-input"),
+  addButton: $<HTMLButtonElement>("#add-button"),
+  refreshButton: $<HTMLButtonElement>("#refresh-button"),
+  progress: $<HTMLDivElement>("#progress"),
+  progressBar: $<HTMLDivElement>("#progress .bar"),
+  progressLabel: $<HTMLSpanElement>("#progress .label"),
+  podcastList: $<HTMLElement>("#podcast-list"),
+  search: $<HTMLInputElement>("#search"),
+  listTitle: $<HTMLElement>("#list-title"),
+  listCount: $<HTMLElement>("#list-count"),
+  episodeList: $<HTMLElement>("#episode-list"),
+  empty: $<HTMLElement>("#empty-state"),
+  detail: $<HTMLElement>("#detail"),
+  toast: $<HTMLElement>("#toast"),
+};
+
+type Row = { kind: "episode"; episode: Episode } | { kind: "hit"; hit: SearchHit };
+
+const state = {
+  podcasts: [] as Podcast[],
+  current: null as number | null,
+  searching: false,
+  busy: 0,
+};
+
+const list = new VirtualList<Row>({
+  container: el.episodeList,
+  rowHeight: 58,
+  render: renderRow,
+  onActivate: (row) => {
+    if (row.kind === "episode") void showEpisode(row.episode.id);
+    else if (row.hit.kind === "episode") void showEpisode(row.hit.id);
+    else void selectPodcast(row.hit.id);
+  },
+});
+
+function podcastTitle(id: number): string {
+  return state.podcasts.find((p) => p.id === id)?.title ?? "";
+}
+
+function fmtDuration(secs: number | null): string {
+  if (secs === null || !isFinite(secs)) return "";
+  const s = Math.round(secs);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
+}
+
+function fmtDate(iso: string | null): string {
+  if (!iso) return "Date unknown";
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? "Date unknown" : d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+}
+
+function coverUrl(p: Podcast): string | null {
+  if (!p.image_url) return null;
+  if (p.image_url.startsWith("file:")) return `cover://localhost/${p.id}`;
+  if (p.image_url.startsWith("https:") || p.image_url.startsWith("http:")) return p.image_url;
+  return null;
+}
+
+function node<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const n = document.createElement(tag);
+  if (cls) n.className = cls;
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+function coverNode(p: Podcast, cls: string): HTMLElement {
+  const url = coverUrl(p);
+  if (url) {
+    const img = node("img", cls);
+    img.src = url;
+    img.alt = "";
+    img.onerror = () => img.replaceWith(initials(p, cls));
+    return img;
+  }
+  return initials(p, cls);
+}
+
+function initials(p: Podcast, cls: string): HTMLElement {
+  const words = p.title.split(/\s+/).filter(Boolean);
+  return node("div", `${cls} initials`, words.slice(0, 2).map((w) => w[0]?.toUpperCase() ?? "").join("") || "?");
+}
+
+function renderRow(row: Row, _i: number, selected: boolean): HTMLElement {
+  const li = node("div", `row${selected ? " selected" : ""}`);
+  li.setAttribute("role", "option");
+  if (row.kind === "episode") {
+    const e = row.episode;
+    li.classList.add("episode-row");
+    if (!e.in_feed) li.classList.add("archived");
+    li.append(node("div", "row-title", e.title || "Untitled episode"));
+    const meta = node("div", "row-meta");
+    const parts = [fmtDate(e.published), fmtDuration(e.duration_secs)];
+    if (state.current === null) parts.unshift(podcastTitle(e.podcast_id));
+    if (!e.in_feed) parts.push("no longer in the feed");
+    if (e.enclosure_type?.startsWith("video/")) parts.push("video");
+    meta.textContent = parts.filter(Boolean).join(" · ");
+    li.append(meta);
+  } else {
+    const h = row.hit;
+    li.classList.add("hit-row");
+    const title = node("div", "row-title");
+    title.append(node("span", `badge ${h.kind}`, h.kind), document.createTextNode(" " + h.title));
+    li.append(title, snippetNode(h.snippet));
+  }
+  return li;
+}
+
+/** The snippet marks hits with [ and ]; show them highlighted without trusting any HTML. */
+function snippetNode(snippet: string): HTMLElement {
+  const meta = node("div", "row-meta snippet");
+  for (const [i, part] of snippet.split(/[[\]]/).entries()) {
+    meta.append(i % 2 === 1 ? node("mark", undefined, part) : document.createTextNode(part));
+  }
+  return meta;
+}
+
+const hints: Record<string, string> = {
+  offline: "Check your internet connection, then try again. Downloaded episodes still play.",
+  timeout: "The server is slow to answer. Try again in a moment.",
+  bad_url: "Paste a feed URL (https://…), a podcast's web page, or an Apple Podcasts link or id.",
+  bad_feed: "That address does not give a podcast feed. Look for an RSS link on the podcast's site.",
+  not_found: "Nothing was found there. Check the address or id.",
+  gone: "The publisher removed this feed.",
+  tls: "The site's secure connection failed; its certificate may be wrong.",
+  too_large: "The server sent far more than a feed should be.",
+};
+
+function toast(message: string, kind: "info" | "error" = "info", hint?: string): void {
+  el.toast.replaceChildren(node("strong", undefined, message));
+  if (hint) el.toast.append(node("div", "hint", hint));
+  el.toast.className = `toast show ${kind}`;
+  window.clearTimeout((toast as unknown as { timer?: number }).timer);
+  (toast as unknown as { timer?: number }).timer = window.setTimeout(() => (el.toast.className = "toast"), kind === "error" ? 9000 : 4000);
+}
+
+function showError(e: unknown, what: string): void {
+  const err: ApiError = asApiError(e);
+  toast(`${what}: ${err.message}`, "error", hints[err.code]);
+}
+
+function setBusy(on: boolean, label = ""): void {
+  state.busy += on ? 1 : -1;
+  el.progress.classList.toggle("active", state.busy > 0);
+  el.progress.classList.toggle("indeterminate", state.busy > 0);
+  el.progressLabel.textContent = state.busy > 0 ? label : "";
+  if (state.busy <= 0) el.progressBar.style.width = "0";
+}
+
+function renderPodcasts(): void {
+  const frag = document.createDocumentFragment();
+  const all = node("button", `podcast all${state.current === null ? " selected" : ""}`);
+  all.append(node("div", "cover initials", "★"), node("span", "podcast-title", "All episodes"));
+  all.onclick = () => void selectPodcast(null);
+  frag.append(all);
+  for (const p of state.podcasts) {
+    const b = node("button", `podcast${state.current === p.id ? " selected" : ""}`);
+    b.dataset.id = String(p.id);
+    b.title = p.feed_url;
+    const text = node("span", "podcast-title", p.title || p.feed_url);
+    const count = node("span", "count", String(p.episode_count));
+    b.append(coverNode(p, "cover"), text, count);
+    if (p.last_error || p.gone) {
+      const warn = node("span", "warn", "!");
+      warn.title = p.gone ? "This feed is gone (410)" : `Last refresh failed: ${p.last_error}`;
+      b.append(warn);
+    }
+    b.onclick = () => void selectPodcast(p.id);
+    frag.append(b);
+  }
+  el.podcastList.replaceChildren(frag);
+}
+
+async function loadPodcasts(): Promise<void> {
+  state.podcasts = await api.listPodcasts();
+  renderPodcasts();
+}
+
+async function selectPodcast(id: number | null): Promise<void> {
+  state.current = id;
+  state.searching = false;
+  el.search.value = "";
+  renderPodcasts();
+  await loadEpisodes();
+}
+
+async function loadEpisodes(): Promise<void> {
+  if (state.podcasts.length === 0) {
+    showEmptyLibrary();
+    return;
+  }
+  const episodes = await api.listEpisodes(state.current);
+  el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
+  el.listCount.textContent = `${episodes.length.toLocaleString()} episode${episodes.length === 1 ? "" : "s"}`;
+  list.setItems(episodes.map((episode) => ({ kind: "episode", episode })));
+  el.empty.hidden = episodes.length > 0;
+  if (episodes.length === 0) {
+    el.empty.replaceChildren(node("h2", undefined, "No episodes"), node("p", undefined, "This feed has no episodes yet. Press Refresh to check again."));
+  }
+}
+
+function showEmptyLibrary(): void {
+  el.listTitle.textContent = "Your library is empty";
+  el.listCount.textContent = "";
+  list.setItems([]);
+  el.empty.hidden = false;
+  const add = node("button", "primary", "Add Voice of the Child");
+  add.id = "add-default";
+  add.onclick = () => void subscribe(null);
+  el.empty.replaceChildren(
+    node("h2", undefined, "Start your archive"),
+    node("p", undefined, "Paste a podcast's feed URL, its web page, or an Apple Podcasts link or id into the box on the left and press Add."),
+    node("p", undefined, "Or start with the Voice of the Child podcast from Researching Reform:"),
+    add,
+  );
+  el.detail.replaceChildren(node("p", "placeholder", "Episodes you open appear here."));
+}
+
+async function showEpisode(id: number): Promise<void> {
+  try {
+    const d = await api.getEpisode(id);
+    const e = d.episode;
+    const head = node("header");
+    const title = node("h1", undefined, e.title || "Untitled episode");
+    title.id = "detail-title";
+    const meta = node("div", "meta");
+    meta.textContent = [d.podcast_title, fmtDate(e.published), fmtDuration(e.duration_secs), d.episode_type && d.episode_type !== "full" ? d.episode_type : ""]
+      .filter(Boolean)
+      .join(" · ");
+    head.append(title, meta);
+    if (!e.in_feed) head.append(node("div", "notice", "This episode is no longer in the podcast's feed; Earmark keeps it in your archive."));
+    const media = node("div", "media");
+    if (e.enclosure_url) {
+      media.append(node("span", "badge", e.enclosure_type?.startsWith("video/") ? "video" : "audio"));
+      media.append(node("span", "muted", `${e.enclosure_type ?? "media"}${e.enclosure_length ? ` · ${(e.enclosure_length / 1e6).toFixed(1)} MB` : ""}`));
+    } else {
+      media.append(node("span", "muted", "No media file: this entry is text only."));
+    }
+    const notes = node("article", "notes");
+    notes.id = "notes";
+    // notes_html was sanitised by the library (ammonia) before it left Rust.
+    notes.innerHTML = d.notes_html || "<p class=\"muted\">No show notes.</p>";
+    const people = d.podcast20.persons.map((p) => (p.role ? `${p.name} (${p.role})` : p.name));
+    const extra = node("div", "extra");
+    if (people.length) extra.append(node("div", "muted", `With ${people.join(", ")}`));
+    el.detail.replaceChildren(head, media, notes, extra);
+    el.detail.scrollTop = 0;
+  } catch (err) {
+    showError(err, "Could not open the episode");
+  }
+}
+
+async function subscribe(input: string | null): Promise<void> {
+  if (input !== null && input.trim() === "") {
+    toast("Paste a feed URL, web page, or Apple Podcasts link first.", "error", hints.bad_url);
+    el.addInput.focus();
+    return;
+  }
+  setBusy(true, "Adding podcast…");
+  el.addButton.disabled = true;
+  try {
+    const sub = input === null ? await api.subscribeDefault() : await api.subscribe(input.trim());
+    el.addInput.value = "";
+    await loadPodcasts();
+    await selectPodcast(sub.podcast.id);
+    toast(sub.created ? `Added ${sub.podcast.title} (${sub.podcast.episode_count} episodes)` : `${sub.podcast.title} is already in your library; refreshed it.`);
+  } catch (err) {
+    showError(err, "Could not add the podcast");
+  } finally {
+    el.addButton.disabled = false;
+    setBusy(false);
+  }
+}
+
+async function refreshAll(): Promise<void> {
+  if (state.podcasts.length === 0) {
+    toast("Nothing to refresh yet: add a podcast first.");
+    return;
+  }
+  el.refreshButton.disabled = true;
+  setBusy(true, "Refreshing…");
+  el.progress.classList.remove("indeterminate");
+  try {
+    const reports = await api.refreshAll();
+    const failed = reports.filter((r) => r.status === "error");
+    const added = reports.reduce((n, r) => n + r.new, 0);
+    await loadPodcasts();
+    if (!state.searching) await loadEpisodes();
+    if (failed.length && failed.every((r) => (r.error ?? "").includes("are you offline"))) {
+      toast("You seem to be offline; nothing was changed.", "info", "Downloaded episodes and your library still work.");
+    } else if (failed.length) {
+      toast(`${failed.length} of ${reports.length} feeds could not be refreshed`, "error", failed.map((r) => `${r.title}: ${r.error}`).join("\n"));
+    } else {
+      toast(added ? `${added} new episode${added === 1 ? "" : "s"}` : "Everything is up to date");
+    }
+  } catch (err) {
+    showError(err, "Refresh failed");
+  } finally {
+    el.refreshButton.disabled = false;
+    setBusy(false);
+  }
+}
+
+let searchTimer = 0;
+function onSearchInput(): void {
+  window.clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(() => void runSearch(el.search.value), 120);
+}
+
+async function runSearch(q: string): Promise<void> {
+  if (q.trim() === "") {
+    state.searching = false;
+    await loadEpisodes();
+    return;
+  }
+  state.searching = true;
+  try {
+    const hits = await api.search(q);
+    if (el.search.value !== q) return;
+    el.listTitle.textContent = `Search: ${q}`;
+    el.listCount.textContent = `${hits.length} result${hits.length === 1 ? "" : "s"}`;
+    list.setItems(hits.map((hit) => ({ kind: "hit", hit })));
+    el.empty.hidden = hits.length > 0;
+    if (!hits.length) el.empty.replaceChildren(node("h2", undefined, "No matches"), node("p", undefined, "Try fewer or shorter words; every word must match."));
+  } catch (err) {
+    showError(err, "Search failed");
+  }
+}
+
+function isTyping(t: EventTarget | null): boolean {
+  return t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement;
+}
+
+function onKey(ev: KeyboardEvent): void {
+  if (ev.key === "Escape") {
+    if (document.activeElement === el.search && el.search.value) {
+      el.search.value = "";
+      void runSearch("");
+    }
+    (document.activeElement as HTMLElement | null)?.blur();
+    return;
+  }
+  if (isTyping(ev.target)) return;
+  if (ev.key === "/" || (ev.ctrlKey && ev.key === "f")) {
+    ev.preventDefault();
+    el.search.focus();
+  } else if (ev.ctrlKey && ev.key === "l") {
+    ev.preventDefault();
+    el.addInput.focus();
+  } else if (ev.key === "r" && !ev.ctrlKey && !ev.metaKey) {
+    void refreshAll();
+  } else if (ev.key === "ArrowDown" || ev.key === "j") {
+    ev.preventDefault();
+    list.select(Math.min(list.length - 1, list.selectedIndex + 1), true);
+  } else if (ev.key === "ArrowUp" || ev.key === "k") {
+    ev.preventDefault();
+    list.select(Math.max(0, list.selectedIndex - 1), true);
+  }
+}
+
+/** Links in show notes open in the system browser, never inside the app window. */
+function onDetailClick(ev: MouseEvent): void {
+  const a = (ev.target as HTMLElement).closest("a");
+  if (!a) return;
+  ev.preventDefault();
+  const href = a.getAttribute("href");
+  if (href) api.openLink(href).catch((e: unknown) => showError(e, "Could not open the link"));
+}
+
+async function init(): Promise<void> {
+  el.addForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void subscribe(el.addInput.value);
+  });
+  el.refreshButton.addEventListener("click", () => void refreshAll());
+  el.search.addEventListener("input", onSearchInput);
+  el.detail.addEventListener("click", onDetailClick);
+  document.addEventListener("keydown", onKey);
+  await api.onRefreshProgress((p) => {
+    el.progress.classList.remove("indeterminate");
+    el.progressBar.style.width = `${p.total ? (100 * p.done) / p.total : 0}%`;
+    el.progressLabel.textContent = `Refreshed ${p.done} of ${p.total}: ${p.title}`;
+  });
+  try {
+    await loadPodcasts();
+    if (state.podcasts.length) {
+      await loadEpisodes();
+      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, r refresh, Ctrl+L add."));
+    } else showEmptyLibrary();
+  } catch (err) {
+    showError(err, "Could not open your library");
+  }
+}
+
+void init();
