@@ -1,1 +1,195 @@
+//! Harness for Earmark's end-to-end tests: a private X display (Xvfb), tauri-driver speaking
+//! WebDriver to the real app in a real WebKit window, an isolated library, and a fixture HTTP
+//! server on 127.0.0.1. Each piece is stopped when its guard drops.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("../.."))
+}
+
+/// Where screenshots are saved: `target/e2e-screenshots/`.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = workspace_root().join("target/e2e-screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// The app binary under test (`EARMARK_APP_BIN`, else `target/debug/earmark`).
+pub fn app_binary() -> PathBuf {
+    let bin = std::env::var_os("EARMARK_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/earmark"));
+    assert!(bin.exists(), "the app binary {} is missing: build it first with `cargo build -p earmark`", bin.display());
+    bin
+}
+
+/// A child process killed with SIGTERM (so it can clean up, as tauri-driver must) on drop.
+pub struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts Xvfb on the first free display from :90 and returns its name and guard.
+pub fn start_xvfb() -> (String, Proc) {
+    for n in 90..140 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb must be installed (apt-get install xvfb)");
+        let mut proc = Proc(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (display, proc);
+            }
+            if let Ok(Some(_)) = proc.0.try_wait() {
+                break; // lost a race for this display; try the next
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        drop(proc);
+    }
+    panic!("could not start Xvfb on any display :90..:139");
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    let candidate = home.join("bin/tauri-driver");
+    if candidate.exists() {
+        candidate
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+/// Starts tauri-driver on a free port with the given environment; returns the WebDriver URL.
+pub fn start_driver(display: &str, env: &[(&str, &Path)]) -> (String, Proc) {
+    let port = free_port();
+    let native = free_port();
+    let mut cmd = Command::new(tauri_driver());
+    cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("tauri-driver must be installed (cargo install tauri-driver --locked)");
+    let proc = Proc(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (format!("http://127.0.0.1:{port}"), proc);
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    panic!("tauri-driver did not start listening on port {port}");
+}
+
+/// A tiny HTTP server on 127.0.0.1 serving fixed files by path; stops on drop.
+pub struct FixtureServer {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    stop: Arc<AtomicBool>,
+}
+
+impl FixtureServer {
+    /// Serves `files` (path, content type, body).
+    pub fn start(files: Vec<(String, &'static str, Vec<u8>)>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let files = Arc::new(files);
+        thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let files = Arc::clone(&files);
+                        thread::spawn(move || serve(stream, &files));
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        FixtureServer { base, stop }
+    }
+}
+
+impl Drop for FixtureServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)]) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) if line.trim().is_empty() => break,
+            Ok(_) => {}
+        }
+    }
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let found = files.iter().find(|(p, _, _)| *p == path);
+    let (status, ctype, body): (&str, &str, &[u8]) = match found {
+        Some((_, ct, body)) => ("200 OK", ct, body),
+        None => ("404 Not Found", "text/plain", b"not found"),
+    };
+    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+    let _ = stream.flush();
+    let mut sink = [0u8; 64];
+    let _ = reader.get_mut().read(&mut sink);
+}
