@@ -65,7 +65,7 @@ pub enum Outcome {
     /// The server answered 304: nothing changed since the validators.
     NotModified,
     /// A body.
-    Body(Fetched),
+    Body(Box<Fetched>),
 }
 
 /// An HTTP client with Earmark's limits. Cheap to clone and share between threads.
@@ -103,7 +103,7 @@ impl Fetcher {
     /// Fetches `url` unconditionally.
     pub fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
         match self.get_conditional(url, &Validators::default())? {
-            Outcome::Body(f) => Ok(f),
+            Outcome::Body(f) => Ok(*f),
             // Without validators a 304 is a server bug; treat it as an error status.
             Outcome::NotModified => Err(FetchError::Status {
                 status: 304,
@@ -119,7 +119,7 @@ impl Fetcher {
         validators: &Validators,
     ) -> Result<Outcome, FetchError> {
         match url.scheme() {
-            "file" => self.read_file(url).map(Outcome::Body),
+            "file" => self.read_file(url).map(|f| Outcome::Body(Box::new(f))),
             "http" | "https" => self.get_http(url, validators),
             other => Err(FetchError::UnsupportedScheme(other.to_owned())),
         }
@@ -232,13 +232,13 @@ impl Fetcher {
                 return Err(self.too_large());
             }
             let moved = (visited.len() > 1 && all_permanent).then(|| url.clone());
-            return Ok(Outcome::Body(Fetched {
+            return Ok(Outcome::Body(Box::new(Fetched {
                 body,
                 final_url: url,
                 moved_permanently_to: moved,
                 validators: new_validators,
                 content_type,
-            }));
+            })));
         }
     }
 

@@ -493,3 +493,190 @@ fn episode_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episode> {
         in_feed: r.get(10)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default()
+    }
+
+    /// Builds a library file as a build with only the first `version` migrations would have left it,
+    /// with a podcast and an episode in it when the schema has room for them.
+    fn library_at_version(dir: &Path, version: usize) {
+        let conn = Connection::open(dir.join(DB_FILE)).expect("open");
+        for step in &MIGRATIONS[..version] {
+            conn.execute_batch(step).expect("migration step");
+        }
+        conn.pragma_update(None, "user_version", version as i64)
+            .expect("version");
+        if version >= 1 {
+            conn.execute(
+                "INSERT INTO podcasts (id, feed_url, title, added_at) VALUES (1, 'https://a.example/feed', 'Old Show', 'x')",
+                [],
+            )
+            .expect("podcast");
+            conn.execute(
+                "INSERT INTO episodes (id, podcast_id, guid, title, notes_text, first_seen, updated_at) \
+                 VALUES (7, 1, 'g1', 'Kept through upgrades', 'adoption hearing notes', 'x', 'x')",
+                [],
+            )
+            .expect("episode");
+            conn.execute("INSERT INTO episode_state (episode_id, position_secs, updated_at) VALUES (7, 93.5, 'x')", [])
+                .expect("state");
+        }
+    }
+
+    #[test]
+    fn migrates_from_every_earlier_version() {
+        for version in 0..MIGRATIONS.len() {
+            let dir = tempfile::tempdir().expect("tempdir");
+            library_at_version(dir.path(), version);
+            let lib =
+                Library::open(dir.path()).unwrap_or_else(|e| panic!("open from v{version}: {e}"));
+            assert_eq!(
+                lib.schema_version().expect("version"),
+                SCHEMA_VERSION,
+                "from v{version}"
+            );
+            if version >= 1 {
+                let eps = lib.episodes(None).expect("episodes");
+                assert_eq!(eps.len(), 1, "from v{version}");
+                assert_eq!(eps[0].title, "Kept through upgrades");
+                let pos: f64 = lib
+                    .conn()
+                    .query_row(
+                        "SELECT position_secs FROM episode_state WHERE episode_id = 7",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .expect("state kept");
+                assert_eq!(pos, 93.5);
+                // Rows from before the search migration are searchable after it.
+                let hits = crate::search::search(&lib, "adoption", 10).expect("search");
+                assert_eq!(hits.len(), 1, "from v{version}");
+            }
+            drop(lib);
+            // Opening again is a no-op.
+            let again = Library::open(dir.path()).expect("reopen");
+            assert_eq!(again.schema_version().expect("version"), SCHEMA_VERSION);
+        }
+    }
+
+    #[test]
+    fn a_newer_library_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let lib = Library::open(dir.path()).expect("open");
+            lib.conn()
+                .pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+                .expect("bump");
+        }
+        let path = dir.path().join(DB_FILE);
+        let before = std::fs::read(&path).expect("read");
+        match Library::open(dir.path()) {
+            Err(Error::SchemaTooNew { found, known }) => {
+                assert_eq!((found, known), (SCHEMA_VERSION + 5, SCHEMA_VERSION));
+            }
+            Err(other) => panic!("wrong error: {other}"),
+            Ok(_) => panic!("a newer library was opened"),
+        }
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            before,
+            "the file was changed"
+        );
+        let msg = Error::SchemaTooNew { found: 9, known: 2 }.to_string();
+        assert!(
+            msg.contains("newer version of Earmark") && msg.contains("Nothing was changed"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_library_gives_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(DB_FILE),
+            b"this is not a database, it is a shopping list",
+        )
+        .expect("write");
+        let err = Library::open(dir.path()).err().expect("refused");
+        assert_eq!(err.code(), "db");
+        assert!(err.to_string().contains("not a database"), "{err}");
+    }
+
+    #[test]
+    fn wal_mode_and_foreign_keys_are_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lib = Library::open(dir.path()).expect("open");
+        let mode: String = lib
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("mode");
+        assert_eq!(mode, "wal");
+        let fk: i64 = lib
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .expect("fk");
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn store_counts_new_updated_and_vanished_and_keeps_state() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut lib = Library::open(dir.path()).expect("open");
+        let (id, created) = lib
+            .add_podcast("https://a.example/feed", "", t0())
+            .expect("add");
+        assert!(created);
+        let item = |guid: &str, title: &str| ParsedItem {
+            guid: guid.into(),
+            title: title.into(),
+            ..ParsedItem::default()
+        };
+        let mut feed = ParsedFeed {
+            title: "Show".into(),
+            items: vec![item("a", "A"), item("b", "B")],
+            ..ParsedFeed::default()
+        };
+        let out = lib
+            .store_feed(id, &feed, &FetchMeta::default(), t0())
+            .expect("store");
+        assert_eq!((out.new, out.updated, out.gone_from_feed), (2, 0, 0));
+        let a = lib
+            .episodes(Some(id))
+            .expect("eps")
+            .into_iter()
+            .find(|e| e.guid == "a")
+            .expect("a");
+        lib.conn()
+            .execute("INSERT INTO episode_state (episode_id, position_secs, played, updated_at) VALUES (?1, 12.0, 1, 'x')", [a.id.0])
+            .expect("state");
+
+        feed.items = vec![item("a", "A renamed"), item("c", "C")];
+        let out = lib
+            .store_feed(id, &feed, &FetchMeta::default(), t0())
+            .expect("store");
+        assert_eq!((out.new, out.updated, out.gone_from_feed), (1, 1, 1));
+        let eps = lib.episodes(Some(id)).expect("eps");
+        assert_eq!(eps.len(), 3, "nothing is deleted");
+        assert!(!eps.iter().find(|e| e.guid == "b").expect("b").in_feed);
+        let played: i64 = lib
+            .conn()
+            .query_row(
+                "SELECT played FROM episode_state WHERE episode_id = ?1",
+                [a.id.0],
+                |r| r.get(0),
+            )
+            .expect("state kept");
+        assert_eq!(played, 1);
+
+        // The same feed again changes nothing.
+        let out = lib
+            .store_feed(id, &feed, &FetchMeta::default(), t0())
+            .expect("store");
+        assert_eq!((out.new, out.updated, out.gone_from_feed), (0, 0, 0));
+    }
+}
