@@ -37,6 +37,9 @@ const state = {
   current: null as number | null,
   searching: false,
   busy: 0,
+  // Bumped by every list or detail request: a slow answer to an older request is dropped.
+  listToken: 0,
+  detailToken: 0,
 };
 
 const list = new VirtualList<Row>({
@@ -61,6 +64,12 @@ function fmtDuration(secs: number | null): string {
   const m = Math.floor((s % 3600) / 60);
   const r = String(s % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
+}
+
+function fmtBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(n / 1e3))} kB`;
 }
 
 function fmtDate(iso: string | null): string {
@@ -208,7 +217,9 @@ async function loadEpisodes(): Promise<void> {
     showEmptyLibrary();
     return;
   }
+  const token = ++state.listToken;
   const episodes = await api.listEpisodes(state.current);
+  if (token !== state.listToken) return;
   el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
   el.listCount.textContent = `${episodes.length.toLocaleString()} episode${episodes.length === 1 ? "" : "s"}`;
   list.setItems(episodes.map((episode) => ({ kind: "episode", episode })));
@@ -236,8 +247,10 @@ function showEmptyLibrary(): void {
 }
 
 async function showEpisode(id: number): Promise<void> {
+  const token = ++state.detailToken;
   try {
     const d = await api.getEpisode(id);
+    if (token !== state.detailToken) return;
     const e = d.episode;
     const head = node("header");
     const title = node("h1", undefined, e.title || "Untitled episode");
@@ -251,7 +264,7 @@ async function showEpisode(id: number): Promise<void> {
     const media = node("div", "media");
     if (e.enclosure_url) {
       media.append(node("span", "badge", e.enclosure_type?.startsWith("video/") ? "video" : "audio"));
-      media.append(node("span", "muted", `${e.enclosure_type ?? "media"}${e.enclosure_length ? ` · ${(e.enclosure_length / 1e6).toFixed(1)} MB` : ""}`));
+      media.append(node("span", "muted", `${e.enclosure_type ?? "media"}${e.enclosure_length ? ` · ${fmtBytes(e.enclosure_length)}` : ""}`));
     } else {
       media.append(node("span", "muted", "No media file: this entry is text only."));
     }
@@ -333,9 +346,10 @@ async function runSearch(q: string): Promise<void> {
     return;
   }
   state.searching = true;
+  const token = ++state.listToken;
   try {
     const hits = await api.search(q);
-    if (el.search.value !== q) return;
+    if (token !== state.listToken || el.search.value !== q) return;
     el.listTitle.textContent = `Search: ${q}`;
     el.listCount.textContent = `${hits.length} result${hits.length === 1 ? "" : "s"}`;
     list.setItems(hits.map((hit) => ({ kind: "hit", hit })));
@@ -403,8 +417,8 @@ async function init(): Promise<void> {
   try {
     await loadPodcasts();
     if (state.podcasts.length) {
-      await loadEpisodes();
       el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, r refresh, Ctrl+L add."));
+      await loadEpisodes();
     } else showEmptyLibrary();
   } catch (err) {
     showError(err, "Could not open your library");

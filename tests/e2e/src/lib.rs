@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("../.."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("../.."))
 }
 
 /// Where screenshots are saved: `target/e2e-screenshots/`.
@@ -28,7 +31,11 @@ pub fn app_binary() -> PathBuf {
     let bin = std::env::var_os("EARMARK_APP_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target/debug/earmark"));
-    assert!(bin.exists(), "the app binary {} is missing: build it first with `cargo build -p earmark`", bin.display());
+    assert!(
+        bin.exists(),
+        "the app binary {} is missing: build it first with `cargo build -p earmark`",
+        bin.display()
+    );
     bin
 }
 
@@ -37,7 +44,10 @@ pub struct Proc(Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if matches!(self.0.try_wait(), Ok(Some(_))) {
@@ -58,7 +68,14 @@ pub fn start_xvfb() -> (String, Proc) {
         }
         let display = format!(":{n}");
         let child = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -81,7 +98,10 @@ pub fn start_xvfb() -> (String, Proc) {
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 fn tauri_driver() -> PathBuf {
@@ -105,14 +125,21 @@ pub fn start_driver(display: &str, env: &[(&str, &Path)]) -> (String, Proc) {
     let port = free_port();
     let native = free_port();
     let mut cmd = Command::new(tauri_driver());
-    cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-        .env("DISPLAY", display)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--native-port",
+        &native.to_string(),
+    ])
+    .env("DISPLAY", display)
+    .stdout(Stdio::null())
+    .stderr(Stdio::inherit());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().expect("tauri-driver must be installed (cargo install tauri-driver --locked)");
+    let child = cmd
+        .spawn()
+        .expect("tauri-driver must be installed (cargo install tauri-driver --locked)");
     let proc = Proc(child);
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
@@ -180,7 +207,11 @@ fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)]) {
             Ok(_) => {}
         }
     }
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_owned();
     let found = files.iter().find(|(p, _, _)| *p == path);
     let (status, ctype, body): (&str, &str, &[u8]) = match found {
         Some((_, ct, body)) => ("200 OK", ct, body),

@@ -55,7 +55,10 @@ async fn shot(client: &fantoccini::Client, name: &str) {
 /// empty for some visible elements).
 async fn text(client: &fantoccini::Client, css: &str) -> String {
     let v = client
-        .execute("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", vec![serde_json::json!(css)])
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+            vec![serde_json::json!(css)],
+        )
         .await
         .expect("execute");
     v.as_str().unwrap_or_default().trim().to_owned()
@@ -68,13 +71,20 @@ async fn wait_for_text(client: &fantoccini::Client, css: &str, needle: &str) {
         if got.contains(needle) {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "waited 20 s for {css} to contain {needle:?}; it says {got:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited 20 s for {css} to contain {needle:?}; it says {got:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn count(client: &fantoccini::Client, css: &str) -> usize {
-    client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    client
+        .find_all(Locator::Css(css))
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0)
 }
 
 async fn wait_for_count(client: &fantoccini::Client, css: &str, n: usize) {
@@ -84,7 +94,10 @@ async fn wait_for_count(client: &fantoccini::Client, css: &str, n: usize) {
         if got == n {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "waited 20 s for {n} × {css}, have {got}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited 20 s for {n} × {css}, have {got}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -93,46 +106,113 @@ async fn wait_for_count(client: &fantoccini::Client, css: &str, n: usize) {
 async fn add_feed_browse_search_and_read_hostile_notes() {
     let app = app_binary();
     let library = tempfile::tempdir().expect("tempdir");
-    let server = FixtureServer::start(vec![("/feed.xml".into(), "application/rss+xml", FEED.as_bytes().to_vec())]);
+    let server = FixtureServer::start(vec![(
+        "/feed.xml".into(),
+        "application/rss+xml",
+        FEED.as_bytes().to_vec(),
+    )]);
     let (display, _xvfb) = start_xvfb();
     let (webdriver, _driver) = start_driver(&display, &[("EARMARK_LIBRARY", library.path())]);
 
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app },
-    }))
-    .expect("caps");
-    let client = tokio::time::timeout(Duration::from_secs(60), ClientBuilder::rustls().expect("tls").capabilities(caps).connect(&webdriver))
-        .await
-        .expect("WebDriver session within 60 s")
-        .expect("WebDriver session");
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app },
+        }))
+        .expect("caps");
+    let client = tokio::time::timeout(
+        Duration::from_secs(60),
+        ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect(&webdriver),
+    )
+    .await
+    .expect("WebDriver session within 60 s")
+    .expect("WebDriver session");
 
     // 1. A new library shows what to do.
-    client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#add-default")).await.expect("empty state");
-    assert_eq!(text(&client, "#add-default").await, "Add Voice of the Child");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#add-default"))
+        .await
+        .expect("empty state");
+    assert_eq!(
+        text(&client, "#add-default").await,
+        "Add Voice of the Child"
+    );
     shot(&client, "01-empty-library").await;
 
     // 2. A bad address gets an error that says what to do, and adds nothing.
-    client.find(Locator::Css("#add-input")).await.expect("input").send_keys("not a url").await.expect("type");
-    client.find(Locator::Css("#add-button")).await.expect("button").click().await.expect("click");
-    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#toast.show.error")).await.expect("error toast");
+    client
+        .find(Locator::Css("#add-input"))
+        .await
+        .expect("input")
+        .send_keys("not a url")
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("#add-button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#toast.show.error"))
+        .await
+        .expect("error toast");
     let toast = text(&client, "#toast").await;
-    assert!(toast.contains("Could not add the podcast"), "error toast text: {toast}");
-    assert!(toast.contains("Paste a feed URL"), "the error says what to do: {toast}");
+    assert!(
+        toast.contains("Could not add the podcast"),
+        "error toast text: {toast}"
+    );
+    assert!(
+        toast.contains("Paste a feed URL"),
+        "the error says what to do: {toast}"
+    );
     shot(&client, "02-bad-url-error").await;
 
     // 3. Add the fixture feed through the UI.
-    let input = client.find(Locator::Css("#add-input")).await.expect("input");
+    let input = client
+        .find(Locator::Css("#add-input"))
+        .await
+        .expect("input");
     input.clear().await.expect("clear");
-    input.send_keys(&format!("{}/feed.xml", server.base)).await.expect("type");
-    client.find(Locator::Css("#add-button")).await.expect("button").click().await.expect("click");
+    input
+        .send_keys(&format!("{}/feed.xml", server.base))
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("#add-button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     wait_for_count(&client, ".episode-row", 3).await;
-    assert_eq!(text(&client, "#list-title").await, "Fixture Family Justice Podcast");
-    assert_eq!(text(&client, ".episode-row .row-title").await, "Hostile notes episode", "newest first");
+    assert_eq!(
+        text(&client, "#list-title").await,
+        "Fixture Family Justice Podcast"
+    );
+    assert_eq!(
+        text(&client, ".episode-row .row-title").await,
+        "Hostile notes episode",
+        "newest first"
+    );
     shot(&client, "03-episodes").await;
 
     // 4. Search.
-    client.find(Locator::Css("#search")).await.expect("search").send_keys("adoption").await.expect("type");
+    client
+        .find(Locator::Css("#search"))
+        .await
+        .expect("search")
+        .send_keys("adoption")
+        .await
+        .expect("type");
     wait_for_count(&client, ".hit-row", 1).await;
     let hit = text(&client, ".hit-row").await;
     assert!(hit.contains("Second episode about adoption"), "{hit}");
@@ -143,32 +223,85 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
     search.clear().await.expect("clear");
     search.send_keys("hostile").await.expect("type");
     wait_for_text(&client, ".hit-row", "Hostile notes episode").await;
-    client.find(Locator::Css(".hit-row")).await.expect("hit").click().await.expect("click");
-    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#detail-title")).await.expect("detail");
-    assert_eq!(text(&client, "#detail-title").await, "Hostile notes episode");
-    assert!(text(&client, "#notes").await.contains("Notes about the voice of the child."), "the harmless part is shown");
-    assert_eq!(count(&client, "#notes a[href='https://example.org/post']").await, 1, "a web link survives");
-    assert_eq!(count(&client, "#notes script").await, 0, "no script element survives");
-    assert_eq!(count(&client, "#notes [onerror]").await, 0, "no event handler survives");
-    assert_eq!(count(&client, "#notes a[href^='javascript']").await, 0, "no javascript: link survives");
+    client
+        .find(Locator::Css(".hit-row"))
+        .await
+        .expect("hit")
+        .click()
+        .await
+        .expect("click");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#detail-title"))
+        .await
+        .expect("detail");
+    assert_eq!(
+        text(&client, "#detail-title").await,
+        "Hostile notes episode"
+    );
+    assert!(
+        text(&client, "#notes")
+            .await
+            .contains("Notes about the voice of the child."),
+        "the harmless part is shown"
+    );
+    assert_eq!(
+        count(&client, "#notes a[href='https://example.org/post']").await,
+        1,
+        "a web link survives"
+    );
+    assert_eq!(
+        count(&client, "#notes script").await,
+        0,
+        "no script element survives"
+    );
+    assert_eq!(
+        count(&client, "#notes [onerror]").await,
+        0,
+        "no event handler survives"
+    );
+    assert_eq!(
+        count(&client, "#notes a[href^='javascript']").await,
+        0,
+        "no javascript: link survives"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let pwned = client.execute("return typeof window.__pwned;", vec![]).await.expect("execute");
+    let pwned = client
+        .execute("return typeof window.__pwned;", vec![])
+        .await
+        .expect("execute");
     assert_eq!(pwned, serde_json::json!("undefined"), "hostile markup ran");
     assert_ne!(client.title().await.expect("title"), "pwned");
     shot(&client, "05-hostile-notes-sanitised").await;
 
     // 6. Keyboard: j moves to the next row and opens it.
-    client.find(Locator::Css("#search")).await.expect("search").clear().await.expect("clear");
+    client
+        .find(Locator::Css("#search"))
+        .await
+        .expect("search")
+        .clear()
+        .await
+        .expect("clear");
     client.execute("document.activeElement.blur(); document.getElementById('search').dispatchEvent(new Event('input'));", vec![]).await.expect("blur");
     wait_for_count(&client, ".episode-row", 3).await;
-    client.execute("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'j'}));", vec![]).await.expect("key");
+    client
+        .execute(
+            "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'j'}));",
+            vec![],
+        )
+        .await
+        .expect("key");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let t = text(&client, "#detail-title").await;
         if t == "Hostile notes episode" && count(&client, ".episode-row.selected").await == 1 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "keyboard navigation did not open the first episode");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "keyboard navigation did not open the first episode"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     shot(&client, "06-keyboard").await;
