@@ -217,28 +217,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             concurrency,
             json,
         } => {
-            let fetcher = config.fetcher()?;
             let ids = podcast.map(|p| vec![PodcastId(p)]);
-            let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} refreshing {pos}/{len} [{bar:30}] {msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            let reports = refresh::refresh(
-                &mut lib,
-                &fetcher,
-                ids.as_deref(),
-                concurrency,
-                now(),
-                &mut |done, total, r| {
-                    bar.set_length(total as u64);
-                    bar.set_position(done as u64);
-                    bar.set_message(r.title.clone());
-                },
-            )?;
-            bar.finish_and_clear();
+            let reports = refresh_with_progress(&mut lib, &config, ids.as_deref(), concurrency)?;
             let failed = reports
                 .iter()
                 .filter(|r| r.status == RefreshStatus::Error)
@@ -294,17 +274,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let outlines = opml::parse(&bytes)?;
             let added = opml::import(&mut lib, &outlines, now())?;
-            let fetcher = config.fetcher()?;
             let reports = if added.is_empty() {
                 Vec::new()
             } else {
-                refresh::refresh(
+                refresh_with_progress(
                     &mut lib,
-                    &fetcher,
+                    &config,
                     Some(&added),
                     refresh::DEFAULT_CONCURRENCY,
-                    now(),
-                    &mut |_, _, _| {},
                 )?
             };
             if json {
@@ -336,6 +313,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refreshes feeds with a progress bar on stderr (drawn only on a terminal).
+fn refresh_with_progress(
+    lib: &mut Library,
+    config: &Config,
+    ids: Option<&[PodcastId]>,
+    concurrency: usize,
+) -> Result<Vec<earmark_core::model::RefreshReport>> {
+    let fetcher = config.fetcher()?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} refreshing {pos}/{len} [{bar:30}] {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let reports = refresh::refresh(
+        lib,
+        &fetcher,
+        ids,
+        concurrency,
+        now(),
+        &mut |done, total, r| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(r.title.clone());
+        },
+    )?;
+    bar.finish_and_clear();
+    Ok(reports)
 }
 
 fn fmt_duration(secs: f64) -> String {
