@@ -82,12 +82,12 @@ pub enum FetchError {
         detail: String,
     },
     /// The server did not answer in time.
-    #[error("timed out after {secs} s waiting for {url}")]
+    #[error("timed out after {} waiting for {url}", human_duration(*.limit))]
     Timeout {
         /// The URL being fetched.
         url: String,
         /// The limit that was hit.
-        secs: u64,
+        limit: std::time::Duration,
     },
     /// The TLS handshake or certificate check failed.
     #[error("secure connection to {url} failed: {detail}")]
@@ -104,10 +104,10 @@ pub enum FetchError {
     #[error("too many redirects (more than {0})")]
     TooManyRedirects(usize),
     /// The body is larger than we accept.
-    #[error("response larger than the {limit_mb} MB limit")]
+    #[error("response larger than the {} limit", human_bytes(*.limit_bytes))]
     TooLarge {
-        /// The cap in megabytes.
-        limit_mb: u64,
+        /// The cap in bytes.
+        limit_bytes: u64,
     },
     /// The server answered 410 Gone: the feed was removed for good.
     #[error("the server says this feed is gone for good (410)")]
@@ -171,4 +171,49 @@ pub enum FeedError {
     /// The XML prolog names an encoding we cannot decode.
     #[error("unknown text encoding {0:?}")]
     UnknownEncoding(String),
+}
+
+fn human_duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 1.0 {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{secs:.1} s")
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if n >= MB && n.is_multiple_of(MB) {
+        format!("{} MB", n / MB)
+    } else if n >= 1024 {
+        format!("{:.1} KB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_read_naturally() {
+        let t = |ms| {
+            FetchError::Timeout {
+                url: "u".into(),
+                limit: std::time::Duration::from_millis(ms),
+            }
+            .to_string()
+        };
+        assert_eq!(t(500), "timed out after 500 ms waiting for u");
+        assert_eq!(t(30_000), "timed out after 30 s waiting for u");
+        assert_eq!(t(1_500), "timed out after 1.5 s waiting for u");
+        let b = |n| FetchError::TooLarge { limit_bytes: n }.to_string();
+        assert_eq!(b(50 * 1024 * 1024), "response larger than the 50 MB limit");
+        assert_eq!(b(4096), "response larger than the 4.0 KB limit");
+        assert_eq!(b(100), "response larger than the 100 bytes limit");
+    }
 }

@@ -152,7 +152,7 @@ impl Fetcher {
 
     fn too_large(&self) -> FetchError {
         FetchError::TooLarge {
-            limit_mb: self.config.max_bytes / (1024 * 1024),
+            limit_bytes: self.config.max_bytes,
         }
     }
 
@@ -246,7 +246,7 @@ impl Fetcher {
         if e.is_timeout() {
             return FetchError::Timeout {
                 url: url.to_string(),
-                secs: self.config.timeout.as_secs().max(1),
+                limit: self.config.timeout,
             };
         }
         let chain = error_chain(e);
@@ -283,7 +283,7 @@ impl Fetcher {
         {
             FetchError::Timeout {
                 url: url.to_string(),
-                secs: self.config.timeout.as_secs().max(1),
+                limit: self.config.timeout,
             }
         } else {
             FetchError::Other {

@@ -190,7 +190,7 @@ impl Library {
     /// Episodes, newest first (undated ones by their place in the feed), optionally of one podcast.
     pub fn episodes(&self, podcast: Option<PodcastId>) -> Result<Vec<Episode>> {
         let sql = format!(
-            "SELECT {EPISODE_COLUMNS} FROM episodes e WHERE (?1 IS NULL OR e.podcast_id = ?1) \
+            "SELECT {EPISODE_COLUMNS} FROM episodes e {STATE_JOIN} WHERE (?1 IS NULL OR e.podcast_id = ?1) \
              ORDER BY e.published_ts IS NULL, e.published_ts DESC, e.feed_position, e.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -202,24 +202,24 @@ impl Library {
     pub fn episode(&self, id: EpisodeId) -> Result<EpisodeDetail> {
         let sql = format!(
             "SELECT {EPISODE_COLUMNS}, p.title, e.notes_raw, e.image_url, e.author, e.episode_number, e.season, \
-             e.episode_type, e.explicit, e.podcast20 FROM episodes e JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?1"
+             e.episode_type, e.explicit, e.podcast20 FROM episodes e {STATE_JOIN} JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?1"
         );
         let detail = self
             .conn
             .query_row(&sql, [id.0], |r| {
                 let episode = episode_from_row(r)?;
-                let raw: String = r.get(12)?;
-                let p20: Option<String> = r.get(19)?;
+                let raw: String = r.get(14)?;
+                let p20: Option<String> = r.get(21)?;
                 Ok(EpisodeDetail {
                     episode,
-                    podcast_title: r.get(11)?,
+                    podcast_title: r.get(13)?,
                     notes_html: raw,
-                    image_url: r.get(13)?,
-                    author: r.get(14)?,
-                    episode_number: r.get(15)?,
-                    season: r.get(16)?,
-                    episode_type: r.get(17)?,
-                    explicit: r.get(18)?,
+                    image_url: r.get(15)?,
+                    author: r.get(16)?,
+                    episode_number: r.get(17)?,
+                    season: r.get(18)?,
+                    episode_type: r.get(19)?,
+                    explicit: r.get(20)?,
                     podcast20: p20
                         .and_then(|s| serde_json::from_str(&s).ok())
                         .unwrap_or_default(),
@@ -231,6 +231,50 @@ impl Library {
             notes_html: html::sanitize(&detail.notes_html),
             ..detail
         })
+    }
+
+    /// Where the listener is in an episode (seconds) and whether it counts as played.
+    pub fn listening_state(&self, id: EpisodeId) -> Result<(f64, bool)> {
+        let exists: Option<(f64, bool)> = self
+            .conn
+            .query_row(
+                "SELECT COALESCE(s.position_secs, 0), COALESCE(s.played, 0) FROM episodes e \
+                 LEFT JOIN episode_state s ON s.episode_id = e.id WHERE e.id = ?1",
+                [id.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        exists.ok_or_else(|| Error::NotFound(format!("episode {}", id.0)))
+    }
+
+    /// Saves the listening position (called every few seconds while playing, and on pause, stop
+    /// and quit), so a killed process resumes close to where it was.
+    pub fn save_position(&mut self, id: EpisodeId, secs: f64, now: DateTime<Utc>) -> Result<()> {
+        let secs = if secs.is_finite() { secs.max(0.0) } else { 0.0 };
+        let n = self.conn.execute(
+            "INSERT INTO episode_state (episode_id, position_secs, played, updated_at) \
+             SELECT id, ?2, 0, ?3 FROM episodes WHERE id = ?1 \
+             ON CONFLICT (episode_id) DO UPDATE SET position_secs = excluded.position_secs, updated_at = excluded.updated_at",
+            params![id.0, secs, rfc3339(now)],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("episode {}", id.0)));
+        }
+        Ok(())
+    }
+
+    /// Marks an episode played or unplayed by hand (or when playback reaches its end).
+    pub fn set_played(&mut self, id: EpisodeId, played: bool, now: DateTime<Utc>) -> Result<()> {
+        let n = self.conn.execute(
+            "INSERT INTO episode_state (episode_id, position_secs, played, updated_at) \
+             SELECT id, 0, ?2, ?3 FROM episodes WHERE id = ?1 \
+             ON CONFLICT (episode_id) DO UPDATE SET played = excluded.played, updated_at = excluded.updated_at",
+            params![id.0, played, rfc3339(now)],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("episode {}", id.0)));
+        }
+        Ok(())
     }
 
     /// Adds a podcast row for `feed_url` (no episodes yet); returns the existing one if present.
@@ -476,7 +520,11 @@ fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
 }
 
 const EPISODE_COLUMNS: &str = "e.id, e.podcast_id, e.guid, e.title, e.published, e.duration_secs, \
-     e.enclosure_url, e.enclosure_type, e.enclosure_length, e.link, e.in_feed";
+     e.enclosure_url, e.enclosure_type, e.enclosure_length, e.link, e.in_feed, \
+     COALESCE(s.position_secs, 0), COALESCE(s.played, 0)";
+
+/// Listening state sits in its own table; episodes without a row have not been started.
+const STATE_JOIN: &str = "LEFT JOIN episode_state s ON s.episode_id = e.id";
 
 fn episode_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episode> {
     Ok(Episode {
@@ -491,6 +539,8 @@ fn episode_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episode> {
         enclosure_length: r.get(8)?,
         link: r.get(9)?,
         in_feed: r.get(10)?,
+        position_secs: r.get(11)?,
+        played: r.get(12)?,
     })
 }
 
@@ -605,6 +655,30 @@ mod tests {
         let err = Library::open(dir.path()).err().expect("refused");
         assert_eq!(err.code(), "db");
         assert!(err.to_string().contains("not a database"), "{err}");
+    }
+
+    #[test]
+    fn listening_state_is_saved_and_survives_refresh() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut lib = Library::open(dir.path()).expect("open");
+        let (id, _) = lib.add_podcast("https://a.example/feed", "", t0()).expect("add");
+        let feed = ParsedFeed {
+            items: vec![ParsedItem { guid: "a".into(), title: "A".into(), ..ParsedItem::default() }],
+            ..ParsedFeed::default()
+        };
+        lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
+        let ep = lib.episodes(None).expect("eps")[0].id;
+        assert_eq!(lib.listening_state(ep).expect("state"), (0.0, false));
+        lib.save_position(ep, 754.5, t0()).expect("save");
+        lib.set_played(ep, true, t0()).expect("played");
+        lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("refresh");
+        assert_eq!(lib.listening_state(ep).expect("state"), (754.5, true));
+        let row = &lib.episodes(None).expect("eps")[0];
+        assert_eq!((row.position_secs, row.played), (754.5, true));
+        lib.set_played(ep, false, t0()).expect("unplayed");
+        assert_eq!(lib.listening_state(ep).expect("state"), (754.5, false));
+        assert!(matches!(lib.save_position(EpisodeId(999), 1.0, t0()), Err(Error::NotFound(_))));
+        assert!(matches!(lib.listening_state(EpisodeId(999)), Err(Error::NotFound(_))));
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub struct Episode {
     pub link: Option<String>,
     /// False once the episode has disappeared from its feed (it stays in the archive).
     pub in_feed: bool,
+    /// Where the listener stopped, in seconds (0 when never started).
+    pub position_secs: f64,
+    /// Whether the episode counts as played (reached its end, or marked by hand).
+    pub played: bool,
 }
 
 /// Everything about one episode, for its page in the app.

@@ -21,6 +21,7 @@ pub struct Outline {
 pub fn parse(bytes: &[u8]) -> Result<Vec<Outline>> {
     prolog::refuse_entities(bytes).map_err(|e| Error::Opml(e.to_string()))?;
     let text = prolog::decode(bytes).map_err(|e| Error::Opml(e.to_string()))?;
+    prolog::refuse_entities(text.as_bytes()).map_err(|e| Error::Opml(e.to_string()))?;
     let mut reader = quick_xml::Reader::from_str(&text);
     let mut out = Vec::new();
     let mut saw_opml = false;

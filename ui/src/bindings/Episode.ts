@@ -49,4 +49,12 @@ link: string | null,
 /**
  * False once the episode has disappeared from its feed (it stays in the archive).
  */
-in_feed: boolean, };
+in_feed: boolean, 
+/**
+ * Where the listener stopped, in seconds (0 when never started).
+ */
+position_secs: number, 
+/**
+ * Whether the episode counts as played (reached its end, or marked by hand).
+ */
+played: boolean, };

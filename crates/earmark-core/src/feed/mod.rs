@@ -121,6 +121,8 @@ impl ParsedItem {
 pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
     prolog::refuse_entities(bytes)?;
     let text = prolog::decode(bytes)?;
+    // Again on the text: a UTF-16 document hides its DOCTYPE from the byte search.
+    prolog::refuse_entities(text.as_bytes())?;
     let mut feed = match prolog::root_element(&text).as_deref() {
         Some("feed") => atom::parse(&text, base)?,
         Some("rss") | Some("rdf:RDF") | Some("RDF") => rss_map::parse(&text, base)?,
@@ -131,6 +133,13 @@ pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
         }
         None => return Err(FeedError::Malformed("empty or not XML".into())),
     };
+    // An item with no title, no media, no link and no notes is nothing a person could use.
+    feed.items.retain(|i| {
+        !(i.title.is_empty()
+            && i.enclosure_url.is_none()
+            && i.link.is_none()
+            && i.notes_raw.trim().is_empty())
+    });
     dedupe(&mut feed.items);
     Ok(feed)
 }

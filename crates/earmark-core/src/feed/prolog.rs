@@ -7,25 +7,37 @@ use crate::error::FeedError;
 
 /// Refuses documents whose DOCTYPE declares entities. Legitimate feeds never need them; entity
 /// bombs ("billion laughs") and external-entity tricks always do.
+///
+/// Run it on the raw bytes and again on the decoded text: in UTF-16 the declaration is invisible
+/// to a byte search. Keywords are matched case-insensitively, and quoted literals are skipped
+/// when looking for the internal subset; once a DOCTYPE has one, any `<!ENTITY` after it refuses
+/// the document (a `]` hidden in a comment cannot end the subset early).
 pub fn refuse_entities(bytes: &[u8]) -> Result<(), FeedError> {
-    let Some(start) = find(bytes, b"<!DOCTYPE") else {
+    let Some(start) = find_ci(bytes, b"<!DOCTYPE") else {
         return Ok(());
     };
-    let doctype = &bytes[start..];
-    // The internal subset, if any, is between '[' and "]>"; without '[' the DOCTYPE ends at '>'.
-    let close = find(doctype, b">").unwrap_or(doctype.len());
-    let end = match find(&doctype[..close], b"[") {
-        Some(_) => find(doctype, b"]").map_or(doctype.len(), |i| i + 1),
-        None => close,
-    };
-    if find(&doctype[..end], b"<!ENTITY").is_some() {
-        return Err(FeedError::EntitiesRefused);
+    let mut quote = None;
+    for (i, &b) in bytes[start..].iter().enumerate() {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => return Ok(()),
+            (None, b'[') => {
+                return match find_ci(&bytes[start + i..], b"<!ENTITY") {
+                    Some(_) => Err(FeedError::EntitiesRefused),
+                    None => Ok(()),
+                };
+            }
+            (None, _) => {}
+        }
     }
     Ok(())
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Decodes the document to UTF-8 following its BOM or XML declaration, and rewrites the

@@ -1,5 +1,8 @@
 //! RSS 0.9x/2.0 (and RSS 1.0) through the `rss` crate, mapped to Earmark's feed model.
 
+use quick_xml::events::Event;
+use rss::extension::itunes::{ITunesChannelExtension, ITunesItemExtension};
+use rss::extension::ExtensionMap;
 use url::Url;
 
 use super::{
@@ -14,11 +17,27 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     let channel = rss::Channel::read_from(text.as_bytes())
         .map_err(|e| FeedError::Malformed(e.to_string()))?;
     let prefix = podcast20::prefix(channel.namespaces());
-    let itunes = channel.itunes_ext();
+    let media = media_prefix(channel.namespaces());
+    // `itunes:` elements in a feed that forgot to declare the namespace land in the plain
+    // extension map under their prefix; read them from there.
+    let undeclared = channel.itunes_ext().is_none().then(|| {
+        channel
+            .extensions()
+            .get("itunes")
+            .map(|m| ITunesChannelExtension::from_map(m.clone()))
+    });
+    let itunes = channel
+        .itunes_ext()
+        .or(undeclared.as_ref().and_then(Option::as_ref));
+    let lists = enclosure_lists(text, channel.items(), base);
     let items = channel
         .items()
         .iter()
-        .map(|item| map_item(item, base, &prefix))
+        .enumerate()
+        .map(|(i, item)| {
+            let listed = lists.as_ref().and_then(|l| l.get(i)).map(Vec::as_slice);
+            map_item(item, base, &prefix, &media, listed)
+        })
         .collect();
     Ok(ParsedFeed {
         title: html::title_text(channel.title()),
@@ -38,9 +57,40 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     })
 }
 
-fn map_item(item: &rss::Item, base: &Url, prefix: &str) -> ParsedItem {
-    let itunes = item.itunes_ext();
-    let enclosure_url = item.enclosure().and_then(|e| absolute(base, Some(e.url())));
+/// One enclosure candidate: URL (absolute), MIME type, claimed length.
+type Media = (String, Option<String>, Option<i64>);
+
+fn map_item(
+    item: &rss::Item,
+    base: &Url,
+    prefix: &str,
+    media: &str,
+    listed: Option<&[Media]>,
+) -> ParsedItem {
+    let undeclared = item.itunes_ext().is_none().then(|| {
+        item.extensions()
+            .get("itunes")
+            .map(|m| ITunesItemExtension::from_map(m.clone()))
+    });
+    let itunes = item
+        .itunes_ext()
+        .or(undeclared.as_ref().and_then(Option::as_ref));
+    // Every `<enclosure>` when the item has several (the rss crate keeps only the last), else the
+    // one the rss crate read, else Media RSS `media:content`.
+    let (enclosure_url, enclosure_type, enclosure_length) = listed
+        .filter(|l| l.len() > 1)
+        .and_then(choose)
+        .or_else(|| {
+            item.enclosure().and_then(|e| {
+                Some((
+                    absolute(base, Some(e.url()))?,
+                    non_empty(Some(e.mime_type())),
+                    number(Some(e.length())).filter(|n| *n > 0),
+                ))
+            })
+        })
+        .or_else(|| choose(&media_content(item.extensions(), media, base)))
+        .map_or((None, None, None), |(u, t, l)| (Some(u), t, l));
     let link = absolute(base, item.link());
     let raw_title = item
         .title()
@@ -69,13 +119,8 @@ fn map_item(item: &rss::Item, base: &Url, prefix: &str) -> ParsedItem {
         published: date_raw.as_deref().and_then(dates::parse),
         duration_secs: itunes.and_then(|i| i.duration()).and_then(duration::parse),
         enclosure_url,
-        enclosure_type: item
-            .enclosure()
-            .and_then(|e| non_empty(Some(e.mime_type()))),
-        enclosure_length: item
-            .enclosure()
-            .and_then(|e| number(Some(e.length())))
-            .filter(|n| *n > 0),
+        enclosure_type,
+        enclosure_length,
         notes_text: html::to_text(&notes_raw),
         notes_raw,
         image_url: absolute(base, itunes.and_then(|i| i.image())),
@@ -85,5 +130,164 @@ fn map_item(item: &rss::Item, base: &Url, prefix: &str) -> ParsedItem {
         episode_type: episode_type(itunes.and_then(|i| i.episode_type())),
         explicit: explicit_flag(itunes.and_then(|i| i.explicit())),
         podcast20: podcast20::read(item.extensions(), prefix, base),
+    }
+}
+
+/// The Media RSS namespace.
+const MEDIA_RSS: &str = "http://search.yahoo.com/mrss/";
+
+/// Which prefix the document bound Media RSS to (usually `media`).
+fn media_prefix(namespaces: &std::collections::BTreeMap<String, String>) -> String {
+    namespaces
+        .iter()
+        .find(|(_, uri)| uri.trim_end_matches('/') == MEDIA_RSS.trim_end_matches('/'))
+        .map_or_else(|| "media".to_owned(), |(p, _)| p.clone())
+}
+
+/// `media:content` elements, direct or inside `media:group`, in that order.
+fn media_content(ext: &ExtensionMap, prefix: &str, base: &Url) -> Vec<Media> {
+    let Some(map) = ext.get(prefix) else {
+        return Vec::new();
+    };
+    let direct = map.get("content").into_iter().flatten();
+    let grouped = map
+        .get("group")
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g.children().get("content").into_iter().flatten());
+    direct
+        .chain(grouped)
+        .filter_map(|e| {
+            let attr = |k: &str| e.attrs().get(k).map(String::as_str);
+            Some((
+                absolute(base, attr("url"))?,
+                non_empty(attr("type")),
+                number(attr("fileSize")).filter(|n| *n > 0),
+            ))
+        })
+        .collect()
+}
+
+/// The episode's medium among several: the first audio or video, else the first.
+fn choose(candidates: &[Media]) -> Option<Media> {
+    let is_media = |t: &Option<String>| {
+        t.as_deref().is_some_and(|t| {
+            let t = t.trim().to_ascii_lowercase();
+            t.starts_with("audio/") || t.starts_with("video/")
+        })
+    };
+    candidates
+        .iter()
+        .find(|c| is_media(&c.1))
+        .or_else(|| candidates.first())
+        .cloned()
+}
+
+/// Every item's `<enclosure>`s in document order, for feeds where some item has more than one (the
+/// rss crate keeps only the last). `None` when no item has several, or when this scan does not
+/// see the same items as the rss crate (then its choice stands).
+fn enclosure_lists(text: &str, items: &[rss::Item], base: &Url) -> Option<Vec<Vec<Media>>> {
+    let single = items.iter().filter(|i| i.enclosure().is_some()).count();
+    if text.matches("<enclosure").count() <= single {
+        return None;
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        Root,
+        Channel,
+        Item,
+        Other,
+    }
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut stack: Vec<Kind> = Vec::new();
+    let mut lists: Vec<Vec<Media>> = Vec::new();
+    loop {
+        let (e, empty) = match reader.read_event().ok()? {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                stack.pop();
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let parent = stack.last().copied();
+        let name = e.name();
+        let kind = match (parent, name.as_ref()) {
+            (None, _) => Kind::Root,
+            (Some(Kind::Root), b"channel") => Kind::Channel,
+            (Some(Kind::Root | Kind::Channel), b"item") => {
+                lists.push(Vec::new());
+                Kind::Item
+            }
+            (Some(Kind::Item), b"enclosure") => {
+                let mut m: (Option<String>, Option<String>, Option<i64>) = (None, None, None);
+                for attr in e.attributes().flatten() {
+                    let value = attr
+                        .decoded_and_normalized_value(
+                            quick_xml::XmlVersion::default(),
+                            reader.decoder(),
+                        )
+                        .ok()?;
+                    match attr.key.as_ref() {
+                        b"url" => m.0 = absolute(base, Some(&value)),
+                        b"type" => m.1 = non_empty(Some(&value)),
+                        b"length" => m.2 = number(Some(&value)).filter(|n| *n > 0),
+                        _ => {}
+                    }
+                }
+                if let (Some(url), Some(list)) = (m.0, lists.last_mut()) {
+                    list.push((url, m.1, m.2));
+                }
+                Kind::Other
+            }
+            _ => Kind::Other,
+        };
+        if !empty {
+            stack.push(kind);
+        }
+    }
+    (lists.len() == items.len()).then_some(lists)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(xml: &str) -> ParsedItem {
+        let base = Url::parse("http://example.com/feed.xml").expect("url");
+        let mut feed = parse(xml, &base).expect("parses");
+        feed.items.remove(0)
+    }
+
+    #[test]
+    fn first_audio_enclosure_wins_over_later_image() {
+        let item = one(r#"<rss><channel><item><title>E</title>
+            <enclosure url="a.mp3" type="audio/mpeg" length="10"/>
+            <enclosure url="b.ogg" type="audio/ogg"/>
+            <enclosure url="cover.jpg" type="image/jpeg"/>
+            </item><item><title>F</title><enclosure url="f.mp3"/></item></channel></rss>"#);
+        assert_eq!(
+            item.enclosure_url.as_deref(),
+            Some("http://example.com/a.mp3")
+        );
+        assert_eq!(item.enclosure_length, Some(10));
+    }
+
+    #[test]
+    fn undeclared_itunes_prefix_and_media_content() {
+        let item = one(
+            r#"<rss xmlns:media="http://search.yahoo.com/mrss/"><channel><item><title>E</title>
+            <itunes:duration>00:20:00</itunes:duration>
+            <media:content url="e.mp3" type="audio/mpeg" fileSize="5"/>
+            </item></channel></rss>"#,
+        );
+        assert_eq!(item.duration_secs, Some(1200.0));
+        assert_eq!(
+            item.enclosure_url.as_deref(),
+            Some("http://example.com/e.mp3")
+        );
+        assert_eq!(item.enclosure_length, Some(5));
     }
 }
