@@ -401,7 +401,8 @@ impl Library {
             let mut touch = tx.prepare_cached(
                 "UPDATE episodes SET in_feed = 1, feed_position = ?2 WHERE id = ?1 AND (in_feed = 0 OR feed_position <> ?2)",
             )?;
-            for (pos, item) in feed.items.iter().enumerate() {
+            // Oldest first, so row ids (and the search index's order) grow with time.
+            for (pos, item) in feed.items.iter().enumerate().rev() {
                 let hash = item.content_hash();
                 let position = pos as i64;
                 let published = item.published.map(rfc3339);
@@ -661,24 +662,38 @@ mod tests {
     fn listening_state_is_saved_and_survives_refresh() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut lib = Library::open(dir.path()).expect("open");
-        let (id, _) = lib.add_podcast("https://a.example/feed", "", t0()).expect("add");
+        let (id, _) = lib
+            .add_podcast("https://a.example/feed", "", t0())
+            .expect("add");
         let feed = ParsedFeed {
-            items: vec![ParsedItem { guid: "a".into(), title: "A".into(), ..ParsedItem::default() }],
+            items: vec![ParsedItem {
+                guid: "a".into(),
+                title: "A".into(),
+                ..ParsedItem::default()
+            }],
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
+        lib.store_feed(id, &feed, &FetchMeta::default(), t0())
+            .expect("store");
         let ep = lib.episodes(None).expect("eps")[0].id;
         assert_eq!(lib.listening_state(ep).expect("state"), (0.0, false));
         lib.save_position(ep, 754.5, t0()).expect("save");
         lib.set_played(ep, true, t0()).expect("played");
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("refresh");
+        lib.store_feed(id, &feed, &FetchMeta::default(), t0())
+            .expect("refresh");
         assert_eq!(lib.listening_state(ep).expect("state"), (754.5, true));
         let row = &lib.episodes(None).expect("eps")[0];
         assert_eq!((row.position_secs, row.played), (754.5, true));
         lib.set_played(ep, false, t0()).expect("unplayed");
         assert_eq!(lib.listening_state(ep).expect("state"), (754.5, false));
-        assert!(matches!(lib.save_position(EpisodeId(999), 1.0, t0()), Err(Error::NotFound(_))));
-        assert!(matches!(lib.listening_state(EpisodeId(999)), Err(Error::NotFound(_))));
+        assert!(matches!(
+            lib.save_position(EpisodeId(999), 1.0, t0()),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            lib.listening_state(EpisodeId(999)),
+            Err(Error::NotFound(_))
+        ));
     }
 
     #[test]

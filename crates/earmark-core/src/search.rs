@@ -1,5 +1,7 @@
 //! Full-text search over episodes and podcasts (SQLite FTS5, kept in step by triggers).
 
+use rusqlite::OptionalExtension;
+
 use crate::error::Result;
 use crate::library::Library;
 use crate::model::{SearchHit, SearchKind};
@@ -16,29 +18,37 @@ pub fn fts_query(input: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// Searches the library, best matches first (titles weigh more than notes).
+/// Broad queries rank at most this many candidates: the most recently added matches.
+/// Scoring every row that contains a common word costs time in proportion to the archive;
+/// capping it keeps search instant at 100,000 episodes, and in a podcast archive the recent
+/// matches are the ones people look for first.
+pub const CANDIDATE_CAP: i64 = 2000;
+
+/// Searches the library, best matches first (titles weigh more than notes). Episodes are ranked
+/// by BM25 among at most [`CANDIDATE_CAP`] of the newest matches; podcasts among all of theirs.
 pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
     let Some(q) = fts_query(input) else {
         return Ok(Vec::new());
     };
     let limit = limit.clamp(1, 1000) as i64;
     let conn = lib.conn();
-    let mut scored: Vec<(f64, SearchHit)> = Vec::new();
+    let mut scored: Vec<(f64, SearchKind, i64)> = Vec::new();
+
+    // Where the newest CANDIDATE_CAP matches begin. FTS5 walks rowids in order without scoring,
+    // and episode rowids grow with time (older items of a feed are inserted first).
+    let floor: i64 = conn
+        .prepare_cached("SELECT rowid FROM episode_fts WHERE episode_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2")?
+        .query_row(rusqlite::params![q, CANDIDATE_CAP - 1], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
     {
+        // Only the id and score here: titles and snippets are made for the few rows kept.
         let mut stmt = conn.prepare_cached(
-            "SELECT f.rowid, e.title, snippet(episode_fts, 1, '[', ']', '…', 16), bm25(episode_fts, 8.0, 1.0) AS score \
-             FROM episode_fts f JOIN episodes e ON e.id = f.rowid WHERE episode_fts MATCH ?1 ORDER BY score LIMIT ?2",
+            "SELECT rowid, bm25(episode_fts, 8.0, 1.0) AS score FROM episode_fts \
+             WHERE episode_fts MATCH ?1 AND rowid >= ?2 ORDER BY score LIMIT ?3",
         )?;
-        let rows = stmt.query_map(rusqlite::params![q, limit], |r| {
-            Ok((
-                r.get::<_, f64>(3)?,
-                SearchHit {
-                    kind: SearchKind::Episode,
-                    id: r.get(0)?,
-                    title: r.get(1)?,
-                    snippet: r.get(2)?,
-                },
-            ))
+        let rows = stmt.query_map(rusqlite::params![q, floor, limit], |r| {
+            Ok((r.get::<_, f64>(1)?, SearchKind::Episode, r.get(0)?))
         })?;
         for row in rows {
             scored.push(row?);
@@ -46,19 +56,10 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     }
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT f.rowid, p.title, snippet(podcast_fts, 1, '[', ']', '…', 16), bm25(podcast_fts, 8.0, 1.0) AS score \
-             FROM podcast_fts f JOIN podcasts p ON p.id = f.rowid WHERE podcast_fts MATCH ?1 ORDER BY score LIMIT ?2",
+            "SELECT rowid, bm25(podcast_fts, 8.0, 1.0) AS score FROM podcast_fts WHERE podcast_fts MATCH ?1 ORDER BY score LIMIT ?2",
         )?;
         let rows = stmt.query_map(rusqlite::params![q, limit], |r| {
-            Ok((
-                r.get::<_, f64>(3)?,
-                SearchHit {
-                    kind: SearchKind::Podcast,
-                    id: r.get(0)?,
-                    title: r.get(1)?,
-                    snippet: r.get(2)?,
-                },
-            ))
+            Ok((r.get::<_, f64>(1)?, SearchKind::Podcast, r.get(0)?))
         })?;
         for row in rows {
             scored.push(row?);
@@ -66,11 +67,37 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     }
     // bm25() is lower for better matches.
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Ok(scored
-        .into_iter()
-        .take(limit as usize)
-        .map(|(_, h)| h)
-        .collect())
+    scored.truncate(limit as usize);
+
+    let mut episode = conn.prepare_cached(
+        "SELECT e.title, snippet(episode_fts, 1, '[', ']', '…', 16) FROM episode_fts JOIN episodes e ON e.id = episode_fts.rowid \
+         WHERE episode_fts MATCH ?1 AND episode_fts.rowid = ?2",
+    )?;
+    let mut podcast = conn.prepare_cached(
+        "SELECT p.title, snippet(podcast_fts, 1, '[', ']', '…', 16) FROM podcast_fts JOIN podcasts p ON p.id = podcast_fts.rowid \
+         WHERE podcast_fts MATCH ?1 AND podcast_fts.rowid = ?2",
+    )?;
+    let mut hits = Vec::with_capacity(scored.len());
+    for (_, kind, id) in scored {
+        let stmt = match kind {
+            SearchKind::Episode => &mut episode,
+            SearchKind::Podcast => &mut podcast,
+        };
+        let found = stmt
+            .query_row(rusqlite::params![q, id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?;
+        if let Some((title, snippet)) = found {
+            hits.push(SearchHit {
+                kind,
+                id,
+                title,
+                snippet,
+            });
+        }
+    }
+    Ok(hits)
 }
 
 #[cfg(test)]
@@ -92,5 +119,84 @@ mod tests {
             fts_query("dad's shoes").as_deref(),
             Some("\"dad's\"* \"shoes\"*")
         );
+    }
+}
+
+#[cfg(test)]
+mod ranking_tests {
+    use super::*;
+    use crate::feed::{ParsedFeed, ParsedItem};
+    use crate::library::FetchMeta;
+
+    fn library_with(items: Vec<ParsedItem>) -> (tempfile::TempDir, Library) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut lib = Library::open(dir.path()).expect("open");
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let (id, _) = lib
+            .add_podcast("https://a.example/feed", "Show about archives", now)
+            .expect("add");
+        let feed = ParsedFeed {
+            title: "Show about archives".into(),
+            description: "Archive talk".into(),
+            items,
+            ..ParsedFeed::default()
+        };
+        lib.store_feed(id, &feed, &FetchMeta::default(), now)
+            .expect("store");
+        (dir, lib)
+    }
+
+    fn item(i: usize, title: &str, notes: &str) -> ParsedItem {
+        ParsedItem {
+            guid: format!("g{i}"),
+            title: title.into(),
+            notes_text: notes.into(),
+            ..ParsedItem::default()
+        }
+    }
+
+    #[test]
+    fn titles_outrank_notes_and_snippets_mark_hits() {
+        let (_d, lib) = library_with(vec![
+            item(0, "Weekly news", "we discuss adoption at length"),
+            item(1, "Adoption and the courts", "a talk"),
+        ]);
+        let hits = search(&lib, "adoption", 10).expect("search");
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0].title, "Adoption and the courts");
+        assert!(hits[1].snippet.contains("[adoption]"), "{:?}", hits[1]);
+        let podcasts = search(&lib, "archive", 10).expect("search");
+        assert_eq!(
+            podcasts
+                .iter()
+                .filter(|h| h.kind == SearchKind::Podcast)
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn broad_queries_rank_the_newest_candidates() {
+        // Feed order is newest first: item 0 is the newest.
+        let n = CANDIDATE_CAP as usize + 100;
+        let mut items: Vec<ParsedItem> = (0..n)
+            .map(|i| item(i, &format!("Episode {i}"), "common words here"))
+            .collect();
+        items[5].title = "Common ground".into();
+        items[n - 1].title = "Common knowledge".into(); // the oldest: beyond the cap
+        let (_d, lib) = library_with(items);
+        let hits = search(&lib, "common", 20).expect("search");
+        assert_eq!(hits.len(), 20);
+        assert_eq!(
+            hits[0].title, "Common ground",
+            "the best of the newest matches comes first"
+        );
+        assert!(
+            hits.iter().all(|h| h.title != "Common knowledge"),
+            "older than the newest {CANDIDATE_CAP} matches"
+        );
+        // A narrow query still finds the oldest episode.
+        let hits = search(&lib, "knowledge", 5).expect("search");
+        assert_eq!(hits[0].title, "Common knowledge");
     }
 }
