@@ -48,10 +48,7 @@ pub async fn list_podcasts(state: State<'_, Arc<AppState>>) -> Res<Vec<Podcast>>
 }
 
 #[tauri::command]
-pub async fn list_episodes(
-    state: State<'_, Arc<AppState>>,
-    podcast_id: Option<i64>,
-) -> Res<Vec<Episode>> {
+pub async fn list_episodes(state: State<'_, Arc<AppState>>, podcast_id: Option<i64>) -> Res<Vec<Episode>> {
     with_library(&state, move |lib| lib.episodes(podcast_id.map(PodcastId))).await
 }
 
@@ -97,10 +94,7 @@ pub async fn subscribe_default(state: State<'_, Arc<AppState>>) -> Res<Subscript
 
 /// Refreshes every feed, pushing `refresh-progress` events as feeds finish.
 #[tauri::command]
-pub async fn refresh_all(
-    app: AppHandle,
-    state: State<'_, Arc<AppState>>,
-) -> Res<Vec<RefreshReport>> {
+pub async fn refresh_all(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res<Vec<RefreshReport>> {
     let state = Arc::clone(&state);
     blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
@@ -130,15 +124,11 @@ pub async fn refresh_all(
 /// Opens a link from show notes in the system browser; only web and mail links are opened.
 #[tauri::command]
 pub fn open_link(app: AppHandle, url: String) -> Res<()> {
-    let parsed = url::Url::parse(&url)
-        .map_err(|_| ApiError::new("bad_url", format!("not a link: {url}")))?;
+    let parsed = url::Url::parse(&url).map_err(|_| ApiError::new("bad_url", format!("not a link: {url}")))?;
     if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
         return Err(ApiError::new(
             "bad_url",
-            format!(
-                "Earmark only opens web and mail links, not {}",
-                parsed.scheme()
-            ),
+            format!("Earmark only opens web and mail links, not {}", parsed.scheme()),
         ));
     }
     app.opener()

@@ -17,13 +17,7 @@ pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>) -> Respo
             .body(Vec::new())
             .unwrap_or_default()
     };
-    let Some(id) = request
-        .uri()
-        .path()
-        .trim_start_matches('/')
-        .parse::<i64>()
-        .ok()
-    else {
+    let Some(id) = request.uri().path().trim_start_matches('/').parse::<i64>().ok() else {
         return not_found();
     };
     let state = ctx.app_handle().state::<Arc<AppState>>();

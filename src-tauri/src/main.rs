@@ -55,9 +55,7 @@ fn main() -> anyhow::Result<()> {
                 .inner_size(1200.0, 760.0)
                 .min_inner_size(760.0, 480.0)
                 // The window only ever shows the app itself; links go to the system browser.
-                .on_navigation(|url| {
-                    matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost")
-                })
+                .on_navigation(|url| matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost"))
                 .build()?;
             let _ = app.get_webview_window("main");
             Ok(())

@@ -12,6 +12,8 @@ use earmark_core::config::Config;
 use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
 use earmark_core::{opml, refresh, resolve, search, Library};
 
+mod play;
+
 /// The one place the CLI reads the clock; the library takes time as an argument.
 fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
     earmark_core::chrono::Utc::now()
@@ -85,6 +87,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Play an episode's local media through the audio device, resuming where you stopped.
+    Play {
+        /// Episode id.
+        episode: i64,
+        /// Start here (e.g. 12:30, 1:02:03 or seconds) instead of the saved position.
+        #[arg(long)]
+        from: Option<String>,
+        /// Stop here.
+        #[arg(long)]
+        to: Option<String>,
+        /// Speed from 0.5 to 3.0; the pitch is kept.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+    },
+    /// Mark an episode played or unplayed.
+    Mark {
+        /// Episode id.
+        episode: i64,
+        /// played or unplayed.
+        #[arg(value_parser = ["played", "unplayed"])]
+        state: String,
+    },
     /// Import or export subscriptions as OPML.
     Opml {
         #[command(subcommand)]
@@ -135,11 +159,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let mut lib = Library::open(&config.library_dir)
         .with_context(|| format!("opening the library in {}", config.library_dir.display()))?;
     match cli.command {
-        Command::Subscribe {
-            input,
-            default,
-            json,
-        } => {
+        Command::Subscribe { input, default, json } => {
             let input = if default {
                 resolve::DEFAULT_PODCAST_ID.to_string()
             } else {
@@ -173,10 +193,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         (Some(e), _) => format!(" [error: {e}]"),
                         _ => String::new(),
                     };
-                    println!(
-                        "{:>5}  {}  ({} episodes){}",
-                        p.id.0, p.title, p.episode_count, status
-                    );
+                    println!("{:>5}  {}  ({} episodes){}", p.id.0, p.title, p.episode_count, status);
                 }
             }
         }
@@ -191,11 +208,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         .as_deref()
                         .map_or("unknown date", |d| d.get(..10).unwrap_or(d));
                     let dur = e.duration_secs.map(fmt_duration).unwrap_or_default();
-                    let gone = if e.in_feed {
-                        ""
-                    } else {
-                        "  [no longer in feed]"
-                    };
+                    let gone = if e.in_feed { "" } else { "  [no longer in feed]" };
                     println!("{:>6}  {date}  {dur:>8}  {}{gone}", e.id.0, e.title);
                 }
             }
@@ -219,33 +232,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let ids = podcast.map(|p| vec![PodcastId(p)]);
             let reports = refresh_with_progress(&mut lib, &config, ids.as_deref(), concurrency)?;
-            let failed = reports
-                .iter()
-                .filter(|r| r.status == RefreshStatus::Error)
-                .count();
+            let failed = reports.iter().filter(|r| r.status == RefreshStatus::Error).count();
             if json {
                 print_json(&reports)?;
             } else {
                 for r in &reports {
                     match r.status {
-                        RefreshStatus::Updated => println!(
-                            "updated       {}: {} new, {} changed",
-                            r.title, r.new, r.updated
-                        ),
+                        RefreshStatus::Updated => {
+                            println!("updated       {}: {} new, {} changed", r.title, r.new, r.updated)
+                        }
                         RefreshStatus::NotModified => println!("not modified  {}", r.title),
-                        RefreshStatus::Error => println!(
-                            "error         {}: {}",
-                            r.title,
-                            r.error.as_deref().unwrap_or("")
-                        ),
+                        RefreshStatus::Error => {
+                            println!("error         {}: {}", r.title, r.error.as_deref().unwrap_or(""))
+                        }
                     }
                 }
             }
             if failed > 0 {
-                eprintln!(
-                    "earmark-cli: {failed} of {} feeds failed to refresh",
-                    reports.len()
-                );
+                eprintln!("earmark-cli: {failed} of {} feeds failed to refresh", reports.len());
                 return Ok(ExitCode::from(2));
             }
         }
@@ -267,22 +271,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Play {
+            episode,
+            from,
+            to,
+            speed,
+        } => {
+            return play::run(&mut lib, EpisodeId(episode), from.as_deref(), to.as_deref(), speed);
+        }
+        Command::Mark { episode, state } => {
+            lib.set_played(EpisodeId(episode), state == "played", now())?;
+            println!("Episode {episode} marked {state}.");
+        }
         Command::Opml {
             action: OpmlAction::Import { file, json },
         } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let outlines = opml::parse(&bytes)?;
             let added = opml::import(&mut lib, &outlines, now())?;
             let reports = if added.is_empty() {
                 Vec::new()
             } else {
-                refresh_with_progress(
-                    &mut lib,
-                    &config,
-                    Some(&added),
-                    refresh::DEFAULT_CONCURRENCY,
-                )?
+                refresh_with_progress(&mut lib, &config, Some(&added), refresh::DEFAULT_CONCURRENCY)?
             };
             if json {
                 print_json(&reports)?;
@@ -293,11 +303,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     added.len()
                 );
                 for r in reports.iter().filter(|r| r.status == RefreshStatus::Error) {
-                    println!(
-                        "  could not fetch {}: {}",
-                        r.title,
-                        r.error.as_deref().unwrap_or("")
-                    );
+                    println!("  could not fetch {}: {}", r.title, r.error.as_deref().unwrap_or(""));
                 }
             }
         }
@@ -306,8 +312,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let text = opml::export(&lib, now())?;
             match file {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{text}"),
             }
         }
@@ -325,23 +330,14 @@ fn refresh_with_progress(
     let fetcher = config.fetcher()?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} refreshing {pos}/{len} [{bar:30}] {msg}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{spinner} refreshing {pos}/{len} [{bar:30}] {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let reports = refresh::refresh(
-        lib,
-        &fetcher,
-        ids,
-        concurrency,
-        now(),
-        &mut |done, total, r| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-            bar.set_message(r.title.clone());
-        },
-    )?;
+    let reports = refresh::refresh(lib, &fetcher, ids, concurrency, now(), &mut |done, total, r| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(r.title.clone());
+    })?;
     bar.finish_and_clear();
     Ok(reports)
 }

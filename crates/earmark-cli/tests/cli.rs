@@ -192,10 +192,7 @@ fn episodes_json_contract_newest_first() {
         assert!(e["id"].is_i64());
         assert_eq!(e["podcast_id"], pid);
         assert!(e["guid"].is_string() && e["title"].is_string());
-        assert!(
-            e["published"].is_null() || is_rfc3339(&e["published"]),
-            "{e}"
-        );
+        assert!(e["published"].is_null() || is_rfc3339(&e["published"]), "{e}");
         assert!(e["duration_secs"].is_number() || e["duration_secs"].is_null());
         assert!(string_or_null(&e["enclosure_url"]) && string_or_null(&e["enclosure_type"]));
         assert!(e["enclosure_length"].is_i64() || e["enclosure_length"].is_null());
@@ -209,10 +206,7 @@ fn episodes_json_contract_newest_first() {
     let newest = &eps[0];
     assert_eq!(newest["published"], "2024-01-03T10:00:00Z");
     assert_eq!(newest["duration_secs"], 60.0);
-    assert_eq!(
-        newest["enclosure_url"],
-        server.url("/media/new.mp3").as_str()
-    );
+    assert_eq!(newest["enclosure_url"], server.url("/media/new.mp3").as_str());
     assert_eq!(newest["enclosure_type"], "audio/mpeg");
     assert_eq!(newest["enclosure_length"], 1234);
     assert_eq!(newest["link"], server.url("/ep/new").as_str());
@@ -220,15 +214,9 @@ fn episodes_json_contract_newest_first() {
 
     // --podcast filters; an unknown podcast has no episodes.
     let pid_s = pid.to_string();
-    let only = ok_json(args(
-        dir.path(),
-        &["episodes", "--podcast", &pid_s, "--json"],
-    ));
+    let only = ok_json(args(dir.path(), &["episodes", "--podcast", &pid_s, "--json"]));
     assert_eq!(only.as_array().map(Vec::len), Some(4));
-    let none = ok_json(args(
-        dir.path(),
-        &["episodes", "--podcast", "999", "--json"],
-    ));
+    let none = ok_json(args(dir.path(), &["episodes", "--podcast", "999", "--json"]));
     assert_eq!(none.as_array().map(Vec::len), Some(0));
 }
 
@@ -272,10 +260,7 @@ fn refresh_json_contract() {
     }
     let ra = find(&a);
     assert_eq!(ra["status"], "not_modified");
-    assert_eq!(
-        (ra["new"].as_u64(), ra["updated"].as_u64()),
-        (Some(0), Some(0))
-    );
+    assert_eq!((ra["new"].as_u64(), ra["updated"].as_u64()), (Some(0), Some(0)));
     assert!(ra["error"].is_null());
     let rb = find(&b);
     assert_eq!(rb["status"], "updated");
@@ -293,18 +278,12 @@ fn refresh_json_contract() {
         .and_then(|r| r.iter().find(|r| r["podcast_id"] == b).cloned())
         .expect("report for b");
     assert_eq!(rb["status"], "error");
-    assert!(
-        rb["error"].as_str().is_some_and(|e| e.contains("500")),
-        "{rb}"
-    );
+    assert!(rb["error"].as_str().is_some_and(|e| e.contains("500")), "{rb}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("failed"), "{stderr}");
 
     // --podcast limits the refresh to one feed.
-    let only = ok_json(args(
-        dir.path(),
-        &["refresh", "--podcast", &a.to_string(), "--json"],
-    ));
+    let only = ok_json(args(dir.path(), &["refresh", "--podcast", &a.to_string(), "--json"]));
     assert_eq!(only.as_array().map(Vec::len), Some(1));
     assert_eq!(only[0]["podcast_id"], a);
 }
@@ -330,10 +309,7 @@ fn search_json_contract() {
         assert!(h["kind"] == "episode" || h["kind"] == "podcast", "{h}");
         assert!(h["id"].is_i64());
         assert!(h["title"].is_string());
-        assert!(
-            h["snippet"].as_str().is_some_and(|s| s.contains('[')),
-            "{h}"
-        );
+        assert!(h["snippet"].as_str().is_some_and(|s| s.contains('[')), "{h}");
     }
     // Both episodes mention it; the one with it in its title ranks first.
     let titles: Vec<&str> = hits.iter().filter_map(|h| h["title"].as_str()).collect();
@@ -342,9 +318,7 @@ fn search_json_contract() {
     let podcasts = ok_json(args(dir.path(), &["search", "legal", "--json"]));
     assert_eq!(podcasts[0]["kind"], "podcast", "{podcasts}");
     assert_eq!(podcasts[0]["title"], "Legal Stories");
-    assert!(podcasts[0]["snippet"]
-        .as_str()
-        .is_some_and(|s| s.contains("[Legal]")));
+    assert!(podcasts[0]["snippet"].as_str().is_some_and(|s| s.contains("[Legal]")));
     // Operators and punctuation are not syntax errors.
     let odd = ok_json(args(dir.path(), &["search", "\"court AND (", "--json"]));
     assert!(odd.is_array());
@@ -359,32 +333,18 @@ fn errors_go_to_stderr_with_a_non_zero_exit() {
     server.set("/junk.xml", Reply::rss("<rss><channel><item>"));
     let dir = TempDir::new().expect("tempdir");
     let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["show".into(), "999".into(), "--json".into()], "not found"),
         (
-            vec!["show".into(), "999".into(), "--json".into()],
-            "not found",
-        ),
-        (
-            vec![
-                "subscribe".into(),
-                server.url("/missing.xml"),
-                "--json".into(),
-            ],
+            vec!["subscribe".into(), server.url("/missing.xml"), "--json".into()],
             "404",
         ),
         (
             vec!["subscribe".into(), server.url("/junk.xml"), "--json".into()],
             "malformed",
         ),
+        (vec!["subscribe".into(), "ftp://example.invalid/x".into()], "scheme"),
         (
-            vec!["subscribe".into(), "ftp://example.invalid/x".into()],
-            "scheme",
-        ),
-        (
-            vec![
-                "opml".into(),
-                "import".into(),
-                "/nonexistent/earmark.opml".into(),
-            ],
+            vec!["opml".into(), "import".into(), "/nonexistent/earmark.opml".into()],
             "reading",
         ),
     ];
@@ -400,10 +360,7 @@ fn errors_go_to_stderr_with_a_non_zero_exit() {
         );
     }
     // Nothing was added by the failures.
-    assert_eq!(
-        ok_json(args(dir.path(), &["podcasts", "--json"])),
-        Value::Array(vec![])
-    );
+    assert_eq!(ok_json(args(dir.path(), &["podcasts", "--json"])), Value::Array(vec![]));
 }
 
 #[test]
@@ -411,15 +368,9 @@ fn opml_export_import_round_trip() {
     let server = Server::start();
     server.set(
         "/one.xml",
-        Reply::rss(feed(
-            "One &amp; Only",
-            &(item("a", "A", 1) + &item("b", "B", 2)),
-        )),
+        Reply::rss(feed("One &amp; Only", &(item("a", "A", 1) + &item("b", "B", 2)))),
     );
-    server.set(
-        "/two.xml?x=1&y=2",
-        Reply::rss(feed("Two", &item("c", "C", 3))),
-    );
+    server.set("/two.xml?x=1&y=2", Reply::rss(feed("Two", &item("c", "C", 3))));
     let src = TempDir::new().expect("tempdir");
     subscribed(&server, src.path(), "/one.xml");
     subscribed(&server, src.path(), "/two.xml?x=1&y=2");
@@ -437,10 +388,7 @@ fn opml_export_import_round_trip() {
     let reports = ok_json(args(dst.path(), &["opml", "import", file_s, "--json"]));
     let reports = reports.as_array().expect("an array");
     assert_eq!(reports.len(), 2);
-    assert!(
-        reports.iter().all(|r| r["status"] == "updated"),
-        "{reports:?}"
-    );
+    assert!(reports.iter().all(|r| r["status"] == "updated"), "{reports:?}");
 
     let summary = |lib: &Path| {
         let mut v: Vec<(String, String, i64)> = ok_json(args(lib, &["podcasts", "--json"]))

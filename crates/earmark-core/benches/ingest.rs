@@ -45,10 +45,7 @@ fn main() -> Res<()> {
     search_bench(tmp.path(), &mut table)?;
 
     table.print();
-    println!(
-        "\n(bench wall time {:.0} s)",
-        started.elapsed().as_secs_f64()
-    );
+    println!("\n(bench wall time {:.0} s)", started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -66,13 +63,8 @@ impl Table {
             Some(false) => "NO",
             None => "-",
         };
-        self.rows.push([
-            measure.to_owned(),
-            median,
-            goal.to_owned(),
-            ratio,
-            met.to_owned(),
-        ]);
+        self.rows
+            .push([measure.to_owned(), median, goal.to_owned(), ratio, met.to_owned()]);
     }
 
     fn print(&self) {
@@ -102,10 +94,7 @@ impl Table {
         line(&head.map(str::to_owned));
         println!(
             "|{}|",
-            w.iter()
-                .map(|n| "-".repeat(n + 2))
-                .collect::<Vec<_>>()
-                .join("|")
+            w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|")
         );
         for r in &self.rows {
             line(r);
@@ -254,9 +243,7 @@ fn rss_feed(seed: u64, n: usize, stamp: &str, notes_words: usize) -> String {
             ));
             left -= k;
         }
-        s.push_str(&format!(
-            "<p>stamp {stamp}</p>]]></content:encoded>\n</item>\n"
-        ));
+        s.push_str(&format!("<p>stamp {stamp}</p>]]></content:encoded>\n</item>\n"));
     }
     s.push_str("</channel>\n</rss>\n");
     s
@@ -293,11 +280,7 @@ fn child(mode: &str, path: &Path) -> Res<()> {
         assert_eq!(out.new as usize, parsed.items.len());
     }
     let total_ms = t0.elapsed().as_secs_f64() * 1000.0;
-    println!(
-        "{parse_ms} {total_ms} {} {}",
-        vm_hwm_kb(),
-        parsed.items.len()
-    );
+    println!("{parse_ms} {total_ms} {} {}", vm_hwm_kb(), parsed.items.len());
     Ok(())
 }
 
@@ -327,23 +310,12 @@ fn run_children(mode: &str, path: &Path) -> Res<Runs> {
         peak_kb: vec![],
     };
     for _ in 0..RUNS {
-        let out = Command::new(&exe)
-            .arg(CHILD_FLAG)
-            .arg(mode)
-            .arg(path)
-            .output()?;
+        let out = Command::new(&exe).arg(CHILD_FLAG).arg(mode).arg(path).output()?;
         if !out.status.success() {
-            return Err(format!(
-                "child {mode} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-            .into());
+            return Err(format!("child {mode} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
         }
         let text = String::from_utf8(out.stdout)?;
-        let f: Vec<f64> = text
-            .split_whitespace()
-            .filter_map(|x| x.parse().ok())
-            .collect();
+        let f: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
         if f.len() != 4 || f[3] as usize != INGEST_ITEMS {
             return Err(format!("child {mode} printed {text:?}").into());
         }
@@ -390,10 +362,7 @@ fn peer(path: &Path) -> Option<Runs> {
             .output()
             .ok()?;
         let text = String::from_utf8_lossy(&out.stdout);
-        let f: Vec<f64> = text
-            .split_whitespace()
-            .filter_map(|x| x.parse().ok())
-            .collect();
+        let f: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
         if !out.status.success() || f.len() != 3 {
             println!(
                 "peer run failed ({}); ratios skipped",
@@ -416,9 +385,7 @@ fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
     std::fs::write(&path, &text)?;
     let feed_mb = text.len() as f64 / 1e6;
     let feed_kb = text.len() as f64 / 1024.0;
-    println!(
-        "ingest: {INGEST_ITEMS} items, {feed_mb:.1} MB feed; {RUNS} runs each (child processes)"
-    );
+    println!("ingest: {INGEST_ITEMS} items, {feed_mb:.1} MB feed; {RUNS} runs each (child processes)");
     drop(text);
 
     let parse = run_children("parse", &path)?;
@@ -455,12 +422,7 @@ fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
     table.row(
         &format!("{title}  of which store+FTS"),
         ms(median(
-            whole
-                .time_ms
-                .iter()
-                .zip(&whole.parse_ms)
-                .map(|(t, p)| t - p)
-                .collect(),
+            whole.time_ms.iter().zip(&whole.parse_ms).map(|(t, p)| t - p).collect(),
         )),
         "",
         String::new(),
@@ -544,8 +506,7 @@ fn serve(stream: TcpStream, changed: &AtomicBool, counter: &AtomicU64, bodies: &
         .unwrap_or(usize::MAX);
     let mut out = stream;
     let Some(body) = bodies.get(n) else {
-        let _ = out
-            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let _ = out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return;
     };
     let (etag, body) = if changed.load(Ordering::SeqCst) {
@@ -556,10 +517,8 @@ fn serve(stream: TcpStream, changed: &AtomicBool, counter: &AtomicU64, bodies: &
         ("\"v0\"".to_owned(), body.replace("@STAMP@", "0"))
     };
     if !changed.load(Ordering::SeqCst) && inm.as_deref() == Some(etag.as_str()) {
-        let _ = out.write_all(
-            format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        );
+        let _ =
+            out.write_all(format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n").as_bytes());
         return;
     }
     let head = format!(
@@ -594,11 +553,7 @@ fn start_server() -> Res<Server> {
             }
         });
     }
-    Ok(Server {
-        port,
-        changed,
-        bodies,
-    })
+    Ok(Server { port, changed, bodies })
 }
 
 fn refresh_bench(dir: &Path, table: &mut Table) -> Res<()> {
@@ -607,11 +562,7 @@ fn refresh_bench(dir: &Path, table: &mut Table) -> Res<()> {
     let mut lib = Library::open(&libdir)?;
     let now = chrono::Utc::now();
     for i in 0..server.bodies.len() {
-        lib.add_podcast(
-            &format!("http://127.0.0.1:{}/feed/{i}", server.port),
-            "",
-            now,
-        )?;
+        lib.add_podcast(&format!("http://127.0.0.1:{}/feed/{i}", server.port), "", now)?;
     }
     let fetcher = Fetcher::new(FetchConfig::default())?;
     let run = |lib: &mut Library| -> Res<(f64, Vec<earmark_core::model::RefreshReport>)> {
@@ -699,10 +650,7 @@ fn search_bench(dir: &Path, table: &mut Table) -> Res<()> {
                 ParsedItem {
                     guid: format!("s-{p}-{i}"),
                     title: r.words(7),
-                    published: chrono::DateTime::from_timestamp(
-                        1_600_000_000 + (i as i64) * 3_600,
-                        0,
-                    ),
+                    published: chrono::DateTime::from_timestamp(1_600_000_000 + (i as i64) * 3_600, 0),
                     enclosure_url: Some(format!("https://cdn.example/{p}/{i}.mp3")),
                     notes_raw: notes.clone(),
                     notes_text: notes,
@@ -753,10 +701,7 @@ fn search_bench(dir: &Path, table: &mut Table) -> Res<()> {
     }
     let m = median(all);
     table.row(
-        &format!(
-            "search 100k: median over all {} queries",
-            queries.len() * REPS
-        ),
+        &format!("search 100k: median over all {} queries", queries.len() * REPS),
         ms(m),
         "< 5 ms",
         String::new(),

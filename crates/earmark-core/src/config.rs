@@ -24,14 +24,13 @@ pub struct Config {
 impl Config {
     /// Reads the environment; `library` (a command-line flag) wins over `EARMARK_LIBRARY`.
     pub fn from_env(library: Option<PathBuf>) -> Result<Self> {
-        let library_dir =
-            match library.or_else(|| std::env::var_os("EARMARK_LIBRARY").map(PathBuf::from)) {
-                Some(dir) => dir,
-                None => crate::Library::default_dir()?,
-            };
+        let library_dir = match library.or_else(|| std::env::var_os("EARMARK_LIBRARY").map(PathBuf::from)) {
+            Some(dir) => dir,
+            None => crate::Library::default_dir()?,
+        };
         let base = std::env::var("EARMARK_ITUNES_BASE").unwrap_or_else(|_| ITUNES_BASE.to_owned());
-        let mut itunes_base = Url::parse(&base)
-            .map_err(|_| Error::Invalid(format!("EARMARK_ITUNES_BASE is not a URL: {base}")))?;
+        let mut itunes_base =
+            Url::parse(&base).map_err(|_| Error::Invalid(format!("EARMARK_ITUNES_BASE is not a URL: {base}")))?;
         if !itunes_base.path().ends_with('/') {
             itunes_base.set_path(&format!("{}/", itunes_base.path()));
         }

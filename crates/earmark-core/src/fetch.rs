@@ -6,9 +6,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use reqwest::blocking::Client;
-use reqwest::header::{
-    HeaderMap, ACCEPT, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
-};
+use reqwest::header::{HeaderMap, ACCEPT, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION};
 use reqwest::StatusCode;
 use url::Url;
 
@@ -113,11 +111,7 @@ impl Fetcher {
     }
 
     /// Fetches `url`, sending the validators so an unchanged resource answers 304.
-    pub fn get_conditional(
-        &self,
-        url: &Url,
-        validators: &Validators,
-    ) -> Result<Outcome, FetchError> {
+    pub fn get_conditional(&self, url: &Url, validators: &Validators) -> Result<Outcome, FetchError> {
         match url.scheme() {
             "file" => self.read_file(url).map(|f| Outcome::Body(Box::new(f))),
             "http" | "https" => self.get_http(url, validators),
@@ -178,10 +172,7 @@ impl Fetcher {
                     status: status.as_u16(),
                     url: url.to_string(),
                 })?;
-                all_permanent &= matches!(
-                    status,
-                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
-                );
+                all_permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
                 if visited.contains(&next) {
                     return Err(FetchError::RedirectLoop(next.to_string()));
                 }
@@ -207,10 +198,7 @@ impl Fetcher {
                     url: url.to_string(),
                 });
             }
-            if resp
-                .content_length()
-                .is_some_and(|n| n > self.config.max_bytes)
-            {
+            if resp.content_length().is_some_and(|n| n > self.config.max_bytes) {
                 return Err(self.too_large());
             }
             let header = |name| {

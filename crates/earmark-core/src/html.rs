@@ -27,10 +27,7 @@ pub fn sanitize(raw: &str) -> String {
 
 /// Plain show notes (no tags at all) keep their line breaks when shown as HTML.
 fn text_to_html(text: &str) -> String {
-    let escaped = text
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let escaped = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     escaped
         .split("\n\n")
         .map(|p| format!("<p>{}</p>", p.trim().replace('\n', "<br>")))
@@ -202,10 +199,7 @@ mod tests {
 
     #[test]
     fn plain_notes_keep_paragraphs() {
-        assert_eq!(
-            sanitize("a < b\n\nnext\nline"),
-            "<p>a &lt; b</p><p>next<br>line</p>"
-        );
+        assert_eq!(sanitize("a < b\n\nnext\nline"), "<p>a &lt; b</p><p>next<br>line</p>");
     }
 
     #[test]

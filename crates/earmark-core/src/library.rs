@@ -63,9 +63,9 @@ pub struct FetchMeta {
 impl Library {
     /// The default library folder: the platform's data dir (e.g. `~/.local/share/earmark`).
     pub fn default_dir() -> Result<PathBuf> {
-        dirs::data_dir().map(|d| d.join("earmark")).ok_or_else(|| {
-            Error::Invalid("no data directory on this system; pass --library DIR".into())
-        })
+        dirs::data_dir()
+            .map(|d| d.join("earmark"))
+            .ok_or_else(|| Error::Invalid("no data directory on this system; pass --library DIR".into()))
     }
 
     /// Opens (creating if needed) the library in `dir`, migrating it to the current schema.
@@ -78,9 +78,7 @@ impl Library {
         let path = dir.join(DB_FILE);
         let conn = Connection::open_with_flags(
             &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         let lib = Library {
             conn,
@@ -98,9 +96,7 @@ impl Library {
     fn prepare(&self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // Reading the version first: nothing is written to a file we are going to refuse.
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(Error::SchemaTooNew {
                 found: version,
@@ -117,8 +113,7 @@ impl Library {
         loop {
             // Each step runs in its own immediate transaction and re-reads the version inside it,
             // so two processes opening an old library at once apply each step exactly once.
-            let tx =
-                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version > SCHEMA_VERSION {
                 return Err(Error::SchemaTooNew {
@@ -126,10 +121,7 @@ impl Library {
                     known: SCHEMA_VERSION,
                 });
             }
-            let Some(step) = usize::try_from(version)
-                .ok()
-                .and_then(|v| MIGRATIONS.get(v))
-            else {
+            let Some(step) = usize::try_from(version).ok().and_then(|v| MIGRATIONS.get(v)) else {
                 return Ok(());
             };
             tx.execute_batch(step)?;
@@ -141,9 +133,7 @@ impl Library {
 
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// The raw connection, for the search module and for tests in this crate.
@@ -153,9 +143,9 @@ impl Library {
 
     /// All podcasts, by title.
     pub fn podcasts(&self) -> Result<Vec<Podcast>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{PODCAST_SELECT} ORDER BY p.title COLLATE NOCASE, p.id"
-        ))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{PODCAST_SELECT} ORDER BY p.title COLLATE NOCASE, p.id"))?;
         let rows = stmt.query_map([], podcast_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -180,11 +170,11 @@ impl Library {
 
     /// The validators for a conditional GET of this podcast's feed.
     pub fn conditional(&self, id: PodcastId) -> Result<(Option<String>, Option<String>)> {
-        Ok(self.conn.query_row(
-            "SELECT etag, last_modified FROM podcasts WHERE id = ?1",
-            [id.0],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?)
+        Ok(self
+            .conn
+            .query_row("SELECT etag, last_modified FROM podcasts WHERE id = ?1", [id.0], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
     }
 
     /// Episodes, newest first (undated ones by their place in the feed), optionally of one podcast.
@@ -220,9 +210,7 @@ impl Library {
                     season: r.get(18)?,
                     episode_type: r.get(19)?,
                     explicit: r.get(20)?,
-                    podcast20: p20
-                        .and_then(|s| serde_json::from_str(&s).ok())
-                        .unwrap_or_default(),
+                    podcast20: p20.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
                 })
             })
             .optional()?
@@ -278,21 +266,10 @@ impl Library {
     }
 
     /// Adds a podcast row for `feed_url` (no episodes yet); returns the existing one if present.
-    pub fn add_podcast(
-        &mut self,
-        feed_url: &str,
-        title: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(PodcastId, bool)> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn add_podcast(&mut self, feed_url: &str, title: &str, now: DateTime<Utc>) -> Result<(PodcastId, bool)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM podcasts WHERE feed_url = ?1",
-                [feed_url],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM podcasts WHERE feed_url = ?1", [feed_url], |r| r.get(0))
             .optional()?;
         let out = match existing {
             Some(id) => (PodcastId(id), false),
@@ -337,9 +314,7 @@ impl Library {
         now: DateTime<Utc>,
     ) -> Result<StoreOutcome> {
         let now_s = rfc3339(now);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let p20 = serde_json::to_string(&feed.podcast20).ok();
         tx.execute(
             "UPDATE podcasts SET title = ?2, link = ?3, description = ?4, author = ?5, image_url = ?6, language = ?7, \
@@ -370,12 +345,8 @@ impl Library {
 
         let mut known: HashMap<String, (i64, i64)> = HashMap::new();
         {
-            let mut stmt = tx.prepare_cached(
-                "SELECT guid, id, content_hash FROM episodes WHERE podcast_id = ?1",
-            )?;
-            let rows = stmt.query_map([id.0], |r| {
-                Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
-            })?;
+            let mut stmt = tx.prepare_cached("SELECT guid, id, content_hash FROM episodes WHERE podcast_id = ?1")?;
+            let rows = stmt.query_map([id.0], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))?;
             for row in rows {
                 let (guid, v) = row?;
                 known.insert(guid, v);
@@ -476,8 +447,7 @@ impl Library {
         // Episodes that left the feed stay in the archive, marked.
         if known.len() > seen.len() {
             let seen_set: std::collections::HashSet<i64> = seen.into_iter().collect();
-            let mut mark =
-                tx.prepare_cached("UPDATE episodes SET in_feed = 0 WHERE id = ?1 AND in_feed = 1")?;
+            let mut mark = tx.prepare_cached("UPDATE episodes SET in_feed = 0 WHERE id = ?1 AND in_feed = 1")?;
             for (eid, _) in known.values() {
                 if !seen_set.contains(eid) {
                     out.gone_from_feed += mark.execute([eid])? as u64;
@@ -574,8 +544,11 @@ mod tests {
                 [],
             )
             .expect("episode");
-            conn.execute("INSERT INTO episode_state (episode_id, position_secs, updated_at) VALUES (7, 93.5, 'x')", [])
-                .expect("state");
+            conn.execute(
+                "INSERT INTO episode_state (episode_id, position_secs, updated_at) VALUES (7, 93.5, 'x')",
+                [],
+            )
+            .expect("state");
         }
     }
 
@@ -584,8 +557,7 @@ mod tests {
         for version in 0..MIGRATIONS.len() {
             let dir = tempfile::tempdir().expect("tempdir");
             library_at_version(dir.path(), version);
-            let lib =
-                Library::open(dir.path()).unwrap_or_else(|e| panic!("open from v{version}: {e}"));
+            let lib = Library::open(dir.path()).unwrap_or_else(|e| panic!("open from v{version}: {e}"));
             assert_eq!(
                 lib.schema_version().expect("version"),
                 SCHEMA_VERSION,
@@ -633,11 +605,7 @@ mod tests {
             Err(other) => panic!("wrong error: {other}"),
             Ok(_) => panic!("a newer library was opened"),
         }
-        assert_eq!(
-            std::fs::read(&path).expect("read"),
-            before,
-            "the file was changed"
-        );
+        assert_eq!(std::fs::read(&path).expect("read"), before, "the file was changed");
         let msg = Error::SchemaTooNew { found: 9, known: 2 }.to_string();
         assert!(
             msg.contains("newer version of Earmark") && msg.contains("Nothing was changed"),
@@ -662,9 +630,7 @@ mod tests {
     fn listening_state_is_saved_and_survives_refresh() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut lib = Library::open(dir.path()).expect("open");
-        let (id, _) = lib
-            .add_podcast("https://a.example/feed", "", t0())
-            .expect("add");
+        let (id, _) = lib.add_podcast("https://a.example/feed", "", t0()).expect("add");
         let feed = ParsedFeed {
             items: vec![ParsedItem {
                 guid: "a".into(),
@@ -673,14 +639,12 @@ mod tests {
             }],
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0())
-            .expect("store");
+        lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
         let ep = lib.episodes(None).expect("eps")[0].id;
         assert_eq!(lib.listening_state(ep).expect("state"), (0.0, false));
         lib.save_position(ep, 754.5, t0()).expect("save");
         lib.set_played(ep, true, t0()).expect("played");
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0())
-            .expect("refresh");
+        lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("refresh");
         assert_eq!(lib.listening_state(ep).expect("state"), (754.5, true));
         let row = &lib.episodes(None).expect("eps")[0];
         assert_eq!((row.position_secs, row.played), (754.5, true));
@@ -690,10 +654,7 @@ mod tests {
             lib.save_position(EpisodeId(999), 1.0, t0()),
             Err(Error::NotFound(_))
         ));
-        assert!(matches!(
-            lib.listening_state(EpisodeId(999)),
-            Err(Error::NotFound(_))
-        ));
+        assert!(matches!(lib.listening_state(EpisodeId(999)), Err(Error::NotFound(_))));
     }
 
     #[test]
@@ -716,9 +677,7 @@ mod tests {
     fn store_counts_new_updated_and_vanished_and_keeps_state() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut lib = Library::open(dir.path()).expect("open");
-        let (id, created) = lib
-            .add_podcast("https://a.example/feed", "", t0())
-            .expect("add");
+        let (id, created) = lib.add_podcast("https://a.example/feed", "", t0()).expect("add");
         assert!(created);
         let item = |guid: &str, title: &str| ParsedItem {
             guid: guid.into(),
@@ -730,9 +689,7 @@ mod tests {
             items: vec![item("a", "A"), item("b", "B")],
             ..ParsedFeed::default()
         };
-        let out = lib
-            .store_feed(id, &feed, &FetchMeta::default(), t0())
-            .expect("store");
+        let out = lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
         assert_eq!((out.new, out.updated, out.gone_from_feed), (2, 0, 0));
         let a = lib
             .episodes(Some(id))
@@ -741,13 +698,14 @@ mod tests {
             .find(|e| e.guid == "a")
             .expect("a");
         lib.conn()
-            .execute("INSERT INTO episode_state (episode_id, position_secs, played, updated_at) VALUES (?1, 12.0, 1, 'x')", [a.id.0])
+            .execute(
+                "INSERT INTO episode_state (episode_id, position_secs, played, updated_at) VALUES (?1, 12.0, 1, 'x')",
+                [a.id.0],
+            )
             .expect("state");
 
         feed.items = vec![item("a", "A renamed"), item("c", "C")];
-        let out = lib
-            .store_feed(id, &feed, &FetchMeta::default(), t0())
-            .expect("store");
+        let out = lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
         assert_eq!((out.new, out.updated, out.gone_from_feed), (1, 1, 1));
         let eps = lib.episodes(Some(id)).expect("eps");
         assert_eq!(eps.len(), 3, "nothing is deleted");
@@ -763,9 +721,7 @@ mod tests {
         assert_eq!(played, 1);
 
         // The same feed again changes nothing.
-        let out = lib
-            .store_feed(id, &feed, &FetchMeta::default(), t0())
-            .expect("store");
+        let out = lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
         assert_eq!((out.new, out.updated, out.gone_from_feed), (0, 0, 0));
     }
 }

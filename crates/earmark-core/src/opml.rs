@@ -40,10 +40,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Outline>> {
                 let mut text_attr = None;
                 for attr in e.attributes().flatten() {
                     let value = attr
-                        .decoded_and_normalized_value(
-                            quick_xml::XmlVersion::default(),
-                            reader.decoder(),
-                        )
+                        .decoded_and_normalized_value(quick_xml::XmlVersion::default(), reader.decoder())
                         .map(|v| v.trim().to_owned())
                         .unwrap_or_default();
                     match attr.key.as_ref() {
@@ -54,14 +51,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Outline>> {
                     }
                 }
                 if let Some(url) = url.filter(|u| !u.is_empty()) {
-                    let title = title
-                        .filter(|t| !t.is_empty())
-                        .or(text_attr)
-                        .unwrap_or_default();
-                    out.push(Outline {
-                        feed_url: url,
-                        title,
-                    });
+                    let title = title.filter(|t| !t.is_empty()).or(text_attr).unwrap_or_default();
+                    out.push(Outline { feed_url: url, title });
                 }
             }
             Ok(Event::Eof) => break,
@@ -75,29 +66,19 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Outline>> {
         }
     }
     if !saw_opml {
-        return Err(Error::Opml(
-            "not an OPML document (no <opml> element)".into(),
-        ));
+        return Err(Error::Opml("not an OPML document (no <opml> element)".into()));
     }
     Ok(out)
 }
 
 /// Adds every outline's feed to the library (without fetching); returns the ids added, in order.
 /// Feeds already subscribed are skipped. Refresh afterwards to fetch them.
-pub fn import(
-    lib: &mut Library,
-    outlines: &[Outline],
-    now: DateTime<Utc>,
-) -> Result<Vec<PodcastId>> {
+pub fn import(lib: &mut Library, outlines: &[Outline], now: DateTime<Utc>) -> Result<Vec<PodcastId>> {
     let mut added = Vec::new();
     for o in outlines {
-        let url = url::Url::parse(&o.feed_url)
-            .map_err(|_| Error::Opml(format!("bad feed URL {:?}", o.feed_url)))?;
+        let url = url::Url::parse(&o.feed_url).map_err(|_| Error::Opml(format!("bad feed URL {:?}", o.feed_url)))?;
         if !matches!(url.scheme(), "http" | "https" | "file") {
-            return Err(Error::Opml(format!(
-                "unsupported feed URL {:?}",
-                o.feed_url
-            )));
+            return Err(Error::Opml(format!("unsupported feed URL {:?}", o.feed_url)));
         }
         let (id, created) = lib.add_podcast(url.as_str(), &o.title, now)?;
         if created {
@@ -110,9 +91,7 @@ pub fn import(
 /// Writes the library's subscriptions as OPML 2.0.
 pub fn export(lib: &Library, now: DateTime<Utc>) -> Result<String> {
     use quick_xml::escape::escape;
-    let mut s = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n  <head>\n",
-    );
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n  <head>\n");
     s.push_str("    <title>Earmark subscriptions</title>\n");
     s.push_str(&format!(
         "    <dateCreated>{}</dateCreated>\n  </head>\n  <body>\n",

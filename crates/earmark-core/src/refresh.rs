@@ -26,10 +26,7 @@ struct Job {
 
 enum Fetchedfeed {
     NotModified,
-    Parsed {
-        feed: Box<ParsedFeed>,
-        meta: FetchMeta,
-    },
+    Parsed { feed: Box<ParsedFeed>, meta: FetchMeta },
     Failed(Error),
 }
 
@@ -54,10 +51,7 @@ pub fn refresh(
             id: p.id,
             title: p.title,
             url: p.feed_url,
-            validators: Validators {
-                etag,
-                last_modified,
-            },
+            validators: Validators { etag, last_modified },
         });
     }
     let total = jobs.len();

@@ -51,11 +51,9 @@ pub fn classify(input: &str) -> Result<Target> {
                     path: path.to_owned(),
                     source,
                 })?;
-                Url::from_file_path(&abs)
-                    .map_err(|()| Error::Invalid(format!("{s:?} is not a usable path")))?
+                Url::from_file_path(&abs).map_err(|()| Error::Invalid(format!("{s:?} is not a usable path")))?
             } else if s.contains('.') && !s.contains(' ') {
-                Url::parse(&format!("https://{s}"))
-                    .map_err(|_| FetchError::InvalidUrl(s.to_owned()))?
+                Url::parse(&format!("https://{s}")).map_err(|_| FetchError::InvalidUrl(s.to_owned()))?
             } else {
                 return Err(FetchError::InvalidUrl(s.to_owned()).into());
             }
@@ -99,10 +97,7 @@ pub struct Resolved {
 impl Resolver {
     /// A resolver using `fetcher`, with the lookup API at `itunes_base`.
     pub fn new(fetcher: Fetcher, itunes_base: Url) -> Self {
-        Resolver {
-            fetcher,
-            itunes_base,
-        }
+        Resolver { fetcher, itunes_base }
     }
 
     /// Asks the iTunes lookup API for the feed URL of an Apple Podcasts id.
@@ -115,18 +110,12 @@ impl Resolver {
             .append_pair("id", &id.to_string())
             .append_pair("entity", "podcast");
         let body = self.fetcher.get(&url)?.body;
-        let json: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-            Error::Invalid(format!(
-                "the Apple Podcasts lookup answered something unreadable: {e}"
-            ))
-        })?;
+        let json: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| Error::Invalid(format!("the Apple Podcasts lookup answered something unreadable: {e}")))?;
         let feed = json
             .get("results")
             .and_then(|r| r.as_array())
-            .and_then(|r| {
-                r.iter()
-                    .find_map(|p| p.get("feedUrl").and_then(|f| f.as_str()))
-            })
+            .and_then(|r| r.iter().find_map(|p| p.get("feedUrl").and_then(|f| f.as_str())))
             .ok_or_else(|| Error::NotFound(format!("a podcast feed for Apple Podcasts id {id}")))?;
         Url::parse(feed).map_err(|_| FetchError::InvalidUrl(feed.to_owned()).into())
     }
@@ -147,12 +136,8 @@ impl Resolver {
             }),
             Err(FeedError::Malformed(why)) => {
                 let text = String::from_utf8_lossy(&fetched.body);
-                let looks_html = feed::prolog::root_element(&text)
-                    .is_some_and(|r| r.eq_ignore_ascii_case("html"))
-                    || fetched
-                        .content_type
-                        .as_deref()
-                        .is_some_and(|c| c.contains("html"));
+                let looks_html = feed::prolog::root_element(&text).is_some_and(|r| r.eq_ignore_ascii_case("html"))
+                    || fetched.content_type.as_deref().is_some_and(|c| c.contains("html"));
                 if !looks_html {
                     return Err(FeedError::Malformed(why).into());
                 }
@@ -175,10 +160,7 @@ impl Resolver {
 
 /// The address to keep: where a permanent redirect led, else what was asked for.
 fn stored_url(asked: &Url, fetched: &Fetched) -> Url {
-    fetched
-        .moved_permanently_to
-        .clone()
-        .unwrap_or_else(|| asked.clone())
+    fetched.moved_permanently_to.clone().unwrap_or_else(|| asked.clone())
 }
 
 /// Feed links a web page advertises (`<link rel="alternate" type="application/rss+xml">`), RSS
@@ -192,10 +174,9 @@ pub fn discover(html: &str, base: &Url) -> Vec<Url> {
     let mut atom = Vec::new();
     for el in doc.select(&sel) {
         let v = el.value();
-        let rel_alt = v.attr("rel").is_some_and(|r| {
-            r.split_whitespace()
-                .any(|t| t.eq_ignore_ascii_case("alternate"))
-        });
+        let rel_alt = v
+            .attr("rel")
+            .is_some_and(|r| r.split_whitespace().any(|t| t.eq_ignore_ascii_case("alternate")));
         let ty = v.attr("type").unwrap_or("").trim().to_ascii_lowercase();
         let Some(href) = v.attr("href").and_then(|h| base.join(h.trim()).ok()) else {
             continue;
@@ -215,12 +196,7 @@ pub fn discover(html: &str, base: &Url) -> Vec<Url> {
 
 /// Subscribes to what `input` names and stores its episodes. Subscribing twice refreshes the
 /// existing podcast instead of adding a copy.
-pub fn subscribe(
-    lib: &mut Library,
-    resolver: &Resolver,
-    input: &str,
-    now: DateTime<Utc>,
-) -> Result<Subscription> {
+pub fn subscribe(lib: &mut Library, resolver: &Resolver, input: &str, now: DateTime<Utc>) -> Result<Subscription> {
     let resolved = resolver.resolve(input)?;
     let (id, created) = lib.add_podcast(resolved.feed_url.as_str(), &resolved.feed.title, now)?;
     let meta = FetchMeta {
@@ -242,28 +218,14 @@ mod tests {
 
     #[test]
     fn inputs_are_classified() {
+        assert_eq!(classify("1505737900").ok(), Some(Target::AppleId(1505737900)));
+        assert_eq!(classify("id1505737900").ok(), Some(Target::AppleId(1505737900)));
         assert_eq!(
-            classify("1505737900").ok(),
+            classify("https://podcasts.apple.com/gb/podcast/voice-of-the-child-podcasts/id1505737900").ok(),
             Some(Target::AppleId(1505737900))
         );
-        assert_eq!(
-            classify("id1505737900").ok(),
-            Some(Target::AppleId(1505737900))
-        );
-        assert_eq!(
-            classify(
-                "https://podcasts.apple.com/gb/podcast/voice-of-the-child-podcasts/id1505737900"
-            )
-            .ok(),
-            Some(Target::AppleId(1505737900))
-        );
-        assert!(matches!(
-            classify("https://example.org/feed.xml"),
-            Ok(Target::Url(_))
-        ));
-        assert!(
-            matches!(classify("example.org/feed"), Ok(Target::Url(u)) if u.scheme() == "https")
-        );
+        assert!(matches!(classify("https://example.org/feed.xml"), Ok(Target::Url(_))));
+        assert!(matches!(classify("example.org/feed"), Ok(Target::Url(u)) if u.scheme() == "https"));
         assert!(classify("ftp://example.org/x").is_err());
         assert!(classify("not a url").is_err());
         assert!(classify("").is_err());
@@ -274,16 +236,10 @@ mod tests {
         let base = Url::parse("https://blog.example/page/").expect("url");
         let html = r#"<html><head><link rel="alternate" type="application/atom+xml" href="/atom">
             <link rel="stylesheet" href="/s.css"><link rel="alternate" type="application/rss+xml" href="feed/"></head></html>"#;
-        let found: Vec<String> = discover(html, &base)
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let found: Vec<String> = discover(html, &base).into_iter().map(String::from).collect();
         assert_eq!(
             found,
-            vec![
-                "https://blog.example/page/feed/",
-                "https://blog.example/atom"
-            ]
+            vec!["https://blog.example/page/feed/", "https://blog.example/atom"]
         );
     }
 }

@@ -18,11 +18,77 @@ pub fn fts_query(input: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// The lower-cased words of a query, as `fts_query` splits them.
+fn query_terms(input: &str) -> Vec<String> {
+    input
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\'').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// About this many words of context around the first hit.
+const SNIPPET_WORDS: usize = 16;
+
+/// A short excerpt of `text` around the first word that starts with a query term, with every
+/// such word marked `[like this]`; `None` when no word matches.
+pub fn snippet(text: &str, terms: &[String]) -> Option<String> {
+    let words: Vec<(usize, usize)> = word_spans(text);
+    let is_hit = |&(a, b): &(usize, usize)| {
+        let w = text[a..b].to_lowercase();
+        terms.iter().any(|t| w.starts_with(t.as_str()))
+    };
+    let first = words.iter().position(is_hit)?;
+    let start = first.saturating_sub(SNIPPET_WORDS / 3);
+    let end = (start + SNIPPET_WORDS).min(words.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    for (i, span) in words[start..end].iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let word = &text[span.0..span.1];
+        if is_hit(span) {
+            out.push('[');
+            out.push_str(word);
+            out.push(']');
+        } else {
+            out.push_str(word);
+        }
+    }
+    if end < words.len() {
+        out.push('…');
+    }
+    Some(out)
+}
+
+/// Byte spans of whitespace-separated words, with surrounding punctuation left on the word.
+fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        spans.push((s, text.len()));
+    }
+    spans
+}
+
 /// Broad queries rank at most this many candidates: the most recently added matches.
 /// Scoring every row that contains a common word costs time in proportion to the archive;
 /// capping it keeps search instant at 100,000 episodes, and in a podcast archive the recent
 /// matches are the ones people look for first.
-pub const CANDIDATE_CAP: i64 = 2000;
+pub const CANDIDATE_CAP: i64 = 1000;
 
 /// Searches the library, best matches first (titles weigh more than notes). Episodes are ranked
 /// by BM25 among at most [`CANDIDATE_CAP`] of the newest matches; podcasts among all of theirs.
@@ -37,7 +103,9 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     // Where the newest CANDIDATE_CAP matches begin. FTS5 walks rowids in order without scoring,
     // and episode rowids grow with time (older items of a feed are inserted first).
     let floor: i64 = conn
-        .prepare_cached("SELECT rowid FROM episode_fts WHERE episode_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2")?
+        .prepare_cached(
+            "SELECT rowid FROM episode_fts WHERE episode_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+        )?
         .query_row(rusqlite::params![q, CANDIDATE_CAP - 1], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
@@ -69,14 +137,11 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     scored.truncate(limit as usize);
 
-    let mut episode = conn.prepare_cached(
-        "SELECT e.title, snippet(episode_fts, 1, '[', ']', '…', 16) FROM episode_fts JOIN episodes e ON e.id = episode_fts.rowid \
-         WHERE episode_fts MATCH ?1 AND episode_fts.rowid = ?2",
-    )?;
-    let mut podcast = conn.prepare_cached(
-        "SELECT p.title, snippet(podcast_fts, 1, '[', ']', '…', 16) FROM podcast_fts JOIN podcasts p ON p.id = podcast_fts.rowid \
-         WHERE podcast_fts MATCH ?1 AND podcast_fts.rowid = ?2",
-    )?;
+    // Titles and snippets for the rows kept, from the tables themselves: asking FTS5 for
+    // snippet() would run the whole (prefix) query again for every row.
+    let terms = query_terms(input);
+    let mut episode = conn.prepare_cached("SELECT title, notes_text FROM episodes WHERE id = ?1")?;
+    let mut podcast = conn.prepare_cached("SELECT title, description FROM podcasts WHERE id = ?1")?;
     let mut hits = Vec::with_capacity(scored.len());
     for (_, kind, id) in scored {
         let stmt = match kind {
@@ -84,11 +149,17 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
             SearchKind::Podcast => &mut podcast,
         };
         let found = stmt
-            .query_row(rusqlite::params![q, id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
+            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .optional()?;
-        if let Some((title, snippet)) = found {
+        if let Some((title, body)) = found {
+            let body = if kind == SearchKind::Podcast {
+                crate::html::to_text(&body)
+            } else {
+                body
+            };
+            let snippet = snippet(&body, &terms)
+                .or_else(|| snippet(&title, &terms))
+                .unwrap_or_default();
             hits.push(SearchHit {
                 kind,
                 id,
@@ -105,20 +176,24 @@ mod tests {
     use super::fts_query;
 
     #[test]
+    fn snippets_mark_words_starting_with_a_term() {
+        let terms = vec!["adopt".to_string(), "court".to_string()];
+        let text = "one two three four five six seven eight Adoption in the family court, and more words after that go on and on";
+        let s = super::snippet(text, &terms).expect("a hit");
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.contains("[Adoption]") && s.contains("[court,]"), "{s}");
+        assert_eq!(super::snippet("nothing here", &terms), None);
+    }
+
+    #[test]
     fn queries_are_quoted() {
-        assert_eq!(
-            fts_query("family court").as_deref(),
-            Some("\"family\"* \"court\"*")
-        );
+        assert_eq!(fts_query("family court").as_deref(), Some("\"family\"* \"court\"*"));
         assert_eq!(
             fts_query("\"AND OR NOT (*").as_deref(),
             Some("\"AND\"* \"OR\"* \"NOT\"*")
         );
         assert_eq!(fts_query("  ?! "), None);
-        assert_eq!(
-            fts_query("dad's shoes").as_deref(),
-            Some("\"dad's\"* \"shoes\"*")
-        );
+        assert_eq!(fts_query("dad's shoes").as_deref(), Some("\"dad's\"* \"shoes\"*"));
     }
 }
 
@@ -141,8 +216,7 @@ mod ranking_tests {
             items,
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), now)
-            .expect("store");
+        lib.store_feed(id, &feed, &FetchMeta::default(), now).expect("store");
         (dir, lib)
     }
 
@@ -166,13 +240,7 @@ mod ranking_tests {
         assert_eq!(hits[0].title, "Adoption and the courts");
         assert!(hits[1].snippet.contains("[adoption]"), "{:?}", hits[1]);
         let podcasts = search(&lib, "archive", 10).expect("search");
-        assert_eq!(
-            podcasts
-                .iter()
-                .filter(|h| h.kind == SearchKind::Podcast)
-                .count(),
-            1
-        );
+        assert_eq!(podcasts.iter().filter(|h| h.kind == SearchKind::Podcast).count(), 1);
     }
 
     #[test]

@@ -59,8 +59,7 @@ const IDENTITY_FALLBACK: Difference = Difference {
 /// as episodes without media.
 const TEXT_ONLY_KEPT: Difference = Difference {
     name: "text-only-kept",
-    reason:
-        "items without (usable) enclosures are kept as text-only episodes; podcastparser drops them",
+    reason: "items without (usable) enclosures are kept as text-only episodes; podcastparser drops them",
 };
 
 /// podcastparser drops an untitled item with several enclosures and names an untitled item after
@@ -68,8 +67,7 @@ const TEXT_ONLY_KEPT: Difference = Difference {
 /// rather than inventing one from a URL.
 const UNTITLED_KEPT: Difference = Difference {
     name: "untitled-kept",
-    reason:
-        "untitled items keep an empty title; podcastparser names them after the file or drops them",
+    reason: "untitled items keep an empty title; podcastparser names them after the file or drops them",
 };
 
 /// podcastparser lists every enclosure (and `media:content`) in order and gPodder plays the first.
@@ -280,10 +278,7 @@ fn compare(exp: &Expected, ours: &ParsedItem, base: &Url) -> Vec<(&'static str, 
             ));
             v.push((
                 "file_size",
-                same(
-                    ours.enclosure_length.is_none(),
-                    "size, expected none".into(),
-                ),
+                same(ours.enclosure_length.is_none(), "size, expected none".into()),
             ));
         }
         Some((url, mime, size)) => {
@@ -296,9 +291,7 @@ fn compare(exp: &Expected, ours: &ParsedItem, base: &Url) -> Vec<(&'static str, 
             ));
             let mime_verdict = if ours.enclosure_type == *mime {
                 verdict(true, String::new())
-            } else if ours.enclosure_type.is_none()
-                && mime.as_deref() == Some("application/octet-stream")
-            {
+            } else if ours.enclosure_type.is_none() && mime.as_deref() == Some("application/octet-stream") {
                 Verdict::Differs(&MIME_ABSENT)
             } else {
                 Verdict::Fail(format!("type {:?} != {:?}", ours.enclosure_type, mime))
@@ -328,10 +321,7 @@ fn compare(exp: &Expected, ours: &ParsedItem, base: &Url) -> Vec<(&'static str, 
     let ts = ours.published.map_or(0, |d| d.timestamp());
     v.push((
         "published",
-        same(
-            ts == exp.published,
-            format!("published {ts} != {}", exp.published),
-        ),
+        same(ts == exp.published, format!("published {ts} != {}", exp.published)),
     ));
     v
 }
@@ -378,16 +368,10 @@ fn check_feed(name: &str, rss: &[u8], json: &Value, params: Option<&Value>) -> R
                 .map(|(i, _)| i)
         };
         let hit = find(&|it| it.guid == exp.guid)
-            .or_else(|| {
-                find(&|it| base.join(&it.guid).ok().map(String::from).as_ref() == Some(&exp.guid))
-            })
+            .or_else(|| find(&|it| base.join(&it.guid).ok().map(String::from).as_ref() == Some(&exp.guid)))
             .or_else(|| {
                 find(&|it| {
-                    it.enclosure_url.is_some()
-                        && exp
-                            .enclosures
-                            .iter()
-                            .any(|e| Some(&e.0) == it.enclosure_url.as_ref())
+                    it.enclosure_url.is_some() && exp.enclosures.iter().any(|e| Some(&e.0) == it.enclosure_url.as_ref())
                 })
             })
             .or_else(|| find(&|it| it.title == exp.title && !it.title.is_empty()));
@@ -444,18 +428,13 @@ fn podcastparser_corpus() {
         })
         .collect();
     names.sort();
-    assert!(
-        names.len() >= 70,
-        "corpus incomplete: {} feeds",
-        names.len()
-    );
+    assert!(names.len() >= 70, "corpus incomplete: {} feeds", names.len());
 
     let mut rows = Vec::new();
     for name in &names {
         let rss = std::fs::read(dir.join(format!("{name}.rss"))).expect("rss");
-        let json: Value =
-            serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).expect("json"))
-                .expect("valid json");
+        let json: Value = serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).expect("json"))
+            .expect("valid json");
         let params: Option<Value> = std::fs::read(dir.join(format!("{name}.param.json")))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
@@ -522,20 +501,13 @@ fn podcastparser_corpus() {
 fn non_feeds_are_errors() {
     let base = Url::parse("file://tests/data/x.rss").expect("url");
     let redirect = std::fs::read(corpus_dir().join("redirect_new_location.rss")).expect("rss");
-    assert!(
-        feed::parse(&redirect, &base).is_err(),
-        "channel-less <rss> is an error"
-    );
+    assert!(feed::parse(&redirect, &base).is_err(), "channel-less <rss> is an error");
     for doc in [
         &b"<html><body>not a feed</body></html>"[..],
         b"",
         b"   ",
         b"<rss><channel><item><title>unterminated",
     ] {
-        assert!(
-            feed::parse(doc, &base).is_err(),
-            "{:?}",
-            String::from_utf8_lossy(doc)
-        );
+        assert!(feed::parse(doc, &base).is_err(), "{:?}", String::from_utf8_lossy(doc));
     }
 }

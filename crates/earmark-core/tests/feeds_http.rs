@@ -44,9 +44,7 @@ fn item(guid: &str, title: &str, day: u32) -> String {
 }
 
 fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0)
-        .single()
-        .expect("valid time")
+    Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).single().expect("valid time")
 }
 
 fn later(minutes: i64) -> DateTime<Utc> {
@@ -100,16 +98,12 @@ fn refresh_one(lib: &mut Library, id: PodcastId, now: DateTime<Utc>) -> RefreshR
 
 /// Every column of every row a query returns, rendered, so "unchanged" can be checked exactly.
 fn rows(dir: &Path, sql: &str) -> Vec<String> {
-    let conn = rusqlite::Connection::open(dir.join(earmark_core::library::DB_FILE))
-        .expect("open the library file");
+    let conn = rusqlite::Connection::open(dir.join(earmark_core::library::DB_FILE)).expect("open the library file");
     let mut stmt = conn.prepare(sql).expect("prepare");
     let n = stmt.column_count();
     stmt.query_map([], |r| {
         (0..n)
-            .map(|i| {
-                r.get::<_, rusqlite::types::Value>(i)
-                    .map(|v| format!("{v:?}"))
-            })
+            .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
             .collect::<Result<Vec<_>, _>>()
             .map(|v| v.join(" | "))
     })
@@ -184,10 +178,7 @@ fn subscribe_by_feed_url() {
     assert_eq!(sub.podcast.title, "Two");
     assert_eq!(sub.podcast.feed_url, server.url("/feed.xml"));
     assert_eq!(sub.podcast.episode_count, 2);
-    assert_eq!(
-        sub.podcast.last_refresh.as_deref(),
-        Some("2024-02-01T12:00:00Z")
-    );
+    assert_eq!(sub.podcast.last_refresh.as_deref(), Some("2024-02-01T12:00:00Z"));
     assert_eq!(sub.podcast.last_error, None);
 
     let eps = lib.episodes(Some(sub.podcast.id)).expect("episodes");
@@ -242,8 +233,7 @@ fn subscribe_via_web_page_discovery() {
     // A page without a feed link is a clear error and adds nothing.
     server.set(
         "/nofeed.html",
-        Reply::ok("<html><head><title>x</title></head><body>nothing</body></html>")
-            .header("Content-Type", "text/html"),
+        Reply::ok("<html><head><title>x</title></head><body>nothing</body></html>").header("Content-Type", "text/html"),
     );
     let err = resolve::subscribe(
         &mut lib,
@@ -252,10 +242,7 @@ fn subscribe_via_web_page_discovery() {
         t0(),
     )
     .expect_err("no feed on the page");
-    assert!(
-        matches!(err, Error::Feed(FeedError::NoFeedFound(_))),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Feed(FeedError::NoFeedFound(_))), "{err:?}");
     assert_eq!(lib.podcasts().expect("podcasts").len(), 1);
 }
 
@@ -277,8 +264,7 @@ fn itunes_server() -> Server {
 fn subscribe_by_apple_podcasts_id() {
     let server = itunes_server();
     let (_dir, mut lib) = open_lib();
-    let sub = resolve::subscribe(&mut lib, &resolver(&server, fetcher()), "1505737900", t0())
-        .expect("subscribe by id");
+    let sub = resolve::subscribe(&mut lib, &resolver(&server, fetcher()), "1505737900", t0()).expect("subscribe by id");
     assert_eq!(sub.podcast.feed_url, server.url("/feed.xml"));
     assert_eq!(sub.new_episodes, 2);
     let lookups = server.requests_to("/lookup");
@@ -290,8 +276,7 @@ fn subscribe_by_apple_podcasts_id() {
         "/lookup",
         Reply::ok(r#"{"resultCount":0,"results":[]}"#).header("Content-Type", "text/javascript"),
     );
-    let err = resolve::subscribe(&mut lib, &resolver(&server, fetcher()), "id42", t0())
-        .expect_err("unknown id");
+    let err = resolve::subscribe(&mut lib, &resolver(&server, fetcher()), "id42", t0()).expect_err("unknown id");
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     assert_eq!(lib.podcasts().expect("podcasts").len(), 1);
 }
@@ -300,15 +285,10 @@ fn subscribe_by_apple_podcasts_id() {
 fn subscribe_by_apple_podcasts_url() {
     let server = itunes_server();
     let (_dir, mut lib) = open_lib();
-    let input =
-        "https://podcasts.apple.com/gb/podcast/voice-of-the-child-podcasts/id1505737900?i=1000";
+    let input = "https://podcasts.apple.com/gb/podcast/voice-of-the-child-podcasts/id1505737900?i=1000";
     // Guard: the Apple URL itself must never be fetched (that would leave 127.0.0.1).
-    assert_eq!(
-        resolve::classify(input).expect("classify"),
-        Target::AppleId(1505737900)
-    );
-    let sub = resolve::subscribe(&mut lib, &resolver(&server, fetcher()), input, t0())
-        .expect("subscribe by apple url");
+    assert_eq!(resolve::classify(input).expect("classify"), Target::AppleId(1505737900));
+    let sub = resolve::subscribe(&mut lib, &resolver(&server, fetcher()), input, t0()).expect("subscribe by apple url");
     assert_eq!(sub.podcast.feed_url, server.url("/feed.xml"));
     assert_eq!(sub.podcast.episode_count, 2);
     assert_eq!(
@@ -384,10 +364,7 @@ fn last_modified_304_touches_nothing() {
 fn changed_feed_is_stored_after_validators() {
     // A server that ignores validators and sends a new version: it is stored, new validators kept.
     let server = Server::start();
-    server.set(
-        "/feed.xml",
-        Reply::rss(two_item_feed()).header("ETag", "\"v1\""),
-    );
+    server.set("/feed.xml", Reply::rss(two_item_feed()).header("ETag", "\"v1\""));
     let (_dir, mut lib) = open_lib();
     let id = subscribe(&mut lib, &server, "/feed.xml").podcast.id;
     let three = feed(
@@ -398,10 +375,7 @@ fn changed_feed_is_stored_after_validators() {
     let report = refresh_one(&mut lib, id, later(5));
     assert_eq!(report.status, RefreshStatus::Updated);
     assert_eq!((report.new, report.updated), (1, 0));
-    assert_eq!(
-        lib.conditional(id).expect("validators").0.as_deref(),
-        Some("\"v2\"")
-    );
+    assert_eq!(lib.conditional(id).expect("validators").0.as_deref(), Some("\"v2\""));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,10 +391,7 @@ fn moved_permanently(status: u16) {
     server.set("/new.xml", Reply::rss(two_item_feed()));
     let report = refresh_one(&mut lib, id, later(5));
     assert_eq!(report.status, RefreshStatus::Updated, "{report:?}");
-    assert_eq!(
-        lib.podcast(id).expect("podcast").feed_url,
-        server.url("/new.xml")
-    );
+    assert_eq!(lib.podcast(id).expect("podcast").feed_url, server.url("/new.xml"));
     assert_eq!(lib.episodes(Some(id)).expect("episodes").len(), 2);
 
     // The next refresh goes straight to the new address.
@@ -429,10 +400,7 @@ fn moved_permanently(status: u16) {
     assert_eq!(server.requests_to("/new.xml").len(), 2);
 
     // Subscribing through a permanent redirect stores where it led.
-    server.set(
-        "/moved.xml",
-        Reply::redirect(status, &server.url("/other.xml")),
-    );
+    server.set("/moved.xml", Reply::redirect(status, &server.url("/other.xml")));
     server.set("/other.xml", Reply::rss(feed("Other", &item("x", "X", 1))));
     let sub = subscribe(&mut lib, &server, "/moved.xml");
     assert_eq!(sub.podcast.feed_url, server.url("/other.xml"));
@@ -459,10 +427,7 @@ fn redirect_302_keeps_feed_url() {
     server.set("/tmp.xml", Reply::rss(two_item_feed()));
     let report = refresh_one(&mut lib, id, later(5));
     assert_eq!(report.status, RefreshStatus::Updated, "{report:?}");
-    assert_eq!(
-        lib.podcast(id).expect("podcast").feed_url,
-        server.url("/old.xml")
-    );
+    assert_eq!(lib.podcast(id).expect("podcast").feed_url, server.url("/old.xml"));
     refresh_one(&mut lib, id, later(10));
     assert_eq!(server.requests_to("/old.xml").len(), 3);
 
@@ -470,10 +435,7 @@ fn redirect_302_keeps_feed_url() {
     server.set("/old.xml", Reply::redirect(301, "/hop.xml"));
     server.set("/hop.xml", Reply::redirect(302, "/tmp.xml"));
     refresh_one(&mut lib, id, later(15));
-    assert_eq!(
-        lib.podcast(id).expect("podcast").feed_url,
-        server.url("/old.xml")
-    );
+    assert_eq!(lib.podcast(id).expect("podcast").feed_url, server.url("/old.xml"));
 
     // Subscribing through a temporary redirect keeps the address given.
     server.set("/temp-sub.xml", Reply::redirect(302, "/tmp2.xml"));
@@ -536,29 +498,15 @@ fn redirect_loop_is_a_clear_error_and_changes_nothing() {
     server.set("/a.xml", Reply::redirect(301, "/b.xml"));
     server.set("/b.xml", Reply::redirect(307, "/a.xml"));
     assert_failed_cleanly(dir.path(), &mut lib, id, &before, "redirect loop");
-    assert_eq!(
-        lib.podcast(id).expect("podcast").feed_url,
-        server.url("/feed.xml")
-    );
+    assert_eq!(lib.podcast(id).expect("podcast").feed_url, server.url("/feed.xml"));
 
     // A self-redirect when subscribing: an error, nothing added.
     server.set("/self.xml", Reply::redirect(301, "/self.xml"));
-    let err = resolve::subscribe(
-        &mut lib,
-        &resolver(&server, fetcher()),
-        &server.url("/self.xml"),
-        t0(),
-    )
-    .expect_err("loop");
-    assert!(
-        matches!(err, Error::Fetch(FetchError::RedirectLoop(_))),
-        "{err:?}"
-    );
+    let err =
+        resolve::subscribe(&mut lib, &resolver(&server, fetcher()), &server.url("/self.xml"), t0()).expect_err("loop");
+    assert!(matches!(err, Error::Fetch(FetchError::RedirectLoop(_))), "{err:?}");
     assert!(err.to_string().contains("redirect loop"), "{err}");
-    assert_eq!(
-        lib.podcasts().expect("podcasts").len(),
-        podcasts_before.len()
-    );
+    assert_eq!(lib.podcasts().expect("podcasts").len(), podcasts_before.len());
     // The loop was cut short, not followed until some large limit.
     assert!(server.requests_to("/self.xml").len() <= 2);
 }
@@ -567,10 +515,7 @@ fn redirect_loop_is_a_clear_error_and_changes_nothing() {
 fn redirect_chains_are_bounded() {
     let server = Server::start();
     for i in 0..10 {
-        server.set(
-            &format!("/r{i}"),
-            Reply::redirect(302, &format!("/r{}", i + 1)),
-        );
+        server.set(&format!("/r{i}"), Reply::redirect(302, &format!("/r{}", i + 1)));
     }
     server.set("/r10", Reply::rss(two_item_feed()));
     let f = fetcher_with(FetchConfig {
@@ -588,19 +533,13 @@ fn redirect_chains_are_bounded() {
     let err = f
         .get(&Url::parse(&server.url("/r6")).expect("url"))
         .expect_err("four redirects");
-    assert!(
-        matches!(err, FetchError::TooManyRedirects(3)),
-        "{err:?}: {err}"
-    );
+    assert!(matches!(err, FetchError::TooManyRedirects(3)), "{err:?}: {err}");
     // A redirect without a Location is an error, not a hang.
     server.set("/nowhere", Reply::status(301));
     let err = f
         .get(&Url::parse(&server.url("/nowhere")).expect("url"))
         .expect_err("no location");
-    assert!(
-        matches!(err, FetchError::Status { status: 301, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, FetchError::Status { status: 301, .. }), "{err:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -631,10 +570,7 @@ fn timeout_is_a_clear_error() {
             .get(&Url::parse(&server.url(path)).expect("url"))
             .expect_err("times out");
         let took = start.elapsed();
-        assert!(
-            matches!(err, FetchError::Timeout { .. }),
-            "{path}: {err:?}: {err}"
-        );
+        assert!(matches!(err, FetchError::Timeout { .. }), "{path}: {err:?}: {err}");
         assert_eq!(err.code(), "timeout");
         assert!(err.to_string().contains("timed out"), "{err}");
         assert!(took < Duration::from_millis(2500), "{path} took {took:?}");
@@ -650,10 +586,7 @@ fn timeout_is_a_clear_error() {
     assert!(start.elapsed() < Duration::from_millis(2500));
     assert_eq!(reports[0].status, RefreshStatus::Error);
     assert!(
-        reports[0]
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("timed out")),
+        reports[0].error.as_deref().is_some_and(|e| e.contains("timed out")),
         "{reports:?}"
     );
     assert_eq!(episode_rows(dir.path()), before);
@@ -696,18 +629,10 @@ fn oversize_bodies_are_refused() {
         ..FetchConfig::default()
     });
     let get = |path: &str| f.get(&Url::parse(&server.url(path)).expect("url"));
-    for path in [
-        "/declared.xml",
-        "/streamed.xml",
-        "/bomb.xml",
-        "/exact-plus-one",
-    ] {
+    for path in ["/declared.xml", "/streamed.xml", "/bomb.xml", "/exact-plus-one"] {
         let start = Instant::now();
         let err = get(path).expect_err("too large");
-        assert!(
-            matches!(err, FetchError::TooLarge { .. }),
-            "{path}: {err:?}"
-        );
+        assert!(matches!(err, FetchError::TooLarge { .. }), "{path}: {err:?}");
         assert_eq!(err.code(), "too_large");
         assert!(
             start.elapsed() < Duration::from_secs(2),
@@ -732,10 +657,7 @@ fn oversize_bodies_are_refused() {
     let reports = refresh_with(&mut lib, &f, Some(&[id]), 1, later(1));
     assert_eq!(reports[0].status, RefreshStatus::Error);
     assert!(
-        reports[0]
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("larger than")),
+        reports[0].error.as_deref().is_some_and(|e| e.contains("larger than")),
         "{reports:?}"
     );
     assert_eq!(episode_rows(dir.path()), before);
@@ -760,8 +682,7 @@ fn malformed_xml_changes_nothing() {
         ("garbage", "this is not XML at all <<<&&&".to_owned()),
         (
             "mismatched tags",
-            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>x</titel></channel></rss>"
-                .to_owned(),
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>x</titel></channel></rss>".to_owned(),
         ),
         ("empty", String::new()),
         (
@@ -778,23 +699,15 @@ fn malformed_xml_changes_nothing() {
         assert!(p.last_error.is_some(), "{what}: no last_error");
         assert_eq!(p.title, "Two", "{what}: channel changed");
         assert!(
-            lib.episodes(Some(id))
-                .expect("eps")
-                .iter()
-                .all(|e| e.in_feed),
+            lib.episodes(Some(id)).expect("eps").iter().all(|e| e.in_feed),
             "{what}: episodes marked as gone from the feed"
         );
     }
 
     // And a malformed feed cannot be subscribed to.
     server.set("/junk.xml", Reply::rss("<rss><channel><item>"));
-    let err = resolve::subscribe(
-        &mut lib,
-        &resolver(&server, fetcher()),
-        &server.url("/junk.xml"),
-        t0(),
-    )
-    .expect_err("junk");
+    let err =
+        resolve::subscribe(&mut lib, &resolver(&server, fetcher()), &server.url("/junk.xml"), t0()).expect_err("junk");
     assert_eq!(err.code(), "bad_feed", "{err:?}");
     assert_eq!(lib.podcasts().expect("podcasts").len(), 1);
 }
@@ -831,10 +744,7 @@ fn entity_bomb_is_refused_quickly() {
         ("plain", BILLION_LAUGHS.as_bytes().to_vec()),
         (
             "utf-16",
-            utf16le(&BILLION_LAUGHS.replace(
-                "<?xml version=\"1.0\"?>",
-                "<?xml version=\"1.0\" encoding=\"UTF-16\"?>",
-            )),
+            utf16le(&BILLION_LAUGHS.replace("<?xml version=\"1.0\"?>", "<?xml version=\"1.0\" encoding=\"UTF-16\"?>")),
         ),
         (
             "bracket in a comment",
@@ -844,9 +754,7 @@ fn entity_bomb_is_refused_quickly() {
         ),
         (
             "lower-case doctype",
-            BILLION_LAUGHS
-                .replace("<!DOCTYPE", "<!doctype")
-                .into_bytes(),
+            BILLION_LAUGHS.replace("<!DOCTYPE", "<!doctype").into_bytes(),
         ),
         (
             "quoted bracket",
@@ -860,16 +768,9 @@ fn entity_bomb_is_refused_quickly() {
         let path = format!("/bomb-{}.xml", what.replace(' ', "-"));
         server.set(&path, Reply::rss(body));
         let start = Instant::now();
-        let res = resolve::subscribe(
-            &mut lib,
-            &resolver(&server, fetcher()),
-            &server.url(&path),
-            t0(),
-        );
+        let res = resolve::subscribe(&mut lib, &resolver(&server, fetcher()), &server.url(&path), t0());
         let took = start.elapsed();
-        let err = res
-            .err()
-            .unwrap_or_else(|| panic!("{what}: the bomb was accepted"));
+        let err = res.err().unwrap_or_else(|| panic!("{what}: the bomb was accepted"));
         assert!(
             matches!(err, Error::Feed(FeedError::EntitiesRefused)),
             "{what}: {err:?}"
@@ -941,16 +842,8 @@ fn external_entities_are_never_resolved() {
     for (what, body) in variants {
         let path = format!("/xxe-{}.xml", what.replace(' ', "-"));
         server.set(&path, Reply::rss(body.clone()));
-        let res = resolve::subscribe(
-            &mut lib,
-            &resolver(&server, fetcher()),
-            &server.url(&path),
-            t0(),
-        );
-        assert!(
-            res.is_err(),
-            "{what}: a feed with an external entity was accepted"
-        );
+        let res = resolve::subscribe(&mut lib, &resolver(&server, fetcher()), &server.url(&path), t0());
+        assert!(res.is_err(), "{what}: a feed with an external entity was accepted");
         // And as a refresh of a subscribed feed.
         server.set("/feed.xml", Reply::rss(body));
         assert_failed_cleanly(dir.path(), &mut lib, id, &before, "");
@@ -995,8 +888,7 @@ fn non_utf8_feeds_decode() {
     assert!(cp_bytes.contains(&0x80), "the euro sign is byte 0x80");
     server.set("/cp1252.xml", Reply::rss(cp_bytes.into_owned()));
 
-    let utf16 = feed("Ünïcödé 16", &item("u1", "Straße 東京", 1))
-        .replace("encoding=\"UTF-8\"", "encoding=\"UTF-16\"");
+    let utf16 = feed("Ünïcödé 16", &item("u1", "Straße 東京", 1)).replace("encoding=\"UTF-8\"", "encoding=\"UTF-16\"");
     server.set("/utf16.xml", Reply::rss(utf16le(&utf16)));
 
     let (_dir, mut lib) = open_lib();
@@ -1014,10 +906,7 @@ fn non_utf8_feeds_decode() {
 
     // Search finds the decoded text (diacritics folded).
     let hits = earmark_core::search::search(&lib, "deja", 10).expect("search");
-    assert!(
-        hits.iter().any(|h| h.title == "Prix: 5 € — déjà vu…"),
-        "{hits:?}"
-    );
+    assert!(hits.iter().any(|h| h.title == "Prix: 5 € — déjà vu…"), "{hits:?}");
 }
 
 #[test]
@@ -1033,8 +922,7 @@ fn gzip_bodies_are_accepted() {
     assert_eq!(sub.new_episodes, 2);
     let req = &server.requests_to("/feed.xml")[0];
     assert!(
-        req.header("accept-encoding")
-            .is_some_and(|e| e.contains("gzip")),
+        req.header("accept-encoding").is_some_and(|e| e.contains("gzip")),
         "{req:?}"
     );
 }
@@ -1053,10 +941,7 @@ fn vanished_items_stay_and_come_back() {
 
     server.set(
         "/feed.xml",
-        Reply::rss(feed(
-            "Show",
-            &(item("c", "Gamma", 3) + &item("a", "Alpha", 1)),
-        )),
+        Reply::rss(feed("Show", &(item("c", "Gamma", 3) + &item("a", "Alpha", 1)))),
     );
     let r = refresh_one(&mut lib, id, later(1));
     assert_eq!((r.status, r.new, r.updated), (RefreshStatus::Updated, 0, 0));
@@ -1124,10 +1009,7 @@ fn items_without_guid_get_a_stable_identity() {
             .unwrap_or_else(|| panic!("{title} missing"))
             .clone()
     };
-    assert_eq!(
-        guid_of("By enclosure").guid,
-        server.url("/shows/media/enc.mp3")
-    );
+    assert_eq!(guid_of("By enclosure").guid, server.url("/shows/media/enc.mp3"));
     assert_eq!(guid_of("By link").guid, server.url("/episodes/by-link"));
     assert_eq!(guid_of("Blank guid").guid, server.url("/media/blank.mp3"));
     let hashed = guid_of("By hash");
@@ -1177,10 +1059,7 @@ fn relative_urls_resolve_against_the_feed_url() {
     server.set("/shows/rel/feed.xml", Reply::rss(doc));
     let (_dir, mut lib) = open_lib();
     let sub = subscribe(&mut lib, &server, "/shows/rel/feed.xml");
-    assert_eq!(
-        sub.podcast.link.as_deref(),
-        Some(server.url("/shows/rel/").as_str())
-    );
+    assert_eq!(sub.podcast.link.as_deref(), Some(server.url("/shows/rel/").as_str()));
     assert_eq!(
         sub.podcast.image_url.as_deref(),
         Some(server.url("/shows/art/cover.jpg").as_str())
@@ -1190,19 +1069,13 @@ fn relative_urls_resolve_against_the_feed_url() {
         one.enclosure_url.as_deref(),
         Some(server.url("/shows/rel/media/one.mp3").as_str())
     );
-    assert_eq!(
-        one.link.as_deref(),
-        Some(server.url("/episodes/1").as_str())
-    );
+    assert_eq!(one.link.as_deref(), Some(server.url("/episodes/1").as_str()));
     assert_eq!(
         lib.episode(one.id).expect("detail").image_url.as_deref(),
         Some(server.url("/shows/rel/img/one.png").as_str())
     );
     let two = by_guid(&lib, "2");
-    assert_eq!(
-        two.enclosure_url.as_deref(),
-        Some("http://cdn.invalid/two.mp3")
-    );
+    assert_eq!(two.enclosure_url.as_deref(), Some("http://cdn.invalid/two.mp3"));
     assert_eq!(two.link.as_deref(), Some("https://elsewhere.invalid/two"));
 }
 
@@ -1215,10 +1088,7 @@ fn html_in_titles_becomes_text() {
 <item><guid>3</guid><title>  Plain
    title  </title></item>
 <item><guid>4</guid><title>Fish &amp; Chips &lt; 5 pounds</title></item>"#;
-    server.set(
-        "/feed.xml",
-        Reply::rss(feed("My &lt;em&gt;Show&lt;/em&gt;", items)),
-    );
+    server.set("/feed.xml", Reply::rss(feed("My &lt;em&gt;Show&lt;/em&gt;", items)));
     let (_dir, mut lib) = open_lib();
     let sub = subscribe(&mut lib, &server, "/feed.xml");
     assert_eq!(sub.podcast.title, "My Show");
@@ -1242,10 +1112,7 @@ fn bad_dates_keep_the_item() {
     assert_eq!(sub.new_episodes, 4);
     assert_eq!(by_guid(&lib, "bad").published, None);
     assert_eq!(by_guid(&lib, "none").published, None);
-    assert_eq!(
-        by_guid(&lib, "good").published.as_deref(),
-        Some("2003-06-10T04:00:00Z")
-    );
+    assert_eq!(by_guid(&lib, "good").published.as_deref(), Some("2003-06-10T04:00:00Z"));
     assert_eq!(
         by_guid(&lib, "wrongday").published.as_deref(),
         Some("2003-06-11T02:00:00Z")
@@ -1280,20 +1147,14 @@ fn itunes_durations_in_several_forms() {
         .iter()
         .enumerate()
         .map(|(i, (raw, _))| {
-            format!(
-                "<item><guid>d{i}</guid><title>D{i}</title><itunes:duration>{raw}</itunes:duration></item>"
-            )
+            format!("<item><guid>d{i}</guid><title>D{i}</title><itunes:duration>{raw}</itunes:duration></item>")
         })
         .collect();
     server.set("/feed.xml", Reply::rss(feed("Durations", &items)));
     let (_dir, mut lib) = open_lib();
     subscribe(&mut lib, &server, "/feed.xml");
     for (i, (raw, want)) in cases.iter().enumerate() {
-        assert_eq!(
-            by_guid(&lib, &format!("d{i}")).duration_secs,
-            *want,
-            "duration {raw:?}"
-        );
+        assert_eq!(by_guid(&lib, &format!("d{i}")).duration_secs, *want, "duration {raw:?}");
     }
 }
 
@@ -1332,10 +1193,7 @@ fn podcasting20_elements_are_kept() {
         let p = &d.podcast20;
         let chapters = p.chapters.as_ref().expect("chapters");
         assert_eq!(chapters.url, server.url("/pod/chapters/ep1.json"), "{guid}");
-        assert_eq!(
-            chapters.mime_type.as_deref(),
-            Some("application/json+chapters")
-        );
+        assert_eq!(chapters.mime_type.as_deref(), Some("application/json+chapters"));
         assert_eq!(p.transcripts.len(), 2, "{guid}: {p:?}");
         assert_eq!(p.transcripts[0].url, "https://example.invalid/ep1.vtt");
         assert_eq!(p.transcripts[0].language.as_deref(), Some("en"));
@@ -1420,10 +1278,7 @@ fn many_feeds_refresh_concurrently() {
     let mut ids = Vec::new();
     for i in 0..20 {
         let path = format!("/f{i}.xml");
-        server.set(
-            &path,
-            Reply::rss(feed(&format!("Feed {i}"), &item("a", "A", 1))),
-        );
+        server.set(&path, Reply::rss(feed(&format!("Feed {i}"), &item("a", "A", 1))));
         ids.push(subscribe(&mut lib, &server, &path).podcast.id);
     }
     for i in 0..20 {
@@ -1467,29 +1322,20 @@ fn one_failing_feed_does_not_affect_the_others() {
     let mut ids = Vec::new();
     for i in 0..3 {
         let path = format!("/f{i}.xml");
-        server.set(
-            &path,
-            Reply::rss(feed(&format!("Feed {i}"), &item("a", "A", 1))),
-        );
+        server.set(&path, Reply::rss(feed(&format!("Feed {i}"), &item("a", "A", 1))));
         ids.push(subscribe(&mut lib, &server, &path).podcast.id);
     }
     let rows_of_1 = || {
         rows(
             dir.path(),
-            &format!(
-                "SELECT * FROM episodes WHERE podcast_id = {} ORDER BY id",
-                ids[1].0
-            ),
+            &format!("SELECT * FROM episodes WHERE podcast_id = {} ORDER BY id", ids[1].0),
         )
     };
     let before_1 = rows_of_1();
     for i in [0, 2] {
         server.set(
             &format!("/f{i}.xml"),
-            Reply::rss(feed(
-                &format!("Feed {i}"),
-                &(item("b", "B", 2) + &item("a", "A", 1)),
-            )),
+            Reply::rss(feed(&format!("Feed {i}"), &(item("b", "B", 2) + &item("a", "A", 1)))),
         );
     }
     server.set("/f1.xml", Reply::status(500).body("boom"));
@@ -1498,10 +1344,7 @@ fn one_failing_feed_does_not_affect_the_others() {
     for r in &reports {
         if r.podcast_id == ids[1] {
             assert_eq!(r.status, RefreshStatus::Error, "{r:?}");
-            assert!(
-                r.error.as_deref().is_some_and(|e| e.contains("500")),
-                "{r:?}"
-            );
+            assert!(r.error.as_deref().is_some_and(|e| e.contains("500")), "{r:?}");
         } else {
             assert_eq!(r.status, RefreshStatus::Updated, "{r:?}");
             assert_eq!(r.new, 1);
@@ -1522,17 +1365,11 @@ fn opml_round_trip_into_a_fresh_library() {
     let (_dir1, mut lib1) = open_lib();
     let titles = ["Fish & Chips", "<Angle> \"Quotes\"", "Plain"];
     for (i, t) in titles.iter().enumerate() {
-        let escaped = t
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
+        let escaped = t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
         let path = format!("/o{i}.xml?x=1&y=2");
         server.set(
             &path,
-            Reply::rss(feed(
-                &escaped,
-                &(item("a", "A", 1) + &item(&format!("b{i}"), "B", 2)),
-            )),
+            Reply::rss(feed(&escaped, &(item("a", "A", 1) + &item(&format!("b{i}"), "B", 2)))),
         );
         subscribe(&mut lib1, &server, &path);
     }
@@ -1563,15 +1400,11 @@ fn opml_round_trip_into_a_fresh_library() {
     let before = server.requests().len();
     let reports = refresh_with(&mut lib2, &fetcher(), Some(&added), 4, later(1));
     assert_eq!(reports.len(), 3);
-    assert!(reports
-        .iter()
-        .all(|r| r.status == RefreshStatus::Updated && r.new == 2));
+    assert!(reports.iter().all(|r| r.status == RefreshStatus::Updated && r.new == 2));
     assert_eq!(server.requests().len(), before + 3);
     assert_eq!(lib2.episodes(None).expect("eps").len(), 6);
 
     // Importing again adds nothing.
-    assert!(opml::import(&mut lib2, &outlines, t0())
-        .expect("import")
-        .is_empty());
+    assert!(opml::import(&mut lib2, &outlines, t0()).expect("import").is_empty());
     assert_eq!(lib2.podcasts().expect("p").len(), 3);
 }

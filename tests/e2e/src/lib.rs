@@ -44,10 +44,7 @@ pub struct Proc(Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if matches!(self.0.try_wait(), Ok(Some(_))) {
@@ -68,14 +65,7 @@ pub fn start_xvfb() -> (String, Proc) {
         }
         let display = format!(":{n}");
         let child = Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -125,15 +115,10 @@ pub fn start_driver(display: &str, env: &[(&str, &Path)]) -> (String, Proc) {
     let port = free_port();
     let native = free_port();
     let mut cmd = Command::new(tauri_driver());
-    cmd.args([
-        "--port",
-        &port.to_string(),
-        "--native-port",
-        &native.to_string(),
-    ])
-    .env("DISPLAY", display)
-    .stdout(Stdio::null())
-    .stderr(Stdio::inherit());
+    cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -207,17 +192,16 @@ fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)]) {
             Ok(_) => {}
         }
     }
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .to_owned();
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
     let found = files.iter().find(|(p, _, _)| *p == path);
     let (status, ctype, body): (&str, &str, &[u8]) = match found {
         Some((_, ct, body)) => ("200 OK", ct, body),
         None => ("404 Not Found", "text/plain", b"not found"),
     };
-    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(body);
     let _ = stream.flush();

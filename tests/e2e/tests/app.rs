@@ -80,11 +80,7 @@ async fn wait_for_text(client: &fantoccini::Client, css: &str, needle: &str) {
 }
 
 async fn count(client: &fantoccini::Client, css: &str) -> usize {
-    client
-        .find_all(Locator::Css(css))
-        .await
-        .map(|v| v.len())
-        .unwrap_or(0)
+    client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
 }
 
 async fn wait_for_count(client: &fantoccini::Client, css: &str, n: usize) {
@@ -114,12 +110,11 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
     let (display, _xvfb) = start_xvfb();
     let (webdriver, _driver) = start_driver(&display, &[("EARMARK_LIBRARY", library.path())]);
 
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(serde_json::json!({
-            "browserName": "wry",
-            "tauri:options": { "application": app },
-        }))
-        .expect("caps");
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app },
+    }))
+    .expect("caps");
     let client = tokio::time::timeout(
         Duration::from_secs(60),
         ClientBuilder::rustls()
@@ -138,10 +133,7 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .for_element(Locator::Css("#add-default"))
         .await
         .expect("empty state");
-    assert_eq!(
-        text(&client, "#add-default").await,
-        "Add Voice of the Child"
-    );
+    assert_eq!(text(&client, "#add-default").await, "Add Voice of the Child");
     shot(&client, "01-empty-library").await;
 
     // 2. A bad address gets an error that says what to do, and adds nothing.
@@ -166,21 +158,12 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .await
         .expect("error toast");
     let toast = text(&client, "#toast").await;
-    assert!(
-        toast.contains("Could not add the podcast"),
-        "error toast text: {toast}"
-    );
-    assert!(
-        toast.contains("Paste a feed URL"),
-        "the error says what to do: {toast}"
-    );
+    assert!(toast.contains("Could not add the podcast"), "error toast text: {toast}");
+    assert!(toast.contains("Paste a feed URL"), "the error says what to do: {toast}");
     shot(&client, "02-bad-url-error").await;
 
     // 3. Add the fixture feed through the UI.
-    let input = client
-        .find(Locator::Css("#add-input"))
-        .await
-        .expect("input");
+    let input = client.find(Locator::Css("#add-input")).await.expect("input");
     input.clear().await.expect("clear");
     input
         .send_keys(&format!("{}/feed.xml", server.base))
@@ -194,10 +177,7 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .await
         .expect("click");
     wait_for_count(&client, ".episode-row", 3).await;
-    assert_eq!(
-        text(&client, "#list-title").await,
-        "Fixture Family Justice Podcast"
-    );
+    assert_eq!(text(&client, "#list-title").await, "Fixture Family Justice Podcast");
     assert_eq!(
         text(&client, ".episode-row .row-title").await,
         "Hostile notes episode",
@@ -236,10 +216,7 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .for_element(Locator::Css("#detail-title"))
         .await
         .expect("detail");
-    assert_eq!(
-        text(&client, "#detail-title").await,
-        "Hostile notes episode"
-    );
+    assert_eq!(text(&client, "#detail-title").await, "Hostile notes episode");
     assert!(
         text(&client, "#notes")
             .await
@@ -251,16 +228,8 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         1,
         "a web link survives"
     );
-    assert_eq!(
-        count(&client, "#notes script").await,
-        0,
-        "no script element survives"
-    );
-    assert_eq!(
-        count(&client, "#notes [onerror]").await,
-        0,
-        "no event handler survives"
-    );
+    assert_eq!(count(&client, "#notes script").await, 0, "no script element survives");
+    assert_eq!(count(&client, "#notes [onerror]").await, 0, "no event handler survives");
     assert_eq!(
         count(&client, "#notes a[href^='javascript']").await,
         0,
@@ -283,7 +252,13 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .clear()
         .await
         .expect("clear");
-    client.execute("document.activeElement.blur(); document.getElementById('search').dispatchEvent(new Event('input'));", vec![]).await.expect("blur");
+    client
+        .execute(
+            "document.activeElement.blur(); document.getElementById('search').dispatchEvent(new Event('input'));",
+            vec![],
+        )
+        .await
+        .expect("blur");
     wait_for_count(&client, ".episode-row", 3).await;
     client
         .execute(

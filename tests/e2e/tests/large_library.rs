@@ -5,9 +5,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use earmark_e2e::{
-    app_binary, screenshot_dir, start_driver, start_xvfb, workspace_root, FixtureServer,
-};
+use earmark_e2e::{app_binary, screenshot_dir, start_driver, start_xvfb, workspace_root, FixtureServer};
 use fantoccini::{ClientBuilder, Locator};
 
 const EPISODES: usize = 50_000;
@@ -56,10 +54,7 @@ fn earmark_date(ts: i64) -> String {
 
 fn cli(library: &std::path::Path, args: &[&str]) {
     let bin = workspace_root().join("target/debug/earmark-cli");
-    assert!(
-        bin.exists(),
-        "build earmark-cli first: cargo build -p earmark-cli"
-    );
+    assert!(bin.exists(), "build earmark-cli first: cargo build -p earmark-cli");
     let out = Command::new(bin)
         .arg("--library")
         .arg(library)
@@ -96,15 +91,9 @@ async fn demo_archive_and_fifty_thousand_episodes() {
     let library = tempfile::tempdir().expect("tempdir");
     let server = FixtureServer::start(vec![("/big.xml".into(), "application/rss+xml", big_feed())]);
     let demo = workspace_root().join("media/demo-feed.xml");
-    cli(
-        library.path(),
-        &["subscribe", demo.to_str().expect("utf-8 path")],
-    );
+    cli(library.path(), &["subscribe", demo.to_str().expect("utf-8 path")]);
     let started = Instant::now();
-    cli(
-        library.path(),
-        &["subscribe", &format!("{}/big.xml", server.base)],
-    );
+    cli(library.path(), &["subscribe", &format!("{}/big.xml", server.base)]);
     eprintln!(
         "CLI ingest of {EPISODES} episodes (debug build): {:?}",
         started.elapsed()
@@ -112,12 +101,11 @@ async fn demo_archive_and_fifty_thousand_episodes() {
 
     let (display, _xvfb) = start_xvfb();
     let (webdriver, _driver) = start_driver(&display, &[("EARMARK_LIBRARY", library.path())]);
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(serde_json::json!({
-            "browserName": "wry",
-            "tauri:options": { "application": app_binary() },
-        }))
-        .expect("caps");
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_binary() },
+    }))
+    .expect("caps");
     let client = tokio::time::timeout(
         Duration::from_secs(60),
         ClientBuilder::rustls()
@@ -164,26 +152,28 @@ async fn demo_archive_and_fifty_thousand_episodes() {
         .click()
         .await
         .expect("click");
-    wait_js(&client, "const h = document.getElementById('detail-title'); return !!h && h.textContent.includes('In Dad');", "episode page").await;
+    wait_js(
+        &client,
+        "const h = document.getElementById('detail-title'); return !!h && h.textContent.includes('In Dad');",
+        "episode page",
+    )
+    .await;
     // Let any slower, older request land: it must not replace what the user chose.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
-        js(
-            &client,
-            "return document.getElementById('list-count').textContent;"
-        )
-        .await,
+        js(&client, "return document.getElementById('list-count').textContent;").await,
         serde_json::json!("3 episodes")
     );
     assert_eq!(
-        js(
-            &client,
-            "return document.getElementById('list-title').textContent;"
-        )
-        .await,
+        js(&client, "return document.getElementById('list-title').textContent;").await,
         serde_json::json!("Earmark Demo Archive")
     );
-    wait_js(&client, "const h = document.getElementById('detail-title'); return !!h && h.textContent.includes('In Dad');", "episode page to stay").await;
+    wait_js(
+        &client,
+        "const h = document.getElementById('detail-title'); return !!h && h.textContent.includes('In Dad');",
+        "episode page to stay",
+    )
+    .await;
     shot(&client, "10-demo-archive").await;
 
     // All 50,003 episodes: only the rows in view exist in the page.
@@ -202,11 +192,7 @@ async fn demo_archive_and_fifty_thousand_episodes() {
     )
     .await;
     eprintln!("listing 50,003 episodes in the window: {:?}", t.elapsed());
-    let rows = js(
-        &client,
-        "return document.querySelectorAll('.episode-row').length;",
-    )
-    .await;
+    let rows = js(&client, "return document.querySelectorAll('.episode-row').length;").await;
     let rows = rows.as_u64().expect("a number");
     assert!(
         rows > 5 && rows < 100,

@@ -9,17 +9,12 @@ use crate::html;
 
 /// Parses Atom text (already UTF-8, entity-free).
 pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
-    let feed = atom_syndication::Feed::read_from(text.as_bytes())
-        .map_err(|e| FeedError::Malformed(e.to_string()))?;
+    let feed = atom_syndication::Feed::read_from(text.as_bytes()).map_err(|e| FeedError::Malformed(e.to_string()))?;
     let alternate = |links: &[atom_syndication::Link]| {
         links
             .iter()
             .find(|l| l.rel() == "alternate")
-            .or_else(|| {
-                links
-                    .iter()
-                    .find(|l| l.rel() != "self" && l.rel() != "enclosure")
-            })
+            .or_else(|| links.iter().find(|l| l.rel() != "self" && l.rel() != "enclosure"))
             .and_then(|l| absolute(base, Some(l.href())))
     };
     let items = feed
@@ -64,10 +59,7 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     Ok(ParsedFeed {
         title: html::title_text(feed.title().as_str()),
         link: alternate(feed.links()),
-        description: feed
-            .subtitle()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
+        description: feed.subtitle().map(|s| s.as_str().to_owned()).unwrap_or_default(),
         author: feed.authors().first().map(|a| a.name().to_owned()),
         image_url: absolute(base, feed.logo()).or_else(|| absolute(base, feed.icon())),
         language: feed.lang().map(str::to_owned),

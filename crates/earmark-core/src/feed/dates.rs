@@ -35,11 +35,7 @@ pub fn parse(raw: &str) -> Option<DateTime<Utc>> {
             return Some(d.with_timezone(&Utc));
         }
     }
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%a, %d %b %Y %H:%M:%S",
-    ] {
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%a, %d %b %Y %H:%M:%S"] {
         if let Ok(d) = NaiveDateTime::parse_from_str(&cleaned, fmt) {
             return Some(d.and_utc());
         }
@@ -64,11 +60,7 @@ mod tests {
         assert_eq!(ts("Tue, 10 Jun 2003 04:00:00 +0000"), Some(1055217600));
         assert_eq!(ts("2003-06-10T04:00:00Z"), Some(1055217600));
         assert_eq!(ts("Tue, 10 June 2003 04:00:00 +0000"), Some(1055217600));
-        assert_eq!(
-            ts("Wed, 10 Jun 2003 04:00:00 GMT"),
-            Some(1055217600),
-            "wrong weekday"
-        );
+        assert_eq!(ts("Wed, 10 Jun 2003 04:00:00 GMT"), Some(1055217600), "wrong weekday");
         assert_eq!(ts("2003-06-10"), Some(1055203200));
         assert_eq!(ts("next Tuesday"), None);
         assert_eq!(ts(""), None);

@@ -14,10 +14,7 @@ pub fn parse(raw: &str) -> Option<f64> {
         }
         let mut total = 0.0;
         for p in &parts {
-            let v: f64 = p
-                .parse()
-                .ok()
-                .filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
+            let v: f64 = p.parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
             total = total * 60.0 + v;
         }
         return Some(total);

@@ -90,20 +90,11 @@ impl ParsedItem {
         };
         put(&self.title);
         put(self.link.as_deref().unwrap_or(""));
-        put(&self
-            .published
-            .map(|d| d.timestamp().to_string())
-            .unwrap_or_default());
-        put(&self
-            .duration_secs
-            .map(|d| d.to_string())
-            .unwrap_or_default());
+        put(&self.published.map(|d| d.timestamp().to_string()).unwrap_or_default());
+        put(&self.duration_secs.map(|d| d.to_string()).unwrap_or_default());
         put(self.enclosure_url.as_deref().unwrap_or(""));
         put(self.enclosure_type.as_deref().unwrap_or(""));
-        put(&self
-            .enclosure_length
-            .map(|d| d.to_string())
-            .unwrap_or_default());
+        put(&self.enclosure_length.map(|d| d.to_string()).unwrap_or_default());
         put(&self.notes_raw);
         put(self.image_url.as_deref().unwrap_or(""));
         put(self.author.as_deref().unwrap_or(""));
@@ -135,10 +126,7 @@ pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
     };
     // An item with no title, no media, no link and no notes is nothing a person could use.
     feed.items.retain(|i| {
-        !(i.title.is_empty()
-            && i.enclosure_url.is_none()
-            && i.link.is_none()
-            && i.notes_raw.trim().is_empty())
+        !(i.title.is_empty() && i.enclosure_url.is_none() && i.link.is_none() && i.notes_raw.trim().is_empty())
     });
     dedupe(&mut feed.items);
     Ok(feed)
@@ -162,9 +150,7 @@ pub(crate) fn absolute(base: &Url, raw: Option<&str>) -> Option<String> {
 
 /// Empty strings mean absent.
 pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 /// The identity rule shared by RSS and Atom items.

@@ -36,8 +36,7 @@ pub fn refuse_entities(bytes: &[u8]) -> Result<(), FeedError> {
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Decodes the document to UTF-8 following its BOM or XML declaration, and rewrites the
@@ -69,9 +68,7 @@ fn declared_encoding(head: &[u8]) -> Option<String> {
         std::str::from_utf8(&head[..valid]).ok()
     })?;
     let decl_end = head.find("?>")?;
-    let decl = head
-        .strip_prefix("<?xml")?
-        .get(..decl_end.checked_sub(5)?)?;
+    let decl = head.strip_prefix("<?xml")?.get(..decl_end.checked_sub(5)?)?;
     let at = decl.find("encoding")?;
     let rest = decl[at + "encoding".len()..]
         .trim_start()
@@ -87,10 +84,7 @@ fn rewrite_declaration(text: String) -> String {
     let trimmed = text.trim_start_matches('\u{feff}');
     if trimmed.starts_with("<?xml") {
         if let Some(end) = trimmed.find("?>") {
-            return format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
-                &trimmed[end + 2..]
-            );
+            return format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}", &trimmed[end + 2..]);
         }
     }
     trimmed.to_owned()
@@ -131,10 +125,7 @@ mod tests {
     #[test]
     fn entity_declarations_are_refused() {
         let bomb = br#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><rss/>"#;
-        assert!(matches!(
-            refuse_entities(bomb),
-            Err(FeedError::EntitiesRefused)
-        ));
+        assert!(matches!(refuse_entities(bomb), Err(FeedError::EntitiesRefused)));
         let plain = br#"<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN" "x.dtd"><rss/>"#;
         assert!(refuse_entities(plain).is_ok());
     }

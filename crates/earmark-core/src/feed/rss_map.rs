@@ -6,16 +6,15 @@ use rss::extension::ExtensionMap;
 use url::Url;
 
 use super::{
-    absolute, dates, duration, episode_type, explicit_flag, identity, non_empty, number, podcast20,
-    ParsedFeed, ParsedItem,
+    absolute, dates, duration, episode_type, explicit_flag, identity, non_empty, number, podcast20, ParsedFeed,
+    ParsedItem,
 };
 use crate::error::FeedError;
 use crate::html;
 
 /// Parses RSS text (already UTF-8, entity-free).
 pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
-    let channel = rss::Channel::read_from(text.as_bytes())
-        .map_err(|e| FeedError::Malformed(e.to_string()))?;
+    let channel = rss::Channel::read_from(text.as_bytes()).map_err(|e| FeedError::Malformed(e.to_string()))?;
     let prefix = podcast20::prefix(channel.namespaces());
     let media = media_prefix(channel.namespaces());
     // `itunes:` elements in a feed that forgot to declare the namespace land in the plain
@@ -26,9 +25,7 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
             .get("itunes")
             .map(|m| ITunesChannelExtension::from_map(m.clone()))
     });
-    let itunes = channel
-        .itunes_ext()
-        .or(undeclared.as_ref().and_then(Option::as_ref));
+    let itunes = channel.itunes_ext().or(undeclared.as_ref().and_then(Option::as_ref));
     let lists = enclosure_lists(text, channel.items(), base);
     let items = channel
         .items()
@@ -45,8 +42,7 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
         description: non_empty(Some(channel.description()))
             .or_else(|| non_empty(itunes.and_then(|i| i.summary())))
             .unwrap_or_default(),
-        author: non_empty(itunes.and_then(|i| i.author()))
-            .or_else(|| non_empty(channel.managing_editor())),
+        author: non_empty(itunes.and_then(|i| i.author())).or_else(|| non_empty(channel.managing_editor())),
         image_url: absolute(base, itunes.and_then(|i| i.image()))
             .or_else(|| absolute(base, channel.image().map(|i| i.url()))),
         language: non_empty(channel.language()),
@@ -60,21 +56,13 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
 /// One enclosure candidate: URL (absolute), MIME type, claimed length.
 type Media = (String, Option<String>, Option<i64>);
 
-fn map_item(
-    item: &rss::Item,
-    base: &Url,
-    prefix: &str,
-    media: &str,
-    listed: Option<&[Media]>,
-) -> ParsedItem {
+fn map_item(item: &rss::Item, base: &Url, prefix: &str, media: &str, listed: Option<&[Media]>) -> ParsedItem {
     let undeclared = item.itunes_ext().is_none().then(|| {
         item.extensions()
             .get("itunes")
             .map(|m| ITunesItemExtension::from_map(m.clone()))
     });
-    let itunes = item
-        .itunes_ext()
-        .or(undeclared.as_ref().and_then(Option::as_ref));
+    let itunes = item.itunes_ext().or(undeclared.as_ref().and_then(Option::as_ref));
     // Every `<enclosure>` when the item has several (the rss crate keeps only the last), else the
     // one the rss crate read, else Media RSS `media:content`.
     let (enclosure_url, enclosure_type, enclosure_length) = listed
@@ -92,15 +80,12 @@ fn map_item(
         .or_else(|| choose(&media_content(item.extensions(), media, base)))
         .map_or((None, None, None), |(u, t, l)| (Some(u), t, l));
     let link = absolute(base, item.link());
-    let raw_title = item
-        .title()
-        .or_else(|| itunes.and_then(|i| i.subtitle()))
-        .unwrap_or("");
+    let raw_title = item.title().or_else(|| itunes.and_then(|i| i.subtitle())).unwrap_or("");
     let title = html::title_text(raw_title);
-    let date_raw = item.pub_date().map(str::to_owned).or_else(|| {
-        item.dublin_core_ext()
-            .and_then(|dc| dc.dates().first().cloned())
-    });
+    let date_raw = item
+        .pub_date()
+        .map(str::to_owned)
+        .or_else(|| item.dublin_core_ext().and_then(|dc| dc.dates().first().cloned()));
     let notes_raw = non_empty(item.content())
         .or_else(|| non_empty(item.description()))
         .or_else(|| non_empty(itunes.and_then(|i| i.summary())))
@@ -225,10 +210,7 @@ fn enclosure_lists(text: &str, items: &[rss::Item], base: &Url) -> Option<Vec<Ve
                 let mut m: (Option<String>, Option<String>, Option<i64>) = (None, None, None);
                 for attr in e.attributes().flatten() {
                     let value = attr
-                        .decoded_and_normalized_value(
-                            quick_xml::XmlVersion::default(),
-                            reader.decoder(),
-                        )
+                        .decoded_and_normalized_value(quick_xml::XmlVersion::default(), reader.decoder())
                         .ok()?;
                     match attr.key.as_ref() {
                         b"url" => m.0 = absolute(base, Some(&value)),
@@ -268,10 +250,7 @@ mod tests {
             <enclosure url="b.ogg" type="audio/ogg"/>
             <enclosure url="cover.jpg" type="image/jpeg"/>
             </item><item><title>F</title><enclosure url="f.mp3"/></item></channel></rss>"#);
-        assert_eq!(
-            item.enclosure_url.as_deref(),
-            Some("http://example.com/a.mp3")
-        );
+        assert_eq!(item.enclosure_url.as_deref(), Some("http://example.com/a.mp3"));
         assert_eq!(item.enclosure_length, Some(10));
     }
 
@@ -284,10 +263,7 @@ mod tests {
             </item></channel></rss>"#,
         );
         assert_eq!(item.duration_secs, Some(1200.0));
-        assert_eq!(
-            item.enclosure_url.as_deref(),
-            Some("http://example.com/e.mp3")
-        );
+        assert_eq!(item.enclosure_url.as_deref(), Some("http://example.com/e.mp3"));
         assert_eq!(item.enclosure_length, Some(5));
     }
 }

@@ -39,10 +39,7 @@ impl Request {
     /// A header's value (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -215,10 +212,7 @@ impl Server {
 
     /// The requests for one path (query ignored).
     pub fn requests_to(&self, path: &str) -> Vec<Request> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.path() == path)
-            .collect()
+        self.requests().into_iter().filter(|r| r.path() == path).collect()
     }
 
     /// The most requests that were being answered at the same moment.
@@ -251,9 +245,7 @@ fn nap(shared: &Shared, d: Duration) {
 }
 
 fn read_request(stream: &TcpStream, shared: &Shared) -> Option<Request> {
-    stream
-        .set_read_timeout(Some(Duration::from_millis(50)))
-        .ok()?;
+    stream.set_read_timeout(Some(Duration::from_millis(50))).ok()?;
     let started = Instant::now();
     let mut reader = BufReader::new(stream);
     let mut lines: Vec<String> = Vec::new();
@@ -273,11 +265,7 @@ fn read_request(stream: &TcpStream, shared: &Shared) -> Option<Request> {
                 lines.push(text);
             }
             Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
             Err(_) => return None,
         }
     }
@@ -320,10 +308,7 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
     shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);
     let handler = {
         let routes = lock(&shared.routes);
-        routes
-            .get(&req.target)
-            .or_else(|| routes.get(req.path()))
-            .cloned()
+        routes.get(&req.target).or_else(|| routes.get(req.path())).cloned()
     };
     let reply = match handler {
         Some(h) => h(&req),
@@ -346,12 +331,7 @@ fn respond(stream: &mut TcpStream, shared: &Shared, reply: &Reply) -> std::io::R
         return Ok(());
     }
     let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
-    let has = |name: &str| {
-        reply
-            .headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case(name))
-    };
+    let has = |name: &str| reply.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

@@ -1,0 +1,136 @@
+//! `earmark-cli play`: plays an episode's local media through the audio device with a one-line
+//! progress display, saving the position every two seconds and on Ctrl-C, so even `kill -9`
+//! loses at most a couple of seconds.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use earmark_core::model::EpisodeId;
+use earmark_core::Library;
+use earmark_player::{MediaDecoder, Output, Pipeline, State};
+
+use crate::now;
+
+/// How often the position is written while playing.
+const SAVE_EVERY: Duration = Duration::from_secs(2);
+
+/// Within this much of the end an episode counts as played.
+const PLAYED_MARGIN_SECS: f64 = 15.0;
+
+fn parse_time(flag: &str, s: &str) -> Result<Duration> {
+    earmark_core::feed::duration::parse(s)
+        .map(Duration::from_secs_f64)
+        .with_context(|| format!("--{flag} {s:?} is not a time (use 12:30, 1:02:03 or seconds)"))
+}
+
+/// Plays one episode; returns the exit code (0 at the end, 3 with no audio output, 4 for a damaged file).
+pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str>, speed: f64) -> Result<ExitCode> {
+    if !(0.5..=3.0).contains(&speed) {
+        bail!("--speed must be between 0.5 and 3.0");
+    }
+    let detail = lib.episode(id)?;
+    let url = detail
+        .episode
+        .enclosure_url
+        .clone()
+        .context("this episode has no media file")?;
+    let path = match url::Url::parse(&url) {
+        Ok(u) if u.scheme() == "file" => u.to_file_path().map_err(|()| anyhow::anyhow!("bad file URL {url}"))?,
+        Ok(u) => bail!(
+            "{} is not on this computer; streaming from {} comes with the download manager (issue: downloads)",
+            detail.episode.title,
+            u.host_str().unwrap_or("the network")
+        ),
+        Err(_) => bail!("the episode's media URL is not valid: {url}"),
+    };
+    let (saved, played) = lib.listening_state(id)?;
+    let start = match from {
+        Some(f) => parse_time("from", f)?,
+        None if !played => Duration::from_secs_f64(saved),
+        None => Duration::ZERO,
+    };
+    let stop = to.map(|t| parse_time("to", t)).transpose()?;
+    if let Some(stop) = stop {
+        if stop <= start {
+            bail!("--to must come after the start ({:.1} s)", start.as_secs_f64());
+        }
+    }
+
+    let decoder = MediaDecoder::open(&path)?;
+    let mut pipeline = Pipeline::new(decoder, speed);
+    pipeline.set_stop_at(stop);
+    if start > Duration::ZERO {
+        pipeline.seek(start)?;
+    }
+    let duration = pipeline.duration();
+    let output = match Output::open_default() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!(
+                "earmark-cli: {e}. The position ({:.0} s) is kept; connect a device and try again.",
+                start.as_secs_f64()
+            );
+            return Ok(ExitCode::from(3));
+        }
+    };
+    let playback = output.play(pipeline);
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = Arc::clone(&interrupted);
+        ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+    }
+    let bar = indicatif::ProgressBar::new(duration.map_or(0, |d| d.as_millis() as u64));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("▶ {msg} [{bar:40}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let total = duration
+        .map(earmark_player::decode::fmt_time)
+        .unwrap_or_else(|| "?".into());
+    let mut last_save = Instant::now();
+    loop {
+        let pos = playback.position();
+        bar.set_position(pos.as_millis() as u64);
+        bar.set_message(format!(
+            "{} / {}  {:.2}x  {}",
+            earmark_player::decode::fmt_time(pos),
+            total,
+            speed,
+            detail.episode.title
+        ));
+        if last_save.elapsed() >= SAVE_EVERY {
+            lib.save_position(id, pos.as_secs_f64(), now())?;
+            last_save = Instant::now();
+        }
+        if playback.state() == State::Ended || interrupted.load(Ordering::SeqCst) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Let the device play out what it holds.
+    std::thread::sleep(Duration::from_millis(250));
+    playback.stop();
+    bar.finish_and_clear();
+    let pos = playback.position().as_secs_f64();
+    lib.save_position(id, pos, now())?;
+    if let Some(damage) = playback.damage() {
+        eprintln!("earmark-cli: playback stopped early: {damage}");
+        return Ok(ExitCode::from(4));
+    }
+    let at_end = duration.is_none_or(|d| pos >= d.as_secs_f64() - PLAYED_MARGIN_SECS);
+    if stop.is_none() && !interrupted.load(Ordering::SeqCst) && at_end {
+        lib.set_played(id, true, now())?;
+        lib.save_position(id, 0.0, now())?;
+        eprintln!("Finished {}.", detail.episode.title);
+    } else {
+        eprintln!(
+            "Stopped at {}.",
+            earmark_player::decode::fmt_time(Duration::from_secs_f64(pos))
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

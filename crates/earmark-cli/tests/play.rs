@@ -1,0 +1,225 @@
+//! `earmark-cli play` through a real audio path: a PulseAudio null sink that this test starts
+//! itself (it plays in real time, unlike ALSA's null device), reached through ALSA's pulse plugin.
+//! Covers resume after `kill -9`, segment playback, speed, and "no audio output".
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Pulse {
+    child: Child,
+    alsa_conf: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a private PulseAudio with one null sink; returns the ALSA config that routes to it.
+fn start_pulse() -> Pulse {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&home).expect("home");
+    std::fs::create_dir_all(&run).expect("run");
+    let socket = dir.path().join("native");
+    let child = Command::new("pulseaudio")
+        .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no"])
+        .args(["-L", "module-null-sink sink_name=nullsink"])
+        .arg("-L")
+        .arg(format!(
+            "module-native-protocol-unix auth-anonymous=1 socket={}",
+            socket.display()
+        ))
+        .env("HOME", &home)
+        .env("XDG_RUNTIME_DIR", &run)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("pulseaudio must be installed for this test (scripts/setup installs it)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(Instant::now() < deadline, "pulseaudio did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let alsa_conf = dir.path().join("asound.conf");
+    std::fs::write(&alsa_conf, alsa_config(&socket)).expect("alsa conf");
+    Pulse {
+        child,
+        alsa_conf,
+        _dir: dir,
+    }
+}
+
+fn alsa_config(socket: &Path) -> String {
+    format!(
+        "</usr/share/alsa/alsa.conf>\npcm.!default {{ type pulse server \"unix:{s}\" }}\nctl.!default {{ type pulse server \"unix:{s}\" }}\n",
+        s = socket.display()
+    )
+}
+
+/// A library with one 30-second episode whose media is a local MP3.
+fn library_with_episode() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("tone.wav");
+    let status = Command::new("sox")
+        .args(["-n", "-r", "44100", "-c", "1"])
+        .arg(&wav)
+        .args(["synth", "30", "sine", "330", "vol", "0.3"])
+        .status()
+        .expect("sox must be installed (scripts/setup installs it)");
+    assert!(status.success());
+    let mp3 = dir.path().join("tone.mp3");
+    let status = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(["-c:a", "libmp3lame", "-b:a", "96k"])
+        .arg(&mp3)
+        .status()
+        .expect("ffmpeg must be installed (scripts/setup installs it)");
+    assert!(status.success());
+    let feed = dir.path().join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Tone</title><item><title>Thirty seconds</title>\
+         <guid>tone-1</guid><enclosure url=\"tone.mp3\" type=\"audio/mpeg\" length=\"1\"/></item></channel></rss>",
+    )
+    .expect("feed");
+    let library = dir.path().join("library");
+    let out = cli(&library, None)
+        .arg("subscribe")
+        .arg(&feed)
+        .output()
+        .expect("subscribe");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (dir, library)
+}
+
+fn cli(library: &Path, pulse: Option<&Pulse>) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
+    c.arg("--library").arg(library);
+    c.env_remove("PULSE_SERVER");
+    if let Some(p) = pulse {
+        c.env("ALSA_CONFIG_PATH", &p.alsa_conf);
+    }
+    c
+}
+
+fn position(library: &Path) -> (f64, bool) {
+    let out = cli(library, None)
+        .args(["episodes", "--json"])
+        .output()
+        .expect("episodes");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    (
+        v[0]["position_secs"].as_f64().expect("position"),
+        v[0]["played"].as_bool().expect("played"),
+    )
+}
+
+#[test]
+fn killed_while_playing_resumes_within_five_seconds() {
+    let pulse = start_pulse();
+    let (_dir, library) = library_with_episode();
+    let mut child = cli(&library, Some(&pulse))
+        .args(["play", "1"])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("play");
+    std::thread::sleep(Duration::from_millis(5500));
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let (pos, played) = position(&library);
+    assert!(!played);
+    // About 5 s were heard (less start-up); at most 2 s of that may be unsaved.
+    assert!(
+        (1.5..=5.6).contains(&pos),
+        "saved position {pos} s after 5.5 s of real-time playback"
+    );
+
+    // Playing again continues from there; --to ends the segment.
+    let t = Instant::now();
+    let to = format!("{:.2}", pos + 2.0);
+    let out = cli(&library, Some(&pulse))
+        .args(["play", "1", "--to", &to])
+        .output()
+        .expect("play segment");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let wall = t.elapsed().as_secs_f64();
+    let (after, _) = position(&library);
+    assert!(
+        (after - (pos + 2.0)).abs() < 0.5,
+        "resumed at {pos} and stopped at {after}, wanted {}",
+        pos + 2.0
+    );
+    assert!(
+        wall >= 1.8,
+        "2 s of audio took {wall:.2} s: the output is not paced in real time"
+    );
+}
+
+#[test]
+fn double_speed_plays_in_half_the_time_and_the_end_marks_played() {
+    let pulse = start_pulse();
+    let (_dir, library) = library_with_episode();
+    // The fixed cost of a play (process start, opening the device, draining it), measured first.
+    let t = Instant::now();
+    let out = cli(&library, Some(&pulse))
+        .args(["play", "1", "--from", "0", "--to", "0.1"])
+        .output()
+        .expect("play");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fixed = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let out = cli(&library, Some(&pulse))
+        .args(["play", "1", "--from", "0:24", "--speed", "2"])
+        .output()
+        .expect("play");
+    let wall = t.elapsed().as_secs_f64() - fixed;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // 6 s of episode at 2x: about 3 s beyond the fixed cost.
+    assert!(
+        (2.4..=3.7).contains(&wall),
+        "6 s at 2x took {wall:.2} s beyond the {fixed:.2} s fixed cost"
+    );
+    let (pos, played) = position(&library);
+    assert!(played, "reaching the end marks the episode played");
+    assert_eq!(pos, 0.0, "a finished episode starts from the top next time");
+}
+
+#[test]
+fn no_audio_device_says_so_and_keeps_the_position() {
+    let (dir, library) = library_with_episode();
+    // Point ALSA at a sound server that is not there: no device can be opened.
+    let conf = dir.path().join("nowhere.conf");
+    std::fs::write(&conf, alsa_config(&dir.path().join("no-such-socket"))).expect("conf");
+    let before = position(&library);
+    let out = cli(&library, None)
+        .env("ALSA_CONFIG_PATH", &conf)
+        .args(["play", "1"])
+        .output()
+        .expect("play");
+    assert_eq!(out.status.code(), Some(3), "exit code for no audio output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no audio output"), "{stderr}");
+    assert_eq!(position(&library), before, "the position is untouched");
+}
+
+#[test]
+fn bad_play_arguments_are_refused() {
+    let (_dir, library) = library_with_episode();
+    for args in [
+        &["play", "1", "--speed", "5"][..],
+        &["play", "1", "--from", "soon"],
+        &["play", "1", "--from", "10", "--to", "5"],
+        &["play", "99"],
+    ] {
+        let out = cli(&library, None).args(args).output().expect("play");
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("error"), "{args:?}");
+    }
+}

@@ -1,0 +1,312 @@
+//! Decoding with Symphonia into interleaved f32 samples, with sample-accurate seeking and a clear
+//! account of damage: a corrupt packet is skipped, a truncated file plays to where it stops and
+//! says so.
+
+use std::fs::File;
+use std::path::Path;
+use std::time::Duration;
+
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo};
+use symphonia::core::io::{MediaSource, MediaSourceStream};
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+use symphonia::core::units::{Time, TimeBase};
+
+use crate::error::PlayError;
+
+/// After this many consecutive undecodable packets the file is called damaged and playback stops.
+const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 50;
+
+/// An open media file, read as a stream of interleaved f32 samples.
+pub struct MediaDecoder {
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn Decoder>,
+    track_id: u32,
+    sample_rate: u32,
+    channels: usize,
+    time_base: Option<TimeBase>,
+    total_frames: Option<u64>,
+    /// Decoded samples not yet handed out, from `pending_pos`.
+    pending: Vec<f32>,
+    pending_pos: usize,
+    /// Episode frame of the next sample handed out.
+    position_frames: u64,
+    /// Frames still to drop after a seek so the first sample is the one asked for.
+    skip_frames: u64,
+    sample_buf: Option<SampleBuffer<f32>>,
+    ended: bool,
+    damage: Option<String>,
+    skipped_packets: u64,
+}
+
+impl MediaDecoder {
+    /// Opens a local file; its extension helps the format probe.
+    pub fn open(path: &Path) -> Result<Self, PlayError> {
+        let file = File::open(path).map_err(|source| PlayError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        Self::from_source(Box::new(file), ext.as_deref(), None)
+    }
+
+    /// Opens any seekable byte source (a file, a streamed download); `ext` and `mime` are hints.
+    pub fn from_source(source: Box<dyn MediaSource>, ext: Option<&str>, mime: Option<&str>) -> Result<Self, PlayError> {
+        let mss = MediaSourceStream::new(source, Default::default());
+        let mut hint = Hint::new();
+        if let Some(e) = ext {
+            hint.with_extension(e);
+        }
+        if let Some(m) = mime {
+            hint.mime_type(m);
+        }
+        let opts = FormatOptions {
+            enable_gapless: true,
+            ..FormatOptions::default()
+        };
+        let probed = symphonia::default::get_probe()
+            .format(&hint, mss, &opts, &MetadataOptions::default())
+            .map_err(|e| match e {
+                SymError::Unsupported(what) => PlayError::Unsupported(what.to_owned()),
+                SymError::IoError(io) => PlayError::Damaged(format!("unreadable: {io}")),
+                other => PlayError::Unsupported(other.to_string()),
+            })?;
+        let format = probed.format;
+        let track = format
+            .tracks()
+            .iter()
+            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
+            .ok_or(PlayError::NoAudioTrack)?;
+        let params = track.codec_params.clone();
+        let track_id = track.id;
+        let decoder = symphonia::default::get_codecs()
+            .make(&params, &DecoderOptions::default())
+            .map_err(|e| match e {
+                SymError::Unsupported(what) => PlayError::Unsupported(format!("codec: {what}")),
+                other => PlayError::Unsupported(other.to_string()),
+            })?;
+        let sample_rate = params.sample_rate.ok_or(PlayError::NoAudioTrack)?;
+        let channels = params.channels.map_or(0, |c| c.count());
+        Ok(MediaDecoder {
+            format,
+            decoder,
+            track_id,
+            sample_rate,
+            channels,
+            time_base: params.time_base,
+            total_frames: params.n_frames,
+            pending: Vec::new(),
+            pending_pos: 0,
+            position_frames: 0,
+            skip_frames: 0,
+            sample_buf: None,
+            ended: false,
+            damage: None,
+            skipped_packets: 0,
+        })
+    }
+
+    /// Samples per second per channel.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Interleaved channels. Known for sure only after the first packet for some codecs (AAC);
+    /// `read` decodes one packet first when it is not yet known.
+    pub fn channels(&mut self) -> usize {
+        if self.channels == 0 {
+            let _ = self.fill_pending();
+        }
+        self.channels.max(1)
+    }
+
+    /// The length, when the container says.
+    pub fn duration(&self) -> Option<Duration> {
+        self.total_frames.map(|f| frames_to_duration(f, self.sample_rate))
+    }
+
+    /// The episode time of the next sample `read` returns.
+    pub fn position(&self) -> Duration {
+        frames_to_duration(self.position_frames, self.sample_rate)
+    }
+
+    /// Why playback stopped early, if it did (corrupt or truncated data).
+    pub fn damage(&self) -> Option<&str> {
+        self.damage.as_deref()
+    }
+
+    /// Packets skipped because they could not be decoded.
+    pub fn skipped_packets(&self) -> u64 {
+        self.skipped_packets
+    }
+
+    /// Fills `out` with interleaved samples; returns how many were written. 0 means the end
+    /// (check `damage` to tell a clean end from a damaged one).
+    pub fn read(&mut self, out: &mut [f32]) -> usize {
+        let mut written = 0;
+        while written < out.len() {
+            if self.pending_pos >= self.pending.len() && !self.fill_pending() {
+                break;
+            }
+            let n = (out.len() - written).min(self.pending.len() - self.pending_pos);
+            out[written..written + n].copy_from_slice(&self.pending[self.pending_pos..self.pending_pos + n]);
+            self.pending_pos += n;
+            written += n;
+        }
+        // Keep whole frames consistent with the position.
+        self.position_frames += (written / self.channels.max(1)) as u64;
+        written
+    }
+
+    /// Decodes the next packet into `pending`; false at the end.
+    fn fill_pending(&mut self) -> bool {
+        self.pending.clear();
+        self.pending_pos = 0;
+        if self.ended {
+            return false;
+        }
+        let mut bad_run = 0u32;
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(p) => p,
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    self.finish_at_end();
+                    return false;
+                }
+                Err(SymError::ResetRequired) => {
+                    self.decoder.reset();
+                    continue;
+                }
+                Err(e) => {
+                    self.damage = Some(format!("stopped at {}: {e}", fmt_time(self.position())));
+                    self.ended = true;
+                    return false;
+                }
+            };
+            if packet.track_id() != self.track_id {
+                continue;
+            }
+            match self.decoder.decode(&packet) {
+                Ok(decoded) => {
+                    bad_run = 0;
+                    let spec = *decoded.spec();
+                    self.channels = spec.channels.count();
+                    let frames = decoded.frames() as u64;
+                    let need = decoded.capacity() as u64;
+                    let buf = match &mut self.sample_buf {
+                        Some(b) if b.capacity() as u64 >= need * spec.channels.count() as u64 => b,
+                        slot => slot.insert(SampleBuffer::new(need, spec)),
+                    };
+                    buf.copy_interleaved_ref(decoded);
+                    let samples = buf.samples();
+                    let skip = self.skip_frames.min(frames);
+                    self.skip_frames -= skip;
+                    let from = (skip as usize) * self.channels;
+                    if from < samples.len() {
+                        self.pending.extend_from_slice(&samples[from..]);
+                        return true;
+                    }
+                }
+                Err(SymError::DecodeError(why)) => {
+                    self.skipped_packets += 1;
+                    bad_run += 1;
+                    tracing::debug!(why, "skipping an undecodable packet");
+                    if bad_run >= MAX_CONSECUTIVE_BAD_PACKETS {
+                        self.damage = Some(format!("undecodable data from {}", fmt_time(self.position())));
+                        self.ended = true;
+                        return false;
+                    }
+                }
+                Err(SymError::IoError(e)) => {
+                    self.damage = Some(format!("stopped at {}: {e}", fmt_time(self.position())));
+                    self.ended = true;
+                    return false;
+                }
+                Err(e) => {
+                    self.damage = Some(format!("stopped at {}: {e}", fmt_time(self.position())));
+                    self.ended = true;
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// At the end of the stream: a file much shorter than its header promised was truncated.
+    fn finish_at_end(&mut self) {
+        self.ended = true;
+        if let Some(total) = self.total_frames {
+            let pos = self.position_frames + ((self.pending.len() - self.pending_pos) / self.channels.max(1)) as u64;
+            // Allow a second of slack for estimates in headers.
+            if pos + u64::from(self.sample_rate) < total {
+                self.damage = Some(format!(
+                    "the file ends early, at {} of {} (truncated?)",
+                    fmt_time(frames_to_duration(pos, self.sample_rate)),
+                    fmt_time(frames_to_duration(total, self.sample_rate))
+                ));
+            }
+        }
+    }
+
+    /// Moves to `target`; the next sample read is the one at that time (to the sample where the
+    /// container allows). Returns the position reached.
+    pub fn seek(&mut self, target: Duration) -> Result<Duration, PlayError> {
+        let target = match self.duration() {
+            Some(d) if target > d => d,
+            _ => target,
+        };
+        let time = Time::new(target.as_secs(), f64::from(target.subsec_nanos()) / 1e9);
+        let seeked = self
+            .format
+            .seek(
+                SeekMode::Accurate,
+                SeekTo::Time {
+                    time,
+                    track_id: Some(self.track_id),
+                },
+            )
+            .map_err(|e| PlayError::Seek(e.to_string()))?;
+        self.decoder.reset();
+        self.pending.clear();
+        self.pending_pos = 0;
+        self.ended = false;
+        self.damage = None;
+        let required = self.ts_to_frames(seeked.required_ts);
+        let actual = self.ts_to_frames(seeked.actual_ts);
+        self.skip_frames = required.saturating_sub(actual);
+        self.position_frames = required;
+        Ok(self.position())
+    }
+
+    fn ts_to_frames(&self, ts: u64) -> u64 {
+        match self.time_base {
+            Some(tb) if !(tb.numer == 1 && tb.denom == self.sample_rate) => {
+                let t = tb.calc_time(ts);
+                let rate = u64::from(self.sample_rate);
+                t.seconds * rate + (t.frac * rate as f64).round() as u64
+            }
+            _ => ts,
+        }
+    }
+}
+
+/// Frames at `rate` as a duration.
+pub fn frames_to_duration(frames: u64, rate: u32) -> Duration {
+    if rate == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs(frames / u64::from(rate))
+        + Duration::from_nanos((frames % u64::from(rate)) * 1_000_000_000 / u64::from(rate))
+}
+
+/// `m:ss` or `h:mm:ss`.
+pub fn fmt_time(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,14 @@
+//! Earmark's playback engine. Decoding (Symphonia), speed changes that keep the pitch (WSOLA
+//! time-stretching), and output (Rodio) live here, apart from the library and from any UI, so the
+//! whole pipeline can be tested by pulling samples with no audio device.
+
+pub mod decode;
+pub mod error;
+pub mod output;
+pub mod pipeline;
+pub mod stretch;
+
+pub use decode::MediaDecoder;
+pub use error::PlayError;
+pub use output::{Output, OutputSource, Playback, State};
+pub use pipeline::Pipeline;

@@ -1,0 +1,244 @@
+//! Playing a pipeline through the audio device (Rodio), with controls that work from any thread.
+//! The device pulls from an [`OutputSource`]; commands lock the shared pipeline briefly and never
+//! across I/O other than a seek. Tests take the `OutputSource` themselves instead of a device.
+
+use std::num::NonZero;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::error::PlayError;
+use crate::pipeline::Pipeline;
+
+/// Frames pulled from the pipeline at a time: small, so pause and seek are heard within ~10 ms.
+const BLOCK_FRAMES: usize = 512;
+
+/// Where a playback is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Sound is coming out.
+    Playing,
+    /// Held; the device gets silence.
+    Paused,
+    /// The episode (or the `--to` segment) is over.
+    Ended,
+}
+
+struct Inner {
+    pipeline: Pipeline,
+    state: State,
+    stopped: bool,
+    /// Frames handed to the device but not yet counted by the pipeline's position.
+    buffered_frames: usize,
+}
+
+/// The audio device, opened once per process.
+pub struct Output {
+    sink: rodio::MixerDeviceSink,
+}
+
+impl Output {
+    /// Opens the default output device. With no device at all this fails at once with
+    /// `PlayError::NoOutput`, so the shells can say "no audio output" instead of crashing.
+    pub fn open_default() -> Result<Self, PlayError> {
+        let mut sink = rodio::DeviceSinkBuilder::open_default_sink().map_err(|e| PlayError::NoOutput(e.to_string()))?;
+        sink.log_on_drop(false);
+        Ok(Output { sink })
+    }
+
+    /// Starts playing `pipeline` on this device.
+    pub fn play(&self, pipeline: Pipeline) -> Playback {
+        let (playback, source) = Playback::headless(pipeline);
+        self.sink.mixer().add(source);
+        playback
+    }
+}
+
+/// Control over one playing episode. Cheap to clone; all clones control the same playback.
+#[derive(Clone)]
+pub struct Playback {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Playback {
+    /// A playback with no device: the caller pulls samples from the returned source (tests,
+    /// benchmarks, offline rendering).
+    pub fn headless(pipeline: Pipeline) -> (Playback, OutputSource) {
+        let channels = pipeline.channels().max(1);
+        let rate = pipeline.sample_rate().max(1);
+        let inner = Arc::new(Mutex::new(Inner {
+            pipeline,
+            state: State::Playing,
+            stopped: false,
+            buffered_frames: 0,
+        }));
+        let source = OutputSource {
+            inner: Arc::clone(&inner),
+            buf: vec![0.0; BLOCK_FRAMES * channels],
+            pos: BLOCK_FRAMES * channels,
+            channels: NonZero::new(channels as u16).unwrap_or(NonZero::<u16>::MIN),
+            rate: NonZero::new(rate).unwrap_or(NonZero::<u32>::MIN),
+        };
+        (Playback { inner }, source)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves the pipeline usable; take it back.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Current state.
+    pub fn state(&self) -> State {
+        self.lock().state
+    }
+
+    /// Pauses (the position is kept).
+    pub fn pause(&self) {
+        let mut g = self.lock();
+        if g.state == State::Playing {
+            g.state = State::Paused;
+        }
+    }
+
+    /// Resumes after a pause.
+    pub fn resume(&self) {
+        let mut g = self.lock();
+        if g.state == State::Paused {
+            g.state = State::Playing;
+        }
+    }
+
+    /// Toggles between playing and paused.
+    pub fn toggle(&self) {
+        let mut g = self.lock();
+        g.state = match g.state {
+            State::Playing => State::Paused,
+            State::Paused => State::Playing,
+            State::Ended => State::Ended,
+        };
+    }
+
+    /// Jumps to `to` (clamped to the episode); playing resumes there if it had ended.
+    pub fn seek(&self, to: Duration) -> Result<Duration, PlayError> {
+        let mut g = self.lock();
+        let reached = g.pipeline.seek(to)?;
+        g.buffered_frames = 0;
+        if g.state == State::Ended {
+            g.state = State::Playing;
+        }
+        Ok(reached)
+    }
+
+    /// Skips forward (positive) or back (negative) by `secs`.
+    pub fn skip(&self, secs: f64) -> Result<Duration, PlayError> {
+        let now = self.position().as_secs_f64();
+        self.seek(Duration::from_secs_f64((now + secs).max(0.0)))
+    }
+
+    /// The episode time being heard now.
+    pub fn position(&self) -> Duration {
+        let g = self.lock();
+        let behind = g.buffered_frames as f64 * g.pipeline.speed() / f64::from(g.pipeline.sample_rate().max(1));
+        g.pipeline
+            .position()
+            .saturating_sub(Duration::from_secs_f64(behind.max(0.0)))
+    }
+
+    /// The episode's length, when known.
+    pub fn duration(&self) -> Option<Duration> {
+        self.lock().pipeline.duration()
+    }
+
+    /// Changes speed (0.5–3.0), pitch preserved.
+    pub fn set_speed(&self, speed: f64) {
+        self.lock().pipeline.set_speed(speed);
+    }
+
+    /// Current speed.
+    pub fn speed(&self) -> f64 {
+        self.lock().pipeline.speed()
+    }
+
+    /// Volume 0.0–1.0.
+    pub fn set_volume(&self, volume: f32) {
+        self.lock().pipeline.set_volume(volume);
+    }
+
+    /// Mutes or unmutes.
+    pub fn set_muted(&self, muted: bool) {
+        self.lock().pipeline.set_muted(muted);
+    }
+
+    /// Why playback ended early (damaged or truncated file), if it did.
+    pub fn damage(&self) -> Option<String> {
+        self.lock().pipeline.damage().map(str::to_owned)
+    }
+
+    /// Stops for good: the device drops this source.
+    pub fn stop(&self) {
+        let mut g = self.lock();
+        g.stopped = true;
+        g.state = State::Ended;
+    }
+}
+
+/// The samples a device (or a test) pulls. It never runs dry while the playback lives: a paused
+/// or ended playback yields silence, and `None` comes only after `stop`.
+pub struct OutputSource {
+    inner: Arc<Mutex<Inner>>,
+    buf: Vec<f32>,
+    pos: usize,
+    channels: rodio::ChannelCount,
+    rate: rodio::SampleRate,
+}
+
+impl OutputSource {
+    fn refill(&mut self) -> bool {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if g.stopped {
+            return false;
+        }
+        self.pos = 0;
+        let n = if g.state == State::Playing {
+            g.pipeline.fill(&mut self.buf)
+        } else {
+            0
+        };
+        if g.state == State::Playing && n == 0 {
+            g.state = State::Ended;
+        }
+        self.buf[n..].fill(0.0);
+        g.buffered_frames = n / usize::from(self.channels.get()).max(1);
+        true
+    }
+}
+
+impl Iterator for OutputSource {
+    type Item = f32;
+
+    fn next(&mut self) -> Option<f32> {
+        if self.pos >= self.buf.len() && !self.refill() {
+            return None;
+        }
+        let s = self.buf[self.pos];
+        self.pos += 1;
+        Some(s)
+    }
+}
+
+impl rodio::Source for OutputSource {
+    fn current_span_len(&self) -> Option<usize> {
+        None
+    }
+
+    fn channels(&self) -> rodio::ChannelCount {
+        self.channels
+    }
+
+    fn sample_rate(&self) -> rodio::SampleRate {
+        self.rate
+    }
+
+    fn total_duration(&self) -> Option<Duration> {
+        None
+    }
+}

@@ -1,0 +1,179 @@
+//! The sample pipeline a player pulls from: decoder → time-stretcher → volume. Pull-based and
+//! free of threads and devices, so tests drive it directly and the output path just calls `fill`.
+
+use std::time::Duration;
+
+use crate::decode::{frames_to_duration, MediaDecoder};
+use crate::error::PlayError;
+use crate::stretch::Stretcher;
+
+/// Slowest and fastest speeds offered.
+pub const SPEED_RANGE: (f64, f64) = (0.5, 3.0);
+
+/// Decoded, stretched, volume-scaled audio, pulled in blocks.
+pub struct Pipeline {
+    decoder: MediaDecoder,
+    stretch: Stretcher,
+    channels: usize,
+    rate: u32,
+    scratch: Vec<f32>,
+    ready: Vec<f32>,
+    ready_pos: usize,
+    /// Episode frame at the last seek (or 0); stretcher counts from there.
+    base_frames: u64,
+    volume: f32,
+    muted: bool,
+    input_done: bool,
+    /// Stop (as if at the end) when the episode position reaches this.
+    stop_at: Option<Duration>,
+}
+
+impl Pipeline {
+    /// Wraps an open decoder, playing at `speed`.
+    pub fn new(mut decoder: MediaDecoder, speed: f64) -> Self {
+        let channels = decoder.channels();
+        let rate = decoder.sample_rate();
+        Pipeline {
+            base_frames: 0,
+            stretch: Stretcher::new(channels, rate, speed),
+            decoder,
+            channels,
+            rate,
+            scratch: vec![0.0; 4096 * channels],
+            ready: Vec::with_capacity(16384),
+            ready_pos: 0,
+            volume: 1.0,
+            muted: false,
+            input_done: false,
+            stop_at: None,
+        }
+    }
+
+    /// Output channels.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Output sample rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Length of the episode, when known.
+    pub fn duration(&self) -> Option<Duration> {
+        self.decoder.duration()
+    }
+
+    /// Current speed.
+    pub fn speed(&self) -> f64 {
+        self.stretch.speed()
+    }
+
+    /// Changes speed (clamped to 0.5–3.0); pitch is kept.
+    pub fn set_speed(&mut self, speed: f64) {
+        self.stretch.set_speed(speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1));
+    }
+
+    /// Volume from 0.0 to 1.0 (clamped).
+    pub fn set_volume(&mut self, volume: f32) {
+        self.volume = if volume.is_finite() {
+            volume.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+    }
+
+    /// Current volume.
+    pub fn volume(&self) -> f32 {
+        self.volume
+    }
+
+    /// Silences output without forgetting the volume.
+    pub fn set_muted(&mut self, muted: bool) {
+        self.muted = muted;
+    }
+
+    /// Whether output is muted.
+    pub fn muted(&self) -> bool {
+        self.muted
+    }
+
+    /// Ends playback when the episode reaches `at` (for `--to`, segment playback).
+    pub fn set_stop_at(&mut self, at: Option<Duration>) {
+        self.stop_at = at;
+    }
+
+    /// Why playback ended early, if it did.
+    pub fn damage(&self) -> Option<&str> {
+        self.decoder.damage()
+    }
+
+    /// The episode time of the next sample `fill` returns.
+    pub fn position(&self) -> Duration {
+        let not_yet_heard = ((self.ready.len() - self.ready_pos) / self.channels.max(1)) as f64 * self.stretch.speed();
+        let frames = (self.base_frames + self.stretch.input_frames_consumed()) as f64 - not_yet_heard;
+        frames_to_duration(frames.max(0.0) as u64, self.rate)
+    }
+
+    /// Moves to `target`; returns where playback now is.
+    pub fn seek(&mut self, target: Duration) -> Result<Duration, PlayError> {
+        let reached = self.decoder.seek(target)?;
+        self.stretch.reset();
+        self.ready.clear();
+        self.ready_pos = 0;
+        self.input_done = false;
+        self.base_frames = (reached.as_secs_f64() * f64::from(self.rate)).round() as u64;
+        Ok(reached)
+    }
+
+    /// Fills `out` with interleaved samples; returns how many. 0 means the end.
+    pub fn fill(&mut self, out: &mut [f32]) -> usize {
+        let mut written = 0;
+        while written < out.len() {
+            if self.ready_pos >= self.ready.len() && !self.produce() {
+                break;
+            }
+            if let Some(stop) = self.stop_at {
+                if self.position() >= stop {
+                    self.ready.clear();
+                    self.ready_pos = 0;
+                    self.input_done = true;
+                    break;
+                }
+            }
+            let n = (out.len() - written).min(self.ready.len() - self.ready_pos);
+            let gain = if self.muted { 0.0 } else { self.volume };
+            for (o, s) in out[written..written + n]
+                .iter_mut()
+                .zip(&self.ready[self.ready_pos..self.ready_pos + n])
+            {
+                *o = s * gain;
+            }
+            self.ready_pos += n;
+            written += n;
+        }
+        written
+    }
+
+    /// Decodes and stretches the next block into `ready`; false when nothing more will come.
+    fn produce(&mut self) -> bool {
+        self.ready.clear();
+        self.ready_pos = 0;
+        loop {
+            self.stretch.pull(&mut self.ready);
+            if !self.ready.is_empty() {
+                return true;
+            }
+            if self.input_done {
+                return false;
+            }
+            let n = self.decoder.read(&mut self.scratch);
+            if n == 0 {
+                self.input_done = true;
+                self.stretch.finish();
+            } else {
+                self.stretch.push(&self.scratch[..n]);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Test media made on the spot: WAV written here sample by sample, compressed formats encoded by
+//! ffmpeg (a test dependency installed by scripts/setup). Nothing is downloaded.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Writes a 16-bit PCM WAV.
+pub fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
+    let data_len = (samples.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&channels.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
+    out.extend_from_slice(&(channels * 2).to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
+    }
+    std::fs::write(path, out).expect("write wav");
+}
+
+/// A quiet 300 Hz hum with a loud click (a few samples at full scale) at `click_secs`.
+pub fn hum_with_click(rate: u32, secs: f64, click_secs: f64) -> Vec<f32> {
+    let n = (rate as f64 * secs) as usize;
+    let click = (rate as f64 * click_secs) as usize;
+    (0..n)
+        .map(|i| {
+            if (click..click + 8).contains(&i) {
+                0.95
+            } else {
+                0.05 * (2.0 * std::f64::consts::PI * 300.0 * i as f64 / rate as f64).sin() as f32
+            }
+        })
+        .collect()
+}
+
+/// A sine tone.
+pub fn tone(rate: u32, secs: f64, freq: f64, amp: f32) -> Vec<f32> {
+    let n = (rate as f64 * secs) as usize;
+    (0..n)
+        .map(|i| amp * (2.0 * std::f64::consts::PI * freq * i as f64 / rate as f64).sin() as f32)
+        .collect()
+}
+
+/// Encodes a WAV with ffmpeg into `ext` (mp3, m4a, flac, ogg); panics with a clear message when
+/// ffmpeg is missing (scripts/setup installs it).
+pub fn encode(wav: &Path, ext: &str) -> PathBuf {
+    let out = wav.with_extension(ext);
+    let codec: &[&str] = match ext {
+        "mp3" => &["-c:a", "libmp3lame", "-b:a", "128k"],
+        "m4a" => &["-c:a", "aac", "-b:a", "128k"],
+        "mp4" => &["-c:a", "aac", "-b:a", "96k"],
+        "flac" => &["-c:a", "flac"],
+        "ogg" => &["-c:a", "libvorbis", "-q:a", "4"],
+        other => panic!("no encoder set for {other}"),
+    };
+    let status = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(wav)
+        .args(codec)
+        .arg(&out)
+        .status()
+        .expect("ffmpeg must be installed for these tests (scripts/setup installs it)");
+    assert!(status.success(), "ffmpeg failed to make {}", out.display());
+    out
+}
+
+/// The dominant frequency of a mono signal, by counting rising zero crossings.
+pub fn zero_crossing_freq(samples: &[f32], rate: u32) -> f64 {
+    let crossings = samples.windows(2).filter(|w| w[0] < 0.0 && w[1] >= 0.0).count();
+    crossings as f64 * rate as f64 / samples.len() as f64
+}
