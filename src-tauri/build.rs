@@ -10,6 +10,9 @@ fn main() {
         "search",
         "open_link",
         "library_info",
+        "play_episode",
+        "player_command",
+        "set_played",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -6,6 +6,7 @@
 mod commands;
 mod cover;
 mod ipc;
+mod player;
 
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub config: Config,
     /// The connection reads go through.
     pub library: Mutex<Library>,
+    /// The playback engine (its own thread).
+    pub player: earmark_player::engine::Engine,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -29,14 +32,8 @@ fn main() -> anyhow::Result<()> {
         .init();
     let config = Config::from_env(None)?;
     let library = Library::open(&config.library_dir)?;
-    let state = Arc::new(AppState {
-        config,
-        library: Mutex::new(library),
-    });
-
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
-        .manage(state)
         .register_uri_scheme_protocol("cover", cover::serve)
         .invoke_handler(tauri::generate_handler![
             commands::list_podcasts,
@@ -48,8 +45,17 @@ fn main() -> anyhow::Result<()> {
             commands::search,
             commands::open_link,
             commands::library_info,
+            player::play_episode,
+            player::player_command,
+            player::set_played,
         ])
-        .setup(|app| {
+        .setup(move |app| {
+            let player = player::start(app.handle().clone(), config.library_dir.clone());
+            app.manage(Arc::new(AppState {
+                config,
+                library: Mutex::new(library),
+                player,
+            }));
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Earmark")
                 .inner_size(1200.0, 760.0)

@@ -9,6 +9,9 @@ import type { Subscription } from "./bindings/Subscription";
 import type { ApiError } from "./bindings/ApiError";
 import type { LibraryInfo } from "./bindings/LibraryInfo";
 import type { RefreshProgress } from "./bindings/RefreshProgress";
+import type { PlayerStatus } from "./bindings/PlayerStatus";
+import type { PlayerCommand } from "./bindings/PlayerCommand";
+import type { PlayerError } from "./bindings/PlayerError";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -43,6 +46,12 @@ export const api = {
   refreshAll: () => call<RefreshReport[]>("refresh_all"),
   search: (query: string) => call<SearchHit[]>("search", { query }),
   openLink: (url: string) => call<void>("open_link", { url }),
+  playEpisode: (id: number) => call<void>("play_episode", { id }),
+  player: (command: PlayerCommand) => call<void>("player_command", { command }),
+  setPlayed: (id: number, played: boolean) => call<void>("set_played", { id, played }),
+  onPlayer: (handler: (s: PlayerStatus) => void) => tauri().event.listen<PlayerStatus>("player", (e) => handler(e.payload)),
+  onPlayerError: (handler: (e: PlayerError) => void) =>
+    tauri().event.listen<PlayerError>("player-error", (e) => handler(e.payload)),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

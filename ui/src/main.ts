@@ -1,6 +1,7 @@
 // Earmark's window: podcasts on the side, episodes in the middle, the chosen episode on the right.
 import { api, asApiError } from "./backend.js";
 import { VirtualList } from "./virtual-list.js";
+import { PlayerBar, fmtClock } from "./player-bar.js";
 import type { Episode } from "./bindings/Episode";
 import type { Podcast } from "./bindings/Podcast";
 import type { SearchHit } from "./bindings/SearchHit";
@@ -40,6 +41,7 @@ const state = {
   // Bumped by every list or detail request: a slow answer to an older request is dropped.
   listToken: 0,
   detailToken: 0,
+  shown: null as number | null,
 };
 
 const list = new VirtualList<Row>({
@@ -116,13 +118,22 @@ function renderRow(row: Row, _i: number, selected: boolean): HTMLElement {
     const e = row.episode;
     li.classList.add("episode-row");
     if (!e.in_feed) li.classList.add("archived");
-    li.append(node("div", "row-title", e.title || "Untitled episode"));
+    if (e.played) li.classList.add("played");
+    li.append(node("div", "row-title", (e.played ? "✓ " : "") + (e.title || "Untitled episode")));
     const meta = node("div", "row-meta");
+    if (!e.played && e.position_secs > 0 && e.duration_secs) {
+      const pill = node("span", "progress-pill");
+      const fill = node("i");
+      fill.style.width = `${Math.min(100, (100 * e.position_secs) / e.duration_secs)}%`;
+      pill.append(fill);
+      meta.append(pill);
+    }
     const parts = [fmtDate(e.published), fmtDuration(e.duration_secs)];
+    if (!e.played && e.position_secs > 0 && e.duration_secs) parts.push(`${fmtClock(e.duration_secs - e.position_secs)} left`);
     if (state.current === null) parts.unshift(podcastTitle(e.podcast_id));
     if (!e.in_feed) parts.push("no longer in the feed");
     if (e.enclosure_type?.startsWith("video/")) parts.push("video");
-    meta.textContent = parts.filter(Boolean).join(" · ");
+    meta.append(document.createTextNode(parts.filter(Boolean).join(" · ")));
     li.append(meta);
   } else {
     const h = row.hit;
@@ -212,7 +223,8 @@ async function selectPodcast(id: number | null): Promise<void> {
   await loadEpisodes();
 }
 
-async function loadEpisodes(): Promise<void> {
+/** Reloads the list; `keepPlace` keeps the scroll position and selection (after a state change). */
+async function loadEpisodes(keepPlace = false): Promise<void> {
   if (state.podcasts.length === 0) {
     showEmptyLibrary();
     return;
@@ -222,7 +234,7 @@ async function loadEpisodes(): Promise<void> {
   if (token !== state.listToken) return;
   el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
   el.listCount.textContent = `${episodes.length.toLocaleString()} episode${episodes.length === 1 ? "" : "s"}`;
-  list.setItems(episodes.map((episode) => ({ kind: "episode", episode })));
+  list.setItems(episodes.map((episode) => ({ kind: "episode", episode })), keepPlace);
   el.empty.hidden = episodes.length > 0;
   if (episodes.length === 0) {
     el.empty.replaceChildren(node("h2", undefined, "No episodes"), node("p", undefined, "This feed has no episodes yet. Press Refresh to check again."));
@@ -268,6 +280,29 @@ async function showEpisode(id: number): Promise<void> {
     } else {
       media.append(node("span", "muted", "No media file: this entry is text only."));
     }
+    const actions = node("div", "actions");
+    const local = e.enclosure_url?.startsWith("file:") ?? false;
+    const loaded = bar.status?.episode_id === e.id && bar.status.state !== "ended" && bar.status.state !== "idle";
+    const label = loaded
+      ? bar.playing
+        ? "❚❚ Pause"
+        : "▶ Continue"
+      : e.position_secs > 0 && !e.played
+        ? `▶ Resume from ${fmtClock(e.position_secs)}`
+        : "▶ Play";
+    const play = node("button", "primary", label);
+    play.id = "play-episode";
+    play.disabled = !local;
+    play.title = local ? "Play (p)" : "Not on this computer yet: downloads come with the download manager";
+    play.onclick = () => (loaded ? bar.toggle() : void playEpisode(e.id));
+    const mark = node("button", undefined, e.played ? "Mark as unplayed" : "Mark as played");
+    mark.id = "mark-played";
+    mark.onclick = () =>
+      void api
+        .setPlayed(e.id, !e.played)
+        .then(() => Promise.all([showEpisode(e.id), state.searching ? Promise.resolve() : loadEpisodes(true)]))
+        .catch((err: unknown) => showError(err, "Could not mark the episode"));
+    actions.append(play, mark);
     const notes = node("article", "notes");
     notes.id = "notes";
     // notes_html was sanitised by the library (ammonia) before it left Rust.
@@ -275,7 +310,8 @@ async function showEpisode(id: number): Promise<void> {
     const people = d.podcast20.persons.map((p) => (p.role ? `${p.name} (${p.role})` : p.name));
     const extra = node("div", "extra");
     if (people.length) extra.append(node("div", "muted", `With ${people.join(", ")}`));
-    el.detail.replaceChildren(head, media, notes, extra);
+    el.detail.replaceChildren(head, actions, media, notes, extra);
+    state.shown = e.id;
     el.detail.scrollTop = 0;
   } catch (err) {
     showError(err, "Could not open the episode");
@@ -333,6 +369,23 @@ async function refreshAll(): Promise<void> {
   }
 }
 
+const bar = new PlayerBar(
+  (e) => showError(e, "Player"),
+  (s) => {
+    // When an episode finishes or another starts, lists show the new played/progress state.
+    if ((s.state === "ended" || s.state === "paused") && !state.searching) void loadEpisodes(true);
+    if (state.shown !== null && state.shown === s.episode_id) void showEpisode(state.shown);
+  },
+);
+
+async function playEpisode(id: number): Promise<void> {
+  try {
+    await api.playEpisode(id);
+  } catch (err) {
+    showError(err, "Cannot play this episode");
+  }
+}
+
 let searchTimer = 0;
 function onSearchInput(): void {
   window.clearTimeout(searchTimer);
@@ -382,6 +435,21 @@ function onKey(ev: KeyboardEvent): void {
     el.addInput.focus();
   } else if (ev.key === "r" && !ev.ctrlKey && !ev.metaKey) {
     void refreshAll();
+  } else if (ev.key === " ") {
+    ev.preventDefault();
+    bar.toggle();
+  } else if (ev.key === "ArrowLeft") {
+    ev.preventDefault();
+    bar.skip(-10);
+  } else if (ev.key === "ArrowRight") {
+    ev.preventDefault();
+    bar.skip(30);
+  } else if (ev.key === "[" || ev.key === "]") {
+    bar.changeSpeed(ev.key === "]" ? 1 : -1);
+  } else if (ev.key === "m") {
+    bar.toggleMute();
+  } else if (ev.key === "p" && state.shown !== null) {
+    void playEpisode(state.shown);
   } else if (ev.key === "ArrowDown" || ev.key === "j") {
     ev.preventDefault();
     list.select(Math.min(list.length - 1, list.selectedIndex + 1), true);
@@ -409,6 +477,10 @@ async function init(): Promise<void> {
   el.search.addEventListener("input", onSearchInput);
   el.detail.addEventListener("click", onDetailClick);
   document.addEventListener("keydown", onKey);
+  await api.onPlayer((s) => bar.update(s));
+  await api.onPlayerError((e) =>
+    toast(e.message, "error", e.code === "no_output" ? "Earmark keeps your place; press play again once a device is connected." : undefined),
+  );
   await api.onRefreshProgress((p) => {
     el.progress.classList.remove("indeterminate");
     el.progressBar.style.width = `${p.total ? (100 * p.done) / p.total : 0}%`;
@@ -417,7 +489,7 @@ async function init(): Promise<void> {
   try {
     await loadPodcasts();
     if (state.podcasts.length) {
-      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, r refresh, Ctrl+L add."));
+      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
       await loadEpisodes();
     } else showEmptyLibrary();
   } catch (err) {

@@ -34,11 +34,11 @@ export class VirtualList<T> {
     });
   }
 
-  setItems(items: T[]): void {
+  setItems(items: T[], keepPlace = false): void {
     this.items = items;
-    this.selected = -1;
+    if (!keepPlace || this.selected >= items.length) this.selected = -1;
     this.spacer.style.height = `${items.length * this.opts.rowHeight}px`;
-    this.opts.container.scrollTop = 0;
+    if (!keepPlace) this.opts.container.scrollTop = 0;
     this.draw();
   }
 

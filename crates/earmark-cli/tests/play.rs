@@ -3,64 +3,13 @@
 //! Covers resume after `kill -9`, segment playback, speed, and "no audio output".
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Pulse {
-    child: Child,
-    alsa_conf: PathBuf,
-    _dir: tempfile::TempDir,
-}
+#[path = "../../../tests/e2e/src/pulse.rs"]
+mod pulse;
 
-impl Drop for Pulse {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts a private PulseAudio with one null sink; returns the ALSA config that routes to it.
-fn start_pulse() -> Pulse {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let home = dir.path().join("home");
-    let run = dir.path().join("run");
-    std::fs::create_dir_all(&home).expect("home");
-    std::fs::create_dir_all(&run).expect("run");
-    let socket = dir.path().join("native");
-    let child = Command::new("pulseaudio")
-        .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no"])
-        .args(["-L", "module-null-sink sink_name=nullsink"])
-        .arg("-L")
-        .arg(format!(
-            "module-native-protocol-unix auth-anonymous=1 socket={}",
-            socket.display()
-        ))
-        .env("HOME", &home)
-        .env("XDG_RUNTIME_DIR", &run)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("pulseaudio must be installed for this test (scripts/setup installs it)");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !socket.exists() {
-        assert!(Instant::now() < deadline, "pulseaudio did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let alsa_conf = dir.path().join("asound.conf");
-    std::fs::write(&alsa_conf, alsa_config(&socket)).expect("alsa conf");
-    Pulse {
-        child,
-        alsa_conf,
-        _dir: dir,
-    }
-}
-
-fn alsa_config(socket: &Path) -> String {
-    format!(
-        "</usr/share/alsa/alsa.conf>\npcm.!default {{ type pulse server \"unix:{s}\" }}\nctl.!default {{ type pulse server \"unix:{s}\" }}\n",
-        s = socket.display()
-    )
-}
+use pulse::{alsa_config, start_pulse, Pulse};
 
 /// A library with one 30-second episode whose media is a local MP3.
 fn library_with_episode() -> (tempfile::TempDir, PathBuf) {

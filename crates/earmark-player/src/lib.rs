@@ -3,6 +3,7 @@
 //! whole pipeline can be tested by pulling samples with no audio device.
 
 pub mod decode;
+pub mod engine;
 pub mod error;
 pub mod output;
 pub mod pipeline;

@@ -2,6 +2,8 @@
 //! WebDriver to the real app in a real WebKit window, an isolated library, and a fixture HTTP
 //! server on 127.0.0.1. Each piece is stopped when its guard drops.
 
+pub mod pulse;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

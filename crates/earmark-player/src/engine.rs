@@ -1,0 +1,302 @@
+//! The player as an actor: one thread owns the audio device and the playing episode; the app sends
+//! it commands over a channel and hears back through a callback (a tick four times a second, and
+//! events for the end, errors and a missing device). The thread never touches the library: the
+//! shell decides what to save.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use crate::decode::MediaDecoder;
+use crate::output::{Output, Playback, State};
+use crate::pipeline::Pipeline;
+
+/// How often a `Tick` reports the position while something is loaded.
+const TICK: Duration = Duration::from_millis(250);
+
+/// What the app asks of the player.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Loads a local file and plays it from `start`; `tag` comes back in every event (the episode id).
+    Load {
+        /// Opaque id of what is playing.
+        tag: i64,
+        /// The media file.
+        path: PathBuf,
+        /// Where to begin.
+        start: Duration,
+        /// Title for status displays.
+        title: String,
+    },
+    /// Pause or resume.
+    Toggle,
+    /// Pause.
+    Pause,
+    /// Resume.
+    Resume,
+    /// Jump to a time.
+    Seek(Duration),
+    /// Jump by seconds (negative: back).
+    Skip(f64),
+    /// Playback speed, 0.5–3.0, pitch kept.
+    Speed(f64),
+    /// Volume 0–1.
+    Volume(f32),
+    /// Mute on or off.
+    Mute(bool),
+    /// Unload.
+    Stop,
+}
+
+/// What the player is doing, sent with every tick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// The loaded episode's tag, if any.
+    pub tag: Option<i64>,
+    /// Its title.
+    pub title: String,
+    /// Playing, paused or ended; `None` when nothing is loaded.
+    pub state: Option<State>,
+    /// Position in the episode.
+    pub position: Duration,
+    /// Length, when known.
+    pub duration: Option<Duration>,
+    /// Current speed.
+    pub speed: f64,
+    /// Current volume.
+    pub volume: f32,
+    /// Whether muted.
+    pub muted: bool,
+}
+
+/// What the player tells the app.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Four times a second while something is loaded, and after every command.
+    Tick(Status),
+    /// The episode played to its end (or stopped early with `damage`).
+    Ended {
+        /// The episode.
+        tag: i64,
+        /// Why it stopped early, if it did.
+        damage: Option<String>,
+    },
+    /// Pause, stop or a new load: the moment to save the position of `tag`.
+    Checkpoint {
+        /// The episode.
+        tag: i64,
+        /// Where it is.
+        position: Duration,
+    },
+    /// Loading or seeking failed.
+    Error(String),
+    /// No audio device could be opened; the app shows "no audio output".
+    NoOutput(String),
+}
+
+/// Handle to the player thread; dropping every handle ends the thread.
+#[derive(Clone)]
+pub struct Engine {
+    tx: Sender<Command>,
+}
+
+impl Engine {
+    /// Starts the player thread. `on_event` runs on that thread: keep it quick (send it on).
+    pub fn spawn(on_event: impl Fn(Event) + Send + 'static) -> Engine {
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("earmark-player".into())
+            .spawn(move || run(rx, on_event))
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing::error!("cannot start the player thread: {e}"));
+        Engine { tx }
+    }
+
+    /// Sends a command; false when the player thread is gone.
+    pub fn send(&self, cmd: Command) -> bool {
+        self.tx.send(cmd).is_ok()
+    }
+}
+
+struct Loaded {
+    tag: i64,
+    title: String,
+    playback: Playback,
+    ended_reported: bool,
+}
+
+struct Settings {
+    speed: f64,
+    volume: f32,
+    muted: bool,
+}
+
+fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
+    let mut output: Option<Output> = None;
+    let mut loaded: Option<Loaded> = None;
+    let mut settings = Settings {
+        speed: 1.0,
+        volume: 1.0,
+        muted: false,
+    };
+    loop {
+        match rx.recv_timeout(TICK) {
+            Ok(cmd) => handle(cmd, &mut output, &mut loaded, &mut settings, &on_event),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if let Some(l) = &mut loaded {
+            if l.playback.state() == State::Ended && !l.ended_reported {
+                l.ended_reported = true;
+                on_event(Event::Ended {
+                    tag: l.tag,
+                    damage: l.playback.damage(),
+                });
+            }
+        }
+        on_event(Event::Tick(status(&loaded, &settings)));
+    }
+    if let Some(l) = loaded {
+        on_event(Event::Checkpoint {
+            tag: l.tag,
+            position: l.playback.position(),
+        });
+        l.playback.stop();
+    }
+}
+
+fn status(loaded: &Option<Loaded>, s: &Settings) -> Status {
+    match loaded {
+        Some(l) => Status {
+            tag: Some(l.tag),
+            title: l.title.clone(),
+            state: Some(l.playback.state()),
+            position: l.playback.position(),
+            duration: l.playback.duration(),
+            speed: s.speed,
+            volume: s.volume,
+            muted: s.muted,
+        },
+        None => Status {
+            tag: None,
+            title: String::new(),
+            state: None,
+            position: Duration::ZERO,
+            duration: None,
+            speed: s.speed,
+            volume: s.volume,
+            muted: s.muted,
+        },
+    }
+}
+
+fn handle(
+    cmd: Command,
+    output: &mut Option<Output>,
+    loaded: &mut Option<Loaded>,
+    s: &mut Settings,
+    on_event: &impl Fn(Event),
+) {
+    match cmd {
+        Command::Load {
+            tag,
+            path,
+            start,
+            title,
+        } => {
+            if let Some(old) = loaded.take() {
+                on_event(Event::Checkpoint {
+                    tag: old.tag,
+                    position: old.playback.position(),
+                });
+                old.playback.stop();
+            }
+            let mut pipeline = match MediaDecoder::open(&path) {
+                Ok(d) => Pipeline::new(d, s.speed),
+                Err(e) => return on_event(Event::Error(e.to_string())),
+            };
+            if start > Duration::ZERO {
+                if let Err(e) = pipeline.seek(start) {
+                    return on_event(Event::Error(e.to_string()));
+                }
+            }
+            pipeline.set_volume(s.volume);
+            pipeline.set_muted(s.muted);
+            // The device is opened on first use and again after it failed, so plugging one in helps.
+            if output.is_none() {
+                match Output::open_default() {
+                    Ok(o) => *output = Some(o),
+                    Err(e) => return on_event(Event::NoOutput(e.to_string())),
+                }
+            }
+            if let Some(out) = output {
+                let playback = out.play(pipeline);
+                *loaded = Some(Loaded {
+                    tag,
+                    title,
+                    playback,
+                    ended_reported: false,
+                });
+            }
+        }
+        Command::Stop => {
+            if let Some(old) = loaded.take() {
+                on_event(Event::Checkpoint {
+                    tag: old.tag,
+                    position: old.playback.position(),
+                });
+                old.playback.stop();
+            }
+        }
+        Command::Speed(v) => {
+            s.speed = v.clamp(0.5, 3.0);
+            if let Some(l) = loaded {
+                l.playback.set_speed(s.speed);
+            }
+        }
+        Command::Volume(v) => {
+            s.volume = if v.is_finite() { v.clamp(0.0, 1.0) } else { 1.0 };
+            if let Some(l) = loaded {
+                l.playback.set_volume(s.volume);
+            }
+        }
+        Command::Mute(m) => {
+            s.muted = m;
+            if let Some(l) = loaded {
+                l.playback.set_muted(m);
+            }
+        }
+        other => {
+            let Some(l) = loaded else { return };
+            let result = match other {
+                Command::Toggle => {
+                    l.playback.toggle();
+                    Ok(())
+                }
+                Command::Pause => {
+                    l.playback.pause();
+                    Ok(())
+                }
+                Command::Resume => {
+                    l.playback.resume();
+                    Ok(())
+                }
+                Command::Seek(to) => l.playback.seek(to).map(|_| ()),
+                Command::Skip(by) => l.playback.skip(by).map(|_| ()),
+                _ => Ok(()),
+            };
+            if l.playback.state() != State::Ended {
+                l.ended_reported = false;
+            }
+            if l.playback.state() == State::Paused {
+                on_event(Event::Checkpoint {
+                    tag: l.tag,
+                    position: l.playback.position(),
+                });
+            }
+            if let Err(e) = result {
+                on_event(Event::Error(e.to_string()));
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Wires the playback engine to the window: engine events become `player` events for the UI,
+//! positions are saved by a thread of their own (the player thread never touches the library),
+//! and the commands here turn UI requests into engine commands.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use earmark_core::model::EpisodeId;
+use earmark_core::Library;
+use earmark_player::engine::{Command, Engine, Event, Status};
+use earmark_player::State as PlayState;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Emitter, State};
+use ts_rs::TS;
+
+use crate::ipc::ApiError;
+use crate::AppState;
+
+/// How often the position is saved while playing.
+const SAVE_EVERY: Duration = Duration::from_secs(5);
+/// Within this many seconds of the end an episode counts as played.
+const PLAYED_MARGIN_SECS: f64 = 15.0;
+
+/// What the player bar shows; pushed as the `player` event four times a second.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PlayerStatus {
+    /// The loaded episode.
+    #[ts(type = "number | null")]
+    pub episode_id: Option<i64>,
+    /// Its title.
+    pub title: String,
+    /// idle, playing, paused or ended.
+    pub state: String,
+    /// Position in seconds.
+    pub position_secs: f64,
+    /// Length in seconds, when known.
+    pub duration_secs: Option<f64>,
+    /// Speed (0.5–3.0).
+    pub speed: f64,
+    /// Volume (0–1).
+    pub volume: f32,
+    /// Muted.
+    pub muted: bool,
+}
+
+impl From<&Status> for PlayerStatus {
+    fn from(s: &Status) -> Self {
+        PlayerStatus {
+            episode_id: s.tag,
+            title: s.title.clone(),
+            state: match s.state {
+                None => "idle",
+                Some(PlayState::Playing) => "playing",
+                Some(PlayState::Paused) => "paused",
+                Some(PlayState::Ended) => "ended",
+            }
+            .to_owned(),
+            position_secs: s.position.as_secs_f64(),
+            duration_secs: s.duration.map(|d| d.as_secs_f64()),
+            speed: s.speed,
+            volume: s.volume,
+            muted: s.muted,
+        }
+    }
+}
+
+/// A request from the player bar or the keyboard.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum PlayerCommand {
+    /// Play or pause.
+    Toggle,
+    /// Jump to a time.
+    Seek {
+        /// Seconds from the start.
+        secs: f64,
+    },
+    /// Jump by seconds (negative: back).
+    Skip {
+        /// Seconds.
+        secs: f64,
+    },
+    /// Change speed.
+    Speed {
+        /// 0.5–3.0.
+        value: f64,
+    },
+    /// Change volume.
+    Volume {
+        /// 0–1.
+        value: f32,
+    },
+    /// Mute or unmute.
+    Mute {
+        /// True to mute.
+        on: bool,
+    },
+    /// Stop and unload.
+    Stop,
+}
+
+/// An error from the player, pushed as the `player-error` event.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PlayerError {
+    /// `no_output` or `playback`.
+    pub code: String,
+    /// A sentence for the user.
+    pub message: String,
+}
+
+enum Save {
+    Position(i64, f64),
+    Finished(i64),
+}
+
+/// Starts the engine and the saver; returns the engine handle to keep in the app state.
+pub fn start(app: AppHandle, library_dir: PathBuf) -> Engine {
+    let (save_tx, save_rx) = mpsc::channel::<Save>();
+    std::thread::Builder::new()
+        .name("earmark-position-saver".into())
+        .spawn(move || saver(library_dir, save_rx))
+        .map(|_| ())
+        .unwrap_or_else(|e| tracing::error!("cannot start the position saver: {e}"));
+    let last_save = Mutex::new(Instant::now());
+    Engine::spawn(move |event| match event {
+        Event::Tick(status) => {
+            let _ = app.emit("player", PlayerStatus::from(&status));
+            if let (Some(tag), Some(PlayState::Playing)) = (status.tag, status.state) {
+                let mut last = last_save.lock().unwrap_or_else(|p| p.into_inner());
+                if last.elapsed() >= SAVE_EVERY {
+                    *last = Instant::now();
+                    let _ = save_tx.send(Save::Position(tag, status.position.as_secs_f64()));
+                }
+            }
+        }
+        Event::Checkpoint { tag, position } => {
+            let _ = save_tx.send(Save::Position(tag, position.as_secs_f64()));
+        }
+        Event::Ended { tag, damage: None } => {
+            let _ = save_tx.send(Save::Finished(tag));
+        }
+        Event::Ended { damage: Some(why), .. } => {
+            let _ = app.emit(
+                "player-error",
+                PlayerError {
+                    code: "playback".into(),
+                    message: format!("Playback stopped early: {why}"),
+                },
+            );
+        }
+        Event::Error(message) => {
+            let _ = app.emit(
+                "player-error",
+                PlayerError {
+                    code: "playback".into(),
+                    message,
+                },
+            );
+        }
+        Event::NoOutput(why) => {
+            let _ = app.emit(
+                "player-error",
+                PlayerError {
+                    code: "no_output".into(),
+                    message: format!("No audio output ({why}). Connect headphones or speakers and press play again."),
+                },
+            );
+        }
+    })
+}
+
+fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>) {
+    let mut lib: Option<Library> = None;
+    let now = earmark_core::chrono::Utc::now;
+    for msg in rx {
+        if lib.is_none() {
+            lib = Library::open(&dir)
+                .map_err(|e| tracing::error!("position saver cannot open the library: {e}"))
+                .ok();
+        }
+        let Some(lib) = lib.as_mut() else { continue };
+        let result = match msg {
+            Save::Position(id, secs) => lib.save_position(EpisodeId(id), secs, now()),
+            Save::Finished(id) => lib
+                .set_played(EpisodeId(id), true, now())
+                .and_then(|()| lib.save_position(EpisodeId(id), 0.0, now())),
+        };
+        if let Err(e) = result {
+            tracing::warn!("could not save the listening position: {e}");
+        }
+    }
+}
+
+/// Plays an episode from where the listener stopped (from the top once played).
+#[tauri::command]
+pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64) -> Result<(), ApiError> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || {
+        let (detail, (saved, played)) = {
+            let lib = state
+                .library
+                .lock()
+                .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+            (lib.episode(EpisodeId(id))?, lib.listening_state(EpisodeId(id))?)
+        };
+        let url = detail
+            .episode
+            .enclosure_url
+            .clone()
+            .ok_or_else(|| ApiError::new("no_media", "This entry has no media file."))?;
+        let path = url::Url::parse(&url)
+            .ok()
+            .filter(|u| u.scheme() == "file")
+            .and_then(|u| u.to_file_path().ok())
+            .ok_or_else(|| {
+                ApiError::new(
+                    "not_local",
+                    "This episode is not on this computer yet; downloading it comes with the download manager.",
+                )
+            })?;
+        let near_end = detail
+            .episode
+            .duration_secs
+            .is_some_and(|d| saved >= d - PLAYED_MARGIN_SECS);
+        let start = if played || near_end { 0.0 } else { saved };
+        state.player.send(Command::Load {
+            tag: id,
+            path,
+            start: Duration::from_secs_f64(start),
+            title: detail.episode.title,
+        });
+        Ok(())
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+/// Controls the playing episode.
+#[tauri::command]
+pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -> Result<(), ApiError> {
+    let cmd = match command {
+        PlayerCommand::Toggle => Command::Toggle,
+        PlayerCommand::Seek { secs } => Command::Seek(Duration::from_secs_f64(secs.max(0.0))),
+        PlayerCommand::Skip { secs } => Command::Skip(secs),
+        PlayerCommand::Speed { value } => Command::Speed(value),
+        PlayerCommand::Volume { value } => Command::Volume(value),
+        PlayerCommand::Mute { on } => Command::Mute(on),
+        PlayerCommand::Stop => Command::Stop,
+    };
+    if state.player.send(cmd) {
+        Ok(())
+    } else {
+        Err(ApiError::new("internal", "the player has stopped; restart Earmark"))
+    }
+}
+
+/// Marks an episode played or unplayed by hand.
+#[tauri::command]
+pub async fn set_played(state: State<'_, Arc<AppState>>, id: i64, played: bool) -> Result<(), ApiError> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut lib = state
+            .library
+            .lock()
+            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+        lib.set_played(EpisodeId(id), played, earmark_core::chrono::Utc::now())?;
+        if played {
+            lib.save_position(EpisodeId(id), 0.0, earmark_core::chrono::Utc::now())?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}

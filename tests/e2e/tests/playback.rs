@@ -1,0 +1,233 @@
+//! Playing a local episode in the real window, through a real (null) audio device that plays in
+//! real time: play, pause, seek with the scrubber, change speed; the displayed position follows.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use earmark_e2e::pulse::start_pulse;
+use earmark_e2e::{app_binary, screenshot_dir, start_driver, start_xvfb, workspace_root};
+use fantoccini::{ClientBuilder, Locator};
+
+async fn js(client: &fantoccini::Client, script: &str) -> serde_json::Value {
+    client.execute(script, vec![]).await.expect("execute")
+}
+
+async fn wait_js(client: &fantoccini::Client, script: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while js(client, script).await != serde_json::json!(true) {
+        assert!(Instant::now() < deadline, "waited 20 s for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn shot(client: &fantoccini::Client, name: &str) {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
+}
+
+/// The position the player bar shows, in seconds.
+async fn shown_position(client: &fantoccini::Client) -> f64 {
+    let v = js(client, "return Number(document.getElementById('scrubber').value);").await;
+    v.as_f64().expect("a number")
+}
+
+fn make_episode(dir: &std::path::Path) -> std::path::PathBuf {
+    let wav = dir.join("talk.wav");
+    let ok = Command::new("sox")
+        .args(["-n", "-r", "44100", "-c", "2"])
+        .arg(&wav)
+        .args(["synth", "90", "sine", "220", "vol", "0.2"])
+        .status()
+        .expect("sox (scripts/setup installs it)")
+        .success();
+    assert!(ok);
+    let ok = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(["-c:a", "libmp3lame", "-b:a", "96k"])
+        .arg(dir.join("talk.mp3"))
+        .status()
+        .expect("ffmpeg (scripts/setup installs it)")
+        .success();
+    assert!(ok);
+    let feed = dir.join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Playback Fixture</title>\
+         <item><title>Ninety seconds of tone</title><guid>tone</guid><pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate>\
+         <enclosure url=\"talk.mp3\" type=\"audio/mpeg\" length=\"1\"/><description>A fixture.</description></item>\
+         </channel></rss>",
+    )
+    .expect("feed");
+    feed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn play_pause_seek_and_change_speed() {
+    let pulse = start_pulse();
+    let media = tempfile::tempdir().expect("tempdir");
+    let feed = make_episode(media.path());
+    let library = tempfile::tempdir().expect("tempdir");
+    let cli = workspace_root().join("target/debug/earmark-cli");
+    let out = Command::new(&cli)
+        .arg("--library")
+        .arg(library.path())
+        .arg("subscribe")
+        .arg(&feed)
+        .output()
+        .expect("cli");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (display, _xvfb) = start_xvfb();
+    let (webdriver, _driver) = start_driver(
+        &display,
+        &[
+            ("EARMARK_LIBRARY", library.path()),
+            ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+        ],
+    );
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_binary() },
+    }))
+    .expect("caps");
+    let client = tokio::time::timeout(
+        Duration::from_secs(60),
+        ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect(&webdriver),
+    )
+    .await
+    .expect("WebDriver session within 60 s")
+    .expect("WebDriver session");
+
+    // Open the episode and press Play.
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.episode-row').length === 1;",
+        "the episode",
+    )
+    .await;
+    client
+        .find(Locator::Css(".episode-row"))
+        .await
+        .expect("row")
+        .click()
+        .await
+        .expect("click");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#play-episode"))
+        .await
+        .expect("play button");
+    client
+        .find(Locator::Css("#play-episode"))
+        .await
+        .expect("play")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing';",
+        "playing",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return Number(document.getElementById('scrubber').value) >= 2;",
+        "the position to move",
+    )
+    .await;
+    let title = js(&client, "return document.getElementById('player-title').textContent;").await;
+    assert_eq!(title, serde_json::json!("Ninety seconds of tone"));
+    shot(&client, "20-playing").await;
+
+    // Pause: the position holds.
+    client
+        .find(Locator::Css("#play-toggle"))
+        .await
+        .expect("toggle")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'paused';",
+        "paused",
+    )
+    .await;
+    let held = shown_position(&client).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let still = shown_position(&client).await;
+    assert!(
+        (still - held).abs() < 0.3,
+        "position moved while paused: {held} → {still}"
+    );
+    shot(&client, "21-paused").await;
+
+    // Seek with the scrubber to 0:40.
+    js(&client, "const s = document.getElementById('scrubber'); s.value = 40; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); return true;").await;
+    wait_js(
+        &client,
+        "const v = Number(document.getElementById('scrubber').value); return v >= 39.8 && v <= 40.5;",
+        "the seek to 0:40",
+    )
+    .await;
+    let elapsed = js(&client, "return document.getElementById('elapsed').textContent;").await;
+    assert_eq!(elapsed, serde_json::json!("0:40"));
+
+    // Double speed, play: about two seconds of episode per second.
+    js(
+        &client,
+        "const s = document.getElementById('speed'); s.value = '2'; s.dispatchEvent(new Event('change')); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.getElementById('player-sub').textContent.includes('2×');",
+        "2× shown",
+    )
+    .await;
+    client
+        .find(Locator::Css("#play-toggle"))
+        .await
+        .expect("toggle")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing';",
+        "playing again",
+    )
+    .await;
+    let t0 = Instant::now();
+    let p0 = shown_position(&client).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let p1 = shown_position(&client).await;
+    let rate = (p1 - p0) / t0.elapsed().as_secs_f64();
+    assert!(
+        (1.5..=2.5).contains(&rate),
+        "at 2× the position moved {rate:.2} s per second"
+    );
+    shot(&client, "22-double-speed").await;
+
+    // Keyboard: space pauses.
+    js(
+        &client,
+        "document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: ' '})); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'paused';",
+        "space to pause",
+    )
+    .await;
+
+    client.close().await.expect("close session");
+}

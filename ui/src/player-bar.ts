@@ -1,0 +1,108 @@
+// The player bar: shows what the engine reports (the `player` event, four times a second) and
+// turns clicks and keys into player commands. The engine is the source of truth; the bar never
+// guesses a position.
+import { api } from "./backend.js";
+import type { PlayerStatus } from "./bindings/PlayerStatus";
+
+const q = <T extends HTMLElement>(sel: string): T => {
+  const el = document.querySelector<T>(sel);
+  if (!el) throw new Error(`missing element ${sel}`);
+  return el;
+};
+
+export function fmtClock(secs: number | null | undefined): string {
+  if (secs === null || secs === undefined || !isFinite(secs)) return "--:--";
+  const s = Math.max(0, Math.floor(secs));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
+}
+
+export class PlayerBar {
+  private readonly root = q<HTMLElement>("#player");
+  private readonly title = q<HTMLElement>("#player-title");
+  private readonly sub = q<HTMLElement>("#player-sub");
+  private readonly toggleBtn = q<HTMLButtonElement>("#play-toggle");
+  private readonly scrubber = q<HTMLInputElement>("#scrubber");
+  private readonly elapsed = q<HTMLElement>("#elapsed");
+  private readonly remaining = q<HTMLElement>("#remaining");
+  private readonly speed = q<HTMLSelectElement>("#speed");
+  private readonly mute = q<HTMLButtonElement>("#mute");
+  private readonly volume = q<HTMLInputElement>("#volume");
+  private dragging = false;
+  status: PlayerStatus | null = null;
+
+  constructor(private readonly onError: (e: unknown) => void, private readonly onEpisodeChange: (s: PlayerStatus) => void) {
+    this.toggleBtn.onclick = () => this.toggle();
+    q<HTMLButtonElement>("#skip-back").onclick = () => this.skip(-10);
+    q<HTMLButtonElement>("#skip-forward").onclick = () => this.skip(30);
+    this.scrubber.addEventListener("input", () => {
+      this.dragging = true;
+      this.elapsed.textContent = fmtClock(Number(this.scrubber.value));
+    });
+    this.scrubber.addEventListener("change", () => {
+      this.dragging = false;
+      this.send({ kind: "seek", secs: Number(this.scrubber.value) });
+    });
+    this.speed.onchange = () => this.send({ kind: "speed", value: Number(this.speed.value) });
+    this.mute.onclick = () => this.send({ kind: "mute", on: !(this.status?.muted ?? false) });
+    this.volume.oninput = () => this.send({ kind: "volume", value: Number(this.volume.value) });
+  }
+
+  private send(cmd: Parameters<typeof api.player>[0]): void {
+    api.player(cmd).catch(this.onError);
+  }
+
+  get playing(): boolean {
+    return this.status?.state === "playing";
+  }
+
+  toggle(): void {
+    if (!this.status || this.status.state === "idle") return;
+    this.send({ kind: "toggle" });
+  }
+
+  skip(secs: number): void {
+    if (this.status?.state === "idle") return;
+    this.send({ kind: "skip", secs });
+  }
+
+  changeSpeed(delta: number): void {
+    const speeds = [...this.speed.options].map((o) => Number(o.value));
+    const now = this.status?.speed ?? 1;
+    const next = delta > 0 ? speeds.find((s) => s > now + 1e-6) : [...speeds].reverse().find((s) => s < now - 1e-6);
+    if (next !== undefined) this.send({ kind: "speed", value: next });
+  }
+
+  toggleMute(): void {
+    this.send({ kind: "mute", on: !(this.status?.muted ?? false) });
+  }
+
+  update(s: PlayerStatus): void {
+    const before = this.status;
+    this.status = s;
+    const idle = s.state === "idle";
+    this.root.classList.toggle("idle", idle);
+    this.root.dataset.state = s.state;
+    this.title.textContent = idle ? "Nothing playing" : s.title;
+    this.sub.textContent = idle
+      ? "Open an episode and press Play (p)"
+      : s.state === "ended"
+        ? "Finished"
+        : `${s.state === "paused" ? "Paused" : "Playing"} · ${s.speed}×`;
+    this.toggleBtn.textContent = s.state === "playing" ? "❚❚" : "▶";
+    this.toggleBtn.title = s.state === "playing" ? "Pause (space)" : "Play (space)";
+    const dur = s.duration_secs ?? 0;
+    this.scrubber.max = String(Math.max(dur, s.position_secs, 1));
+    if (!this.dragging) {
+      this.scrubber.value = String(s.position_secs);
+      this.elapsed.textContent = fmtClock(s.position_secs);
+    }
+    this.remaining.textContent = s.duration_secs === null ? "--:--" : `-${fmtClock(dur - s.position_secs)}`;
+    if (document.activeElement !== this.speed) this.speed.value = String(s.speed);
+    this.mute.textContent = s.muted ? "Unmute" : "Mute";
+    if (document.activeElement !== this.volume) this.volume.value = String(s.volume);
+    if (before?.episode_id !== s.episode_id || before?.state !== s.state) this.onEpisodeChange(s);
+  }
+}
