@@ -106,6 +106,9 @@ impl Library {
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Search and list queries read the same index pages again and again: keep them at hand.
+        self.conn.pragma_update(None, "cache_size", -32_000)?;
+        self.conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         self.migrate()
     }
 

@@ -100,22 +100,16 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     let conn = lib.conn();
     let mut scored: Vec<(f64, SearchKind, i64)> = Vec::new();
 
-    // Where the newest CANDIDATE_CAP matches begin. FTS5 walks rowids in order without scoring,
-    // and episode rowids grow with time (older items of a feed are inserted first).
-    let floor: i64 = conn
-        .prepare_cached(
-            "SELECT rowid FROM episode_fts WHERE episode_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-        )?
-        .query_row(rusqlite::params![q, CANDIDATE_CAP - 1], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
+    // Episode rowids grow with time (older items of a feed are inserted first), so the newest
+    // matches are the highest rowids.
     {
-        // Only the id and score here: titles and snippets are made for the few rows kept.
+        // One pass: FTS5 walks the newest matches in rowid order, scores only those, and only
+        // ids and scores leave it; titles and snippets are made for the few rows kept.
         let mut stmt = conn.prepare_cached(
-            "SELECT rowid, bm25(episode_fts, 8.0, 1.0) AS score FROM episode_fts \
-             WHERE episode_fts MATCH ?1 AND rowid >= ?2 ORDER BY score LIMIT ?3",
+            "SELECT rowid, score FROM (SELECT rowid, bm25(episode_fts, 8.0, 1.0) AS score FROM episode_fts \
+             WHERE episode_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY score LIMIT ?3",
         )?;
-        let rows = stmt.query_map(rusqlite::params![q, floor, limit], |r| {
+        let rows = stmt.query_map(rusqlite::params![q, CANDIDATE_CAP, limit], |r| {
             Ok((r.get::<_, f64>(1)?, SearchKind::Episode, r.get(0)?))
         })?;
         for row in rows {
