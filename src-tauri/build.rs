@@ -13,6 +13,8 @@ fn main() {
         "play_episode",
         "player_command",
         "set_played",
+        "queue_list",
+        "queue_edit",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

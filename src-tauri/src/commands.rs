@@ -10,7 +10,7 @@ use earmark_core::{refresh, resolve, search as core_search, Library};
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_opener::OpenerExt;
 
-use crate::ipc::{ApiError, LibraryInfo, RefreshProgress};
+use crate::ipc::{ApiError, LibraryInfo, QueueEdit, RefreshProgress};
 use crate::AppState;
 
 type Res<T> = Result<T, ApiError>;
@@ -140,4 +140,33 @@ impl From<earmark_core::FetchError> for ApiError {
     fn from(e: earmark_core::FetchError) -> Self {
         earmark_core::Error::from(e).into()
     }
+}
+
+/// The "up next" queue, in order.
+#[tauri::command]
+pub async fn queue_list(state: State<'_, Arc<AppState>>) -> Res<Vec<Episode>> {
+    with_library(&state, |lib| lib.queue()).await
+}
+
+/// Changes the queue and returns it: `add` (at the end, or first with `next`), `remove`, `move`, `clear`.
+#[tauri::command]
+pub async fn queue_edit(state: State<'_, Arc<AppState>>, edit: QueueEdit) -> Res<Vec<Episode>> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = state
+            .library
+            .lock()
+            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+        match edit {
+            QueueEdit::Add { ids, next } => {
+                let ids: Vec<EpisodeId> = ids.into_iter().map(EpisodeId).collect();
+                lib.queue_add(&ids, next)?
+            }
+            QueueEdit::Remove { id } => lib.queue_remove(EpisodeId(id))?,
+            QueueEdit::Move { id, index } => lib.queue_move(EpisodeId(id), index as usize)?,
+            QueueEdit::Clear => lib.queue_clear()?,
+        }
+        Ok(lib.queue()?)
+    })
+    .await
 }

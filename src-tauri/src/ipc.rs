@@ -56,3 +56,34 @@ pub struct LibraryInfo {
     #[ts(type = "number")]
     pub default_podcast_id: u64,
 }
+
+/// A change to the "up next" queue.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum QueueEdit {
+    /// Add episodes at the end, or first with `next`.
+    Add {
+        /// Episode ids.
+        #[ts(type = "number[]")]
+        ids: Vec<i64>,
+        /// Put them first.
+        next: bool,
+    },
+    /// Take one off.
+    Remove {
+        /// Episode id.
+        #[ts(type = "number")]
+        id: i64,
+    },
+    /// Move one to a place (0 = first).
+    Move {
+        /// Episode id.
+        #[ts(type = "number")]
+        id: i64,
+        /// New index.
+        index: u32,
+    },
+    /// Empty it.
+    Clear,
+}

@@ -48,6 +48,8 @@ fn main() -> anyhow::Result<()> {
             player::play_episode,
             player::player_command,
             player::set_played,
+            commands::queue_list,
+            commands::queue_edit,
         ])
         .setup(move |app| {
             let player = player::start(app.handle().clone(), config.library_dir.clone());

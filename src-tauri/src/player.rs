@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use earmark_core::model::EpisodeId;
@@ -121,13 +121,16 @@ enum Save {
 /// Starts the engine and the saver; returns the engine handle to keep in the app state.
 pub fn start(app: AppHandle, library_dir: PathBuf) -> Engine {
     let (save_tx, save_rx) = mpsc::channel::<Save>();
+    let engine_cell: Arc<OnceLock<Engine>> = Arc::new(OnceLock::new());
+    let saver_engine = Arc::clone(&engine_cell);
+    let saver_app = app.clone();
     std::thread::Builder::new()
         .name("earmark-position-saver".into())
-        .spawn(move || saver(library_dir, save_rx))
+        .spawn(move || saver(library_dir, save_rx, saver_engine, saver_app))
         .map(|_| ())
         .unwrap_or_else(|e| tracing::error!("cannot start the position saver: {e}"));
     let last_save = Mutex::new(Instant::now());
-    Engine::spawn(move |event| match event {
+    let engine = Engine::spawn(move |event| match event {
         Event::Tick(status) => {
             let _ = app.emit("player", PlayerStatus::from(&status));
             if let (Some(tag), Some(PlayState::Playing)) = (status.tag, status.state) {
@@ -171,10 +174,13 @@ pub fn start(app: AppHandle, library_dir: PathBuf) -> Engine {
                 },
             );
         }
-    })
+    });
+    let _ = engine_cell.set(engine.clone());
+    engine
 }
 
-fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>) {
+/// Saves positions; when an episode finishes, marks it played and starts the next in the queue.
+fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, app: AppHandle) {
     let mut lib: Option<Library> = None;
     let now = earmark_core::chrono::Utc::now;
     for msg in rx {
@@ -186,9 +192,33 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>) {
         let Some(lib) = lib.as_mut() else { continue };
         let result = match msg {
             Save::Position(id, secs) => lib.save_position(EpisodeId(id), secs, now()),
-            Save::Finished(id) => lib
-                .set_played(EpisodeId(id), true, now())
-                .and_then(|()| lib.save_position(EpisodeId(id), 0.0, now())),
+            Save::Finished(id) => {
+                let done = lib
+                    .set_played(EpisodeId(id), true, now())
+                    .and_then(|()| lib.save_position(EpisodeId(id), 0.0, now()));
+                match lib.queue_advance(EpisodeId(id)) {
+                    Ok(Some(next)) => match load_command(lib, next.0) {
+                        Ok(cmd) => {
+                            if let Some(e) = engine.get() {
+                                e.send(cmd);
+                            }
+                        }
+                        Err(e) => {
+                            let _ = app.emit(
+                                "player-error",
+                                PlayerError {
+                                    code: e.code,
+                                    message: e.message,
+                                },
+                            );
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("could not read the queue: {e}"),
+                }
+                let _ = app.emit("queue-changed", ());
+                done
+            }
         };
         if let Err(e) = result {
             tracing::warn!("could not save the listening position: {e}");
@@ -196,44 +226,52 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>) {
     }
 }
 
+/// The engine command that plays episode `id` from where the listener stopped (from the top
+/// once played or nearly finished).
+fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
+    let detail = lib.episode(EpisodeId(id))?;
+    let (saved, played) = lib.listening_state(EpisodeId(id))?;
+    let url = detail
+        .episode
+        .enclosure_url
+        .clone()
+        .ok_or_else(|| ApiError::new("no_media", "This entry has no media file."))?;
+    let path = url::Url::parse(&url)
+        .ok()
+        .filter(|u| u.scheme() == "file")
+        .and_then(|u| u.to_file_path().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                "not_local",
+                "This episode is not on this computer yet; downloading it comes with the download manager.",
+            )
+        })?;
+    let near_end = detail
+        .episode
+        .duration_secs
+        .is_some_and(|d| saved >= d - PLAYED_MARGIN_SECS);
+    let start = if played || near_end { 0.0 } else { saved };
+    Ok(Command::Load {
+        tag: id,
+        path,
+        start: Duration::from_secs_f64(start),
+        title: detail.episode.title,
+    })
+}
+
 /// Plays an episode from where the listener stopped (from the top once played).
 #[tauri::command]
 pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64) -> Result<(), ApiError> {
     let state = Arc::clone(&state);
     tauri::async_runtime::spawn_blocking(move || {
-        let (detail, (saved, played)) = {
+        let cmd = {
             let lib = state
                 .library
                 .lock()
                 .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-            (lib.episode(EpisodeId(id))?, lib.listening_state(EpisodeId(id))?)
+            load_command(&lib, id)?
         };
-        let url = detail
-            .episode
-            .enclosure_url
-            .clone()
-            .ok_or_else(|| ApiError::new("no_media", "This entry has no media file."))?;
-        let path = url::Url::parse(&url)
-            .ok()
-            .filter(|u| u.scheme() == "file")
-            .and_then(|u| u.to_file_path().ok())
-            .ok_or_else(|| {
-                ApiError::new(
-                    "not_local",
-                    "This episode is not on this computer yet; downloading it comes with the download manager.",
-                )
-            })?;
-        let near_end = detail
-            .episode
-            .duration_secs
-            .is_some_and(|d| saved >= d - PLAYED_MARGIN_SECS);
-        let start = if played || near_end { 0.0 } else { saved };
-        state.player.send(Command::Load {
-            tag: id,
-            path,
-            start: Duration::from_secs_f64(start),
-            title: detail.episode.title,
-        });
+        state.player.send(cmd);
         Ok(())
     })
     .await

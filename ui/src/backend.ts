@@ -12,6 +12,7 @@ import type { RefreshProgress } from "./bindings/RefreshProgress";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
 import type { PlayerCommand } from "./bindings/PlayerCommand";
 import type { PlayerError } from "./bindings/PlayerError";
+import type { QueueEdit } from "./bindings/QueueEdit";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -52,6 +53,9 @@ export const api = {
   onPlayer: (handler: (s: PlayerStatus) => void) => tauri().event.listen<PlayerStatus>("player", (e) => handler(e.payload)),
   onPlayerError: (handler: (e: PlayerError) => void) =>
     tauri().event.listen<PlayerError>("player-error", (e) => handler(e.payload)),
+  queueList: () => call<Episode[]>("queue_list"),
+  queueEdit: (edit: QueueEdit) => call<Episode[]>("queue_edit", { edit }),
+  onQueueChanged: (handler: () => void) => tauri().event.listen<null>("queue-changed", () => handler()),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

@@ -42,6 +42,8 @@ const state = {
   listToken: 0,
   detailToken: 0,
   shown: null as number | null,
+  queueView: false,
+  queue: [] as Episode[],
 };
 
 const list = new VirtualList<Row>({
@@ -188,12 +190,17 @@ function setBusy(on: boolean, label = ""): void {
 
 function renderPodcasts(): void {
   const frag = document.createDocumentFragment();
-  const all = node("button", `podcast all${state.current === null ? " selected" : ""}`);
+  const all = node("button", `podcast all${state.current === null && !state.queueView ? " selected" : ""}`);
   all.append(node("div", "cover initials", "★"), node("span", "podcast-title", "All episodes"));
   all.onclick = () => void selectPodcast(null);
   frag.append(all);
+  const upNext = node("button", `podcast queue-view${state.queueView ? " selected" : ""}`);
+  upNext.id = "queue-view";
+  upNext.append(node("div", "cover initials", "≡"), node("span", "podcast-title", "Up next"), node("span", "count", String(state.queue.length)));
+  upNext.onclick = () => void showQueue();
+  frag.append(upNext);
   for (const p of state.podcasts) {
-    const b = node("button", `podcast${state.current === p.id ? " selected" : ""}`);
+    const b = node("button", `podcast${state.current === p.id && !state.queueView ? " selected" : ""}`);
     b.dataset.id = String(p.id);
     b.title = p.feed_url;
     const text = node("span", "podcast-title", p.title || p.feed_url);
@@ -217,6 +224,7 @@ async function loadPodcasts(): Promise<void> {
 
 async function selectPodcast(id: number | null): Promise<void> {
   state.current = id;
+  state.queueView = false;
   state.searching = false;
   el.search.value = "";
   renderPodcasts();
@@ -225,6 +233,7 @@ async function selectPodcast(id: number | null): Promise<void> {
 
 /** Reloads the list; `keepPlace` keeps the scroll position and selection (after a state change). */
 async function loadEpisodes(keepPlace = false): Promise<void> {
+  if (state.queueView) return showQueue(keepPlace);
   if (state.podcasts.length === 0) {
     showEmptyLibrary();
     return;
@@ -256,6 +265,39 @@ function showEmptyLibrary(): void {
     add,
   );
   el.detail.replaceChildren(node("p", "placeholder", "Episodes you open appear here."));
+}
+
+async function loadQueue(): Promise<void> {
+  state.queue = await api.queueList();
+  renderPodcasts();
+}
+
+async function showQueue(keepPlace = false): Promise<void> {
+  state.queueView = true;
+  state.searching = false;
+  el.search.value = "";
+  await loadQueue();
+  el.listTitle.textContent = "Up next";
+  el.listCount.textContent = `${state.queue.length} episode${state.queue.length === 1 ? "" : "s"}`;
+  list.setItems(state.queue.map((episode) => ({ kind: "episode", episode })), keepPlace);
+  el.empty.hidden = state.queue.length > 0;
+  if (!state.queue.length) {
+    el.empty.replaceChildren(
+      node("h2", undefined, "Nothing up next"),
+      node("p", undefined, "Open an episode and press “Add to queue” (or q). Earmark plays the queue in order after the current episode."),
+    );
+  }
+}
+
+async function editQueue(edit: Parameters<typeof api.queueEdit>[0], id: number): Promise<void> {
+  try {
+    state.queue = await api.queueEdit(edit);
+    renderPodcasts();
+    if (state.queueView) await showQueue(true);
+    if (state.shown === id) await showEpisode(id);
+  } catch (err) {
+    showError(err, "Could not change the queue");
+  }
 }
 
 async function showEpisode(id: number): Promise<void> {
@@ -302,7 +344,30 @@ async function showEpisode(id: number): Promise<void> {
         .setPlayed(e.id, !e.played)
         .then(() => Promise.all([showEpisode(e.id), state.searching ? Promise.resolve() : loadEpisodes(true)]))
         .catch((err: unknown) => showError(err, "Could not mark the episode"));
-    actions.append(play, mark);
+    const queued = state.queue.findIndex((q) => q.id === e.id);
+    if (queued < 0) {
+      const add = node("button", undefined, "Add to queue");
+      add.id = "queue-add";
+      add.title = "Add to the end of Up next (q)";
+      add.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: false }, e.id);
+      const next = node("button", undefined, "Play next");
+      next.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: true }, e.id);
+      actions.append(play, add, next, mark);
+    } else {
+      const pos = node("span", "muted", `#${queued + 1} in Up next`);
+      const up = node("button", undefined, "↑");
+      up.title = "Move up";
+      up.disabled = queued === 0;
+      up.onclick = () => void editQueue({ kind: "move", id: e.id, index: queued - 1 }, e.id);
+      const down = node("button", undefined, "↓");
+      down.title = "Move down";
+      down.disabled = queued === state.queue.length - 1;
+      down.onclick = () => void editQueue({ kind: "move", id: e.id, index: queued + 1 }, e.id);
+      const remove = node("button", undefined, "Remove from queue");
+      remove.id = "queue-remove";
+      remove.onclick = () => void editQueue({ kind: "remove", id: e.id }, e.id);
+      actions.append(play, mark, pos, up, down, remove);
+    }
     const notes = node("article", "notes");
     notes.id = "notes";
     // notes_html was sanitised by the library (ammonia) before it left Rust.
@@ -448,6 +513,8 @@ function onKey(ev: KeyboardEvent): void {
     bar.changeSpeed(ev.key === "]" ? 1 : -1);
   } else if (ev.key === "m") {
     bar.toggleMute();
+  } else if (ev.key === "q" && state.shown !== null) {
+    void editQueue({ kind: "add", ids: [state.shown], next: false }, state.shown);
   } else if (ev.key === "p" && state.shown !== null) {
     void playEpisode(state.shown);
   } else if (ev.key === "ArrowDown" || ev.key === "j") {
@@ -478,6 +545,7 @@ async function init(): Promise<void> {
   el.detail.addEventListener("click", onDetailClick);
   document.addEventListener("keydown", onKey);
   await api.onPlayer((s) => bar.update(s));
+  await api.onQueueChanged(() => void (state.queueView ? showQueue(true) : loadQueue()));
   await api.onPlayerError((e) =>
     toast(e.message, "error", e.code === "no_output" ? "Earmark keeps your place; press play again once a device is connected." : undefined),
   );
@@ -487,9 +555,10 @@ async function init(): Promise<void> {
     el.progressLabel.textContent = `Refreshed ${p.done} of ${p.total}: ${p.title}`;
   });
   try {
+    state.queue = await api.queueList();
     await loadPodcasts();
     if (state.podcasts.length) {
-      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
+      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
       await loadEpisodes();
     } else showEmptyLibrary();
   } catch (err) {

@@ -101,6 +101,13 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
     },
+    /// Show or change "up next", the episodes the app plays after the current one.
+    Queue {
+        #[command(subcommand)]
+        action: Option<QueueAction>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Mark an episode played or unplayed.
     Mark {
         /// Episode id.
@@ -114,6 +121,33 @@ enum Command {
         #[command(subcommand)]
         action: OpmlAction,
     },
+}
+
+#[derive(Subcommand)]
+enum QueueAction {
+    /// Add episodes at the end (or first, with --next).
+    Add {
+        /// Episode ids.
+        #[arg(required = true)]
+        episodes: Vec<i64>,
+        /// Put them first.
+        #[arg(long)]
+        next: bool,
+    },
+    /// Take an episode off the queue.
+    Remove {
+        /// Episode id.
+        episode: i64,
+    },
+    /// Move a queued episode to a place (1 = first).
+    Move {
+        /// Episode id.
+        episode: i64,
+        /// The new place, counting from 1.
+        position: usize,
+    },
+    /// Empty the queue.
+    Clear,
 }
 
 #[derive(Subcommand)]
@@ -278,6 +312,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             speed,
         } => {
             return play::run(&mut lib, EpisodeId(episode), from.as_deref(), to.as_deref(), speed);
+        }
+        Command::Queue { action, json } => {
+            match action {
+                Some(QueueAction::Add { episodes, next }) => {
+                    let ids: Vec<EpisodeId> = episodes.into_iter().map(EpisodeId).collect();
+                    lib.queue_add(&ids, next)?;
+                }
+                Some(QueueAction::Remove { episode }) => lib.queue_remove(EpisodeId(episode))?,
+                Some(QueueAction::Move { episode, position }) => {
+                    lib.queue_move(EpisodeId(episode), position.saturating_sub(1))?
+                }
+                Some(QueueAction::Clear) => lib.queue_clear()?,
+                None => {}
+            }
+            let queue = lib.queue()?;
+            if json {
+                print_json(&queue)?;
+            } else if queue.is_empty() {
+                println!("The queue is empty. Add episodes with: earmark-cli queue add EPISODE");
+            } else {
+                for (i, e) in queue.iter().enumerate() {
+                    println!("{:>3}. {:>6}  {}", i + 1, e.id.0, e.title);
+                }
+            }
         }
         Command::Mark { episode, state } => {
             lib.set_played(EpisodeId(episode), state == "played", now())?;

@@ -516,3 +516,64 @@ fn two_processes_share_one_library() {
         assert!(p["last_error"].is_null(), "{p}");
     }
 }
+
+#[test]
+fn queue_commands_keep_order_and_json_shape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = dir.path().join("lib");
+    let feed = dir.path().join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<rss version=\"2.0\"><channel><title>Q</title>\
+         <item><title>A</title><guid>a</guid></item><item><title>B</title><guid>b</guid></item>\
+         <item><title>C</title><guid>c</guid></item></channel></rss>",
+    )
+    .expect("feed");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_earmark-cli"))
+            .arg("--library")
+            .arg(&lib)
+            .args(args)
+            .env("EARMARK_ITUNES_BASE", "http://127.0.0.1:9/")
+            .output()
+            .expect("run");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, _, err) = run(&["subscribe", feed.to_str().expect("path")]);
+    assert!(ok, "{err}");
+    let eps: serde_json::Value = serde_json::from_str(&run(&["episodes", "--json"]).1).expect("json");
+    let id = |t: &str| {
+        eps.as_array()
+            .expect("array")
+            .iter()
+            .find(|e| e["title"] == t)
+            .expect("ep")["id"]
+            .to_string()
+    };
+    let (a, b, c) = (id("A"), id("B"), id("C"));
+    assert!(run(&["queue", "add", &a, &b]).0);
+    assert!(run(&["queue", "add", "--next", &c]).0);
+    assert!(run(&["queue", "move", &a, "1"]).0);
+    let (ok, out, _) = run(&["queue", "--json"]);
+    assert!(ok);
+    let q: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let titles: Vec<&str> = q
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(titles, ["A", "C", "B"]);
+    assert!(
+        q[0].get("position_secs").is_some() && q[0].get("in_feed").is_some(),
+        "queue items are episodes"
+    );
+    let (ok, _, err) = run(&["queue", "add", "424242"]);
+    assert!(!ok && err.contains("not found"), "{err}");
+    assert!(run(&["queue", "clear"]).0);
+    assert_eq!(run(&["queue", "--json"]).1.trim(), "[]");
+}

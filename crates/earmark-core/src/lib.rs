@@ -12,6 +12,7 @@ pub mod html;
 pub mod library;
 pub mod model;
 pub mod opml;
+pub mod queue;
 pub mod refresh;
 pub mod resolve;
 pub mod search;

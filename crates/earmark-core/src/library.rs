@@ -21,6 +21,7 @@ use crate::model::{Episode, EpisodeDetail, EpisodeId, Podcast, Podcast20, Podcas
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_podcasts_episodes.sql"),
     include_str!("../migrations/0002_search.sql"),
+    include_str!("../migrations/0003_queue.sql"),
 ];
 
 /// The schema version this build writes.
@@ -139,9 +140,14 @@ impl Library {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
-    /// The raw connection, for the search module and for tests in this crate.
+    /// The raw connection, for the search and queue modules and for tests in this crate.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The raw connection, for writes in sibling modules.
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     /// All podcasts, by title.
@@ -493,14 +499,14 @@ fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
     })
 }
 
-const EPISODE_COLUMNS: &str = "e.id, e.podcast_id, e.guid, e.title, e.published, e.duration_secs, \
+pub(crate) const EPISODE_COLUMNS: &str = "e.id, e.podcast_id, e.guid, e.title, e.published, e.duration_secs, \
      e.enclosure_url, e.enclosure_type, e.enclosure_length, e.link, e.in_feed, \
      COALESCE(s.position_secs, 0), COALESCE(s.played, 0)";
 
 /// Listening state sits in its own table; episodes without a row have not been started.
-const STATE_JOIN: &str = "LEFT JOIN episode_state s ON s.episode_id = e.id";
+pub(crate) const STATE_JOIN: &str = "LEFT JOIN episode_state s ON s.episode_id = e.id";
 
-fn episode_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episode> {
+pub(crate) fn episode_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episode> {
     Ok(Episode {
         id: EpisodeId(r.get(0)?),
         podcast_id: PodcastId(r.get(1)?),

@@ -231,3 +231,161 @@ async fn play_pause_seek_and_change_speed() {
 
     client.close().await.expect("close session");
 }
+
+fn make_two_short_episodes(dir: &std::path::Path) -> std::path::PathBuf {
+    for (name, freq) in [("first", "300"), ("second", "500")] {
+        let wav = dir.join(format!("{name}.wav"));
+        let ok = Command::new("sox")
+            .args(["-n", "-r", "44100", "-c", "1"])
+            .arg(&wav)
+            .args(["synth", "3", "sine", freq, "vol", "0.2"])
+            .status()
+            .expect("sox")
+            .success();
+        assert!(ok);
+        let ok = Command::new("ffmpeg")
+            .args(["-loglevel", "error", "-y", "-i"])
+            .arg(&wav)
+            .args(["-c:a", "libmp3lame", "-b:a", "64k"])
+            .arg(dir.join(format!("{name}.mp3")))
+            .status()
+            .expect("ffmpeg")
+            .success();
+        assert!(ok);
+    }
+    let feed = dir.join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Queue Fixture</title>\
+         <item><title>First short one</title><guid>first</guid><pubDate>Tue, 03 Nov 2026 09:00:00 +0000</pubDate>\
+         <enclosure url=\"first.mp3\" type=\"audio/mpeg\" length=\"1\"/></item>\
+         <item><title>Second short one</title><guid>second</guid><pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate>\
+         <enclosure url=\"second.mp3\" type=\"audio/mpeg\" length=\"1\"/></item>\
+         </channel></rss>",
+    )
+    .expect("feed");
+    feed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_plays_next_and_marks_played() {
+    let pulse = start_pulse();
+    let media = tempfile::tempdir().expect("tempdir");
+    let feed = make_two_short_episodes(media.path());
+    let library = tempfile::tempdir().expect("tempdir");
+    let cli = workspace_root().join("target/debug/earmark-cli");
+    let out = Command::new(&cli)
+        .arg("--library")
+        .arg(library.path())
+        .arg("subscribe")
+        .arg(&feed)
+        .output()
+        .expect("cli");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (display, _xvfb) = start_xvfb();
+    let (webdriver, _driver) = start_driver(
+        &display,
+        &[
+            ("EARMARK_LIBRARY", library.path()),
+            ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+        ],
+    );
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_binary() },
+    }))
+    .expect("caps");
+    let client = tokio::time::timeout(
+        Duration::from_secs(60),
+        ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect(&webdriver),
+    )
+    .await
+    .expect("WebDriver session within 60 s")
+    .expect("WebDriver session");
+
+    // Queue the second episode from its page.
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.episode-row').length === 2;",
+        "two episodes",
+    )
+    .await;
+    client
+        .find(Locator::XPath(
+            "//div[contains(@class,'row-title')][text()='Second short one']",
+        ))
+        .await
+        .expect("second")
+        .click()
+        .await
+        .expect("click");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#queue-add"))
+        .await
+        .expect("queue button");
+    client
+        .find(Locator::Css("#queue-add"))
+        .await
+        .expect("add")
+        .click()
+        .await
+        .expect("click");
+    wait_js(&client, "return !!document.getElementById('queue-remove');", "queued").await;
+    wait_js(
+        &client,
+        "return document.querySelector('#queue-view .count').textContent === '1';",
+        "Up next count",
+    )
+    .await;
+
+    // Play the first: when it ends, the second starts by itself and the first is marked played.
+    client
+        .find(Locator::XPath(
+            "//div[contains(@class,'row-title')][text()='First short one']",
+        ))
+        .await
+        .expect("first")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &client,
+        "return (document.getElementById('detail-title') || {}).textContent === 'First short one';",
+        "first page",
+    )
+    .await;
+    client
+        .find(Locator::Css("#play-episode"))
+        .await
+        .expect("play")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &client,
+        "return document.getElementById('player-title').textContent === 'First short one';",
+        "first playing",
+    )
+    .await;
+    wait_js(&client, "return document.getElementById('player-title').textContent === 'Second short one' && document.getElementById('player').dataset.state === 'playing';", "the queue to move on").await;
+    wait_js(
+        &client,
+        "return document.querySelector('#queue-view .count').textContent === '0';",
+        "the queue to empty",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return [...document.querySelectorAll('.episode-row.played .row-title')].some(e => e.textContent.includes('First short one'));",
+        "the first episode to show as played",
+    )
+    .await;
+    shot(&client, "23-queue-moved-on").await;
+    client.close().await.expect("close session");
+}
