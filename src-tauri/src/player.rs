@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use earmark_core::model::EpisodeId;
 use earmark_core::Library;
-use earmark_player::engine::{Command, Engine, Event, Status};
+use earmark_player::engine::{Command, Engine, Event, SleepTimer, Status};
 use earmark_player::State as PlayState;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
@@ -44,6 +44,10 @@ pub struct PlayerStatus {
     pub volume: f32,
     /// Muted.
     pub muted: bool,
+    /// Seconds left on the sleep timer, if one runs.
+    pub sleep_remaining_secs: Option<f64>,
+    /// Whether playback stops at the end of this episode.
+    pub sleep_at_end: bool,
 }
 
 impl From<&Status> for PlayerStatus {
@@ -63,6 +67,8 @@ impl From<&Status> for PlayerStatus {
             speed: s.speed,
             volume: s.volume,
             muted: s.muted,
+            sleep_remaining_secs: s.sleep_remaining.map(|d| d.as_secs_f64()),
+            sleep_at_end: s.sleep_at_end,
         }
     }
 }
@@ -101,6 +107,13 @@ pub enum PlayerCommand {
     },
     /// Stop and unload.
     Stop,
+    /// Sleep timer: pause after `minutes`, or stop at the end of the episode; neither turns it off.
+    Sleep {
+        /// Minutes from now, or null.
+        minutes: Option<f64>,
+        /// Stop when this episode ends.
+        end_of_episode: bool,
+    },
 }
 
 /// An error from the player, pushed as the `player-error` event.
@@ -115,7 +128,8 @@ pub struct PlayerError {
 
 enum Save {
     Position(i64, f64),
-    Finished(i64),
+    /// An episode ended; `advance` says whether the queue moves on.
+    Finished(i64, bool),
 }
 
 /// Starts the engine and the saver; returns the engine handle to keep in the app state.
@@ -144,8 +158,12 @@ pub fn start(app: AppHandle, library_dir: PathBuf) -> Engine {
         Event::Checkpoint { tag, position } => {
             let _ = save_tx.send(Save::Position(tag, position.as_secs_f64()));
         }
-        Event::Ended { tag, damage: None } => {
-            let _ = save_tx.send(Save::Finished(tag));
+        Event::Ended {
+            tag,
+            damage: None,
+            stop_here,
+        } => {
+            let _ = save_tx.send(Save::Finished(tag, !stop_here));
         }
         Event::Ended { damage: Some(why), .. } => {
             let _ = app.emit(
@@ -192,11 +210,16 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
         let Some(lib) = lib.as_mut() else { continue };
         let result = match msg {
             Save::Position(id, secs) => lib.save_position(EpisodeId(id), secs, now()),
-            Save::Finished(id) => {
+            Save::Finished(id, advance) => {
                 let done = lib
                     .set_played(EpisodeId(id), true, now())
                     .and_then(|()| lib.save_position(EpisodeId(id), 0.0, now()));
-                match lib.queue_advance(EpisodeId(id)) {
+                let next = if advance {
+                    lib.queue_advance(EpisodeId(id))
+                } else {
+                    lib.queue_remove(EpisodeId(id)).map(|()| None)
+                };
+                match next {
                     Ok(Some(next)) => match load_command(lib, next.0) {
                         Ok(cmd) => {
                             if let Some(e) = engine.get() {
@@ -289,6 +312,14 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
         PlayerCommand::Volume { value } => Command::Volume(value),
         PlayerCommand::Mute { on } => Command::Mute(on),
         PlayerCommand::Stop => Command::Stop,
+        PlayerCommand::Sleep {
+            minutes,
+            end_of_episode,
+        } => Command::Sleep(match (minutes, end_of_episode) {
+            (_, true) => SleepTimer::EndOfEpisode,
+            (Some(m), false) if m.is_finite() && m > 0.0 => SleepTimer::After(Duration::from_secs_f64(m * 60.0)),
+            _ => SleepTimer::Off,
+        }),
     };
     if state.player.send(cmd) {
         Ok(())

@@ -29,6 +29,7 @@ export class PlayerBar {
   private readonly remaining = q<HTMLElement>("#remaining");
   private readonly speed = q<HTMLSelectElement>("#speed");
   private readonly mute = q<HTMLButtonElement>("#mute");
+  private readonly sleep = q<HTMLSelectElement>("#sleep");
   private readonly volume = q<HTMLInputElement>("#volume");
   private dragging = false;
   status: PlayerStatus | null = null;
@@ -46,6 +47,10 @@ export class PlayerBar {
       this.send({ kind: "seek", secs: Number(this.scrubber.value) });
     });
     this.speed.onchange = () => this.send({ kind: "speed", value: Number(this.speed.value) });
+    this.sleep.onchange = () => {
+      const v = this.sleep.value;
+      this.send({ kind: "sleep", minutes: v === "off" || v === "end" ? null : Number(v), end_of_episode: v === "end" });
+    };
     this.mute.onclick = () => this.send({ kind: "mute", on: !(this.status?.muted ?? false) });
     this.volume.oninput = () => this.send({ kind: "volume", value: Number(this.volume.value) });
   }
@@ -90,7 +95,14 @@ export class PlayerBar {
       ? "Open an episode and press Play (p)"
       : s.state === "ended"
         ? "Finished"
-        : `${s.state === "paused" ? "Paused" : "Playing"} · ${s.speed}×`;
+        : [
+            s.state === "paused" ? "Paused" : "Playing",
+            `${s.speed}×`,
+            s.sleep_at_end ? "stops at the end" : s.sleep_remaining_secs !== null ? `sleep in ${fmtClock(s.sleep_remaining_secs)}` : "",
+          ]
+            .filter(Boolean)
+            .join(" · ");
+    if (document.activeElement !== this.sleep && !s.sleep_at_end && s.sleep_remaining_secs === null) this.sleep.value = "off";
     this.toggleBtn.textContent = s.state === "playing" ? "❚❚" : "▶";
     this.toggleBtn.title = s.state === "playing" ? "Pause (space)" : "Play (space)";
     const dur = s.duration_secs ?? 0;

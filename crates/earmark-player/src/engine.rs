@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::decode::MediaDecoder;
 use crate::output::{Output, Playback, State};
@@ -46,6 +46,19 @@ pub enum Command {
     Mute(bool),
     /// Unload.
     Stop,
+    /// Set or clear the sleep timer.
+    Sleep(SleepTimer),
+}
+
+/// When playback should stop by itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SleepTimer {
+    /// No timer.
+    Off,
+    /// Pause after this long.
+    After(Duration),
+    /// Stop at the end of the current episode (the queue does not move on).
+    EndOfEpisode,
 }
 
 /// What the player is doing, sent with every tick.
@@ -67,6 +80,10 @@ pub struct Status {
     pub volume: f32,
     /// Whether muted.
     pub muted: bool,
+    /// Time left on a sleep timer, if one runs.
+    pub sleep_remaining: Option<Duration>,
+    /// Whether playback stops at the end of this episode.
+    pub sleep_at_end: bool,
 }
 
 /// What the player tells the app.
@@ -80,6 +97,8 @@ pub enum Event {
         tag: i64,
         /// Why it stopped early, if it did.
         damage: Option<String>,
+        /// The sleep timer asked to stop here: do not move on to the next episode.
+        stop_here: bool,
     },
     /// Pause, stop or a new load: the moment to save the position of `tag`.
     Checkpoint {
@@ -129,6 +148,8 @@ struct Settings {
     speed: f64,
     volume: f32,
     muted: bool,
+    sleep_deadline: Option<Instant>,
+    sleep_at_end: bool,
 }
 
 fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
@@ -138,6 +159,8 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
         speed: 1.0,
         volume: 1.0,
         muted: false,
+        sleep_deadline: None,
+        sleep_at_end: false,
     };
     loop {
         match rx.recv_timeout(TICK) {
@@ -148,10 +171,22 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
         if let Some(l) = &mut loaded {
             if l.playback.state() == State::Ended && !l.ended_reported {
                 l.ended_reported = true;
+                let stop_here = std::mem::take(&mut settings.sleep_at_end);
                 on_event(Event::Ended {
                     tag: l.tag,
                     damage: l.playback.damage(),
+                    stop_here,
                 });
+            }
+            if settings.sleep_deadline.is_some_and(|d| Instant::now() >= d) {
+                settings.sleep_deadline = None;
+                if l.playback.state() == State::Playing {
+                    l.playback.pause();
+                    on_event(Event::Checkpoint {
+                        tag: l.tag,
+                        position: l.playback.position(),
+                    });
+                }
             }
         }
         on_event(Event::Tick(status(&loaded, &settings)));
@@ -176,6 +211,8 @@ fn status(loaded: &Option<Loaded>, s: &Settings) -> Status {
             speed: s.speed,
             volume: s.volume,
             muted: s.muted,
+            sleep_remaining: s.sleep_deadline.map(|d| d.saturating_duration_since(Instant::now())),
+            sleep_at_end: s.sleep_at_end,
         },
         None => Status {
             tag: None,
@@ -186,6 +223,8 @@ fn status(loaded: &Option<Loaded>, s: &Settings) -> Status {
             speed: s.speed,
             volume: s.volume,
             muted: s.muted,
+            sleep_remaining: s.sleep_deadline.map(|d| d.saturating_duration_since(Instant::now())),
+            sleep_at_end: s.sleep_at_end,
         },
     }
 }
@@ -238,6 +277,13 @@ fn handle(
                     ended_reported: false,
                 });
             }
+        }
+        Command::Sleep(timer) => {
+            s.sleep_deadline = match timer {
+                SleepTimer::After(d) => Some(Instant::now() + d),
+                _ => None,
+            };
+            s.sleep_at_end = timer == SleepTimer::EndOfEpisode;
         }
         Command::Stop => {
             if let Some(old) = loaded.take() {

@@ -210,3 +210,21 @@ fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)]) {
     let mut sink = [0u8; 64];
     let _ = reader.get_mut().read(&mut sink);
 }
+
+/// Clicks the element `loc` finds, finding it again if the page re-rendered it in between.
+pub async fn click(client: &fantoccini::Client, loc: fantoccini::Locator<'_>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let attempt = match client.find(loc).await {
+            Ok(el) => el.click().await,
+            Err(e) => Err(e),
+        };
+        match attempt {
+            Ok(()) => return,
+            Err(e) => {
+                assert!(std::time::Instant::now() < deadline, "could not click {loc:?}: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use earmark_e2e::{app_binary, screenshot_dir, start_driver, start_xvfb, FixtureServer};
+use earmark_e2e::{app_binary, click, screenshot_dir, start_driver, start_xvfb, FixtureServer};
 use fantoccini::{ClientBuilder, Locator};
 
 const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -144,13 +144,7 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .send_keys("not a url")
         .await
         .expect("type");
-    client
-        .find(Locator::Css("#add-button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css("#add-button")).await;
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -169,13 +163,7 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .send_keys(&format!("{}/feed.xml", server.base))
         .await
         .expect("type");
-    client
-        .find(Locator::Css("#add-button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css("#add-button")).await;
     wait_for_count(&client, ".episode-row", 3).await;
     assert_eq!(text(&client, "#list-title").await, "Fixture Family Justice Podcast");
     assert_eq!(
@@ -203,13 +191,7 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
     search.clear().await.expect("clear");
     search.send_keys("hostile").await.expect("type");
     wait_for_text(&client, ".hit-row", "Hostile notes episode").await;
-    client
-        .find(Locator::Css(".hit-row"))
-        .await
-        .expect("hit")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css(".hit-row")).await;
     client
         .wait()
         .at_most(Duration::from_secs(10))

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use earmark_e2e::{app_binary, screenshot_dir, start_driver, start_xvfb, workspace_root, FixtureServer};
+use earmark_e2e::{app_binary, click, screenshot_dir, start_driver, start_xvfb, workspace_root, FixtureServer};
 use fantoccini::{ClientBuilder, Locator};
 
 const EPISODES: usize = 50_000;
@@ -143,15 +143,11 @@ async fn demo_archive_and_fifty_thousand_episodes() {
         "the local cover image to load",
     )
     .await;
-    client
-        .find(Locator::XPath(
-            "//div[contains(@class,'row-title')][text()=\"Episode 2: In Dad's Shoes\"]",
-        ))
-        .await
-        .expect("row")
-        .click()
-        .await
-        .expect("click");
+    click(
+        &client,
+        Locator::XPath("//div[contains(@class,'row-title')][text()=\"Episode 2: In Dad's Shoes\"]"),
+    )
+    .await;
     wait_js(
         &client,
         "const h = document.getElementById('detail-title'); return !!h && h.textContent.includes('In Dad');",
@@ -178,13 +174,7 @@ async fn demo_archive_and_fifty_thousand_episodes() {
 
     // All 50,003 episodes: only the rows in view exist in the page.
     let t = Instant::now();
-    client
-        .find(Locator::Css("#podcast-list .podcast.all"))
-        .await
-        .expect("all")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css("#podcast-list .podcast.all")).await;
     wait_js(
         &client,
         "return document.getElementById('list-count').textContent.replace(/\\D/g, '') === '50003';",

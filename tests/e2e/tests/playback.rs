@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::{app_binary, screenshot_dir, start_driver, start_xvfb, workspace_root};
+use earmark_e2e::{app_binary, click, screenshot_dir, start_driver, start_xvfb, workspace_root};
 use fantoccini::{ClientBuilder, Locator};
 
 async fn js(client: &fantoccini::Client, script: &str) -> serde_json::Value {
@@ -110,26 +110,14 @@ async fn play_pause_seek_and_change_speed() {
         "the episode",
     )
     .await;
-    client
-        .find(Locator::Css(".episode-row"))
-        .await
-        .expect("row")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css(".episode-row")).await;
     client
         .wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#play-episode"))
         .await
         .expect("play button");
-    client
-        .find(Locator::Css("#play-episode"))
-        .await
-        .expect("play")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css("#play-episode")).await;
     wait_js(
         &client,
         "return document.getElementById('player').dataset.state === 'playing';",
@@ -147,13 +135,7 @@ async fn play_pause_seek_and_change_speed() {
     shot(&client, "20-playing").await;
 
     // Pause: the position holds.
-    client
-        .find(Locator::Css("#play-toggle"))
-        .await
-        .expect("toggle")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css("#play-toggle")).await;
     wait_js(
         &client,
         "return document.getElementById('player').dataset.state === 'paused';",
@@ -192,13 +174,7 @@ async fn play_pause_seek_and_change_speed() {
         "2× shown",
     )
     .await;
-    client
-        .find(Locator::Css("#play-toggle"))
-        .await
-        .expect("toggle")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css("#play-toggle")).await;
     wait_js(
         &client,
         "return document.getElementById('player').dataset.state === 'playing';",
@@ -226,6 +202,33 @@ async fn play_pause_seek_and_change_speed() {
         &client,
         "return document.getElementById('player').dataset.state === 'paused';",
         "space to pause",
+    )
+    .await;
+    js(
+        &client,
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: ' '})); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing';",
+        "space to play",
+    )
+    .await;
+
+    // Sleep timer: a short one (the menu offers minutes) pauses playback by itself.
+    js(&client, "window.__TAURI__.core.invoke('player_command', {command: {kind: 'sleep', minutes: 0.04, end_of_episode: false}}); return true;").await;
+    wait_js(
+        &client,
+        "return document.getElementById('player-sub').textContent.includes('sleep in');",
+        "the timer to show",
+    )
+    .await;
+    shot(&client, "24-sleep-timer").await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'paused';",
+        "the sleep timer to pause",
     )
     .await;
 
@@ -314,28 +317,18 @@ async fn the_queue_plays_next_and_marks_played() {
         "two episodes",
     )
     .await;
-    client
-        .find(Locator::XPath(
-            "//div[contains(@class,'row-title')][text()='Second short one']",
-        ))
-        .await
-        .expect("second")
-        .click()
-        .await
-        .expect("click");
+    click(
+        &client,
+        Locator::XPath("//div[contains(@class,'row-title')][text()='Second short one']"),
+    )
+    .await;
     client
         .wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#queue-add"))
         .await
         .expect("queue button");
-    client
-        .find(Locator::Css("#queue-add"))
-        .await
-        .expect("add")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css("#queue-add")).await;
     wait_js(&client, "return !!document.getElementById('queue-remove');", "queued").await;
     wait_js(
         &client,
@@ -345,28 +338,18 @@ async fn the_queue_plays_next_and_marks_played() {
     .await;
 
     // Play the first: when it ends, the second starts by itself and the first is marked played.
-    client
-        .find(Locator::XPath(
-            "//div[contains(@class,'row-title')][text()='First short one']",
-        ))
-        .await
-        .expect("first")
-        .click()
-        .await
-        .expect("click");
+    click(
+        &client,
+        Locator::XPath("//div[contains(@class,'row-title')][text()='First short one']"),
+    )
+    .await;
     wait_js(
         &client,
         "return (document.getElementById('detail-title') || {}).textContent === 'First short one';",
         "first page",
     )
     .await;
-    client
-        .find(Locator::Css("#play-episode"))
-        .await
-        .expect("play")
-        .click()
-        .await
-        .expect("click");
+    click(&client, Locator::Css("#play-episode")).await;
     wait_js(
         &client,
         "return document.getElementById('player-title').textContent === 'First short one';",

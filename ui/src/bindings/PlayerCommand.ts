@@ -23,4 +23,12 @@ value: number, } | { "kind": "mute",
 /**
  * True to mute.
  */
-on: boolean, } | { "kind": "stop" };
+on: boolean, } | { "kind": "stop" } | { "kind": "sleep", 
+/**
+ * Minutes from now, or null.
+ */
+minutes: number | null, 
+/**
+ * Stop when this episode ends.
+ */
+end_of_episode: boolean, };

@@ -35,4 +35,12 @@ volume: number,
 /**
  * Muted.
  */
-muted: boolean, };
+muted: boolean, 
+/**
+ * Seconds left on the sleep timer, if one runs.
+ */
+sleep_remaining_secs: number | null, 
+/**
+ * Whether playback stops at the end of this episode.
+ */
+sleep_at_end: boolean, };
