@@ -2,6 +2,7 @@
 //! time-stretching), and output (Rodio) live here, apart from the library and from any UI, so the
 //! whole pipeline can be tested by pulling samples with no audio device.
 
+pub mod chapters;
 pub mod decode;
 pub mod engine;
 pub mod error;
