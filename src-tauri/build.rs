@@ -13,6 +13,7 @@ fn main() {
         "play_episode",
         "player_command",
         "set_played",
+        "episode_chapters",
         "queue_list",
         "queue_edit",
     ]);

@@ -48,6 +48,7 @@ fn main() -> anyhow::Result<()> {
             player::play_episode,
             player::player_command,
             player::set_played,
+            player::episode_chapters,
             commands::queue_list,
             commands::queue_edit,
         ])

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use earmark_core::model::EpisodeId;
 use earmark_core::Library;
+use earmark_player::chapters;
 use earmark_player::engine::{Command, Engine, Event, SleepTimer, Status};
 use earmark_player::State as PlayState;
 use serde::{Deserialize, Serialize};
@@ -282,9 +283,9 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
     })
 }
 
-/// Plays an episode from where the listener stopped (from the top once played).
+/// Plays an episode from `start_secs`, else from where the listener stopped (from the top once played).
 #[tauri::command]
-pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64) -> Result<(), ApiError> {
+pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64, start_secs: Option<f64>) -> Result<(), ApiError> {
     let state = Arc::clone(&state);
     tauri::async_runtime::spawn_blocking(move || {
         let cmd = {
@@ -292,7 +293,13 @@ pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64) -> Result<()
                 .library
                 .lock()
                 .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-            load_command(&lib, id)?
+            let mut cmd = load_command(&lib, id)?;
+            if let (Command::Load { start, .. }, Some(at)) =
+                (&mut cmd, start_secs.filter(|s| s.is_finite() && *s >= 0.0))
+            {
+                *start = Duration::from_secs_f64(at);
+            }
+            cmd
         };
         state.player.send(cmd);
         Ok(())
@@ -342,6 +349,83 @@ pub async fn set_played(state: State<'_, Arc<AppState>>, id: i64, played: bool) 
             lib.save_position(EpisodeId(id), 0.0, earmark_core::chrono::Utc::now())?;
         }
         Ok(())
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+/// One chapter, for the episode page and the player bar.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ChapterInfo {
+    /// Start, seconds.
+    pub start_secs: f64,
+    /// End, seconds, when known.
+    pub end_secs: Option<f64>,
+    /// Title (may be empty).
+    pub title: String,
+    /// A web page for the chapter.
+    pub url: Option<String>,
+}
+
+/// The episode's chapters: from the ID3 tag of its local file, else from its `podcast:chapters`
+/// file. An episode without chapters gives an empty list; unreadable chapter data is logged and
+/// also gives an empty list (it must never stop playback).
+#[tauri::command]
+pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Result<Vec<ChapterInfo>, ApiError> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || {
+        let detail = {
+            let lib = state
+                .library
+                .lock()
+                .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+            lib.episode(EpisodeId(id))?
+        };
+        let local = |u: &str| {
+            url::Url::parse(u)
+                .ok()
+                .filter(|u| u.scheme() == "file")
+                .and_then(|u| u.to_file_path().ok())
+        };
+        let mut found = Vec::new();
+        if let Some(path) = detail.episode.enclosure_url.as_deref().and_then(local) {
+            match chapters::from_id3(&path) {
+                Ok(c) => found = c,
+                Err(e) => tracing::warn!("chapters in {}: {e}", path.display()),
+            }
+        }
+        if found.is_empty() {
+            if let Some(file) = &detail.podcast20.chapters {
+                let bytes = match local(&file.url) {
+                    Some(path) => std::fs::read(&path).map_err(|e| e.to_string()),
+                    None => url::Url::parse(&file.url)
+                        .map_err(|e| e.to_string())
+                        .and_then(|u| {
+                            state
+                                .config
+                                .fetcher()
+                                .map_err(|e| e.to_string())?
+                                .get(&u)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map(|f| f.body),
+                };
+                match bytes.map(|b| chapters::from_json(&b).map_err(|e| e.to_string())) {
+                    Ok(Ok(c)) => found = c,
+                    Ok(Err(e)) | Err(e) => tracing::warn!("chapters file {}: {e}", file.url),
+                }
+            }
+        }
+        Ok(found
+            .into_iter()
+            .map(|c| ChapterInfo {
+                start_secs: c.start_secs,
+                end_secs: c.end_secs,
+                title: c.title,
+                url: c.url,
+            })
+            .collect())
     })
     .await
     .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?

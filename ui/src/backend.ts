@@ -13,6 +13,7 @@ import type { PlayerStatus } from "./bindings/PlayerStatus";
 import type { PlayerCommand } from "./bindings/PlayerCommand";
 import type { PlayerError } from "./bindings/PlayerError";
 import type { QueueEdit } from "./bindings/QueueEdit";
+import type { ChapterInfo } from "./bindings/ChapterInfo";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -47,7 +48,8 @@ export const api = {
   refreshAll: () => call<RefreshReport[]>("refresh_all"),
   search: (query: string) => call<SearchHit[]>("search", { query }),
   openLink: (url: string) => call<void>("open_link", { url }),
-  playEpisode: (id: number) => call<void>("play_episode", { id }),
+  playEpisode: (id: number, startSecs: number | null = null) => call<void>("play_episode", { id, startSecs }),
+  episodeChapters: (id: number) => call<ChapterInfo[]>("episode_chapters", { id }),
   player: (command: PlayerCommand) => call<void>("player_command", { command }),
   setPlayed: (id: number, played: boolean) => call<void>("set_played", { id, played }),
   onPlayer: (handler: (s: PlayerStatus) => void) => tauri().event.listen<PlayerStatus>("player", (e) => handler(e.payload)),

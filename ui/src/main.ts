@@ -377,6 +377,25 @@ async function showEpisode(id: number): Promise<void> {
     if (people.length) extra.append(node("div", "muted", `With ${people.join(", ")}`));
     el.detail.replaceChildren(head, actions, media, notes, extra);
     state.shown = e.id;
+    void api.episodeChapters(e.id).then((chapters) => {
+      if (token !== state.detailToken || chapters.length === 0) return;
+      const box = node("section", "chapters");
+      box.id = "chapters";
+      box.append(node("h3", undefined, `Chapters (${chapters.length})`));
+      const ol = node("ol");
+      for (const c of chapters) {
+        const li = node("li");
+        const b = node("button", "chapter", `${fmtClock(c.start_secs)}  ${c.title || "Untitled chapter"}`);
+        b.onclick = () => {
+          if (bar.status?.episode_id === e.id && bar.status.state !== "idle") void api.player({ kind: "seek", secs: c.start_secs });
+          else void api.playEpisode(e.id, c.start_secs).catch((err: unknown) => showError(err, "Cannot play this episode"));
+        };
+        li.append(b);
+        ol.append(li);
+      }
+      box.append(ol);
+      notes.before(box);
+    });
     el.detail.scrollTop = 0;
   } catch (err) {
     showError(err, "Could not open the episode");
@@ -436,7 +455,12 @@ async function refreshAll(): Promise<void> {
 
 const bar = new PlayerBar(
   (e) => showError(e, "Player"),
-  (s) => {
+  (s, before) => {
+    if (s.episode_id !== null && s.episode_id !== before?.episode_id) {
+      bar.setChapters([]);
+      const id = s.episode_id;
+      void api.episodeChapters(id).then((c) => bar.status?.episode_id === id && bar.setChapters(c));
+    }
     // When an episode finishes or another starts, lists show the new played/progress state.
     if ((s.state === "ended" || s.state === "paused") && !state.searching) void loadEpisodes(true);
     if (state.shown !== null && state.shown === s.episode_id) void showEpisode(state.shown);
@@ -511,6 +535,8 @@ function onKey(ev: KeyboardEvent): void {
     bar.skip(30);
   } else if (ev.key === "[" || ev.key === "]") {
     bar.changeSpeed(ev.key === "]" ? 1 : -1);
+  } else if (ev.key === "." || ev.key === ",") {
+    bar.chapterJump(ev.key === "." ? 1 : -1);
   } else if (ev.key === "m") {
     bar.toggleMute();
   } else if (ev.key === "q" && state.shown !== null) {

@@ -3,6 +3,7 @@
 // guesses a position.
 import { api } from "./backend.js";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
+import type { ChapterInfo } from "./bindings/ChapterInfo";
 
 const q = <T extends HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -31,10 +32,13 @@ export class PlayerBar {
   private readonly mute = q<HTMLButtonElement>("#mute");
   private readonly sleep = q<HTMLSelectElement>("#sleep");
   private readonly volume = q<HTMLInputElement>("#volume");
+  private readonly prevChapter = q<HTMLButtonElement>("#chapter-prev");
+  private readonly nextChapter = q<HTMLButtonElement>("#chapter-next");
+  private chapters: ChapterInfo[] = [];
   private dragging = false;
   status: PlayerStatus | null = null;
 
-  constructor(private readonly onError: (e: unknown) => void, private readonly onEpisodeChange: (s: PlayerStatus) => void) {
+  constructor(private readonly onError: (e: unknown) => void, private readonly onEpisodeChange: (s: PlayerStatus, before: PlayerStatus | null) => void) {
     this.toggleBtn.onclick = () => this.toggle();
     q<HTMLButtonElement>("#skip-back").onclick = () => this.skip(-10);
     q<HTMLButtonElement>("#skip-forward").onclick = () => this.skip(30);
@@ -46,6 +50,8 @@ export class PlayerBar {
       this.dragging = false;
       this.send({ kind: "seek", secs: Number(this.scrubber.value) });
     });
+    this.prevChapter.onclick = () => this.chapterJump(-1);
+    this.nextChapter.onclick = () => this.chapterJump(1);
     this.speed.onchange = () => this.send({ kind: "speed", value: Number(this.speed.value) });
     this.sleep.onchange = () => {
       const v = this.sleep.value;
@@ -57,6 +63,33 @@ export class PlayerBar {
 
   private send(cmd: Parameters<typeof api.player>[0]): void {
     api.player(cmd).catch(this.onError);
+  }
+
+  /** Chapters of the loaded episode (sorted by start), for the current-chapter display and jumps. */
+  setChapters(chapters: ChapterInfo[]): void {
+    this.chapters = [...chapters].sort((a, b) => a.start_secs - b.start_secs);
+    this.prevChapter.disabled = this.nextChapter.disabled = this.chapters.length === 0;
+  }
+
+  /** The chapter playing at `secs`: the last one that has started and not ended. */
+  currentChapter(secs: number): ChapterInfo | null {
+    let found: ChapterInfo | null = null;
+    for (const c of this.chapters) if (c.start_secs <= secs + 1e-3) found = c;
+    return found && (found.end_secs === null || secs < found.end_secs) ? found : null;
+  }
+
+  /** Next: the first chapter starting ahead. Previous: this chapter's start if more than 3 s in, else the one before. */
+  chapterJump(direction: 1 | -1): void {
+    const pos = this.status?.position_secs ?? 0;
+    let target: number | undefined;
+    if (direction > 0) target = this.chapters.find((c) => c.start_secs > pos + 0.05)?.start_secs;
+    else {
+      const started = this.chapters.filter((c) => c.start_secs <= pos + 1e-3);
+      const cur = started[started.length - 1];
+      if (cur && pos - cur.start_secs > 3) target = cur.start_secs;
+      else target = started[started.length - 2]?.start_secs ?? 0;
+    }
+    if (target !== undefined) this.send({ kind: "seek", secs: target });
   }
 
   get playing(): boolean {
@@ -98,6 +131,7 @@ export class PlayerBar {
         : [
             s.state === "paused" ? "Paused" : "Playing",
             `${s.speed}×`,
+            this.currentChapter(s.position_secs)?.title ?? "",
             s.sleep_at_end ? "stops at the end" : s.sleep_remaining_secs !== null ? `sleep in ${fmtClock(s.sleep_remaining_secs)}` : "",
           ]
             .filter(Boolean)
@@ -115,6 +149,6 @@ export class PlayerBar {
     if (document.activeElement !== this.speed) this.speed.value = String(s.speed);
     this.mute.textContent = s.muted ? "Unmute" : "Mute";
     if (document.activeElement !== this.volume) this.volume.value = String(s.volume);
-    if (before?.episode_id !== s.episode_id || before?.state !== s.state) this.onEpisodeChange(s);
+    if (before?.episode_id !== s.episode_id || before?.state !== s.state) this.onEpisodeChange(s, before);
   }
 }

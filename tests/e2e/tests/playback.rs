@@ -42,10 +42,34 @@ fn make_episode(dir: &std::path::Path) -> std::path::PathBuf {
         .expect("sox (scripts/setup installs it)")
         .success();
     assert!(ok);
+    // Chapters at 0, 30 and 60 s, written by ffmpeg as ID3v2 CHAP frames.
+    let meta = dir.join("chapters.txt");
+    std::fs::write(
+        &meta,
+        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=30000\ntitle=Opening\n\
+         [CHAPTER]\nTIMEBASE=1/1000\nSTART=30000\nEND=60000\ntitle=Middle part\n\
+         [CHAPTER]\nTIMEBASE=1/1000\nSTART=60000\nEND=90000\ntitle=Closing\n",
+    )
+    .expect("chapters");
     let ok = Command::new("ffmpeg")
         .args(["-loglevel", "error", "-y", "-i"])
         .arg(&wav)
-        .args(["-c:a", "libmp3lame", "-b:a", "96k"])
+        .arg("-i")
+        .arg(&meta)
+        .args([
+            "-map_metadata",
+            "1",
+            "-map_chapters",
+            "1",
+            "-map",
+            "0:a",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "96k",
+            "-id3v2_version",
+            "4",
+        ])
         .arg(dir.join("talk.mp3"))
         .status()
         .expect("ffmpeg (scripts/setup installs it)")
@@ -161,6 +185,59 @@ async fn play_pause_seek_and_change_speed() {
     .await;
     let elapsed = js(&client, "return document.getElementById('elapsed').textContent;").await;
     assert_eq!(elapsed, serde_json::json!("0:40"));
+
+    // Chapters from the file's ID3 tag: listed on the episode page; a click jumps there; "." goes to the next.
+    wait_js(
+        &client,
+        "return document.querySelectorAll('#chapters .chapter').length === 3;",
+        "three chapters listed",
+    )
+    .await;
+    click(
+        &client,
+        Locator::XPath("//button[contains(@class,'chapter')][contains(., 'Middle part')]"),
+    )
+    .await;
+    wait_js(
+        &client,
+        "const v = Number(document.getElementById('scrubber').value); return v >= 29.8 && v <= 31;",
+        "the jump to the middle chapter",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.getElementById('player-sub').textContent.includes('Middle part');",
+        "the current chapter shown",
+    )
+    .await;
+    shot(&client, "25-chapters").await;
+    js(
+        &client,
+        "document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: '.'})); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "const v = Number(document.getElementById('scrubber').value); return v >= 59.8 && v <= 61;",
+        "the next chapter",
+    )
+    .await;
+    js(&client, "const s = document.getElementById('scrubber'); s.value = 40; s.dispatchEvent(new Event('change')); return true;").await;
+    wait_js(
+        &client,
+        "const v = Number(document.getElementById('scrubber').value); return v >= 39.8 && v <= 41;",
+        "back to 0:40",
+    )
+    .await;
+    if js(&client, "return document.getElementById('player').dataset.state;").await == serde_json::json!("playing") {
+        click(&client, Locator::Css("#play-toggle")).await;
+        wait_js(
+            &client,
+            "return document.getElementById('player').dataset.state === 'paused';",
+            "paused again",
+        )
+        .await;
+    }
 
     // Double speed, play: about two seconds of episode per second.
     js(
