@@ -6,6 +6,7 @@
 mod commands;
 mod cover;
 mod ipc;
+mod mpris;
 mod player;
 
 use std::sync::{Arc, Mutex};

@@ -145,9 +145,14 @@ pub fn start(app: AppHandle, library_dir: PathBuf) -> Engine {
         .map(|_| ())
         .unwrap_or_else(|e| tracing::error!("cannot start the position saver: {e}"));
     let last_save = Mutex::new(Instant::now());
+    let mpris_cell: Arc<OnceLock<crate::mpris::Mpris>> = Arc::new(OnceLock::new());
+    let mpris_for_events = Arc::clone(&mpris_cell);
     let engine = Engine::spawn(move |event| match event {
         Event::Tick(status) => {
             let _ = app.emit("player", PlayerStatus::from(&status));
+            if let Some(m) = mpris_for_events.get() {
+                m.update(&status);
+            }
             if let (Some(tag), Some(PlayState::Playing)) = (status.tag, status.state) {
                 let mut last = last_save.lock().unwrap_or_else(|p| p.into_inner());
                 if last.elapsed() >= SAVE_EVERY {
@@ -195,6 +200,9 @@ pub fn start(app: AppHandle, library_dir: PathBuf) -> Engine {
         }
     });
     let _ = engine_cell.set(engine.clone());
+    if let Some(m) = crate::mpris::start(Arc::clone(&engine_cell)) {
+        let _ = mpris_cell.set(m);
+    }
     engine
 }
 

@@ -228,3 +228,29 @@ pub async fn click(client: &fantoccini::Client, loc: fantoccini::Locator<'_>) {
         }
     }
 }
+
+/// A private D-Bus session bus (for the desktop media controls); stopped on drop.
+pub struct SessionBus {
+    /// The value for `DBUS_SESSION_BUS_ADDRESS`.
+    pub address: String,
+    _proc: Proc,
+}
+
+/// Starts `dbus-daemon --session` and reads the address it listens on.
+pub fn start_session_bus() -> SessionBus {
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon must be installed (scripts/setup installs it)");
+    let stdout = child.stdout.take().expect("stdout");
+    let proc = Proc(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("dbus-daemon address");
+    let address = line.trim().to_owned();
+    assert!(address.starts_with("unix:"), "unexpected bus address {address:?}");
+    SessionBus { address, _proc: proc }
+}

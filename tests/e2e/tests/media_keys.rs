@@ -1,0 +1,142 @@
+//! The desktop's player controls (MPRIS over a private D-Bus session bus): Earmark shows what it
+//! plays there, and a PlayPause sent by the desktop (a media key) pauses it in the window.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use earmark_e2e::pulse::start_pulse;
+use earmark_e2e::{app_binary, click, start_driver, start_session_bus, start_xvfb, workspace_root};
+use fantoccini::{ClientBuilder, Locator};
+
+async fn wait_js(client: &fantoccini::Client, script: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.execute(script, vec![]).await.expect("execute") != serde_json::json!(true) {
+        assert!(Instant::now() < deadline, "waited 20 s for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn dbus_send(address: &str, args: &[&str]) -> String {
+    let out = Command::new("dbus-send")
+        .env("DBUS_SESSION_BUS_ADDRESS", address)
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.mpris.MediaPlayer2.earmark",
+            "/org/mpris/MediaPlayer2",
+        ])
+        .args(args)
+        .output()
+        .expect("dbus-send (scripts/setup installs it)");
+    assert!(
+        out.status.success(),
+        "dbus-send {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn playback_status(address: &str) -> String {
+    dbus_send(
+        address,
+        &[
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.mpris.MediaPlayer2.Player",
+            "string:PlaybackStatus",
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_keys_reach_the_player() {
+    let pulse = start_pulse();
+    let bus = start_session_bus();
+    let library = tempfile::tempdir().expect("tempdir");
+    let cli = workspace_root().join("target/debug/earmark-cli");
+    let demo = workspace_root().join("media/demo-feed.xml");
+    let out = Command::new(&cli)
+        .arg("--library")
+        .arg(library.path())
+        .arg("subscribe")
+        .arg(&demo)
+        .output()
+        .expect("cli");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (display, _xvfb) = start_xvfb();
+    let bus_address = std::path::PathBuf::from(&bus.address);
+    let (webdriver, _driver) = start_driver(
+        &display,
+        &[
+            ("EARMARK_LIBRARY", library.path()),
+            ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+            ("DBUS_SESSION_BUS_ADDRESS", bus_address.as_path()),
+        ],
+    );
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_binary() },
+    }))
+    .expect("caps");
+    let client = tokio::time::timeout(
+        Duration::from_secs(60),
+        ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect(&webdriver),
+    )
+    .await
+    .expect("WebDriver session within 60 s")
+    .expect("WebDriver session");
+
+    // Episode 1 of the demo archive is the longest (11 s).
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.episode-row').length === 3;",
+        "the demo episodes",
+    )
+    .await;
+    click(
+        &client,
+        Locator::XPath("//div[contains(@class,'row-title')][text()='Episode 1: Listening to children']"),
+    )
+    .await;
+    click(&client, Locator::Css("#play-episode")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing';",
+        "playing",
+    )
+    .await;
+
+    // The desktop sees it playing, with its title.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !playback_status(&bus.address).contains("Playing") {
+        assert!(Instant::now() < deadline, "MPRIS never said Playing");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let meta = dbus_send(
+        &bus.address,
+        &[
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.mpris.MediaPlayer2.Player",
+            "string:Metadata",
+        ],
+    );
+    assert!(meta.contains("Episode 1: Listening to children"), "{meta}");
+
+    // A media key press: PlayPause from the desktop pauses the app.
+    dbus_send(&bus.address, &["org.mpris.MediaPlayer2.Player.PlayPause"]);
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'paused';",
+        "the media key to pause",
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !playback_status(&bus.address).contains("Paused") {
+        assert!(Instant::now() < deadline, "MPRIS never said Paused");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    client.close().await.expect("close session");
+}
