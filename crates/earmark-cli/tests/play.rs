@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+// Shared with the end-to-end tests; this file uses only part of it.
+#[allow(dead_code)]
 #[path = "../../../tests/e2e/src/pulse.rs"]
 mod pulse;
 

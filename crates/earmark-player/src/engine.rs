@@ -140,8 +140,11 @@ impl Engine {
 struct Loaded {
     tag: i64,
     title: String,
+    path: PathBuf,
     playback: Playback,
     ended_reported: bool,
+    /// The device went away under this playback: resuming rebuilds it on a new device.
+    orphaned: bool,
 }
 
 struct Settings {
@@ -167,6 +170,19 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
             Ok(cmd) => handle(cmd, &mut output, &mut loaded, &mut settings, &on_event),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if output.as_ref().is_some_and(Output::lost) {
+            output = None;
+            if let Some(l) = &mut loaded {
+                l.playback.pause();
+                l.orphaned = true;
+                tracing::warn!(position = ?l.playback.position(), "audio device lost; paused");
+                on_event(Event::Checkpoint {
+                    tag: l.tag,
+                    position: l.playback.position(),
+                });
+            }
+            on_event(Event::NoOutput("the audio device went away".into()));
         }
         if let Some(l) = &mut loaded {
             if l.playback.state() == State::Ended && !l.ended_reported {
@@ -273,8 +289,10 @@ fn handle(
                 *loaded = Some(Loaded {
                     tag,
                     title,
+                    path,
                     playback,
                     ended_reported: false,
+                    orphaned: false,
                 });
             }
         }
@@ -310,6 +328,25 @@ fn handle(
             s.muted = m;
             if let Some(l) = loaded {
                 l.playback.set_muted(m);
+            }
+        }
+        Command::Toggle | Command::Resume if loaded.as_ref().is_some_and(|l| l.orphaned) => {
+            // Play again after the device went away: a new device, the same place.
+            if let Some(l) = loaded.take() {
+                let at = l.playback.position();
+                l.playback.stop();
+                handle(
+                    Command::Load {
+                        tag: l.tag,
+                        path: l.path,
+                        start: at,
+                        title: l.title,
+                    },
+                    output,
+                    loaded,
+                    s,
+                    on_event,
+                );
             }
         }
         other => {

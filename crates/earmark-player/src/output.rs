@@ -3,8 +3,9 @@
 //! across I/O other than a seek. Tests take the `OutputSource` themselves instead of a device.
 
 use std::num::NonZero;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::PlayError;
 use crate::pipeline::Pipeline;
@@ -31,23 +32,69 @@ struct Inner {
     buffered_frames: usize,
 }
 
-/// The audio device, opened once per process.
+/// How long the device may stop pulling samples, after reporting errors, before it counts as
+/// gone. Some sound servers report harmless errors while playing fine, so errors alone prove
+/// nothing; a device that errs and stops asking for audio is gone.
+/// Sound servers may hold seconds of audio and pull it in bursts, so the wait is generous.
+const LOST_AFTER_SILENT_MS: u64 = 3000;
+
+/// The audio device, opened once per process (and again after it went away).
 pub struct Output {
     sink: rodio::MixerDeviceSink,
+    errors: Arc<AtomicUsize>,
+    opened: Instant,
+    /// Milliseconds after `opened` of the device's last pull from a playback (0: none yet).
+    last_pull_ms: Arc<AtomicU64>,
+    /// The error count at that last pull: only errors after it count.
+    errors_at_pull: Arc<AtomicUsize>,
 }
 
 impl Output {
     /// Opens the default output device. With no device at all this fails at once with
     /// `PlayError::NoOutput`, so the shells can say "no audio output" instead of crashing.
     pub fn open_default() -> Result<Self, PlayError> {
-        let mut sink = rodio::DeviceSinkBuilder::open_default_sink().map_err(|e| PlayError::NoOutput(e.to_string()))?;
+        let errors = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&errors);
+        let builder = rodio::DeviceSinkBuilder::from_default_device()
+            .map_err(|e| PlayError::NoOutput(e.to_string()))?
+            .with_error_callback(move |e| {
+                if count.fetch_add(1, Ordering::Relaxed) == 0 {
+                    tracing::warn!("audio output error: {e}");
+                }
+            });
+        let mut sink = builder
+            .open_sink_or_fallback()
+            .map_err(|e| PlayError::NoOutput(e.to_string()))?;
         sink.log_on_drop(false);
-        Ok(Output { sink })
+        Ok(Output {
+            sink,
+            errors,
+            opened: Instant::now(),
+            last_pull_ms: Arc::new(AtomicU64::new(0)),
+            errors_at_pull: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// True once the device keeps failing (unplugged, sound server gone): the player should pause,
+    /// keep the position, and open a device again when asked to play.
+    pub fn lost(&self) -> bool {
+        let last = self.last_pull_ms.load(Ordering::Relaxed);
+        let now = self.opened.elapsed().as_millis() as u64;
+        let new_errors = self.errors.load(Ordering::Relaxed) > self.errors_at_pull.load(Ordering::Relaxed);
+        new_errors && last > 0 && now.saturating_sub(last) > LOST_AFTER_SILENT_MS
     }
 
     /// Starts playing `pipeline` on this device.
     pub fn play(&self, pipeline: Pipeline) -> Playback {
-        let (playback, source) = Playback::headless(pipeline);
+        let (playback, mut source) = Playback::headless(pipeline);
+        source.pulls = Some(PullClock {
+            base: self.opened,
+            last_ms: Arc::clone(&self.last_pull_ms),
+            errors: Arc::clone(&self.errors),
+            errors_at_pull: Arc::clone(&self.errors_at_pull),
+        });
+        self.last_pull_ms
+            .store(self.opened.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
         self.sink.mixer().add(source);
         playback
     }
@@ -72,6 +119,7 @@ impl Playback {
             buffered_frames: 0,
         }));
         let source = OutputSource {
+            pulls: None,
             inner: Arc::clone(&inner),
             buf: vec![0.0; BLOCK_FRAMES * channels],
             pos: BLOCK_FRAMES * channels,
@@ -181,9 +229,19 @@ impl Playback {
     }
 }
 
+/// Where a device-driven source notes that it was pulled, for [`Output::lost`].
+struct PullClock {
+    base: Instant,
+    last_ms: Arc<AtomicU64>,
+    errors: Arc<AtomicUsize>,
+    errors_at_pull: Arc<AtomicUsize>,
+}
+
 /// The samples a device (or a test) pulls. It never runs dry while the playback lives: a paused
 /// or ended playback yields silence, and `None` comes only after `stop`.
 pub struct OutputSource {
+    /// When a device pulls: where to note the time of each refill.
+    pulls: Option<PullClock>,
     inner: Arc<Mutex<Inner>>,
     buf: Vec<f32>,
     pos: usize,
@@ -193,6 +251,12 @@ pub struct OutputSource {
 
 impl OutputSource {
     fn refill(&mut self) -> bool {
+        if let Some(p) = &self.pulls {
+            p.last_ms
+                .store(p.base.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+            p.errors_at_pull
+                .store(p.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if g.stopped {
             return false;

@@ -221,12 +221,19 @@ pub async fn click(client: &fantoccini::Client, loc: fantoccini::Locator<'_>) {
         };
         match attempt {
             Ok(()) => return,
-            Err(e) => {
+            // Only a click that surely did not happen is tried again: a toggle clicked twice undoes itself.
+            Err(e) if is_missing_element(&e) => {
                 assert!(std::time::Instant::now() < deadline, "could not click {loc:?}: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
+            Err(e) => panic!("clicking {loc:?} failed: {e}"),
         }
     }
+}
+
+fn is_missing_element(e: &fantoccini::error::CmdError) -> bool {
+    let text = format!("{e:?}");
+    text.contains("StaleElementReference") || text.contains("NoSuchElement")
 }
 
 /// A private D-Bus session bus (for the desktop media controls); stopped on drop.

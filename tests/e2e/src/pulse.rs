@@ -25,11 +25,37 @@ impl Drop for Pulse {
 /// Starts the server (panics with a clear message when pulseaudio is not installed).
 pub fn start_pulse() -> Pulse {
     let dir = tempfile::tempdir().expect("tempdir");
-    let home = dir.path().join("home");
-    let run = dir.path().join("run");
+    let child = spawn(dir.path());
+    let alsa_conf = dir.path().join("asound.conf");
+    std::fs::write(&alsa_conf, alsa_config(&dir.path().join("native"))).expect("alsa conf");
+    Pulse {
+        child,
+        alsa_conf,
+        _dir: dir,
+    }
+}
+
+impl Pulse {
+    /// Stops the server, as when a device is unplugged or the sound server dies.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same socket, as when the device comes back.
+    pub fn restart(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_file(self._dir.path().join("native"));
+        self.child = spawn(self._dir.path());
+    }
+}
+
+fn spawn(dir: &Path) -> Child {
+    let home = dir.join("home");
+    let run = dir.join("run");
     std::fs::create_dir_all(&home).expect("home");
     std::fs::create_dir_all(&run).expect("run");
-    let socket = dir.path().join("native");
+    let socket = dir.join("native");
     let child = Command::new("pulseaudio")
         .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no"])
         .args(["-L", "module-null-sink sink_name=nullsink"])
@@ -49,13 +75,7 @@ pub fn start_pulse() -> Pulse {
         assert!(Instant::now() < deadline, "pulseaudio did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let alsa_conf = dir.path().join("asound.conf");
-    std::fs::write(&alsa_conf, alsa_config(&socket)).expect("alsa conf");
-    Pulse {
-        child,
-        alsa_conf,
-        _dir: dir,
-    }
+    child
 }
 
 /// An ALSA configuration that sends the default device to the PulseAudio server at `socket`.

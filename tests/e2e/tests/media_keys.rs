@@ -11,7 +11,13 @@ use fantoccini::{ClientBuilder, Locator};
 async fn wait_js(client: &fantoccini::Client, script: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while client.execute(script, vec![]).await.expect("execute") != serde_json::json!(true) {
-        assert!(Instant::now() < deadline, "waited 20 s for {what}");
+        if Instant::now() >= deadline {
+            let seen = client
+                .execute("return 'state=' + document.getElementById('player').dataset.state + ' toast=' + document.getElementById('toast').textContent + ' sub=' + document.getElementById('player-sub').textContent;", vec![])
+                .await
+                .unwrap_or_default();
+            panic!("waited 20 s for {what}; the window shows {seen}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -49,7 +55,7 @@ fn playback_status(address: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_keys_reach_the_player() {
-    let pulse = start_pulse();
+    let mut pulse = start_pulse();
     let bus = start_session_bus();
     let library = tempfile::tempdir().expect("tempdir");
     let cli = workspace_root().join("target/debug/earmark-cli");
@@ -71,6 +77,7 @@ async fn media_keys_reach_the_player() {
             ("EARMARK_LIBRARY", library.path()),
             ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
             ("DBUS_SESSION_BUS_ADDRESS", bus_address.as_path()),
+            ("EARMARK_LOG", std::path::Path::new("info")),
         ],
     );
     let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
@@ -138,5 +145,59 @@ async fn media_keys_reach_the_player() {
         assert!(Instant::now() < deadline, "MPRIS never said Paused");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    // The device goes away while playing: the app pauses, says so, and keeps the place.
+    click(&client, Locator::Css("#play-toggle")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing';",
+        "playing again",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return Number(document.getElementById('scrubber').value) >= 2;",
+        "two seconds of playback",
+    )
+    .await;
+    pulse.stop();
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'paused';",
+        "a pause when the device goes",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.getElementById('toast').textContent.includes('No audio output');",
+        "the no-output message",
+    )
+    .await;
+    let kept = client
+        .execute("return Number(document.getElementById('scrubber').value);", vec![])
+        .await
+        .expect("pos");
+    let kept = kept.as_f64().expect("number");
+    let shown = client.execute("return document.getElementById('elapsed').textContent + ' | ' + document.getElementById('player-sub').textContent + ' | ' + document.getElementById('player-title').textContent;", vec![]).await.expect("text");
+    assert!(kept > 0.5, "the position is kept ({kept}; bar shows {shown})");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(earmark_e2e::screenshot_dir().join("26-device-gone.png"), png).expect("save");
+
+    // It comes back: play continues from the same place on the new device.
+    pulse.restart();
+    click(&client, Locator::Css("#play-toggle")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing';",
+        "playing on the new device",
+    )
+    .await;
+    let now = client
+        .execute("return Number(document.getElementById('scrubber').value);", vec![])
+        .await
+        .expect("pos");
+    let now = now.as_f64().expect("number");
+    assert!((now - kept).abs() < 1.5, "resumed at {now}, kept {kept}");
     client.close().await.expect("close session");
 }

@@ -1,0 +1,576 @@
+//! Playback benchmarks, printed as one table beside the goals and, for decoding, beside ffmpeg
+//! decoding the same file in the same run.
+//!
+//! Run: `cargo bench -p earmark-player --bench playback`. The media is generated on the spot by
+//! ffmpeg (a 5-minute 128 kb/s stereo 44.1 kHz MP3 of a tone plus speech-like noise bursts,
+//! stream-copied twelve times into one 60-minute file); nothing is downloaded. Everything runs
+//! in-process with no audio device except the last row, which opens a real device (a private
+//! PulseAudio null sink when `pulseaudio` is installed) in child processes of this binary, so that
+//! each open is the first of its process, as in `earmark-cli play`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use earmark_player::{MediaDecoder, Output, Pipeline};
+
+#[allow(dead_code)] // Only the start-up half of the shared helper is used here.
+#[path = "../../../tests/e2e/src/pulse.rs"]
+mod pulse;
+
+/// Frames per pull, as the output path pulls them (`output::BLOCK_FRAMES`).
+const BLOCK_FRAMES: usize = 512;
+const SEGMENT_SECS: u32 = 300;
+const SEGMENTS: u32 = 12;
+const START_RUNS: usize = 21;
+const SEEK_TARGETS: usize = 20;
+/// Whole-file passes (ours at 1x and 2x, ffmpeg): each takes seconds, so few.
+const LONG_RUNS: usize = 3;
+const OPEN_RUNS: usize = 5;
+/// Where the "resume" start seeks to: 41:17, past the middle of the file.
+const RESUME_AT: Duration = Duration::from_secs(41 * 60 + 17);
+const CHILD_FLAG: &str = "--earmark-child";
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == CHILD_FLAG) {
+        return child(args.get(i + 1).map(String::as_str).unwrap_or(""));
+    }
+    let started = Instant::now();
+    let tmp = tempfile::tempdir()?;
+    let mut table = Table::default();
+
+    let Some(mp3) = make_media(tmp.path())? else {
+        println!("ffmpeg missing: cannot generate the test media (scripts/setup installs it); nothing measured");
+        return Ok(());
+    };
+    let secs = MediaDecoder::open(&mp3)?
+        .duration()
+        .ok_or("the generated MP3 has no duration")?
+        .as_secs_f64();
+    println!(
+        "media: {:.1} min, {:.1} MB, 128 kb/s stereo 44.1 kHz MP3 (generated in {:.1} s)",
+        secs / 60.0,
+        std::fs::metadata(&mp3)?.len() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+
+    start_bench(&mp3, &mut table)?;
+    seek_bench(&mp3, secs, &mut table)?;
+    throughput_bench(&mp3, secs, &mut table)?;
+    open_bench(&mut table)?;
+
+    table.print();
+    println!("\n(bench wall time {:.0} s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+// ---------------------------------------------------------------- table
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<[String; 5]>,
+}
+
+impl Table {
+    fn row(&mut self, measure: &str, median: String, goal: &str, ratio: String, met: Option<bool>) {
+        let met = match met {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "-",
+        };
+        self.rows
+            .push([measure.to_owned(), median, goal.to_owned(), ratio, met.to_owned()]);
+    }
+
+    fn print(&self) {
+        let head = ["measure", "median", "goal", "ratio/peer", "met?"];
+        let mut w = head.map(str::len);
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        let line = |c: &[String; 5]| {
+            println!(
+                "| {:<w0$} | {:>w1$} | {:<w2$} | {:<w3$} | {:<w4$} |",
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3],
+                w4 = w[4]
+            )
+        };
+        println!();
+        line(&head.map(str::to_owned));
+        println!(
+            "|{}|",
+            w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|")
+        );
+        for r in &self.rows {
+            line(r);
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn max(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::NAN, f64::max)
+}
+
+fn ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.2} s", v / 1000.0)
+    } else if v >= 10.0 {
+        format!("{v:.0} ms")
+    } else {
+        format!("{v:.2} ms")
+    }
+}
+
+fn elapsed_ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// A small xorshift generator: the same seek targets on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// CPU time this thread has used: `/proc/thread-self/schedstat` (nanoseconds), else the process's
+/// utime + stime from `/proc/self/stat` (clock ticks, 100 per second on Linux). The pipeline is
+/// single-threaded and runs on this thread, so either is its cost.
+fn cpu_secs() -> f64 {
+    if let Some(ns) = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+    {
+        return ns as f64 / 1e9;
+    }
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+            Some(ticks as f64 / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+// ---------------------------------------------------------------- media
+
+fn has(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// The 60-minute MP3: one 5-minute segment encoded by ffmpeg (a 220 Hz tone under pink noise
+/// band-passed to the voice range and chopped at a syllable rate of 4 Hz), then stream-copied
+/// twelve times into one file, which takes seconds instead of encoding an hour.
+fn make_media(dir: &Path) -> Res<Option<PathBuf>> {
+    if !has("ffmpeg", "-version") {
+        return Ok(None);
+    }
+    let seg = dir.join("segment.mp3");
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=220:duration={SEGMENT_SECS}:sample_rate=44100"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!(
+            "anoisesrc=color=pink:duration={SEGMENT_SECS}:sample_rate=44100:amplitude=0.5"
+        ))
+        .args([
+            "-filter_complex",
+            "[1]bandpass=f=900:w=1500,tremolo=f=4:d=0.9[n];[0][n]amix=inputs=2:normalize=0,pan=stereo|c0=c0|c1=c0",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "128k",
+        ])
+        .arg(&seg)
+        .status()?;
+    if !status.success() {
+        return Err("ffmpeg failed to encode the segment".into());
+    }
+    let list = dir.join("list.txt");
+    let line = format!("file '{}'\n", seg.display());
+    std::fs::write(&list, line.repeat(SEGMENTS as usize))?;
+    let mp3 = dir.join("episode.mp3");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+        ])
+        .arg(&list)
+        .args(["-c", "copy"])
+        .arg(&mp3)
+        .status()?;
+    if !status.success() {
+        return Err("ffmpeg failed to join the segments".into());
+    }
+    Ok(Some(mp3))
+}
+
+// ---------------------------------------------------------------- 1. time to first sample
+
+/// Open, build the pipeline, optionally seek, and fill one output block: what happens between
+/// "play" and the first sample handed to the device. Returns milliseconds.
+fn first_block(mp3: &Path, speed: f64, resume: Option<Duration>) -> Res<f64> {
+    let mut block = vec![0.0f32; BLOCK_FRAMES * 2];
+    let t = Instant::now();
+    let decoder = MediaDecoder::open(mp3)?;
+    let mut p = Pipeline::new(decoder, speed);
+    if let Some(at) = resume {
+        p.seek(at)?;
+    }
+    let n = p.fill(&mut block);
+    let took = elapsed_ms(t);
+    if n != block.len() {
+        return Err(format!("first fill gave {n} samples").into());
+    }
+    std::hint::black_box(&block);
+    Ok(took)
+}
+
+fn start_bench(mp3: &Path, table: &mut Table) -> Res<()> {
+    let cases: [(&str, f64, Option<Duration>, bool); 3] = [
+        ("from the start, 1x", 1.0, None, true),
+        ("resume at 41:17 (seek), 1x", 1.0, Some(RESUME_AT), true),
+        ("from the start, 1.5x (WSOLA)", 1.5, None, false),
+    ];
+    for (label, speed, resume, goal) in cases {
+        let runs = (0..START_RUNS)
+            .map(|_| first_block(mp3, speed, resume))
+            .collect::<Res<Vec<f64>>>()?;
+        let m = median(runs.clone());
+        table.row(
+            &format!("play -> first {BLOCK_FRAMES}-frame block, local MP3: {label}"),
+            ms(m),
+            if goal { "< 30 ms" } else { "" },
+            format!("first run {}, max {}", ms(runs[0]), ms(max(&runs))),
+            goal.then_some(m < 30.0),
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- 2. seek
+
+fn seek_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
+    let mut p = Pipeline::new(MediaDecoder::open(mp3)?, 1.0);
+    let mut block = vec![0.0f32; BLOCK_FRAMES * 2];
+    p.fill(&mut block);
+    let mut rng = Rng(0x5EE_C0FF_EE);
+    let mut all = Vec::with_capacity(SEEK_TARGETS);
+    let (mut fwd, mut back) = (Vec::new(), Vec::new());
+    let mut worst_error = 0.0f64;
+    let mut last = 0.0;
+    for _ in 0..SEEK_TARGETS {
+        let target = rng.unit() * (secs - 1.0);
+        let t = Instant::now();
+        let reached = p.seek(Duration::from_secs_f64(target))?;
+        let n = p.fill(&mut block);
+        let took = elapsed_ms(t);
+        if n != block.len() {
+            return Err(format!("fill after a seek to {target:.1} s gave {n} samples").into());
+        }
+        worst_error = worst_error.max((reached.as_secs_f64() - target).abs());
+        all.push(took);
+        if target >= last {
+            fwd.push(took);
+        } else {
+            back.push(took);
+        }
+        last = target;
+    }
+    let m = median(all.clone());
+    table.row(
+        &format!("seek + first fill, 60-min MP3 ({SEEK_TARGETS} random targets, fixed seed)"),
+        ms(m),
+        "< 20 ms",
+        format!(
+            "max {}; fwd med {} ({}), back med {} ({}); worst error {:.1} ms",
+            ms(max(&all)),
+            ms(median(fwd.clone())),
+            fwd.len(),
+            ms(median(back.clone())),
+            back.len(),
+            worst_error * 1000.0
+        ),
+        Some(m < 20.0),
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- 3 + 4. throughput and CPU
+
+struct Pass {
+    wall: f64,
+    cpu: f64,
+}
+
+/// Pulls the whole file through the pipeline in output-sized blocks.
+fn pull_all(mp3: &Path, speed: f64) -> Res<Pass> {
+    let mut block = vec![0.0f32; BLOCK_FRAMES * 2];
+    let (t, c) = (Instant::now(), cpu_secs());
+    let mut p = Pipeline::new(MediaDecoder::open(mp3)?, speed);
+    let mut total = 0usize;
+    loop {
+        let n = p.fill(&mut block);
+        if n == 0 {
+            break;
+        }
+        total += n;
+    }
+    let pass = Pass {
+        wall: t.elapsed().as_secs_f64(),
+        cpu: cpu_secs() - c,
+    };
+    if let Some(d) = p.damage() {
+        return Err(format!("the pipeline stopped early: {d}").into());
+    }
+    std::hint::black_box((total, &block));
+    Ok(pass)
+}
+
+/// Pulls the whole file through the decoder alone (no stretcher, no volume).
+fn decode_all(mp3: &Path) -> Res<Pass> {
+    let mut block = vec![0.0f32; 4096 * 2];
+    let (t, c) = (Instant::now(), cpu_secs());
+    let mut d = MediaDecoder::open(mp3)?;
+    while d.read(&mut block) > 0 {}
+    std::hint::black_box(&block);
+    Ok(Pass {
+        wall: t.elapsed().as_secs_f64(),
+        cpu: cpu_secs() - c,
+    })
+}
+
+/// ffmpeg decoding the same file to nothing, single-threaded, as f32 like ours. Wall seconds of
+/// the whole subprocess (its start-up is a few tens of milliseconds of several seconds).
+fn ffmpeg_decode(mp3: &Path) -> Res<f64> {
+    let t = Instant::now();
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-threads", "1", "-i"])
+        .arg(mp3)
+        .args(["-map", "0:a", "-c:a", "pcm_f32le", "-threads", "1", "-f", "null", "-"])
+        .status()?;
+    if !status.success() {
+        return Err("ffmpeg failed to decode".into());
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+fn throughput_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
+    let (mut ours, mut dec, mut ff, mut twice) = (vec![], vec![], vec![], vec![]);
+    // Interleaved, so load from elsewhere on the machine falls on all alike.
+    for _ in 0..LONG_RUNS {
+        ours.push(pull_all(mp3, 1.0)?);
+        ff.push(ffmpeg_decode(mp3)?);
+        dec.push(decode_all(mp3)?);
+        twice.push(pull_all(mp3, 2.0)?);
+    }
+    let xrt = |wall: f64| secs / wall;
+    let ours_x = median(ours.iter().map(|p| xrt(p.wall)).collect());
+    let dec_x = median(dec.iter().map(|p| xrt(p.wall)).collect());
+    let ff_x = median(ff.iter().map(|&w| xrt(w)).collect());
+    let ratio = ours_x / ff_x;
+    table.row(
+        "decode 60-min MP3 at 1x, whole pipeline (Pipeline::fill)",
+        format!("{ours_x:.0}x real time"),
+        ">= 0.8x ffmpeg",
+        format!("{ratio:.2}x ffmpeg (ours/ffmpeg)"),
+        Some(ratio >= 0.8),
+    );
+    table.row(
+        "  decoder alone (MediaDecoder::read)",
+        format!("{dec_x:.0}x real time"),
+        "",
+        format!("{:.2}x ffmpeg", dec_x / ff_x),
+        None,
+    );
+    table.row(
+        "  ffmpeg -threads 1 -i FILE -c:a pcm_f32le -f null - (wall)",
+        format!("{ff_x:.0}x real time"),
+        "",
+        "1.0x (reference)".into(),
+        None,
+    );
+    let minutes = secs / 60.0;
+    let per_min = |v: &[Pass]| median(v.iter().map(|p| p.cpu / minutes).collect());
+    let one = per_min(&ours);
+    table.row(
+        "CPU per minute of audio, playback at 1x",
+        format!("{:.3} s", one),
+        "< 0.5 s",
+        format!("{:.2}% of one core", one / 60.0 * 100.0),
+        Some(one < 0.5),
+    );
+    let two = per_min(&twice);
+    table.row(
+        "CPU per minute of audio, playback at 2x (WSOLA)",
+        format!("{:.3} s", two),
+        "",
+        format!(
+            "{:.3} s per minute listened; {:.2}% of one core",
+            two * 2.0,
+            two * 2.0 / 60.0 * 100.0
+        ),
+        None,
+    );
+    let wsola = median(twice.iter().map(|p| xrt(p.wall)).collect());
+    table.row(
+        "  2x pipeline throughput",
+        format!("{wsola:.0}x real time"),
+        "",
+        format!("{:.2}x ffmpeg decode", wsola / ff_x),
+        None,
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- 5. opening the device
+
+/// In a child process: opens the default device, then drops it, then opens it again; prints the
+/// three times in milliseconds (the last NaN if the second open failed), or `none <why>` when there is no device.
+fn child(mode: &str) -> Res<()> {
+    if mode != "open" {
+        return Err(format!("unknown child mode {mode:?}").into());
+    }
+    let t = Instant::now();
+    let out = match Output::open_default() {
+        Ok(o) => o,
+        Err(e) => {
+            println!("none {e}");
+            return Ok(());
+        }
+    };
+    let open = elapsed_ms(t);
+    let t = Instant::now();
+    drop(out);
+    let close = elapsed_ms(t);
+    let t = Instant::now();
+    let second = match Output::open_default() {
+        Ok(o) => {
+            let took = elapsed_ms(t);
+            drop(o);
+            took
+        }
+        Err(_) => f64::NAN,
+    };
+    println!("{open} {close} {second}");
+    Ok(())
+}
+
+fn open_bench(table: &mut Table) -> Res<()> {
+    let server = if has("pulseaudio", "--version") {
+        Some(pulse::start_pulse())
+    } else {
+        None
+    };
+    let device = if server.is_some() {
+        "PulseAudio null sink via ALSA"
+    } else {
+        "default device"
+    };
+    let exe = std::env::current_exe()?;
+    let (mut open, mut close, mut again, mut process) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..OPEN_RUNS {
+        let mut cmd = Command::new(&exe);
+        cmd.arg(CHILD_FLAG).arg("open");
+        if let Some(p) = &server {
+            cmd.env_remove("PULSE_SERVER").env("ALSA_CONFIG_PATH", &p.alsa_conf);
+        }
+        let t = Instant::now();
+        let out = cmd.output()?;
+        process.push(elapsed_ms(t));
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if !out.status.success() {
+            return Err(format!("open child failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        }
+        if let Some(why) = text.strip_prefix("none") {
+            table.row(
+                "Output::open_default()",
+                "-".into(),
+                "",
+                format!("no audio device: skipped ({})", why.trim()),
+                None,
+            );
+            return Ok(());
+        }
+        let f: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        if f.len() != 3 {
+            return Err(format!("open child printed {text:?}").into());
+        }
+        open.push(f[0]);
+        close.push(f[1]);
+        again.push(f[2]);
+    }
+    table.row(
+        &format!("Output::open_default(), first in its process ({device})"),
+        ms(median(open.clone())),
+        "",
+        format!("max {}; {OPEN_RUNS} child processes", ms(max(&open))),
+        None,
+    );
+    table.row("  dropping the Output", ms(median(close)), "", String::new(), None);
+    table.row(
+        "  second open_default() in the same process",
+        ms(median(again)),
+        "",
+        String::new(),
+        None,
+    );
+    table.row(
+        "  whole child process (start, open, close, open, close, exit)",
+        ms(median(process)),
+        "",
+        String::new(),
+        None,
+    );
+    Ok(())
+}
