@@ -478,6 +478,9 @@ fn throughput_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
 /// In a child process: opens the default device, then drops it, then opens it again; prints the
 /// three times in milliseconds (the last NaN if the second open failed), or `none <why>` when there is no device.
 fn child(mode: &str) -> Res<()> {
+    if mode == "trace" {
+        return trace_child();
+    }
     if mode != "open" {
         return Err(format!("unknown child mode {mode:?}").into());
     }
@@ -503,6 +506,41 @@ fn child(mode: &str) -> Res<()> {
         Err(_) => f64::NAN,
     };
     println!("{open} {close} {second}");
+    Ok(())
+}
+
+/// Investigation: play a 0.1 s segment of the file named by `EARMARK_TRACE_MP3` and log when the
+/// position moves and when the playback ends.
+fn trace_child() -> Res<()> {
+    let mp3 = std::env::var("EARMARK_TRACE_MP3")?;
+    let t0 = Instant::now();
+    let mut p = Pipeline::new(MediaDecoder::open(Path::new(&mp3))?, 1.0);
+    let stop_ms = std::env::var("EARMARK_TRACE_STOP_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    p.set_stop_at(Some(Duration::from_millis(stop_ms)));
+    let out = Output::open_default()?;
+    println!("{:8.1} opened", elapsed_ms(t0));
+    let pb = out.play(p);
+    let mut last = Duration::MAX;
+    loop {
+        let pos = pb.position();
+        let st = pb.state();
+        if pos != last {
+            println!("{:8.1} position {:?} {st:?}", elapsed_ms(t0), pos);
+            last = pos;
+        }
+        if st == earmark_player::State::Ended {
+            println!("{:8.1} ended", elapsed_ms(t0));
+            break;
+        }
+        if t0.elapsed() > Duration::from_millis(stop_ms + 5000) {
+            println!("timeout");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
     Ok(())
 }
 

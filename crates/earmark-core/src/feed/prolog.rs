@@ -41,10 +41,10 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Decodes the document to UTF-8 following its BOM or XML declaration, and rewrites the
 /// declaration so the XML parser does not decode it a second time.
-pub fn decode(bytes: &[u8]) -> Result<String, FeedError> {
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, FeedError> {
     if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        return Ok(rewrite_declaration(text.into_owned()));
+        return Ok(Cow::Owned(rewrite_declaration(text.into_owned())));
     }
     let head = &bytes[..bytes.len().min(256)];
     let declared = declared_encoding(head);
@@ -53,12 +53,13 @@ pub fn decode(bytes: &[u8]) -> Result<String, FeedError> {
         Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
             .ok_or_else(|| FeedError::UnknownEncoding(label.to_owned()))?,
     };
-    let text: Cow<'_, str> = if enc == encoding_rs::UTF_8 {
-        String::from_utf8_lossy(bytes)
-    } else {
-        enc.decode_without_bom_handling(bytes).0
-    };
-    Ok(rewrite_declaration(text.into_owned()))
+    if enc == encoding_rs::UTF_8 {
+        // Already what the parser wants: valid UTF-8 is used in place, without a copy.
+        return Ok(String::from_utf8_lossy(bytes));
+    }
+    Ok(Cow::Owned(rewrite_declaration(
+        enc.decode_without_bom_handling(bytes).0.into_owned(),
+    )))
 }
 
 fn declared_encoding(head: &[u8]) -> Option<String> {
