@@ -237,3 +237,28 @@ fn garbage_and_unsupported_files_get_clear_errors() {
         Err(PlayError::Open { .. })
     ));
 }
+
+#[test]
+fn opus_is_reported_as_unsupported_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("o.wav");
+    write_wav(&wav, 48_000, 1, &tone(48_000, 1.0, 440.0, 0.3));
+    let opus = dir.path().join("o.opus");
+    let ok = std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(["-c:a", "libopus", "-b:a", "32k"])
+        .arg(&opus)
+        .status()
+        .expect("ffmpeg")
+        .success();
+    assert!(ok, "ffmpeg could not make an Opus file");
+    match MediaDecoder::open(&opus) {
+        Err(PlayError::Unsupported(what)) => {
+            let msg = PlayError::Unsupported(what).to_string();
+            assert!(msg.starts_with("unsupported format"), "{msg}");
+        }
+        Err(other) => panic!("expected 'unsupported format', got {other}"),
+        Ok(_) => panic!("Opus decoded: update this test and the format list"),
+    }
+}
