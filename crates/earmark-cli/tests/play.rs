@@ -117,14 +117,18 @@ fn killed_while_playing_resumes_within_five_seconds() {
 fn double_speed_plays_in_half_the_time_and_the_end_marks_played() {
     let pulse = start_pulse();
     let (_dir, library) = library_with_episode();
-    // The fixed cost of a play (process start, opening the device, draining it), measured first.
-    let t = Instant::now();
-    let out = cli(&library, Some(&pulse))
-        .args(["play", "1", "--from", "0", "--to", "0.1"])
-        .output()
-        .expect("play");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let fixed = t.elapsed().as_secs_f64();
+    // The fixed cost of a play (process start, opening the device, a sound server's start-up
+    // stall of up to ~1.5 s, draining), the best of two short plays.
+    let mut fixed = f64::MAX;
+    for _ in 0..2 {
+        let t = Instant::now();
+        let out = cli(&library, Some(&pulse))
+            .args(["play", "1", "--from", "0", "--to", "0.1"])
+            .output()
+            .expect("play");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        fixed = fixed.min(t.elapsed().as_secs_f64());
+    }
     let t = Instant::now();
     let out = cli(&library, Some(&pulse))
         .args(["play", "1", "--from", "0:24", "--speed", "2"])
@@ -132,9 +136,10 @@ fn double_speed_plays_in_half_the_time_and_the_end_marks_played() {
         .expect("play");
     let wall = t.elapsed().as_secs_f64() - fixed;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    // 6 s of episode at 2x: about 3 s beyond the fixed cost.
+    // 6 s of episode at 2x is 3 s of listening; 1x would be 6 s, 3x 2 s. The upper bound leaves
+    // room for one start-up stall.
     assert!(
-        (2.4..=3.7).contains(&wall),
+        (2.3..=4.9).contains(&wall),
         "6 s at 2x took {wall:.2} s beyond the {fixed:.2} s fixed cost"
     );
     let (pos, played) = position(&library);

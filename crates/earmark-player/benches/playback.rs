@@ -4,9 +4,11 @@
 //! Run: `cargo bench -p earmark-player --bench playback`. The media is generated on the spot by
 //! ffmpeg (a 5-minute 128 kb/s stereo 44.1 kHz MP3 of a tone plus speech-like noise bursts,
 //! stream-copied twelve times into one 60-minute file); nothing is downloaded. Everything runs
-//! in-process with no audio device except the last row, which opens a real device (a private
-//! PulseAudio null sink when `pulseaudio` is installed) in child processes of this binary, so that
-//! each open is the first of its process, as in `earmark-cli play`.
+//! in-process with no audio device except the last rows, which open a real device (a private
+//! PulseAudio null sink reached through ALSA, as in the CLI's tests, when `pulseaudio` is
+//! installed; else the default device) in child processes of this binary, so that each open is
+//! the first of its process, as in `earmark-cli play`. CPU time is the pulling thread's own
+//! (`/proc/thread-self/schedstat`); the pipeline is single-threaded.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -24,8 +26,8 @@ const SEGMENT_SECS: u32 = 300;
 const SEGMENTS: u32 = 12;
 const START_RUNS: usize = 21;
 const SEEK_TARGETS: usize = 20;
-/// Whole-file passes (ours at 1x and 2x, ffmpeg): each takes seconds, so few.
-const LONG_RUNS: usize = 3;
+/// Whole-file passes (ours at 1x and 2x, decoder alone, ffmpeg): each takes seconds, so few.
+const LONG_RUNS: usize = 5;
 const OPEN_RUNS: usize = 5;
 /// Where the "resume" start seeks to: 41:17, past the middle of the file.
 const RESUME_AT: Duration = Duration::from_secs(41 * 60 + 17);
@@ -36,7 +38,8 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == CHILD_FLAG) {
-        return child(args.get(i + 1).map(String::as_str).unwrap_or(""));
+        let arg = |k: usize| args.get(i + k).map(String::as_str).unwrap_or("");
+        return child(arg(1), arg(2));
     }
     let started = Instant::now();
     let tmp = tempfile::tempdir()?;
@@ -60,7 +63,7 @@ fn main() -> Res<()> {
     start_bench(&mp3, &mut table)?;
     seek_bench(&mp3, secs, &mut table)?;
     throughput_bench(&mp3, secs, &mut table)?;
-    open_bench(&mut table)?;
+    open_bench(&mp3, &mut table)?;
 
     table.print();
     println!("\n(bench wall time {:.0} s)", started.elapsed().as_secs_f64());
@@ -168,6 +171,24 @@ impl Rng {
     }
 }
 
+/// The `n`th field (1-based, as in proc(5)) of `/proc/self/stat` as clock ticks, in seconds
+/// (100 ticks per second on Linux).
+fn stat_secs(fields: &[usize]) -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name start at field 3.
+    let rest: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+    let mut ticks = 0u64;
+    for n in fields {
+        ticks += rest.get(n - 3)?.parse::<u64>().ok()?;
+    }
+    Some(ticks as f64 / 100.0)
+}
+
+/// CPU time (user + system) of this process's waited-for children: cutime + cstime.
+fn children_cpu_secs() -> f64 {
+    stat_secs(&[16, 17]).unwrap_or(f64::NAN)
+}
+
 /// CPU time this thread has used: `/proc/thread-self/schedstat` (nanoseconds), else the process's
 /// utime + stime from `/proc/self/stat` (clock ticks, 100 per second on Linux). The pipeline is
 /// single-threaded and runs on this thread, so either is its cost.
@@ -178,16 +199,7 @@ fn cpu_secs() -> f64 {
     {
         return ns as f64 / 1e9;
     }
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-            Some(ticks as f64 / 100.0)
-        })
-        .unwrap_or(f64::NAN)
+    stat_secs(&[14, 15]).unwrap_or(f64::NAN)
 }
 
 // ---------------------------------------------------------------- media
@@ -304,7 +316,7 @@ fn seek_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
     let mut p = Pipeline::new(MediaDecoder::open(mp3)?, 1.0);
     let mut block = vec![0.0f32; BLOCK_FRAMES * 2];
     p.fill(&mut block);
-    let mut rng = Rng(0x5EE_C0FF_EE);
+    let mut rng = Rng(0x0005_EEC0_FFEE);
     let mut all = Vec::with_capacity(SEEK_TARGETS);
     let (mut fwd, mut back) = (Vec::new(), Vec::new());
     let mut worst_error = 0.0f64;
@@ -390,10 +402,10 @@ fn decode_all(mp3: &Path) -> Res<Pass> {
     })
 }
 
-/// ffmpeg decoding the same file to nothing, single-threaded, as f32 like ours. Wall seconds of
-/// the whole subprocess (its start-up is a few tens of milliseconds of several seconds).
-fn ffmpeg_decode(mp3: &Path) -> Res<f64> {
-    let t = Instant::now();
+/// ffmpeg decoding the same file to nothing, single-threaded, as f32 like ours. Wall and CPU
+/// seconds of the whole subprocess (its start-up is a few tens of milliseconds of seconds).
+fn ffmpeg_decode(mp3: &Path) -> Res<Pass> {
+    let (t, c) = (Instant::now(), children_cpu_secs());
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-threads", "1", "-i"])
         .arg(mp3)
@@ -402,7 +414,10 @@ fn ffmpeg_decode(mp3: &Path) -> Res<f64> {
     if !status.success() {
         return Err("ffmpeg failed to decode".into());
     }
-    Ok(t.elapsed().as_secs_f64())
+    Ok(Pass {
+        wall: t.elapsed().as_secs_f64(),
+        cpu: children_cpu_secs() - c,
+    })
 }
 
 fn throughput_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
@@ -417,13 +432,14 @@ fn throughput_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
     let xrt = |wall: f64| secs / wall;
     let ours_x = median(ours.iter().map(|p| xrt(p.wall)).collect());
     let dec_x = median(dec.iter().map(|p| xrt(p.wall)).collect());
-    let ff_x = median(ff.iter().map(|&w| xrt(w)).collect());
+    let ff_x = median(ff.iter().map(|p| xrt(p.wall)).collect());
     let ratio = ours_x / ff_x;
+    let cpu_ratio = median(ff.iter().map(|p| p.cpu).collect()) / median(ours.iter().map(|p| p.cpu).collect());
     table.row(
         "decode 60-min MP3 at 1x, whole pipeline (Pipeline::fill)",
         format!("{ours_x:.0}x real time"),
         ">= 0.8x ffmpeg",
-        format!("{ratio:.2}x ffmpeg (ours/ffmpeg)"),
+        format!("{ratio:.2}x ffmpeg (ours/ffmpeg, wall); {cpu_ratio:.2}x by CPU time"),
         Some(ratio >= 0.8),
     );
     table.row(
@@ -434,7 +450,7 @@ fn throughput_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
         None,
     );
     table.row(
-        "  ffmpeg -threads 1 -i FILE -c:a pcm_f32le -f null - (wall)",
+        "  ffmpeg -threads 1 -i FILE -c:a pcm_f32le -f null - (subprocess wall)",
         format!("{ff_x:.0}x real time"),
         "",
         "1.0x (reference)".into(),
@@ -444,7 +460,7 @@ fn throughput_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
     let per_min = |v: &[Pass]| median(v.iter().map(|p| p.cpu / minutes).collect());
     let one = per_min(&ours);
     table.row(
-        "CPU per minute of audio, playback at 1x",
+        "CPU per minute of episode audio, playback at 1x",
         format!("{:.3} s", one),
         "< 0.5 s",
         format!("{:.2}% of one core", one / 60.0 * 100.0),
@@ -452,7 +468,7 @@ fn throughput_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
     );
     let two = per_min(&twice);
     table.row(
-        "CPU per minute of audio, playback at 2x (WSOLA)",
+        "CPU per minute of episode audio, playback at 2x (WSOLA)",
         format!("{:.3} s", two),
         "",
         format!(
@@ -476,10 +492,11 @@ fn throughput_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
 // ---------------------------------------------------------------- 5. opening the device
 
 /// In a child process: opens the default device, then drops it, then opens it again; prints the
-/// three times in milliseconds (the last NaN if the second open failed), or `none <why>` when there is no device.
-fn child(mode: &str) -> Res<()> {
-    if mode == "trace" {
-        return trace_child();
+/// three times in milliseconds (the last NaN if the second open failed), or `none <why>` when
+/// there is no device.
+fn child(mode: &str, arg: &str) -> Res<()> {
+    if mode == "segment" {
+        return segment_child(arg);
     }
     if mode != "open" {
         return Err(format!("unknown child mode {mode:?}").into());
@@ -509,67 +526,52 @@ fn child(mode: &str) -> Res<()> {
     Ok(())
 }
 
-/// Investigation: play a 0.1 s segment of the file named by `EARMARK_TRACE_MP3` and log when the
-/// position moves and when the playback ends.
-fn trace_child() -> Res<()> {
-    let mp3 = std::env::var("EARMARK_TRACE_MP3")?;
-    let t0 = Instant::now();
-    let mut p = Pipeline::new(MediaDecoder::open(Path::new(&mp3))?, 1.0);
-    let stop_ms = std::env::var("EARMARK_TRACE_STOP_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
-    p.set_stop_at(Some(Duration::from_millis(stop_ms)));
+/// In a child process: opens the device, plays the first 0.1 s of `mp3` (as `earmark-cli play
+/// --to 0.1` does) and prints milliseconds from `play` until the playback has ended, i.e. until
+/// the device has pulled past the segment; after the initial pre-fill that needs the device to
+/// be consuming audio.
+fn segment_child(mp3: &str) -> Res<()> {
+    let mut p = Pipeline::new(MediaDecoder::open(Path::new(mp3))?, 1.0);
+    p.set_stop_at(Some(Duration::from_millis(100)));
     let out = Output::open_default()?;
-    println!("{:8.1} opened", elapsed_ms(t0));
-    let pb = out.play(p);
-    let mut last = Duration::MAX;
-    loop {
-        let pos = pb.position();
-        let st = pb.state();
-        if pos != last {
-            println!("{:8.1} position {:?} {st:?}", elapsed_ms(t0), pos);
-            last = pos;
+    let t = Instant::now();
+    let playback = out.play(p);
+    while playback.state() != earmark_player::State::Ended {
+        if t.elapsed() > Duration::from_secs(10) {
+            return Err("the device never pulled past the first 0.1 s".into());
         }
-        if st == earmark_player::State::Ended {
-            println!("{:8.1} ended", elapsed_ms(t0));
-            break;
-        }
-        if t0.elapsed() > Duration::from_millis(stop_ms + 5000) {
-            println!("timeout");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_millis(1));
     }
+    println!("{}", elapsed_ms(t));
     Ok(())
 }
 
-fn open_bench(table: &mut Table) -> Res<()> {
-    let server = if has("pulseaudio", "--version") {
-        Some(pulse::start_pulse())
-    } else {
-        None
-    };
+/// Runs one child of this binary against the device; returns its stdout.
+fn run_child(pulse: Option<&pulse::Pulse>, args: &[&std::ffi::OsStr]) -> Res<String> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg(CHILD_FLAG).args(args);
+    if let Some(p) = pulse {
+        cmd.env_remove("PULSE_SERVER").env("ALSA_CONFIG_PATH", &p.alsa_conf);
+    }
+    let out = cmd.output()?;
+    if !out.status.success() {
+        return Err(format!("child {args:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn open_bench(mp3: &Path, table: &mut Table) -> Res<()> {
+    let server = has("pulseaudio", "--version").then(pulse::start_pulse);
     let device = if server.is_some() {
         "PulseAudio null sink via ALSA"
     } else {
         "default device"
     };
-    let exe = std::env::current_exe()?;
     let (mut open, mut close, mut again, mut process) = (vec![], vec![], vec![], vec![]);
     for _ in 0..OPEN_RUNS {
-        let mut cmd = Command::new(&exe);
-        cmd.arg(CHILD_FLAG).arg("open");
-        if let Some(p) = &server {
-            cmd.env_remove("PULSE_SERVER").env("ALSA_CONFIG_PATH", &p.alsa_conf);
-        }
         let t = Instant::now();
-        let out = cmd.output()?;
+        let text = run_child(server.as_ref(), &["open".as_ref()])?;
         process.push(elapsed_ms(t));
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        if !out.status.success() {
-            return Err(format!("open child failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-        }
         if let Some(why) = text.strip_prefix("none") {
             table.row(
                 "Output::open_default()",
@@ -610,5 +612,46 @@ fn open_bench(table: &mut Table) -> Res<()> {
         String::new(),
         None,
     );
-    Ok(())
+
+    // Where `earmark-cli play`'s fixed cost goes: not into opening the device (above) but into
+    // waiting for the device to start consuming. PulseAudio's null sink renders in 2-second
+    // blocks while no client asks for less latency (BLOCK_USEC in module-null-sink.c), so a new
+    // stream's pre-fill sits until the sink's current block ends: a stall of 0-2 s.
+    let Some(server) = server else { return Ok(()) };
+    let segment = |table: &mut Table, label: &str| -> Res<()> {
+        let runs = (0..OPEN_RUNS)
+            .map(|_| {
+                let text = run_child(Some(&server), &["segment".as_ref(), mp3.as_os_str()])?;
+                text.parse::<f64>()
+                    .map_err(|_| format!("segment child printed {text:?}").into())
+            })
+            .collect::<Res<Vec<f64>>>()?;
+        let min = runs.iter().copied().fold(f64::NAN, f64::min);
+        table.row(
+            &format!("play 0.1 s segment on the device until it ended: {label}"),
+            ms(median(runs.clone())),
+            "",
+            format!("min {}, max {}; {OPEN_RUNS} child processes", ms(min), ms(max(&runs))),
+            None,
+        );
+        Ok(())
+    };
+    segment(table, "idle null sink")?;
+    if !has("pacat", "--version") {
+        return Ok(());
+    }
+    // The pulse helper puts the server's socket next to the ALSA configuration it writes.
+    let socket = server.alsa_conf.with_file_name("native");
+    let mut keeper = Command::new("pacat")
+        .args(["--latency-msec=20", "--raw", "/dev/zero"])
+        .env("PULSE_SERVER", format!("unix:{}", socket.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    // Wait out the block the sink was in when the keeper joined.
+    std::thread::sleep(Duration::from_millis(2100));
+    let result = segment(table, "null sink kept at 20 ms by a pacat client");
+    let _ = keeper.kill();
+    let _ = keeper.wait();
+    result
 }

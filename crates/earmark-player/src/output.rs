@@ -32,6 +32,10 @@ struct Inner {
     buffered_frames: usize,
 }
 
+/// Device buffer in frames (about 93 ms at 44.1 kHz); the fallback path lets the device choose
+/// when it cannot do this.
+const BUFFER_FRAMES: u32 = 4096;
+
 /// How long the device may stop pulling samples, after reporting errors, before it counts as
 /// gone. Some sound servers report harmless errors while playing fine, so errors alone prove
 /// nothing; a device that errs and stops asking for audio is gone.
@@ -57,6 +61,9 @@ impl Output {
         let count = Arc::clone(&errors);
         let builder = rodio::DeviceSinkBuilder::from_default_device()
             .map_err(|e| PlayError::NoOutput(e.to_string()))?
+            // A short device buffer, so pause, seek and speed are heard at once: left to choose,
+            // some systems (ALSA over PulseAudio) buffer two seconds ahead.
+            .with_buffer_size(rodio::cpal::BufferSize::Fixed(BUFFER_FRAMES))
             .with_error_callback(move |e| {
                 if count.fetch_add(1, Ordering::Relaxed) == 0 {
                     tracing::warn!("audio output error: {e}");

@@ -10,15 +10,17 @@ use std::time::{Duration, Instant};
 /// The running server; stopped on drop.
 pub struct Pulse {
     child: Child,
+    /// A low-latency client that keeps the sink busy: an idle null sink works in 2-second blocks,
+    /// so a new stream would otherwise stall for a random 0–2 s before it starts.
+    keep_busy: Option<Child>,
     /// An ALSA configuration whose default device is this server.
     pub alsa_conf: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Pulse {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
@@ -26,18 +28,24 @@ impl Drop for Pulse {
 pub fn start_pulse() -> Pulse {
     let dir = tempfile::tempdir().expect("tempdir");
     let child = spawn(dir.path());
+    let keep_busy = keep_busy(&dir.path().join("native"));
     let alsa_conf = dir.path().join("asound.conf");
     std::fs::write(&alsa_conf, alsa_config(&dir.path().join("native"))).expect("alsa conf");
     Pulse {
         child,
+        keep_busy,
         alsa_conf,
-        _dir: dir,
+        dir,
     }
 }
 
 impl Pulse {
     /// Stops the server, as when a device is unplugged or the sound server dies.
     pub fn stop(&mut self) {
+        if let Some(mut c) = self.keep_busy.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -45,9 +53,22 @@ impl Pulse {
     /// Starts it again on the same socket, as when the device comes back.
     pub fn restart(&mut self) {
         self.stop();
-        let _ = std::fs::remove_file(self._dir.path().join("native"));
-        self.child = spawn(self._dir.path());
+        let _ = std::fs::remove_file(self.dir.path().join("native"));
+        self.child = spawn(self.dir.path());
+        self.keep_busy = keep_busy(&self.dir.path().join("native"));
     }
+}
+
+/// Plays silence into the sink with 20 ms latency (pacat, from pulseaudio-utils); without it the
+/// tests still work, only with slower, jittery starts.
+fn keep_busy(socket: &Path) -> Option<Child> {
+    Command::new("pacat")
+        .arg(format!("--server=unix:{}", socket.display()))
+        .args(["--latency-msec=20", "--raw", "/dev/zero"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
 }
 
 fn spawn(dir: &Path) -> Child {
