@@ -3,6 +3,7 @@
 //! server on 127.0.0.1. Each piece is stopped when its guard drops.
 
 pub mod pulse;
+pub mod window;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use earmark_e2e::{app_binary, click, screenshot_dir, start_driver, start_xvfb, FixtureServer};
-use fantoccini::{ClientBuilder, Locator};
+use earmark_e2e::window::{launch, shot, text};
+use earmark_e2e::{click, FixtureServer};
+use fantoccini::Locator;
 
 const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:content="http://purl.org/rss/1.0/modules/content/">
@@ -41,28 +42,6 @@ const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </item>
 </channel>
 </rss>"#;
-
-async fn shot(client: &fantoccini::Client, name: &str) {
-    // A screenshot right after a DOM change can show the previous frame.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let png = client.screenshot().await.expect("screenshot");
-    let path = screenshot_dir().join(format!("{name}.png"));
-    std::fs::write(&path, png).expect("save screenshot");
-    eprintln!("saved {}", path.display());
-}
-
-/// The text of the first element matching `css` (textContent: WebKitWebDriver's element text is
-/// empty for some visible elements).
-async fn text(client: &fantoccini::Client, css: &str) -> String {
-    let v = client
-        .execute(
-            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
-            vec![serde_json::json!(css)],
-        )
-        .await
-        .expect("execute");
-    v.as_str().unwrap_or_default().trim().to_owned()
-}
 
 async fn wait_for_text(client: &fantoccini::Client, css: &str, needle: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -100,31 +79,13 @@ async fn wait_for_count(client: &fantoccini::Client, css: &str, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_feed_browse_search_and_read_hostile_notes() {
-    let app = app_binary();
     let library = tempfile::tempdir().expect("tempdir");
     let server = FixtureServer::start(vec![(
         "/feed.xml".into(),
         "application/rss+xml",
         FEED.as_bytes().to_vec(),
     )]);
-    let (display, _xvfb) = start_xvfb();
-    let (webdriver, _driver) = start_driver(&display, &[("EARMARK_LIBRARY", library.path())]);
-
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app },
-    }))
-    .expect("caps");
-    let client = tokio::time::timeout(
-        Duration::from_secs(60),
-        ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps)
-            .connect(&webdriver),
-    )
-    .await
-    .expect("WebDriver session within 60 s")
-    .expect("WebDriver session");
+    let (client, _window) = launch(&[("EARMARK_LIBRARY", library.path())]).await;
 
     // 1. A new library shows what to do.
     client

@@ -5,8 +5,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use earmark_e2e::{app_binary, click, screenshot_dir, start_driver, start_xvfb, workspace_root, FixtureServer};
-use fantoccini::{ClientBuilder, Locator};
+use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::{click, workspace_root, FixtureServer};
+use fantoccini::Locator;
 
 const EPISODES: usize = 50_000;
 
@@ -68,24 +69,6 @@ fn cli(library: &std::path::Path, args: &[&str]) {
     );
 }
 
-async fn js(client: &fantoccini::Client, script: &str) -> serde_json::Value {
-    client.execute(script, vec![]).await.expect("execute")
-}
-
-async fn wait_js(client: &fantoccini::Client, script: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while js(client, script).await != serde_json::json!(true) {
-        assert!(Instant::now() < deadline, "waited 30 s for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn shot(client: &fantoccini::Client, name: &str) {
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_archive_and_fifty_thousand_episodes() {
     let library = tempfile::tempdir().expect("tempdir");
@@ -99,23 +82,7 @@ async fn demo_archive_and_fifty_thousand_episodes() {
         started.elapsed()
     );
 
-    let (display, _xvfb) = start_xvfb();
-    let (webdriver, _driver) = start_driver(&display, &[("EARMARK_LIBRARY", library.path())]);
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app_binary() },
-    }))
-    .expect("caps");
-    let client = tokio::time::timeout(
-        Duration::from_secs(60),
-        ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps)
-            .connect(&webdriver),
-    )
-    .await
-    .expect("WebDriver session within 60 s")
-    .expect("WebDriver session");
+    let (client, _window) = launch(&[("EARMARK_LIBRARY", library.path())]).await;
 
     // The demo podcast, its local cover art (served through the cover: scheme), an episode's notes.
     wait_js(

@@ -5,22 +5,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::{app_binary, click, start_driver, start_session_bus, start_xvfb, workspace_root};
-use fantoccini::{ClientBuilder, Locator};
-
-async fn wait_js(client: &fantoccini::Client, script: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while client.execute(script, vec![]).await.expect("execute") != serde_json::json!(true) {
-        if Instant::now() >= deadline {
-            let seen = client
-                .execute("return 'state=' + document.getElementById('player').dataset.state + ' toast=' + document.getElementById('toast').textContent + ' sub=' + document.getElementById('player-sub').textContent;", vec![])
-                .await
-                .unwrap_or_default();
-            panic!("waited 20 s for {what}; the window shows {seen}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use earmark_e2e::window::{launch, wait_js};
+use earmark_e2e::{click, start_session_bus, workspace_root};
+use fantoccini::Locator;
 
 fn dbus_send(address: &str, args: &[&str]) -> String {
     let out = Command::new("dbus-send")
@@ -69,32 +56,13 @@ async fn media_keys_reach_the_player() {
         .expect("cli");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let (display, _xvfb) = start_xvfb();
     let bus_address = std::path::PathBuf::from(&bus.address);
-    let (webdriver, _driver) = start_driver(
-        &display,
-        &[
-            ("EARMARK_LIBRARY", library.path()),
-            ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-            ("DBUS_SESSION_BUS_ADDRESS", bus_address.as_path()),
-            ("EARMARK_LOG", std::path::Path::new("info")),
-        ],
-    );
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app_binary() },
-    }))
-    .expect("caps");
-    let client = tokio::time::timeout(
-        Duration::from_secs(60),
-        ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps)
-            .connect(&webdriver),
-    )
-    .await
-    .expect("WebDriver session within 60 s")
-    .expect("WebDriver session");
+    let (client, _window) = launch(&[
+        ("EARMARK_LIBRARY", library.path()),
+        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus_address.as_path()),
+    ])
+    .await;
 
     // Episode 1 of the demo archive is the longest (11 s).
     wait_js(

@@ -5,26 +5,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::{app_binary, click, screenshot_dir, start_driver, start_xvfb, workspace_root};
-use fantoccini::{ClientBuilder, Locator};
-
-async fn js(client: &fantoccini::Client, script: &str) -> serde_json::Value {
-    client.execute(script, vec![]).await.expect("execute")
-}
-
-async fn wait_js(client: &fantoccini::Client, script: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while js(client, script).await != serde_json::json!(true) {
-        assert!(Instant::now() < deadline, "waited 20 s for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn shot(client: &fantoccini::Client, name: &str) {
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
-}
+use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::{click, workspace_root};
+use fantoccini::Locator;
 
 /// The position the player bar shows, in seconds.
 async fn shown_position(client: &fantoccini::Client) -> f64 {
@@ -103,29 +86,11 @@ async fn play_pause_seek_and_change_speed() {
         .expect("cli");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let (display, _xvfb) = start_xvfb();
-    let (webdriver, _driver) = start_driver(
-        &display,
-        &[
-            ("EARMARK_LIBRARY", library.path()),
-            ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-        ],
-    );
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app_binary() },
-    }))
-    .expect("caps");
-    let client = tokio::time::timeout(
-        Duration::from_secs(60),
-        ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps)
-            .connect(&webdriver),
-    )
-    .await
-    .expect("WebDriver session within 60 s")
-    .expect("WebDriver session");
+    let (client, _window) = launch(&[
+        ("EARMARK_LIBRARY", library.path()),
+        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+    ])
+    .await;
 
     // Open the episode and press Play.
     wait_js(
@@ -363,29 +328,11 @@ async fn the_queue_plays_next_and_marks_played() {
         .expect("cli");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let (display, _xvfb) = start_xvfb();
-    let (webdriver, _driver) = start_driver(
-        &display,
-        &[
-            ("EARMARK_LIBRARY", library.path()),
-            ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-        ],
-    );
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "browserName": "wry",
-        "tauri:options": { "application": app_binary() },
-    }))
-    .expect("caps");
-    let client = tokio::time::timeout(
-        Duration::from_secs(60),
-        ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps)
-            .connect(&webdriver),
-    )
-    .await
-    .expect("WebDriver session within 60 s")
-    .expect("WebDriver session");
+    let (client, _window) = launch(&[
+        ("EARMARK_LIBRARY", library.path()),
+        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+    ])
+    .await;
 
     // Queue the second episode from its page.
     wait_js(

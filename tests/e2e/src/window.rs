@@ -1,0 +1,88 @@
+//! The app in a window, driven over WebDriver, and the small helpers every end-to-end test uses:
+//! run script in the page, wait for a condition, read text, save a screenshot.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+
+use crate::{app_binary, screenshot_dir, start_driver, start_xvfb, Proc};
+
+/// What keeps the window alive: the X server and tauri-driver, stopped on drop.
+pub struct Guards {
+    _driver: Proc,
+    _xvfb: Proc,
+}
+
+/// Starts a private display, tauri-driver and the app with `env` (e.g. its library folder), and
+/// opens a WebDriver session on it.
+pub async fn launch(env: &[(&str, &Path)]) -> (Client, Guards) {
+    let (display, xvfb) = start_xvfb();
+    let (webdriver, driver) = start_driver(&display, env);
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_binary() },
+    }))
+    .expect("caps");
+    let client = tokio::time::timeout(
+        Duration::from_secs(60),
+        ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps)
+            .connect(&webdriver),
+    )
+    .await
+    .expect("WebDriver session within 60 s")
+    .expect("WebDriver session");
+    (
+        client,
+        Guards {
+            _driver: driver,
+            _xvfb: xvfb,
+        },
+    )
+}
+
+/// Runs `script` in the page and returns its value.
+pub async fn js(client: &Client, script: &str) -> serde_json::Value {
+    client.execute(script, vec![]).await.expect("execute")
+}
+
+/// Waits up to 20 s for `script` to return true; on failure says what the window shows.
+pub async fn wait_js(client: &Client, script: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while js(client, script).await != serde_json::json!(true) {
+        if Instant::now() >= deadline {
+            let seen = js(
+                client,
+                "const t = (id) => (document.getElementById(id) || {}).textContent; \
+                 return 'state=' + (document.getElementById('player') || {dataset: {}}).dataset.state + \
+                 ' list=' + t('list-title') + ' toast=' + t('toast') + ' sub=' + t('player-sub');",
+            )
+            .await;
+            panic!("waited 20 s for {what}; the window shows {seen}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of the first element matching `css` (textContent: WebKitWebDriver's element text is
+/// empty for some visible elements).
+pub async fn text(client: &Client, css: &str) -> String {
+    let v = client
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .expect("execute");
+    v.as_str().unwrap_or_default().trim().to_owned()
+}
+
+/// Saves a screenshot as `target/e2e-screenshots/NAME.png`, after letting the last change paint.
+pub async fn shot(client: &Client, name: &str) {
+    // A screenshot right after a DOM change can show the previous frame.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
+}
