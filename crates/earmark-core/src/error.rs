@@ -46,6 +46,20 @@ pub enum Error {
     /// An OPML file could not be read.
     #[error("OPML: {0}")]
     Opml(String),
+    /// The disk is full; a partial download is kept for a later resume.
+    #[error("the disk is full while writing {path}; free some space and resume")]
+    DiskFull {
+        /// The file being written.
+        path: PathBuf,
+    },
+    /// The server sent more bytes than it announced.
+    #[error("the download is longer than announced ({got} bytes, expected {expected}); it was discarded")]
+    LengthMismatch {
+        /// Bytes announced.
+        expected: u64,
+        /// Bytes received.
+        got: u64,
+    },
 }
 
 impl Error {
@@ -60,6 +74,8 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Invalid(_) => "invalid",
             Error::Opml(_) => "opml",
+            Error::DiskFull { .. } => "disk_full",
+            Error::LengthMismatch { .. } => "length_mismatch",
         }
     }
 }

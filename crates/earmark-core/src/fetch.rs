@@ -69,7 +69,7 @@ pub enum Outcome {
 /// An HTTP client with Earmark's limits. Cheap to clone and share between threads.
 #[derive(Clone)]
 pub struct Fetcher {
-    client: Client,
+    pub(crate) client: Client,
     config: FetchConfig,
 }
 
@@ -230,7 +230,7 @@ impl Fetcher {
         }
     }
 
-    fn classify(&self, url: &Url, e: &reqwest::Error) -> FetchError {
+    pub(crate) fn classify(&self, url: &Url, e: &reqwest::Error) -> FetchError {
         if e.is_timeout() {
             return FetchError::Timeout {
                 url: url.to_string(),

@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
 
 pub mod config;
+pub mod download;
 pub mod error;
 pub mod feed;
 pub mod fetch;

@@ -1,0 +1,270 @@
+//! Downloads against a fault-injecting local server (127.0.0.1): drops, 5xx, Range ignored, the
+//! file changing between attempts, 416, a wrong length, cancel and resume. The finished file
+//! must always equal the source, byte for byte, and nothing half-written may sit at the destination.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Body, Reply, Request, Server};
+use earmark_core::download::{part_path, Finished};
+use earmark_core::fetch::{FetchConfig, Fetcher};
+
+fn fetcher() -> Fetcher {
+    Fetcher::new(FetchConfig {
+        timeout: Duration::from_secs(3),
+        ..FetchConfig::default()
+    })
+    .expect("client")
+}
+
+/// Deterministic bytes that differ at every position modulo 251.
+fn media(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| ((i * 7 + seed as usize) % 251) as u8).collect()
+}
+
+/// A reply for `req` that honours Range (206 from the asked offset) with an ETag.
+fn ranged(req: &Request, data: &[u8], etag: &str) -> Reply {
+    let wanted = req
+        .header("range")
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok());
+    let if_range_ok = req.header("if-range").is_none_or(|v| v == etag);
+    match wanted {
+        Some(start) if if_range_ok && start < data.len() => Reply::status(206)
+            .header("ETag", etag)
+            .header(
+                "Content-Range",
+                &format!("bytes {start}-{}/{}", data.len() - 1, data.len()),
+            )
+            .body(data[start..].to_vec()),
+        Some(start) if if_range_ok && start >= data.len() => {
+            Reply::status(416).header("Content-Range", &format!("bytes */{}", data.len()))
+        }
+        _ => Reply::ok(data.to_vec()).header("ETag", etag),
+    }
+}
+
+/// The first `drops` requests send half the file and hang up.
+fn dropping(data: Vec<u8>, etag: &'static str, drops: usize) -> impl Fn(&Request) -> Reply + Send + Sync {
+    let n = AtomicUsize::new(0);
+    move |req| {
+        if n.fetch_add(1, Ordering::SeqCst) < drops {
+            let start = 0;
+            let half = data.len() / 2;
+            return Reply::status(200)
+                .header("ETag", etag)
+                .header("Content-Length", &data.len().to_string())
+                .with_body(Body::StallAfter {
+                    prefix: data[start..half].to_vec(),
+                    wait: Duration::from_millis(50),
+                });
+        }
+        ranged(req, &data, etag)
+    }
+}
+
+fn run(f: &Fetcher, url: &str, dest: &std::path::Path) -> earmark_core::Result<Finished> {
+    let url = url::Url::parse(url).expect("url");
+    f.download(&url, dest, &mut |_, _| {}, &AtomicBool::new(false))
+}
+
+#[test]
+fn a_plain_download_is_byte_identical_and_leaves_no_part() {
+    let server = Server::start();
+    let data = media(300_000, 1);
+    let d = data.clone();
+    server.route("/ep.mp3", move |r| ranged(r, &d, "\"v1\""));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    let mut seen = Vec::new();
+    let url = url::Url::parse(&server.url("/ep.mp3")).expect("url");
+    let done = fetcher()
+        .download(&url, &dest, &mut |b, t| seen.push((b, t)), &AtomicBool::new(false))
+        .expect("download");
+    assert_eq!(
+        done,
+        Finished::Done {
+            bytes: data.len() as u64
+        }
+    );
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+    assert!(!part_path(&dest).exists());
+    assert_eq!(
+        seen.last(),
+        Some(&(data.len() as u64, Some(data.len() as u64))),
+        "progress reaches the total"
+    );
+}
+
+#[test]
+fn a_dropped_connection_resumes_with_range_and_if_range() {
+    let server = Server::start();
+    let data = media(400_000, 2);
+    server.route("/ep.mp3", dropping(data.clone(), "\"v1\"", 1));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    run(&fetcher(), &server.url("/ep.mp3"), &dest).expect("download");
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+    let reqs = server.requests_to("/ep.mp3");
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[1].header("range"),
+        Some("bytes=200000-"),
+        "resumed where the drop left off"
+    );
+    assert_eq!(reqs[1].header("if-range"), Some("\"v1\""));
+}
+
+#[test]
+fn server_errors_are_retried() {
+    let server = Server::start();
+    let data = media(50_000, 3);
+    let n = AtomicUsize::new(0);
+    let d = data.clone();
+    server.route("/ep.mp3", move |r| {
+        if n.fetch_add(1, Ordering::SeqCst) < 2 {
+            Reply::status(503)
+        } else {
+            ranged(r, &d, "\"e\"")
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    run(&fetcher(), &server.url("/ep.mp3"), &dest).expect("download");
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+    assert_eq!(server.requests_to("/ep.mp3").len(), 3);
+}
+
+#[test]
+fn a_server_that_ignores_range_restarts_cleanly() {
+    let server = Server::start();
+    let data = media(200_000, 4);
+    let n = AtomicUsize::new(0);
+    let d = data.clone();
+    server.route("/ep.mp3", move |_| {
+        if n.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::status(200)
+                .header("Content-Length", &d.len().to_string())
+                .with_body(Body::StallAfter {
+                    prefix: d[..d.len() / 2].to_vec(),
+                    wait: Duration::from_millis(50),
+                })
+        } else {
+            Reply::ok(d.clone()) // always the whole file, whatever Range says
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    run(&fetcher(), &server.url("/ep.mp3"), &dest).expect("download");
+    assert_eq!(std::fs::read(&dest).expect("read"), data, "no duplicated first half");
+}
+
+#[test]
+fn a_file_that_changed_between_attempts_is_not_spliced() {
+    let server = Server::start();
+    let old = media(200_000, 5);
+    let new = media(220_000, 9);
+    let n = Arc::new(AtomicUsize::new(0));
+    let (o, nw, count) = (old.clone(), new.clone(), Arc::clone(&n));
+    server.route("/ep.mp3", move |r| {
+        if count.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::status(200)
+                .header("ETag", "\"old\"")
+                .header("Content-Length", &o.len().to_string())
+                .with_body(Body::StallAfter {
+                    prefix: o[..o.len() / 2].to_vec(),
+                    wait: Duration::from_millis(50),
+                })
+        } else {
+            ranged(r, &nw, "\"new\"") // If-Range "old" does not match: the whole new file
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    run(&fetcher(), &server.url("/ep.mp3"), &dest).expect("download");
+    assert_eq!(std::fs::read(&dest).expect("read"), new);
+}
+
+#[test]
+fn a_complete_part_and_a_416_finish_without_refetching() {
+    let server = Server::start();
+    let data = media(10_000, 6);
+    let d = data.clone();
+    server.route("/ep.mp3", move |r| ranged(r, &d, "\"v\""));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    std::fs::write(part_path(&dest), &data).expect("part");
+    run(&fetcher(), &server.url("/ep.mp3"), &dest).expect("download");
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+}
+
+#[test]
+fn a_wrong_content_length_fails_and_leaves_no_file() {
+    let server = Server::start();
+    let data = media(10_000, 7);
+    // Announces more than it ever sends, every time.
+    server.route("/ep.mp3", move |_| {
+        Reply::status(200)
+            .header("Content-Length", "20000")
+            .with_body(Body::StallAfter {
+                prefix: data.clone(),
+                wait: Duration::from_millis(20),
+            })
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    let err = run(&fetcher(), &server.url("/ep.mp3"), &dest).expect_err("must fail");
+    assert!(
+        err.to_string().contains("10000 of 20000") || err.to_string().contains("connection"),
+        "{err}"
+    );
+    assert!(!dest.exists(), "nothing half-written at the destination");
+}
+
+#[test]
+fn missing_media_is_a_clear_error_without_retries() {
+    let server = Server::start();
+    server.set("/gone.mp3", Reply::status(404));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let err = run(&fetcher(), &server.url("/gone.mp3"), &dir.path().join("x.mp3")).expect_err("404");
+    assert!(err.to_string().contains("404"), "{err}");
+    assert_eq!(server.requests_to("/gone.mp3").len(), 1);
+}
+
+#[test]
+fn cancel_keeps_the_part_and_a_later_run_resumes() {
+    let server = Server::start();
+    let data = media(2_000_000, 8);
+    let d = data.clone();
+    server.route("/ep.mp3", move |r| ranged(r, &d, "\"c\""));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    let url = url::Url::parse(&server.url("/ep.mp3")).expect("url");
+    let cancel = AtomicBool::new(false);
+    let f = fetcher();
+    let got = f
+        .download(
+            &url,
+            &dest,
+            &mut |b, _| {
+                if b >= 300_000 {
+                    cancel.store(true, Ordering::SeqCst)
+                }
+            },
+            &cancel,
+        )
+        .expect("cancelled");
+    let Finished::Cancelled { bytes } = got else {
+        panic!("not cancelled: {got:?}")
+    };
+    assert!(bytes >= 300_000 && bytes < data.len() as u64);
+    assert!(!dest.exists());
+    assert_eq!(std::fs::metadata(part_path(&dest)).expect("part").len(), bytes);
+    run(&f, url.as_str(), &dest).expect("resume");
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+    let last = server.requests_to("/ep.mp3").pop().expect("request");
+    assert_eq!(last.header("range"), Some(format!("bytes={bytes}-").as_str()));
+}
