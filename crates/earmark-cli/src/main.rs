@@ -12,6 +12,7 @@ use earmark_core::config::Config;
 use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
 use earmark_core::{opml, refresh, resolve, search, Library};
 
+mod download;
 mod play;
 
 /// The one place the CLI reads the clock; the library takes time as an argument.
@@ -100,6 +101,22 @@ enum Command {
         /// Speed from 0.5 to 3.0; the pitch is kept.
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
+    },
+    /// Download episodes for offline listening (resumes partial downloads).
+    Download {
+        /// Episode ids.
+        #[arg(required = true)]
+        episodes: Vec<i64>,
+    },
+    /// List downloads.
+    Downloads {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an episode's downloaded file (the episode, its position and notes stay).
+    DeleteDownload {
+        /// Episode id.
+        episode: i64,
     },
     /// Show or change "up next", the episodes the app plays after the current one.
     Queue {
@@ -312,6 +329,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
             speed,
         } => {
             return play::run(&mut lib, EpisodeId(episode), from.as_deref(), to.as_deref(), speed);
+        }
+        Command::Download { episodes } => {
+            return download::run(&mut lib, &config, &episodes);
+        }
+        Command::Downloads { json } => {
+            let rows = lib.downloads()?;
+            if json {
+                print_json(&rows)?;
+            } else if rows.is_empty() {
+                println!("No downloads yet. Try: earmark-cli download EPISODE");
+            } else {
+                for r in rows {
+                    let size = r
+                        .total
+                        .map_or(format!("{} B", r.bytes), |t| format!("{}/{} B", r.bytes, t));
+                    let err = r.error.map(|e| format!("  ({e})")).unwrap_or_default();
+                    println!(
+                        "{:>6}  {:<11} {size:>22}  {}{err}",
+                        r.episode_id.0,
+                        r.state.as_str(),
+                        r.path
+                    );
+                }
+            }
+        }
+        Command::DeleteDownload { episode } => {
+            if lib.delete_download(EpisodeId(episode))? {
+                println!("Deleted the download of episode {episode}; the episode stays in the library.");
+            } else {
+                println!("Episode {episode} has no download.");
+            }
         }
         Command::Queue { action, json } => {
             match action {

@@ -37,14 +37,17 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         .enclosure_url
         .clone()
         .context("this episode has no media file")?;
-    let path = match url::Url::parse(&url) {
-        Ok(u) if u.scheme() == "file" => u.to_file_path().map_err(|()| anyhow::anyhow!("bad file URL {url}"))?,
-        Ok(u) => bail!(
-            "{} is not on this computer; streaming from {} comes with the download manager (issue: downloads)",
+    let path = match (lib.downloaded_file(id)?, url::Url::parse(&url)) {
+        (Some(downloaded), _) => downloaded,
+        (None, Ok(u)) if u.scheme() == "file" => {
+            u.to_file_path().map_err(|()| anyhow::anyhow!("bad file URL {url}"))?
+        }
+        (None, Ok(_)) => bail!(
+            "{} is not on this computer yet: run `earmark-cli download {}` first (streaming is not built yet)",
             detail.episode.title,
-            u.host_str().unwrap_or("the network")
+            id.0
         ),
-        Err(_) => bail!("the episode's media URL is not valid: {url}"),
+        (None, Err(_)) => bail!("the episode's media URL is not valid: {url}"),
     };
     let (saved, played) = lib.listening_state(id)?;
     let start = match from {

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_podcasts_episodes.sql"),
     include_str!("../migrations/0002_search.sql"),
     include_str!("../migrations/0003_queue.sql"),
+    include_str!("../migrations/0004_downloads.sql"),
 ];
 
 /// The schema version this build writes.

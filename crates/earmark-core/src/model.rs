@@ -250,3 +250,64 @@ pub struct Subscription {
     #[ts(type = "number")]
     pub new_episodes: u64,
 }
+
+/// Where a download stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DownloadState {
+    /// Waiting its turn.
+    Queued,
+    /// Bytes are arriving.
+    Downloading,
+    /// Stopped by the user; the partial file is kept.
+    Paused,
+    /// Complete and verified.
+    Done,
+    /// Stopped by an error (see `error`); the partial file is kept where resuming makes sense.
+    Failed,
+}
+
+impl DownloadState {
+    /// The word stored in the library.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DownloadState::Queued => "queued",
+            DownloadState::Downloading => "downloading",
+            DownloadState::Paused => "paused",
+            DownloadState::Done => "done",
+            DownloadState::Failed => "failed",
+        }
+    }
+
+    /// Reads the stored word (anything unknown reads as failed).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "queued" => DownloadState::Queued,
+            "downloading" => DownloadState::Downloading,
+            "paused" => DownloadState::Paused,
+            "done" => DownloadState::Done,
+            _ => DownloadState::Failed,
+        }
+    }
+}
+
+/// One download (`earmark-cli downloads --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DownloadRow {
+    /// The episode.
+    pub episode_id: EpisodeId,
+    /// Where it stands.
+    pub state: DownloadState,
+    /// Bytes on disk.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// Full size, when known.
+    #[ts(type = "number | null")]
+    pub total: Option<u64>,
+    /// The file (complete when `state` is done).
+    pub path: String,
+    /// Why it failed.
+    pub error: Option<String>,
+}

@@ -1,0 +1,135 @@
+//! The library's record of downloaded media: where each episode's file is and how far its
+//! download got. The transfer itself is in [`crate::download`].
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use crate::download::media_file_name;
+use crate::error::{Error, Result};
+use crate::library::{rfc3339, Library};
+use crate::model::{DownloadRow, DownloadState, EpisodeId};
+
+impl Library {
+    /// The folder downloads go to: `media/` inside the library folder.
+    pub fn media_dir(&self) -> PathBuf {
+        self.dir().join("media")
+    }
+
+    /// The URL to fetch and the file to write for an episode's media.
+    pub fn download_target(&self, id: EpisodeId) -> Result<(url::Url, PathBuf)> {
+        let d = self.episode(id)?;
+        let url = d
+            .episode
+            .enclosure_url
+            .clone()
+            .ok_or_else(|| Error::Invalid(format!("episode {} has no media file", id.0)))?;
+        let url = url::Url::parse(&url).map_err(|_| Error::Invalid(format!("episode {} has a bad media URL", id.0)))?;
+        let existing: Option<String> = self
+            .conn()
+            .query_row("SELECT file_name FROM downloads WHERE episode_id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let name = existing.unwrap_or_else(|| {
+            media_file_name(
+                &d.podcast_title,
+                &d.episode.title,
+                id.0,
+                d.episode.enclosure_type.as_deref(),
+                url.as_str(),
+            )
+        });
+        Ok((url, self.media_dir().join(name)))
+    }
+
+    /// Records how a download stands.
+    pub fn set_download(
+        &mut self,
+        id: EpisodeId,
+        state: DownloadState,
+        bytes: u64,
+        total: Option<u64>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (_, dest) = self.download_target(id)?;
+        let file_name = dest.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        self.conn().execute(
+            "INSERT INTO downloads (episode_id, state, file_name, bytes, total, error, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (episode_id) DO UPDATE SET state = excluded.state, \
+             bytes = excluded.bytes, total = excluded.total, error = excluded.error, updated_at = excluded.updated_at",
+            params![
+                id.0,
+                state.as_str(),
+                file_name,
+                bytes as i64,
+                total.map(|t| t as i64),
+                error,
+                rfc3339(now)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every download the library knows, newest change first.
+    pub fn downloads(&self) -> Result<Vec<DownloadRow>> {
+        let dir = self.media_dir();
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT episode_id, state, file_name, bytes, total, error FROM downloads ORDER BY updated_at DESC, episode_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let state: String = r.get(1)?;
+            let file: String = r.get(2)?;
+            Ok(DownloadRow {
+                episode_id: EpisodeId(r.get(0)?),
+                state: DownloadState::parse(&state),
+                path: dir.join(file).display().to_string(),
+                bytes: r.get::<_, i64>(3)?.max(0) as u64,
+                total: r.get::<_, Option<i64>>(4)?.map(|t| t.max(0) as u64),
+                error: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The finished file for an episode, if it was downloaded and is still on disk.
+    pub fn downloaded_file(&self, id: EpisodeId) -> Result<Option<PathBuf>> {
+        let name: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT file_name FROM downloads WHERE episode_id = ?1 AND state = 'done'",
+                [id.0],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(name.map(|n| self.media_dir().join(n)).filter(|p| p.is_file()))
+    }
+
+    /// Deletes an episode's download (the file, any partial file, and the record); the episode,
+    /// its position and everything made about it stay.
+    pub fn delete_download(&mut self, id: EpisodeId) -> Result<bool> {
+        let name: Option<String> = self
+            .conn()
+            .query_row("SELECT file_name FROM downloads WHERE episode_id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(name) = name else { return Ok(false) };
+        let path = self.media_dir().join(&name);
+        for p in [path.clone(), crate::download::part_path(&path)] {
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(Error::Io { path: p, source }),
+            }
+        }
+        let mut meta = path.as_os_str().to_owned();
+        meta.push(".part.meta");
+        let _ = std::fs::remove_file(PathBuf::from(meta));
+        self.conn()
+            .execute("DELETE FROM downloads WHERE episode_id = ?1", [id.0])?;
+        Ok(true)
+    }
+}
