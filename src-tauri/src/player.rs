@@ -268,16 +268,16 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
         .enclosure_url
         .clone()
         .ok_or_else(|| ApiError::new("no_media", "This entry has no media file."))?;
-    let path = url::Url::parse(&url)
+    let local = url::Url::parse(&url)
         .ok()
         .filter(|u| u.scheme() == "file")
-        .and_then(|u| u.to_file_path().ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                "not_local",
-                "This episode is not on this computer yet; downloading it comes with the download manager.",
-            )
-        })?;
+        .and_then(|u| u.to_file_path().ok());
+    let path = lib.downloaded_file(EpisodeId(id))?.or(local).ok_or_else(|| {
+        ApiError::new(
+            "not_local",
+            format!("This episode is not on this computer yet: download it first (earmark-cli download {id})."),
+        )
+    })?;
     let near_end = detail
         .episode
         .duration_secs

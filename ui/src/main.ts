@@ -334,8 +334,8 @@ async function showEpisode(id: number): Promise<void> {
         : "▶ Play";
     const play = node("button", "primary", label);
     play.id = "play-episode";
-    play.disabled = !local;
-    play.title = local ? "Play (p)" : "Not on this computer yet: downloads come with the download manager";
+    play.disabled = !e.enclosure_url;
+    play.title = local ? "Play (p)" : "Play (p): plays the downloaded file; episodes not yet downloaded say so";
     play.onclick = () => (loaded ? bar.toggle() : void playEpisode(e.id));
     const mark = node("button", undefined, e.played ? "Mark as unplayed" : "Mark as played");
     mark.id = "mark-played";
