@@ -186,6 +186,7 @@ fn episodes_json_contract_newest_first() {
         "in_feed",
         "position_secs",
         "played",
+        "downloaded",
     ]);
     for e in eps {
         assert_eq!(keys(e), want, "{e}");
@@ -199,6 +200,7 @@ fn episodes_json_contract_newest_first() {
         assert!(string_or_null(&e["link"]));
         assert_eq!(e["position_secs"], 0.0, "never played");
         assert_eq!(e["played"], false);
+        assert_eq!(e["downloaded"], false);
         assert_eq!(e["in_feed"], true);
     }
     let order: Vec<&str> = eps.iter().filter_map(|e| e["guid"].as_str()).collect();

@@ -124,6 +124,9 @@ fn killed_mid_download_resumes_to_a_byte_identical_file() {
     );
     let last = server.requests_to("/etc/big.mp3").pop().expect("request");
     assert_eq!(last.header("range"), Some("bytes=1000000-"));
+    let eps = cli(&library).args(["episodes", "--json"]).output().expect("episodes");
+    let eps: serde_json::Value = serde_json::from_slice(&eps.stdout).expect("json");
+    assert_eq!(eps[0]["downloaded"], true, "the episode shows as downloaded");
     for key in ["episode_id", "state", "bytes", "total", "path", "error"] {
         assert!(rows[0].get(key).is_some(), "downloads --json has {key}");
     }
@@ -136,6 +139,7 @@ fn killed_mid_download_resumes_to_a_byte_identical_file() {
     let eps = cli(&library).args(["episodes", "--json"]).output().expect("episodes");
     let eps: serde_json::Value = serde_json::from_slice(&eps.stdout).expect("json");
     assert_eq!(eps.as_array().map(Vec::len), Some(1), "the episode stays");
+    assert_eq!(eps[0]["downloaded"], false);
 }
 
 #[test]

@@ -208,18 +208,18 @@ impl Library {
             .conn
             .query_row(&sql, [id.0], |r| {
                 let episode = episode_from_row(r)?;
-                let raw: String = r.get(14)?;
-                let p20: Option<String> = r.get(21)?;
+                let raw: String = r.get(15)?;
+                let p20: Option<String> = r.get(22)?;
                 Ok(EpisodeDetail {
                     episode,
-                    podcast_title: r.get(13)?,
+                    podcast_title: r.get(14)?,
                     notes_html: raw,
-                    image_url: r.get(15)?,
-                    author: r.get(16)?,
-                    episode_number: r.get(17)?,
-                    season: r.get(18)?,
-                    episode_type: r.get(19)?,
-                    explicit: r.get(20)?,
+                    image_url: r.get(16)?,
+                    author: r.get(17)?,
+                    episode_number: r.get(18)?,
+                    season: r.get(19)?,
+                    episode_type: r.get(20)?,
+                    explicit: r.get(21)?,
                     podcast20: p20.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
                 })
             })
@@ -502,7 +502,8 @@ fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
 
 pub(crate) const EPISODE_COLUMNS: &str = "e.id, e.podcast_id, e.guid, e.title, e.published, e.duration_secs, \
      e.enclosure_url, e.enclosure_type, e.enclosure_length, e.link, e.in_feed, \
-     COALESCE(s.position_secs, 0), COALESCE(s.played, 0)";
+     COALESCE(s.position_secs, 0), COALESCE(s.played, 0), \
+     EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id AND d.state = 'done')";
 
 /// Listening state sits in its own table; episodes without a row have not been started.
 pub(crate) const STATE_JOIN: &str = "LEFT JOIN episode_state s ON s.episode_id = e.id";
@@ -522,6 +523,7 @@ pub(crate) fn episode_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episod
         in_feed: r.get(10)?,
         position_secs: r.get(11)?,
         played: r.get(12)?,
+        downloaded: r.get(13)?,
     })
 }
 

@@ -73,6 +73,8 @@ pub struct Episode {
     pub position_secs: f64,
     /// Whether the episode counts as played (reached its end, or marked by hand).
     pub played: bool,
+    /// Whether its media is downloaded and playable offline.
+    pub downloaded: bool,
 }
 
 /// Everything about one episode, for its page in the app.

@@ -57,4 +57,8 @@ position_secs: number,
 /**
  * Whether the episode counts as played (reached its end, or marked by hand).
  */
-played: boolean, };
+played: boolean, 
+/**
+ * Whether its media is downloaded and playable offline.
+ */
+downloaded: boolean, };
