@@ -23,6 +23,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_search.sql"),
     include_str!("../migrations/0003_queue.sql"),
     include_str!("../migrations/0004_downloads.sql"),
+    include_str!("../migrations/0005_documents_links.sql"),
+    include_str!("../migrations/0006_bookmarks_transcripts.sql"),
 ];
 
 /// The schema version this build writes.
