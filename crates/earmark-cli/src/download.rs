@@ -1,75 +1,99 @@
-//! `earmark-cli download`: fetches episodes' media into the library's media folder, one at a
-//! time, with a progress bar each; an interrupted run resumes where it stopped.
+//! `earmark-cli download`: fetches episodes' media into the library's media folder through the
+//! download manager (a few at a time), with a progress bar per transfer; Ctrl-C pauses
+//! everything and the same command later resumes where each file stopped.
 
+use std::collections::HashMap;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use earmark_core::config::Config;
-use earmark_core::download::Finished;
+use earmark_core::download_queue::{DownloadEvent, DownloadQueue};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::Library;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::now;
-
-/// Downloads each episode in turn; exit code 2 when any failed.
-pub fn run(lib: &mut Library, config: &Config, episodes: &[i64]) -> Result<ExitCode> {
-    let fetcher = config.fetcher()?;
-    std::fs::create_dir_all(lib.media_dir()).with_context(|| format!("creating {}", lib.media_dir().display()))?;
-    let cancel = Arc::new(AtomicBool::new(false));
+/// Downloads the episodes, `concurrency` at a time; exit code 2 when any failed, 130 when
+/// interrupted (paused).
+pub fn run(lib: &Library, config: &Config, episodes: &[EpisodeId], concurrency: usize) -> Result<ExitCode> {
+    if episodes.is_empty() {
+        eprintln!("Nothing to download: every matching episode is already on this computer.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
+    let style = ProgressStyle::with_template("{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    let titles: HashMap<i64, String> = episodes
+        .iter()
+        .map(|&id| {
+            let title = lib.episode(id).map(|d| d.episode.title).unwrap_or_default();
+            (id.0, format!("{}: {title}", id.0))
+        })
+        .collect();
+    let bars: Arc<Mutex<HashMap<i64, ProgressBar>>> = Arc::default();
+    let failed = Arc::new(AtomicUsize::new(0));
+    let sink = {
+        let bars = Arc::clone(&bars);
+        let failed = Arc::clone(&failed);
+        let multi = multi.clone();
+        move |e: DownloadEvent| {
+            let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
+            let bar = bars.entry(e.episode_id.0).or_insert_with(|| {
+                let b = multi.add(ProgressBar::new(0).with_style(style.clone()));
+                b.set_message(titles.get(&e.episode_id.0).cloned().unwrap_or_default());
+                b
+            });
+            if let Some(t) = e.total {
+                bar.set_length(t);
+            }
+            bar.set_position(e.bytes);
+            let title = titles.get(&e.episode_id.0).cloned().unwrap_or_default();
+            // With no terminal (a pipe, a test) indicatif draws nothing, so say it plainly.
+            let say = |line: String| {
+                if multi.is_hidden() {
+                    eprintln!("{line}");
+                } else {
+                    let _ = multi.println(line);
+                }
+            };
+            match e.state {
+                DownloadState::Done => {
+                    bar.finish_and_clear();
+                    say(format!("downloaded {title} ({} bytes)", e.bytes));
+                }
+                DownloadState::Failed => {
+                    failed.fetch_add(1, Ordering::SeqCst);
+                    bar.finish_and_clear();
+                    let why = e.error.unwrap_or_default();
+                    say(format!("earmark-cli: episode {title}: {why}"));
+                }
+                DownloadState::Paused => {
+                    bar.abandon();
+                }
+                DownloadState::Queued | DownloadState::Downloading => {}
+            }
+        }
+    };
+    let queue = DownloadQueue::start(lib.dir().to_owned(), config.fetcher()?, concurrency, sink)?;
+    let interrupted = Arc::new(AtomicBool::new(false));
     {
-        let flag = Arc::clone(&cancel);
+        let flag = Arc::clone(&interrupted);
         ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
     }
-    let mut failed = 0;
-    for &ep in episodes {
-        let id = EpisodeId(ep);
-        let (url, dest) = lib.download_target(id)?;
-        if lib.downloaded_file(id)?.is_some() {
-            eprintln!("episode {ep}: already downloaded ({})", dest.display());
-            continue;
+    queue.enqueue(episodes)?;
+    while !queue.is_idle() {
+        if interrupted.load(Ordering::SeqCst) {
+            queue.pause_all()?;
+            queue.wait_idle();
+            eprintln!("Paused; run the same command to resume.");
+            return Ok(ExitCode::from(130));
         }
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_message(format!("episode {ep}"));
-        lib.set_download(id, DownloadState::Downloading, 0, None, None, now())?;
-        let result = fetcher.download(
-            &url,
-            &dest,
-            &mut |bytes, total| {
-                if let Some(t) = total {
-                    bar.set_length(t);
-                }
-                bar.set_position(bytes);
-            },
-            &cancel,
-        );
-        bar.finish_and_clear();
-        match result {
-            Ok(Finished::Done { bytes }) => {
-                lib.set_download(id, DownloadState::Done, bytes, Some(bytes), None, now())?;
-                eprintln!("episode {ep}: downloaded {bytes} bytes to {}", dest.display());
-            }
-            Ok(Finished::Cancelled { bytes }) => {
-                lib.set_download(id, DownloadState::Paused, bytes, None, None, now())?;
-                eprintln!("episode {ep}: paused at {bytes} bytes; run the same command to resume");
-                return Ok(ExitCode::from(130));
-            }
-            Err(e) => {
-                failed += 1;
-                let bytes = std::fs::metadata(earmark_core::download::part_path(&dest))
-                    .map(|m| m.len())
-                    .unwrap_or(0);
-                lib.set_download(id, DownloadState::Failed, bytes, None, Some(&e.to_string()), now())?;
-                eprintln!("earmark-cli: episode {ep}: {e}");
-            }
-        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    Ok(if failed > 0 {
+    drop(queue);
+    Ok(if failed.load(Ordering::SeqCst) > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -105,8 +105,17 @@ enum Command {
     /// Download episodes for offline listening (resumes partial downloads).
     Download {
         /// Episode ids.
-        #[arg(required = true)]
+        #[arg(required_unless_present_any = ["new", "podcast"])]
         episodes: Vec<i64>,
+        /// Every new episode (never started, not played) that is not downloaded yet.
+        #[arg(long, conflicts_with = "episodes")]
+        new: bool,
+        /// Every episode of this podcast that is not downloaded yet (with --new: only its new ones).
+        #[arg(long, conflicts_with = "episodes")]
+        podcast: Option<i64>,
+        /// Transfers at once.
+        #[arg(long, default_value_t = earmark_core::download_queue::DEFAULT_CONCURRENCY)]
+        concurrency: usize,
     },
     /// List downloads.
     Downloads {
@@ -330,8 +339,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             return play::run(&mut lib, EpisodeId(episode), from.as_deref(), to.as_deref(), speed);
         }
-        Command::Download { episodes } => {
-            return download::run(&mut lib, &config, &episodes);
+        Command::Download {
+            episodes,
+            new,
+            podcast,
+            concurrency,
+        } => {
+            let ids: Vec<EpisodeId> = if new || podcast.is_some() {
+                lib.undownloaded_episodes(podcast.map(PodcastId), new)?
+            } else {
+                episodes.into_iter().map(EpisodeId).collect()
+            };
+            return download::run(&lib, &config, &ids, concurrency);
         }
         Command::Downloads { json } => {
             let rows = lib.downloads()?;

@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::download::media_file_name;
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
-use crate::model::{DownloadRow, DownloadState, EpisodeId};
+use crate::model::{DownloadRow, DownloadState, EpisodeId, PodcastId};
 
 impl Library {
     /// The folder downloads go to: `media/` inside the library folder.
@@ -91,6 +91,22 @@ impl Library {
                 error: r.get(5)?,
             })
         })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Episodes with media that is not downloaded yet, newest first: every such episode of one
+    /// podcast, or (`only_new`) the ones nobody has started or finished, which is what "download
+    /// everything new" means.
+    pub fn undownloaded_episodes(&self, podcast: Option<PodcastId>, only_new: bool) -> Result<Vec<EpisodeId>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT e.id FROM episodes e LEFT JOIN episode_state s ON s.episode_id = e.id \
+             WHERE e.enclosure_url IS NOT NULL AND e.in_feed = 1 \
+               AND (?1 IS NULL OR e.podcast_id = ?1) \
+               AND (?2 = 0 OR (COALESCE(s.played, 0) = 0 AND COALESCE(s.position_secs, 0) = 0)) \
+               AND NOT EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id AND d.state = 'done') \
+             ORDER BY e.published_ts DESC, e.feed_position",
+        )?;
+        let rows = stmt.query_map(params![podcast.map(|p| p.0), only_new], |r| Ok(EpisodeId(r.get(0)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod download;
+pub mod download_queue;
 pub mod downloads;
 pub mod error;
 pub mod feed;
