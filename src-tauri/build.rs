@@ -16,6 +16,10 @@ fn main() {
         "episode_chapters",
         "queue_list",
         "queue_edit",
+        "download_episodes",
+        "pause_download",
+        "delete_download",
+        "list_downloads",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -5,6 +5,7 @@
 
 mod commands;
 mod cover;
+mod downloads;
 mod ipc;
 mod mpris;
 mod player;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub library: Mutex<Library>,
     /// The playback engine (its own thread).
     pub player: earmark_player::engine::Engine,
+    /// The download manager (its own worker threads).
+    pub downloads: earmark_core::download_queue::DownloadQueue,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -52,13 +55,19 @@ fn main() -> anyhow::Result<()> {
             player::episode_chapters,
             commands::queue_list,
             commands::queue_edit,
+            downloads::download_episodes,
+            downloads::pause_download,
+            downloads::delete_download,
+            downloads::list_downloads,
         ])
         .setup(move |app| {
             let player = player::start(app.handle().clone(), config.library_dir.clone());
+            let downloads = downloads::start(app.handle().clone(), &config, &library)?;
             app.manage(Arc::new(AppState {
                 config,
                 library: Mutex::new(library),
                 player,
+                downloads,
             }));
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Earmark")

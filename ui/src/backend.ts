@@ -14,6 +14,8 @@ import type { PlayerCommand } from "./bindings/PlayerCommand";
 import type { PlayerError } from "./bindings/PlayerError";
 import type { QueueEdit } from "./bindings/QueueEdit";
 import type { ChapterInfo } from "./bindings/ChapterInfo";
+import type { DownloadEvent } from "./bindings/DownloadEvent";
+import type { DownloadRow } from "./bindings/DownloadRow";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -58,6 +60,12 @@ export const api = {
   queueList: () => call<Episode[]>("queue_list"),
   queueEdit: (edit: QueueEdit) => call<Episode[]>("queue_edit", { edit }),
   onQueueChanged: (handler: () => void) => tauri().event.listen<null>("queue-changed", () => handler()),
+  downloadEpisodes: (ids: number[]) => call<void>("download_episodes", { ids }),
+  pauseDownload: (id: number) => call<boolean>("pause_download", { id }),
+  deleteDownload: (id: number) => call<boolean>("delete_download", { id }),
+  listDownloads: () => call<DownloadRow[]>("list_downloads"),
+  onDownload: (handler: (e: DownloadEvent) => void) =>
+    tauri().event.listen<DownloadEvent>("download-progress", (e) => handler(e.payload)),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

@@ -6,6 +6,7 @@ import type { Episode } from "./bindings/Episode";
 import type { Podcast } from "./bindings/Podcast";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { ApiError } from "./bindings/ApiError";
+import type { DownloadEvent } from "./bindings/DownloadEvent";
 
 const $ = <T extends HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -29,6 +30,7 @@ const el = {
   empty: $<HTMLElement>("#empty-state"),
   detail: $<HTMLElement>("#detail"),
   toast: $<HTMLElement>("#toast"),
+  offlineOnly: $<HTMLInputElement>("#offline-only"),
 };
 
 type Row = { kind: "episode"; episode: Episode } | { kind: "hit"; hit: SearchHit };
@@ -44,6 +46,8 @@ const state = {
   shown: null as number | null,
   queueView: false,
   queue: [] as Episode[],
+  // The latest download event per episode, for progress bars and row markers.
+  downloads: new Map<number, DownloadEvent>(),
 };
 
 const list = new VirtualList<Row>({
@@ -130,7 +134,12 @@ function renderRow(row: Row, _i: number, selected: boolean): HTMLElement {
       pill.append(fill);
       meta.append(pill);
     }
+    const dl = state.downloads.get(e.id);
+    if (e.downloaded) meta.append(node("span", "badge offline", "offline"));
     const parts = [fmtDate(e.published), fmtDuration(e.duration_secs)];
+    if (!e.downloaded && dl && (dl.state === "downloading" || dl.state === "queued")) {
+      parts.push(dl.total && dl.state === "downloading" ? `downloading ${Math.floor((100 * dl.bytes) / dl.total)}%` : downloadWords(dl));
+    }
     if (!e.played && e.position_secs > 0 && e.duration_secs) parts.push(`${fmtClock(e.duration_secs - e.position_secs)} left`);
     if (state.current === null) parts.unshift(podcastTitle(e.podcast_id));
     if (!e.in_feed) parts.push("no longer in the feed");
@@ -239,13 +248,19 @@ async function loadEpisodes(keepPlace = false): Promise<void> {
     return;
   }
   const token = ++state.listToken;
-  const episodes = await api.listEpisodes(state.current);
+  const all = await api.listEpisodes(state.current);
   if (token !== state.listToken) return;
+  const episodes = el.offlineOnly.checked ? all.filter((e) => e.downloaded) : all;
   el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
   el.listCount.textContent = `${episodes.length.toLocaleString()} episode${episodes.length === 1 ? "" : "s"}`;
   list.setItems(episodes.map((episode) => ({ kind: "episode", episode })), keepPlace);
   el.empty.hidden = episodes.length > 0;
-  if (episodes.length === 0) {
+  if (episodes.length === 0 && el.offlineOnly.checked && all.length > 0) {
+    el.empty.replaceChildren(
+      node("h2", undefined, "Nothing downloaded here yet"),
+      node("p", undefined, "Open an episode and press Download (d) to keep it on this computer, or untick “Offline only” (o)."),
+    );
+  } else if (episodes.length === 0) {
     el.empty.replaceChildren(node("h2", undefined, "No episodes"), node("p", undefined, "This feed has no episodes yet. Press Refresh to check again."));
   }
 }
@@ -375,7 +390,10 @@ async function showEpisode(id: number): Promise<void> {
     const people = d.podcast20.persons.map((p) => (p.role ? `${p.name} (${p.role})` : p.name));
     const extra = node("div", "extra");
     if (people.length) extra.append(node("div", "muted", `With ${people.join(", ")}`));
-    el.detail.replaceChildren(head, actions, media, notes, extra);
+    const downloadBox = node("div", "download-box");
+    downloadBox.id = "download-box";
+    renderDownloadBox(downloadBox, e);
+    el.detail.replaceChildren(head, actions, downloadBox, media, notes, extra);
     state.shown = e.id;
     void api.episodeChapters(e.id).then((chapters) => {
       if (token !== state.detailToken || chapters.length === 0) return;
@@ -399,6 +417,89 @@ async function showEpisode(id: number): Promise<void> {
     el.detail.scrollTop = 0;
   } catch (err) {
     showError(err, "Could not open the episode");
+  }
+}
+
+/** "1.2 MB of 20 MB · 3.4 MB/s · 0:05 left" for a running download. */
+function downloadWords(d: DownloadEvent): string {
+  if (d.state === "queued") return "waiting to download";
+  const parts = [d.total ? `${fmtBytes(d.bytes)} of ${fmtBytes(d.total)}` : fmtBytes(d.bytes)];
+  if (d.rate) parts.push(`${fmtBytes(d.rate)}/s`);
+  if (d.eta_secs !== null && d.eta_secs !== undefined) parts.push(`${fmtClock(d.eta_secs)} left`);
+  return parts.join(" · ");
+}
+
+/** The episode page's download line: a button, a progress bar with pause, or the offline file. */
+function renderDownloadBox(box: HTMLElement, e: Episode): void {
+  box.replaceChildren();
+  if (!e.enclosure_url || e.enclosure_url.startsWith("file:")) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  const d = state.downloads.get(e.id);
+  const button = (id: string, label: string, title: string, run: () => Promise<unknown>, what: string) => {
+    const b = node("button", undefined, label);
+    b.id = id;
+    b.title = title;
+    b.onclick = () => void run().catch((err: unknown) => showError(err, what));
+    return b;
+  };
+  if (e.downloaded && (!d || d.state === "done")) {
+    box.append(
+      node("span", "badge offline", "offline"),
+      node("span", "muted", "Downloaded: plays with no network."),
+      button("delete-download", "Delete download", "Remove the file; the episode, your place and bookmarks stay", () => deleteDownload(e.id), "Could not delete the download"),
+    );
+    return;
+  }
+  if (d && (d.state === "downloading" || d.state === "queued")) {
+    const bar = node("progress");
+    bar.id = "download-progress";
+    bar.max = d.total ?? 1;
+    if (d.total) bar.value = d.bytes;
+    else bar.removeAttribute("value");
+    const words = node("span", "muted", downloadWords(d));
+    words.id = "download-words";
+    box.append(bar, words, button("pause-download", "Pause", "Pause the download; it resumes where it stopped", () => api.pauseDownload(e.id), "Could not pause"));
+    return;
+  }
+  const resume = d && (d.state === "paused" || d.state === "failed") && d.bytes > 0;
+  box.append(
+    button("download", resume ? `⬇ Resume download (${fmtBytes(d.bytes)} so far)` : "⬇ Download", "Keep this episode on this computer (d)", () => api.downloadEpisodes([e.id]), "Could not download"),
+  );
+  if (d?.state === "failed" && d.error) box.append(node("span", "error", d.error));
+  else if (d?.state === "paused") box.append(node("span", "muted", "Paused."));
+}
+
+async function deleteDownload(id: number): Promise<void> {
+  await api.deleteDownload(id);
+  state.downloads.delete(id);
+  await Promise.all([state.shown === id ? showEpisode(id) : Promise.resolve(), state.searching ? Promise.resolve() : loadEpisodes(true)]);
+}
+
+function onDownloadEvent(d: DownloadEvent): void {
+  const before = state.downloads.get(d.episode_id)?.state;
+  state.downloads.set(d.episode_id, d);
+  const finished = d.state !== before && (d.state === "done" || d.state === "paused" || d.state === "failed");
+  if (d.state === "failed" && before !== "failed") toast(`Download failed: ${d.error ?? "unknown error"}`, "error", "Press Download again to retry; it resumes where it stopped.");
+  if (state.shown === d.episode_id) {
+    const bar = document.getElementById("download-progress") as HTMLProgressElement | null;
+    const words = document.getElementById("download-words");
+    if (d.state === "downloading" && bar && words) {
+      if (d.total) {
+        bar.max = d.total;
+        bar.value = d.bytes;
+      }
+      words.textContent = downloadWords(d);
+    } else {
+      void showEpisode(d.episode_id);
+    }
+  }
+  if (finished || d.state !== before) {
+    if (!state.searching) void loadEpisodes(true);
+  } else {
+    list.redraw();
   }
 }
 
@@ -541,6 +642,12 @@ function onKey(ev: KeyboardEvent): void {
     bar.toggleMute();
   } else if (ev.key === "q" && state.shown !== null) {
     void editQueue({ kind: "add", ids: [state.shown], next: false }, state.shown);
+  } else if (ev.key === "d" && state.shown !== null) {
+    const id = state.shown;
+    void api.downloadEpisodes([id]).catch((err: unknown) => showError(err, "Could not download"));
+  } else if (ev.key === "o") {
+    el.offlineOnly.checked = !el.offlineOnly.checked;
+    void loadEpisodes();
   } else if (ev.key === "p" && state.shown !== null) {
     void playEpisode(state.shown);
   } else if (ev.key === "ArrowDown" || ev.key === "j") {
@@ -571,6 +678,11 @@ async function init(): Promise<void> {
   el.detail.addEventListener("click", onDetailClick);
   document.addEventListener("keydown", onKey);
   await api.onPlayer((s) => bar.update(s));
+  await api.onDownload(onDownloadEvent);
+  el.offlineOnly.addEventListener("change", () => void loadEpisodes());
+  for (const d of await api.listDownloads().catch(() => [])) {
+    state.downloads.set(d.episode_id, { episode_id: d.episode_id, state: d.state, bytes: d.bytes, total: d.total, rate: null, eta_secs: null, error: d.error });
+  }
   await api.onQueueChanged(() => void (state.queueView ? showQueue(true) : loadQueue()));
   await api.onPlayerError((e) =>
     toast(e.message, "error", e.code === "no_output" ? "Earmark keeps your place; press play again once a device is connected." : undefined),
@@ -584,7 +696,7 @@ async function init(): Promise<void> {
     state.queue = await api.queueList();
     await loadPodcasts();
     if (state.podcasts.length) {
-      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
+      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
       await loadEpisodes();
     } else showEmptyLibrary();
   } catch (err) {

@@ -63,6 +63,11 @@ export class VirtualList<T> {
     if (activate && item !== undefined) this.opts.onActivate(item, index);
   }
 
+  /** Draws the visible rows again (their data changed in place), at most once a frame. */
+  redraw(): void {
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {

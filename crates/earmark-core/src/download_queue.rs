@@ -183,6 +183,11 @@ impl DownloadQueue {
         Ok(())
     }
 
+    /// Whether this episode's transfer is running right now.
+    pub fn is_active(&self, id: EpisodeId) -> bool {
+        lock(&self.shared.queue).active.contains_key(&id.0)
+    }
+
     /// Whether nothing is queued or under way.
     pub fn is_idle(&self) -> bool {
         let q = lock(&self.shared.queue);

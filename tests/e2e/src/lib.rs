@@ -149,6 +149,12 @@ pub struct FixtureServer {
 impl FixtureServer {
     /// Serves `files` (path, content type, body).
     pub fn start(files: Vec<(String, &'static str, Vec<u8>)>) -> Self {
+        Self::start_throttled(files, None)
+    }
+
+    /// Serves `files`, sending bodies at about `bytes_per_sec` when given (so a download takes
+    /// long enough to watch its progress).
+    pub fn start_throttled(files: Vec<(String, &'static str, Vec<u8>)>, bytes_per_sec: Option<usize>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         listener.set_nonblocking(true).expect("nonblocking");
@@ -160,7 +166,7 @@ impl FixtureServer {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let files = Arc::clone(&files);
-                        thread::spawn(move || serve(stream, &files));
+                        thread::spawn(move || serve(stream, &files, bytes_per_sec));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(20)),
                 }
@@ -176,7 +182,7 @@ impl Drop for FixtureServer {
     }
 }
 
-fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)]) {
+fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)], bytes_per_sec: Option<usize>) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut reader = BufReader::new(match stream.try_clone() {
@@ -206,7 +212,21 @@ fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)]) {
         body.len()
     );
     let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body);
+    match bytes_per_sec {
+        Some(rate) => {
+            // Ten slices a second.
+            let slice = (rate / 10).max(1);
+            for piece in body.chunks(slice) {
+                if stream.write_all(piece).is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+        }
+        None => {
+            let _ = stream.write_all(body);
+        }
+    }
     let _ = stream.flush();
     let mut sink = [0u8; 64];
     let _ = reader.get_mut().read(&mut sink);
