@@ -117,6 +117,18 @@ enum Command {
         #[arg(long, default_value_t = earmark_core::download_queue::DEFAULT_CONCURRENCY)]
         concurrency: usize,
     },
+    /// Write the whole library (a consistent snapshot, the downloaded media and a manifest with
+    /// checksums) to a new folder; safe while the app runs.
+    Export {
+        /// The folder to create (it must not exist, or be empty).
+        dir: PathBuf,
+    },
+    /// Restore an export into the library folder (--library or EARMARK_LIBRARY), which must not
+    /// hold a library yet; every checksum is verified first.
+    Import {
+        /// The export folder.
+        dir: PathBuf,
+    },
     /// List downloads.
     Downloads {
         #[arg(long)]
@@ -216,6 +228,17 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = Config::from_env(cli.library)?;
+    // Import creates the library folder itself, so it runs before anything opens one there.
+    if let Command::Import { dir } = &cli.command {
+        let report = earmark_core::backup::import(dir, &config.library_dir)?;
+        println!(
+            "Imported {} files ({} bytes) into {}",
+            report.files,
+            report.bytes,
+            config.library_dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut lib = Library::open(&config.library_dir)
         .with_context(|| format!("opening the library in {}", config.library_dir.display()))?;
     match cli.command {
@@ -352,6 +375,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             return download::run(&lib, &config, &ids, concurrency);
         }
+        Command::Export { dir } => {
+            let report = earmark_core::backup::export(&lib, &dir, now())?;
+            println!(
+                "Exported {} files ({} bytes) to {}",
+                report.files,
+                report.bytes,
+                dir.display()
+            );
+        }
+        Command::Import { .. } => anyhow::bail!("import runs before a library is opened"),
         Command::Downloads { json } => {
             let rows = lib.downloads()?;
             if json {

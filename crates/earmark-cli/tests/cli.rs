@@ -579,3 +579,32 @@ fn queue_commands_keep_order_and_json_shape() {
     assert!(run(&["queue", "clear"]).0);
     assert_eq!(run(&["queue", "--json"]).1.trim(), "[]");
 }
+
+#[test]
+fn export_then_import_into_another_library() {
+    let server = Server::start();
+    server.set(
+        "/feed.xml",
+        Reply::rss(feed("Alpha", &(item("a", "One", 1) + &item("b", "Two", 2)))),
+    );
+    let dir = TempDir::new().expect("tempdir");
+    let lib = dir.path().join("lib");
+    subscribed(&server, &lib, "/feed.xml");
+    ok(args(&lib, &["mark", "1", "played"]));
+    let backup = dir.path().join("backup");
+    let out = ok(args(&lib, &["export", backup.to_str().expect("utf-8 path")]));
+    assert!(out.contains("Exported"), "{out}");
+
+    let other = dir.path().join("other");
+    let out = ok(args(&other, &["import", backup.to_str().expect("utf-8 path")]));
+    assert!(out.contains("Imported"), "{out}");
+    assert_eq!(
+        ok_json(args(&lib, &["episodes", "--json"])),
+        ok_json(args(&other, &["episodes", "--json"]))
+    );
+
+    // Importing over a library that exists is refused and changes nothing.
+    let out = run(args(&other, &["import", backup.to_str().expect("utf-8 path")]));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+}

@@ -52,6 +52,12 @@ pub enum Error {
         /// The file being written.
         path: PathBuf,
     },
+    /// An export failed its checks; nothing was imported.
+    #[error("the export is damaged; nothing was imported. Bad files: {}", bad.join(", "))]
+    DamagedExport {
+        /// Each bad file with what is wrong with it.
+        bad: Vec<String>,
+    },
     /// The server sent more bytes than it announced.
     #[error("the download is longer than announced ({got} bytes, expected {expected}); it was discarded")]
     LengthMismatch {
@@ -76,6 +82,7 @@ impl Error {
             Error::Opml(_) => "opml",
             Error::DiskFull { .. } => "disk_full",
             Error::LengthMismatch { .. } => "length_mismatch",
+            Error::DamagedExport { .. } => "damaged_export",
         }
     }
 }

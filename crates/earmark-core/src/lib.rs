@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
 
+pub mod backup;
 pub mod config;
 pub mod download;
 pub mod download_queue;

@@ -1,0 +1,315 @@
+//! Whole-library export and import, for backups and for moving to another machine.
+//!
+//! An export is a folder: `library.sqlite3` (a consistent snapshot taken with SQLite's online
+//! backup API, so the app may keep running and writing), `media/` (the finished downloads) and
+//! `manifest.json` (every file with its size and checksum). The folder is built under a temporary
+//! name and renamed into place last, so a half-written export never looks complete. Import checks
+//! every checksum before it copies anything, and builds the new library beside its target in the
+//! same way. Downloads are recorded by file name relative to the media folder, so no path inside
+//! the database needs rewriting on the new machine.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::library::{Library, DB_FILE, SCHEMA_VERSION};
+
+/// The manifest's own format version; bumped when its layout changes.
+pub const MANIFEST_VERSION: u32 = 1;
+/// The manifest's file name inside an export.
+pub const MANIFEST: &str = "manifest.json";
+
+/// What an export holds, written last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_VERSION`] of the writer.
+    pub version: u32,
+    /// When it was made (RFC 3339).
+    pub created: String,
+    /// The library schema of the snapshot.
+    pub schema: i64,
+    /// Every file but the manifest, with forward slashes, relative to the export folder.
+    pub files: Vec<ManifestFile>,
+}
+
+/// One file of an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    /// Relative path (`library.sqlite3`, `media/NAME`).
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// XXH3-128 of the contents, hex.
+    pub xxh3: String,
+}
+
+/// What an export or import did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackupReport {
+    /// Files written (database and media).
+    pub files: usize,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| {
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            Error::DiskFull { path: path.to_owned() }
+        } else {
+            Error::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    }
+}
+
+/// Copies `from` to `to` while hashing it; returns (bytes, hex hash).
+fn copy_hashed(from: &Path, to: &Path) -> Result<(u64, String)> {
+    let mut src = File::open(from).map_err(io(from))?;
+    let mut dst = File::create(to).map_err(io(to))?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = src.read(&mut buf).map_err(io(from))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        dst.write_all(&buf[..n]).map_err(io(to))?;
+        total += n as u64;
+    }
+    dst.sync_all().map_err(io(to))?;
+    Ok((total, format!("{:032x}", hasher.digest128())))
+}
+
+fn hash_file(path: &Path) -> Result<(u64, String)> {
+    let mut src = File::open(path).map_err(io(path))?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = src.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((total, format!("{:032x}", hasher.digest128())))
+}
+
+/// A sibling path with a temporary name, for building a folder that is renamed into place.
+fn staging(target: &Path) -> Result<PathBuf> {
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Invalid(format!("{} is not a usable folder name", target.display())))?;
+    Ok(target.with_file_name(format!(".{name}.partial-{}", std::process::id())))
+}
+
+fn ensure_absent_or_empty(target: &Path) -> Result<()> {
+    match std::fs::read_dir(target) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Error::Invalid(format!(
+                    "{} already exists and is not empty; choose a new folder",
+                    target.display()
+                )));
+            }
+            std::fs::remove_dir(target).map_err(io(target))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: target.to_owned(),
+            source,
+        }),
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Writes the whole library to the new folder `target` (which must not exist or be empty).
+pub fn export(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<BackupReport> {
+    ensure_absent_or_empty(target)?;
+    let stage = staging(target)?;
+    let _ = std::fs::remove_dir_all(&stage);
+    let result = export_into(lib, &stage, now);
+    match result {
+        Ok(report) => {
+            std::fs::rename(&stage, target).map_err(io(target))?;
+            if let Some(parent) = target.parent() {
+                sync_dir(parent);
+            }
+            Ok(report)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&stage);
+            Err(e)
+        }
+    }
+}
+
+fn export_into(lib: &Library, stage: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<BackupReport> {
+    let media_out = stage.join("media");
+    std::fs::create_dir_all(&media_out).map_err(io(&media_out))?;
+    // The snapshot: SQLite copies pages while other connections keep writing (WAL).
+    let db_out = stage.join(DB_FILE);
+    {
+        let mut dst = rusqlite::Connection::open(&db_out)?;
+        let backup = rusqlite::backup::Backup::new(lib.conn(), &mut dst)?;
+        backup.run_to_completion(1024, std::time::Duration::from_millis(5), None)?;
+    }
+    let mut files = Vec::new();
+    let (bytes, xxh3) = hash_file(&db_out)?;
+    files.push(ManifestFile {
+        path: DB_FILE.to_owned(),
+        bytes,
+        xxh3,
+    });
+    // Media of finished downloads, as the snapshot records them.
+    let snapshot = rusqlite::Connection::open(&db_out)?;
+    let names: Vec<String> = {
+        let mut stmt = snapshot.prepare("SELECT file_name FROM downloads WHERE state = 'done' ORDER BY file_name")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    drop(snapshot);
+    for name in names {
+        // Names were made by Earmark; still, nothing but a plain file name is followed.
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            continue;
+        }
+        let from = lib.media_dir().join(&name);
+        if !from.is_file() {
+            tracing::warn!(
+                "export: {} is recorded as downloaded but missing; skipped",
+                from.display()
+            );
+            continue;
+        }
+        let (bytes, xxh3) = copy_hashed(&from, &media_out.join(&name))?;
+        files.push(ManifestFile {
+            path: format!("media/{name}"),
+            bytes,
+            xxh3,
+        });
+    }
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        created: crate::library::rfc3339(now),
+        schema: SCHEMA_VERSION,
+        files,
+    };
+    let path = stage.join(MANIFEST);
+    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Invalid(format!("manifest: {e}")))?;
+    let mut f = File::create(&path).map_err(io(&path))?;
+    f.write_all(&text).map_err(io(&path))?;
+    f.sync_all().map_err(io(&path))?;
+    sync_dir(&media_out);
+    sync_dir(stage);
+    Ok(BackupReport {
+        files: manifest.files.len(),
+        bytes: manifest.files.iter().map(|f| f.bytes).sum(),
+    })
+}
+
+/// Reads and checks an export: every listed file present with the right size and checksum.
+/// A damaged export is refused with the list of bad files.
+pub fn verify(source: &Path) -> Result<Manifest> {
+    let path = source.join(MANIFEST);
+    let text = std::fs::read(&path).map_err(io(&path))?;
+    let manifest: Manifest = serde_json::from_slice(&text)
+        .map_err(|e| Error::Invalid(format!("{} is not an Earmark export manifest: {e}", path.display())))?;
+    if manifest.version > MANIFEST_VERSION {
+        return Err(Error::Invalid(format!(
+            "this export was made by a newer Earmark (manifest {}); upgrade to import it",
+            manifest.version
+        )));
+    }
+    if manifest.schema > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found: manifest.schema,
+            known: SCHEMA_VERSION,
+        });
+    }
+    let mut bad = Vec::new();
+    let mut has_db = false;
+    for f in &manifest.files {
+        let safe = !f
+            .path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+            && (f.path == DB_FILE || f.path.strip_prefix("media/").is_some_and(|n| !n.contains('/')));
+        if !safe {
+            bad.push(format!("{} (not a path an export contains)", f.path));
+            continue;
+        }
+        has_db |= f.path == DB_FILE;
+        match hash_file(&source.join(&f.path)) {
+            Ok((bytes, xxh3)) if bytes == f.bytes && xxh3 == f.xxh3 => {}
+            Ok(_) => bad.push(format!("{} (contents differ from the manifest)", f.path)),
+            Err(_) => bad.push(format!("{} (missing or unreadable)", f.path)),
+        }
+    }
+    if !has_db {
+        bad.push(format!("{DB_FILE} (not listed)"));
+    }
+    if bad.is_empty() {
+        Ok(manifest)
+    } else {
+        Err(Error::DamagedExport { bad })
+    }
+}
+
+/// Restores an export into the new library folder `target` (which must not exist or be empty).
+/// Nothing is written unless every file checks out; the folder appears complete or not at all.
+pub fn import(source: &Path, target: &Path) -> Result<BackupReport> {
+    let manifest = verify(source)?;
+    ensure_absent_or_empty(target)?;
+    let stage = staging(target)?;
+    let _ = std::fs::remove_dir_all(&stage);
+    let result = (|| -> Result<BackupReport> {
+        std::fs::create_dir_all(stage.join("media")).map_err(io(&stage))?;
+        let mut bytes = 0;
+        for f in &manifest.files {
+            let (n, xxh3) = copy_hashed(&source.join(&f.path), &stage.join(&f.path))?;
+            if xxh3 != f.xxh3 {
+                return Err(Error::DamagedExport {
+                    bad: vec![format!("{} (changed while importing)", f.path)],
+                });
+            }
+            bytes += n;
+        }
+        // Opening migrates an older snapshot and proves the file is a usable library.
+        Library::open(&stage)?;
+        sync_dir(&stage.join("media"));
+        sync_dir(&stage);
+        Ok(BackupReport {
+            files: manifest.files.len(),
+            bytes,
+        })
+    })();
+    match result {
+        Ok(report) => {
+            std::fs::rename(&stage, target).map_err(io(target))?;
+            if let Some(parent) = target.parent() {
+                sync_dir(parent);
+            }
+            Ok(report)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&stage);
+            Err(e)
+        }
+    }
+}

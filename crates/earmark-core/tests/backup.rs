@@ -1,0 +1,161 @@
+//! Export and import of a whole library: a round trip keeps podcasts, episodes, positions,
+//! downloads (the files too) and bookmarks; a damaged export is refused with the bad files named
+//! and nothing is half-imported.
+
+use earmark_core::backup;
+use earmark_core::chrono::{TimeZone, Utc};
+use earmark_core::model::{DownloadState, EpisodeId};
+use earmark_core::resolve::{self, Resolver};
+use earmark_core::{Error, Library};
+
+fn now() -> earmark_core::chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).single().expect("time")
+}
+
+/// A library with two episodes, a saved position, one finished download and one bookmark.
+fn library(dir: &std::path::Path) -> (Library, Vec<EpisodeId>, Vec<u8>) {
+    let feed = dir.join("feed.xml");
+    std::fs::write(
+        &feed,
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Backup Show</title>
+<item><guid>a</guid><title>First</title><pubDate>01 Jan 2024 10:00:00 +0000</pubDate><enclosure url="http://127.0.0.1:9/a.mp3" type="audio/mpeg" length="1"/></item>
+<item><guid>b</guid><title>Second</title><pubDate>02 Jan 2024 10:00:00 +0000</pubDate><enclosure url="http://127.0.0.1:9/b.mp3" type="audio/mpeg" length="1"/></item>
+</channel></rss>"#,
+    )
+    .expect("feed");
+    let mut lib = Library::open(&dir.join("lib")).expect("library");
+    let fetcher = earmark_core::fetch::Fetcher::new(Default::default()).expect("fetcher");
+    let base = url::Url::parse("http://127.0.0.1:9/").expect("base");
+    resolve::subscribe(
+        &mut lib,
+        &Resolver::new(fetcher, base),
+        &feed.display().to_string(),
+        now(),
+    )
+    .expect("subscribe");
+    let ids: Vec<EpisodeId> = lib
+        .episodes(None)
+        .expect("episodes")
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    lib.save_position(ids[0], 42.5, now()).expect("position");
+    let audio: Vec<u8> = (0..50_000u32).map(|i| (i % 253) as u8).collect();
+    let (_, dest) = lib.download_target(ids[1]).expect("target");
+    std::fs::create_dir_all(lib.media_dir()).expect("media");
+    std::fs::write(&dest, &audio).expect("media file");
+    lib.set_download(
+        ids[1],
+        DownloadState::Done,
+        audio.len() as u64,
+        Some(audio.len() as u64),
+        None,
+        now(),
+    )
+    .expect("record");
+    // A bookmark, written as the bookmarks table stores it.
+    let conn = rusqlite::Connection::open(dir.join("lib").join(earmark_core::library::DB_FILE)).expect("conn");
+    conn.execute(
+        "INSERT INTO bookmarks (uid, episode_id, start_secs, end_secs, title, note, created, updated) \
+         VALUES ('u-1', ?1, 10.0, 20.0, 'A moment', 'worth keeping', '2026-11-01T09:00:00Z', '2026-11-01T09:00:00Z')",
+        [ids[0].0],
+    )
+    .expect("bookmark");
+    (lib, ids, audio)
+}
+
+#[test]
+fn export_then_import_round_trips_everything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (lib, ids, audio) = library(dir.path());
+    let export_dir = dir.path().join("backup");
+    let report = backup::export(&lib, &export_dir, now()).expect("export");
+    assert_eq!(report.files, 2, "the database and one media file");
+    assert!(export_dir.join("manifest.json").is_file());
+
+    let restored_dir = dir.path().join("elsewhere").join("restored");
+    std::fs::create_dir_all(restored_dir.parent().expect("parent")).expect("mkdir");
+    backup::import(&export_dir, &restored_dir).expect("import");
+    let restored = Library::open(&restored_dir).expect("open restored");
+    assert_eq!(restored.podcasts().expect("podcasts").len(), 1);
+    let eps = restored.episodes(None).expect("episodes");
+    assert_eq!(eps.len(), 2);
+    let first = eps.iter().find(|e| e.id == ids[0]).expect("first");
+    assert_eq!(first.position_secs, 42.5);
+    let file = restored
+        .downloaded_file(ids[1])
+        .expect("query")
+        .expect("the download came along");
+    assert!(
+        file.starts_with(&restored_dir),
+        "paths point into the new library: {}",
+        file.display()
+    );
+    assert_eq!(std::fs::read(file).expect("read"), audio);
+    let conn = rusqlite::Connection::open(restored_dir.join(earmark_core::library::DB_FILE)).expect("conn");
+    let note: String = conn
+        .query_row("SELECT note FROM bookmarks WHERE uid = 'u-1'", [], |r| r.get(0))
+        .expect("bookmark kept");
+    assert_eq!(note, "worth keeping");
+}
+
+#[test]
+fn a_damaged_export_is_refused_and_nothing_is_imported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (lib, _, _) = library(dir.path());
+    let export_dir = dir.path().join("backup");
+    backup::export(&lib, &export_dir, now()).expect("export");
+    let media = std::fs::read_dir(export_dir.join("media"))
+        .expect("media")
+        .flatten()
+        .next()
+        .expect("a media file")
+        .path();
+    let mut bytes = std::fs::read(&media).expect("read");
+    bytes[100] ^= 0xff;
+    std::fs::write(&media, bytes).expect("damage");
+
+    let target = dir.path().join("restored");
+    let err = backup::import(&export_dir, &target).expect_err("refused");
+    match err {
+        Error::DamagedExport { bad } => {
+            assert_eq!(bad.len(), 1, "{bad:?}");
+            assert!(bad[0].starts_with("media/"), "{bad:?}");
+        }
+        other => panic!("expected DamagedExport, got {other}"),
+    }
+    assert!(!target.exists(), "nothing half-imported");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty());
+
+    // A missing manifest entry's file, and a manifest that points outside the export.
+    std::fs::remove_file(&media).expect("remove");
+    let err = backup::verify(&export_dir).expect_err("missing file");
+    assert!(err.to_string().contains("missing"), "{err}");
+    let manifest = export_dir.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(&manifest, text.replace("\"media/", "\"../")).expect("rewrite");
+    let err = backup::verify(&export_dir).expect_err("escaping path");
+    assert!(err.to_string().contains("not a path"), "{err}");
+}
+
+#[test]
+fn export_refuses_a_folder_with_things_in_it_and_import_refuses_an_existing_library() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (lib, _, _) = library(dir.path());
+    let busy = dir.path().join("busy");
+    std::fs::create_dir_all(&busy).expect("mkdir");
+    std::fs::write(busy.join("keep.txt"), "mine").expect("write");
+    assert!(matches!(backup::export(&lib, &busy, now()), Err(Error::Invalid(_))));
+    assert_eq!(std::fs::read_to_string(busy.join("keep.txt")).expect("kept"), "mine");
+    let export_dir = dir.path().join("backup");
+    backup::export(&lib, &export_dir, now()).expect("export");
+    assert!(matches!(
+        backup::import(&export_dir, &dir.path().join("lib")),
+        Err(Error::Invalid(_))
+    ));
+}
