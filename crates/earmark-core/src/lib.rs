@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
 
 pub mod config;
+pub mod docs;
 pub mod download;
 pub mod downloads;
 pub mod error;
