@@ -43,6 +43,9 @@ pub enum Error {
     /// The user's input cannot be used (with the reason).
     #[error("{0}")]
     Invalid(String),
+    /// A post, page or blog archive was fetched but could not be used.
+    #[error(transparent)]
+    Doc(#[from] crate::docs::DocError),
     /// An OPML file could not be read.
     #[error("OPML: {0}")]
     Opml(String),
@@ -79,6 +82,7 @@ impl Error {
             Error::Feed(_) => "bad_feed",
             Error::NotFound(_) => "not_found",
             Error::Invalid(_) => "invalid",
+            Error::Doc(e) => e.code(),
             Error::Opml(_) => "opml",
             Error::DiskFull { .. } => "disk_full",
             Error::LengthMismatch { .. } => "length_mismatch",

@@ -55,6 +55,8 @@ pub struct Fetched {
     pub validators: Validators,
     /// The `Content-Type` header.
     pub content_type: Option<String>,
+    /// The `X-WP-TotalPages` header: how many pages a paged WordPress API answer has.
+    pub total_pages: Option<u32>,
 }
 
 /// What a conditional fetch found.
@@ -141,6 +143,7 @@ impl Fetcher {
             moved_permanently_to: None,
             validators: Validators::default(),
             content_type: None,
+            total_pages: None,
         })
     }
 
@@ -212,6 +215,8 @@ impl Fetcher {
                 last_modified: header(LAST_MODIFIED),
             };
             let content_type = header(reqwest::header::CONTENT_TYPE);
+            let total_pages =
+                header(reqwest::header::HeaderName::from_static("x-wp-totalpages")).and_then(|v| v.trim().parse().ok());
             let mut body = Vec::new();
             resp.take(self.config.max_bytes + 1)
                 .read_to_end(&mut body)
@@ -226,6 +231,7 @@ impl Fetcher {
                 moved_permanently_to: moved,
                 validators: new_validators,
                 content_type,
+                total_pages,
             })));
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod config;
+pub mod docs;
 pub mod download;
 pub mod download_queue;
 pub mod downloads;

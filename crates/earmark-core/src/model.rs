@@ -223,15 +223,19 @@ pub enum SearchKind {
     Episode,
     /// A podcast (its title or description matched).
     Podcast,
+    /// A blog post (its title or text matched).
+    Post,
+    /// A web page (its title or text matched).
+    Page,
 }
 
 /// One search result (`earmark-cli search QUERY --json`), best first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SearchHit {
-    /// Episode or podcast.
+    /// Episode, podcast, post or page.
     pub kind: SearchKind,
-    /// The episode's or podcast's id.
+    /// The episode's, podcast's or document's id.
     #[ts(type = "number")]
     pub id: i64,
     /// Its title.

@@ -127,6 +127,7 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
             scored.push(row?);
         }
     }
+    scored.extend(document_candidates(conn, &q, limit)?);
     // bm25() is lower for better matches.
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     scored.truncate(limit as usize);
@@ -136,11 +137,13 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     let terms = query_terms(input);
     let mut episode = conn.prepare_cached("SELECT title, notes_text FROM episodes WHERE id = ?1")?;
     let mut podcast = conn.prepare_cached("SELECT title, description FROM podcasts WHERE id = ?1")?;
+    let mut document = conn.prepare_cached("SELECT title, text FROM documents WHERE id = ?1")?;
     let mut hits = Vec::with_capacity(scored.len());
     for (_, kind, id) in scored {
         let stmt = match kind {
             SearchKind::Episode => &mut episode,
             SearchKind::Podcast => &mut podcast,
+            SearchKind::Post | SearchKind::Page => &mut document,
         };
         let found = stmt
             .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
@@ -163,6 +166,25 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
         }
     }
     Ok(hits)
+}
+
+/// Posts and pages matching an FTS query, ranked like episodes: BM25 (titles weigh more) among at
+/// most [`CANDIDATE_CAP`] of the most recently stored matches.
+fn document_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Result<Vec<(f64, SearchKind, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.rowid, c.score, d.kind FROM (SELECT rowid, score FROM (SELECT rowid, bm25(document_fts, 8.0, 1.0) \
+         AS score FROM document_fts WHERE document_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY score LIMIT ?3) c \
+         JOIN documents d ON d.id = c.rowid",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![q, CANDIDATE_CAP, limit], |r| {
+        let kind = if r.get::<_, String>(2)? == "post" {
+            SearchKind::Post
+        } else {
+            SearchKind::Page
+        };
+        Ok((r.get::<_, f64>(1)?, kind, r.get(0)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 #[cfg(test)]
@@ -260,5 +282,71 @@ mod ranking_tests {
         // A narrow query still finds the oldest episode.
         let hits = search(&lib, "knowledge", 5).expect("search");
         assert_eq!(hits[0].title, "Common knowledge");
+    }
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+    use crate::docs::{DocKind, NewDocument};
+
+    fn doc(kind: DocKind, url: &str, title: &str, text: &str) -> NewDocument {
+        NewDocument {
+            kind,
+            url: url.into(),
+            remote_id: None,
+            title: title.into(),
+            published: None,
+            modified: None,
+            author: None,
+            categories: vec![],
+            tags: vec![],
+            html_raw: format!("<p>{text}</p>"),
+            html_clean: format!("<p>{text}</p>"),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn posts_and_pages_are_found_with_their_kind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut lib = Library::open(dir.path()).expect("open");
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        lib.store_documents(
+            None,
+            &[
+                doc(
+                    DocKind::Post,
+                    "https://b.example/p",
+                    "Fathers and courts",
+                    "a post about custody",
+                ),
+                doc(
+                    DocKind::Page,
+                    "https://b.example/o",
+                    "An Overview",
+                    "In Dad's Shoes: fathers walk",
+                ),
+                doc(DocKind::Post, "https://b.example/x", "Unrelated", "gardening"),
+            ],
+            None,
+            now,
+        )
+        .expect("store");
+        let hits = search(&lib, "fathers", 10).expect("search");
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        assert_eq!(hits[0].kind, SearchKind::Post, "title match first");
+        assert_eq!(hits[1].kind, SearchKind::Page);
+        assert!(hits[1].snippet.contains("[fathers]"), "{:?}", hits[1]);
+        // Updating a document's text keeps the index in step (triggers).
+        lib.store_documents(
+            None,
+            &[doc(DocKind::Post, "https://b.example/x", "Unrelated", "fathers now")],
+            None,
+            now,
+        )
+        .expect("store");
+        assert_eq!(search(&lib, "fathers", 10).expect("search").len(), 3);
+        assert!(search(&lib, "gardening", 10).expect("search").is_empty());
     }
 }

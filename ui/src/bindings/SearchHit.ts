@@ -6,11 +6,11 @@ import type { SearchKind } from "./SearchKind";
  */
 export type SearchHit = { 
 /**
- * Episode or podcast.
+ * Episode, podcast, post or page.
  */
 kind: SearchKind, 
 /**
- * The episode's or podcast's id.
+ * The episode's, podcast's or document's id.
  */
 id: number, 
 /**
