@@ -46,12 +46,12 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
-            threshold: 0.5,
+            threshold: 0.62,
             per_episode: 5,
             query_terms: 14,
             candidates: 30,
-            cosine_full: 0.35,
-            weights: [0.6, 0.25, 0.15],
+            cosine_full: 0.7,
+            weights: [0.5, 0.35, 0.15],
             date_half_life_days: 30.0,
         }
     }
