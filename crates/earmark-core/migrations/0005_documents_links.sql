@@ -99,6 +99,35 @@ CREATE TABLE links (
 CREATE INDEX links_by_document ON links (document_id);
 CREATE INDEX links_pending ON links (state, score DESC);
 
+-- The linker's own index of what each document points at (normalised URLs, see link::urls), so
+-- relinking one episode finds the posts that link to it without reading every post again.
+-- how: self (the document's own address), link (an <a href>), embed (audio, player, iframe).
+CREATE TABLE link_doc_refs (
+    url         TEXT NOT NULL,
+    how         TEXT NOT NULL CHECK (how IN ('self', 'link', 'embed')),
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    PRIMARY KEY (url, how, document_id)
+) WITHOUT ROWID;
+CREATE INDEX link_doc_refs_by_document ON link_doc_refs (document_id);
+-- Documents added or changed since the linker last read them, noted by triggers so no ingest
+-- path can forget to tell the linker.
+CREATE TABLE link_dirty_documents (document_id INTEGER PRIMARY KEY);
+CREATE TRIGGER documents_link_dirty_ai AFTER INSERT ON documents BEGIN
+    INSERT OR IGNORE INTO link_dirty_documents (document_id) VALUES (new.id);
+END;
+CREATE TRIGGER documents_link_dirty_au AFTER UPDATE OF url, title, html_raw, text, published_ts ON documents BEGIN
+    INSERT OR IGNORE INTO link_dirty_documents (document_id) VALUES (new.id);
+END;
+CREATE TRIGGER documents_link_dirty_ad AFTER DELETE ON documents BEGIN
+    DELETE FROM link_dirty_documents WHERE document_id = old.id;
+END;
+-- Each episode as the linker last saw it (its feed content hash): relinking "new" episodes
+-- looks only at those missing here or changed since.
+CREATE TABLE link_episodes_seen (
+    episode_id   INTEGER PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE,
+    content_hash INTEGER NOT NULL
+);
+
 CREATE VIRTUAL TABLE document_fts USING fts5(
     title, text, content='documents', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod fetch;
 pub mod html;
 pub mod library;
+pub mod link;
 pub mod model;
 pub mod opml;
 pub mod queue;
