@@ -20,6 +20,17 @@ fn main() {
         "pause_download",
         "delete_download",
         "list_downloads",
+        "add_source",
+        "add_pages",
+        "list_documents",
+        "get_document",
+        "document_links",
+        "list_collections",
+        "collection_view",
+        "episode_links",
+        "decide_link",
+        "review_queue",
+        "relink_all",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

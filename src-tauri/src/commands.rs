@@ -116,6 +116,14 @@ pub async fn refresh_all(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res
                 );
             },
         )?;
+        // Blogs are refreshed with the feeds (a failing one is recorded on it), then anything new
+        // is linked. Neither can fail the feed refresh the user asked for.
+        if let Err(e) = earmark_core::docs::refresh_sources(&mut lib, &fetcher, now()) {
+            tracing::warn!("refreshing blogs: {e}");
+        }
+        if let Err(e) = lib.relink(&earmark_core::link::model::RelinkScope::New, now()) {
+            tracing::warn!("relinking: {e}");
+        }
         Ok(reports)
     })
     .await

@@ -3,6 +3,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod archive;
 mod commands;
 mod cover;
 mod downloads;
@@ -59,6 +60,17 @@ fn main() -> anyhow::Result<()> {
             downloads::pause_download,
             downloads::delete_download,
             downloads::list_downloads,
+            archive::add_source,
+            archive::add_pages,
+            archive::list_documents,
+            archive::get_document,
+            archive::document_links,
+            archive::list_collections,
+            archive::collection_view,
+            archive::episode_links,
+            archive::decide_link,
+            archive::review_queue,
+            archive::relink_all,
         ])
         .setup(move |app| {
             let player = player::start(app.handle().clone(), config.library_dir.clone());

@@ -15,6 +15,17 @@ import type { PlayerError } from "./bindings/PlayerError";
 import type { QueueEdit } from "./bindings/QueueEdit";
 import type { ChapterInfo } from "./bindings/ChapterInfo";
 import type { DownloadEvent } from "./bindings/DownloadEvent";
+import type { SourceReport } from "./bindings/SourceReport";
+import type { PageOutcome } from "./bindings/PageOutcome";
+import type { DocumentRow } from "./bindings/DocumentRow";
+import type { DocumentDetail } from "./bindings/DocumentDetail";
+import type { DocumentLink } from "./bindings/DocumentLink";
+import type { EpisodeLink } from "./bindings/EpisodeLink";
+import type { Collection } from "./bindings/Collection";
+import type { CollectionView } from "./bindings/CollectionView";
+import type { ReviewItem } from "./bindings/ReviewItem";
+import type { RelinkReport } from "./bindings/RelinkReport";
+import type { LinkDecision } from "./bindings/LinkDecision";
 import type { DownloadRow } from "./bindings/DownloadRow";
 
 interface TauriGlobal {
@@ -66,6 +77,17 @@ export const api = {
   listDownloads: () => call<DownloadRow[]>("list_downloads"),
   onDownload: (handler: (e: DownloadEvent) => void) =>
     tauri().event.listen<DownloadEvent>("download-progress", (e) => handler(e.payload)),
+  addSource: (url: string, campaign: string | null) => call<SourceReport>("add_source", { url, campaign }),
+  addPages: (urls: string[], campaign: string | null) => call<PageOutcome[]>("add_pages", { urls, campaign }),
+  listDocuments: (campaign: string | null) => call<DocumentRow[]>("list_documents", { campaign }),
+  getDocument: (id: number) => call<DocumentDetail>("get_document", { id }),
+  documentLinks: (id: number) => call<DocumentLink[]>("document_links", { id }),
+  listCollections: () => call<Collection[]>("list_collections"),
+  collectionView: (id: number) => call<CollectionView>("collection_view", { id }),
+  episodeLinks: (id: number) => call<EpisodeLink[]>("episode_links", { id }),
+  decideLink: (episode: number, doc: number, decision: LinkDecision) => call<void>("decide_link", { episode, doc, decision }),
+  reviewQueue: () => call<ReviewItem[]>("review_queue", { limit: null }),
+  relinkAll: () => call<RelinkReport>("relink_all"),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

@@ -7,6 +7,10 @@ import type { Podcast } from "./bindings/Podcast";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { ApiError } from "./bindings/ApiError";
 import type { DownloadEvent } from "./bindings/DownloadEvent";
+import type { DocumentRow } from "./bindings/DocumentRow";
+import type { ReviewItem } from "./bindings/ReviewItem";
+import type { Collection } from "./bindings/Collection";
+import type { EpisodeLink } from "./bindings/EpisodeLink";
 
 const $ = <T extends HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -33,7 +37,14 @@ const el = {
   offlineOnly: $<HTMLInputElement>("#offline-only"),
 };
 
-type Row = { kind: "episode"; episode: Episode } | { kind: "hit"; hit: SearchHit };
+type Row =
+  | { kind: "episode"; episode: Episode }
+  | { kind: "hit"; hit: SearchHit }
+  | { kind: "doc"; doc: DocumentRow }
+  | { kind: "review"; item: ReviewItem };
+
+/** The archive views: every post and page, one campaign, or the review queue of suggested links. */
+type ArchiveView = { kind: "docs" } | { kind: "campaign"; id: number; name: string } | { kind: "review" };
 
 const state = {
   podcasts: [] as Podcast[],
@@ -48,6 +59,10 @@ const state = {
   queue: [] as Episode[],
   // The latest download event per episode, for progress bars and row markers.
   downloads: new Map<number, DownloadEvent>(),
+  archive: null as ArchiveView | null,
+  collections: [] as Collection[],
+  review: [] as ReviewItem[],
+  shownDoc: null as number | null,
 };
 
 const list = new VirtualList<Row>({
@@ -56,7 +71,10 @@ const list = new VirtualList<Row>({
   render: renderRow,
   onActivate: (row) => {
     if (row.kind === "episode") void showEpisode(row.episode.id);
+    else if (row.kind === "doc") void showDocument(row.doc.id);
+    else if (row.kind === "review") showReviewItem(row.item);
     else if (row.hit.kind === "episode") void showEpisode(row.hit.id);
+    else if (row.hit.kind === "post" || row.hit.kind === "page") void showDocument(row.hit.id);
     else void selectPodcast(row.hit.id);
   },
 });
@@ -146,6 +164,18 @@ function renderRow(row: Row, _i: number, selected: boolean): HTMLElement {
     if (e.enclosure_type?.startsWith("video/")) parts.push("video");
     meta.append(document.createTextNode(parts.filter(Boolean).join(" · ")));
     li.append(meta);
+  } else if (row.kind === "doc") {
+    const d = row.doc;
+    li.classList.add("doc-row");
+    const title = node("div", "row-title");
+    title.append(node("span", `badge ${d.kind}`, d.kind), document.createTextNode(" " + (d.title || d.url)));
+    li.append(title, node("div", "row-meta", [fmtDate(d.published), d.campaign ?? "", hostOf(d.url)].filter(Boolean).join(" · ")));
+  } else if (row.kind === "review") {
+    const r = row.item;
+    li.classList.add("review-row");
+    const title = node("div", "row-title");
+    title.append(node("span", "badge score", `${Math.round(r.score * 100)}`), document.createTextNode(` ${r.episode_title} ↔ ${r.doc_title}`));
+    li.append(title, node("div", "row-meta", r.reasons.join("; ")));
   } else {
     const h = row.hit;
     li.classList.add("hit-row");
@@ -199,7 +229,7 @@ function setBusy(on: boolean, label = ""): void {
 
 function renderPodcasts(): void {
   const frag = document.createDocumentFragment();
-  const all = node("button", `podcast all${state.current === null && !state.queueView ? " selected" : ""}`);
+  const all = node("button", `podcast all${state.current === null && !state.queueView && !state.archive ? " selected" : ""}`);
   all.append(node("div", "cover initials", "★"), node("span", "podcast-title", "All episodes"));
   all.onclick = () => void selectPodcast(null);
   frag.append(all);
@@ -209,7 +239,7 @@ function renderPodcasts(): void {
   upNext.onclick = () => void showQueue();
   frag.append(upNext);
   for (const p of state.podcasts) {
-    const b = node("button", `podcast${state.current === p.id && !state.queueView ? " selected" : ""}`);
+    const b = node("button", `podcast${state.current === p.id && !state.queueView && !state.archive ? " selected" : ""}`);
     b.dataset.id = String(p.id);
     b.title = p.feed_url;
     const text = node("span", "podcast-title", p.title || p.feed_url);
@@ -223,6 +253,26 @@ function renderPodcasts(): void {
     b.onclick = () => void selectPodcast(p.id);
     frag.append(b);
   }
+  frag.append(node("div", "nav-heading", "Archive"));
+  const a = state.archive;
+  const docs = node("button", `podcast archive-view${a?.kind === "docs" ? " selected" : ""}`);
+  docs.id = "docs-view";
+  docs.append(node("div", "cover initials", "¶"), node("span", "podcast-title", "Posts & pages"));
+  docs.onclick = () => void openArchive({ kind: "docs" });
+  frag.append(docs);
+  for (const c of state.collections) {
+    const b = node("button", `podcast campaign-view${a?.kind === "campaign" && a.id === c.id ? " selected" : ""}`);
+    b.dataset.id = String(c.id);
+    b.append(node("div", "cover initials", "⚑"), node("span", "podcast-title", c.name), node("span", "count", String(c.document_count)));
+    b.title = `${c.kind}: ${c.document_count} documents, ${c.episode_count} episodes`;
+    b.onclick = () => void openArchive({ kind: "campaign", id: c.id, name: c.name });
+    frag.append(b);
+  }
+  const review = node("button", `podcast review-view${a?.kind === "review" ? " selected" : ""}`);
+  review.id = "review-view";
+  review.append(node("div", "cover initials", "✓"), node("span", "podcast-title", "Review links"), node("span", "count", String(state.review.length)));
+  review.onclick = () => void openArchive({ kind: "review" });
+  frag.append(review);
   el.podcastList.replaceChildren(frag);
 }
 
@@ -234,6 +284,7 @@ async function loadPodcasts(): Promise<void> {
 async function selectPodcast(id: number | null): Promise<void> {
   state.current = id;
   state.queueView = false;
+  state.archive = null;
   state.searching = false;
   el.search.value = "";
   renderPodcasts();
@@ -242,6 +293,7 @@ async function selectPodcast(id: number | null): Promise<void> {
 
 /** Reloads the list; `keepPlace` keeps the scroll position and selection (after a state change). */
 async function loadEpisodes(keepPlace = false): Promise<void> {
+  if (state.archive) return loadArchive(keepPlace);
   if (state.queueView) return showQueue(keepPlace);
   if (state.podcasts.length === 0) {
     showEmptyLibrary();
@@ -289,6 +341,7 @@ async function loadQueue(): Promise<void> {
 
 async function showQueue(keepPlace = false): Promise<void> {
   state.queueView = true;
+  state.archive = null;
   state.searching = false;
   el.search.value = "";
   await loadQueue();
@@ -393,8 +446,12 @@ async function showEpisode(id: number): Promise<void> {
     const downloadBox = node("div", "download-box");
     downloadBox.id = "download-box";
     renderDownloadBox(downloadBox, e);
-    el.detail.replaceChildren(head, actions, downloadBox, media, notes, extra);
+    const related = node("section", "links");
+    related.id = "episode-links";
+    el.detail.replaceChildren(head, actions, downloadBox, media, related, notes, extra);
+    void renderEpisodeLinks(e.id, related, token);
     state.shown = e.id;
+    state.shownDoc = null;
     void api.episodeChapters(e.id).then((chapters) => {
       if (token !== state.detailToken || chapters.length === 0) return;
       const box = node("section", "chapters");
@@ -501,6 +558,346 @@ function onDownloadEvent(d: DownloadEvent): void {
   } else {
     list.redraw();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The archive: posts, pages, campaigns and the links between episodes and them.
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+
+async function loadCollections(): Promise<void> {
+  const [collections, review] = await Promise.all([api.listCollections(), api.reviewQueue()]);
+  state.collections = collections;
+  state.review = review;
+  renderPodcasts();
+}
+
+async function openArchive(view: ArchiveView): Promise<void> {
+  state.archive = view;
+  state.queueView = false;
+  state.searching = false;
+  el.search.value = "";
+  renderPodcasts();
+  await loadArchive();
+  if (view.kind === "campaign") void showCampaign(view.id);
+}
+
+async function loadArchive(keepPlace = false): Promise<void> {
+  const view = state.archive;
+  if (!view) return;
+  const token = ++state.listToken;
+  try {
+    if (view.kind === "review") {
+      const items = await api.reviewQueue();
+      if (token !== state.listToken) return;
+      state.review = items;
+      renderPodcasts();
+      el.listTitle.textContent = "Review links";
+      el.listCount.textContent = `${items.length} suggestion${items.length === 1 ? "" : "s"}`;
+      list.setItems(items.map((item) => ({ kind: "review", item })), keepPlace);
+      el.empty.hidden = items.length > 0;
+      if (!items.length) {
+        el.empty.replaceChildren(
+          node("h2", undefined, "Nothing to review"),
+          node("p", undefined, "Suggested links between episodes and posts appear here, strongest first. Add a blog or pages under “Posts & pages” to get suggestions."),
+        );
+      }
+      return;
+    }
+    const campaign = view.kind === "campaign" ? view.name : null;
+    const docs = await api.listDocuments(campaign);
+    if (token !== state.listToken) return;
+    el.listTitle.textContent = campaign ?? "Posts & pages";
+    el.listCount.textContent = `${docs.length.toLocaleString()} document${docs.length === 1 ? "" : "s"}`;
+    list.setItems(docs.map((doc) => ({ kind: "doc", doc })), keepPlace);
+    el.empty.hidden = docs.length > 0;
+    if (!docs.length) {
+      const add = node("button", "primary", "Add a blog or pages");
+      add.id = "add-archive-empty";
+      add.onclick = () => showAddArchive();
+      el.empty.replaceChildren(
+        node("h2", undefined, "No posts or pages yet"),
+        node("p", undefined, "Add a blog by its home page (Earmark reads its whole archive) or campaign pages by their addresses. They are linked to the episodes they discuss."),
+        add,
+      );
+    }
+    if (view.kind === "docs" && state.shownDoc === null) showAddArchive();
+  } catch (err) {
+    showError(err, "Could not open the archive");
+  }
+}
+
+/** The form for adding a blog (its whole archive) or pages by URL, optionally into a campaign. */
+function showAddArchive(): void {
+  const box = node("section", "add-archive");
+  box.append(node("h1", undefined, "Add a blog or pages"));
+  box.append(node("p", "muted", "A blog: paste its home page; Earmark reads every post (WordPress sites fully). Pages: paste one address per line."));
+  const urls = node("textarea");
+  urls.id = "archive-urls";
+  urls.rows = 5;
+  urls.placeholder = "https://www.researchingreform.net/\nhttps://example.org/campaign/press-release";
+  urls.spellcheck = false;
+  const campaign = node("input");
+  campaign.id = "archive-campaign";
+  campaign.placeholder = "Campaign (optional), e.g. In Dad's Shoes";
+  campaign.setAttribute("list", "campaign-names");
+  const names = node("datalist");
+  names.id = "campaign-names";
+  for (const c of state.collections) {
+    const o = node("option");
+    o.value = c.name;
+    names.append(o);
+  }
+  const actions = node("div", "actions");
+  const blog = node("button", "primary", "Add blog (whole archive)");
+  blog.id = "add-blog";
+  const pages = node("button", undefined, "Add pages");
+  pages.id = "add-pages";
+  const lines = () => urls.value.split(/\s+/).map((u) => u.trim()).filter(Boolean);
+  const campaignName = () => campaign.value.trim() || null;
+  blog.onclick = () => {
+    const [first] = lines();
+    if (!first) return toast("Paste the blog's home page address first.", "error");
+    void addSource(first, campaignName());
+  };
+  pages.onclick = () => {
+    const all = lines();
+    if (!all.length) return toast("Paste one or more page addresses, one per line.", "error");
+    void addPages(all, campaignName());
+  };
+  const results = node("div", "archive-results");
+  results.id = "archive-results";
+  actions.append(blog, pages);
+  box.append(urls, campaign, names, actions, results);
+  state.shownDoc = null;
+  state.shown = null;
+  el.detail.replaceChildren(box);
+}
+
+async function addSource(url: string, campaign: string | null): Promise<void> {
+  setBusy(true, "Reading the blog's archive…");
+  try {
+    const r = await api.addSource(url, campaign);
+    toast(`${r.source.title || url}: ${r.new} new, ${r.updated} updated`);
+    await loadCollections();
+    await loadArchive();
+  } catch (err) {
+    showError(err, "Could not add the blog");
+  } finally {
+    setBusy(false);
+  }
+}
+
+async function addPages(urls: string[], campaign: string | null): Promise<void> {
+  setBusy(true, `Fetching ${urls.length} page${urls.length === 1 ? "" : "s"}…`);
+  try {
+    const outcomes = await api.addPages(urls, campaign);
+    const failed = outcomes.filter((o) => o.error);
+    const box = document.getElementById("archive-results");
+    if (box) {
+      box.replaceChildren(
+        ...outcomes.map((o) => node("div", o.error ? "error" : "muted", o.error ? `✗ ${o.url}: ${o.error}` : `✓ ${o.document?.title ?? o.url}${o.existed ? " (updated)" : ""}`)),
+      );
+    }
+    toast(`Added ${outcomes.length - failed.length} of ${outcomes.length} pages`, failed.length ? "error" : "info", failed.length ? "The pages listed with ✗ could not be read; the others were kept." : undefined);
+    await loadCollections();
+    await loadArchive();
+  } catch (err) {
+    showError(err, "Could not add the pages");
+  } finally {
+    setBusy(false);
+  }
+}
+
+async function showDocument(id: number): Promise<void> {
+  const token = ++state.detailToken;
+  try {
+    const [d, links] = await Promise.all([api.getDocument(id), api.documentLinks(id)]);
+    if (token !== state.detailToken) return;
+    const head = node("header");
+    const title = node("h1", undefined, d.title || d.url);
+    title.id = "doc-title";
+    const meta = node("div", "meta", [d.kind, fmtDate(d.published), d.author ?? "", hostOf(d.url)].filter(Boolean).join(" · "));
+    head.append(title, meta);
+    const tags = [...d.collections.map((c) => `⚑ ${c}`), ...d.categories, ...d.tags];
+    if (tags.length) head.append(node("div", "muted", tags.join(" · ")));
+    const actions = node("div", "actions");
+    const open = node("button", undefined, "Open on the web");
+    open.onclick = () => void api.openLink(d.url).catch((e: unknown) => showError(e, "Could not open the link"));
+    actions.append(open);
+    const related = node("section", "links");
+    related.id = "doc-episodes";
+    related.append(node("h3", undefined, links.length ? `Episodes (${links.length})` : "Episodes"));
+    if (!links.length) related.append(node("p", "muted", "No episode is linked to this document yet. Open an episode to link it by hand."));
+    for (const l of links) {
+      const row = node("div", `link-row ${l.state}`);
+      const b = node("button", "link-title", l.title);
+      b.onclick = () => void showEpisode(l.episode_id);
+      row.append(b, node("span", `badge ${l.kind}`, l.kind), node("span", `badge state-${l.state}`, l.state));
+      if (l.reasons.length) row.append(node("div", "reasons", l.reasons.join("; ")));
+      if (l.note) row.append(node("div", "reasons", `Note: ${l.note}`));
+      related.append(row);
+    }
+    const body = node("article", "notes document");
+    body.id = "doc-body";
+    // html was sanitised by the library (ammonia, trackers and scripts removed) before it left Rust.
+    body.innerHTML = d.html || "<p class=\"muted\">This document has no text.</p>";
+    el.detail.replaceChildren(head, actions, related, body);
+    state.shownDoc = id;
+    state.shown = null;
+    el.detail.scrollTop = 0;
+  } catch (err) {
+    showError(err, "Could not open the document");
+  }
+}
+
+async function showCampaign(id: number): Promise<void> {
+  const token = ++state.detailToken;
+  try {
+    const v = await api.collectionView(id);
+    if (token !== state.detailToken) return;
+    const head = node("header");
+    const title = node("h1", undefined, v.collection.name);
+    title.id = "campaign-title";
+    head.append(title, node("div", "meta", `${v.collection.kind} · ${v.documents.length} documents · ${v.linked_episodes.length} linked episodes`));
+    if (v.collection.description) head.append(node("p", undefined, v.collection.description));
+    const pages = node("section", "links");
+    pages.append(node("h3", undefined, "Pages"));
+    for (const d of v.documents) {
+      const b = node("button", "link-title", d.title || d.url);
+      b.onclick = () => void showDocument(d.id);
+      const row = node("div", "link-row");
+      row.append(b, node("span", "muted", fmtDate(d.published)));
+      pages.append(row);
+    }
+    const eps = node("section", "links");
+    eps.id = "campaign-episodes";
+    const all = [...v.episodes, ...v.linked_episodes.filter((e) => !v.episodes.some((x) => x.id === e.id))];
+    eps.append(node("h3", undefined, `Episodes (${all.length})`));
+    if (!all.length) eps.append(node("p", "muted", "No episode is linked to this campaign's pages yet. Accept suggestions under “Review links”, or link them from an episode's page."));
+    for (const e of all) {
+      const b = node("button", "link-title", e.title);
+      b.onclick = () => void showEpisode(e.id);
+      const row = node("div", "link-row");
+      row.append(b, node("span", "muted", [podcastTitle(e.podcast_id), fmtDate(e.published)].filter(Boolean).join(" · ")));
+      eps.append(row);
+    }
+    el.detail.replaceChildren(head, eps, pages);
+    state.shown = null;
+    state.shownDoc = null;
+  } catch (err) {
+    showError(err, "Could not open the campaign");
+  }
+}
+
+function showReviewItem(r: ReviewItem): void {
+  const head = node("header");
+  head.append(node("h1", undefined, "Is this post about this episode?"), node("div", "meta", `score ${Math.round(r.score * 100)} · keys: a accept, x reject, j/k move`));
+  const pair = node("section", "links review-pair");
+  const ep = node("button", "link-title", `🎧 ${r.episode_title}`);
+  ep.onclick = () => void showEpisode(r.episode_id);
+  const doc = node("button", "link-title", `¶ ${r.doc_title}`);
+  doc.onclick = () => void showDocument(r.doc_id);
+  pair.append(ep, doc, node("div", "reasons", r.reasons.join("; ")));
+  const actions = node("div", "actions");
+  const accept = node("button", "primary", "Accept (a)");
+  accept.id = "review-accept";
+  accept.onclick = () => void decideReview(r, "accept");
+  const reject = node("button", undefined, "Reject (x)");
+  reject.id = "review-reject";
+  reject.onclick = () => void decideReview(r, "reject");
+  actions.append(accept, reject);
+  el.detail.replaceChildren(head, pair, actions);
+  state.shown = null;
+  state.shownDoc = null;
+}
+
+async function decideReview(r: ReviewItem, kind: "accept" | "reject"): Promise<void> {
+  try {
+    await api.decideLink(r.episode_id, r.doc_id, { kind });
+    const index = list.selectedIndex;
+    await loadArchive(true);
+    if (list.length) list.select(Math.min(index, list.length - 1), true);
+    else el.detail.replaceChildren(node("p", "placeholder", "All suggestions reviewed."));
+  } catch (err) {
+    showError(err, "Could not save the decision");
+  }
+}
+
+/** The episode page's "Related posts and pages": links with reasons and the buttons to decide. */
+async function renderEpisodeLinks(episodeId: number, box: HTMLElement, token: number): Promise<void> {
+  let links: EpisodeLink[];
+  try {
+    links = await api.episodeLinks(episodeId);
+  } catch {
+    return;
+  }
+  if (token !== state.detailToken) return;
+  box.replaceChildren(node("h3", undefined, `Related posts and pages (${links.filter((l) => l.state !== "rejected").length})`));
+  const visible = links.filter((l) => l.state !== "rejected");
+  if (!visible.length) box.append(node("p", "muted", "Nothing linked yet. Add the blog under “Posts & pages”, or link a document by hand below."));
+  const decide = (l: EpisodeLink, decision: Parameters<typeof api.decideLink>[2]) =>
+    void api
+      .decideLink(episodeId, l.doc_id, decision)
+      .then(() => Promise.all([renderEpisodeLinks(episodeId, box, state.detailToken), loadCollections()]))
+      .catch((err: unknown) => showError(err, "Could not save the decision"));
+  for (const l of visible) {
+    const row = node("div", `link-row ${l.state}`);
+    row.dataset.doc = String(l.doc_id);
+    const b = node("button", "link-title", l.title || l.url);
+    b.onclick = () => void showDocument(l.doc_id);
+    row.append(b, node("span", `badge ${l.kind}`, l.kind), node("span", `badge state-${l.state}`, l.state));
+    if (l.state === "suggested") {
+      const accept = node("button", "small accept", "Accept");
+      accept.onclick = () => decide(l, { kind: "accept" });
+      const reject = node("button", "small reject", "Reject");
+      reject.onclick = () => decide(l, { kind: "reject" });
+      row.append(accept, reject);
+    } else {
+      const unlink = node("button", "small unlink", "Unlink");
+      unlink.onclick = () => decide(l, { kind: "unlink" });
+      row.append(unlink);
+    }
+    if (l.reasons.length) row.append(node("div", "reasons", l.reasons.join("; ")));
+    box.append(row);
+  }
+  // Linking by hand: pick a document by title.
+  const form = node("form", "manual-link");
+  const pick = node("input");
+  pick.placeholder = "Link a post or page by title…";
+  pick.setAttribute("list", "doc-titles");
+  const note = node("input");
+  note.placeholder = "Note (optional)";
+  const titles = node("datalist");
+  titles.id = "doc-titles";
+  const go = node("button", undefined, "Link");
+  go.type = "submit";
+  form.append(pick, note, titles, go);
+  let docs: DocumentRow[] = [];
+  pick.onfocus = () =>
+    void api.listDocuments(null).then((d) => {
+      docs = d;
+      titles.replaceChildren(
+        ...d.slice(0, 2000).map((x) => {
+          const o = node("option");
+          o.value = x.title || x.url;
+          return o;
+        }),
+      );
+    });
+  form.onsubmit = (ev) => {
+    ev.preventDefault();
+    const doc = docs.find((x) => (x.title || x.url) === pick.value);
+    if (!doc) return toast("Choose a post or page from the list.", "error");
+    decide({ doc_id: doc.id } as EpisodeLink, { kind: "link", note: note.value.trim() || null });
+  };
+  box.append(form);
 }
 
 async function subscribe(input: string | null): Promise<void> {
@@ -642,6 +1039,9 @@ function onKey(ev: KeyboardEvent): void {
     bar.toggleMute();
   } else if (ev.key === "q" && state.shown !== null) {
     void editQueue({ kind: "add", ids: [state.shown], next: false }, state.shown);
+  } else if ((ev.key === "a" || ev.key === "x") && state.archive?.kind === "review") {
+    const item = state.review[list.selectedIndex];
+    if (item) void decideReview(item, ev.key === "a" ? "accept" : "reject");
   } else if (ev.key === "d" && state.shown !== null) {
     const id = state.shown;
     void api.downloadEpisodes([id]).catch((err: unknown) => showError(err, "Could not download"));
@@ -695,6 +1095,7 @@ async function init(): Promise<void> {
   try {
     state.queue = await api.queueList();
     await loadPodcasts();
+    await loadCollections().catch((err: unknown) => showError(err, "Could not read the archive"));
     if (state.podcasts.length) {
       el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
       await loadEpisodes();

@@ -1,0 +1,179 @@
+//! Commands for the blog archive: sources and pages, campaigns, documents, and the links that
+//! join episodes to them. Thin wrappers over earmark-core's `docs` and `link` modules; fetching
+//! work opens its own library connection so reads in the window never wait on the network.
+
+use std::sync::Arc;
+
+use earmark_core::docs::fetching;
+use earmark_core::docs::model::{
+    Collection, CollectionId, CollectionView, DocumentDetail, DocumentId, DocumentRow, PageOutcome, SourceReport,
+};
+use earmark_core::docs::DocQuery;
+use earmark_core::link::model::{DocumentLink, EpisodeLink, RelinkReport, RelinkScope, ReviewItem};
+use earmark_core::model::EpisodeId;
+use earmark_core::Library;
+use serde::Deserialize;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::ipc::ApiError;
+use crate::AppState;
+
+type Res<T> = Result<T, ApiError>;
+
+fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
+    earmark_core::chrono::Utc::now()
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+/// Runs `f` with the app's shared connection (quick reads and single-row writes).
+async fn with_library<T: Send + 'static>(
+    state: &State<'_, Arc<AppState>>,
+    f: impl FnOnce(&mut Library) -> earmark_core::Result<T> + Send + 'static,
+) -> Res<T> {
+    let state = Arc::clone(state);
+    blocking(move || {
+        let mut lib = state
+            .library
+            .lock()
+            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+        f(&mut lib).map_err(ApiError::from)
+    })
+    .await
+}
+
+/// Adds a blog by its home URL and reads its whole archive, then links new documents.
+#[tauri::command]
+pub async fn add_source(state: State<'_, Arc<AppState>>, url: String, campaign: Option<String>) -> Res<SourceReport> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        let fetcher = state.config.fetcher()?;
+        let campaign = campaign.filter(|c| !c.trim().is_empty());
+        let report = fetching::add_source(&mut lib, &fetcher, &url, campaign.as_deref(), now())?;
+        lib.relink(&RelinkScope::New, now())?;
+        Ok(report)
+    })
+    .await
+}
+
+/// Adds pages by URL (each succeeds or fails on its own), then links them.
+#[tauri::command]
+pub async fn add_pages(
+    state: State<'_, Arc<AppState>>,
+    urls: Vec<String>,
+    campaign: Option<String>,
+) -> Res<Vec<PageOutcome>> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        let fetcher = state.config.fetcher()?;
+        let campaign = campaign.filter(|c| !c.trim().is_empty());
+        let urls: Vec<String> = urls
+            .into_iter()
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .collect();
+        let outcomes = fetching::add_pages(&mut lib, &fetcher, &urls, campaign.as_deref(), now())?;
+        lib.relink(&RelinkScope::New, now())?;
+        Ok(outcomes)
+    })
+    .await
+}
+
+/// Posts and pages, newest first (or a campaign's, in its order).
+#[tauri::command]
+pub async fn list_documents(state: State<'_, Arc<AppState>>, campaign: Option<String>) -> Res<Vec<DocumentRow>> {
+    with_library(&state, move |lib| {
+        lib.documents(&DocQuery {
+            campaign: campaign.as_deref(),
+            ..DocQuery::default()
+        })
+    })
+    .await
+}
+
+/// One document with its sanitised HTML.
+#[tauri::command]
+pub async fn get_document(state: State<'_, Arc<AppState>>, id: i64) -> Res<DocumentDetail> {
+    with_library(&state, move |lib| lib.document(DocumentId(id))).await
+}
+
+/// The episodes linked to a document.
+#[tauri::command]
+pub async fn document_links(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<DocumentLink>> {
+    with_library(&state, move |lib| lib.document_links(DocumentId(id))).await
+}
+
+/// Campaigns and topics.
+#[tauri::command]
+pub async fn list_collections(state: State<'_, Arc<AppState>>) -> Res<Vec<Collection>> {
+    with_library(&state, move |lib| lib.collections(None)).await
+}
+
+/// A campaign's pages and every episode linked to any of them.
+#[tauri::command]
+pub async fn collection_view(state: State<'_, Arc<AppState>>, id: i64) -> Res<CollectionView> {
+    with_library(&state, move |lib| lib.collection_view(CollectionId(id))).await
+}
+
+/// The posts and pages linked or suggested for an episode.
+#[tauri::command]
+pub async fn episode_links(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<EpisodeLink>> {
+    with_library(&state, move |lib| lib.episode_links(EpisodeId(id))).await
+}
+
+/// What a person decided about a link.
+#[derive(Debug, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+#[ts(export)]
+pub enum LinkDecision {
+    /// Keep a suggestion.
+    Accept,
+    /// Drop a suggestion for good.
+    Reject,
+    /// Remove a link (a manual one is deleted; an automatic one becomes rejected).
+    Unlink,
+    /// Link by hand, with an optional note.
+    Link {
+        /// Why, in the person's words.
+        note: Option<String>,
+    },
+}
+
+/// Accept, reject, unlink or link an episode and a document.
+#[tauri::command]
+pub async fn decide_link(state: State<'_, Arc<AppState>>, episode: i64, doc: i64, decision: LinkDecision) -> Res<()> {
+    with_library(&state, move |lib| {
+        let (e, d) = (EpisodeId(episode), DocumentId(doc));
+        match decision {
+            LinkDecision::Accept => lib.accept_link(e, d, now()),
+            LinkDecision::Reject => lib.reject_link(e, d, now()),
+            LinkDecision::Unlink => lib.unlink(e, d, now()).map(|_| ()),
+            LinkDecision::Link { note } => lib.add_manual_link(e, d, note.as_deref(), now()),
+        }
+    })
+    .await
+}
+
+/// Pending suggestions, strongest first.
+#[tauri::command]
+pub async fn review_queue(state: State<'_, Arc<AppState>>, limit: Option<usize>) -> Res<Vec<ReviewItem>> {
+    with_library(&state, move |lib| lib.link_review_queue(limit.unwrap_or(500))).await
+}
+
+/// Recomputes automatic links for every episode (people's decisions are kept).
+#[tauri::command]
+pub async fn relink_all(state: State<'_, Arc<AppState>>) -> Res<RelinkReport> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        Ok(lib.relink(&RelinkScope::All, now())?)
+    })
+    .await
+}
