@@ -580,6 +580,8 @@ async function loadCollections(): Promise<void> {
 
 async function openArchive(view: ArchiveView): Promise<void> {
   state.archive = view;
+  // Choosing "Posts & pages" again brings back the form for adding more.
+  if (view.kind === "docs") state.shownDoc = null;
   state.queueView = false;
   state.searching = false;
   el.search.value = "";
@@ -627,7 +629,7 @@ async function loadArchive(keepPlace = false): Promise<void> {
         add,
       );
     }
-    if (view.kind === "docs" && state.shownDoc === null) showAddArchive();
+    if (view.kind === "docs" && state.shownDoc === null && !el.detail.querySelector(".add-archive")) showAddArchive();
   } catch (err) {
     showError(err, "Could not open the archive");
   }
@@ -739,7 +741,8 @@ async function showDocument(id: number): Promise<void> {
       const row = node("div", `link-row ${l.state}`);
       const b = node("button", "link-title", l.title);
       b.onclick = () => void showEpisode(l.episode_id);
-      row.append(b, node("span", `badge ${l.kind}`, l.kind), node("span", `badge state-${l.state}`, l.state));
+      row.append(b, node("span", `badge ${l.kind}`, l.kind));
+      if (l.state !== l.kind) row.append(node("span", `badge state-${l.state}`, l.state));
       if (l.reasons.length) row.append(node("div", "reasons", l.reasons.join("; ")));
       if (l.note) row.append(node("div", "reasons", `Note: ${l.note}`));
       related.append(row);
@@ -852,7 +855,8 @@ async function renderEpisodeLinks(episodeId: number, box: HTMLElement, token: nu
     row.dataset.doc = String(l.doc_id);
     const b = node("button", "link-title", l.title || l.url);
     b.onclick = () => void showDocument(l.doc_id);
-    row.append(b, node("span", `badge ${l.kind}`, l.kind), node("span", `badge state-${l.state}`, l.state));
+    row.append(b, node("span", `badge ${l.kind}`, l.kind));
+      if (l.state !== l.kind) row.append(node("span", `badge state-${l.state}`, l.state));
     if (l.state === "suggested") {
       const accept = node("button", "small accept", "Accept");
       accept.onclick = () => decide(l, { kind: "accept" });

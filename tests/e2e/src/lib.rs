@@ -157,6 +157,18 @@ impl FixtureServer {
     pub fn start_throttled(files: Vec<(String, &'static str, Vec<u8>)>, bytes_per_sec: Option<usize>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
+        // Bodies may name the server's own address as `{BASE}` (it is only known once bound).
+        let files: Vec<(String, &'static str, Vec<u8>)> = files
+            .into_iter()
+            .map(|(path, ct, body)| {
+                let body = match String::from_utf8(body) {
+                    Ok(text) if text.contains("{BASE}") => text.replace("{BASE}", &base).into_bytes(),
+                    Ok(text) => text.into_bytes(),
+                    Err(e) => e.into_bytes(),
+                };
+                (path, ct, body)
+            })
+            .collect();
         listener.set_nonblocking(true).expect("nonblocking");
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);

@@ -1,0 +1,233 @@
+//! The blog archive in the real window: add a fixture blog (no REST API, so its paged RSS feed is
+//! read) and campaign pages, open an episode and accept a suggested post, open the campaign view
+//! and see the episode its page links to, and the review queue; screenshots saved.
+
+use std::process::Command;
+use std::time::Duration;
+
+use earmark_e2e::window::{js, launch, shot, text, wait_js};
+use earmark_e2e::{click, workspace_root, FixtureServer};
+use fantoccini::Locator;
+
+const PODCAST: &str = r#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Voice of the Child (fixture)</title><link>{BASE}/</link>
+<item><title>Moses Farrow on adoption and the family courts</title><guid>ep-adoption</guid>
+<link>{BASE}/podcast/moses-farrow-adoption</link>
+<pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate>
+<enclosure url="{BASE}/audio/adoption.mp3" type="audio/mpeg" length="1000"/>
+<description>Moses Farrow talks about adoption, secrecy in the family courts and what children remember.</description></item>
+<item><title>Fathers at the school gate</title><guid>ep-fathers</guid>
+<link>{BASE}/podcast/fathers-school-gate</link>
+<pubDate>Mon, 09 Nov 2026 09:00:00 +0000</pubDate>
+<enclosure url="{BASE}/audio/fathers.mp3" type="audio/mpeg" length="1000"/>
+<description>Separated fathers describe contact arrangements, the school gate and the In Dad's Shoes walk.</description></item>
+</channel></rss>"#;
+
+const HOME: &str = r#"<!doctype html><html><head><title>Researching Reform (fixture)</title>
+<link rel="alternate" type="application/rss+xml" title="Feed" href="{BASE}/blog/feed/"></head>
+<body><nav>Home · About</nav><main><h1>Researching Reform</h1></main></body></html>"#;
+
+const BLOG_FEED: &str = r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>Researching Reform (fixture)</title><link>{BASE}/blog/</link>
+<item><title>New episode: Moses Farrow on adoption and the family courts</title>
+<link>{BASE}/blog/2026/11/02/moses-farrow-episode/</link><guid>{BASE}/blog/?p=1</guid>
+<pubDate>Mon, 02 Nov 2026 12:00:00 +0000</pubDate><dc:creator>Natasha</dc:creator>
+<content:encoded><![CDATA[<p>Our new episode, Moses Farrow on adoption and the family courts, is out now.
+<a href="{BASE}/audio/adoption.mp3">Listen to the audio</a>.</p><script>alert(1)</script>]]></content:encoded></item>
+<item><title>Adoption secrecy: what Moses Farrow told us about closed family courts</title>
+<link>{BASE}/blog/2026/11/04/adoption-secrecy/</link><guid>{BASE}/blog/?p=2</guid>
+<pubDate>Wed, 04 Nov 2026 12:00:00 +0000</pubDate><dc:creator>Natasha</dc:creator>
+<content:encoded><![CDATA[<p>Moses Farrow spoke about adoption, secrecy in closed family courts, and the memories
+children carry from adoption. Adoption records, family courts and secrecy remain our focus; Moses Farrow
+argues children remember far more than courts assume.</p>]]></content:encoded></item>
+<item><title>Allotment diary: autumn planting</title>
+<link>{BASE}/blog/2026/10/01/allotment/</link><guid>{BASE}/blog/?p=3</guid>
+<pubDate>Thu, 01 Oct 2026 12:00:00 +0000</pubDate>
+<content:encoded><![CDATA[<p>Garlic, onions and broad beans went in this weekend.</p>]]></content:encoded></item>
+</channel></rss>"#;
+
+fn campaign_page(title: &str, body: &str) -> String {
+    format!(
+        r#"<!doctype html><html><head><title>{title} | In Dad's Shoes</title></head><body>
+<header><nav class="menu"><a href="/">Home</a> <a href="/about">About</a> <a href="/donate">Donate</a></nav></header>
+<div id="content"><article><h1>{title}</h1><div class="entry-content">{body}</div></article></div>
+<aside class="sidebar widget"><h3>Recent posts</h3><ul><li>Sidebar link one</li><li>Sidebar link two</li></ul></aside>
+<footer>© Researching Reform · Privacy · Cookies</footer></body></html>"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
+    let server = FixtureServer::start(vec![
+        ("/podcast.xml".into(), "application/rss+xml", PODCAST.as_bytes().to_vec()),
+        ("/blog/".into(), "text/html", HOME.as_bytes().to_vec()),
+        ("/blog/feed/".into(), "application/rss+xml", BLOG_FEED.as_bytes().to_vec()),
+        (
+            "/campaign/overview".into(),
+            "text/html",
+            campaign_page(
+                "An Overview",
+                "<p>In Dad's Shoes asks separated fathers to walk a mile at the school gate and talk about contact.</p>",
+            )
+            .into_bytes(),
+        ),
+        (
+            "/campaign/media".into(),
+            "text/html",
+            campaign_page(
+                "Media",
+                "<p>Hear fathers on the podcast:</p><audio controls src=\"{BASE}/audio/fathers.mp3\"></audio>",
+            )
+            .into_bytes(),
+        ),
+    ]);
+    let library = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
+        .arg("--library")
+        .arg(library.path())
+        .arg("subscribe")
+        .arg(format!("{}/podcast.xml", server.base))
+        .output()
+        .expect("cli");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (client, _window) = launch(&[("EARMARK_LIBRARY", library.path())]).await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.episode-row').length === 2;",
+        "the episodes",
+    )
+    .await;
+
+    // 1. Add the blog from the Posts & pages view.
+    click(&client, Locator::Css("#docs-view")).await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#archive-urls"))
+        .await
+        .expect("the add form");
+    shot(&client, "archive-01-empty").await;
+    client
+        .find(Locator::Css("#archive-urls"))
+        .await
+        .expect("urls")
+        .send_keys(&format!("{}/blog/", server.base))
+        .await
+        .expect("type");
+    click(&client, Locator::Css("#add-blog")).await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.doc-row').length === 3;",
+        "three posts",
+    )
+    .await;
+    shot(&client, "archive-02-blog-added").await;
+
+    // 2. Campaign pages, into "In Dad's Shoes".
+    let urls = format!(
+        "{0}/campaign/overview\n{0}/campaign/media\n{0}/campaign/missing",
+        server.base
+    );
+    let set = format!(
+        "const t = document.getElementById('archive-urls'); t.value = {}; \
+         document.getElementById('archive-campaign').value = \"In Dad's Shoes\"; return true;",
+        serde_json::to_string(&urls).expect("json")
+    );
+    wait_js(
+        &client,
+        "return !!document.getElementById('archive-urls');",
+        "the add form again",
+    )
+    .await;
+    js(&client, &set).await;
+    click(&client, Locator::Css("#add-pages")).await;
+    wait_js(
+        &client,
+        "return [...document.querySelectorAll('.campaign-view')].some(b => b.textContent.includes(\"In Dad's Shoes\"));",
+        "the campaign in the sidebar",
+    )
+    .await;
+    wait_js(
+        &client,
+        "const r = document.getElementById('archive-results'); return !!r && r.textContent.includes('✗');",
+        "the missing page reported",
+    )
+    .await;
+    shot(&client, "archive-03-pages-added-one-missing").await;
+
+    // 3. The hostile script in a post never reaches the window.
+    let body = js(
+        &client,
+        "const row = [...document.querySelectorAll('.doc-row')].find(r => r.textContent.includes('New episode')); row.click(); return true;",
+    )
+    .await;
+    assert_eq!(body, serde_json::json!(true));
+    wait_js(&client, "return !!document.getElementById('doc-body');", "the post").await;
+    assert_eq!(
+        js(&client, "return document.querySelectorAll('#doc-body script').length;").await,
+        serde_json::json!(0)
+    );
+
+    // 4. Open the adoption episode: the post naming it is linked; the similar post is suggested.
+    let _ = js(&client, "document.querySelector('.podcast.all').click(); return true;").await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.episode-row').length === 2;",
+        "the episodes again",
+    )
+    .await;
+    js(
+        &client,
+        "[...document.querySelectorAll('.episode-row')].find(r => r.textContent.includes('Moses')).click(); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('#episode-links .link-row').length >= 2;",
+        "two related posts",
+    )
+    .await;
+    let related = text(&client, "#episode-links").await;
+    assert!(related.contains("explicit"), "{related}");
+    assert!(
+        !related.contains("Allotment"),
+        "the unrelated post is not suggested: {related}"
+    );
+    shot(&client, "archive-04-episode-suggestion").await;
+    click(&client, Locator::Css("#episode-links .link-row.suggested .accept")).await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('#episode-links .link-row.suggested').length === 0 && \
+         document.querySelectorAll('#episode-links .link-row.accepted').length >= 2;",
+        "the suggestion accepted",
+    )
+    .await;
+    shot(&client, "archive-05-suggestion-accepted").await;
+
+    // 5. The campaign view lists its pages and the episode its Media page plays.
+    click(&client, Locator::Css(".campaign-view")).await;
+    wait_js(
+        &client,
+        "const e = document.getElementById('campaign-episodes'); return !!e && e.textContent.includes('Fathers at the school gate');",
+        "the campaign's episode",
+    )
+    .await;
+    assert_eq!(
+        js(&client, "return document.querySelectorAll('.doc-row').length;").await,
+        serde_json::json!(2)
+    );
+    shot(&client, "archive-06-campaign").await;
+
+    // 6. The review queue opens (it may be empty once everything is decided).
+    click(&client, Locator::Css("#review-view")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('list-title').textContent === 'Review links';",
+        "the review queue",
+    )
+    .await;
+    shot(&client, "archive-07-review").await;
+    client.close().await.expect("close");
+}
