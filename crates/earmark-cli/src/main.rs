@@ -12,6 +12,7 @@ use earmark_core::config::Config;
 use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
 use earmark_core::{opml, refresh, resolve, search, Library};
 
+mod docs;
 mod download;
 mod play;
 
@@ -159,6 +160,39 @@ enum Command {
         #[command(subcommand)]
         action: OpmlAction,
     },
+    /// Add or refresh a blog source (a WordPress site's whole archive).
+    Source {
+        #[command(subcommand)]
+        action: docs::SourceAction,
+    },
+    /// List blog sources.
+    Sources {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add web pages by URL.
+    Page {
+        #[command(subcommand)]
+        action: docs::PageAction,
+    },
+    /// List posts and pages, newest first (or a campaign's, in its order).
+    Docs(docs::DocsArgs),
+    /// Show one post or page.
+    Doc(docs::DocArgs),
+    /// List campaigns.
+    Campaigns {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put episodes in a campaign, or show one.
+    Campaign {
+        #[command(subcommand)]
+        action: docs::CampaignAction,
+    },
+    /// Tag an episode or a document.
+    Tag(docs::TagArgs),
+    /// Remove tags from an episode or a document.
+    Untag(docs::TagArgs),
 }
 
 #[derive(Subcommand)]
@@ -465,6 +499,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Source { action } => return docs::source(&mut lib, &config, action),
+        Command::Sources { json } => return docs::sources(&lib, json),
+        Command::Page { action } => return docs::page(&mut lib, &config, action),
+        Command::Docs(args) => return docs::list(&lib, args),
+        Command::Doc(args) => return docs::show(&lib, args),
+        Command::Campaigns { json } => return docs::campaigns(&lib, json),
+        Command::Campaign { action } => return docs::campaign(&mut lib, action),
+        Command::Tag(args) => return docs::tag(&mut lib, args, true),
+        Command::Untag(args) => return docs::tag(&mut lib, args, false),
         Command::Opml {
             action: OpmlAction::Export { file },
         } => {
