@@ -14,6 +14,7 @@ use earmark_core::{opml, refresh, resolve, search, Library};
 
 mod docs;
 mod download;
+mod links;
 mod play;
 
 /// The one place the CLI reads the clock; the library takes time as an argument.
@@ -154,6 +155,70 @@ enum Command {
         /// played or unplayed.
         #[arg(value_parser = ["played", "unplayed"])]
         state: String,
+    },
+    /// Recompute automatic links between episodes and posts/pages (decisions people made are kept).
+    Relink {
+        /// Only these episodes (repeatable).
+        #[arg(long = "episode")]
+        episodes: Vec<i64>,
+        /// Only episodes never linked or changed since (everything when documents changed).
+        #[arg(long, conflicts_with = "episodes")]
+        new: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the posts and pages linked to an episode, with reasons.
+    Links {
+        /// Episode id.
+        episode: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link a post or page to an episode by hand.
+    Link {
+        /// Episode id.
+        episode: i64,
+        /// Document id.
+        doc: i64,
+        /// Why (shown beside the link).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Remove a link (an automatic one is marked rejected so it does not come back).
+    Unlink {
+        /// Episode id.
+        episode: i64,
+        /// Document id.
+        doc: i64,
+    },
+    /// Accept a suggested link.
+    Accept {
+        /// Episode id.
+        episode: i64,
+        /// Document id.
+        doc: i64,
+    },
+    /// Reject a suggested link; it is never suggested again.
+    Reject {
+        /// Episode id.
+        episode: i64,
+        /// Document id.
+        doc: i64,
+    },
+    /// Pending link suggestions, strongest first.
+    Review {
+        /// How many at most.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the episodes linked to a post or page.
+    DocLinks {
+        /// Document id.
+        doc: i64,
+        #[arg(long)]
+        json: bool,
     },
     /// Import or export subscriptions as OPML.
     Opml {
@@ -475,6 +540,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             lib.set_played(EpisodeId(episode), state == "played", now())?;
             println!("Episode {episode} marked {state}.");
         }
+        Command::Relink { episodes, new, json } => links::relink(&mut lib, &episodes, new, json)?,
+        Command::Links { episode, json } => links::links(&lib, episode, json)?,
+        Command::Link { episode, doc, note } => links::link(&mut lib, episode, doc, note.as_deref())?,
+        Command::Unlink { episode, doc } => links::unlink(&mut lib, episode, doc)?,
+        Command::Accept { episode, doc } => links::accept(&mut lib, episode, doc)?,
+        Command::Reject { episode, doc } => links::reject(&mut lib, episode, doc)?,
+        Command::Review { limit, json } => links::review(&lib, limit, json)?,
+        Command::DocLinks { doc, json } => links::doc_links(&lib, doc, json)?,
         Command::Opml {
             action: OpmlAction::Import { file, json },
         } => {

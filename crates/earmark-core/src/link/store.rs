@@ -212,3 +212,27 @@ impl Library {
         }
     }
 }
+
+impl Library {
+    /// Stores a document row the way the blog ingest does, for tests of the linker and of the
+    /// shells (which cannot speak SQL). Not for production use: the blog ingest owns documents.
+    #[doc(hidden)]
+    pub fn insert_document_for_tests(
+        &mut self,
+        kind: &str,
+        url: &str,
+        title: &str,
+        published: Option<&str>,
+        html: &str,
+    ) -> Result<DocumentId> {
+        let ts = published
+            .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
+            .map(|t| t.timestamp());
+        self.conn().execute(
+            "INSERT INTO documents (kind, url, title, published, published_ts, html_raw, text, fetched_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '1970-01-01T00:00:00Z')",
+            params![kind, url, title, published, ts, html, crate::html::to_text(html)],
+        )?;
+        Ok(DocumentId(self.conn().last_insert_rowid()))
+    }
+}
