@@ -52,6 +52,12 @@ pub enum Error {
         /// The file being written.
         path: PathBuf,
     },
+    /// A bookmark was refused (bad times, unknown episode, a bad import file).
+    #[error(transparent)]
+    Bookmark(#[from] crate::bookmarks::BookmarkError),
+    /// A transcript could not be fetched or read.
+    #[error(transparent)]
+    Transcript(#[from] crate::transcript::TranscriptError),
     /// The server sent more bytes than it announced.
     #[error("the download is longer than announced ({got} bytes, expected {expected}); it was discarded")]
     LengthMismatch {
@@ -76,6 +82,8 @@ impl Error {
             Error::Opml(_) => "opml",
             Error::DiskFull { .. } => "disk_full",
             Error::LengthMismatch { .. } => "length_mismatch",
+            Error::Bookmark(e) => e.code(),
+            Error::Transcript(e) => e.code(),
         }
     }
 }

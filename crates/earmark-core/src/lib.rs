@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
 
+pub mod bookmarks;
 pub mod config;
 pub mod download;
 pub mod downloads;
@@ -18,6 +19,7 @@ pub mod queue;
 pub mod refresh;
 pub mod resolve;
 pub mod search;
+pub mod transcript;
 
 pub use chrono;
 pub use error::{Error, FeedError, FetchError, Result};
