@@ -3,4 +3,4 @@
 /**
  * What kind of thing a search hit is.
  */
-export type SearchKind = "episode" | "podcast";
+export type SearchKind = "episode" | "podcast" | "bookmark" | "transcript";

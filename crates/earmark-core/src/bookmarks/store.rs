@@ -216,7 +216,7 @@ impl Library {
         sql.push_str(match filter.order {
             BookmarkOrder::Date => " ORDER BY b.created DESC, b.id DESC",
             BookmarkOrder::Episode => {
-                " ORDER BY p.title COLLATE NOCASE, p.id, e.published_ts IS NULL, e.published_ts DESC, e.id, \
+                " ORDER BY p.title COLLATE NOCASE, p.id, e.published_ts IS NULL, e.published_ts DESC, e.feed_position, e.id, \
                  b.start_secs, b.id"
             }
         });
