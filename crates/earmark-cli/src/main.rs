@@ -12,6 +12,7 @@ use earmark_core::config::Config;
 use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
 use earmark_core::{opml, refresh, resolve, search, Library};
 
+mod bookmarks;
 mod docs;
 mod download;
 mod links;
@@ -258,6 +259,20 @@ enum Command {
     Tag(docs::TagArgs),
     /// Remove tags from an episode or a document.
     Untag(docs::TagArgs),
+    /// Add, edit or delete a bookmark (a moment or a segment of an episode).
+    Bookmark {
+        #[command(subcommand)]
+        action: bookmarks::BookmarkAction,
+    },
+    /// List bookmarks (filters below), or export / import them.
+    Bookmarks {
+        #[command(subcommand)]
+        action: Option<bookmarks::BookmarksAction>,
+        #[command(flatten)]
+        list: bookmarks::ListArgs,
+    },
+    /// Print an episode's transcript, fetching it first when it is not stored.
+    Transcript(bookmarks::TranscriptArgs),
 }
 
 #[derive(Subcommand)]
@@ -581,6 +596,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Campaign { action } => return docs::campaign(&mut lib, action),
         Command::Tag(args) => return docs::tag(&mut lib, args, true),
         Command::Untag(args) => return docs::tag(&mut lib, args, false),
+        Command::Bookmark { action } => return bookmarks::bookmark(&mut lib, action),
+        Command::Bookmarks { action, list } => return bookmarks::bookmarks(&mut lib, action, list),
+        Command::Transcript(args) => return bookmarks::transcript(&mut lib, &config, args),
         Command::Opml {
             action: OpmlAction::Export { file },
         } => {

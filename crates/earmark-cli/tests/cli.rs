@@ -305,9 +305,11 @@ fn search_json_contract() {
     let hits = ok_json(args(dir.path(), &["search", "court", "--json"]));
     let hits = hits.as_array().expect("an array");
     assert!(hits.len() >= 2, "{hits:?}");
-    let want = set(&["kind", "id", "title", "snippet"]);
+    let want = set(&["kind", "id", "title", "snippet", "at_secs", "episode_id"]);
     for h in hits {
         assert_eq!(keys(h), want, "{h}");
+        // Only bookmark and transcript hits have a time and an episode.
+        assert!(h["at_secs"].is_null() && h["episode_id"].is_null(), "{h}");
         assert!(h["kind"] == "episode" || h["kind"] == "podcast", "{h}");
         assert!(h["id"].is_i64());
         assert!(h["title"].is_string());

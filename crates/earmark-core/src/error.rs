@@ -61,6 +61,12 @@ pub enum Error {
         /// Each bad file with what is wrong with it.
         bad: Vec<String>,
     },
+    /// A bookmark was refused (bad times, unknown episode, a bad import file).
+    #[error(transparent)]
+    Bookmark(#[from] crate::bookmarks::BookmarkError),
+    /// A transcript could not be fetched or read.
+    #[error(transparent)]
+    Transcript(#[from] crate::transcript::TranscriptError),
     /// The server sent more bytes than it announced.
     #[error("the download is longer than announced ({got} bytes, expected {expected}); it was discarded")]
     LengthMismatch {
@@ -87,6 +93,8 @@ impl Error {
             Error::DiskFull { .. } => "disk_full",
             Error::LengthMismatch { .. } => "length_mismatch",
             Error::DamagedExport { .. } => "damaged_export",
+            Error::Bookmark(e) => e.code(),
+            Error::Transcript(e) => e.code(),
         }
     }
 }

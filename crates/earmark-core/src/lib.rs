@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
 
 pub mod backup;
+pub mod bookmarks;
 pub mod config;
 pub mod docs;
 pub mod download;
@@ -22,6 +23,7 @@ pub mod queue;
 pub mod refresh;
 pub mod resolve;
 pub mod search;
+pub mod transcript;
 
 pub use chrono;
 pub use error::{Error, FeedError, FetchError, Result};

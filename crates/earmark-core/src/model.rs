@@ -227,9 +227,14 @@ pub enum SearchKind {
     Post,
     /// A web page (its title or text matched).
     Page,
+    /// A bookmark (its title or note matched); `at_secs` is its start.
+    Bookmark,
+    /// A line of an episode's transcript; `id` is the episode, `at_secs` the line's time.
+    Transcript,
 }
 
-/// One search result (`earmark-cli search QUERY --json`), best first.
+/// One search result (`earmark-cli search QUERY --json`), best first. For a bookmark, `id` is
+/// the bookmark's; for a transcript line, the episode's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SearchHit {
@@ -242,6 +247,10 @@ pub struct SearchHit {
     pub title: String,
     /// Matching text with the hit marked by `[` and `]`.
     pub snippet: String,
+    /// Where in the episode the hit is, seconds (bookmark and transcript hits), else null.
+    pub at_secs: Option<f64>,
+    /// The episode a bookmark or transcript hit belongs to, else null.
+    pub episode_id: Option<EpisodeId>,
 }
 
 /// The result of subscribing: the podcast and what its first fetch brought.

@@ -128,6 +128,8 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
         }
     }
     scored.extend(document_candidates(conn, &q, limit)?);
+    scored.extend(bookmark_candidates(conn, &q, limit)?);
+    scored.extend(transcript_candidates(conn, &q, limit)?);
     // bm25() is lower for better matches.
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     scored.truncate(limit as usize);
@@ -144,6 +146,10 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
             SearchKind::Episode => &mut episode,
             SearchKind::Podcast => &mut podcast,
             SearchKind::Post | SearchKind::Page => &mut document,
+            SearchKind::Bookmark | SearchKind::Transcript => {
+                hits.extend(timed_hit(conn, kind, id, &terms)?);
+                continue;
+            }
         };
         let found = stmt
             .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
@@ -162,6 +168,8 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
                 id,
                 title,
                 snippet,
+                at_secs: None,
+                episode_id: None,
             });
         }
     }
@@ -185,6 +193,75 @@ fn document_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Resu
         Ok((r.get::<_, f64>(1)?, kind, r.get(0)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Transcripts have many lines per episode: more of the newest matching lines are ranked than
+/// for episodes, and each episode keeps only its best line.
+pub const TRANSCRIPT_CANDIDATE_CAP: i64 = 5000;
+
+/// Bookmarks whose title (weighted) or note match.
+fn bookmark_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Result<Vec<(f64, SearchKind, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid, bm25(bookmark_fts, 8.0, 1.0) AS score FROM bookmark_fts WHERE bookmark_fts MATCH ?1 \
+         ORDER BY score LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![q, limit], |r| {
+        Ok((r.get::<_, f64>(1)?, SearchKind::Bookmark, r.get(0)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The best matching transcript line of each episode (ids are cue ids).
+fn transcript_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Result<Vec<(f64, SearchKind, i64)>> {
+    // SQLite returns the bare `cue` column from the row that holds MIN(score).
+    let mut stmt = conn.prepare_cached(
+        "SELECT cue, MIN(score) AS best FROM (SELECT f.rowid AS cue, f.score AS score, c.episode_id AS ep FROM \
+         (SELECT rowid, bm25(transcript_fts) AS score FROM transcript_fts WHERE transcript_fts MATCH ?1 \
+          ORDER BY rowid DESC LIMIT ?2) f JOIN transcript_cues c ON c.id = f.rowid) \
+         GROUP BY ep ORDER BY best LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![q, TRANSCRIPT_CANDIDATE_CAP, limit], |r| {
+        Ok((r.get::<_, f64>(1)?, SearchKind::Transcript, r.get(0)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The hit for a bookmark (by bookmark id) or a transcript line (by cue id), with its time.
+fn timed_hit(conn: &rusqlite::Connection, kind: SearchKind, id: i64, terms: &[String]) -> Result<Option<SearchHit>> {
+    let sql = if kind == SearchKind::Bookmark {
+        "SELECT b.id, b.episode_id, b.start_secs, b.title, b.note, e.title FROM bookmarks b \
+         JOIN episodes e ON e.id = b.episode_id WHERE b.id = ?1"
+    } else {
+        "SELECT c.episode_id, c.episode_id, c.start_secs, e.title, \
+         COALESCE(c.speaker || ': ', '') || c.text, e.title FROM transcript_cues c \
+         JOIN episodes e ON e.id = c.episode_id WHERE c.id = ?1"
+    };
+    let row = conn
+        .prepare_cached(sql)?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, f64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })
+        .optional()?;
+    Ok(row.map(|(hit_id, episode, at, title, body, episode_title)| {
+        let title = if title.trim().is_empty() { episode_title } else { title };
+        SearchHit {
+            kind,
+            id: hit_id,
+            snippet: snippet(&body, terms)
+                .or_else(|| snippet(&title, terms))
+                .unwrap_or_default(),
+            title,
+            at_secs: Some(at),
+            episode_id: Some(crate::model::EpisodeId(episode)),
+        }
+    }))
 }
 
 #[cfg(test)]

@@ -3,4 +3,4 @@
 /**
  * What kind of thing a search hit is.
  */
-export type SearchKind = "episode" | "podcast" | "post" | "page";
+export type SearchKind = "episode" | "podcast" | "post" | "page" | "bookmark" | "transcript";
