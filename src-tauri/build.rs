@@ -31,6 +31,12 @@ fn main() {
         "decide_link",
         "review_queue",
         "relink_all",
+        "list_bookmarks",
+        "add_bookmark",
+        "edit_bookmark",
+        "delete_bookmark",
+        "export_bookmarks",
+        "episode_transcript",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

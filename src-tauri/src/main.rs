@@ -8,6 +8,7 @@ mod commands;
 mod cover;
 mod downloads;
 mod ipc;
+mod marks;
 mod mpris;
 mod player;
 
@@ -71,6 +72,12 @@ fn main() -> anyhow::Result<()> {
             archive::decide_link,
             archive::review_queue,
             archive::relink_all,
+            marks::list_bookmarks,
+            marks::add_bookmark,
+            marks::edit_bookmark,
+            marks::delete_bookmark,
+            marks::export_bookmarks,
+            marks::episode_transcript,
         ])
         .setup(move |app| {
             let player = player::start(app.handle().clone(), config.library_dir.clone());

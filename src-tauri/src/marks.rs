@@ -1,0 +1,112 @@
+//! Commands for bookmarks (segments of episodes), their exports, and transcripts. Thin wrappers
+//! over earmark-core's `bookmarks` and `transcript` modules.
+
+use std::sync::Arc;
+
+use earmark_core::bookmarks::export;
+use earmark_core::bookmarks::model::{Bookmark, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkRow, NewBookmark};
+use earmark_core::model::EpisodeId;
+use earmark_core::transcript::TranscriptCue;
+use earmark_core::Library;
+use tauri::State;
+
+use crate::ipc::ApiError;
+use crate::AppState;
+
+type Res<T> = Result<T, ApiError>;
+
+fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
+    earmark_core::chrono::Utc::now()
+}
+
+async fn with_library<T: Send + 'static>(
+    state: &State<'_, Arc<AppState>>,
+    f: impl FnOnce(&mut Library) -> earmark_core::Result<T> + Send + 'static,
+) -> Res<T> {
+    let state = Arc::clone(state);
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut lib = state
+            .library
+            .lock()
+            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+        f(&mut lib).map_err(ApiError::from)
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+/// Bookmarks matching the filter (the library-wide view, or one episode's).
+#[tauri::command]
+pub async fn list_bookmarks(state: State<'_, Arc<AppState>>, filter: BookmarkFilter) -> Res<Vec<BookmarkRow>> {
+    with_library(&state, move |lib| lib.bookmarks(&filter)).await
+}
+
+/// Makes a bookmark (times are checked against the episode).
+#[tauri::command]
+pub async fn add_bookmark(state: State<'_, Arc<AppState>>, bookmark: NewBookmark) -> Res<Bookmark> {
+    with_library(&state, move |lib| lib.add_bookmark(&bookmark, now())).await
+}
+
+/// Changes the given fields of a bookmark.
+#[tauri::command]
+pub async fn edit_bookmark(state: State<'_, Arc<AppState>>, id: i64, edit: BookmarkEdit) -> Res<Bookmark> {
+    with_library(&state, move |lib| lib.edit_bookmark(BookmarkId(id), &edit, now())).await
+}
+
+/// Deletes a bookmark.
+#[tauri::command]
+pub async fn delete_bookmark(state: State<'_, Arc<AppState>>, id: i64) -> Res<()> {
+    with_library(&state, move |lib| lib.delete_bookmark(BookmarkId(id))).await
+}
+
+/// Writes every bookmark as Markdown, CSV or JSON into the library's `exports` folder (under a
+/// name made here) and returns the file's path for the window to show.
+#[tauri::command]
+pub async fn export_bookmarks(state: State<'_, Arc<AppState>>, format: String) -> Res<String> {
+    with_library(&state, move |lib| {
+        let (text, ext) = match format.as_str() {
+            "md" => (export::to_markdown(lib, now())?, "md"),
+            "csv" => (export::to_csv(lib)?, "csv"),
+            "json" => (export::to_json(lib, now())?, "json"),
+            other => {
+                return Err(earmark_core::Error::Invalid(format!(
+                    "unknown export format {other:?}; use md, csv or json"
+                )))
+            }
+        };
+        let dir = lib.dir().join("exports");
+        std::fs::create_dir_all(&dir).map_err(|source| earmark_core::Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let path = dir.join(format!("bookmarks-{}.{ext}", now().format("%Y%m%d-%H%M%S")));
+        let tmp = path.with_extension(format!("{ext}.part"));
+        let io = |source| earmark_core::Error::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(path.display().to_string())
+    })
+    .await
+}
+
+/// The transcript of an episode, fetched (once) when it offers one.
+#[tauri::command]
+pub async fn episode_transcript(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<TranscriptCue>> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || -> Res<Vec<TranscriptCue>> {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        let fetcher = state.config.fetcher()?;
+        Ok(earmark_core::transcript::ensure_transcript(
+            &mut lib,
+            &fetcher,
+            EpisodeId(id),
+            false,
+            now(),
+        )?)
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
