@@ -249,7 +249,7 @@ pub fn load_or_compute(
 /// One chunk's report to the collecting thread.
 enum Msg {
     Batch { first_bucket: usize, peaks: Vec<Peak> },
-    Done { end_frame: u64, last: bool },
+    Done { end_frame: u64 },
     Failed(PeaksError),
 }
 
@@ -273,7 +273,8 @@ pub fn compute(
 
     let mut merged: Vec<Peak> = vec![Peak::EMPTY; buckets_total.unwrap_or(0)];
     let mut done = 0usize;
-    let mut end_frame: Option<u64> = None;
+    // The furthest frame any chunk reached: the real length of the file.
+    let mut end_frame = 0u64;
     let mut failure: Option<PeaksError> = None;
     // Set when one chunk fails, so the others stop early; the caller's `cancel` is only read.
     let stop = AtomicBool::new(false);
@@ -290,12 +291,19 @@ pub fn compute(
                     Some(d) => Ok(d),
                     None => open_at(source, from),
                 };
-                let result = decoder.and_then(|d| run_chunk(d, to, fpb, batch, [cancel, stop], &tx));
+                let result = match decoder {
+                    Ok(d) => run_chunk(d, to, fpb, batch, [cancel, stop], &tx),
+                    // A file cut short (an interrupted download whose header still gives the whole
+                    // length) cannot seek past the cut: this chunk is simply empty, and the one
+                    // before it reads up to the cut.
+                    Err(PeaksError::Decode(PlayError::Seek(why))) => {
+                        tracing::info!(why, from, "waveform chunk starts past the readable end");
+                        Ok(0)
+                    }
+                    Err(e) => Err(e),
+                };
                 let msg = match result {
-                    Ok(end_frame) => Msg::Done {
-                        end_frame,
-                        last: to.is_none(),
-                    },
+                    Ok(end_frame) => Msg::Done { end_frame },
                     Err(e) => Msg::Failed(e),
                 };
                 // The collector may have stopped listening after a failure elsewhere.
@@ -322,11 +330,7 @@ pub fn compute(
                         bucket_secs,
                     });
                 }
-                Msg::Done { end_frame: e, last } => {
-                    if last {
-                        end_frame = Some(e);
-                    }
-                }
+                Msg::Done { end_frame: e } => end_frame = end_frame.max(e),
                 Msg::Failed(e) => {
                     if failure.is_none() {
                         failure = Some(e);
@@ -339,7 +343,7 @@ pub fn compute(
     if let Some(e) = failure {
         return Err(e);
     }
-    let total_frames = end_frame.unwrap_or(0);
+    let total_frames = end_frame;
     if total_frames == 0 {
         return Err(PeaksError::Empty);
     }

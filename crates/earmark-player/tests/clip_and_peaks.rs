@@ -552,3 +552,24 @@ fn peaks_of_missing_or_garbage_files_are_errors() {
     let err = peaks::load_or_compute(&junk, dir.path(), &options, &never, &mut |_| {}).expect_err("junk");
     assert!(matches!(err, PeaksError::Decode(_)), "{err}");
 }
+
+#[test]
+fn a_truncated_mp3_gets_peaks_up_to_the_cut() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("pattern.wav");
+    pattern_wav(&wav);
+    let mp3 = encode(&wav, "mp3");
+    let bytes = std::fs::read(&mp3).expect("read");
+    let cut = dir.path().join("cut.mp3");
+    // The header still promises 70 s; the data stops near 28 s, before the second chunk's start.
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 5]).expect("write");
+    for threads in [1, 2, 4] {
+        let p = compute(&cut, threads);
+        let secs = p.duration().as_secs_f64();
+        assert!((secs - 28.0).abs() < 1.0, "{threads} threads: peaks cover {secs} s");
+        assert!(
+            p.buckets()[1000..2000].iter().all(|b| b.max > 20_000),
+            "the loud stretch is there"
+        );
+    }
+}
