@@ -46,9 +46,7 @@ fn main() -> Res<()> {
     );
     let tmp = tempfile::tempdir()?;
     let mut table = Table::default();
-    if std::env::var_os("ONLY_CLIP").is_none() {
-        peaks_bench(&mp3, secs, tmp.path(), &mut table)?;
-    }
+    peaks_bench(&mp3, secs, tmp.path(), &mut table)?;
     clip_bench(&mp3, tmp.path(), &mut table)?;
     table.print();
     println!("\n(bench wall time {:.0} s)", started.elapsed().as_secs_f64());
@@ -151,6 +149,20 @@ fn peaks_bench(mp3: &Path, secs: f64, tmp: &Path, table: &mut Table) -> Res<()> 
         zoom.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(a.len() + b.len(), 3200);
     }
+    let mut close = Vec::new();
+    for _ in 0..SHORT_RUNS {
+        let t = Instant::now();
+        let c = peaks::span_peaks(mp3, CLIP_START, CLIP_START + Duration::from_secs(2), 1600)?;
+        close.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(c.len(), 1600);
+    }
+    table.row(
+        "close-up peaks from samples: 2 s at 1600 px",
+        ms(median(close)),
+        "-",
+        "open + seek to 29:30 + decode 2 s".to_owned(),
+        None,
+    );
     table.row(
         "peaks range: 1600 px of 60 min + of 10 s",
         ms(median(zoom)),

@@ -265,29 +265,10 @@ fn check_span(
     Ok(())
 }
 
-/// Places the decoder exactly on frame `first`: a seek a little before it (the container's seek
-/// rounds times), then frames dropped up to it. Returns the packets skipped so far, so damage
+/// Places the decoder exactly on frame `first`. Returns the packets skipped so far, so damage
 /// before the clip is not held against it.
 fn position_at(decoder: &mut MediaDecoder, first: u64) -> Result<u64, ClipError> {
-    let rate = decoder.sample_rate();
-    let channels = decoder.channels();
-    let early = u64::from(rate / 100);
-    if first > early {
-        decoder.seek(frames_to_duration(first - early, rate))?;
-    }
-    let mut scratch = vec![0.0f32; CHUNK_FRAMES * channels];
-    while decoder.position_frames() < first {
-        let want = ((first - decoder.position_frames()) as usize).min(CHUNK_FRAMES) * channels;
-        if decoder.read(&mut scratch[..want]) == 0 {
-            break;
-        }
-    }
-    if decoder.position_frames() > first {
-        return Err(ClipError::Source(PlayError::Seek(format!(
-            "landed at frame {} after frame {first}",
-            decoder.position_frames()
-        ))));
-    }
+    decoder.seek_to_frame(first)?;
     Ok(decoder.skipped_packets())
 }
 

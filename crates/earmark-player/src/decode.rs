@@ -396,6 +396,32 @@ impl MediaDecoder {
         Ok(self.position())
     }
 
+    /// Moves to exactly `frame`: a seek a little before it (containers round times), then the
+    /// frames up to it are decoded and dropped. Work that must land on a sample (clips, close-up
+    /// waveforms) uses this; playback's `seek` is enough for the ear.
+    pub fn seek_to_frame(&mut self, frame: u64) -> Result<(), PlayError> {
+        let rate = self.sample_rate;
+        let early = u64::from(rate / 100);
+        if frame > early || self.position_frames > frame {
+            self.seek(frames_to_duration(frame.saturating_sub(early), rate))?;
+        }
+        let channels = self.channels();
+        let mut scratch = vec![0.0f32; 4096 * channels];
+        while self.position_frames < frame {
+            let want = ((frame - self.position_frames) as usize).min(4096) * channels;
+            if self.read(&mut scratch[..want]) == 0 {
+                break;
+            }
+        }
+        if self.position_frames != frame && self.damage.is_none() && !self.ended {
+            return Err(PlayError::Seek(format!(
+                "landed at frame {} instead of {frame}",
+                self.position_frames
+            )));
+        }
+        Ok(())
+    }
+
     fn ts_to_frames(&self, ts: u64) -> u64 {
         match self.time_base {
             Some(tb) if !(tb.numer == 1 && tb.denom == self.sample_rate) => {

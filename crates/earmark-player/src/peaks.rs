@@ -108,7 +108,8 @@ impl Peaks {
 
     /// `n` buckets covering `[start, end)`: what a zoomable view draws, `n` being its width in
     /// pixels. Each is the extremes of the fine buckets under it; when zoomed in past the fine
-    /// resolution, neighbours repeat the fine bucket they fall in. Time past the end is silence.
+    /// resolution, neighbours repeat the fine bucket they fall in (`span_peaks` draws such a view
+    /// from the samples instead). Time past the end is silence.
     pub fn range(&self, start: Duration, end: Duration, n: usize) -> Vec<Peak> {
         let per_bucket = self.bucket_secs();
         let (t0, t1) = (start.as_secs_f64(), end.as_secs_f64().max(start.as_secs_f64()));
@@ -129,6 +130,52 @@ impl Peaks {
             })
             .collect()
     }
+}
+
+/// `n` buckets over `[start, end)` computed from the samples themselves rather than from the fine
+/// peaks: for a view zoomed in past `BUCKETS_PER_SECOND` (a bookmark handle placed to the sample).
+/// Decodes only the span, after a seek; meant for spans of seconds, not the whole file. When there
+/// are fewer samples than buckets, each bucket shows the sample it falls on. Past the end: silence.
+pub fn span_peaks(source: &Path, start: Duration, end: Duration, n: usize) -> Result<Vec<Peak>, PeaksError> {
+    let mut d = MediaDecoder::open(source)?;
+    let rate = f64::from(d.sample_rate());
+    let first = (start.as_secs_f64() * rate).round() as u64;
+    let last = (end.as_secs_f64() * rate).round() as u64;
+    let len = last.saturating_sub(first);
+    if n == 0 || len == 0 {
+        return Ok(vec![Peak::default(); n]);
+    }
+    d.seek_to_frame(first)?;
+    let mut mono: Vec<f32> = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 24));
+    while (mono.len() as u64) < len && d.position_frames() == first + mono.len() as u64 {
+        let want = (len - mono.len() as u64) as usize;
+        let more = d.read_planar(|planes| {
+            let take = planes.first().map_or(0, |p| p.len()).min(want);
+            let scale = 1.0 / planes.len().max(1) as f32;
+            mono.extend((0..take).map(|j| planes.iter().map(|p| p[j]).sum::<f32>() * scale));
+        });
+        if !more {
+            break;
+        }
+    }
+    let len = len as usize;
+    Ok((0..n)
+        .map(|i| {
+            let a = i * len / n;
+            let b = ((i + 1) * len / n).max(a + 1);
+            let s = mono.get(a..b.min(mono.len())).unwrap_or(&[]);
+            if s.is_empty() {
+                return Peak::default();
+            }
+            let (lo, hi) = s.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
+            Peak {
+                min: quantize(lo),
+                max: quantize(hi),
+            }
+        })
+        .collect())
 }
 
 /// How peaks are computed.

@@ -573,3 +573,35 @@ fn a_truncated_mp3_gets_peaks_up_to_the_cut() {
         );
     }
 }
+
+#[test]
+fn close_up_peaks_come_from_the_samples_of_the_span() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("steps.wav");
+    // One second at 0.1, then one at 0.5: the step is at exactly 44,100.
+    let mut samples = vec![0.1f32; RATE as usize];
+    samples.extend(vec![0.5f32; RATE as usize]);
+    write_wav(&src, RATE, 1, &samples);
+    // 100 buckets over 10 ms around the step: one sample about every 4 buckets.
+    let close = peaks::span_peaks(&src, secs(0.995), secs(1.005), 100).expect("span");
+    assert_eq!(close.len(), 100);
+    let low = (0.1f32 * 32767.0) as i16; // as written by write_wav, read back
+    let high = (0.5f32 * 32767.0) as i16;
+    let near = |v: i16, want: i16| (v - want).abs() <= 1;
+    assert!(
+        close[..49].iter().all(|p| near(p.max, low) && near(p.min, low)),
+        "{:?}",
+        &close[..50]
+    );
+    assert!(
+        close[51..].iter().all(|p| near(p.max, high) && near(p.min, high)),
+        "{:?}",
+        &close[50..]
+    );
+    // Wider than the samples: extremes of each stretch; past the end: silence.
+    let wide = peaks::span_peaks(&src, secs(0.75), secs(2.75), 4).expect("span");
+    assert!(near(wide[0].min, low) && near(wide[0].max, high), "{wide:?}");
+    assert!(near(wide[1].min, high) && near(wide[1].max, high), "{wide:?}");
+    assert_eq!(wide[3], Peak::default());
+    assert!(peaks::span_peaks(&dir.path().join("missing.wav"), secs(0.0), secs(1.0), 4).is_err());
+}
