@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::Path;
 use std::time::Duration;
 
-use symphonia::core::audio::SampleBuffer;
+use symphonia::core::audio::{AudioBuffer, AudioBufferRef, SampleBuffer, Signal};
 use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo};
@@ -20,11 +20,10 @@ use crate::error::PlayError;
 /// After this many consecutive undecodable packets the file is called damaged and playback stops.
 const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 50;
 
-/// An open media file, read as a stream of interleaved f32 samples.
+/// An open media file, read as a stream of interleaved f32 samples (`read`) or of per-channel
+/// planes (`read_planar`, for analysis that wants no copy).
 pub struct MediaDecoder {
-    format: Box<dyn FormatReader>,
-    decoder: Box<dyn Decoder>,
-    track_id: u32,
+    packets: Packets,
     sample_rate: u32,
     channels: usize,
     time_base: Option<TimeBase>,
@@ -37,9 +36,64 @@ pub struct MediaDecoder {
     /// Frames still to drop after a seek so the first sample is the one asked for.
     skip_frames: u64,
     sample_buf: Option<SampleBuffer<f32>>,
+    /// Scratch planes for `read_planar` when it converts integer samples or drains `pending`.
+    planar_buf: Option<AudioBuffer<f32>>,
     ended: bool,
     damage: Option<String>,
-    skipped_packets: u64,
+}
+
+/// The container and codec, apart from the sample bookkeeping so a decoded buffer (which borrows
+/// the codec) can be used while the rest of the decoder is updated.
+struct Packets {
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn Decoder>,
+    track_id: u32,
+    skipped: u64,
+}
+
+/// Why `Packets::next` produced no audio.
+enum Stop {
+    /// The stream ended cleanly (which may still be a truncation; the caller judges).
+    End,
+    /// Too many packets in a row could not be decoded.
+    Undecodable,
+    /// Reading or decoding failed for good.
+    Damaged(String),
+}
+
+impl Packets {
+    /// Decodes the next packet of our track, skipping (and counting) undecodable ones.
+    fn next(&mut self) -> Result<AudioBufferRef<'_>, Stop> {
+        let mut bad_run = 0u32;
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(p) => p,
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(Stop::End),
+                Err(SymError::ResetRequired) => {
+                    self.decoder.reset();
+                    continue;
+                }
+                Err(e) => return Err(Stop::Damaged(e.to_string())),
+            };
+            if packet.track_id() != self.track_id {
+                continue;
+            }
+            match self.decoder.decode(&packet) {
+                // Re-borrowed here so the loop's other arms keep `self.decoder` usable.
+                Ok(_) => break,
+                Err(SymError::DecodeError(why)) => {
+                    self.skipped += 1;
+                    bad_run += 1;
+                    tracing::debug!(why, "skipping an undecodable packet");
+                    if bad_run >= MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(Stop::Undecodable);
+                    }
+                }
+                Err(e) => return Err(Stop::Damaged(e.to_string())),
+            }
+        }
+        Ok(self.decoder.last_decoded())
+    }
 }
 
 impl MediaDecoder {
@@ -91,9 +145,12 @@ impl MediaDecoder {
         let sample_rate = params.sample_rate.ok_or(PlayError::NoAudioTrack)?;
         let channels = params.channels.map_or(0, |c| c.count());
         Ok(MediaDecoder {
-            format,
-            decoder,
-            track_id,
+            packets: Packets {
+                format,
+                decoder,
+                track_id,
+                skipped: 0,
+            },
             sample_rate,
             channels,
             time_base: params.time_base,
@@ -103,9 +160,9 @@ impl MediaDecoder {
             position_frames: 0,
             skip_frames: 0,
             sample_buf: None,
+            planar_buf: None,
             ended: false,
             damage: None,
-            skipped_packets: 0,
         })
     }
 
@@ -140,7 +197,18 @@ impl MediaDecoder {
 
     /// Packets skipped because they could not be decoded.
     pub fn skipped_packets(&self) -> u64 {
-        self.skipped_packets
+        self.packets.skipped
+    }
+
+    /// The episode frame (sample index per channel) of the next sample `read` returns: the exact
+    /// counterpart of `position`, for work that must land on a sample (clips, peaks).
+    pub fn position_frames(&self) -> u64 {
+        self.position_frames
+    }
+
+    /// The length in frames, when the container says.
+    pub fn total_frames(&self) -> Option<u64> {
+        self.total_frames
     }
 
     /// Fills `out` with interleaved samples; returns how many were written. 0 means the end
@@ -165,71 +233,118 @@ impl MediaDecoder {
     fn fill_pending(&mut self) -> bool {
         self.pending.clear();
         self.pending_pos = 0;
-        if self.ended {
-            return false;
-        }
-        let mut bad_run = 0u32;
         loop {
-            let packet = match self.format.next_packet() {
-                Ok(p) => p,
-                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    self.finish_at_end();
-                    return false;
-                }
-                Err(SymError::ResetRequired) => {
-                    self.decoder.reset();
-                    continue;
-                }
-                Err(e) => {
-                    self.damage = Some(format!("stopped at {}: {e}", fmt_time(self.position())));
-                    self.ended = true;
+            if self.ended {
+                return false;
+            }
+            let decoded = match self.packets.next() {
+                Ok(d) => d,
+                Err(stop) => {
+                    self.stop(stop);
                     return false;
                 }
             };
-            if packet.track_id() != self.track_id {
+            let spec = *decoded.spec();
+            self.channels = spec.channels.count();
+            let frames = decoded.frames() as u64;
+            let need = decoded.capacity() as u64;
+            let buf = match &mut self.sample_buf {
+                Some(b) if b.capacity() as u64 >= need * spec.channels.count() as u64 => b,
+                slot => slot.insert(SampleBuffer::new(need, spec)),
+            };
+            buf.copy_interleaved_ref(decoded);
+            let samples = buf.samples();
+            let skip = self.skip_frames.min(frames);
+            self.skip_frames -= skip;
+            let from = (skip as usize) * self.channels;
+            if from < samples.len() {
+                self.pending.extend_from_slice(&samples[from..]);
+                return true;
+            }
+        }
+    }
+
+    /// Hands the next decoded audio to `visit` as one slice per channel, all the same length, and
+    /// advances the position by that length; false at the end. Integer formats (WAV, FLAC) are
+    /// converted to f32; float codecs (MP3, AAC, Vorbis) are handed over with no copy. Mixes
+    /// freely with `read`: samples `read` left over come first.
+    pub fn read_planar(&mut self, mut visit: impl FnMut(&[&[f32]])) -> bool {
+        if self.pending_pos < self.pending.len() {
+            let channels = self.channels.max(1);
+            let frames = (self.pending.len() - self.pending_pos) / channels;
+            let mut planes: Vec<Vec<f32>> = vec![Vec::with_capacity(frames); channels];
+            for frame in self.pending[self.pending_pos..].chunks_exact(channels) {
+                for (plane, s) in planes.iter_mut().zip(frame) {
+                    plane.push(*s);
+                }
+            }
+            self.pending.clear();
+            self.pending_pos = 0;
+            let refs: Vec<&[f32]> = planes.iter().map(Vec::as_slice).collect();
+            visit(&refs);
+            self.position_frames += frames as u64;
+            return true;
+        }
+        loop {
+            if self.ended {
+                return false;
+            }
+            let decoded = match self.packets.next() {
+                Ok(d) => d,
+                Err(stop) => {
+                    self.stop(stop);
+                    return false;
+                }
+            };
+            let spec = *decoded.spec();
+            self.channels = spec.channels.count();
+            let frames = decoded.frames();
+            let skip = (self.skip_frames.min(frames as u64)) as usize;
+            self.skip_frames -= skip as u64;
+            if skip >= frames {
                 continue;
             }
-            match self.decoder.decode(&packet) {
-                Ok(decoded) => {
-                    bad_run = 0;
-                    let spec = *decoded.spec();
-                    self.channels = spec.channels.count();
-                    let frames = decoded.frames() as u64;
-                    let need = decoded.capacity() as u64;
-                    let buf = match &mut self.sample_buf {
-                        Some(b) if b.capacity() as u64 >= need * spec.channels.count() as u64 => b,
-                        slot => slot.insert(SampleBuffer::new(need, spec)),
-                    };
-                    buf.copy_interleaved_ref(decoded);
-                    let samples = buf.samples();
-                    let skip = self.skip_frames.min(frames);
-                    self.skip_frames -= skip;
-                    let from = (skip as usize) * self.channels;
-                    if from < samples.len() {
-                        self.pending.extend_from_slice(&samples[from..]);
-                        return true;
-                    }
+            let mut refs: [&[f32]; 8] = [&[]; 8];
+            let n = self.channels.min(refs.len());
+            if let AudioBufferRef::F32(buf) = &decoded {
+                for (ch, r) in refs.iter_mut().enumerate().take(n) {
+                    *r = &buf.chan(ch)[skip..frames];
                 }
-                Err(SymError::DecodeError(why)) => {
-                    self.skipped_packets += 1;
-                    bad_run += 1;
-                    tracing::debug!(why, "skipping an undecodable packet");
-                    if bad_run >= MAX_CONSECUTIVE_BAD_PACKETS {
-                        self.damage = Some(format!("undecodable data from {}", fmt_time(self.position())));
-                        self.ended = true;
-                        return false;
-                    }
+                visit(&refs[..n]);
+            } else {
+                let capacity = decoded.capacity();
+                let fits = self
+                    .planar_buf
+                    .as_ref()
+                    .is_some_and(|b| b.capacity() >= capacity && *b.spec() == spec);
+                if !fits {
+                    self.planar_buf = Some(AudioBuffer::new(capacity as u64, spec));
                 }
-                Err(SymError::IoError(e)) => {
-                    self.damage = Some(format!("stopped at {}: {e}", fmt_time(self.position())));
-                    self.ended = true;
-                    return false;
+                let Some(buf) = self.planar_buf.as_mut() else {
+                    continue;
+                };
+                decoded.convert(buf);
+                for (ch, r) in refs.iter_mut().enumerate().take(n) {
+                    *r = &buf.chan(ch)[skip..frames];
                 }
-                Err(e) => {
-                    self.damage = Some(format!("stopped at {}: {e}", fmt_time(self.position())));
-                    self.ended = true;
-                    return false;
-                }
+                visit(&refs[..n]);
+            }
+            self.position_frames += (frames - skip) as u64;
+            return true;
+        }
+    }
+
+    /// Records why the stream stopped.
+    fn stop(&mut self, stop: Stop) {
+        match stop {
+            Stop::End => self.finish_at_end(),
+            Stop::Undecodable => {
+                self.damage = Some(format!("undecodable data from {}", fmt_time(self.position())));
+                self.ended = true;
+            }
+            Stop::Damaged(why) => {
+                self.damage = Some(format!("stopped at {}: {why}", fmt_time(self.position())));
+                self.ended = true;
             }
         }
     }
@@ -259,16 +374,17 @@ impl MediaDecoder {
         };
         let time = Time::new(target.as_secs(), f64::from(target.subsec_nanos()) / 1e9);
         let seeked = self
+            .packets
             .format
             .seek(
                 SeekMode::Accurate,
                 SeekTo::Time {
                     time,
-                    track_id: Some(self.track_id),
+                    track_id: Some(self.packets.track_id),
                 },
             )
             .map_err(|e| PlayError::Seek(e.to_string()))?;
-        self.decoder.reset();
+        self.packets.decoder.reset();
         self.pending.clear();
         self.pending_pos = 0;
         self.ended = false;
@@ -278,6 +394,32 @@ impl MediaDecoder {
         self.skip_frames = required.saturating_sub(actual);
         self.position_frames = required;
         Ok(self.position())
+    }
+
+    /// Moves to exactly `frame`: a seek a little before it (containers round times), then the
+    /// frames up to it are decoded and dropped. Work that must land on a sample (clips, close-up
+    /// waveforms) uses this; playback's `seek` is enough for the ear.
+    pub fn seek_to_frame(&mut self, frame: u64) -> Result<(), PlayError> {
+        let rate = self.sample_rate;
+        let early = u64::from(rate / 100);
+        if frame > early || self.position_frames > frame {
+            self.seek(frames_to_duration(frame.saturating_sub(early), rate))?;
+        }
+        let channels = self.channels();
+        let mut scratch = vec![0.0f32; 4096 * channels];
+        while self.position_frames < frame {
+            let want = ((frame - self.position_frames) as usize).min(4096) * channels;
+            if self.read(&mut scratch[..want]) == 0 {
+                break;
+            }
+        }
+        if self.position_frames != frame && self.damage.is_none() && !self.ended {
+            return Err(PlayError::Seek(format!(
+                "landed at frame {} instead of {frame}",
+                self.position_frames
+            )));
+        }
+        Ok(())
     }
 
     fn ts_to_frames(&self, ts: u64) -> u64 {

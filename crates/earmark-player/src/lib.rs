@@ -3,10 +3,12 @@
 //! whole pipeline can be tested by pulling samples with no audio device.
 
 pub mod chapters;
+pub mod clip;
 pub mod decode;
 pub mod engine;
 pub mod error;
 pub mod output;
+pub mod peaks;
 pub mod pipeline;
 pub mod stretch;
 
