@@ -33,7 +33,10 @@ fn main() -> Res<()> {
     }
     let started = Instant::now();
     let server = common::Server::start();
-    wpsite::mount(&server, Arc::new(Mutex::new(wpsite::generate(POSTS, PAGES, WORDS_PER_POST))));
+    wpsite::mount(
+        &server,
+        Arc::new(Mutex::new(wpsite::generate(POSTS, PAGES, WORDS_PER_POST))),
+    );
     let home = server.url("/");
 
     let exe = std::env::current_exe()?;
@@ -65,7 +68,10 @@ fn main() -> Res<()> {
     t.row("  peak memory (VmHWM) of that process", mem(median(peak)), "");
     t.row("refresh, nothing changed (modified_after)", ms(median(refresh)), "");
     t.print();
-    println!("\n({RUNS} runs each; bench wall time {:.0} s)", started.elapsed().as_secs_f64());
+    println!(
+        "\n({RUNS} runs each; bench wall time {:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -155,7 +161,10 @@ impl Table {
         };
         println!();
         line(&head);
-        println!("|{}|", w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|"));
+        println!(
+            "|{}|",
+            w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|")
+        );
         for r in &self.rows {
             line(r);
         }
