@@ -114,10 +114,7 @@ pub fn add_pages(
                 let existed = lib.document_id_by_url(&doc.url)?.is_some();
                 let stored = lib.store_documents(None, std::slice::from_ref(&doc), collection, now)?;
                 let row = match stored.first() {
-                    Some((id, _)) => lib
-                        .documents(&super::DocQuery::default())?
-                        .into_iter()
-                        .find(|r| r.id == *id),
+                    Some((id, _)) => Some(lib.document_row(*id)?),
                     None => None,
                 };
                 PageOutcome {

@@ -220,6 +220,17 @@ impl Library {
             .map(DocumentId))
     }
 
+    /// One document as lists show it.
+    pub fn document_row(&self, id: DocumentId) -> Result<DocumentRow> {
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT d.id, d.kind, d.title, d.url, d.published, {CAMPAIGN_OF} FROM documents d WHERE d.id = ?1"
+            ))?
+            .query_row([id.0], row_from)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("document {}", id.0)))
+    }
+
     /// Documents, newest first (undated ones last); in a campaign's own order when listing one.
     /// Naming a campaign that does not exist is an error, not an empty list.
     pub fn documents(&self, q: &DocQuery<'_>) -> Result<Vec<DocumentRow>> {
