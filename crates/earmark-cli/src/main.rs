@@ -13,6 +13,7 @@ use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
 use earmark_core::{opml, refresh, resolve, search, Library};
 
 mod bookmarks;
+mod clip;
 mod docs;
 mod download;
 mod links;
@@ -270,6 +271,17 @@ enum Command {
         action: Option<bookmarks::BookmarksAction>,
         #[command(flatten)]
         list: bookmarks::ListArgs,
+    },
+    /// Cut a bookmarked segment out of the episode as a WAV or FLAC file (sample-accurate).
+    Clip {
+        /// Bookmark id.
+        bookmark: i64,
+        /// The file to write: .wav or .flac.
+        #[arg(long)]
+        out: PathBuf,
+        /// End in seconds, for a bookmark that is a moment (or to cut a different end).
+        #[arg(long)]
+        end: Option<f64>,
     },
     /// Print an episode's transcript, fetching it first when it is not stored.
     Transcript(bookmarks::TranscriptArgs),
@@ -598,6 +610,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Untag(args) => return docs::tag(&mut lib, args, false),
         Command::Bookmark { action } => return bookmarks::bookmark(&mut lib, action),
         Command::Bookmarks { action, list } => return bookmarks::bookmarks(&mut lib, action, list),
+        Command::Clip { bookmark, out, end } => clip::run(&lib, bookmark, &out, end)?,
         Command::Transcript(args) => return bookmarks::transcript(&mut lib, &config, args),
         Command::Opml {
             action: OpmlAction::Export { file },

@@ -110,6 +110,22 @@ impl Library {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The episode's media on this computer, if any: its finished download, or the file itself
+    /// when the feed points at a local file. Playing offline, waveforms and clips all read this.
+    pub fn local_media(&self, id: EpisodeId) -> Result<Option<PathBuf>> {
+        if let Some(p) = self.downloaded_file(id)? {
+            return Ok(Some(p));
+        }
+        let d = self.episode(id)?;
+        Ok(d.episode
+            .enclosure_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .filter(|u| u.scheme() == "file")
+            .and_then(|u| u.to_file_path().ok())
+            .filter(|p| p.is_file()))
+    }
+
     /// The finished file for an episode, if it was downloaded and is still on disk.
     pub fn downloaded_file(&self, id: EpisodeId) -> Result<Option<PathBuf>> {
         let name: Option<String> = self
