@@ -37,6 +37,9 @@ fn main() {
         "delete_bookmark",
         "export_bookmarks",
         "episode_transcript",
+        "episode_waveform",
+        "waveform_range",
+        "export_clip",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -11,6 +11,7 @@ mod ipc;
 mod marks;
 mod mpris;
 mod player;
+mod waveform;
 
 use std::sync::{Arc, Mutex};
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub player: earmark_player::engine::Engine,
     /// The download manager (its own worker threads).
     pub downloads: earmark_core::download_queue::DownloadQueue,
+    /// The last waveform computed, for zooming.
+    pub peaks: waveform::PeaksCache,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -78,6 +81,9 @@ fn main() -> anyhow::Result<()> {
             marks::delete_bookmark,
             marks::export_bookmarks,
             marks::episode_transcript,
+            waveform::episode_waveform,
+            waveform::waveform_range,
+            waveform::export_clip,
         ])
         .setup(move |app| {
             let player = player::start(app.handle().clone(), config.library_dir.clone());
@@ -87,6 +93,7 @@ fn main() -> anyhow::Result<()> {
                 library: Mutex::new(library),
                 player,
                 downloads,
+                peaks: waveform::PeaksCache::default(),
             }));
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Earmark")

@@ -1,0 +1,227 @@
+//! Waveforms and clips for the episode page: peaks computed from the local file (cached on disk
+//! in the library's `peaks/` folder) and pushed to the window as they are computed, zoomed views
+//! of any range, and a bookmarked segment exported as WAV or FLAC into the library's `clips/`.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use earmark_core::bookmarks::model::BookmarkId;
+use earmark_core::model::EpisodeId;
+use earmark_player::clip::{export_clip as cut_clip, ClipTags};
+use earmark_player::peaks::{self, Peak, Peaks, PeaksOptions};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+use ts_rs::TS;
+
+use crate::ipc::ApiError;
+use crate::AppState;
+
+type Res<T> = Result<T, ApiError>;
+
+/// Overview resolution sent while computing: ten columns per second of audio.
+const OVERVIEW_PER_SECOND: usize = 10;
+
+/// The last episode's fine peaks, kept for zooming without touching the disk again.
+#[derive(Default)]
+pub struct PeaksCache(Mutex<Option<(i64, Arc<Peaks>)>>);
+
+/// A slice of a waveform: `min[i]`/`max[i]` cover `bucket_secs` each, starting at
+/// `first * bucket_secs`. Sent as `waveform-progress` events and returned by the commands.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct WaveSlice {
+    /// The episode.
+    pub episode_id: i64,
+    /// Seconds per column.
+    pub bucket_secs: f64,
+    /// The index of the first column.
+    pub first: usize,
+    /// Lowest sample values (full scale 32767).
+    pub min: Vec<i16>,
+    /// Highest sample values.
+    pub max: Vec<i16>,
+    /// Columns in the whole episode, when known.
+    pub total: Option<usize>,
+}
+
+fn slice(episode_id: i64, bucket_secs: f64, first: usize, peaks: &[Peak], total: Option<usize>) -> WaveSlice {
+    WaveSlice {
+        episode_id,
+        bucket_secs,
+        first,
+        min: peaks.iter().map(|p| p.min).collect(),
+        max: peaks.iter().map(|p| p.max).collect(),
+        total,
+    }
+}
+
+/// Merges `factor` neighbouring buckets into one.
+fn reduce(peaks: &[Peak], factor: usize) -> Vec<Peak> {
+    peaks
+        .chunks(factor.max(1))
+        .map(|c| Peak {
+            min: c.iter().map(|p| p.min).min().unwrap_or(0),
+            max: c.iter().map(|p| p.max).max().unwrap_or(0),
+        })
+        .collect()
+}
+
+fn media_path(state: &AppState, id: i64) -> Res<PathBuf> {
+    let lib = state
+        .library
+        .lock()
+        .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+    lib.local_media(EpisodeId(id))?.ok_or_else(|| {
+        ApiError::new(
+            "not_downloaded",
+            "The waveform is drawn from the episode's file: download the episode first (d).",
+        )
+    })
+}
+
+/// Computes (or loads from the cache) an episode's waveform, sending overview slices as
+/// `waveform-progress` events while it works; returns the whole overview.
+#[tauri::command]
+pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, id: i64) -> Res<WaveSlice> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || -> Res<WaveSlice> {
+        let path = media_path(&state, id)?;
+        let cache_dir = state.config.library_dir.join("peaks");
+        let cancel = AtomicBool::new(false);
+        let mut factor = 1;
+        let outcome = peaks::load_or_compute(&path, &cache_dir, &PeaksOptions::default(), &cancel, &mut |p| {
+            factor = ((1.0 / p.bucket_secs) as usize / OVERVIEW_PER_SECOND).max(1);
+            // Batches start on whole overview columns (their size is a multiple of the factor).
+            let first = p.first_bucket / factor;
+            let total = p.buckets_total.map(|t| t.div_ceil(factor));
+            let _ = app.emit(
+                "waveform-progress",
+                slice(
+                    id,
+                    p.bucket_secs * factor as f64,
+                    first,
+                    &reduce(p.peaks, factor),
+                    total,
+                ),
+            );
+        })
+        .map_err(|e| ApiError::new("waveform", e.to_string()))?;
+        let fine = outcome.peaks;
+        let factor = ((1.0 / fine.bucket_secs()) as usize / OVERVIEW_PER_SECOND).max(1);
+        let overview = reduce(fine.buckets(), factor);
+        let result = slice(
+            id,
+            fine.bucket_secs() * factor as f64,
+            0,
+            &overview,
+            Some(overview.len()),
+        );
+        if let Ok(mut cache) = state.peaks.0.lock() {
+            *cache = Some((id, Arc::new(fine)));
+        }
+        Ok(result)
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+/// `n` columns over `[start, end)` seconds: a zoomed view. Spans under ten seconds are drawn from
+/// the samples themselves, so handles can be placed finer than the cached peaks.
+#[tauri::command]
+pub async fn waveform_range(
+    state: State<'_, Arc<AppState>>,
+    id: i64,
+    start: f64,
+    end: f64,
+    n: usize,
+) -> Res<WaveSlice> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || -> Res<WaveSlice> {
+        let (start, end) = (start.max(0.0), end.max(start.max(0.0)));
+        let n = n.clamp(1, 8192);
+        let span = end - start;
+        let columns = if span < 10.0 {
+            let path = media_path(&state, id)?;
+            peaks::span_peaks(&path, Duration::from_secs_f64(start), Duration::from_secs_f64(end), n)
+                .map_err(|e| ApiError::new("waveform", e.to_string()))?
+        } else {
+            let cached = state
+                .peaks
+                .0
+                .lock()
+                .ok()
+                .and_then(|c| c.as_ref().filter(|(e, _)| *e == id).map(|(_, p)| Arc::clone(p)));
+            let Some(fine) = cached else {
+                return Err(ApiError::new("waveform", "the waveform is still being computed"));
+            };
+            fine.range(Duration::from_secs_f64(start), Duration::from_secs_f64(end), n)
+        };
+        let mut s = slice(id, span / n as f64, 0, &columns, Some(n));
+        // `first` counts whole columns from zero; the window places the slice at `start` itself.
+        s.first = 0;
+        Ok(s)
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+/// Exports a bookmarked segment as `wav` or `flac` into the library's `clips/` folder under a
+/// name made here (bookmark id and times; never a title or a network name as a path). Returns
+/// the file's path.
+#[tauri::command]
+pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format: String) -> Res<String> {
+    let state = Arc::clone(&state);
+    tauri::async_runtime::spawn_blocking(move || -> Res<String> {
+        let ext = match format.as_str() {
+            "wav" | "flac" => format,
+            other => {
+                return Err(ApiError::new(
+                    "invalid",
+                    format!("unknown clip format {other:?}; use wav or flac"),
+                ))
+            }
+        };
+        let row = {
+            let lib = state
+                .library
+                .lock()
+                .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+            lib.bookmark_row(BookmarkId(bookmark))?
+        };
+        let b = &row.bookmark;
+        let end = b.end_secs.ok_or_else(|| {
+            ApiError::new(
+                "invalid",
+                "This bookmark is a moment, not a segment: mark its end first (n, or type an end).",
+            )
+        })?;
+        let source = media_path(&state, b.episode_id.0)?;
+        let dir = state.config.library_dir.join("clips");
+        std::fs::create_dir_all(&dir).map_err(|e| ApiError::new("io", format!("{}: {e}", dir.display())))?;
+        let out = dir.join(format!(
+            "bookmark-{}-{}ms-{}ms.{ext}",
+            b.id.0,
+            (b.start_secs * 1000.0).round() as i64,
+            (end * 1000.0).round() as i64
+        ));
+        let tags = ClipTags {
+            title: (!b.title.trim().is_empty()).then(|| b.title.clone()),
+            episode: Some(row.episode_title.clone()),
+            podcast: Some(row.podcast_title.clone()),
+            comment: (!b.note.trim().is_empty()).then(|| b.note.clone()),
+        };
+        cut_clip(
+            &source,
+            Duration::from_secs_f64(b.start_secs),
+            Duration::from_secs_f64(end),
+            &out,
+            &tags,
+        )
+        .map_err(|e| ApiError::new("clip", e.to_string()))?;
+        Ok(out.display().to_string())
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
