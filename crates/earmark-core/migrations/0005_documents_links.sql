@@ -109,6 +109,12 @@ CREATE TABLE link_doc_refs (
     PRIMARY KEY (url, how, document_id)
 ) WITHOUT ROWID;
 CREATE INDEX link_doc_refs_by_document ON link_doc_refs (document_id);
+-- The length of each document's TF-IDF vector as the last relink computed it, so relinking one
+-- episode scores a candidate without looking up the document frequency of every word in it.
+CREATE TABLE link_doc_norms (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    norm        REAL NOT NULL
+);
 -- Documents added or changed since the linker last read them, noted by triggers so no ingest
 -- path can forget to tell the linker.
 CREATE TABLE link_dirty_documents (document_id INTEGER PRIMARY KEY);

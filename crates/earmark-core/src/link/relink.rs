@@ -86,8 +86,10 @@ struct EpisodeRow {
 }
 
 /// A document's similarity vector and date, cached for the length of one relink.
+#[derive(Clone, Copy)]
 struct DocInfo {
-    vector: Vector,
+    /// The length of the document's full TF-IDF vector.
+    norm: f32,
     published_ts: Option<i64>,
 }
 
@@ -98,7 +100,12 @@ struct Context {
     /// Term → (id, document frequency).
     terms: HashMap<String, (u32, u32)>,
     term_names: Vec<String>,
-    docs: HashMap<i64, Rc<DocInfo>>,
+    docs: HashMap<i64, DocInfo>,
+    /// Trust the vector lengths stored by an earlier relink. A stored length is dropped when its
+    /// document changes; otherwise it drifts only as much as the archive's word frequencies do.
+    stored_norms: bool,
+    /// Vector lengths computed in this relink, to store.
+    new_norms: Vec<(i64, f32)>,
     /// Name (phrase) → documents containing it, when few enough to be distinctive.
     name_docs: HashMap<String, Option<Rc<HashSet<i64>>>>,
     /// Normalised URL → how many episodes use it (a URL shared by episodes proves nothing).
@@ -160,6 +167,15 @@ pub(crate) fn relink(
             batch.push((ep.id, ep.content_hash, proposals));
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut norm = tx.prepare_cached(
+                "INSERT INTO link_doc_norms (document_id, norm) VALUES (?1, ?2) \
+                 ON CONFLICT (document_id) DO UPDATE SET norm = excluded.norm",
+            )?;
+            for (doc, n) in ctx.new_norms.drain(..) {
+                norm.execute(params![doc, f64::from(n)])?;
+            }
+        }
         for (eid, hash, proposals) in &batch {
             write_episode(&tx, *eid, proposals, &now_s, &mut report)?;
             tx.execute(
@@ -188,6 +204,7 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
             "SELECT d.id, d.url, d.html_raw FROM link_dirty_documents x JOIN documents d ON d.id = x.document_id",
         )?;
         let mut clear = tx.prepare_cached("DELETE FROM link_doc_refs WHERE document_id = ?1")?;
+        let mut forget_norm = tx.prepare_cached("DELETE FROM link_doc_norms WHERE document_id = ?1")?;
         let mut insert =
             tx.prepare_cached("INSERT OR IGNORE INTO link_doc_refs (url, how, document_id) VALUES (?1, ?2, ?3)")?;
         let mut rows = dirty.query([])?;
@@ -196,6 +213,7 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
             let url: String = row.get(1)?;
             let html: String = row.get(2)?;
             clear.execute([id])?;
+            forget_norm.execute([id])?;
             if let Some(own) = urls::normalize(&url) {
                 insert.execute(params![own, "self", id])?;
             }
@@ -273,6 +291,8 @@ impl Context {
             terms: HashMap::new(),
             term_names: Vec::new(),
             docs: HashMap::new(),
+            stored_norms: true,
+            new_norms: Vec::new(),
             name_docs: HashMap::new(),
             episode_url_uses,
             title_uses,
@@ -312,23 +332,58 @@ impl Context {
         Ok(Vector::from_weights(entries))
     }
 
-    fn doc(&mut self, conn: &Connection, id: i64) -> Result<Option<Rc<DocInfo>>> {
-        if let Some(d) = self.docs.get(&id) {
-            return Ok(Some(Rc::clone(d)));
-        }
-        let row: Option<(String, String, Option<i64>)> = conn
-            .prepare_cached("SELECT title, text, published_ts FROM documents WHERE id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    /// A document's similarity vector restricted to the episode's terms (`episode_terms`, by id),
+    /// scaled by the length of its full vector so the cosine is exact. The full length is
+    /// computed once per document and stored, so later relinks look up no other word.
+    fn doc(&mut self, conn: &Connection, id: i64, episode_terms: &HashSet<u32>) -> Result<Option<(Vector, DocInfo)>> {
+        let row: Option<(String, String, Option<i64>, Option<f64>)> = conn
+            .prepare_cached(
+                "SELECT d.title, d.text, d.published_ts, n.norm FROM documents d \
+                 LEFT JOIN link_doc_norms n ON n.document_id = d.id WHERE d.id = ?1",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
-        let Some((title, text, published_ts)) = row else {
+        let Some((title, text, published_ts, stored)) = row else {
             return Ok(None);
         };
-        let info = Rc::new(DocInfo {
-            vector: self.vector(conn, &title, &text)?,
-            published_ts,
-        });
-        self.docs.insert(id, Rc::clone(&info));
-        Ok(Some(info))
+        let counts = similarity::term_counts(&title, truncate_chars(&text, MAX_TEXT_CHARS), 2);
+        let info = match self.docs.get(&id) {
+            Some(info) => *info,
+            None => {
+                let norm = match stored.filter(|n| self.stored_norms && n.is_finite() && *n > 0.0) {
+                    Some(n) => n as f32,
+                    None => {
+                        let mut sum = 0.0f32;
+                        for (w, c) in &counts {
+                            let (_, df) = self.term(conn, w)?;
+                            if df > 0 {
+                                let weight = similarity::tf(*c) * similarity::idf(u64::from(df), self.doc_count) as f32;
+                                sum += weight * weight;
+                            }
+                        }
+                        let norm = sum.sqrt();
+                        self.new_norms.push((id, norm));
+                        norm
+                    }
+                };
+                let info = DocInfo { norm, published_ts };
+                self.docs.insert(id, info);
+                info
+            }
+        };
+        let mut entries = Vec::new();
+        if info.norm > 0.0 {
+            for (w, c) in &counts {
+                if let Some(&(tid, df)) = self.terms.get(w.as_str()) {
+                    if df > 0 && episode_terms.contains(&tid) {
+                        let weight = similarity::tf(*c) * similarity::idf(u64::from(df), self.doc_count) as f32;
+                        entries.push((tid, weight / info.norm));
+                    }
+                }
+            }
+        }
+        entries.sort_unstable_by_key(|(t, _)| *t);
+        Ok(Some((Vector { entries }, info)))
     }
 
     /// The documents containing a name, or `None` when so many do that it says nothing.
@@ -522,13 +577,16 @@ fn suggest(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow, explicit: &[Pr
         candidates.extend(docs.iter().copied());
     }
     let explicit_docs: HashSet<i64> = explicit.iter().map(|p| p.doc).collect();
+    let episode_terms: HashSet<u32> = vector.entries.iter().map(|(t, _)| *t).collect();
 
     let mut scored: Vec<Proposal> = Vec::new();
     let mut candidates: Vec<i64> = candidates.into_iter().filter(|d| !explicit_docs.contains(d)).collect();
     candidates.sort_unstable();
     for doc in candidates {
-        let Some(info) = ctx.doc(conn, doc)? else { continue };
-        let (cos, shared_terms) = vector.cosine(&info.vector);
+        let Some((doc_vector, info)) = ctx.doc(conn, doc, &episode_terms)? else {
+            continue;
+        };
+        let (cos, shared_terms) = vector.cosine(&doc_vector);
         let shared_names: Vec<&str> = name_sets
             .iter()
             .filter(|(_, docs)| docs.contains(&doc))

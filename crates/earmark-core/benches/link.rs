@@ -1,0 +1,328 @@
+//! Link benchmarks, printed as a table beside the goals: a full link pass of 2,000 episodes
+//! against 20,000 documents, and relinking after one new episode arrives.
+//!
+//! Run: `cargo bench -p earmark-core --bench link`. The archive is synthetic and deterministic
+//! (Zipf-distributed made-up words, a pool of names, a fifth of the posts linking to an episode's
+//! audio or page), built in a scratch library; nothing touches the network. Peak memory is the
+//! process's `VmHWM` after the runs (it includes building the archive).
+
+use std::time::Instant;
+
+use earmark_core::feed::{ParsedFeed, ParsedItem};
+use earmark_core::library::{FetchMeta, Library, DB_FILE};
+use earmark_core::link::RelinkScope;
+use earmark_core::{chrono, html};
+
+const EPISODES: usize = 2_000;
+const DOCUMENTS: usize = 20_000;
+const VOCABULARY: usize = 20_000;
+const NAMES: usize = 3_000;
+const FULL_RUNS: usize = 3;
+const ONE_NEW_RUNS: usize = 11;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Res<()> {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir()?;
+    let mut table = Vec::new();
+    let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).ok_or("time")?;
+
+    let build = Instant::now();
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let words: Vec<String> = (0..VOCABULARY).map(|i| pseudo_word(&mut rng, i)).collect();
+    let names: Vec<String> = (0..NAMES)
+        .map(|i| {
+            let mut first = pseudo_word(&mut rng, i + 7);
+            let mut last = pseudo_word(&mut rng, i + 11);
+            capitalise(&mut first);
+            capitalise(&mut last);
+            format!("{first} {last}")
+        })
+        .collect();
+    let mut lib = Library::open(tmp.path())?;
+    let (pid, _) = lib.add_podcast("https://bench.example/feed.xml", "", now)?;
+    let base_ts = 1_500_000_000i64;
+    let items: Vec<ParsedItem> = (0..EPISODES)
+        .map(|i| episode(&mut rng, &words, &names, i, base_ts))
+        .collect();
+    let mut feed = ParsedFeed {
+        title: "Bench Show".into(),
+        items,
+        ..ParsedFeed::default()
+    };
+    lib.store_feed(pid, &feed, &FetchMeta::default(), now)?;
+    insert_documents(tmp.path(), &mut rng, &words, &names, base_ts)?;
+    let build_s = build.elapsed().as_secs_f64();
+
+    // The first pass also reads all 20,000 documents' links into the URL index.
+    let t = Instant::now();
+    let first = lib.relink(&RelinkScope::All, now)?;
+    let first_ms = t.elapsed().as_secs_f64() * 1000.0;
+    table.push(row(
+        &format!("first link pass ({EPISODES} eps x {DOCUMENTS} docs, indexes docs)"),
+        first_ms,
+        "< 10 s",
+        first_ms < 10_000.0,
+        1,
+    ));
+    let mut full = Vec::new();
+    for _ in 0..FULL_RUNS {
+        let t = Instant::now();
+        lib.relink(&RelinkScope::All, now)?;
+        full.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let full_ms = median(full);
+    table.push(row(
+        &format!("full relink ({EPISODES} eps x {DOCUMENTS} docs)"),
+        full_ms,
+        "< 10 s",
+        full_ms < 10_000.0,
+        FULL_RUNS,
+    ));
+
+    // One new episode arrives (a feed refresh stores it), then only new episodes are relinked.
+    let mut one_new = Vec::new();
+    let mut one_given = Vec::new();
+    for k in 0..ONE_NEW_RUNS {
+        let item = episode(&mut rng, &words, &names, EPISODES + k, base_ts);
+        feed.items.insert(0, item);
+        lib.store_feed(pid, &feed, &FetchMeta::default(), now)?;
+        let t = Instant::now();
+        let r = lib.relink(&RelinkScope::New, now)?;
+        one_new.push(t.elapsed().as_secs_f64() * 1000.0);
+        if r.episodes != 1 {
+            return Err(format!("expected one new episode, relinked {}", r.episodes).into());
+        }
+        let newest = lib.episodes(Some(pid))?.first().map(|e| e.id).ok_or("no episode")?;
+        let t = Instant::now();
+        lib.relink(&RelinkScope::Episodes(vec![newest]), now)?;
+        one_given.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let new_ms = median(one_new);
+    table.push(row(
+        "relink after one new episode (--new)",
+        new_ms,
+        "< 100 ms",
+        new_ms < 100.0,
+        ONE_NEW_RUNS,
+    ));
+    let given_ms = median(one_given);
+    table.push(row(
+        "relink one given episode (--episode)",
+        given_ms,
+        "< 100 ms",
+        given_ms < 100.0,
+        ONE_NEW_RUNS,
+    ));
+
+    print_table(&table);
+    println!(
+        "\nfirst pass: {} explicit, {} suggested; archive built in {build_s:.1} s; peak memory (VmHWM) {:.0} MB; \
+         bench wall time {:.0} s",
+        first.explicit,
+        first.suggested,
+        peak_kb() as f64 / 1024.0,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn episode(rng: &mut Rng, words: &[String], names: &[String], i: usize, base_ts: i64) -> ParsedItem {
+    let guest = &names[rng.below(names.len())];
+    let notes = format!("{guest} joins us. {}", text(rng, words, 120));
+    let title = format!(
+        "{} {} {}",
+        words[rng.zipf(words.len())],
+        words[rng.zipf(words.len())],
+        i
+    );
+    ParsedItem {
+        guid: format!("bench-{i}"),
+        title,
+        link: Some(format!("https://bench.example/ep/{i}/")),
+        published: chrono::DateTime::from_timestamp(base_ts + i as i64 * 86_400, 0),
+        enclosure_url: Some(format!("https://media.bench.example/{i}.mp3")),
+        enclosure_type: Some("audio/mpeg".into()),
+        notes_raw: format!("<p>{notes}</p>"),
+        notes_text: notes,
+        ..ParsedItem::default()
+    }
+}
+
+fn insert_documents(dir: &std::path::Path, rng: &mut Rng, words: &[String], names: &[String], base_ts: i64) -> Res<()> {
+    let mut conn = rusqlite::Connection::open(dir.join(DB_FILE))?;
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO documents (kind, url, title, published_ts, html_raw, text, fetched_at) \
+             VALUES ('post', ?1, ?2, ?3, ?4, ?5, 'x')",
+        )?;
+        for d in 0..DOCUMENTS {
+            let mut body = String::new();
+            for _ in 0..4 {
+                body.push_str("<p>");
+                if rng.below(3) == 0 {
+                    body.push_str(&names[rng.below(names.len())]);
+                    body.push_str(" said. ");
+                }
+                body.push_str(&text(rng, words, 60));
+                body.push_str("</p>");
+            }
+            let ep = rng.below(EPISODES);
+            match rng.below(10) {
+                0 => body.push_str(&format!(r#"<a href="https://media.bench.example/{ep}.mp3">mp3</a>"#)),
+                1 => body.push_str(&format!(
+                    r#"<a href="https://bench.example/ep/{ep}/?utm_source=x">ep</a>"#
+                )),
+                _ => body.push_str(&format!(r#"<a href="https://elsewhere.example/{d}">more</a>"#)),
+            }
+            let title = format!("{} {}", words[rng.zipf(words.len())], words[rng.zipf(words.len())]);
+            let ts = base_ts + rng.below(EPISODES * 86_400) as i64;
+            stmt.execute(rusqlite::params![
+                format!("https://blog.bench.example/{d}/"),
+                title,
+                ts,
+                body,
+                html::to_text(&body)
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn text(rng: &mut Rng, words: &[String], n: usize) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&words[rng.zipf(words.len())]);
+    }
+    out.push('.');
+    out
+}
+
+fn pseudo_word(rng: &mut Rng, i: usize) -> String {
+    const SYL: &[&str] = &[
+        "ba", "ko", "ri", "mu", "te", "sa", "lo", "ven", "dra", "qui", "pel", "mor", "tis", "gan", "ul", "fe",
+    ];
+    let mut w = String::new();
+    for _ in 0..(2 + rng.below(3)) {
+        w.push_str(SYL[rng.below(SYL.len())]);
+    }
+    w.push_str(&format!("{}", i % 97));
+    w.retain(|c| c.is_ascii_alphabetic());
+    if w.len() < 4 {
+        w.push_str("zed");
+    }
+    w
+}
+
+fn capitalise(s: &mut String) {
+    if let Some(f) = s.get(..1) {
+        let up = f.to_uppercase();
+        s.replace_range(..1, &up);
+    }
+}
+
+/// A small xorshift generator: the same numbers on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// Roughly Zipf: low indexes (common words) far more often than high ones.
+    fn zipf(&mut self, n: usize) -> usize {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        let x = (n as f64).powf(u) - 1.0;
+        (x as usize).min(n - 1)
+    }
+}
+
+fn row(measure: &str, median_ms: f64, goal: &str, met: bool, runs: usize) -> [String; 5] {
+    [
+        measure.to_owned(),
+        ms(median_ms),
+        goal.to_owned(),
+        runs.to_string(),
+        if met { "yes" } else { "NO" }.to_owned(),
+    ]
+}
+
+fn print_table(rows: &[[String; 5]]) {
+    let head = ["measure", "median", "goal", "runs", "met?"].map(str::to_owned);
+    let mut w = [0usize; 5];
+    for r in rows.iter().chain(std::iter::once(&head)) {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let line = |c: &[String; 5]| {
+        println!(
+            "| {:<w0$} | {:>w1$} | {:<w2$} | {:>w3$} | {:<w4$} |",
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4]
+        )
+    };
+    println!();
+    line(&head);
+    println!(
+        "|{}|",
+        w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|")
+    );
+    for r in rows {
+        line(r);
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.2} s", v / 1000.0)
+    } else if v >= 10.0 {
+        format!("{v:.0} ms")
+    } else {
+        format!("{v:.2} ms")
+    }
+}
+
+fn peak_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
