@@ -44,6 +44,9 @@ fn main() -> Res<()> {
         std::fs::metadata(&mp3)?.len() as f64 / 1e6,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at start: {}", load.trim());
+    }
     let tmp = tempfile::tempdir()?;
     let mut table = Table::default();
     peaks_bench(&mp3, secs, tmp.path(), &mut table)?;
@@ -57,22 +60,7 @@ fn main() -> Res<()> {
 
 fn peaks_bench(mp3: &Path, secs: f64, tmp: &Path, table: &mut Table) -> Res<()> {
     let never = AtomicBool::new(false);
-    // ffmpeg decoding the whole file to nothing: the floor any decoder-based waveform has.
-    let ffmpeg = (0..LONG_RUNS)
-        .map(|_| {
-            let t = Instant::now();
-            let ok = Command::new("ffmpeg")
-                .args(["-hide_banner", "-loglevel", "error", "-i"])
-                .arg(mp3)
-                .args(["-f", "null", "-"])
-                .status()
-                .is_ok_and(|s| s.success());
-            ok.then(|| t.elapsed().as_secs_f64() * 1000.0)
-        })
-        .collect::<Option<Vec<f64>>>()
-        .map(median);
-
-    for (label, options) in [
+    let configs = [
         ("peaks, full file, default threads", PeaksOptions::default()),
         (
             "peaks, full file, 1 thread",
@@ -81,38 +69,63 @@ fn peaks_bench(mp3: &Path, secs: f64, tmp: &Path, table: &mut Table) -> Res<()> 
                 ..PeaksOptions::default()
             },
         ),
-    ] {
-        let mut full = Vec::new();
-        let mut first = Vec::new();
-        for _ in 0..LONG_RUNS {
+    ];
+    // Runs are interleaved (ffmpeg, ours with each option, then again) so that load from other
+    // processes on the machine falls on all of them alike.
+    let mut ffmpeg: Option<Vec<f64>> = Some(Vec::new());
+    let mut full = vec![Vec::new(); configs.len()];
+    let mut cpu = vec![Vec::new(); configs.len()];
+    let mut first = Vec::new();
+    for _ in 0..LONG_RUNS {
+        // ffmpeg decoding the whole file to nothing: what any decoder-based waveform starts from.
+        let t = Instant::now();
+        let ok = Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-i"])
+            .arg(mp3)
+            .args(["-f", "null", "-"])
+            .status()
+            .is_ok_and(|s| s.success());
+        match (&mut ffmpeg, ok) {
+            (Some(v), true) => v.push(t.elapsed().as_secs_f64() * 1000.0),
+            _ => ffmpeg = None,
+        }
+        for (i, (_, options)) in configs.iter().enumerate() {
+            let cpu0 = cpu_ms();
             let t = Instant::now();
             let mut first_at = None;
-            let p = peaks::compute(mp3, &options, &never, &mut |_| {
+            let p = peaks::compute(mp3, options, &never, &mut |_| {
                 first_at.get_or_insert_with(|| t.elapsed().as_secs_f64() * 1000.0);
             })?;
-            full.push(t.elapsed().as_secs_f64() * 1000.0);
-            first.push(first_at.unwrap_or(f64::NAN));
+            full[i].push(t.elapsed().as_secs_f64() * 1000.0);
+            cpu[i].push(cpu_ms() - cpu0);
+            if i == 0 {
+                first.push(first_at.unwrap_or(f64::NAN));
+            }
             assert!(p.duration().as_secs_f64() > secs - 1.0, "peaks cover the file");
         }
-        let m = median(full);
+    }
+    let ffmpeg = ffmpeg.map(median);
+    for (i, (label, _)) in configs.iter().enumerate() {
+        let m = median(full[i].clone());
         let x = secs * 1000.0 / m;
         table.row(
             label,
             ms(m),
             "< 7 s (>= 500x)",
             format!(
-                "{x:.0}x real time; ffmpeg decode {}",
+                "{x:.0}x real time, CPU {}; ffmpeg decode {}",
+                ms(median(cpu[i].clone())),
                 ffmpeg.map_or("n/a".to_owned(), |f| format!("{} ({:.2}x ours)", ms(f), f / m))
             ),
             Some(x >= 500.0),
         );
-        if options.threads != 1 {
-            let f = median(first);
+        if i == 0 {
+            let f = median(first.clone());
             table.row(
                 "peaks, first progressive batch",
                 ms(f),
                 "< 300 ms",
-                format!("{} buckets (10 s of audio) per batch", options.batch_buckets),
+                format!("{} buckets (10 s of audio) per batch", configs[0].1.batch_buckets),
                 Some(f < 300.0),
             );
         }
@@ -238,6 +251,21 @@ fn clip_bench(mp3: &Path, tmp: &Path, table: &mut Table) -> Res<()> {
         );
     }
     Ok(())
+}
+
+/// CPU time of this process so far (user + system, all threads), from `/proc/self/stat`, in ms;
+/// NaN where there is no procfs.
+fn cpu_ms() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here; the kernel counts
+    // them in USER_HZ ticks, 100 per second on Linux.
+    (ticks(11) + ticks(12)) * 10.0
 }
 
 // ---------------------------------------------------------------- media

@@ -426,7 +426,7 @@ impl TagSet {
 
 /// Streams the span into a 16-bit PCM WAV: header with placeholder sizes, INFO, data, then the
 /// sizes patched in once the frame count is known.
-fn write_wav(file: &mut File, span: &mut Span, rate: u32, tags: &TagSet) -> std::io::Result<()> {
+fn write_wav<W: Write + Seek>(file: &mut W, span: &mut Span, rate: u32, tags: &TagSet) -> std::io::Result<()> {
     let channels = span.channels as u16;
     let mut w = BufWriter::with_capacity(1 << 16, &mut *file);
     let info = tags.riff_info();
@@ -508,7 +508,7 @@ impl Source for FlacSource<'_> {
 }
 
 /// Encodes the span as FLAC with a Vorbis comment block and writes it out.
-fn write_flac(file: &mut File, span: &mut Span, rate: u32, tags: &TagSet, out: &Path) -> Result<(), ClipError> {
+fn write_flac<W: Write>(file: &mut W, span: &mut Span, rate: u32, tags: &TagSet, out: &Path) -> Result<(), ClipError> {
     let encode_err = |e: &dyn std::fmt::Display| ClipError::Encode(e.to_string());
     let mut config = flacenc::config::Encoder::default();
     // Fixed predictors only: measured (benches/waveform.rs) about twice as fast as flacenc's
@@ -572,6 +572,89 @@ mod tests {
         }
         assert_eq!(to_i16(1.5), i16::MAX);
         assert_eq!(to_i16(-1.5), i16::MIN);
+    }
+
+    /// A disk that fills up after `room` bytes.
+    struct FullDisk {
+        inner: std::io::Cursor<Vec<u8>>,
+        room: u64,
+    }
+
+    impl Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.inner.position() + buf.len() as u64 > self.room {
+                return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+            }
+            self.inner.write(buf)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Seek for FullDisk {
+        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+            self.inner.seek(pos)
+        }
+    }
+
+    fn span_of_a_second() -> (tempfile::TempDir, Span) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.wav");
+        // A second of 8 kHz mono silence as a minimal 16-bit WAV.
+        let mut wav = b"RIFF\0\0\0\0WAVEfmt ".to_vec();
+        wav.extend_from_slice(&16u32.to_le_bytes());
+        wav.extend_from_slice(&1u16.to_le_bytes());
+        wav.extend_from_slice(&1u16.to_le_bytes());
+        wav.extend_from_slice(&8000u32.to_le_bytes());
+        wav.extend_from_slice(&16000u32.to_le_bytes());
+        wav.extend_from_slice(&2u16.to_le_bytes());
+        wav.extend_from_slice(&16u16.to_le_bytes());
+        wav.extend_from_slice(b"data");
+        wav.extend_from_slice(&16000u32.to_le_bytes());
+        wav.extend(std::iter::repeat_n(0u8, 16000));
+        let riff = (wav.len() - 8) as u32;
+        wav[4..8].copy_from_slice(&riff.to_le_bytes());
+        std::fs::write(&path, wav).expect("write");
+        let decoder = MediaDecoder::open(&path).expect("open");
+        let span = Span {
+            decoder,
+            channels: 1,
+            remaining: 8000,
+            read: 0,
+            buf: Vec::new(),
+        };
+        (dir, span)
+    }
+
+    #[test]
+    fn a_full_disk_is_an_error_from_both_writers() {
+        let tags = TagSet::new(&ClipTags::default(), Duration::ZERO, Duration::from_secs(1));
+        let (_dir, mut span) = span_of_a_second();
+        let mut disk = FullDisk {
+            inner: std::io::Cursor::new(Vec::new()),
+            room: 5000,
+        };
+        let err = write_wav(&mut disk, &mut span, 8000, &tags).expect_err("disk full");
+        assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+
+        let (_dir, mut span) = span_of_a_second();
+        let mut disk = FullDisk {
+            inner: std::io::Cursor::new(Vec::new()),
+            room: 100,
+        };
+        let err = write_flac(&mut disk, &mut span, 8000, &tags, Path::new("x.flac")).expect_err("disk full");
+        assert!(matches!(err, ClipError::Write { .. }), "{err}");
+
+        // With room, the same span writes whole.
+        let (_dir, mut span) = span_of_a_second();
+        let mut disk = FullDisk {
+            inner: std::io::Cursor::new(Vec::new()),
+            room: u64::MAX,
+        };
+        write_wav(&mut disk, &mut span, 8000, &tags).expect("room enough");
+        assert_eq!(span.read, 8000);
     }
 
     #[test]

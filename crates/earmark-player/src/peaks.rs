@@ -28,6 +28,10 @@ pub const BUCKETS_PER_SECOND: u32 = 100;
 /// Chunks shorter than this are not worth a second decoder (an open and a seek cost a few ms).
 const MIN_CHUNK_SECS: u64 = 30;
 
+/// Buckets allocated up front from a header's length: 12 hours. A damaged header claiming more
+/// gets its buckets as the audio really decodes.
+const MAX_RESERVED_BUCKETS: usize = 12 * 3600 * BUCKETS_PER_SECOND as usize;
+
 /// The extremes of the mono mix over one bucket, as 16-bit sample values (full scale 32767).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Peak {
@@ -146,30 +150,40 @@ pub fn span_peaks(source: &Path, start: Duration, end: Duration, n: usize) -> Re
         return Ok(vec![Peak::default(); n]);
     }
     d.seek_to_frame(first)?;
-    let mut mono: Vec<f32> = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 24));
-    while (mono.len() as u64) < len && d.position_frames() == first + mono.len() as u64 {
-        let want = (len - mono.len() as u64) as usize;
+    // Streamed into the buckets, so a long span costs time, not memory.
+    let mut acc = vec![(f32::INFINITY, f32::NEG_INFINITY); n];
+    let mut k = 0u64; // frames of the span seen
+    while k < len && d.position_frames() == first + k {
         let more = d.read_planar(|planes| {
-            let take = planes.first().map_or(0, |p| p.len()).min(want);
+            let take = (planes.first().map_or(0, |p| p.len()) as u64).min(len - k) as usize;
             let scale = 1.0 / planes.len().max(1) as f32;
-            mono.extend((0..take).map(|j| planes.iter().map(|p| p[j]).sum::<f32>() * scale));
+            for j in 0..take {
+                let x = planes.iter().map(|p| p[j]).sum::<f32>() * scale;
+                let b = (u128::from(k + j as u64) * n as u128 / u128::from(len)) as usize;
+                let (lo, hi) = &mut acc[b];
+                *lo = lo.min(x);
+                *hi = hi.max(x);
+            }
+            k += take as u64;
         });
         if !more {
             break;
         }
     }
-    let len = len as usize;
+    // With fewer samples than buckets, a bucket no sample fell in shows the sample it lies on,
+    // which is the only one in the bucket that sample fell in.
     Ok((0..n)
         .map(|i| {
-            let a = i * len / n;
-            let b = ((i + 1) * len / n).max(a + 1);
-            let s = mono.get(a..b.min(mono.len())).unwrap_or(&[]);
-            if s.is_empty() {
+            let (mut lo, mut hi) = acc[i];
+            if lo > hi {
+                let at = (i as u128 * u128::from(len) / n as u128) as u64;
+                if at < k {
+                    (lo, hi) = acc[(u128::from(at) * n as u128 / u128::from(len)) as usize];
+                }
+            }
+            if lo > hi {
                 return Peak::default();
             }
-            let (lo, hi) = s.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
-                (lo.min(x), hi.max(x))
-            });
             Peak {
                 min: quantize(lo),
                 max: quantize(hi),
@@ -318,7 +332,9 @@ pub fn compute(
     let bucket_secs = fpb as f64 / f64::from(rate.max(1));
     let batch = options.batch_buckets.max(1);
 
-    let mut merged: Vec<Peak> = vec![Peak::EMPTY; buckets_total.unwrap_or(0)];
+    // The header's length is a claim, not a fact: reserve for at most `MAX_RESERVED_BUCKETS` and
+    // grow with what is really decoded.
+    let mut merged: Vec<Peak> = vec![Peak::EMPTY; buckets_total.unwrap_or(0).min(MAX_RESERVED_BUCKETS)];
     let mut done = 0usize;
     // The furthest frame any chunk reached: the real length of the file.
     let mut end_frame = 0u64;

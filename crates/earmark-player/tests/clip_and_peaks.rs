@@ -598,6 +598,14 @@ fn close_up_peaks_come_from_the_samples_of_the_span() {
         "{:?}",
         &close[50..]
     );
+    // Fewer samples than buckets (44 samples in 100 columns): each column shows its sample.
+    let closer = peaks::span_peaks(&src, secs(0.9995), secs(1.0005), 100).expect("span");
+    assert!(closer
+        .iter()
+        .all(|p| p.min == p.max && (near(p.max, low) || near(p.max, high))));
+    let step = closer.iter().position(|p| near(p.max, high)).expect("the step");
+    assert!((48..=52).contains(&step), "the step at column {step}");
+    assert!(closer[step..].iter().all(|p| near(p.max, high)));
     // Wider than the samples: extremes of each stretch; past the end: silence.
     let wide = peaks::span_peaks(&src, secs(0.75), secs(2.75), 4).expect("span");
     assert!(near(wide[0].min, low) && near(wide[0].max, high), "{wide:?}");
