@@ -33,6 +33,7 @@ pub struct PeaksCache(Mutex<Option<(i64, Arc<Peaks>)>>);
 #[ts(export)]
 pub struct WaveSlice {
     /// The episode.
+    #[ts(type = "number")]
     pub episode_id: i64,
     /// Seconds per column.
     pub bucket_secs: f64,

@@ -26,6 +26,13 @@ import type { CollectionView } from "./bindings/CollectionView";
 import type { ReviewItem } from "./bindings/ReviewItem";
 import type { RelinkReport } from "./bindings/RelinkReport";
 import type { LinkDecision } from "./bindings/LinkDecision";
+import type { Bookmark } from "./bindings/Bookmark";
+import type { BookmarkRow } from "./bindings/BookmarkRow";
+import type { BookmarkFilter } from "./bindings/BookmarkFilter";
+import type { BookmarkEdit } from "./bindings/BookmarkEdit";
+import type { NewBookmark } from "./bindings/NewBookmark";
+import type { TranscriptCue } from "./bindings/TranscriptCue";
+import type { WaveSlice } from "./bindings/WaveSlice";
 import type { DownloadRow } from "./bindings/DownloadRow";
 
 interface TauriGlobal {
@@ -88,6 +95,16 @@ export const api = {
   decideLink: (episode: number, doc: number, decision: LinkDecision) => call<void>("decide_link", { episode, doc, decision }),
   reviewQueue: () => call<ReviewItem[]>("review_queue", { limit: null }),
   relinkAll: () => call<RelinkReport>("relink_all"),
+  listBookmarks: (filter: BookmarkFilter) => call<BookmarkRow[]>("list_bookmarks", { filter }),
+  addBookmark: (bookmark: NewBookmark) => call<Bookmark>("add_bookmark", { bookmark }),
+  editBookmark: (id: number, edit: BookmarkEdit) => call<Bookmark>("edit_bookmark", { id, edit }),
+  deleteBookmark: (id: number) => call<void>("delete_bookmark", { id }),
+  exportBookmarks: (format: "md" | "csv" | "json") => call<string>("export_bookmarks", { format }),
+  episodeTranscript: (id: number) => call<TranscriptCue[]>("episode_transcript", { id }),
+  episodeWaveform: (id: number) => call<WaveSlice>("episode_waveform", { id }),
+  waveformRange: (id: number, start: number, end: number, n: number) => call<WaveSlice>("waveform_range", { id, start, end, n }),
+  exportClip: (bookmark: number, format: "wav" | "flac") => call<string>("export_clip", { bookmark, format }),
+  onWaveform: (handler: (s: WaveSlice) => void) => tauri().event.listen<WaveSlice>("waveform-progress", (e) => handler(e.payload)),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

@@ -11,6 +11,11 @@ import type { DocumentRow } from "./bindings/DocumentRow";
 import type { ReviewItem } from "./bindings/ReviewItem";
 import type { Collection } from "./bindings/Collection";
 import type { EpisodeLink } from "./bindings/EpisodeLink";
+import type { BookmarkRow } from "./bindings/BookmarkRow";
+import type { BookmarkEdit } from "./bindings/BookmarkEdit";
+import type { TranscriptCue } from "./bindings/TranscriptCue";
+import type { PlayerStatus } from "./bindings/PlayerStatus";
+import { Waveform } from "./waveform.js";
 
 const $ = <T extends HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -41,10 +46,11 @@ type Row =
   | { kind: "episode"; episode: Episode }
   | { kind: "hit"; hit: SearchHit }
   | { kind: "doc"; doc: DocumentRow }
-  | { kind: "review"; item: ReviewItem };
+  | { kind: "review"; item: ReviewItem }
+  | { kind: "bookmark"; row: BookmarkRow };
 
 /** The archive views: every post and page, one campaign, or the review queue of suggested links. */
-type ArchiveView = { kind: "docs" } | { kind: "campaign"; id: number; name: string } | { kind: "review" };
+type ArchiveView = { kind: "docs" } | { kind: "campaign"; id: number; name: string } | { kind: "review" } | { kind: "bookmarks" };
 
 const state = {
   podcasts: [] as Podcast[],
@@ -63,6 +69,15 @@ const state = {
   collections: [] as Collection[],
   review: [] as ReviewItem[],
   shownDoc: null as number | null,
+  // The shown episode's bookmarks, waveform and transcript.
+  marks: [] as BookmarkRow[],
+  wave: null as Waveform | null,
+  cues: [] as TranscriptCue[],
+  // The bookmark the "end" key (n) finishes: made by the "start" key (b).
+  openMark: null as { id: number; episode: number } | null,
+  // A segment playing alone: stops (or loops) at its end.
+  segment: null as { episode: number; start: number; end: number; loop: boolean } | null,
+  shownEpisode: null as Episode | null,
 };
 
 const list = new VirtualList<Row>({
@@ -73,6 +88,10 @@ const list = new VirtualList<Row>({
     if (row.kind === "episode") void showEpisode(row.episode.id);
     else if (row.kind === "doc") void showDocument(row.doc.id);
     else if (row.kind === "review") showReviewItem(row.item);
+    else if (row.kind === "bookmark") void showEpisode(row.row.bookmark.episode_id);
+    else if (row.hit.kind === "bookmark" || row.hit.kind === "transcript") {
+      if (row.hit.episode_id !== null) void showEpisode(row.hit.episode_id);
+    }
     else if (row.hit.kind === "episode") void showEpisode(row.hit.id);
     else if (row.hit.kind === "post" || row.hit.kind === "page") void showDocument(row.hit.id);
     else void selectPodcast(row.hit.id);
@@ -170,6 +189,13 @@ function renderRow(row: Row, _i: number, selected: boolean): HTMLElement {
     const title = node("div", "row-title");
     title.append(node("span", `badge ${d.kind}`, d.kind), document.createTextNode(" " + (d.title || d.url)));
     li.append(title, node("div", "row-meta", [fmtDate(d.published), d.campaign ?? "", hostOf(d.url)].filter(Boolean).join(" · ")));
+  } else if (row.kind === "bookmark") {
+    const b = row.row.bookmark;
+    li.classList.add("bookmark-row");
+    const title = node("div", "row-title");
+    title.append(node("span", "badge bookmark", fmtSpan(b.start_secs, b.end_secs)), document.createTextNode(" " + (b.title || "Untitled bookmark")));
+    const meta = [row.row.episode_title, row.row.podcast_title, b.tags.map((t) => `#${t}`).join(" "), b.note.slice(0, 80)];
+    li.append(title, node("div", "row-meta", meta.filter(Boolean).join(" · ")));
   } else if (row.kind === "review") {
     const r = row.item;
     li.classList.add("review-row");
@@ -268,6 +294,11 @@ function renderPodcasts(): void {
     b.onclick = () => void openArchive({ kind: "campaign", id: c.id, name: c.name });
     frag.append(b);
   }
+  const marks = node("button", `podcast bookmarks-view${a?.kind === "bookmarks" ? " selected" : ""}`);
+  marks.id = "bookmarks-view";
+  marks.append(node("div", "cover initials", "✎"), node("span", "podcast-title", "Bookmarks"));
+  marks.onclick = () => void openArchive({ kind: "bookmarks" });
+  frag.append(marks);
   const review = node("button", `podcast review-view${a?.kind === "review" ? " selected" : ""}`);
   review.id = "review-view";
   review.append(node("div", "cover initials", "✓"), node("span", "podcast-title", "Review links"), node("span", "count", String(state.review.length)));
@@ -391,20 +422,10 @@ async function showEpisode(id: number): Promise<void> {
       media.append(node("span", "muted", "No media file: this entry is text only."));
     }
     const actions = node("div", "actions");
-    const local = e.enclosure_url?.startsWith("file:") ?? false;
-    const loaded = bar.status?.episode_id === e.id && bar.status.state !== "ended" && bar.status.state !== "idle";
-    const label = loaded
-      ? bar.playing
-        ? "❚❚ Pause"
-        : "▶ Continue"
-      : e.position_secs > 0 && !e.played
-        ? `▶ Resume from ${fmtClock(e.position_secs)}`
-        : "▶ Play";
-    const play = node("button", "primary", label);
+    const play = node("button", "primary");
     play.id = "play-episode";
-    play.disabled = !e.enclosure_url;
-    play.title = local ? "Play (p)" : "Play (p): plays the downloaded file; episodes not yet downloaded say so";
-    play.onclick = () => (loaded ? bar.toggle() : void playEpisode(e.id));
+    state.shownEpisode = e;
+    setPlayButton(play, e);
     const mark = node("button", undefined, e.played ? "Mark as unplayed" : "Mark as played");
     mark.id = "mark-played";
     mark.onclick = () =>
@@ -448,12 +469,55 @@ async function showEpisode(id: number): Promise<void> {
     renderDownloadBox(downloadBox, e);
     const related = node("section", "links");
     related.id = "episode-links";
-    el.detail.replaceChildren(head, actions, downloadBox, media, related, notes, extra);
+    const marks = node("section", "bookmarks-section");
+    marks.id = "bookmarks";
+    marks.append(node("h3", undefined, "Bookmarks"));
+    state.wave = null;
+    state.cues = [];
+    const haveFile = e.downloaded || (e.enclosure_url?.startsWith("file:") ?? false);
+    if (haveFile) mountWaveform(e, marks, []);
+    else if (e.enclosure_url) marks.append(node("p", "muted", "Download the episode (d) to see its waveform and export clips; bookmarks work either way."));
+    const add = node("form", "add-bookmark");
+    const addStart = node("input", "time");
+    addStart.placeholder = "start";
+    addStart.id = "new-mark-start";
+    const addEnd = node("input", "time");
+    addEnd.placeholder = "end";
+    const addTitle = node("input", "title");
+    addTitle.placeholder = "Title";
+    const addButton = node("button", undefined, "Add bookmark");
+    addButton.type = "submit";
+    add.append(addStart, addEnd, addTitle, addButton);
+    add.onsubmit = (ev) => {
+      ev.preventDefault();
+      const start = parseTime(addStart.value);
+      const end = addEnd.value.trim() ? parseTime(addEnd.value) : null;
+      if (start === null || (addEnd.value.trim() && end === null)) return toast("Type times like 12:30 or 1:02:03.5", "error");
+      void api
+        .addBookmark({ episode_id: e.id, start_secs: start, end_secs: end, title: addTitle.value.trim(), note: "", tags: [] })
+        .then(() => refreshBookmarks(e))
+        .catch((err: unknown) => showError(err, "Could not add the bookmark"));
+    };
+    marks.append(add);
+    const transcript = node("section", "transcript");
+    transcript.id = "transcript";
+    if (d.podcast20.transcripts.length) {
+      const load = node("button", undefined, "Show transcript");
+      load.onclick = () =>
+        void api
+          .episodeTranscript(e.id)
+          .then((cues) => renderTranscript(transcript, e, cues))
+          .catch((err: unknown) => showError(err, "Could not read the transcript"));
+      transcript.append(node("h3", undefined, "Transcript"), load);
+    }
+    el.detail.replaceChildren(head, actions, downloadBox, marks, media, related, transcript, notes, extra);
+    void renderBookmarks(e, marks, token);
     void renderEpisodeLinks(e.id, related, token);
     state.shown = e.id;
     state.shownDoc = null;
     void api.episodeChapters(e.id).then((chapters) => {
       if (token !== state.detailToken || chapters.length === 0) return;
+      state.wave?.setChapters(chapters.map((c) => c.start_secs));
       const box = node("section", "chapters");
       box.id = "chapters";
       box.append(node("h3", undefined, `Chapters (${chapters.length})`));
@@ -595,6 +659,22 @@ async function loadArchive(keepPlace = false): Promise<void> {
   if (!view) return;
   const token = ++state.listToken;
   try {
+    if (view.kind === "bookmarks") {
+      const rows = await api.listBookmarks({ episode_id: null, tag: null, query: null, created_from: null, created_to: null, order: "date" });
+      if (token !== state.listToken) return;
+      el.listTitle.textContent = "Bookmarks";
+      el.listCount.textContent = `${rows.length.toLocaleString()} bookmark${rows.length === 1 ? "" : "s"}`;
+      list.setItems(rows.map((row) => ({ kind: "bookmark", row })), keepPlace);
+      el.empty.hidden = rows.length > 0;
+      if (!rows.length) {
+        el.empty.replaceChildren(
+          node("h2", undefined, "No bookmarks yet"),
+          node("p", undefined, "While an episode plays, press b to mark the start of a moment and n to mark its end. Bookmarks work offline and can be exported."),
+        );
+      }
+      if (!keepPlace) showBookmarksPanel();
+      return;
+    }
     if (view.kind === "review") {
       const items = await api.reviewQueue();
       if (token !== state.listToken) return;
@@ -904,6 +984,308 @@ async function renderEpisodeLinks(episodeId: number, box: HTMLElement, token: nu
   box.append(form);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Bookmarks, the waveform and the transcript on the episode page.
+
+/** "1:02" or "1:02–1:35". */
+function fmtSpan(start: number, end: number | null): string {
+  return end === null ? fmtClock(start) : `${fmtClock(start)}–${fmtClock(end)}`;
+}
+
+/** Reads "12:30", "1:02:03.5" or "754.2" as seconds; null when it is not a time. */
+function parseTime(text: string): number | null {
+  const t = text.trim();
+  if (!t) return null;
+  const parts = t.split(":");
+  if (parts.length > 3 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) return null;
+  return parts.reduce((acc, p) => acc * 60 + Number(p), 0);
+}
+
+function showBookmarksPanel(): void {
+  const box = node("section", "bookmarks-panel");
+  box.append(node("h1", undefined, "Bookmarks"));
+  box.append(node("p", "muted", "Every bookmark in the library, newest first. Open one to replay it on its episode's page. Export them all:"));
+  const actions = node("div", "actions");
+  for (const [format, label] of [["md", "Markdown"], ["csv", "CSV"], ["json", "JSON"]] as const) {
+    const b = node("button", undefined, `Export ${label}`);
+    b.id = `export-${format}`;
+    b.onclick = () =>
+      void api
+        .exportBookmarks(format)
+        .then((path) => toast(`Exported to ${path}`))
+        .catch((err: unknown) => showError(err, "Could not export"));
+    actions.append(b);
+  }
+  box.append(actions);
+  el.detail.replaceChildren(box);
+  state.shown = null;
+  state.shownDoc = null;
+}
+
+/** The episode page's bookmarks section (with the waveform when the file is here). */
+async function renderBookmarks(e: Episode, box: HTMLElement, token: number): Promise<void> {
+  let rows: BookmarkRow[];
+  try {
+    rows = await api.listBookmarks({ episode_id: e.id, tag: null, query: null, created_from: null, created_to: null, order: "episode" });
+  } catch (err) {
+    showError(err, "Could not read bookmarks");
+    return;
+  }
+  if (token !== state.detailToken) return;
+  rows.sort((a, b) => a.bookmark.start_secs - b.bookmark.start_secs);
+  state.marks = rows;
+  state.wave?.setMarks(rows.map((r) => ({ id: r.bookmark.id, start: r.bookmark.start_secs, end: r.bookmark.end_secs, title: r.bookmark.title })));
+  const listBox = box.querySelector(".bookmark-list") ?? node("div", "bookmark-list");
+  listBox.replaceChildren();
+  if (!rows.length) listBox.append(node("p", "muted", "No bookmarks. While this episode plays press b at the start of a moment and n at its end, or type times below."));
+  for (const r of rows) listBox.append(bookmarkRow(e, r));
+  if (!listBox.parentElement) box.append(listBox);
+}
+
+function bookmarkRow(e: Episode, r: BookmarkRow): HTMLElement {
+  const b = r.bookmark;
+  const row = node("div", "bookmark");
+  row.dataset.id = String(b.id);
+  row.dataset.start = String(b.start_secs);
+  row.dataset.end = b.end_secs === null ? "" : String(b.end_secs);
+  const save = (edit: Partial<BookmarkEdit>) =>
+    void api
+      .editBookmark(b.id, { start_secs: null, end_secs: null, clear_end: false, title: null, note: null, tags: null, ...edit })
+      .then(() => refreshBookmarks(e))
+      .catch((err: unknown) => showError(err, "Could not save the bookmark"));
+  const start = node("input", "time");
+  start.value = fmtClock(b.start_secs);
+  start.title = "Start (12:30, 1:02:03.5 or seconds)";
+  start.onchange = () => {
+    const t = parseTime(start.value);
+    if (t === null) return toast("Type a time like 12:30 or 1:02:03.5", "error");
+    save({ start_secs: t });
+  };
+  const end = node("input", "time");
+  end.value = b.end_secs === null ? "" : fmtClock(b.end_secs);
+  end.placeholder = "end";
+  end.title = "End (empty for a moment)";
+  end.onchange = () => {
+    if (!end.value.trim()) return save({ clear_end: true });
+    const t = parseTime(end.value);
+    if (t === null) return toast("Type a time like 12:30 or 1:02:03.5", "error");
+    save({ end_secs: t });
+  };
+  const title = node("input", "title");
+  title.value = b.title;
+  title.placeholder = "Title";
+  title.onchange = () => save({ title: title.value });
+  const tags = node("input", "tags");
+  tags.value = b.tags.join(", ");
+  tags.placeholder = "tags, comma separated";
+  tags.onchange = () => save({ tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean) });
+  const note = node("textarea", "note");
+  note.value = b.note;
+  note.placeholder = "Note";
+  note.rows = 1;
+  note.onchange = () => save({ note: note.value });
+  const play = node("button", "small", "▶");
+  play.title = b.end_secs === null ? "Play from here" : "Play this segment, then stop";
+  play.className = "small play-segment";
+  play.onclick = () => playSegment(e.id, b.start_secs, b.end_secs, false);
+  const loop = node("button", "small", "⟳");
+  loop.title = "Loop this segment";
+  loop.disabled = b.end_secs === null;
+  loop.onclick = () => playSegment(e.id, b.start_secs, b.end_secs, true);
+  const wav = node("button", "small clip-wav", "WAV");
+  wav.title = "Export this segment as a WAV file";
+  const flac = node("button", "small clip-flac", "FLAC");
+  flac.title = "Export this segment as a FLAC file";
+  for (const [btn, format] of [[wav, "wav"], [flac, "flac"]] as const) {
+    btn.disabled = b.end_secs === null || !(e.downloaded || (e.enclosure_url?.startsWith("file:") ?? false));
+    btn.onclick = () => {
+      setBusy(true, "Cutting the clip…");
+      void api
+        .exportClip(b.id, format)
+        .then((path) => {
+          toast(`Clip saved: ${path}`);
+          row.dataset.clip = path;
+        })
+        .catch((err: unknown) => showError(err, "Could not export the clip"))
+        .finally(() => setBusy(false));
+    };
+  }
+  const del = node("button", "small delete", "✕");
+  del.title = "Delete this bookmark";
+  del.onclick = () =>
+    void api
+      .deleteBookmark(b.id)
+      .then(() => refreshBookmarks(e))
+      .catch((err: unknown) => showError(err, "Could not delete"));
+  row.append(play, loop, start, end, title, tags, wav, flac, del, note);
+  return row;
+}
+
+async function refreshBookmarks(e: Episode): Promise<void> {
+  const box = document.getElementById("bookmarks");
+  if (box && state.shown === e.id) await renderBookmarks(e, box, state.detailToken);
+}
+
+/** Plays `[start, end)` and stops there, or loops it. */
+function playSegment(episode: number, start: number, end: number | null, loop: boolean): void {
+  state.segment = end === null ? null : { episode, start, end, loop };
+  if (bar.status?.episode_id === episode && bar.status.state !== "idle" && bar.status.state !== "ended") {
+    void api.player({ kind: "seek", secs: start });
+    if (!bar.playing) bar.toggle();
+  } else {
+    void api.playEpisode(episode, start).catch((err: unknown) => showError(err, "Cannot play this episode"));
+  }
+}
+
+/** Follows playback: the playhead, the transcript line, and a segment's end. */
+function onPlayerStatus(s: PlayerStatus): void {
+  if (state.wave && s.episode_id === state.shown) state.wave.setPlayhead(s.position_secs);
+  if (s.episode_id === state.shown && state.cues.length) highlightCue(s.position_secs);
+  const seg = state.segment;
+  if (seg && s.episode_id === seg.episode && s.state === "playing" && s.position_secs >= seg.end) {
+    if (seg.loop) void api.player({ kind: "seek", secs: seg.start });
+    else {
+      state.segment = null;
+      bar.toggle();
+    }
+  }
+}
+
+/** b: a bookmark starts here (made at once, so nothing is lost); n: it ends here. */
+function markKey(which: "start" | "end"): void {
+  const s = bar.status;
+  if (!s || s.episode_id === null || s.state === "idle") {
+    toast("Play an episode first: b marks the start of a moment, n its end.", "error");
+    return;
+  }
+  const episode = s.episode_id;
+  const at = s.position_secs;
+  if (which === "start") {
+    void api
+      .addBookmark({ episode_id: episode, start_secs: at, end_secs: null, title: `Moment at ${fmtClock(at)}`, note: "", tags: [] })
+      .then((b) => {
+        state.openMark = { id: b.id, episode };
+        toast(`Start marked at ${fmtClock(at)}; press n at the end`);
+        return state.shown === episode ? api.getEpisode(episode).then((d) => refreshBookmarks(d.episode)) : undefined;
+      })
+      .catch((err: unknown) => showError(err, "Could not mark"));
+    return;
+  }
+  const open = state.openMark;
+  if (!open || open.episode !== episode) {
+    toast("Press b at the start of the moment first.", "error");
+    return;
+  }
+  void api
+    .editBookmark(open.id, { start_secs: null, end_secs: at, clear_end: false, title: null, note: null, tags: null })
+    .then((b) => {
+      state.openMark = null;
+      toast(`Segment ${fmtSpan(b.start_secs, b.end_secs)} kept`);
+      return state.shown === episode ? api.getEpisode(episode).then((d) => refreshBookmarks(d.episode)) : undefined;
+    })
+    .catch((err: unknown) => showError(err, "Could not mark the end"));
+}
+
+/** The waveform for an episode whose file is on this computer. */
+function mountWaveform(e: Episode, box: HTMLElement, chapters: number[]): void {
+  const canvas = node("canvas", "waveform");
+  canvas.id = "waveform";
+  const tools = node("div", "wave-tools");
+  const zin = node("button", "small", "+");
+  zin.title = "Zoom in (or the mouse wheel)";
+  const zout = node("button", "small", "−");
+  zout.title = "Zoom out";
+  const all = node("button", "small", "Whole episode");
+  const status = node("span", "muted", "Drawing the waveform…");
+  status.id = "waveform-status";
+  tools.append(zin, zout, all, status);
+  box.append(canvas, tools);
+  const wave = new Waveform(canvas, {
+    onSeek: (t) => playSegment(e.id, t, null, false),
+    onMarkChange: (id, start, end) =>
+      void api
+        .editBookmark(id, { start_secs: start, end_secs: end, clear_end: false, title: null, note: null, tags: null })
+        .then(() => refreshBookmarks(e))
+        .catch((err: unknown) => {
+          showError(err, "Could not move the bookmark");
+          void refreshBookmarks(e);
+        }),
+    fetchRange: (start, end, n) => api.waveformRange(e.id, start, end, n),
+  });
+  zin.onclick = () => wave.zoom(0.5);
+  zout.onclick = () => wave.zoom(2);
+  all.onclick = () => wave.reset();
+  if (e.duration_secs) wave.setDuration(e.duration_secs);
+  wave.setChapters(chapters);
+  state.wave = wave;
+  void api
+    .episodeWaveform(e.id)
+    .then((overview) => {
+      if (state.wave !== wave) return;
+      wave.addSlice(overview);
+      wave.setComplete();
+      status.textContent = "Drag a bookmark's handles to move it; click to play from there; Shift snaps to seconds.";
+    })
+    .catch((err: unknown) => {
+      status.textContent = asApiError(err).message;
+    });
+}
+
+function renderTranscript(box: HTMLElement, e: Episode, cues: TranscriptCue[]): void {
+  state.cues = cues;
+  box.replaceChildren(node("h3", undefined, `Transcript (${cues.length} lines)`));
+  const hint = node("p", "muted", "Click a line to play from it; select lines and press “Bookmark selection”.");
+  const make = node("button", "small", "Bookmark selection");
+  make.id = "bookmark-selection";
+  make.onclick = () => {
+    const sel = window.getSelection();
+    const lines = [...box.querySelectorAll<HTMLElement>(".cue")].filter((c) => sel?.containsNode(c, true));
+    const first = lines[0];
+    const last = lines[lines.length - 1];
+    if (!first || !last) return toast("Select some lines of the transcript first.", "error");
+    const a = cues[Number(first.dataset.i)];
+    const z = cues[Number(last.dataset.i)];
+    if (!a || !z) return;
+    const end = z.end_secs ?? z.start_secs + 5;
+    const text = (sel?.toString() ?? "").trim().replace(/\s+/g, " ");
+    void api
+      .addBookmark({ episode_id: e.id, start_secs: a.start_secs, end_secs: end > a.start_secs ? end : null, title: text.slice(0, 80) || "Transcript selection", note: text, tags: [] })
+      .then(() => refreshBookmarks(e))
+      .catch((err: unknown) => showError(err, "Could not bookmark the selection"));
+  };
+  const lines = node("div", "cues");
+  cues.forEach((c, i) => {
+    const p = node("p", "cue");
+    p.dataset.i = String(i);
+    p.append(node("span", "cue-time", fmtClock(c.start_secs)), document.createTextNode(" " + (c.speaker ? `${c.speaker}: ` : "") + c.text));
+    p.onclick = () => {
+      if (window.getSelection()?.toString()) return;
+      playSegment(e.id, c.start_secs, null, false);
+    };
+    lines.append(p);
+  });
+  box.append(hint, make, lines);
+}
+
+function highlightCue(at: number): void {
+  let current = -1;
+  for (let i = 0; i < state.cues.length; i++) {
+    const c = state.cues[i];
+    if (c && c.start_secs <= at) current = i;
+    else break;
+  }
+  const box = document.querySelector(".cues");
+  if (!box) return;
+  const prev = box.querySelector(".cue.current");
+  const next = current >= 0 ? box.querySelector<HTMLElement>(`.cue[data-i="${current}"]`) : null;
+  if (prev === next) return;
+  prev?.classList.remove("current");
+  if (next) {
+    next.classList.add("current");
+    next.scrollIntoView({ block: "nearest" });
+  }
+}
+
 async function subscribe(input: string | null): Promise<void> {
   if (input !== null && input.trim() === "") {
     toast("Paste a feed URL, web page, or Apple Podcasts link first.", "error", hints.bad_url);
@@ -955,6 +1337,22 @@ async function refreshAll(): Promise<void> {
   }
 }
 
+/** The episode page's Play button follows the player without redrawing the page. */
+function setPlayButton(play: HTMLButtonElement, e: Episode): void {
+  const local = e.enclosure_url?.startsWith("file:") ?? false;
+  const loaded = bar.status?.episode_id === e.id && bar.status.state !== "ended" && bar.status.state !== "idle";
+  play.textContent = loaded
+    ? bar.playing
+      ? "❚❚ Pause"
+      : "▶ Continue"
+    : e.position_secs > 0 && !e.played
+      ? `▶ Resume from ${fmtClock(e.position_secs)}`
+      : "▶ Play";
+  play.disabled = !e.enclosure_url;
+  play.title = local || e.downloaded ? "Play (p)" : "Play (p): plays the downloaded file; episodes not yet downloaded say so";
+  play.onclick = () => (loaded ? bar.toggle() : void playEpisode(e.id));
+}
+
 const bar = new PlayerBar(
   (e) => showError(e, "Player"),
   (s, before) => {
@@ -965,7 +1363,8 @@ const bar = new PlayerBar(
     }
     // When an episode finishes or another starts, lists show the new played/progress state.
     if ((s.state === "ended" || s.state === "paused") && !state.searching) void loadEpisodes(true);
-    if (state.shown !== null && state.shown === s.episode_id) void showEpisode(state.shown);
+    const play = document.getElementById("play-episode") as HTMLButtonElement | null;
+    if (play && state.shownEpisode && state.shown === s.episode_id) setPlayButton(play, state.shownEpisode);
   },
 );
 
@@ -1046,6 +1445,12 @@ function onKey(ev: KeyboardEvent): void {
   } else if ((ev.key === "a" || ev.key === "x") && state.archive?.kind === "review") {
     const item = state.review[list.selectedIndex];
     if (item) void decideReview(item, ev.key === "a" ? "accept" : "reject");
+  } else if (ev.key === "b" && !ev.ctrlKey) {
+    markKey("start");
+  } else if (ev.key === "n" && !ev.ctrlKey) {
+    markKey("end");
+  } else if ((ev.key === "+" || ev.key === "=" || ev.key === "-") && state.wave) {
+    state.wave.zoom(ev.key === "-" ? 2 : 0.5);
   } else if (ev.key === "d" && state.shown !== null) {
     const id = state.shown;
     void api.downloadEpisodes([id]).catch((err: unknown) => showError(err, "Could not download"));
@@ -1081,7 +1486,13 @@ async function init(): Promise<void> {
   el.search.addEventListener("input", onSearchInput);
   el.detail.addEventListener("click", onDetailClick);
   document.addEventListener("keydown", onKey);
-  await api.onPlayer((s) => bar.update(s));
+  await api.onPlayer((s) => {
+    bar.update(s);
+    onPlayerStatus(s);
+  });
+  await api.onWaveform((w) => {
+    if (state.wave && w.episode_id === state.shown) state.wave.addSlice(w);
+  });
   await api.onDownload(onDownloadEvent);
   el.offlineOnly.addEventListener("change", () => void loadEpisodes());
   for (const d of await api.listDownloads().catch(() => [])) {
@@ -1101,7 +1512,7 @@ async function init(): Promise<void> {
     await loadPodcasts();
     await loadCollections().catch((err: unknown) => showError(err, "Could not read the archive"));
     if (state.podcasts.length) {
-      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
+      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
       await loadEpisodes();
     } else showEmptyLibrary();
   } catch (err) {

@@ -8,7 +8,7 @@ export type WaveSlice = {
 /**
  * The episode.
  */
-episode_id: bigint, 
+episode_id: number, 
 /**
  * Seconds per column.
  */

@@ -1,0 +1,198 @@
+//! Bookmarks in the real window: the waveform of a local episode is drawn; during playback b and
+//! n mark a segment without stopping it; dragging the end handle on the waveform moves the end;
+//! the segment is exported as a WAV clip; the library-wide view lists it. Screenshots saved.
+
+use std::process::Command;
+use std::time::Duration;
+
+use earmark_e2e::pulse::start_pulse;
+use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::{click, workspace_root};
+use fantoccini::Locator;
+
+fn episode(dir: &std::path::Path) -> std::path::PathBuf {
+    let wav = dir.join("talk.wav");
+    // Tone, silence, tone: a waveform with a visible shape.
+    let ok = Command::new("sox")
+        .args(["-n", "-r", "44100", "-c", "1"])
+        .arg(&wav)
+        .args([
+            "synth", "20", "sine", "220", "vol", "0.5", "pad", "0", "10", "repeat", "1",
+        ])
+        .status()
+        .expect("sox (scripts/setup installs it)")
+        .success();
+    assert!(ok);
+    let mp3 = dir.join("talk.mp3");
+    let ok = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(["-c:a", "libmp3lame", "-b:a", "96k"])
+        .arg(&mp3)
+        .status()
+        .expect("ffmpeg (scripts/setup installs it)")
+        .success();
+    assert!(ok);
+    let feed = dir.join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Bookmark Fixture</title>\
+         <item><title>A minute worth marking</title><guid>marks</guid><pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate>\
+         <enclosure url=\"talk.mp3\" type=\"audio/mpeg\" length=\"1\"/><description>A fixture.</description></item>\
+         </channel></rss>",
+    )
+    .expect("feed");
+    feed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
+    let pulse = start_pulse();
+    let media = tempfile::tempdir().expect("tempdir");
+    let feed = episode(media.path());
+    let library = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
+        .arg("--library")
+        .arg(library.path())
+        .arg("subscribe")
+        .arg(&feed)
+        .output()
+        .expect("cli");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (client, _window) = launch(&[
+        ("EARMARK_LIBRARY", library.path()),
+        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+    ])
+    .await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.episode-row').length === 1;",
+        "the episode",
+    )
+    .await;
+    click(&client, Locator::Css(".episode-row")).await;
+    wait_js(
+        &client,
+        "const c = document.getElementById('waveform'); return !!c && c.dataset.ready === '1';",
+        "the waveform",
+    )
+    .await;
+    shot(&client, "bookmarks-01-waveform").await;
+
+    // Play, press b, let it run, press n: one segment, and playback never stopped.
+    click(&client, Locator::Css("#play-episode")).await;
+    wait_js(
+        &client,
+        "return Number(document.getElementById('scrubber').value) >= 2;",
+        "playback",
+    )
+    .await;
+    js(
+        &client,
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'b'})); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('#bookmarks .bookmark').length === 1;",
+        "the start mark",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    js(
+        &client,
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'n'})); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "const b = document.querySelector('#bookmarks .bookmark'); return !!b && b.dataset.end !== '';",
+        "the end mark",
+    )
+    .await;
+    assert_eq!(
+        js(&client, "return document.getElementById('player').dataset.state;").await,
+        serde_json::json!("playing"),
+        "marking does not stop playback"
+    );
+    let (start, end) = marks(&client).await;
+    assert!(end > start + 1.0, "a segment of about 1.5 s: {start}..{end}");
+    shot(&client, "bookmarks-02-marked").await;
+    click(&client, Locator::Css("#play-toggle")).await;
+
+    // Drag the end handle 60 px to the right on the waveform.
+    let moved = js(
+        &client,
+        "const c = document.getElementById('waveform'); const b = document.querySelector('#bookmarks .bookmark'); \
+         const [v0, v1] = c.dataset.view.split('-').map(Number); const r = c.getBoundingClientRect(); \
+         const x = r.left + (Number(b.dataset.end) - v0) / (v1 - v0) * c.clientWidth; const y = r.top + 20; \
+         c.dispatchEvent(new MouseEvent('mousedown', {clientX: x, clientY: y, bubbles: true})); \
+         window.dispatchEvent(new MouseEvent('mousemove', {clientX: x + 60, clientY: y, bubbles: true})); \
+         window.dispatchEvent(new MouseEvent('mouseup', {clientX: x + 60, clientY: y, bubbles: true})); \
+         return (v1 - v0) / c.clientWidth * 60;",
+    )
+    .await
+    .as_f64()
+    .expect("seconds moved");
+    wait_js(
+        &client,
+        &format!(
+            "const b = document.querySelector('#bookmarks .bookmark'); return !!b && Number(b.dataset.end) > {};",
+            end + moved / 2.0
+        ),
+        "the end to move",
+    )
+    .await;
+    let (start2, end2) = marks(&client).await;
+    assert!((start2 - start).abs() < 1e-6, "the start stays");
+    assert!(
+        (end2 - (end + moved)).abs() < moved / 4.0,
+        "moved by the drag: {end} -> {end2} (~{moved})"
+    );
+    shot(&client, "bookmarks-03-dragged").await;
+
+    // Export the segment as WAV.
+    click(&client, Locator::Css("#bookmarks .bookmark .clip-wav")).await;
+    wait_js(
+        &client,
+        "const b = document.querySelector('#bookmarks .bookmark'); return !!b && !!b.dataset.clip;",
+        "the clip",
+    )
+    .await;
+    let path = js(
+        &client,
+        "return document.querySelector('#bookmarks .bookmark').dataset.clip;",
+    )
+    .await;
+    let path = std::path::PathBuf::from(path.as_str().expect("path"));
+    assert!(path.starts_with(library.path()), "{}", path.display());
+    let size = std::fs::metadata(&path).expect("clip file").len();
+    // 16-bit mono 44.1 kHz: about 88 kB per second of segment, plus the header.
+    let expected = ((end2 - start2) * 44_100.0 * 2.0) as u64;
+    assert!(
+        size > expected * 9 / 10 && size < expected * 11 / 10 + 4096,
+        "{size} vs {expected}"
+    );
+    shot(&client, "bookmarks-04-clip").await;
+
+    // The library-wide view lists it.
+    click(&client, Locator::Css("#bookmarks-view")).await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.bookmark-row').length === 1;",
+        "the bookmarks view",
+    )
+    .await;
+    shot(&client, "bookmarks-05-view").await;
+    client.close().await.expect("close");
+}
+
+async fn marks(client: &fantoccini::Client) -> (f64, f64) {
+    let v = js(
+        client,
+        "const b = document.querySelector('#bookmarks .bookmark'); return [Number(b.dataset.start), Number(b.dataset.end)];",
+    )
+    .await;
+    (v[0].as_f64().expect("start"), v[1].as_f64().expect("end"))
+}
