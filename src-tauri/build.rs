@@ -16,6 +16,7 @@ fn main() {
         "episode_chapters",
         "queue_list",
         "queue_edit",
+        "startup_link",
         "download_episodes",
         "pause_download",
         "delete_download",

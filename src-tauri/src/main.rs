@@ -3,6 +3,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod applink;
 mod archive;
 mod commands;
 mod cover;
@@ -32,6 +33,14 @@ pub struct AppState {
     pub downloads: earmark_core::download_queue::DownloadQueue,
     /// The last waveform computed, for zooming.
     pub peaks: waveform::PeaksCache,
+    /// The `earmark://` link the app was started with, if any.
+    pub startup_link: Option<applink::OpenAt>,
+}
+
+/// The `earmark://` link the app was started with, for the window to open once it is ready.
+#[tauri::command]
+fn startup_link(state: tauri::State<'_, Arc<AppState>>) -> Option<applink::OpenAt> {
+    state.startup_link
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +50,19 @@ fn main() -> anyhow::Result<()> {
         .init();
     let config = Config::from_env(None)?;
     let library = Library::open(&config.library_dir)?;
+    let link = applink::from_args();
+    let listener = match applink::claim(&config.library_dir, link) {
+        Ok(applink::Instance::Forwarded) => {
+            tracing::info!("Earmark is already open; the link went to its window");
+            return Ok(());
+        }
+        Ok(applink::Instance::First(l)) => Some(l),
+        Err(e) => {
+            tracing::warn!("earmark:// links from other starts will not reach this window: {e}");
+            None
+        }
+    };
+    let library_dir = config.library_dir.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .register_uri_scheme_protocol("cover", cover::serve)
@@ -60,6 +82,7 @@ fn main() -> anyhow::Result<()> {
             player::episode_chapters,
             commands::queue_list,
             commands::queue_edit,
+            startup_link,
             downloads::download_episodes,
             downloads::pause_download,
             downloads::delete_download,
@@ -94,7 +117,11 @@ fn main() -> anyhow::Result<()> {
                 player,
                 downloads,
                 peaks: waveform::PeaksCache::default(),
+                startup_link: link.map(applink::OpenAt::from),
             }));
+            if let Some(l) = listener {
+                applink::serve(app.handle().clone(), l);
+            }
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Earmark")
                 .inner_size(1200.0, 760.0)
@@ -105,6 +132,11 @@ fn main() -> anyhow::Result<()> {
             let _ = app.get_webview_window("main");
             Ok(())
         })
-        .run(tauri::generate_context!("../tauri.conf.json"))?;
+        .build(tauri::generate_context!("../tauri.conf.json"))?
+        .run(move |_, event| {
+            if let tauri::RunEvent::Exit = event {
+                applink::release(&library_dir);
+            }
+        });
     Ok(())
 }

@@ -33,6 +33,7 @@ import type { BookmarkEdit } from "./bindings/BookmarkEdit";
 import type { NewBookmark } from "./bindings/NewBookmark";
 import type { TranscriptCue } from "./bindings/TranscriptCue";
 import type { WaveSlice } from "./bindings/WaveSlice";
+import type { OpenAt } from "./bindings/OpenAt";
 import type { DownloadRow } from "./bindings/DownloadRow";
 
 interface TauriGlobal {
@@ -105,6 +106,8 @@ export const api = {
   waveformRange: (id: number, start: number, end: number, n: number) => call<WaveSlice>("waveform_range", { id, start, end, n }),
   exportClip: (bookmark: number, format: "wav" | "flac") => call<string>("export_clip", { bookmark, format }),
   onWaveform: (handler: (s: WaveSlice) => void) => tauri().event.listen<WaveSlice>("waveform-progress", (e) => handler(e.payload)),
+  startupLink: () => call<OpenAt | null>("startup_link"),
+  onOpenLink: (handler: (o: OpenAt) => void) => tauri().event.listen<OpenAt>("open-link", (e) => handler(e.payload)),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

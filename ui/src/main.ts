@@ -533,7 +533,7 @@ async function showEpisode(id: number): Promise<void> {
         ol.append(li);
       }
       box.append(ol);
-      notes.before(box);
+      marks.before(box);
     });
     el.detail.scrollTop = 0;
   } catch (err) {
@@ -1110,6 +1110,9 @@ function bookmarkRow(e: Episode, r: BookmarkRow): HTMLElement {
         .finally(() => setBusy(false));
     };
   }
+  const link = node("button", "small copy-link", "🔗");
+  link.title = "Copy a link that opens Earmark at this moment";
+  link.onclick = () => copyText(`earmark://episode/${e.id}?t=${Math.round(b.start_secs * 1000) / 1000}`);
   const del = node("button", "small delete", "✕");
   del.title = "Delete this bookmark";
   del.onclick = () =>
@@ -1117,13 +1120,36 @@ function bookmarkRow(e: Episode, r: BookmarkRow): HTMLElement {
       .deleteBookmark(b.id)
       .then(() => refreshBookmarks(e))
       .catch((err: unknown) => showError(err, "Could not delete"));
-  row.append(play, loop, start, end, title, tags, wav, flac, del, note);
+  row.append(play, loop, start, end, title, tags, wav, flac, link, del, note);
   return row;
 }
 
 async function refreshBookmarks(e: Episode): Promise<void> {
   const box = document.getElementById("bookmarks");
   if (box && state.shown === e.id) await renderBookmarks(e, box, state.detailToken);
+}
+
+/** Puts text on the clipboard (the webview allows a copy from a user's click). */
+function copyText(text: string): void {
+  const area = node("textarea");
+  area.value = text;
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  area.remove();
+  toast(ok ? `Copied ${text}` : `Copy this link: ${text}`);
+}
+
+/** Opens an `earmark://` link: the episode's page, playing from that moment. */
+function openAt(episode: number, secs: number): void {
+  void showEpisode(episode).then(() => playSegment(episode, secs, null, false));
 }
 
 /** Plays `[start, end)` and stops there, or loops it. */
@@ -1494,6 +1520,7 @@ async function init(): Promise<void> {
     if (state.wave && w.episode_id === state.shown) state.wave.addSlice(w);
   });
   await api.onDownload(onDownloadEvent);
+  await api.onOpenLink((o) => openAt(o.episode_id, o.secs));
   el.offlineOnly.addEventListener("change", () => void loadEpisodes());
   for (const d of await api.listDownloads().catch(() => [])) {
     state.downloads.set(d.episode_id, { episode_id: d.episode_id, state: d.state, bytes: d.bytes, total: d.total, rate: null, eta_secs: null, error: d.error });
@@ -1515,6 +1542,8 @@ async function init(): Promise<void> {
       el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
       await loadEpisodes();
     } else showEmptyLibrary();
+    const start = await api.startupLink().catch(() => null);
+    if (start) openAt(start.episode_id, start.secs);
   } catch (err) {
     showError(err, "Could not open your library");
   }

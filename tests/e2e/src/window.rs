@@ -17,11 +17,16 @@ pub struct Guards {
 /// Starts a private display, tauri-driver and the app with `env` (e.g. its library folder), and
 /// opens a WebDriver session on it.
 pub async fn launch(env: &[(&str, &Path)]) -> (Client, Guards) {
+    launch_with_args(env, &[]).await
+}
+
+/// As [`launch`], with command-line arguments for the app (e.g. an `earmark://` link).
+pub async fn launch_with_args(env: &[(&str, &Path)], args: &[&str]) -> (Client, Guards) {
     let (display, xvfb) = start_xvfb();
     let (webdriver, driver) = start_driver(&display, env);
     let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
         "browserName": "wry",
-        "tauri:options": { "application": app_binary() },
+        "tauri:options": { "application": app_binary(), "args": args },
     }))
     .expect("caps");
     let client = tokio::time::timeout(

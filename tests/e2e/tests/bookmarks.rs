@@ -196,3 +196,59 @@ async fn marks(client: &fantoccini::Client) -> (f64, f64) {
     .await;
     (v[0].as_f64().expect("start"), v[1].as_f64().expect("end"))
 }
+
+/// An `earmark://` link opens the episode at that moment, both at start-up and when a second
+/// start hands it to the window already open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn earmark_links_open_the_episode_at_the_moment() {
+    let pulse = start_pulse();
+    let media = tempfile::tempdir().expect("tempdir");
+    let feed = episode(media.path());
+    let library = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
+        .arg("--library")
+        .arg(library.path())
+        .arg("subscribe")
+        .arg(&feed)
+        .output()
+        .expect("cli");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (client, _window) = earmark_e2e::window::launch_with_args(
+        &[
+            ("EARMARK_LIBRARY", library.path()),
+            ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+        ],
+        &["earmark://episode/1?t=40"],
+    )
+    .await;
+    wait_js(
+        &client,
+        "const t = document.getElementById('detail-title'); return !!t && t.textContent === 'A minute worth marking';",
+        "the linked episode",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return Number(document.getElementById('scrubber').value) >= 40;",
+        "playing from 0:40",
+    )
+    .await;
+    shot(&client, "links-01-opened-at-moment").await;
+    click(&client, Locator::Css("#play-toggle")).await;
+
+    // A second start with another link: it hands the link over and exits.
+    let second = Command::new(earmark_e2e::app_binary())
+        .arg("earmark://episode/1?t=10")
+        .env("EARMARK_LIBRARY", library.path())
+        .output()
+        .expect("second start");
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    wait_js(
+        &client,
+        "const v = Number(document.getElementById('scrubber').value); return v >= 10 && v < 30;",
+        "the second link's moment",
+    )
+    .await;
+    client.close().await.expect("close");
+}

@@ -158,6 +158,7 @@ async fn play_pause_seek_and_change_speed() {
         "three chapters listed",
     )
     .await;
+    shot(&client, "22-chapters").await;
     click(
         &client,
         Locator::XPath("//button[contains(@class,'chapter')][contains(., 'Middle part')]"),
