@@ -238,11 +238,11 @@ impl Fetcher {
                 (file, 0, resp.content_length())
             }
             StatusCode::GONE | StatusCode::NOT_FOUND => {
-                return Err(FetchError::Status {
+                // Not retried: asking again will not bring the file back.
+                return Err(Error::MediaMissing {
                     status: status.as_u16(),
                     url: url.to_string(),
-                }
-                .into())
+                });
             }
             s => {
                 return Err(FetchError::Status {

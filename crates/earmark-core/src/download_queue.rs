@@ -337,11 +337,18 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
         Err(e) => {
             let bytes = std::fs::metadata(part_path(&dest)).map_or(0, |m| m.len());
             let message = e.to_string();
-            lib.set_download(id, DownloadState::Failed, bytes, last_total, Some(&message), now)?;
+            let recorded = if matches!(e, crate::Error::MediaMissing { .. }) {
+                lib.mark_media_missing(id, url.as_str(), &message, now)
+            } else {
+                lib.set_download(id, DownloadState::Failed, bytes, last_total, Some(&message), now)
+            };
+            // The owner hears about the failure even when it cannot be recorded (a full disk
+            // refuses the database's write too).
             (shared.sink)(DownloadEvent {
                 error: Some(message),
                 ..event(id, DownloadState::Failed, bytes, last_total)
             });
+            recorded?;
         }
     }
     Ok(())

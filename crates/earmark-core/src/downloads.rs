@@ -59,7 +59,8 @@ impl Library {
         self.conn().execute(
             "INSERT INTO downloads (episode_id, state, file_name, bytes, total, error, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (episode_id) DO UPDATE SET state = excluded.state, \
-             bytes = excluded.bytes, total = excluded.total, error = excluded.error, updated_at = excluded.updated_at",
+             bytes = excluded.bytes, total = excluded.total, error = excluded.error, updated_at = excluded.updated_at, \
+             missing_url = NULL",
             params![
                 id.0,
                 state.as_str(),
@@ -69,6 +70,19 @@ impl Library {
                 error,
                 rfc3339(now)
             ],
+        )?;
+        Ok(())
+    }
+
+    /// Records that the server answered 404 or 410 for the episode's enclosure at `url`: the
+    /// download is `failed` with `message`, and bulk downloads ([`Library::undownloaded_episodes`],
+    /// auto-download) leave it alone until the feed gives the episode another enclosure URL. An
+    /// explicit download of the episode still tries once more.
+    pub fn mark_media_missing(&mut self, id: EpisodeId, url: &str, message: &str, now: DateTime<Utc>) -> Result<()> {
+        self.set_download(id, DownloadState::Failed, 0, None, Some(message), now)?;
+        self.conn().execute(
+            "UPDATE downloads SET missing_url = ?2 WHERE episode_id = ?1",
+            params![id.0, url],
         )?;
         Ok(())
     }
@@ -96,14 +110,16 @@ impl Library {
 
     /// Episodes with media that is not downloaded yet, newest first: every such episode of one
     /// podcast, or (`only_new`) the ones nobody has started or finished, which is what "download
-    /// everything new" means.
+    /// everything new" means. Enclosures the server said are gone (404/410) are left out while
+    /// the feed still points at the same URL, so bulk downloads do not keep asking for them.
     pub fn undownloaded_episodes(&self, podcast: Option<PodcastId>, only_new: bool) -> Result<Vec<EpisodeId>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT e.id FROM episodes e LEFT JOIN episode_state s ON s.episode_id = e.id \
              WHERE e.enclosure_url IS NOT NULL AND e.in_feed = 1 \
                AND (?1 IS NULL OR e.podcast_id = ?1) \
                AND (?2 = 0 OR (COALESCE(s.played, 0) = 0 AND COALESCE(s.position_secs, 0) = 0)) \
-               AND NOT EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id AND d.state = 'done') \
+               AND NOT EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id \
+                               AND (d.state = 'done' OR d.missing_url = e.enclosure_url)) \
              ORDER BY e.published_ts DESC, e.feed_position",
         )?;
         let rows = stmt.query_map(params![podcast.map(|p| p.0), only_new], |r| Ok(EpisodeId(r.get(0)?)))?;

@@ -75,6 +75,17 @@ pub enum Error {
         /// Bytes received.
         got: u64,
     },
+    /// The server says the episode's media file is not there (404) or gone for good (410).
+    #[error(
+        "the media file is gone from the server (HTTP {status} for {url}); it is not tried again automatically \
+         until the feed gives it a new address"
+    )]
+    MediaMissing {
+        /// 404 or 410.
+        status: u16,
+        /// The enclosure URL.
+        url: String,
+    },
     /// Every attempt ended well short of the feed's enclosure length with no length from the
     /// server to say otherwise; the partial file is kept for a later resume.
     #[error(
@@ -105,6 +116,7 @@ impl Error {
             Error::DiskFull { .. } => "disk_full",
             Error::LengthMismatch { .. } => "length_mismatch",
             Error::Truncated { .. } => "truncated",
+            Error::MediaMissing { .. } => "media_missing",
             Error::DamagedExport { .. } => "damaged_export",
             Error::Bookmark(e) => e.code(),
             Error::Transcript(e) => e.code(),

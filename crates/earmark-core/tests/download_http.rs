@@ -231,6 +231,8 @@ fn missing_media_is_a_clear_error_without_retries() {
     let dir = tempfile::tempdir().expect("tempdir");
     let err = run(&fetcher(), &server.url("/gone.mp3"), &dir.path().join("x.mp3")).expect_err("404");
     assert!(err.to_string().contains("404"), "{err}");
+    assert!(err.to_string().contains("gone from the server"), "{err}");
+    assert_eq!(err.code(), "media_missing");
     assert_eq!(server.requests_to("/gone.mp3").len(), 1);
 }
 
