@@ -154,8 +154,19 @@ pub fn export(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>) 
         }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&stage);
-            Err(e)
+            Err(disk_full_from_sqlite(e, target))
         }
+    }
+}
+
+/// SQLite reports a full disk as its own error while writing the snapshot; shells should see the
+/// same `DiskFull` as for the media files.
+fn disk_full_from_sqlite(e: Error, target: &Path) -> Error {
+    match e {
+        Error::Db(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DiskFull => Error::DiskFull {
+            path: target.to_owned(),
+        },
+        other => other,
     }
 }
 
