@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
 
+pub mod auto_download;
 pub mod backup;
 pub mod bookmarks;
 pub mod config;
