@@ -200,7 +200,7 @@ fn export_into(lib: &Library, stage: &Path, now: chrono::DateTime<chrono::Utc>) 
         if name.contains(['/', '\\']) || name.starts_with('.') {
             continue;
         }
-        let from = lib.media_dir().join(&name);
+        let from = lib.media_path(&name);
         if !from.is_file() {
             tracing::warn!(
                 "export: {} is recorded as downloaded but missing; skipped",
@@ -301,8 +301,9 @@ pub fn import(source: &Path, target: &Path) -> Result<BackupReport> {
             }
             bytes += n;
         }
-        // Opening migrates an older snapshot and proves the file is a usable library.
-        Library::open(&stage)?;
+        // Opening migrates an older snapshot and proves the file is a usable library. The media
+        // now sits in the new library's own folder, whatever folder the old machine used.
+        Library::open(&stage)?.reset_media_dir()?;
         sync_dir(&stage.join("media"));
         sync_dir(&stage);
         Ok(BackupReport {

@@ -12,11 +12,6 @@ use crate::library::{rfc3339, Library};
 use crate::model::{DownloadRow, DownloadState, EpisodeId, PodcastId};
 
 impl Library {
-    /// The folder downloads go to: `media/` inside the library folder.
-    pub fn media_dir(&self) -> PathBuf {
-        self.dir().join("media")
-    }
-
     /// The URL to fetch and the file to write for an episode's media.
     pub fn download_target(&self, id: EpisodeId) -> Result<(url::Url, PathBuf)> {
         let d = self.episode(id)?;
@@ -41,7 +36,7 @@ impl Library {
                 url.as_str(),
             )
         });
-        Ok((url, self.media_dir().join(name)))
+        Ok((url, self.media_path(&name)))
     }
 
     /// Records how a download stands.
@@ -89,7 +84,6 @@ impl Library {
 
     /// Every download the library knows, newest change first.
     pub fn downloads(&self) -> Result<Vec<DownloadRow>> {
-        let dir = self.media_dir();
         let mut stmt = self.conn().prepare_cached(
             "SELECT episode_id, state, file_name, bytes, total, error FROM downloads ORDER BY updated_at DESC, episode_id",
         )?;
@@ -99,7 +93,7 @@ impl Library {
             Ok(DownloadRow {
                 episode_id: EpisodeId(r.get(0)?),
                 state: DownloadState::parse(&state),
-                path: dir.join(file).display().to_string(),
+                path: self.media_path(&file).display().to_string(),
                 bytes: r.get::<_, i64>(3)?.max(0) as u64,
                 total: r.get::<_, Option<i64>>(4)?.map(|t| t.max(0) as u64),
                 error: r.get(5)?,
@@ -152,7 +146,7 @@ impl Library {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(name.map(|n| self.media_dir().join(n)).filter(|p| p.is_file()))
+        Ok(name.map(|n| self.media_path(&n)).filter(|p| p.is_file()))
     }
 
     /// Deletes an episode's download (the file, any partial file, and the record); the episode,
@@ -165,7 +159,7 @@ impl Library {
             })
             .optional()?;
         let Some(name) = name else { return Ok(false) };
-        let path = self.media_dir().join(&name);
+        let path = self.media_path(&name);
         for p in [path.clone(), crate::download::part_path(&path)] {
             match std::fs::remove_file(&p) {
                 Ok(()) => {}

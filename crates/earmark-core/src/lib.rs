@@ -24,6 +24,7 @@ pub mod queue;
 pub mod refresh;
 pub mod resolve;
 pub mod search;
+pub mod storage;
 pub mod transcript;
 
 pub use chrono;

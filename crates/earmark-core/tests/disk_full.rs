@@ -1,8 +1,9 @@
-//! A full disk, for real: each test mounts its own small tmpfs (root only) and fills it with a
-//! download or an export. The error must be `DiskFull` (code `disk_full`), the `.part` kept for a
-//! resume, the library database consistent, and nothing half-written where an export would go.
-//! Where a tmpfs cannot be mounted (not root, a container without the permission) each test
-//! prints "skipped: …" and passes.
+//! A full disk and another filesystem, for real: each test mounts its own small tmpfs (root
+//! only) and fills it with a download, an export or a media folder move. The error must be
+//! `DiskFull` (code `disk_full`), the `.part` kept for a resume, the library database consistent,
+//! and nothing half-written where an export or a moved file would go; a move to another
+//! filesystem copies, then removes. Where a tmpfs cannot be mounted (not root, a container
+//! without the permission) each test prints "skipped: …" and passes.
 
 mod common;
 
@@ -240,4 +241,63 @@ fn an_export_into_a_full_disk_leaves_nothing_behind() {
         assert!(left.is_empty(), "{size}: left behind {left:?}");
     }
     assert_eq!(integrity(lib_dir.path()), "ok");
+}
+
+#[test]
+fn moving_the_media_folder_to_another_filesystem_copies_and_removes() {
+    let fs = tmpfs_or_skip!("8m");
+    let server = Server::start();
+    let data = media(3_000_000);
+    let d = data.clone();
+    server.route("/big.mp3", move |r| ranged(r, &d));
+    let home = tempfile::tempdir().expect("tempdir");
+    let lib_dir = home.path().join("lib");
+    let id = subscribe(&server, home.path(), &lib_dir);
+    let queue = DownloadQueue::start(lib_dir.clone(), fetcher(), 1, |_| {}).expect("queue");
+    queue.enqueue(&[id]).expect("enqueue");
+    queue.wait_idle();
+    drop(queue);
+    let mut lib = Library::open(&lib_dir).expect("library");
+    let before = lib.downloaded_file(id).expect("query").expect("downloaded");
+    let target = fs.path().join("Podcasts");
+    let report = lib.set_media_dir(&target, &mut |_, _| {}).expect("move");
+    assert_eq!((report.files, report.bytes), (1, data.len() as u64));
+    let after = lib.downloaded_file(id).expect("query").expect("still downloaded");
+    assert!(after.starts_with(fs.path()), "{}", after.display());
+    assert_eq!(std::fs::read(&after).expect("read"), data);
+    assert!(!before.exists(), "the original is removed once the copy is in place");
+    let names: Vec<_> = std::fs::read_dir(&target)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+    drop(lib);
+}
+
+#[test]
+fn moving_the_media_folder_onto_a_full_disk_keeps_the_old_folder() {
+    let fs = tmpfs_or_skip!("1m");
+    let home = tempfile::tempdir().expect("tempdir");
+    let lib_dir = home.path().join("lib");
+    let server = Server::start();
+    let id = subscribe(&server, home.path(), &lib_dir);
+    let mut lib = Library::open(&lib_dir).expect("library");
+    let (_, dest) = lib.download_target(id).expect("target");
+    std::fs::create_dir_all(dest.parent().expect("media")).expect("media");
+    let data = media(3_000_000);
+    std::fs::write(&dest, &data).expect("media");
+    lib.set_download(id, DownloadState::Done, 3_000_000, Some(3_000_000), None, Utc::now())
+        .expect("record");
+    let err = lib
+        .set_media_dir(&fs.path().join("Podcasts"), &mut |_, _| {})
+        .expect_err("the disk is full");
+    assert_eq!(err.code(), "disk_full", "{err}");
+    assert_eq!(lib.media_dir(), lib_dir.join("media"), "the setting is unchanged");
+    assert_eq!(lib.downloaded_file(id).expect("query"), Some(dest.clone()));
+    assert_eq!(std::fs::read(&dest).expect("read"), data, "the original is intact");
+    let left: Vec<_> = std::fs::read_dir(fs.path().join("Podcasts"))
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "no half-copied file: {left:?}");
 }
