@@ -19,6 +19,7 @@ mod docs;
 mod download;
 mod links;
 mod play;
+mod storage;
 
 /// The one place the CLI reads the clock; the library takes time as an argument.
 fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
@@ -151,6 +152,16 @@ enum Command {
         podcast: i64,
         /// off, all or latest:N.
         policy: String,
+    },
+    /// Space used by each podcast's downloads.
+    Storage {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the folder downloads live in, or move every download to PATH and use it from now on.
+    MediaFolder {
+        /// The new media folder (created if needed).
+        path: Option<PathBuf>,
     },
     /// Show or change "up next", the episodes the app plays after the current one.
     Queue {
@@ -576,6 +587,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::AutoDownload { podcast, policy } => auto_download::set(&mut lib, podcast, &policy)?,
+        Command::Storage { json } => storage::storage(&lib, json)?,
+        Command::MediaFolder { path } => storage::media_folder(&mut lib, path.as_deref())?,
         Command::Mark { episode, state } => {
             lib.set_played(EpisodeId(episode), state == "played", now())?;
             println!("Episode {episode} marked {state}.");

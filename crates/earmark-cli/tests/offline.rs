@@ -151,3 +151,61 @@ fn auto_download_policies_run_after_refresh() {
     ok(&lib, &["refresh"]);
     assert_eq!(done_titles(&lib).len(), 3);
 }
+
+#[test]
+fn storage_and_moving_the_media_folder() {
+    let show = Show::new(3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = dir.path().join("lib");
+    ok(&lib, &["subscribe", &show.server.url("/feed.xml")]);
+    assert_eq!(json(&lib, &["storage", "--json"]), serde_json::json!([]));
+    ok(&lib, &["download", "--podcast", "1"]);
+
+    let storage = json(&lib, &["storage", "--json"]);
+    let expected: u64 = (1..=3).map(|i| media(i).len() as u64).sum();
+    assert_eq!(
+        storage,
+        serde_json::json!([{"podcast_id": 1, "title": "Offline Show", "files": 3, "bytes": expected}])
+    );
+    let text = ok(&lib, &["storage"]);
+    assert!(text.contains("Offline Show") && text.contains("3 files"), "{text}");
+
+    let default = ok(&lib, &["media-folder"]);
+    assert_eq!(default.trim(), lib.join("media").display().to_string());
+    let target = dir.path().join("moved");
+    let said = ok(&lib, &["media-folder", &target.display().to_string()]);
+    assert!(said.contains("Moved 3 files"), "{said}");
+    let now = ok(&lib, &["media-folder"]);
+    let target = target.canonicalize().expect("canonical");
+    assert_eq!(now.trim(), target.display().to_string());
+    for r in json(&lib, &["downloads", "--json"]).as_array().expect("rows") {
+        let path = r["path"].as_str().expect("path");
+        assert!(path.starts_with(&target.display().to_string()), "{path}");
+        assert!(Path::new(path).is_file());
+    }
+    assert_eq!(json(&lib, &["storage", "--json"])[0]["bytes"], expected);
+
+    // A move that cannot finish says so, and every file is still found.
+    let blocked = dir.path().join("blocked");
+    let rows = json(&lib, &["downloads", "--json"]);
+    let first = Path::new(rows[0]["path"].as_str().expect("path"))
+        .file_name()
+        .expect("name")
+        .to_owned();
+    std::fs::create_dir_all(blocked.join(&first)).expect("obstacle");
+    let out = run(&lib, &["media-folder", &blocked.display().to_string()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("running the same command again finishes the move"),
+        "{err}"
+    );
+    let out = run(&lib, &["media-folder"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was interrupted"));
+    for r in json(&lib, &["downloads", "--json"]).as_array().expect("rows") {
+        assert!(Path::new(r["path"].as_str().expect("path")).is_file(), "{r}");
+    }
+    std::fs::remove_dir(blocked.join(&first)).expect("clear");
+    ok(&lib, &["media-folder", &blocked.display().to_string()]);
+    assert_eq!(json(&lib, &["storage", "--json"])[0]["files"], 3);
+}
