@@ -12,12 +12,14 @@ use earmark_core::config::Config;
 use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
 use earmark_core::{opml, refresh, resolve, search, Library};
 
+mod auto_download;
 mod bookmarks;
 mod clip;
 mod docs;
 mod download;
 mod links;
 mod play;
+mod storage;
 
 /// The one place the CLI reads the clock; the library takes time as an argument.
 fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
@@ -142,6 +144,24 @@ enum Command {
     DeleteDownload {
         /// Episode id.
         episode: i64,
+    },
+    /// Choose what refreshes download for a podcast: off, all (every new episode) or latest:N
+    /// (the N newest, unless played).
+    AutoDownload {
+        /// Podcast id.
+        podcast: i64,
+        /// off, all or latest:N.
+        policy: String,
+    },
+    /// Space used by each podcast's downloads.
+    Storage {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the folder downloads live in, or move every download to PATH and use it from now on.
+    MediaFolder {
+        /// The new media folder (created if needed).
+        path: Option<PathBuf>,
     },
     /// Show or change "up next", the episodes the app plays after the current one.
     Queue {
@@ -440,6 +460,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let ids = podcast.map(|p| vec![PodcastId(p)]);
+            let before = lib.episode_watermark()?;
             let reports = refresh_with_progress(&mut lib, &config, ids.as_deref(), concurrency)?;
             let failed = reports.iter().filter(|r| r.status == RefreshStatus::Error).count();
             if json {
@@ -457,10 +478,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
+            let downloaded = auto_download::after_refresh(&lib, &config, &reports, before)?;
             if failed > 0 {
                 eprintln!("earmark-cli: {failed} of {} feeds failed to refresh", reports.len());
                 return Ok(ExitCode::from(2));
             }
+            return Ok(downloaded);
         }
         Command::Search { query, limit, json } => {
             let hits = search::search(&lib, &query, limit)?;
@@ -563,6 +586,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::AutoDownload { podcast, policy } => auto_download::set(&mut lib, podcast, &policy)?,
+        Command::Storage { json } => storage::storage(&lib, json)?,
+        Command::MediaFolder { path } => storage::media_folder(&mut lib, path.as_deref())?,
         Command::Mark { episode, state } => {
             lib.set_played(EpisodeId(episode), state == "played", now())?;
             println!("Episode {episode} marked {state}.");

@@ -136,12 +136,14 @@ fn podcasts_json_contract() {
         "last_refresh",
         "last_error",
     ];
-    // The documented fields, plus the model's `author` and `gone`: nothing else, nothing missing.
+    // The documented fields, plus the model's `author`, `gone` and `auto_download`: nothing else,
+    // nothing missing.
     let mut all = set(&required);
-    all.extend(set(&["author", "gone"]));
+    all.extend(set(&["author", "gone", "auto_download"]));
     assert_eq!(keys(p), all, "{p}");
     assert!(p["id"].is_i64());
     assert_eq!(p["title"], "Alpha");
+    assert_eq!(p["auto_download"], serde_json::json!({"mode": "off"}));
     assert_eq!(p["feed_url"], server.url("/feed.xml").as_str());
     assert_eq!(p["link"], "https://example.invalid/Alpha");
     assert_eq!(p["image_url"], server.url("/cover.jpg").as_str());

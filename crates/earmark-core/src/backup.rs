@@ -154,8 +154,19 @@ pub fn export(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>) 
         }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&stage);
-            Err(e)
+            Err(disk_full_from_sqlite(e, target))
         }
+    }
+}
+
+/// SQLite reports a full disk as its own error while writing the snapshot; shells should see the
+/// same `DiskFull` as for the media files.
+fn disk_full_from_sqlite(e: Error, target: &Path) -> Error {
+    match e {
+        Error::Db(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DiskFull => Error::DiskFull {
+            path: target.to_owned(),
+        },
+        other => other,
     }
 }
 
@@ -189,7 +200,7 @@ fn export_into(lib: &Library, stage: &Path, now: chrono::DateTime<chrono::Utc>) 
         if name.contains(['/', '\\']) || name.starts_with('.') {
             continue;
         }
-        let from = lib.media_dir().join(&name);
+        let from = lib.media_path(&name);
         if !from.is_file() {
             tracing::warn!(
                 "export: {} is recorded as downloaded but missing; skipped",
@@ -290,8 +301,9 @@ pub fn import(source: &Path, target: &Path) -> Result<BackupReport> {
             }
             bytes += n;
         }
-        // Opening migrates an older snapshot and proves the file is a usable library.
-        Library::open(&stage)?;
+        // Opening migrates an older snapshot and proves the file is a usable library. The media
+        // now sits in the new library's own folder, whatever folder the old machine used.
+        Library::open(&stage)?.reset_media_dir()?;
         sync_dir(&stage.join("media"));
         sync_dir(&stage);
         Ok(BackupReport {

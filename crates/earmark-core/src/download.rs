@@ -24,6 +24,15 @@ const BACKOFF: Duration = Duration::from_millis(200);
 /// Bytes read and written at a time.
 const CHUNK: usize = 64 * 1024;
 
+/// The smallest feed-declared enclosure length taken at its word. Feeds often put placeholders
+/// (`0`, `1`, `12345`) or the duration in seconds in `length`; no real episode is this small.
+pub const PLAUSIBLE_ENCLOSURE_LENGTH: u64 = 100_000;
+
+/// A transfer with no length from the server that ends below this fraction of the feed's
+/// plausible enclosure length is suspected of being cut short (1/2: feeds are often off by a
+/// bitrate or a re-encode, rarely by half).
+const SUSPECT_FRACTION: u64 = 2;
+
 /// How a download ended when it did not fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finished {
@@ -44,6 +53,22 @@ pub fn part_path(dest: &Path) -> PathBuf {
     let mut p = dest.as_os_str().to_owned();
     p.push(".part");
     PathBuf::from(p)
+}
+
+/// What one request ended with.
+enum Step {
+    /// Start over at once (the server's file changed, or a 416 for a stale part).
+    Restart,
+    /// The body ended; `announced` says whether the server gave the full length.
+    Ended { bytes: u64, announced: bool },
+    /// Stopped on request.
+    Cancelled { bytes: u64 },
+}
+
+/// Whether a transfer that ended at `bytes` with no length from the server looks cut short
+/// against the feed's `expected` length. Implausible feed lengths are ignored.
+pub fn looks_truncated(bytes: u64, expected: Option<u64>) -> bool {
+    expected.is_some_and(|e| e >= PLAUSIBLE_ENCLOSURE_LENGTH && bytes < e / SUSPECT_FRACTION)
 }
 
 fn meta_path(dest: &Path) -> PathBuf {
@@ -75,15 +100,56 @@ impl Fetcher {
         progress: &mut dyn FnMut(u64, Option<u64>),
         cancel: &AtomicBool,
     ) -> Result<Finished> {
+        self.download_expecting(url, dest, None, progress, cancel)
+    }
+
+    /// [`Fetcher::download`] with the length the feed declared for the enclosure, which guards
+    /// against a truncated transfer when the server sends no length of its own.
+    ///
+    /// The rule: a length from the server (`Content-Length`, or the total of a `Content-Range`)
+    /// is authoritative and checked exactly. When the server sends none and the body ends below
+    /// half of a plausible feed length (see [`looks_truncated`]), the end is treated like a
+    /// dropped connection: the download resumes with `Range`. It is accepted (with a logged
+    /// warning) once the server confirms the size: a 416 or 206 naming that total, or the same
+    /// size again on the next attempt (a cut connection does not stop twice at the same byte).
+    /// When every attempt ends short at different places it fails with
+    /// [`Error::Truncated`] and the `.part` is kept for a later resume. A body longer than the
+    /// feed says, or a feed length that is implausible (missing, 0, 1, the duration in seconds),
+    /// is accepted as it is.
+    pub fn download_expecting(
+        &self,
+        url: &Url,
+        dest: &Path,
+        expected: Option<u64>,
+        progress: &mut dyn FnMut(u64, Option<u64>),
+        cancel: &AtomicBool,
+    ) -> Result<Finished> {
         let part = part_path(dest);
         let meta = meta_path(dest);
         let mut last_error: Option<Error> = None;
+        // The size of the last transfer that ended suspiciously short.
+        let mut short_end: Option<u64> = None;
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 std::thread::sleep(BACKOFF * 2u32.pow(attempt - 1));
             }
             match self.download_once(url, &part, &meta, progress, cancel) {
-                Ok(Some(Finished::Done { bytes })) => {
+                Ok(Step::Ended { bytes, announced }) => {
+                    if !announced && looks_truncated(bytes, expected) {
+                        if short_end != Some(bytes) {
+                            short_end = Some(bytes);
+                            last_error = Some(Error::Truncated {
+                                got: bytes,
+                                expected: expected.unwrap_or(0),
+                            });
+                            continue;
+                        }
+                        tracing::warn!(
+                            "{url}: {bytes} bytes where the feed says {} bytes; the server ended at the same \
+                             byte twice, so the feed's length is taken to be wrong",
+                            expected.unwrap_or(0)
+                        );
+                    }
                     let file = File::open(&part).map_err(io_err(&part))?;
                     file.sync_all().map_err(io_err(&part))?;
                     std::fs::rename(&part, dest).map_err(io_err(dest))?;
@@ -96,8 +162,8 @@ impl Fetcher {
                     let _ = std::fs::remove_file(&meta);
                     return Ok(Finished::Done { bytes });
                 }
-                Ok(Some(cancelled)) => return Ok(cancelled),
-                Ok(None) => {
+                Ok(Step::Cancelled { bytes }) => return Ok(Finished::Cancelled { bytes }),
+                Ok(Step::Restart) => {
                     last_error = None;
                     continue;
                 }
@@ -117,8 +183,7 @@ impl Fetcher {
         }))
     }
 
-    /// One request. `Ok(None)` means "start over at once" (the server's file changed, or a 416
-    /// for a stale part).
+    /// One request.
     fn download_once(
         &self,
         url: &Url,
@@ -126,7 +191,7 @@ impl Fetcher {
         meta: &Path,
         progress: &mut dyn FnMut(u64, Option<u64>),
         cancel: &AtomicBool,
-    ) -> Result<Option<Finished>> {
+    ) -> Result<Step> {
         let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
         let validator = std::fs::read_to_string(meta).ok().filter(|v| !v.trim().is_empty());
         let resp = self.send_following(url, have, validator.as_deref())?;
@@ -144,7 +209,7 @@ impl Fetcher {
                 if start != have {
                     // A range we did not ask for: throw the part away and start clean.
                     reset(part, meta)?;
-                    return Ok(None);
+                    return Ok(Step::Restart);
                 }
                 let file = OpenOptions::new().append(true).open(part).map_err(io_err(part))?;
                 (file, have, total)
@@ -154,10 +219,13 @@ impl Fetcher {
                     .and_then(|v| v.rsplit('/').next())
                     .and_then(|n| n.parse::<u64>().ok());
                 if have > 0 && total == Some(have) {
-                    return Ok(Some(Finished::Done { bytes: have }));
+                    return Ok(Step::Ended {
+                        bytes: have,
+                        announced: true,
+                    });
                 }
                 reset(part, meta)?;
-                return Ok(None);
+                return Ok(Step::Restart);
             }
             s if s.is_success() => {
                 // A full answer: either a first download, the server ignoring Range, or the file
@@ -170,11 +238,11 @@ impl Fetcher {
                 (file, 0, resp.content_length())
             }
             StatusCode::GONE | StatusCode::NOT_FOUND => {
-                return Err(FetchError::Status {
+                // Not retried: asking again will not bring the file back.
+                return Err(Error::MediaMissing {
                     status: status.as_u16(),
                     url: url.to_string(),
-                }
-                .into())
+                });
             }
             s => {
                 return Err(FetchError::Status {
@@ -189,7 +257,7 @@ impl Fetcher {
         loop {
             if cancel.load(Ordering::Relaxed) {
                 file.flush().map_err(io_err(part))?;
-                return Ok(Some(Finished::Cancelled { bytes: written }));
+                return Ok(Step::Cancelled { bytes: written });
             }
             let n = match resp.read(&mut buf) {
                 Ok(0) => break,
@@ -221,7 +289,10 @@ impl Fetcher {
                 detail: format!("the connection closed after {written} of {t} bytes"),
             }
             .into()),
-            _ => Ok(Some(Finished::Done { bytes: written })),
+            _ => Ok(Step::Ended {
+                bytes: written,
+                announced: total.is_some(),
+            }),
         }
     }
 

@@ -277,21 +277,27 @@ fn worker(shared: &Shared) {
 }
 
 fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
-    let (url, dest) = {
+    let (url, dest, expected) = {
         let mut lib = lock(&shared.library);
         let (url, dest) = lib.download_target(id)?;
+        let expected = lib
+            .episode(id)?
+            .episode
+            .enclosure_length
+            .and_then(|l| u64::try_from(l).ok());
         let bytes = part_len(&lib, id);
         lib.set_download(id, DownloadState::Downloading, bytes, None, None, chrono::Utc::now())?;
-        (url, dest)
+        (url, dest, expected)
     };
     (shared.sink)(event(id, DownloadState::Downloading, 0, None));
     let started = Instant::now();
     let mut first: Option<u64> = None;
     let mut last_report = Instant::now() - PROGRESS_INTERVAL;
     let mut last_total = None;
-    let result = shared.fetcher.download(
+    let result = shared.fetcher.download_expecting(
         &url,
         &dest,
+        expected,
         &mut |bytes, total| {
             last_total = total;
             let base = *first.get_or_insert(bytes);
@@ -331,11 +337,18 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
         Err(e) => {
             let bytes = std::fs::metadata(part_path(&dest)).map_or(0, |m| m.len());
             let message = e.to_string();
-            lib.set_download(id, DownloadState::Failed, bytes, last_total, Some(&message), now)?;
+            let recorded = if matches!(e, crate::Error::MediaMissing { .. }) {
+                lib.mark_media_missing(id, url.as_str(), &message, now)
+            } else {
+                lib.set_download(id, DownloadState::Failed, bytes, last_total, Some(&message), now)
+            };
+            // The owner hears about the failure even when it cannot be recorded (a full disk
+            // refuses the database's write too).
             (shared.sink)(DownloadEvent {
                 error: Some(message),
                 ..event(id, DownloadState::Failed, bytes, last_total)
             });
+            recorded?;
         }
     }
     Ok(())

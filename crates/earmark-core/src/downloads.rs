@@ -12,11 +12,6 @@ use crate::library::{rfc3339, Library};
 use crate::model::{DownloadRow, DownloadState, EpisodeId, PodcastId};
 
 impl Library {
-    /// The folder downloads go to: `media/` inside the library folder.
-    pub fn media_dir(&self) -> PathBuf {
-        self.dir().join("media")
-    }
-
     /// The URL to fetch and the file to write for an episode's media.
     pub fn download_target(&self, id: EpisodeId) -> Result<(url::Url, PathBuf)> {
         let d = self.episode(id)?;
@@ -41,7 +36,7 @@ impl Library {
                 url.as_str(),
             )
         });
-        Ok((url, self.media_dir().join(name)))
+        Ok((url, self.media_path(&name)))
     }
 
     /// Records how a download stands.
@@ -59,7 +54,8 @@ impl Library {
         self.conn().execute(
             "INSERT INTO downloads (episode_id, state, file_name, bytes, total, error, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (episode_id) DO UPDATE SET state = excluded.state, \
-             bytes = excluded.bytes, total = excluded.total, error = excluded.error, updated_at = excluded.updated_at",
+             bytes = excluded.bytes, total = excluded.total, error = excluded.error, updated_at = excluded.updated_at, \
+             missing_url = NULL",
             params![
                 id.0,
                 state.as_str(),
@@ -73,9 +69,21 @@ impl Library {
         Ok(())
     }
 
+    /// Records that the server answered 404 or 410 for the episode's enclosure at `url`: the
+    /// download is `failed` with `message`, and bulk downloads ([`Library::undownloaded_episodes`],
+    /// auto-download) leave it alone until the feed gives the episode another enclosure URL. An
+    /// explicit download of the episode still tries once more.
+    pub fn mark_media_missing(&mut self, id: EpisodeId, url: &str, message: &str, now: DateTime<Utc>) -> Result<()> {
+        self.set_download(id, DownloadState::Failed, 0, None, Some(message), now)?;
+        self.conn().execute(
+            "UPDATE downloads SET missing_url = ?2 WHERE episode_id = ?1",
+            params![id.0, url],
+        )?;
+        Ok(())
+    }
+
     /// Every download the library knows, newest change first.
     pub fn downloads(&self) -> Result<Vec<DownloadRow>> {
-        let dir = self.media_dir();
         let mut stmt = self.conn().prepare_cached(
             "SELECT episode_id, state, file_name, bytes, total, error FROM downloads ORDER BY updated_at DESC, episode_id",
         )?;
@@ -85,7 +93,7 @@ impl Library {
             Ok(DownloadRow {
                 episode_id: EpisodeId(r.get(0)?),
                 state: DownloadState::parse(&state),
-                path: dir.join(file).display().to_string(),
+                path: self.media_path(&file).display().to_string(),
                 bytes: r.get::<_, i64>(3)?.max(0) as u64,
                 total: r.get::<_, Option<i64>>(4)?.map(|t| t.max(0) as u64),
                 error: r.get(5)?,
@@ -96,14 +104,16 @@ impl Library {
 
     /// Episodes with media that is not downloaded yet, newest first: every such episode of one
     /// podcast, or (`only_new`) the ones nobody has started or finished, which is what "download
-    /// everything new" means.
+    /// everything new" means. Enclosures the server said are gone (404/410) are left out while
+    /// the feed still points at the same URL, so bulk downloads do not keep asking for them.
     pub fn undownloaded_episodes(&self, podcast: Option<PodcastId>, only_new: bool) -> Result<Vec<EpisodeId>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT e.id FROM episodes e LEFT JOIN episode_state s ON s.episode_id = e.id \
              WHERE e.enclosure_url IS NOT NULL AND e.in_feed = 1 \
                AND (?1 IS NULL OR e.podcast_id = ?1) \
                AND (?2 = 0 OR (COALESCE(s.played, 0) = 0 AND COALESCE(s.position_secs, 0) = 0)) \
-               AND NOT EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id AND d.state = 'done') \
+               AND NOT EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id \
+                               AND (d.state = 'done' OR d.missing_url = e.enclosure_url)) \
              ORDER BY e.published_ts DESC, e.feed_position",
         )?;
         let rows = stmt.query_map(params![podcast.map(|p| p.0), only_new], |r| Ok(EpisodeId(r.get(0)?)))?;
@@ -136,7 +146,7 @@ impl Library {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(name.map(|n| self.media_dir().join(n)).filter(|p| p.is_file()))
+        Ok(name.map(|n| self.media_path(&n)).filter(|p| p.is_file()))
     }
 
     /// Deletes an episode's download (the file, any partial file, and the record); the episode,
@@ -149,7 +159,7 @@ impl Library {
             })
             .optional()?;
         let Some(name) = name else { return Ok(false) };
-        let path = self.media_dir().join(&name);
+        let path = self.media_path(&name);
         for p in [path.clone(), crate::download::part_path(&path)] {
             match std::fs::remove_file(&p) {
                 Ok(()) => {}

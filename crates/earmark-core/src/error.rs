@@ -75,6 +75,29 @@ pub enum Error {
         /// Bytes received.
         got: u64,
     },
+    /// The server says the episode's media file is not there (404) or gone for good (410).
+    #[error(
+        "the media file is gone from the server (HTTP {status} for {url}); it is not tried again automatically \
+         until the feed gives it a new address"
+    )]
+    MediaMissing {
+        /// 404 or 410.
+        status: u16,
+        /// The enclosure URL.
+        url: String,
+    },
+    /// Every attempt ended well short of the feed's enclosure length with no length from the
+    /// server to say otherwise; the partial file is kept for a later resume.
+    #[error(
+        "the download keeps ending early ({got} bytes; the feed says {expected}) and the server gives no length \
+         to check it against; the partial file is kept, try again later"
+    )]
+    Truncated {
+        /// Bytes the feed declared.
+        expected: u64,
+        /// Bytes received by the last attempt.
+        got: u64,
+    },
 }
 
 impl Error {
@@ -92,6 +115,8 @@ impl Error {
             Error::Opml(_) => "opml",
             Error::DiskFull { .. } => "disk_full",
             Error::LengthMismatch { .. } => "length_mismatch",
+            Error::Truncated { .. } => "truncated",
+            Error::MediaMissing { .. } => "media_missing",
             Error::DamagedExport { .. } => "damaged_export",
             Error::Bookmark(e) => e.code(),
             Error::Transcript(e) => e.code(),

@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
 
 pub mod applink;
+pub mod auto_download;
 pub mod backup;
 pub mod bookmarks;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod queue;
 pub mod refresh;
 pub mod resolve;
 pub mod search;
+pub mod storage;
 pub mod transcript;
 
 pub use chrono;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_downloads.sql"),
     include_str!("../migrations/0005_documents_links.sql"),
     include_str!("../migrations/0006_bookmarks_transcripts.sql"),
+    include_str!("../migrations/0007_auto_download.sql"),
 ];
 
 /// The schema version this build writes.
@@ -485,7 +486,8 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 const PODCAST_SELECT: &str = "SELECT p.id, p.title, p.feed_url, p.link, p.image_url, p.author, \
-     (SELECT COUNT(*) FROM episodes e WHERE e.podcast_id = p.id), p.last_refresh, p.last_error, p.gone FROM podcasts p";
+     (SELECT COUNT(*) FROM episodes e WHERE e.podcast_id = p.id), p.last_refresh, p.last_error, p.gone, \
+     p.auto_download, p.auto_download_count FROM podcasts p";
 
 fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
     Ok(Podcast {
@@ -499,6 +501,7 @@ fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
         last_refresh: r.get(7)?,
         last_error: r.get(8)?,
         gone: r.get(9)?,
+        auto_download: crate::auto_download::AutoDownload::from_columns(&r.get::<_, String>(10)?, r.get(11)?),
     })
 }
 

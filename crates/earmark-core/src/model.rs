@@ -40,6 +40,8 @@ pub struct Podcast {
     pub last_error: Option<String>,
     /// True once the server said 410 Gone: the feed is no longer refreshed.
     pub gone: bool,
+    /// What refreshes download for offline listening.
+    pub auto_download: crate::auto_download::AutoDownload,
 }
 
 /// One episode as lists show it (`earmark-cli episodes --json`).

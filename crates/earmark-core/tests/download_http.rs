@@ -231,6 +231,8 @@ fn missing_media_is_a_clear_error_without_retries() {
     let dir = tempfile::tempdir().expect("tempdir");
     let err = run(&fetcher(), &server.url("/gone.mp3"), &dir.path().join("x.mp3")).expect_err("404");
     assert!(err.to_string().contains("404"), "{err}");
+    assert!(err.to_string().contains("gone from the server"), "{err}");
+    assert_eq!(err.code(), "media_missing");
     assert_eq!(server.requests_to("/gone.mp3").len(), 1);
 }
 
@@ -267,4 +269,107 @@ fn cancel_keeps_the_part_and_a_later_run_resumes() {
     assert_eq!(std::fs::read(&dest).expect("read"), data);
     let last = server.requests_to("/ep.mp3").pop().expect("request");
     assert_eq!(last.header("range"), Some(format!("bytes={bytes}-").as_str()));
+}
+
+/// The first `len` bytes of `data` as a 200 with no length at all: the body ends when the
+/// server closes the connection, so the client cannot tell a cut from the end.
+fn unannounced(data: &[u8], len: usize) -> Reply {
+    Reply::status(200).header("ETag", "\"u\"").with_body(Body::StallAfter {
+        prefix: data[..len].to_vec(),
+        wait: Duration::ZERO,
+    })
+}
+
+fn run_expecting(
+    f: &Fetcher,
+    url: &str,
+    dest: &std::path::Path,
+    expected: Option<u64>,
+) -> earmark_core::Result<Finished> {
+    let url = url::Url::parse(url).expect("url");
+    f.download_expecting(&url, dest, expected, &mut |_, _| {}, &AtomicBool::new(false))
+}
+
+#[test]
+fn an_unannounced_short_body_resumes_when_the_feed_says_more() {
+    let server = Server::start();
+    let data = media(600_000, 10);
+    let n = AtomicUsize::new(0);
+    let d = data.clone();
+    // First a third of the file with no length (looks complete), then a server that honours Range.
+    server.route("/ep.mp3", move |r| {
+        if n.fetch_add(1, Ordering::SeqCst) == 0 {
+            unannounced(&d, 200_000)
+        } else {
+            ranged(r, &d, "\"u\"")
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    let done = run_expecting(&fetcher(), &server.url("/ep.mp3"), &dest, Some(600_000)).expect("download");
+    assert_eq!(done, Finished::Done { bytes: 600_000 });
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+    let reqs = server.requests_to("/ep.mp3");
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].header("range"), Some("bytes=200000-"));
+}
+
+#[test]
+fn the_same_short_size_twice_is_accepted_as_a_wrong_feed_length() {
+    let server = Server::start();
+    let data = media(150_000, 11);
+    let d = data.clone();
+    // The feed claims 1 MB; the server never sends a length and ignores Range.
+    server.route("/ep.mp3", move |_| unannounced(&d, d.len()));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    let done = run_expecting(&fetcher(), &server.url("/ep.mp3"), &dest, Some(1_000_000)).expect("download");
+    assert_eq!(done, Finished::Done { bytes: 150_000 });
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+    assert_eq!(server.requests_to("/ep.mp3").len(), 2, "confirmed by one more transfer");
+}
+
+#[test]
+fn transfers_that_keep_ending_early_fail_as_truncated_and_keep_the_part() {
+    let server = Server::start();
+    let data = media(1_000_000, 12);
+    let n = AtomicUsize::new(0);
+    let d = data.clone();
+    // Every answer is cut at a different place, never with a length, never honouring Range.
+    server.route("/ep.mp3", move |_| {
+        let i = n.fetch_add(1, Ordering::SeqCst);
+        unannounced(&d, 100_000 + i * 10_000)
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("ep.mp3");
+    let err = run_expecting(&fetcher(), &server.url("/ep.mp3"), &dest, Some(1_000_000)).expect_err("truncated");
+    assert_eq!(err.code(), "truncated", "{err}");
+    assert!(err.to_string().contains("the feed says 1000000"), "{err}");
+    assert!(!dest.exists(), "nothing accepted at the destination");
+    assert!(part_path(&dest).exists(), "the part is kept for a later resume");
+    assert_eq!(server.requests_to("/ep.mp3").len(), 5);
+}
+
+#[test]
+fn placeholder_feed_lengths_and_server_lengths_are_not_second_guessed() {
+    let server = Server::start();
+    let data = media(120_000, 13);
+    let d = data.clone();
+    server.route("/quiet.mp3", move |_| unannounced(&d, d.len()));
+    let d = data.clone();
+    server.route("/told.mp3", move |r| ranged(r, &d, "\"t\""));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = fetcher();
+    // Placeholders (0, 1, a duration in seconds) are below the plausible floor: taken as is.
+    for (i, placeholder) in [Some(0), Some(1), Some(3600), None].into_iter().enumerate() {
+        let dest = dir.path().join(format!("q{i}.mp3"));
+        run_expecting(&f, &server.url("/quiet.mp3"), &dest, placeholder).expect("download");
+        assert_eq!(std::fs::read(&dest).expect("read"), data);
+    }
+    assert_eq!(server.requests_to("/quiet.mp3").len(), 4, "one request each");
+    // A server that states the length wins over a feed that is far off.
+    let dest = dir.path().join("told.mp3");
+    run_expecting(&f, &server.url("/told.mp3"), &dest, Some(50_000_000)).expect("download");
+    assert_eq!(std::fs::read(&dest).expect("read"), data);
+    assert_eq!(server.requests_to("/told.mp3").len(), 1);
 }

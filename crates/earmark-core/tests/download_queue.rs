@@ -328,3 +328,67 @@ fn everything_new_skips_started_played_and_downloaded_episodes() {
         "played and started ones count when asking for all: {all:?}"
     );
 }
+
+fn episode_at(lib: &Library, ids: &[EpisodeId], path: &str) -> EpisodeId {
+    ids.iter()
+        .copied()
+        .find(|&id| {
+            lib.episode(id)
+                .is_ok_and(|d| d.episode.enclosure_url.is_some_and(|u| u.ends_with(path)))
+        })
+        .expect("episode with that enclosure")
+}
+
+#[test]
+fn a_gone_enclosure_is_marked_missing_and_bulk_downloads_leave_it_alone() {
+    let server = Server::start();
+    server.set("/media/0.mp3", Reply::status(410));
+    server.route("/media/1.mp3", slow(media(20_000, 1)));
+    server.route("/media/0b.mp3", slow(media(30_000, 2)));
+    let (dir, ids) = library_with(&server, 2);
+    let mut lib = Library::open(&dir.path().join("lib")).expect("library");
+    let gone = episode_at(&lib, &ids, "/media/0.mp3");
+    let (queue, log) = start(&dir, 2);
+    queue.enqueue(&ids).expect("enqueue");
+    queue.wait_idle();
+
+    let row = lib
+        .downloads()
+        .expect("downloads")
+        .into_iter()
+        .find(|r| r.episode_id == gone)
+        .expect("a row");
+    assert_eq!(row.state, DownloadState::Failed);
+    let err = row.error.expect("a message");
+    assert!(err.contains("gone from the server") && err.contains("410"), "{err}");
+    assert_eq!(server.requests_to("/media/0.mp3").len(), 1, "a 410 is not retried");
+    let ev = log
+        .lock()
+        .expect("log")
+        .iter()
+        .find(|e| e.episode_id == gone && e.state == DownloadState::Failed)
+        .cloned()
+        .expect("failure event");
+    assert!(ev.error.is_some_and(|e| e.contains("gone from the server")));
+
+    // Bulk downloads ("everything new", a whole podcast) leave it alone ...
+    assert!(!lib.undownloaded_episodes(None, true).expect("new").contains(&gone));
+    assert!(!lib.undownloaded_episodes(None, false).expect("all").contains(&gone));
+    // ... an explicit request asks once more, and it is marked again.
+    queue.enqueue(&[gone]).expect("enqueue again");
+    queue.wait_idle();
+    assert_eq!(server.requests_to("/media/0.mp3").len(), 2);
+    assert!(!lib.undownloaded_episodes(None, false).expect("all").contains(&gone));
+
+    // The feed moves the file: the episode is wanted again and downloads from the new address.
+    let feed_path = dir.path().join("feed.xml");
+    let feed = std::fs::read_to_string(&feed_path).expect("feed");
+    std::fs::write(&feed_path, feed.replace("/media/0.mp3", "/media/0b.mp3")).expect("write feed");
+    let reports =
+        earmark_core::refresh::refresh(&mut lib, &fetcher(), None, 1, Utc::now(), &mut |_, _, _| {}).expect("refresh");
+    assert!(reports.iter().all(|r| r.error.is_none()), "{reports:?}");
+    assert!(lib.undownloaded_episodes(None, false).expect("all").contains(&gone));
+    queue.enqueue(&[gone]).expect("enqueue moved");
+    queue.wait_idle();
+    assert!(lib.downloaded_file(gone).expect("query").is_some());
+}

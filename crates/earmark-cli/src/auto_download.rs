@@ -1,0 +1,38 @@
+//! `earmark-cli auto-download PODCAST off|all|latest:N`, and the downloads `refresh` starts
+//! afterwards per each podcast's policy (through the same queue and progress bars as `download`).
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use earmark_core::auto_download::AutoDownload;
+use earmark_core::config::Config;
+use earmark_core::download_queue::DEFAULT_CONCURRENCY;
+use earmark_core::model::{EpisodeId, PodcastId, RefreshReport};
+use earmark_core::Library;
+
+/// Sets a podcast's policy and says what it means.
+pub fn set(lib: &mut Library, podcast: i64, policy: &str) -> Result<()> {
+    let policy: AutoDownload = policy.parse()?;
+    lib.set_auto_download(PodcastId(podcast), policy)?;
+    let title = lib.podcast(PodcastId(podcast))?.title;
+    let meaning = match policy {
+        AutoDownload::Off => "refreshes download nothing".to_owned(),
+        AutoDownload::All => "refreshes download every new episode".to_owned(),
+        AutoDownload::Latest { count } => {
+            format!("refreshes keep the {count} newest episodes downloaded (unless played)")
+        }
+    };
+    println!("{title}: auto-download {policy}: {meaning}.");
+    Ok(())
+}
+
+/// Downloads what a refresh asks for (`before`: the episode watermark taken just before it);
+/// success when there is nothing to do.
+pub fn after_refresh(lib: &Library, config: &Config, reports: &[RefreshReport], before: EpisodeId) -> Result<ExitCode> {
+    let wanted = lib.auto_downloads_after_refresh(reports, before)?;
+    if wanted.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("auto-download: {} episodes", wanted.len());
+    crate::download::run(lib, config, &wanted, DEFAULT_CONCURRENCY)
+}
