@@ -17,6 +17,8 @@ fn main() {
         "queue_list",
         "queue_edit",
         "startup_link",
+        "set_auto_download",
+        "storage",
         "download_episodes",
         "pause_download",
         "delete_download",

@@ -99,6 +99,8 @@ pub async fn refresh_all(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res
     blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
         let fetcher = state.config.fetcher()?;
+        // Episodes above this id after the refresh are the new ones auto-download may take.
+        let before = lib.episode_watermark()?;
         let reports = refresh::refresh(
             &mut lib,
             &fetcher,
@@ -123,6 +125,15 @@ pub async fn refresh_all(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res
         }
         if let Err(e) = lib.relink(&earmark_core::link::model::RelinkScope::New, now()) {
             tracing::warn!("relinking: {e}");
+        }
+        match lib.auto_downloads_after_refresh(&reports, before) {
+            Ok(ids) if !ids.is_empty() => {
+                if let Err(e) = state.downloads.enqueue(&ids) {
+                    tracing::warn!("auto-download: {e}");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("auto-download: {e}"),
         }
         Ok(reports)
     })
@@ -177,4 +188,29 @@ pub async fn queue_edit(state: State<'_, Arc<AppState>>, edit: QueueEdit) -> Res
         Ok(lib.queue()?)
     })
     .await
+}
+
+/// Sets a podcast's auto-download policy (off, every new episode, or the latest N).
+#[tauri::command]
+pub async fn set_auto_download(
+    state: State<'_, Arc<AppState>>,
+    podcast_id: i64,
+    policy: earmark_core::auto_download::AutoDownload,
+) -> Res<()> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = state
+            .library
+            .lock()
+            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+        lib.set_auto_download(PodcastId(podcast_id), policy)
+            .map_err(ApiError::from)
+    })
+    .await
+}
+
+/// Space used by downloads, per podcast.
+#[tauri::command]
+pub async fn storage(state: State<'_, Arc<AppState>>) -> Res<Vec<earmark_core::storage::PodcastStorage>> {
+    with_library(&state, |lib| lib.storage_by_podcast()).await
 }

@@ -83,6 +83,8 @@ fn main() -> anyhow::Result<()> {
             commands::queue_list,
             commands::queue_edit,
             startup_link,
+            commands::set_auto_download,
+            commands::storage,
             downloads::download_episodes,
             downloads::pause_download,
             downloads::delete_download,

@@ -34,6 +34,8 @@ import type { NewBookmark } from "./bindings/NewBookmark";
 import type { TranscriptCue } from "./bindings/TranscriptCue";
 import type { WaveSlice } from "./bindings/WaveSlice";
 import type { OpenAt } from "./bindings/OpenAt";
+import type { AutoDownload } from "./bindings/AutoDownload";
+import type { PodcastStorage } from "./bindings/PodcastStorage";
 import type { DownloadRow } from "./bindings/DownloadRow";
 
 interface TauriGlobal {
@@ -108,6 +110,8 @@ export const api = {
   onWaveform: (handler: (s: WaveSlice) => void) => tauri().event.listen<WaveSlice>("waveform-progress", (e) => handler(e.payload)),
   startupLink: () => call<OpenAt | null>("startup_link"),
   onOpenLink: (handler: (o: OpenAt) => void) => tauri().event.listen<OpenAt>("open-link", (e) => handler(e.payload)),
+  setAutoDownload: (podcastId: number, policy: AutoDownload) => call<void>("set_auto_download", { podcastId, policy }),
+  storage: () => call<PodcastStorage[]>("storage"),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

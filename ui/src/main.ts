@@ -40,6 +40,7 @@ const el = {
   detail: $<HTMLElement>("#detail"),
   toast: $<HTMLElement>("#toast"),
   offlineOnly: $<HTMLInputElement>("#offline-only"),
+  autoDownload: $<HTMLSelectElement>("#auto-download"),
 };
 
 type Row =
@@ -336,6 +337,16 @@ async function loadEpisodes(keepPlace = false): Promise<void> {
   const episodes = el.offlineOnly.checked ? all.filter((e) => e.downloaded) : all;
   el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
   el.listCount.textContent = `${episodes.length.toLocaleString()} episode${episodes.length === 1 ? "" : "s"}`;
+  const podcast = state.podcasts.find((p) => p.id === state.current);
+  el.autoDownload.hidden = !podcast;
+  if (podcast) {
+    const a = podcast.auto_download;
+    el.autoDownload.value = a.mode === "latest" ? `latest:${a.count}` : a.mode;
+  }
+  void api.storage().then((rows) => {
+    const used = rows.filter((r) => state.current === null || r.podcast_id === state.current).reduce((n, r) => n + r.bytes, 0);
+    if (used > 0 && token === state.listToken) el.listCount.textContent += ` · ${fmtBytes(used)} offline`;
+  }).catch(() => undefined);
   list.setItems(episodes.map((episode) => ({ kind: "episode", episode })), keepPlace);
   el.empty.hidden = episodes.length > 0;
   if (episodes.length === 0 && el.offlineOnly.checked && all.length > 0) {
@@ -376,6 +387,7 @@ async function showQueue(keepPlace = false): Promise<void> {
   state.searching = false;
   el.search.value = "";
   await loadQueue();
+  el.autoDownload.hidden = true;
   el.listTitle.textContent = "Up next";
   el.listCount.textContent = `${state.queue.length} episode${state.queue.length === 1 ? "" : "s"}`;
   list.setItems(state.queue.map((episode) => ({ kind: "episode", episode })), keepPlace);
@@ -657,6 +669,7 @@ async function openArchive(view: ArchiveView): Promise<void> {
 async function loadArchive(keepPlace = false): Promise<void> {
   const view = state.archive;
   if (!view) return;
+  el.autoDownload.hidden = true;
   const token = ++state.listToken;
   try {
     if (view.kind === "bookmarks") {
@@ -1522,6 +1535,17 @@ async function init(): Promise<void> {
   await api.onDownload(onDownloadEvent);
   await api.onOpenLink((o) => openAt(o.episode_id, o.secs));
   el.offlineOnly.addEventListener("change", () => void loadEpisodes());
+  el.autoDownload.addEventListener("change", () => {
+    const id = state.current;
+    if (id === null) return;
+    const v = el.autoDownload.value;
+    const policy = v.startsWith("latest:") ? { mode: "latest" as const, count: Number(v.slice(7)) } : { mode: v as "off" | "all" };
+    void api
+      .setAutoDownload(id, policy)
+      .then(() => loadPodcasts())
+      .then(() => toast(v === "off" ? "Auto-download is off" : "New episodes download after each refresh"))
+      .catch((err: unknown) => showError(err, "Could not change auto-download"));
+  });
   for (const d of await api.listDownloads().catch(() => [])) {
     state.downloads.set(d.episode_id, { episode_id: d.episode_id, state: d.state, bytes: d.bytes, total: d.total, rate: null, eta_secs: null, error: d.error });
   }
