@@ -541,7 +541,17 @@ async function showEpisode(id: number): Promise<void> {
           if (bar.status?.episode_id === e.id && bar.status.state !== "idle") void api.player({ kind: "seek", secs: c.start_secs });
           else void api.playEpisode(e.id, c.start_secs).catch((err: unknown) => showError(err, "Cannot play this episode"));
         };
-        li.append(b);
+        const keep = node("button", "small chapter-mark", "＋ bookmark");
+        keep.title = "Bookmark this chapter as a segment";
+        keep.onclick = () => {
+          const next = chapters.find((x) => x.start_secs > c.start_secs);
+          const end = next?.start_secs ?? e.duration_secs ?? bar.status?.duration_secs ?? null;
+          void api
+            .addBookmark({ episode_id: e.id, start_secs: c.start_secs, end_secs: end !== null && end > c.start_secs ? end : null, title: c.title || `Chapter at ${fmtClock(c.start_secs)}`, note: "", tags: ["chapter"] })
+            .then(() => refreshBookmarks(e))
+            .catch((err: unknown) => showError(err, "Could not bookmark the chapter"));
+        };
+        li.append(b, keep);
         ol.append(li);
       }
       box.append(ol);

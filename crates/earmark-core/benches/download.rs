@@ -93,14 +93,18 @@ fn main() {
     let done = events.iter().filter(|(_, e)| e.state == DownloadState::Done).count();
     let mut worst_rate: f64 = 0.0;
     for id in &ids {
+        // Progress reports only (the state change that starts a transfer is not one), as intervals
+        // between consecutive reports: n reports span n - 1 intervals.
         let mine: Vec<&Instant> = events
             .iter()
-            .filter(|(_, e)| e.episode_id == *id && e.state == DownloadState::Downloading)
+            .filter(|(_, e)| e.episode_id == *id && e.state == DownloadState::Downloading && e.bytes > 0)
             .map(|(t, _)| t)
             .collect();
         if let (Some(first), Some(last)) = (mine.first(), mine.last()) {
-            let span = last.duration_since(**first).as_secs_f64().max(0.1);
-            worst_rate = worst_rate.max(mine.len() as f64 / span);
+            if mine.len() > 1 {
+                let span = last.duration_since(**first).as_secs_f64();
+                worst_rate = worst_rate.max((mine.len() - 1) as f64 / span.max(1e-3));
+            }
         }
     }
 

@@ -22,7 +22,7 @@ const ATTEMPTS: u32 = 5;
 /// First wait between attempts; doubles each time.
 const BACKOFF: Duration = Duration::from_millis(200);
 /// Bytes read and written at a time.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
 
 /// The smallest feed-declared enclosure length taken at its word. Feeds often put placeholders
 /// (`0`, `1`, `12345`) or the duration in seconds in `length`; no real episode is this small.
