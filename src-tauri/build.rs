@@ -34,6 +34,7 @@ fn main() {
         "decide_link",
         "review_queue",
         "relink_all",
+        "archive_images",
         "list_bookmarks",
         "add_bookmark",
         "edit_bookmark",

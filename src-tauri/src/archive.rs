@@ -101,7 +101,13 @@ pub async fn list_documents(state: State<'_, Arc<AppState>>, campaign: Option<St
 /// One document with its sanitised HTML.
 #[tauri::command]
 pub async fn get_document(state: State<'_, Arc<AppState>>, id: i64) -> Res<DocumentDetail> {
-    with_library(&state, move |lib| lib.document(DocumentId(id))).await
+    with_library(&state, move |lib| {
+        let mut d = lib.document(DocumentId(id))?;
+        // Images kept for offline reading are shown from the local copies.
+        d.html = lib.document_offline_html(DocumentId(id))?;
+        Ok(d)
+    })
+    .await
 }
 
 /// The episodes linked to a document.
@@ -174,6 +180,31 @@ pub async fn relink_all(state: State<'_, Arc<AppState>>) -> Res<RelinkReport> {
     blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
         Ok(lib.relink(&RelinkScope::All, now())?)
+    })
+    .await
+}
+
+/// Keeps the images of a document's source (or of the one page, when it has no source) for
+/// offline reading; an archived source keeps new images on each refresh.
+#[tauri::command]
+pub async fn archive_images(
+    state: State<'_, Arc<AppState>>,
+    source: Option<i64>,
+) -> Res<earmark_core::docs::images::ArchiveReport> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        let fetcher = state.config.fetcher()?;
+        let source = source.map(earmark_core::docs::model::SourceId);
+        if let Some(s) = source {
+            lib.set_source_archive(s, true)?;
+        }
+        Ok(earmark_core::docs::images::archive_images(
+            &mut lib,
+            &fetcher,
+            source,
+            now(),
+        )?)
     })
     .await
 }

@@ -7,6 +7,7 @@ mod applink;
 mod archive;
 mod commands;
 mod cover;
+mod docimg;
 mod downloads;
 mod ipc;
 mod marks;
@@ -66,6 +67,7 @@ fn main() -> anyhow::Result<()> {
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .register_uri_scheme_protocol("cover", cover::serve)
+        .register_uri_scheme_protocol("docimg", docimg::serve)
         .invoke_handler(tauri::generate_handler![
             commands::list_podcasts,
             commands::list_episodes,
@@ -100,6 +102,7 @@ fn main() -> anyhow::Result<()> {
             archive::decide_link,
             archive::review_queue,
             archive::relink_all,
+            archive::archive_images,
             marks::list_bookmarks,
             marks::add_bookmark,
             marks::edit_bookmark,

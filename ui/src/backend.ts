@@ -36,6 +36,7 @@ import type { WaveSlice } from "./bindings/WaveSlice";
 import type { OpenAt } from "./bindings/OpenAt";
 import type { AutoDownload } from "./bindings/AutoDownload";
 import type { PodcastStorage } from "./bindings/PodcastStorage";
+import type { ArchiveReport } from "./bindings/ArchiveReport";
 import type { DownloadRow } from "./bindings/DownloadRow";
 
 interface TauriGlobal {
@@ -112,6 +113,7 @@ export const api = {
   onOpenLink: (handler: (o: OpenAt) => void) => tauri().event.listen<OpenAt>("open-link", (e) => handler(e.payload)),
   setAutoDownload: (podcastId: number, policy: AutoDownload) => call<void>("set_auto_download", { podcastId, policy }),
   storage: () => call<PodcastStorage[]>("storage"),
+  archiveImages: (source: number | null) => call<ArchiveReport>("archive_images", { source }),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

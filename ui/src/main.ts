@@ -835,7 +835,21 @@ async function showDocument(id: number): Promise<void> {
     const actions = node("div", "actions");
     const open = node("button", undefined, "Open on the web");
     open.onclick = () => void api.openLink(d.url).catch((e: unknown) => showError(e, "Could not open the link"));
-    actions.append(open);
+    const keep = node("button", undefined, d.source_id !== null ? "Keep this blog's images offline" : "Keep images offline");
+    keep.id = "archive-images";
+    keep.title = "Download the pictures of these pages so they read with no network";
+    keep.onclick = () => {
+      setBusy(true, "Keeping images for offline reading…");
+      void api
+        .archiveImages(d.source_id)
+        .then((r) => {
+          toast(`${r.fetched} images kept now, ${r.already} already kept${r.failed.length ? `, ${r.failed.length} could not be kept` : ""}`, r.failed.length ? "error" : "info", r.failed.slice(0, 3).join("; ") || undefined);
+          return showDocument(d.id);
+        })
+        .catch((err: unknown) => showError(err, "Could not keep the images"))
+        .finally(() => setBusy(false));
+    };
+    actions.append(open, keep);
     const related = node("section", "links");
     related.id = "doc-episodes";
     related.append(node("h3", undefined, links.length ? `Episodes (${links.length})` : "Episodes"));

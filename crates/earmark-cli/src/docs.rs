@@ -25,6 +25,14 @@ pub enum SourceAction {
         #[arg(long)]
         json: bool,
     },
+    /// Keep the images of a source's posts and pages (or of every document) for offline reading;
+    /// the source's later refreshes keep new ones too.
+    Archive {
+        /// Source id (every document when absent).
+        id: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Fetch what changed on one source, or on all of them.
     Refresh {
         /// Source id (all sources when absent).
@@ -132,6 +140,29 @@ pub fn source(lib: &mut Library, config: &Config, action: SourceAction) -> Resul
                     report.requests,
                     report.source.method.map_or("?", |m| m.as_str())
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SourceAction::Archive { id, json } => {
+            let source = id.map(SourceId);
+            if let Some(s) = source {
+                lib.set_source_archive(s, true)?;
+            }
+            let report = docs::images::archive_images(lib, &fetcher, source, now())?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "{} documents: {} images kept now ({} bytes), {} already kept, {} could not be kept",
+                    report.documents,
+                    report.fetched,
+                    report.bytes,
+                    report.already,
+                    report.failed.len()
+                );
+                for f in &report.failed {
+                    eprintln!("  {f}");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

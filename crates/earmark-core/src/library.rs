@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_documents_links.sql"),
     include_str!("../migrations/0006_bookmarks_transcripts.sql"),
     include_str!("../migrations/0007_auto_download.sql"),
+    include_str!("../migrations/0008_document_images.sql"),
 ];
 
 /// The schema version this build writes.

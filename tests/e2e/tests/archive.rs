@@ -59,7 +59,17 @@ fn campaign_page(title: &str, body: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let png = work.path().join("walk.png");
+    let ok = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=orange:s=64x48", "-frames:v", "1"])
+        .arg(&png)
+        .status()
+        .expect("ffmpeg (scripts/setup installs it)")
+        .success();
+    assert!(ok);
     let server = FixtureServer::start(vec![
+        ("/img/walk.png".into(), "image/png", std::fs::read(&png).expect("png")),
         ("/podcast.xml".into(), "application/rss+xml", PODCAST.as_bytes().to_vec()),
         ("/blog/".into(), "text/html", HOME.as_bytes().to_vec()),
         ("/blog/feed/".into(), "application/rss+xml", BLOG_FEED.as_bytes().to_vec()),
@@ -68,7 +78,8 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
             "text/html",
             campaign_page(
                 "An Overview",
-                "<p>In Dad's Shoes asks separated fathers to walk a mile at the school gate and talk about contact.</p>",
+                "<p>In Dad's Shoes asks separated fathers to walk a mile at the school gate and talk about contact.</p>\
+                 <p><img src=\"{BASE}/img/walk.png\" alt=\"The walk\" width=\"64\" height=\"48\"></p>",
             )
             .into_bytes(),
         ),
@@ -219,6 +230,34 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
         serde_json::json!(2)
     );
     shot(&client, "archive-06-campaign").await;
+
+    // Keep the campaign's images offline; with the server gone the page still shows its picture.
+    js(
+        &client,
+        "[...document.querySelectorAll('.doc-row')].find(r => r.textContent.includes('An Overview')).click(); return true;",
+    )
+    .await;
+    wait_js(&client, "return !!document.getElementById('archive-images');", "the overview page").await;
+    click(&client, Locator::Css("#archive-images")).await;
+    wait_js(
+        &client,
+        "const i = document.querySelector('#doc-body img'); return !!i && i.getAttribute('src').startsWith('docimg://');",
+        "the image pointed at its local copy",
+    )
+    .await;
+    drop(server);
+    js(
+        &client,
+        "[...document.querySelectorAll('.doc-row')].find(r => r.textContent.includes('An Overview')).click(); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "const i = document.querySelector('#doc-body img'); return !!i && i.complete && i.naturalWidth === 64;",
+        "the archived image shown offline",
+    )
+    .await;
+    shot(&client, "archive-06b-image-offline").await;
 
     // 6. The review queue opens (it may be empty once everything is decided).
     click(&client, Locator::Css("#review-view")).await;

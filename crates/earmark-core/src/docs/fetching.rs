@@ -77,6 +77,16 @@ pub fn refresh_source(lib: &mut Library, fetcher: &Fetcher, id: SourceId, now: D
         Ok((method, title)) => {
             let (counts, newest) = (run.counts, run.newest);
             lib.source_fetched(id, method, &title, newest, now)?;
+            // An archived source keeps the images of what just arrived; a failing image never
+            // fails the refresh (it is tried again next time).
+            if lib.source_archived(id)? {
+                match super::images::archive_images(lib, fetcher, Some(id), now) {
+                    Ok(r) if !r.failed.is_empty() => tracing::warn!(source = id.0, "images not kept: {:?}", r.failed),
+                    Ok(_) => {}
+                    Err(Error::Db(e)) => return Err(Error::Db(e)),
+                    Err(e) => tracing::warn!(source = id.0, "archiving images: {e}"),
+                }
+            }
             Ok(SourceReport {
                 source: lib.source(id)?,
                 new: counts.new,

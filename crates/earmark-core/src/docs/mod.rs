@@ -13,6 +13,7 @@
 pub mod clean;
 mod collections;
 pub mod fetching;
+pub mod images;
 pub mod model;
 pub mod page;
 mod store;
