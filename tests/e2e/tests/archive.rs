@@ -62,7 +62,17 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
     let work = tempfile::tempdir().expect("tempdir");
     let png = work.path().join("walk.png");
     let ok = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=orange:s=64x48", "-frames:v", "1"])
+        .args([
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=orange:s=64x48",
+            "-frames:v",
+            "1",
+        ])
         .arg(&png)
         .status()
         .expect("ffmpeg (scripts/setup installs it)")
@@ -237,7 +247,12 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
         "[...document.querySelectorAll('.doc-row')].find(r => r.textContent.includes('An Overview')).click(); return true;",
     )
     .await;
-    wait_js(&client, "return !!document.getElementById('archive-images');", "the overview page").await;
+    wait_js(
+        &client,
+        "return !!document.getElementById('archive-images');",
+        "the overview page",
+    )
+    .await;
     click(&client, Locator::Css("#archive-images")).await;
     wait_js(
         &client,
