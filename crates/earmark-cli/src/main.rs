@@ -126,13 +126,13 @@ enum Command {
     /// Write the whole library (a consistent snapshot, the downloaded media and a manifest with
     /// checksums) to a new folder; safe while the app runs.
     Export {
-        /// The folder to create (it must not exist, or be empty).
+        /// The folder to create (it must not exist, or be empty), or a new `.tar` file.
         dir: PathBuf,
     },
     /// Restore an export into the library folder (--library or EARMARK_LIBRARY), which must not
     /// hold a library yet; every checksum is verified first.
     Import {
-        /// The export folder.
+        /// The export: a folder, or a `.tar` file.
         dir: PathBuf,
     },
     /// List downloads.

@@ -138,8 +138,17 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Writes the whole library to the new folder `target` (which must not exist or be empty).
+/// Whether `path` names a single-file export (`.tar`) rather than a folder.
+pub fn is_archive_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tar"))
+}
+
+/// Writes the whole library to the new folder `target` (which must not exist or be empty), or to
+/// the new file `target` when it ends in `.tar` (the same folder, as one file).
 pub fn export(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<BackupReport> {
+    if is_archive_file(target) {
+        return export_file(lib, target, now);
+    }
     ensure_absent_or_empty(target)?;
     let stage = staging(target)?;
     let _ = std::fs::remove_dir_all(&stage);
@@ -234,6 +243,36 @@ fn export_into(lib: &Library, stage: &Path, now: chrono::DateTime<chrono::Utc>) 
     })
 }
 
+fn export_file(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<BackupReport> {
+    if target.exists() {
+        return Err(Error::Invalid(format!(
+            "{} already exists; choose a new file name",
+            target.display()
+        )));
+    }
+    let folder = staging(target)?.with_extension("dir");
+    let _ = std::fs::remove_dir_all(&folder);
+    let report = export(lib, &folder, now)?;
+    let part = target.with_extension("tar.part");
+    let result = (|| -> Result<()> {
+        let file = File::create(&part).map_err(io(&part))?;
+        let mut tar = tar::Builder::new(file);
+        tar.append_dir_all(".", &folder).map_err(io(&part))?;
+        let file = tar.into_inner().map_err(io(&part))?;
+        file.sync_all().map_err(io(&part))?;
+        std::fs::rename(&part, target).map_err(io(target))?;
+        if let Some(parent) = target.parent() {
+            sync_dir(parent);
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&folder);
+    if result.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    result.map(|()| report)
+}
+
 /// Reads and checks an export: every listed file present with the right size and checksum.
 /// A damaged export is refused with the list of bad files.
 pub fn verify(source: &Path) -> Result<Manifest> {
@@ -282,9 +321,30 @@ pub fn verify(source: &Path) -> Result<Manifest> {
     }
 }
 
-/// Restores an export into the new library folder `target` (which must not exist or be empty).
-/// Nothing is written unless every file checks out; the folder appears complete or not at all.
+/// Restores an export (a folder, or a `.tar` file) into the new library folder `target` (which
+/// must not exist or be empty). Nothing is written unless every file checks out; the folder
+/// appears complete or not at all.
 pub fn import(source: &Path, target: &Path) -> Result<BackupReport> {
+    if source.is_file() {
+        ensure_absent_or_empty(target)?;
+        let unpacked = staging(target)?.with_extension("unpack");
+        let _ = std::fs::remove_dir_all(&unpacked);
+        let result = (|| -> Result<BackupReport> {
+            std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
+            let file = File::open(source).map_err(io(source))?;
+            // `unpack` refuses entries that would land outside the folder (`..`, absolute paths).
+            tar::Archive::new(file)
+                .unpack(&unpacked)
+                .map_err(|e| Error::Invalid(format!("{} is not a readable Earmark export: {e}", source.display())))?;
+            import_folder(&unpacked, target)
+        })();
+        let _ = std::fs::remove_dir_all(&unpacked);
+        return result;
+    }
+    import_folder(source, target)
+}
+
+fn import_folder(source: &Path, target: &Path) -> Result<BackupReport> {
     let manifest = verify(source)?;
     ensure_absent_or_empty(target)?;
     let stage = staging(target)?;

@@ -159,3 +159,49 @@ fn export_refuses_a_folder_with_things_in_it_and_import_refuses_an_existing_libr
         Err(Error::Invalid(_))
     ));
 }
+
+#[test]
+fn a_single_file_export_round_trips_and_a_damaged_one_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (lib, ids, audio) = library(dir.path());
+    let file = dir.path().join("earmark-backup.tar");
+    backup::export(&lib, &file, now()).expect("export to a file");
+    assert!(file.is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging left: {leftovers:?}");
+    assert!(
+        matches!(backup::export(&lib, &file, now()), Err(Error::Invalid(_))),
+        "never overwrites"
+    );
+
+    let restored_dir = dir.path().join("restored");
+    backup::import(&file, &restored_dir).expect("import from the file");
+    let restored = Library::open(&restored_dir).expect("open");
+    let path = restored.downloaded_file(ids[1]).expect("q").expect("media came along");
+    assert_eq!(std::fs::read(path).expect("read"), audio);
+
+    // Flip a byte inside the archive's media: refused, nothing imported.
+    let mut bytes = std::fs::read(&file).expect("read tar");
+    let at = bytes
+        .windows(4)
+        .position(|w| w == [10u8, 11, 12, 13])
+        .expect("the media's bytes are in the tar");
+    bytes[at] ^= 0xff;
+    let damaged = dir.path().join("damaged.tar");
+    std::fs::write(&damaged, bytes).expect("write");
+    let target = dir.path().join("from-damaged");
+    assert!(matches!(
+        backup::import(&damaged, &target),
+        Err(Error::DamagedExport { .. })
+    ));
+    assert!(!target.exists());
+    // Not a tar at all.
+    let junk = dir.path().join("junk.tar");
+    std::fs::write(&junk, b"not an archive").expect("write");
+    assert!(backup::import(&junk, &dir.path().join("from-junk")).is_err());
+    assert!(!dir.path().join("from-junk").exists());
+}
