@@ -79,6 +79,8 @@ const state = {
   // A segment playing alone: stops (or loops) at its end.
   segment: null as { episode: number; start: number; end: number; loop: boolean } | null,
   shownEpisode: null as Episode | null,
+  // The library-wide bookmarks view's filters.
+  markFilter: { query: "", tag: "", order: "date" as "date" | "episode", from: "", to: "" },
 };
 
 const list = new VirtualList<Row>({
@@ -683,13 +685,24 @@ async function loadArchive(keepPlace = false): Promise<void> {
   const token = ++state.listToken;
   try {
     if (view.kind === "bookmarks") {
-      const rows = await api.listBookmarks({ episode_id: null, tag: null, query: null, created_from: null, created_to: null, order: "date" });
+      const f = state.markFilter;
+      const rows = await api.listBookmarks({
+        episode_id: null,
+        tag: f.tag || null,
+        query: f.query.trim() || null,
+        created_from: f.from ? `${f.from}T00:00:00Z` : null,
+        created_to: f.to ? `${f.to}T23:59:59Z` : null,
+        order: f.order,
+      });
       if (token !== state.listToken) return;
       el.listTitle.textContent = "Bookmarks";
       el.listCount.textContent = `${rows.length.toLocaleString()} bookmark${rows.length === 1 ? "" : "s"}`;
       list.setItems(rows.map((row) => ({ kind: "bookmark", row })), keepPlace);
       el.empty.hidden = rows.length > 0;
-      if (!rows.length) {
+      const filtered = f.query.trim() !== "" || f.tag !== "" || f.from !== "" || f.to !== "";
+      if (!rows.length && filtered) {
+        el.empty.replaceChildren(node("h2", undefined, "No bookmarks match"), node("p", undefined, "Change the search or the filters on the right."));
+      } else if (!rows.length) {
         el.empty.replaceChildren(
           node("h2", undefined, "No bookmarks yet"),
           node("p", undefined, "While an episode plays, press b to mark the start of a moment and n to mark its end. Bookmarks work offline and can be exported."),
@@ -1041,7 +1054,64 @@ function parseTime(text: string): number | null {
 function showBookmarksPanel(): void {
   const box = node("section", "bookmarks-panel");
   box.append(node("h1", undefined, "Bookmarks"));
-  box.append(node("p", "muted", "Every bookmark in the library, newest first. Open one to replay it on its episode's page. Export them all:"));
+  box.append(node("p", "muted", "Every bookmark in the library. Open one to replay it on its episode's page."));
+  const f = state.markFilter;
+  const filters = node("form", "mark-filters");
+  const query = node("input");
+  query.id = "mark-query";
+  query.type = "search";
+  query.placeholder = "Search titles and notes";
+  query.value = f.query;
+  const tag = node("select");
+  tag.id = "mark-tag";
+  const order = node("select");
+  order.id = "mark-order";
+  for (const [v, label] of [["date", "Newest first"], ["episode", "By episode"]] as const) {
+    const o = node("option", undefined, label);
+    o.value = v;
+    order.append(o);
+  }
+  order.value = f.order;
+  const from = node("input");
+  from.type = "date";
+  from.title = "Made on or after";
+  from.value = f.from;
+  const to = node("input");
+  to.type = "date";
+  to.title = "Made on or before";
+  to.value = f.to;
+  const apply = () => {
+    f.query = query.value;
+    f.tag = tag.value;
+    f.order = order.value === "episode" ? "episode" : "date";
+    f.from = from.value;
+    f.to = to.value;
+    void loadArchive(true);
+  };
+  query.oninput = apply;
+  for (const c of [tag, order, from, to]) c.onchange = apply;
+  filters.onsubmit = (ev) => ev.preventDefault();
+  filters.append(query, tag, order, from, to);
+  box.append(filters);
+  // Tags in use, from the bookmarks themselves.
+  void api
+    .listBookmarks({ episode_id: null, tag: null, query: null, created_from: null, created_to: null, order: "date" })
+    .then((rows) => {
+      const tags = [...new Set(rows.flatMap((r) => r.bookmark.tags))].sort((a, b) => a.localeCompare(b));
+      const all = node("option", undefined, "Any tag");
+      all.value = "";
+      tag.replaceChildren(
+        all,
+        ...tags.map((t) => {
+          const o = node("option", undefined, `#${t}`);
+          o.value = t;
+          return o;
+        }),
+      );
+      tag.value = f.tag;
+    })
+    .catch(() => undefined);
+  box.append(node("p", "muted", "Export every bookmark:"));
   const actions = node("div", "actions");
   for (const [format, label] of [["md", "Markdown"], ["csv", "CSV"], ["json", "JSON"]] as const) {
     const b = node("button", undefined, `Export ${label}`);

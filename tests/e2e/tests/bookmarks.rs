@@ -185,6 +185,29 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     )
     .await;
     shot(&client, "bookmarks-05-view").await;
+    // Its search filters the list, and says so when nothing matches.
+    js(
+        &client,
+        "const q = document.getElementById('mark-query'); q.value = 'zebra'; q.dispatchEvent(new Event('input')); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.bookmark-row').length === 0 && !document.getElementById('empty-state').hidden;",
+        "no match",
+    )
+    .await;
+    js(
+        &client,
+        "const q = document.getElementById('mark-query'); q.value = 'moment'; q.dispatchEvent(new Event('input')); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.bookmark-row').length === 1;",
+        "the match",
+    )
+    .await;
     client.close().await.expect("close");
 }
 
