@@ -91,3 +91,19 @@ pub async fn shot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
 }
+
+/// Clicks `css` until `ready` (a script returning true) holds, up to three times: a click that
+/// lands while the list redraws its rows can reach a row that is being replaced, and nothing opens.
+pub async fn click_until(client: &Client, css: &str, ready: &str, what: &str) {
+    for _ in 0..3 {
+        crate::click(client, fantoccini::Locator::Css(css)).await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if js(client, ready).await == serde_json::json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    wait_js(client, ready, what).await;
+}

@@ -71,7 +71,13 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
         "the episode",
     )
     .await;
-    click(&client, Locator::Css(".episode-row")).await;
+    earmark_e2e::window::click_until(
+        &client,
+        ".episode-row",
+        "return !!document.getElementById('play-episode');",
+        "the episode page",
+    )
+    .await;
     wait_js(
         &client,
         "const c = document.getElementById('waveform'); return !!c && c.dataset.ready === '1';",

@@ -75,7 +75,13 @@ async fn download_with_progress_then_play_offline() {
         "the episode",
     )
     .await;
-    click(&client, Locator::Css(".episode-row")).await;
+    earmark_e2e::window::click_until(
+        &client,
+        ".episode-row",
+        "return !!document.getElementById('download');",
+        "the episode page",
+    )
+    .await;
     client
         .wait()
         .at_most(Duration::from_secs(10))

@@ -99,7 +99,13 @@ async fn play_pause_seek_and_change_speed() {
         "the episode",
     )
     .await;
-    click(&client, Locator::Css(".episode-row")).await;
+    earmark_e2e::window::click_until(
+        &client,
+        ".episode-row",
+        "return !!document.getElementById('play-episode');",
+        "the episode page",
+    )
+    .await;
     client
         .wait()
         .at_most(Duration::from_secs(10))
