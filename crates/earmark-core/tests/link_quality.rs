@@ -100,3 +100,83 @@ fn linking_quality_on_the_labelled_archive() {
         "precision {precision:.3}, recall {recall:.3}"
     );
 }
+
+/// The fixture archive in a fresh library, and the library's directory.
+fn fixture_library() -> (tempfile::TempDir, Library) {
+    let src = archive_dir();
+    let feed = std::fs::read_to_string(src.join("feed.rss")).expect("feed.rss");
+    let docs: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(src.join("documents.json")).expect("docs"))
+        .expect("documents.json");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lib = Library::open(dir.path()).expect("open");
+    store_feed(&mut lib, "https://researchingreform.example/feed/podcast/", &feed);
+    let rows: Vec<Doc<'_>> = docs
+        .iter()
+        .map(|d| Doc {
+            kind: d["kind"].as_str().expect("kind"),
+            title: d["title"].as_str().expect("title"),
+            url: d["url"].as_str().expect("url"),
+            published: d["published"].as_str(),
+            html: d["html"].as_str().expect("html"),
+        })
+        .collect();
+    insert_docs(dir.path(), &rows);
+    (dir, lib)
+}
+
+/// Every link of every episode: (episode, document, kind, state, score in thousandths).
+fn all_links(lib: &Library) -> Vec<(i64, i64, String, String, i64)> {
+    let mut out = Vec::new();
+    for ep in lib.episodes(None).expect("episodes") {
+        for l in lib.episode_links(ep.id).expect("links") {
+            let kind = format!("{:?}", l.kind);
+            let state = format!("{:?}", l.state);
+            out.push((ep.id.0, l.doc_id.0, kind, state, (l.score * 1000.0).round() as i64));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn parallel_readers_link_exactly_like_one() {
+    use earmark_core::link::Tuning;
+    let (_d1, mut one) = fixture_library();
+    let (_d3, mut three) = fixture_library();
+    let r1 = one
+        .relink_tuned(
+            &RelinkScope::All,
+            Tuning {
+                readers: 1,
+                ..Tuning::default()
+            },
+            t0(),
+        )
+        .expect("relink with one reader");
+    let r3 = three
+        .relink_tuned(
+            &RelinkScope::All,
+            Tuning {
+                readers: 3,
+                ..Tuning::default()
+            },
+            t0(),
+        )
+        .expect("relink with three readers");
+    assert!(
+        r1.episodes > 16,
+        "enough episodes for the parallel pass: {}",
+        r1.episodes
+    );
+    assert_eq!((r1.explicit, r1.suggested), (r3.explicit, r3.suggested));
+    let links = all_links(&one);
+    assert!(!links.is_empty());
+    assert_eq!(links, all_links(&three));
+    // A second pass over stored vector lengths changes nothing.
+    let again = three.relink(&RelinkScope::All, t0()).expect("relink again");
+    assert_eq!(
+        (again.explicit, again.suggested, again.removed),
+        (r3.explicit, r3.suggested, 0)
+    );
+    assert_eq!(links, all_links(&three));
+}

@@ -11,12 +11,14 @@
 //! - `similarity`: words, TF-IDF vectors, cosine.
 //! - `names`: names of people in running text.
 //! - `evidence`: the kinds of hard evidence and when a title is distinctive.
-//! - `relink`: the pass itself, over the full-text and URL indexes.
+//! - `reader`: one connection's statements and caches during a pass.
+//! - `relink`: the pass itself, over the full-text and URL indexes, in parallel when long.
 //! - `store`: reading links and recording decisions.
 
 pub mod evidence;
 pub mod model;
 pub mod names;
+mod reader;
 mod relink;
 pub mod similarity;
 mod store;

@@ -9,15 +9,18 @@
 //! index lookups, and a full pass costs that per episode.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::evidence::{self, Evidence};
 use super::model::{LinkKind, LinkState, RelinkReport, RelinkScope};
 use super::names;
-use super::similarity::{self, Vector};
+use super::reader::{self, Archive, Reader, MAX_TEXT_CHARS};
 use super::urls::{self, Reference};
 use crate::error::{Error, Result};
 use crate::library::rfc3339;
@@ -41,6 +44,9 @@ pub struct Tuning {
     pub weights: [f64; 3],
     /// Days over which the date signal halves.
     pub date_half_life_days: f64,
+    /// Connections reading in parallel during a pass over many episodes; 0 means one per core
+    /// (at most 4). The result does not depend on it.
+    pub readers: usize,
 }
 
 impl Default for Tuning {
@@ -53,12 +59,11 @@ impl Default for Tuning {
             cosine_full: 0.7,
             weights: [0.5, 0.35, 0.15],
             date_half_life_days: 30.0,
+            readers: 0,
         }
     }
 }
 
-/// Hard limits on hostile input: text beyond this is not read for similarity.
-const MAX_TEXT_CHARS: usize = 100_000;
 /// Names and terms shown in a reason.
 const REASON_ITEMS: usize = 4;
 
@@ -85,35 +90,39 @@ struct EpisodeRow {
     content_hash: i64,
 }
 
-/// A document's similarity vector and date, cached for the length of one relink.
-#[derive(Clone, Copy)]
-struct DocInfo {
-    /// The length of the document's full TF-IDF vector.
-    norm: f32,
-    published_ts: Option<i64>,
-}
-
-/// Everything one relink reads once and reuses across episodes.
-struct Context {
+/// Facts about the whole archive that every episode's linking consults, read once per relink and
+/// shared by the readers.
+struct Facts {
     tuning: Tuning,
-    doc_count: u64,
-    /// Term → (id, document frequency).
-    terms: HashMap<String, (u32, u32)>,
-    term_names: Vec<String>,
-    docs: HashMap<i64, DocInfo>,
-    /// Trust the vector lengths stored by an earlier relink. A stored length is dropped when its
-    /// document changes; otherwise it drifts only as much as the archive's word frequencies do.
-    stored_norms: bool,
-    /// Vector lengths computed in this relink, to store.
-    new_norms: Vec<(i64, f32)>,
-    /// Name (phrase) → documents containing it, when few enough to be distinctive.
-    name_docs: HashMap<String, Option<Rc<HashSet<i64>>>>,
+    archive: Archive,
     /// Normalised URL → how many episodes use it (a URL shared by episodes proves nothing).
     episode_url_uses: HashMap<String, u32>,
     /// Normalised title → how many episodes carry it.
     title_uses: HashMap<String, u32>,
     /// Podcast titles, normalised: an episode titled like its show is not distinctive.
     podcast_titles: HashSet<String>,
+}
+
+/// Episodes handed to a reader at a time in a parallel pass.
+const WORK_CHUNK: usize = 16;
+/// Episodes whose links are written in one transaction: short enough that a reader (the app)
+/// never waits long on the lock.
+const WRITE_CHUNK: usize = 200;
+
+/// Proposals computed for some episodes, waiting to be written.
+#[derive(Default)]
+struct Batch {
+    /// (episode, its content hash, proposals).
+    episodes: Vec<(i64, i64, Vec<Proposal>)>,
+    /// Document vector lengths computed on the way, to store.
+    norms: Vec<(i64, f32)>,
+}
+
+impl Batch {
+    fn append(&mut self, mut other: Batch) {
+        self.episodes.append(&mut other.episodes);
+        self.norms.append(&mut other.norms);
+    }
 }
 
 /// Runs a relink over `scope`. See [`crate::Library::relink`].
@@ -128,6 +137,7 @@ pub(crate) fn relink(
         ..RelinkReport::default()
     };
     let docs_changed = report.documents_indexed > 0;
+    let conn: &Connection = conn;
     let episode_ids: Vec<i64> = match scope {
         RelinkScope::All => all_episode_ids(conn)?,
         RelinkScope::Episodes(ids) => {
@@ -155,38 +165,144 @@ pub(crate) fn relink(
     if episode_ids.is_empty() {
         return Ok(report);
     }
-    let mut ctx = Context::load(conn, tuning)?;
+    reader::create_vocab_table(conn)?;
+    let facts = Facts::load(conn, tuning)?;
     let now_s = rfc3339(now);
-    // Proposals are computed outside any write transaction, then written in chunks so a reader
-    // (the app) never waits long on the lock.
-    for chunk in episode_ids.chunks(200) {
-        let mut batch = Vec::with_capacity(chunk.len());
-        for &id in chunk {
-            let Some(ep) = load_episode(conn, id)? else { continue };
-            let proposals = propose(conn, &mut ctx, &ep)?;
-            batch.push((ep.id, ep.content_hash, proposals));
+    let readers = match tuning.readers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+        n => n,
+    };
+    let path = conn.path().filter(|p| !p.is_empty()).map(PathBuf::from);
+    match path {
+        Some(path) if readers > 1 && episode_ids.len() > WORK_CHUNK => {
+            relink_parallel(conn, &path, readers, &facts, &episode_ids, &now_s, &mut report)?;
         }
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut norm = tx.prepare_cached(
-                "INSERT INTO link_doc_norms (document_id, norm) VALUES (?1, ?2) \
-                 ON CONFLICT (document_id) DO UPDATE SET norm = excluded.norm",
-            )?;
-            for (doc, n) in ctx.new_norms.drain(..) {
-                norm.execute(params![doc, f64::from(n)])?;
+        _ => {
+            // Proposals are computed outside any write transaction, then written in chunks.
+            let mut reader = Reader::new(conn, &facts.archive)?;
+            for chunk in episode_ids.chunks(WRITE_CHUNK) {
+                let batch = propose_all(&mut reader, &facts, chunk)?;
+                write_batch(conn, &batch, &now_s, &mut report)?;
             }
         }
-        for (eid, hash, proposals) in &batch {
-            write_episode(&tx, *eid, proposals, &now_s, &mut report)?;
-            tx.execute(
-                "INSERT INTO link_episodes_seen (episode_id, content_hash) VALUES (?1, ?2) \
-                 ON CONFLICT (episode_id) DO UPDATE SET content_hash = excluded.content_hash",
-                params![eid, hash],
-            )?;
-        }
-        tx.commit()?;
     }
     Ok(report)
+}
+
+/// A pass over many episodes: `readers` threads, each with its own read connection (WAL lets
+/// them read while this thread writes), compute proposals for chunks of episodes taken in turn;
+/// this thread writes them as they arrive.
+fn relink_parallel(
+    conn: &Connection,
+    path: &Path,
+    readers: usize,
+    facts: &Facts,
+    episode_ids: &[i64],
+    now: &str,
+    report: &mut RelinkReport,
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let result = std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<Result<Batch>>(readers * 2);
+        for _ in 0..readers {
+            let tx = tx.clone();
+            let (next, stop) = (&next, &stop);
+            s.spawn(move || {
+                if let Err(e) = read_chunks(path, facts, episode_ids, next, stop, &tx) {
+                    // The receiver is gone only when the writer already failed.
+                    let _ = tx.send(Err(e));
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = Batch::default();
+        let outcome = (|| {
+            for batch in &rx {
+                pending.append(batch?);
+                if pending.episodes.len() >= WRITE_CHUNK {
+                    write_batch(conn, &std::mem::take(&mut pending), now, report)?;
+                }
+            }
+            write_batch(conn, &pending, now, report)
+        })();
+        if outcome.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        // Dropping the receiver here lets a reader blocked on a full channel finish.
+        drop(rx);
+        outcome
+    });
+    result
+}
+
+/// One reader's share of a parallel pass.
+fn read_chunks(
+    path: &Path,
+    facts: &Facts,
+    episode_ids: &[i64],
+    next: &AtomicUsize,
+    stop: &AtomicBool,
+    tx: &mpsc::SyncSender<Result<Batch>>,
+) -> Result<()> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.pragma_update(None, "cache_size", -16_000)?;
+    reader::create_vocab_table(&conn)?;
+    let mut reader = Reader::new(&conn, &facts.archive)?;
+    while !stop.load(Ordering::Relaxed) {
+        let start = next.fetch_add(WORK_CHUNK, Ordering::Relaxed);
+        if start >= episode_ids.len() {
+            break;
+        }
+        let chunk = &episode_ids[start..(start + WORK_CHUNK).min(episode_ids.len())];
+        let batch = propose_all(&mut reader, facts, chunk)?;
+        if tx.send(Ok(batch)).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Proposals for some episodes, with the document vector lengths computed on the way.
+fn propose_all(reader: &mut Reader<'_>, facts: &Facts, ids: &[i64]) -> Result<Batch> {
+    let mut batch = Batch::default();
+    for &id in ids {
+        let Some(ep) = load_episode(reader, id)? else { continue };
+        let proposals = propose(reader, facts, &ep)?;
+        batch.episodes.push((ep.id, ep.content_hash, proposals));
+    }
+    batch.norms = reader.take_new_norms();
+    Ok(batch)
+}
+
+/// Writes a batch in one transaction.
+fn write_batch(conn: &Connection, batch: &Batch, now: &str, report: &mut RelinkReport) -> Result<()> {
+    if batch.episodes.is_empty() && batch.norms.is_empty() {
+        return Ok(());
+    }
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    {
+        let mut norm = tx.prepare_cached(
+            "INSERT INTO link_doc_norms (document_id, norm) VALUES (?1, ?2) \
+             ON CONFLICT (document_id) DO UPDATE SET norm = excluded.norm",
+        )?;
+        for (doc, n) in &batch.norms {
+            norm.execute(params![doc, f64::from(*n)])?;
+        }
+        let mut seen = tx.prepare_cached(
+            "INSERT INTO link_episodes_seen (episode_id, content_hash) VALUES (?1, ?2) \
+             ON CONFLICT (episode_id) DO UPDATE SET content_hash = excluded.content_hash",
+        )?;
+        for (eid, hash, proposals) in &batch.episodes {
+            write_episode(&tx, *eid, proposals, now, report)?;
+            seen.execute(params![eid, hash])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 fn all_episode_ids(conn: &Connection) -> Result<Vec<i64>> {
@@ -228,34 +344,25 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
     Ok(count)
 }
 
-fn load_episode(conn: &Connection, id: i64) -> Result<Option<EpisodeRow>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, title, link, guid, enclosure_url, notes_raw, notes_text, published_ts, podcast20, content_hash \
-             FROM episodes WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(EpisodeRow {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                link: r.get(2)?,
-                guid: r.get(3)?,
-                enclosure: r.get(4)?,
-                notes_raw: r.get(5)?,
-                notes_text: r.get(6)?,
-                published_ts: r.get(7)?,
-                podcast20: r.get(8)?,
-                content_hash: r.get(9)?,
-            })
+fn load_episode(reader: &mut Reader<'_>, id: i64) -> Result<Option<EpisodeRow>> {
+    reader.episode(id, |r| {
+        Ok(EpisodeRow {
+            id: r.get(0)?,
+            title: r.get(1)?,
+            link: r.get(2)?,
+            guid: r.get(3)?,
+            enclosure: r.get(4)?,
+            notes_raw: r.get(5)?,
+            notes_text: r.get(6)?,
+            published_ts: r.get(7)?,
+            podcast20: r.get(8)?,
+            content_hash: r.get(9)?,
         })
-        .optional()?)
+    })
 }
 
-impl Context {
+impl Facts {
     fn load(conn: &Connection, tuning: Tuning) -> Result<Self> {
-        conn.execute_batch(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.link_vocab USING fts5vocab(main, 'document_fts', 'row');",
-        )?;
         let doc_count: i64 = conn.query_row("SELECT COUNT(*) FROM documents", [], |r| r.get(0))?;
         let doc_count = doc_count.max(0) as u64;
         let mut episode_url_uses: HashMap<String, u32> = HashMap::new();
@@ -285,146 +392,18 @@ impl Context {
                 podcast_titles.insert(evidence::title_key(&t?));
             }
         }
-        Ok(Context {
+        Ok(Facts {
             tuning,
-            doc_count,
-            terms: HashMap::new(),
-            term_names: Vec::new(),
-            docs: HashMap::new(),
-            stored_norms: true,
-            new_norms: Vec::new(),
-            name_docs: HashMap::new(),
+            archive: Archive { doc_count },
             episode_url_uses,
             title_uses,
             podcast_titles,
         })
     }
-
-    /// The id and document frequency of a term (looked up in the index's vocabulary once).
-    fn term(&mut self, conn: &Connection, word: &str) -> Result<(u32, u32)> {
-        if let Some(&t) = self.terms.get(word) {
-            return Ok(t);
-        }
-        let df: u32 = conn
-            .prepare_cached("SELECT doc FROM temp.link_vocab WHERE term = ?1")?
-            .query_row([word], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0);
-        let id = self.term_names.len() as u32;
-        self.term_names.push(word.to_owned());
-        self.terms.insert(word.to_owned(), (id, df));
-        Ok((id, df))
-    }
-
-    /// A TF-IDF vector of a text, with only terms some document contains.
-    fn vector(&mut self, conn: &Connection, title: &str, body: &str) -> Result<Vector> {
-        let body = truncate_chars(body, MAX_TEXT_CHARS);
-        let counts = similarity::term_counts(title, body, 2);
-        let mut entries = Vec::with_capacity(counts.len());
-        for (w, c) in counts {
-            let (id, df) = self.term(conn, &w)?;
-            if df == 0 {
-                continue;
-            }
-            let weight = similarity::tf(c) * similarity::idf(u64::from(df), self.doc_count) as f32;
-            entries.push((id, weight));
-        }
-        Ok(Vector::from_weights(entries))
-    }
-
-    /// A document's similarity vector restricted to the episode's terms (`episode_terms`, by id),
-    /// scaled by the length of its full vector so the cosine is exact. The full length is
-    /// computed once per document and stored, so later relinks look up no other word.
-    fn doc(&mut self, conn: &Connection, id: i64, episode_terms: &HashSet<u32>) -> Result<Option<(Vector, DocInfo)>> {
-        let row: Option<(String, String, Option<i64>, Option<f64>)> = conn
-            .prepare_cached(
-                "SELECT d.title, d.text, d.published_ts, n.norm FROM documents d \
-                 LEFT JOIN link_doc_norms n ON n.document_id = d.id WHERE d.id = ?1",
-            )?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .optional()?;
-        let Some((title, text, published_ts, stored)) = row else {
-            return Ok(None);
-        };
-        let counts = similarity::term_counts(&title, truncate_chars(&text, MAX_TEXT_CHARS), 2);
-        let info = match self.docs.get(&id) {
-            Some(info) => *info,
-            None => {
-                let norm = match stored.filter(|n| self.stored_norms && n.is_finite() && *n > 0.0) {
-                    Some(n) => n as f32,
-                    None => {
-                        let mut sum = 0.0f32;
-                        for (w, c) in &counts {
-                            let (_, df) = self.term(conn, w)?;
-                            if df > 0 {
-                                let weight = similarity::tf(*c) * similarity::idf(u64::from(df), self.doc_count) as f32;
-                                sum += weight * weight;
-                            }
-                        }
-                        let norm = sum.sqrt();
-                        self.new_norms.push((id, norm));
-                        norm
-                    }
-                };
-                let info = DocInfo { norm, published_ts };
-                self.docs.insert(id, info);
-                info
-            }
-        };
-        let mut entries = Vec::new();
-        if info.norm > 0.0 {
-            for (w, c) in &counts {
-                if let Some(&(tid, df)) = self.terms.get(w.as_str()) {
-                    if df > 0 && episode_terms.contains(&tid) {
-                        let weight = similarity::tf(*c) * similarity::idf(u64::from(df), self.doc_count) as f32;
-                        entries.push((tid, weight / info.norm));
-                    }
-                }
-            }
-        }
-        entries.sort_unstable_by_key(|(t, _)| *t);
-        Ok(Some((Vector { entries }, info)))
-    }
-
-    /// The documents containing a name, or `None` when so many do that it says nothing.
-    fn name_docs(&mut self, conn: &Connection, name: &str) -> Result<Option<Rc<HashSet<i64>>>> {
-        if let Some(v) = self.name_docs.get(name) {
-            return Ok(v.clone());
-        }
-        let phrase = similarity::words(name).join(" ");
-        let limit = max_name_docs(self.doc_count);
-        let mut docs = HashSet::new();
-        if !phrase.is_empty() {
-            let mut stmt =
-                conn.prepare_cached("SELECT rowid FROM document_fts WHERE document_fts MATCH ?1 LIMIT ?2")?;
-            let rows = stmt.query_map(params![format!("\"{phrase}\""), (limit + 1) as i64], |r| {
-                r.get::<_, i64>(0)
-            })?;
-            for r in rows {
-                docs.insert(r?);
-            }
-        }
-        let out = (!docs.is_empty() && docs.len() <= limit).then(|| Rc::new(docs));
-        self.name_docs.insert(name.to_owned(), out.clone());
-        Ok(out)
-    }
-}
-
-/// A name found in more documents than this is part of the furniture (the blog's author, the
-/// court everyone writes about), not a sign that two texts share a subject.
-fn max_name_docs(doc_count: u64) -> usize {
-    ((doc_count as f64 * 0.03) as usize).max(6)
-}
-
-fn truncate_chars(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
 }
 
 /// Everything the linker proposes for one episode, explicit evidence first.
-fn propose(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow) -> Result<Vec<Proposal>> {
+fn propose(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow) -> Result<Vec<Proposal>> {
     let mut explicit: HashMap<i64, Vec<Evidence>> = HashMap::new();
     let add = |doc: i64, e: Evidence, explicit: &mut HashMap<i64, Vec<Evidence>>| {
         let list = explicit.entry(doc).or_default();
@@ -441,18 +420,14 @@ fn propose(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow) -> Result<Vec<
         (ep.enclosure.as_deref(), true),
     ] {
         if let Some(n) = url.and_then(urls::normalize) {
-            if ctx.episode_url_uses.get(&n).copied().unwrap_or(0) <= 1 && !targets.iter().any(|(u, _)| *u == n) {
+            if facts.episode_url_uses.get(&n).copied().unwrap_or(0) <= 1 && !targets.iter().any(|(u, _)| *u == n) {
                 targets.push((n, is_audio));
             }
         }
     }
     {
-        let mut stmt =
-            conn.prepare_cached("SELECT document_id, how FROM link_doc_refs WHERE url = ?1 AND how <> 'self'")?;
         for (url, is_audio) in &targets {
-            let rows = stmt.query_map([url], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-            for row in rows {
-                let (doc, how) = row?;
+            for (doc, how) in reader.refs_to(url)? {
                 let e = match (is_audio, how == Reference::Embed.as_str()) {
                     (true, true) => Evidence::EmbedsAudio,
                     (true, false) => Evidence::LinksAudio,
@@ -473,31 +448,21 @@ fn propose(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow) -> Result<Vec<
         }
         notes_urls.sort();
         notes_urls.dedup();
-        let mut stmt = conn.prepare_cached("SELECT document_id FROM link_doc_refs WHERE url = ?1 AND how = 'self'")?;
         for url in notes_urls.iter().take(200) {
-            let rows = stmt.query_map([url], |r| r.get::<_, i64>(0))?;
-            for doc in rows {
-                add(doc?, Evidence::NotesLinkHere, &mut explicit);
+            for doc in reader.docs_at(url)? {
+                add(doc, Evidence::NotesLinkHere, &mut explicit);
             }
         }
     }
 
     // Documents that name the exact title, when the title is distinctive.
     let key = evidence::title_key(&ep.title);
-    if ctx.title_uses.get(&key).copied().unwrap_or(0) <= 1 && !ctx.podcast_titles.contains(&key) {
+    if facts.title_uses.get(&key).copied().unwrap_or(0) <= 1 && !facts.podcast_titles.contains(&key) {
         if let Some(phrase) = evidence::title_phrase(&ep.title) {
-            let limit = max_name_docs(ctx.doc_count);
-            let mut stmt =
-                conn.prepare_cached("SELECT rowid FROM document_fts WHERE document_fts MATCH ?1 LIMIT ?2")?;
-            let rows = stmt.query_map(params![format!("\"{}\"", phrase.join(" ")), (limit + 1) as i64], |r| {
-                r.get::<_, i64>(0)
-            })?;
-            let found: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
             // A "title" that many documents contain is a common phrase, not a reference.
-            if found.len() <= limit {
-                for doc in found {
-                    add(doc, Evidence::NamesTitle, &mut explicit);
-                }
+            let limit = reader::max_name_docs(facts.archive.doc_count);
+            for doc in reader.phrase_docs(&phrase, limit)?.unwrap_or_default() {
+                add(doc, Evidence::NamesTitle, &mut explicit);
             }
         }
     }
@@ -515,15 +480,15 @@ fn propose(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow) -> Result<Vec<
         })
         .collect();
     out.sort_by_key(|p| p.doc);
-    let mut suggestions = suggest(conn, ctx, ep, &out)?;
+    let mut suggestions = suggest(reader, facts, ep, &out)?;
     out.append(&mut suggestions);
     Ok(out)
 }
 
 /// Suggestions for an episode: candidates from the full-text index (its most distinctive words)
 /// and from its distinctive names, scored by wording, names and date.
-fn suggest(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow, explicit: &[Proposal]) -> Result<Vec<Proposal>> {
-    let tuning = ctx.tuning;
+fn suggest(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow, explicit: &[Proposal]) -> Result<Vec<Proposal>> {
+    let tuning = facts.tuning;
     let persons: Vec<String> = ep
         .podcast20
         .as_deref()
@@ -531,14 +496,14 @@ fn suggest(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow, explicit: &[Pr
         .map(|p| p.persons.into_iter().map(|p| p.name).collect())
         .unwrap_or_default();
     let body = format!("{} {}", ep.notes_text, persons.join(". "));
-    let vector = ctx.vector(conn, &ep.title, &body)?;
+    let vector = reader.vector(&ep.title, &body)?;
     if vector.entries.is_empty() {
         return Ok(Vec::new());
     }
 
     // The episode's names: people in the notes and its podcast:person entries.
     let mut ep_names: Vec<String> = persons.clone();
-    for n in names::names(truncate_chars(
+    for n in names::names(reader::truncate_chars(
         &format!("{}. {}", ep.title, ep.notes_text),
         MAX_TEXT_CHARS,
     )) {
@@ -548,7 +513,7 @@ fn suggest(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow, explicit: &[Pr
     }
     let mut name_sets: Vec<(String, Rc<HashSet<i64>>)> = Vec::new();
     for n in ep_names.iter().take(24) {
-        if let Some(docs) = ctx.name_docs(conn, n)? {
+        if let Some(docs) = reader.name_docs(n)? {
             name_sets.push((n.clone(), docs));
         }
     }
@@ -560,32 +525,22 @@ fn suggest(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow, explicit: &[Pr
     let query: Vec<String> = top
         .iter()
         .take(tuning.query_terms)
-        .map(|(t, _)| format!("\"{}\"", ctx.term_names[*t as usize]))
+        .map(|(t, _)| format!("\"{}\"", reader.term_name(*t)))
         .collect();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT rowid FROM document_fts WHERE document_fts MATCH ?1 ORDER BY bm25(document_fts, 2.0, 1.0) LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![query.join(" OR "), tuning.candidates as i64], |r| {
-            r.get::<_, i64>(0)
-        })?;
-        for r in rows {
-            candidates.insert(r?);
-        }
-    }
+    candidates.extend(reader.ranked(&query.join(" OR "), tuning.candidates)?);
     for (_, docs) in &name_sets {
         candidates.extend(docs.iter().copied());
     }
     let explicit_docs: HashSet<i64> = explicit.iter().map(|p| p.doc).collect();
-    let episode_terms: HashSet<u32> = vector.entries.iter().map(|(t, _)| *t).collect();
 
     let mut scored: Vec<Proposal> = Vec::new();
     let mut candidates: Vec<i64> = candidates.into_iter().filter(|d| !explicit_docs.contains(d)).collect();
     candidates.sort_unstable();
     for doc in candidates {
-        let Some((doc_vector, info)) = ctx.doc(conn, doc, &episode_terms)? else {
+        let Some(info) = reader.doc(doc)? else {
             continue;
         };
+        let doc_vector = reader.restricted(&info, &vector)?;
         let (cos, shared_terms) = vector.cosine(&doc_vector);
         let shared_names: Vec<&str> = name_sets
             .iter()
@@ -613,9 +568,9 @@ fn suggest(conn: &Connection, ctx: &mut Context, ep: &EpisodeRow, explicit: &[Pr
             .iter()
             .take(REASON_ITEMS.saturating_sub(shares.len()).max(2))
         {
-            let term = &ctx.term_names[*t as usize];
-            if !shares.iter().any(|s| s.to_lowercase().contains(term.as_str())) {
-                shares.push(term.clone());
+            let term = reader.term_name(*t);
+            if !shares.iter().any(|s| s.to_lowercase().contains(term)) {
+                shares.push(term.to_owned());
             }
         }
         let mut first = String::new();
@@ -757,7 +712,7 @@ mod tests {
 
     #[test]
     fn name_limit_grows_with_the_archive() {
-        assert_eq!(max_name_docs(10), 6);
-        assert_eq!(max_name_docs(20_000), 600);
+        assert_eq!(reader::max_name_docs(10), 6);
+        assert_eq!(reader::max_name_docs(20_000), 600);
     }
 }

@@ -207,6 +207,9 @@ const STOPWORDS: &[&str] = &[
     "yourself",
 ];
 
+/// The length of the longest stop word ("themselves"): longer words skip the search.
+const MAX_STOPWORD_LEN: usize = 10;
+
 fn is_stopword(w: &str) -> bool {
     STOPWORDS.binary_search(&w).is_ok()
 }
@@ -245,12 +248,49 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
+/// Whether a word (as [`words`] gives it) can carry meaning: not a stop word, not one or two
+/// letters, not a bare number, and not absurdly long (hostile input).
+fn is_content_word(w: &str) -> bool {
+    w.len() >= 3
+        && w.len() <= 40
+        && !w.bytes().all(|b| b.is_ascii_digit())
+        && !(w.len() <= MAX_STOPWORD_LEN && is_stopword(w))
+}
+
 /// Words that can carry meaning: not stop words, not one or two letters, not bare numbers, and
 /// not absurdly long (hostile input).
 pub fn content_words(text: &str) -> impl Iterator<Item = String> {
-    words(text)
-        .into_iter()
-        .filter(|w| w.len() >= 3 && w.len() <= 40 && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()))
+    words(text).into_iter().filter(|w| is_content_word(w))
+}
+
+/// Calls `f` with each of [`content_words`] in turn, without allocating a string per word: the
+/// linker tokenises every candidate document, so this is its hottest loop.
+pub fn for_each_content_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut cur = String::with_capacity(32);
+    let mut end_word = |cur: &mut String| {
+        if is_content_word(cur) {
+            f(cur);
+        }
+        cur.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                cur.push(c.to_ascii_lowercase());
+            } else if !cur.is_empty() {
+                end_word(&mut cur);
+            }
+        } else if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                cur.push(fold(l));
+            }
+        } else if !cur.is_empty() {
+            end_word(&mut cur);
+        }
+    }
+    if !cur.is_empty() {
+        end_word(&mut cur);
+    }
 }
 
 /// Term counts of a text; the title counts `title_weight` times.
@@ -333,6 +373,7 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted, STOPWORDS, "keep STOPWORDS sorted and unique");
+        assert_eq!(STOPWORDS.iter().map(|w| w.len()).max(), Some(MAX_STOPWORD_LEN));
     }
 
     #[test]
@@ -340,6 +381,22 @@ mod tests {
         assert_eq!(words("In Dad's Shoes — Café!"), ["in", "dad", "s", "shoes", "cafe"]);
         let cw: Vec<String> = content_words("The adoption of 2 children in 2021 by the Court").collect();
         assert_eq!(cw, ["adoption", "children", "court"]);
+    }
+
+    #[test]
+    fn streaming_words_match_the_collected_ones() {
+        let texts = [
+            "The adoption of 2 children in 2021 by the Court",
+            "Ça s'est passé à Zürich — ÉCOLE «nouvelle» ſtraße İstanbul ΣΟΦΊΑ 東京 x1y2z3 themselves",
+            "",
+            "   ,,, ",
+            "a-b-c aaa\u{301}bbb ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOP 0123 12ab",
+        ];
+        for t in texts {
+            let mut streamed = Vec::new();
+            for_each_content_word(t, |w| streamed.push(w.to_owned()));
+            assert_eq!(streamed, content_words(t).collect::<Vec<_>>(), "{t}");
+        }
     }
 
     #[test]

@@ -1,0 +1,341 @@
+//! One connection's view of the archive during a relink: the statements it runs for every
+//! episode, prepared once, and what it has learned so far (word ids and document frequencies,
+//! each document's term counts, which documents contain a name), so that a full pass reads and
+//! tokenises each document once however many episodes it is a candidate for.
+//!
+//! The statements are held for the whole pass rather than taken from rusqlite's statement cache:
+//! a statement handed back to that cache has its bindings cleared, and SQLite then compiles a
+//! statement whose plan depended on a bound value (a `LIMIT ?`, a key that may be 0 or 1) again
+//! at its next use. Measured on the link bench, that recompiling was about a tenth of a full pass.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use rusqlite::{params, Connection, OptionalExtension, Statement};
+
+use super::similarity::{self, Vector};
+use crate::error::Result;
+
+/// Hard limit on hostile input: text beyond this is not read for similarity.
+pub(super) const MAX_TEXT_CHARS: usize = 100_000;
+
+/// Term counts cached per reader, at most (8 bytes each): bounds memory in an archive of long
+/// documents. Past it, a document's counts are computed again each time it is a candidate.
+const CACHED_TERM_COUNTS: usize = 6_000_000;
+
+/// A document as the scorer needs it: its date, the length of its TF-IDF vector, and how often
+/// each of its words occurs.
+pub(super) struct DocTerms {
+    pub published_ts: Option<i64>,
+    /// The length of the document's full TF-IDF vector.
+    pub norm: f32,
+    /// (term id, count), sorted by term id.
+    pub counts: Vec<(u32, u32)>,
+}
+
+/// Facts about the archive as a whole that every reader shares.
+pub(super) struct Archive {
+    pub doc_count: u64,
+}
+
+/// The statements of a pass, prepared once on one connection.
+struct Statements<'c> {
+    vocab: Statement<'c>,
+    doc: Statement<'c>,
+    phrase: Statement<'c>,
+    ranked: Statement<'c>,
+    refs_to: Statement<'c>,
+    refs_self: Statement<'c>,
+    episode: Statement<'c>,
+}
+
+/// A reader: one connection's statements and caches. Not shared between threads; a parallel
+/// pass gives each thread its own.
+pub(super) struct Reader<'c> {
+    st: Statements<'c>,
+    doc_count: u64,
+    terms: HashMap<String, u32>,
+    term_names: Vec<String>,
+    /// Document frequency per term id, looked up in the index's vocabulary when first needed.
+    dfs: Vec<Option<u32>>,
+    docs: HashMap<i64, Option<Rc<DocTerms>>>,
+    cached_counts: usize,
+    /// Vector lengths computed by this reader, to store.
+    new_norms: Vec<(i64, f32)>,
+    name_docs: HashMap<String, Option<Rc<HashSet<i64>>>>,
+}
+
+impl<'c> Reader<'c> {
+    /// Prepares the statements on `conn`, which must have the `temp.link_vocab` table (see
+    /// [`create_vocab_table`]).
+    pub fn new(conn: &'c Connection, archive: &Archive) -> Result<Self> {
+        let st = Statements {
+            vocab: conn.prepare("SELECT doc FROM temp.link_vocab WHERE term = ?1")?,
+            doc: conn.prepare(
+                "SELECT d.title, d.text, d.published_ts, n.norm FROM documents d \
+                 LEFT JOIN link_doc_norms n ON n.document_id = d.id WHERE d.id = ?1",
+            )?,
+            phrase: conn.prepare("SELECT rowid FROM document_fts WHERE document_fts MATCH ?1 LIMIT ?2")?,
+            ranked: conn.prepare(
+                "SELECT rowid FROM document_fts WHERE document_fts MATCH ?1 \
+                 ORDER BY bm25(document_fts, 2.0, 1.0) LIMIT ?2",
+            )?,
+            refs_to: conn.prepare("SELECT document_id, how FROM link_doc_refs WHERE url = ?1 AND how <> 'self'")?,
+            refs_self: conn.prepare("SELECT document_id FROM link_doc_refs WHERE url = ?1 AND how = 'self'")?,
+            episode: conn.prepare(
+                "SELECT id, title, link, guid, enclosure_url, notes_raw, notes_text, published_ts, podcast20, \
+                 content_hash FROM episodes WHERE id = ?1",
+            )?,
+        };
+        Ok(Reader {
+            st,
+            doc_count: archive.doc_count,
+            terms: HashMap::new(),
+            term_names: Vec::new(),
+            dfs: Vec::new(),
+            docs: HashMap::new(),
+            cached_counts: 0,
+            new_norms: Vec::new(),
+            name_docs: HashMap::new(),
+        })
+    }
+
+    /// The vector lengths computed since the last call, to store.
+    pub fn take_new_norms(&mut self) -> Vec<(i64, f32)> {
+        std::mem::take(&mut self.new_norms)
+    }
+
+    /// The word a term id stands for.
+    pub fn term_name(&self, id: u32) -> &str {
+        &self.term_names[id as usize]
+    }
+
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.terms.get(word) {
+            return id;
+        }
+        let id = self.term_names.len() as u32;
+        self.term_names.push(word.to_owned());
+        self.terms.insert(word.to_owned(), id);
+        self.dfs.push(None);
+        id
+    }
+
+    /// How many documents contain a term (looked up in the index's vocabulary once).
+    fn df(&mut self, id: u32) -> Result<u32> {
+        if let Some(df) = self.dfs[id as usize] {
+            return Ok(df);
+        }
+        let df: u32 = self
+            .st
+            .vocab
+            .query_row([&self.term_names[id as usize]], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        self.dfs[id as usize] = Some(df);
+        Ok(df)
+    }
+
+    fn weight(&self, count: u32, df: u32) -> f32 {
+        similarity::tf(count) * similarity::idf(u64::from(df), self.doc_count) as f32
+    }
+
+    /// Term counts of a text, the title counting twice, sorted by term id.
+    fn counts(&mut self, title: &str, body: &str) -> Vec<(u32, u32)> {
+        let mut seen: Vec<(u32, u32)> = Vec::new();
+        similarity::for_each_content_word(title, |w| {
+            let id = self.intern(w);
+            seen.push((id, 2));
+        });
+        similarity::for_each_content_word(body, |w| {
+            let id = self.intern(w);
+            seen.push((id, 1));
+        });
+        seen.sort_unstable_by_key(|(id, _)| *id);
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(seen.len() / 2);
+        for (id, n) in seen {
+            match out.last_mut() {
+                Some((last, total)) if *last == id => *total += n,
+                _ => out.push((id, n)),
+            }
+        }
+        out.shrink_to_fit();
+        out
+    }
+
+    /// A unit TF-IDF vector of a text, with only terms some document contains.
+    pub fn vector(&mut self, title: &str, body: &str) -> Result<Vector> {
+        let counts = self.counts(title, truncate_chars(body, MAX_TEXT_CHARS));
+        let mut entries = Vec::with_capacity(counts.len());
+        for (id, c) in counts {
+            let df = self.df(id)?;
+            if df > 0 {
+                entries.push((id, self.weight(c, df)));
+            }
+        }
+        Ok(Vector::from_weights(entries))
+    }
+
+    /// A document's date, vector length and term counts, read and tokenised once per pass (while
+    /// the cache has room). The vector length is computed once per document and stored by the
+    /// caller, so later relinks look up no word outside the episode's.
+    pub fn doc(&mut self, id: i64) -> Result<Option<Rc<DocTerms>>> {
+        if let Some(d) = self.docs.get(&id) {
+            return Ok(d.clone());
+        }
+        let row: Option<(String, String, Option<i64>, Option<f64>)> = self
+            .st
+            .doc
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        let Some((title, text, published_ts, stored)) = row else {
+            self.docs.insert(id, None);
+            return Ok(None);
+        };
+        let counts = self.counts(&title, truncate_chars(&text, MAX_TEXT_CHARS));
+        // A stored length is dropped when its document changes; otherwise it drifts only as much
+        // as the archive's word frequencies do.
+        let norm = match stored.filter(|n| n.is_finite() && *n > 0.0) {
+            Some(n) => n as f32,
+            None => {
+                let mut sum = 0.0f32;
+                for &(t, c) in &counts {
+                    let df = self.df(t)?;
+                    if df > 0 {
+                        let w = self.weight(c, df);
+                        sum += w * w;
+                    }
+                }
+                let norm = sum.sqrt();
+                self.new_norms.push((id, norm));
+                norm
+            }
+        };
+        let doc = Rc::new(DocTerms {
+            published_ts,
+            norm,
+            counts,
+        });
+        if self.cached_counts + doc.counts.len() <= CACHED_TERM_COUNTS {
+            self.cached_counts += doc.counts.len();
+            self.docs.insert(id, Some(doc.clone()));
+        }
+        Ok(Some(doc))
+    }
+
+    /// A document's vector restricted to the episode's terms, scaled by the length of its full
+    /// vector so the cosine with the episode's unit vector is exact.
+    pub fn restricted(&mut self, doc: &DocTerms, episode: &Vector) -> Result<Vector> {
+        let mut entries = Vec::new();
+        if doc.norm > 0.0 {
+            let (a, b) = (&episode.entries, &doc.counts);
+            let (mut i, mut j) = (0, 0);
+            while i < a.len() && j < b.len() {
+                match a[i].0.cmp(&b[j].0) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        let (t, c) = b[j];
+                        let df = self.df(t)?;
+                        if df > 0 {
+                            entries.push((t, self.weight(c, df) / doc.norm));
+                        }
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+        }
+        Ok(Vector { entries })
+    }
+
+    /// Documents matching a phrase (the words of a name or a title), or `None` when more than
+    /// `limit` do.
+    pub fn phrase_docs(&mut self, words: &[String], limit: usize) -> Result<Option<Vec<i64>>> {
+        let rows = self
+            .st
+            .phrase
+            .query_map(params![format!("\"{}\"", words.join(" ")), (limit + 1) as i64], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        let found: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+        Ok((found.len() <= limit).then_some(found))
+    }
+
+    /// The documents containing a name, or `None` when none or so many do that it says nothing.
+    pub fn name_docs(&mut self, name: &str) -> Result<Option<Rc<HashSet<i64>>>> {
+        if let Some(v) = self.name_docs.get(name) {
+            return Ok(v.clone());
+        }
+        let phrase = similarity::words(name);
+        let limit = max_name_docs(self.doc_count);
+        let out = if phrase.is_empty() {
+            None
+        } else {
+            self.phrase_docs(&phrase, limit)?
+                .filter(|d| !d.is_empty())
+                .map(|d| Rc::new(d.into_iter().collect::<HashSet<i64>>()))
+        };
+        self.name_docs.insert(name.to_owned(), out.clone());
+        Ok(out)
+    }
+
+    /// The best `limit` documents for a full-text query, by BM25 (titles weigh double).
+    pub fn ranked(&mut self, query: &str, limit: usize) -> Result<Vec<i64>> {
+        let rows = self
+            .st
+            .ranked
+            .query_map(params![query, limit as i64], |r| r.get::<_, i64>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Documents pointing at a URL (links and embeds), with how.
+    pub fn refs_to(&mut self, url: &str) -> Result<Vec<(i64, String)>> {
+        let rows = self
+            .st
+            .refs_to
+            .query_map([url], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Documents whose own address is a URL.
+    pub fn docs_at(&mut self, url: &str) -> Result<Vec<i64>> {
+        let rows = self.st.refs_self.query_map([url], |r| r.get::<_, i64>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One episode row, through the held statement.
+    pub fn episode<T>(
+        &mut self,
+        id: i64,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        Ok(self.st.episode.query_row([id], f).optional()?)
+    }
+}
+
+/// Makes the full-text index's vocabulary (document frequencies) readable on `conn`. A temporary
+/// table: it lives as long as the connection.
+pub(super) fn create_vocab_table(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.link_vocab USING fts5vocab(main, 'document_fts', 'row');",
+    )?;
+    Ok(())
+}
+
+/// A name found in more documents than this is part of the furniture (the blog's author, the
+/// court everyone writes about), not a sign that two texts share a subject.
+pub(super) fn max_name_docs(doc_count: u64) -> usize {
+    ((doc_count as f64 * 0.03) as usize).max(6)
+}
+
+/// The first `max` characters of `s`.
+pub(super) fn truncate_chars(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
