@@ -49,6 +49,10 @@ pub struct PlayerStatus {
     pub sleep_remaining_secs: Option<f64>,
     /// Whether playback stops at the end of this episode.
     pub sleep_at_end: bool,
+    /// A streamed episode is waiting for the network.
+    pub buffering: bool,
+    /// The episode plays from its URL rather than a local file.
+    pub streaming: bool,
 }
 
 impl From<&Status> for PlayerStatus {
@@ -70,6 +74,8 @@ impl From<&Status> for PlayerStatus {
             muted: s.muted,
             sleep_remaining_secs: s.sleep_remaining.map(|d| d.as_secs_f64()),
             sleep_at_end: s.sleep_at_end,
+            buffering: s.buffering,
+            streaming: s.streaming,
         }
     }
 }
@@ -268,26 +274,40 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
         .enclosure_url
         .clone()
         .ok_or_else(|| ApiError::new("no_media", "This entry has no media file."))?;
-    let local = url::Url::parse(&url)
-        .ok()
+    let parsed = url::Url::parse(&url).ok();
+    let local = parsed
+        .as_ref()
         .filter(|u| u.scheme() == "file")
         .and_then(|u| u.to_file_path().ok());
-    let path = lib.downloaded_file(EpisodeId(id))?.or(local).ok_or_else(|| {
-        ApiError::new(
+    let path = lib.downloaded_file(EpisodeId(id))?.or(local);
+    let streamable = parsed.as_ref().is_some_and(|u| matches!(u.scheme(), "http" | "https"));
+    if path.is_none() && !streamable {
+        return Err(ApiError::new(
             "not_local",
-            format!("This episode is not on this computer yet: download it first (earmark-cli download {id})."),
-        )
-    })?;
+            format!("This episode's media address cannot be played ({url}); try downloading it."),
+        ));
+    }
     let near_end = detail
         .episode
         .duration_secs
         .is_some_and(|d| saved >= d - PLAYED_MARGIN_SECS);
-    let start = if played || near_end { 0.0 } else { saved };
-    Ok(Command::Load {
-        tag: id,
-        path,
-        start: Duration::from_secs_f64(start),
-        title: detail.episode.title,
+    let start = Duration::from_secs_f64(if played || near_end { 0.0 } else { saved });
+    let title = detail.episode.title;
+    Ok(match path {
+        Some(path) => Command::Load {
+            tag: id,
+            path,
+            start,
+            title,
+        },
+        // Not on this computer: stream it, keeping the temporary copy beside the downloads.
+        None => Command::Stream {
+            tag: id,
+            url,
+            start,
+            title,
+            cache_dir: Some(lib.media_dir()),
+        },
     })
 }
 
@@ -302,10 +322,10 @@ pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64, start_secs: 
                 .lock()
                 .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
             let mut cmd = load_command(&lib, id)?;
-            if let (Command::Load { start, .. }, Some(at)) =
-                (&mut cmd, start_secs.filter(|s| s.is_finite() && *s >= 0.0))
-            {
-                *start = Duration::from_secs_f64(at);
+            if let Some(at) = start_secs.filter(|s| s.is_finite() && *s >= 0.0) {
+                if let Command::Load { start, .. } | Command::Stream { start, .. } = &mut cmd {
+                    *start = Duration::from_secs_f64(at);
+                }
             }
             cmd
         };

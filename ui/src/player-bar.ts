@@ -123,13 +123,15 @@ export class PlayerBar {
     const idle = s.state === "idle";
     this.root.classList.toggle("idle", idle);
     this.root.dataset.state = s.state;
+    this.root.classList.toggle("buffering", s.buffering);
     this.title.textContent = idle ? "Nothing playing" : s.title;
     this.sub.textContent = idle
       ? "Open an episode and press Play (p)"
       : s.state === "ended"
         ? "Finished"
         : [
-            s.state === "paused" ? "Paused" : "Playing",
+            s.state === "paused" ? "Paused" : s.buffering ? "Buffering…" : "Playing",
+            s.streaming ? "streaming" : "",
             `${s.speed}×`,
             this.currentChapter(s.position_secs)?.title ?? "",
             s.sleep_at_end ? "stops at the end" : s.sleep_remaining_secs !== null ? `sleep in ${fmtClock(s.sleep_remaining_secs)}` : "",

@@ -1,4 +1,4 @@
-//! `earmark-cli play`: plays an episode's local media through the audio device with a one-line
+//! `earmark-cli play`: plays an episode's local media (or streams it from its URL) through the audio device with a one-line
 //! progress display, saving the position every two seconds and on Ctrl-C, so even `kill -9`
 //! loses at most a couple of seconds.
 
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use earmark_core::model::EpisodeId;
 use earmark_core::Library;
+use earmark_player::stream::{open_pipeline, StreamConfig};
 use earmark_player::{MediaDecoder, Output, Pipeline, State};
 
 use crate::now;
@@ -37,17 +38,14 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         .enclosure_url
         .clone()
         .context("this episode has no media file")?;
-    let path = match (lib.downloaded_file(id)?, url::Url::parse(&url)) {
-        (Some(downloaded), _) => downloaded,
+    // A downloaded copy first, then a local file URL, else stream from the web.
+    let source = match (lib.downloaded_file(id)?, url::Url::parse(&url)) {
+        (Some(downloaded), _) => Source::File(downloaded),
         (None, Ok(u)) if u.scheme() == "file" => {
-            u.to_file_path().map_err(|()| anyhow::anyhow!("bad file URL {url}"))?
+            Source::File(u.to_file_path().map_err(|()| anyhow::anyhow!("bad file URL {url}"))?)
         }
-        (None, Ok(_)) => bail!(
-            "{} is not on this computer yet: run `earmark-cli download {}` first (streaming is not built yet)",
-            detail.episode.title,
-            id.0
-        ),
-        (None, Err(_)) => bail!("the episode's media URL is not valid: {url}"),
+        (None, Ok(u)) if matches!(u.scheme(), "http" | "https") => Source::Url(url.clone()),
+        (None, _) => bail!("the episode's media URL cannot be played: {url}"),
     };
     let (saved, played) = lib.listening_state(id)?;
     let start = match from {
@@ -62,8 +60,23 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         }
     }
 
-    let decoder = MediaDecoder::open(&path)?;
-    let mut pipeline = Pipeline::new(decoder, speed);
+    let mut pipeline = match &source {
+        Source::File(path) => Pipeline::new(MediaDecoder::open(path)?, speed),
+        Source::Url(url) => {
+            let cfg = StreamConfig {
+                cache_dir: Some(lib.media_dir()),
+                ..StreamConfig::default()
+            };
+            open_pipeline(url, cfg, speed)
+                .with_context(|| {
+                    format!(
+                        "streaming {} (download it with `earmark-cli download {}`)",
+                        detail.episode.title, id.0
+                    )
+                })?
+                .0
+        }
+    };
     pipeline.set_stop_at(stop);
     if start > Duration::ZERO {
         pipeline.seek(start)?;
@@ -98,8 +111,9 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     loop {
         let pos = playback.position();
         bar.set_position(pos.as_millis() as u64);
+        let buffering = if playback.buffering() { "  buffering…" } else { "" };
         bar.set_message(format!(
-            "{} / {}  {:.2}x  {}",
+            "{} / {}  {:.2}x  {}{buffering}",
             earmark_player::decode::fmt_time(pos),
             total,
             speed,
@@ -136,4 +150,10 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the episode's bytes come from.
+enum Source {
+    File(std::path::PathBuf),
+    Url(String),
 }

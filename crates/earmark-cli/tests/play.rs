@@ -13,8 +13,19 @@ mod pulse;
 
 use pulse::{alsa_config, start_pulse, Pulse};
 
+#[path = "../../earmark-player/tests/common/media_server.rs"]
+mod media_server;
+
+use media_server::{Behaviour, MediaServer};
+
 /// A library with one 30-second episode whose media is a local MP3.
 fn library_with_episode() -> (tempfile::TempDir, PathBuf) {
+    library_with(|_| "tone.mp3".to_owned())
+}
+
+/// A library with one 30-second MP3 episode; `enclosure` turns the MP3's bytes into the
+/// enclosure URL the feed gives.
+fn library_with(enclosure: impl FnOnce(Vec<u8>) -> String) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let wav = dir.path().join("tone.wav");
     let status = Command::new("sox")
@@ -33,11 +44,14 @@ fn library_with_episode() -> (tempfile::TempDir, PathBuf) {
         .status()
         .expect("ffmpeg must be installed (scripts/setup installs it)");
     assert!(status.success());
+    let url = enclosure(std::fs::read(&mp3).expect("read mp3"));
     let feed = dir.path().join("feed.xml");
     std::fs::write(
         &feed,
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Tone</title><item><title>Thirty seconds</title>\
-         <guid>tone-1</guid><enclosure url=\"tone.mp3\" type=\"audio/mpeg\" length=\"1\"/></item></channel></rss>",
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Tone</title><item><title>Thirty seconds</title>\
+             <guid>tone-1</guid><enclosure url=\"{url}\" type=\"audio/mpeg\" length=\"1\"/></item></channel></rss>"
+        ),
     )
     .expect("feed");
     let library = dir.path().join("library");
@@ -178,4 +192,54 @@ fn bad_play_arguments_are_refused() {
         assert!(!out.status.success(), "{args:?} was accepted");
         assert!(String::from_utf8_lossy(&out.stderr).contains("error"), "{args:?}");
     }
+}
+
+#[test]
+fn an_episode_not_downloaded_streams_and_seeks_with_a_range_request() {
+    let pulse = start_pulse();
+    // 20 kB/s: faster than the 96 kbit/s episode plays (12 kB/s), far slower than fetching it all.
+    let mut server = None;
+    let (_dir, library) = library_with(|bytes| {
+        let s = MediaServer::start(
+            bytes,
+            Behaviour {
+                ranges: true,
+                bytes_per_sec: Some(20_000),
+                content_type: Some("audio/mpeg".into()),
+                ..Behaviour::default()
+            },
+        );
+        let url = s.url("tone.mp3");
+        server = Some(s);
+        url
+    });
+    let server = server.expect("server started");
+
+    let out = cli(&library, Some(&pulse))
+        .args(["play", "1", "--to", "2"])
+        .output()
+        .expect("play");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (pos, _) = position(&library);
+    assert!((pos - 2.0).abs() < 0.5, "streamed to {pos} s");
+
+    // 26 s in is ~310 kB: reached in order that would take 15 s; a Range request gets there at once.
+    let t = Instant::now();
+    let out = cli(&library, Some(&pulse))
+        .args(["play", "1", "--from", "0:26", "--to", "0:28"])
+        .output()
+        .expect("play");
+    let wall = t.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (pos, _) = position(&library);
+    assert!((pos - 28.0).abs() < 0.5, "stopped at {pos} s");
+    assert!(wall < 10.0, "2 s from 26 s in took {wall:.1} s");
+    let jumped = server
+        .ranges_asked()
+        .iter()
+        .flatten()
+        .filter_map(|r| r.strip_prefix("bytes="))
+        .filter_map(|r| r.split('-').next()?.parse::<u64>().ok())
+        .any(|from| from > 200_000);
+    assert!(jumped, "a Range request near 26 s: {:?}", server.ranges_asked());
 }

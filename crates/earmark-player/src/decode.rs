@@ -40,6 +40,9 @@ pub struct MediaDecoder {
     planar_buf: Option<AudioBuffer<f32>>,
     ended: bool,
     damage: Option<String>,
+    /// Seek by the byte position the format estimates rather than by reading every frame up to
+    /// the target (see [`MediaDecoder::set_coarse_seeks`]).
+    coarse_seeks: bool,
 }
 
 /// The container and codec, apart from the sample bookkeeping so a decoded buffer (which borrows
@@ -163,6 +166,7 @@ impl MediaDecoder {
             planar_buf: None,
             ended: false,
             damage: None,
+            coarse_seeks: false,
         })
     }
 
@@ -365,6 +369,14 @@ impl MediaDecoder {
         }
     }
 
+    /// For a streamed source: an accurate MP3 seek reads every frame header between here and the
+    /// target, which over the network means fetching everything in between. A coarse seek jumps
+    /// to the byte position the file's length and bitrate suggest (exact for constant-bitrate
+    /// files, close for variable ones), so only the part around the target is fetched.
+    pub fn set_coarse_seeks(&mut self, on: bool) {
+        self.coarse_seeks = on;
+    }
+
     /// Moves to `target`; the next sample read is the one at that time (to the sample where the
     /// container allows). Returns the position reached.
     pub fn seek(&mut self, target: Duration) -> Result<Duration, PlayError> {
@@ -377,7 +389,11 @@ impl MediaDecoder {
             .packets
             .format
             .seek(
-                SeekMode::Accurate,
+                if self.coarse_seeks {
+                    SeekMode::Coarse
+                } else {
+                    SeekMode::Accurate
+                },
                 SeekTo::Time {
                     time,
                     track_id: Some(self.packets.track_id),

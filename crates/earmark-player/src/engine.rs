@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::decode::MediaDecoder;
 use crate::output::{Output, Playback, State};
 use crate::pipeline::Pipeline;
+use crate::stream::{open_pipeline, StreamConfig};
 
 /// How often a `Tick` reports the position while something is loaded.
 const TICK: Duration = Duration::from_millis(250);
@@ -27,6 +28,20 @@ pub enum Command {
         start: Duration,
         /// Title for status displays.
         title: String,
+    },
+    /// Streams an episode from its URL (HTTP or HTTPS) and plays it from `start` once enough has
+    /// arrived; seeking ahead asks the server for just that part.
+    Stream {
+        /// Opaque id of what is playing.
+        tag: i64,
+        /// The media URL.
+        url: String,
+        /// Where to begin.
+        start: Duration,
+        /// Title for status displays.
+        title: String,
+        /// Where the temporary copy goes (the system's temporary folder when `None`).
+        cache_dir: Option<PathBuf>,
     },
     /// Pause or resume.
     Toggle,
@@ -84,6 +99,10 @@ pub struct Status {
     pub sleep_remaining: Option<Duration>,
     /// Whether playback stops at the end of this episode.
     pub sleep_at_end: bool,
+    /// A streamed episode is waiting for the network.
+    pub buffering: bool,
+    /// Whether the loaded episode is streamed rather than read from a local file.
+    pub streaming: bool,
 }
 
 /// What the player tells the app.
@@ -137,10 +156,37 @@ impl Engine {
     }
 }
 
+/// Where the loaded episode's bytes come from, kept to reopen it on a new device.
+#[derive(Clone)]
+enum Media {
+    File(PathBuf),
+    Url { url: String, cache_dir: Option<PathBuf> },
+}
+
+impl Media {
+    /// Opens the media and positions it at `start`.
+    fn open(&self, speed: f64, start: Duration) -> Result<Pipeline, crate::PlayError> {
+        let mut pipeline = match self {
+            Media::File(path) => Pipeline::new(MediaDecoder::open(path)?, speed),
+            Media::Url { url, cache_dir } => {
+                let cfg = StreamConfig {
+                    cache_dir: cache_dir.clone(),
+                    ..StreamConfig::default()
+                };
+                open_pipeline(url, cfg, speed)?.0
+            }
+        };
+        if start > Duration::ZERO {
+            pipeline.seek(start)?;
+        }
+        Ok(pipeline)
+    }
+}
+
 struct Loaded {
     tag: i64,
     title: String,
-    path: PathBuf,
+    media: Media,
     playback: Playback,
     ended_reported: bool,
     /// The device went away under this playback: resuming rebuilds it on a new device.
@@ -229,6 +275,8 @@ fn status(loaded: &Option<Loaded>, s: &Settings) -> Status {
             muted: s.muted,
             sleep_remaining: s.sleep_deadline.map(|d| d.saturating_duration_since(Instant::now())),
             sleep_at_end: s.sleep_at_end,
+            buffering: l.playback.buffering(),
+            streaming: matches!(l.media, Media::Url { .. }),
         },
         None => Status {
             tag: None,
@@ -241,6 +289,8 @@ fn status(loaded: &Option<Loaded>, s: &Settings) -> Status {
             muted: s.muted,
             sleep_remaining: s.sleep_deadline.map(|d| d.saturating_duration_since(Instant::now())),
             sleep_at_end: s.sleep_at_end,
+            buffering: false,
+            streaming: false,
         },
     }
 }
@@ -258,44 +308,23 @@ fn handle(
             path,
             start,
             title,
-        } => {
-            if let Some(old) = loaded.take() {
-                on_event(Event::Checkpoint {
-                    tag: old.tag,
-                    position: old.playback.position(),
-                });
-                old.playback.stop();
-            }
-            let mut pipeline = match MediaDecoder::open(&path) {
-                Ok(d) => Pipeline::new(d, s.speed),
-                Err(e) => return on_event(Event::Error(e.to_string())),
-            };
-            if start > Duration::ZERO {
-                if let Err(e) = pipeline.seek(start) {
-                    return on_event(Event::Error(e.to_string()));
-                }
-            }
-            pipeline.set_volume(s.volume);
-            pipeline.set_muted(s.muted);
-            // The device is opened on first use and again after it failed, so plugging one in helps.
-            if output.is_none() {
-                match Output::open_default() {
-                    Ok(o) => *output = Some(o),
-                    Err(e) => return on_event(Event::NoOutput(e.to_string())),
-                }
-            }
-            if let Some(out) = output {
-                let playback = out.play(pipeline);
-                *loaded = Some(Loaded {
-                    tag,
-                    title,
-                    path,
-                    playback,
-                    ended_reported: false,
-                    orphaned: false,
-                });
-            }
-        }
+        } => load(tag, Media::File(path), start, title, output, loaded, s, on_event),
+        Command::Stream {
+            tag,
+            url,
+            start,
+            title,
+            cache_dir,
+        } => load(
+            tag,
+            Media::Url { url, cache_dir },
+            start,
+            title,
+            output,
+            loaded,
+            s,
+            on_event,
+        ),
         Command::Sleep(timer) => {
             s.sleep_deadline = match timer {
                 SleepTimer::After(d) => Some(Instant::now() + d),
@@ -335,18 +364,7 @@ fn handle(
             if let Some(l) = loaded.take() {
                 let at = l.playback.position();
                 l.playback.stop();
-                handle(
-                    Command::Load {
-                        tag: l.tag,
-                        path: l.path,
-                        start: at,
-                        title: l.title,
-                    },
-                    output,
-                    loaded,
-                    s,
-                    on_event,
-                );
+                load(l.tag, l.media, at, l.title, output, loaded, s, on_event);
             }
         }
         other => {
@@ -381,5 +399,50 @@ fn handle(
                 on_event(Event::Error(e.to_string()));
             }
         }
+    }
+}
+
+/// Unloads what plays (saving its place), opens `media` at `start` and plays it.
+#[allow(clippy::too_many_arguments)]
+fn load(
+    tag: i64,
+    media: Media,
+    start: Duration,
+    title: String,
+    output: &mut Option<Output>,
+    loaded: &mut Option<Loaded>,
+    s: &mut Settings,
+    on_event: &impl Fn(Event),
+) {
+    if let Some(old) = loaded.take() {
+        on_event(Event::Checkpoint {
+            tag: old.tag,
+            position: old.playback.position(),
+        });
+        old.playback.stop();
+    }
+    let mut pipeline = match media.open(s.speed, start) {
+        Ok(p) => p,
+        Err(e) => return on_event(Event::Error(e.to_string())),
+    };
+    pipeline.set_volume(s.volume);
+    pipeline.set_muted(s.muted);
+    // The device is opened on first use and again after it failed, so plugging one in helps.
+    if output.is_none() {
+        match Output::open_default() {
+            Ok(o) => *output = Some(o),
+            Err(e) => return on_event(Event::NoOutput(e.to_string())),
+        }
+    }
+    if let Some(out) = output {
+        let playback = out.play(pipeline);
+        *loaded = Some(Loaded {
+            tag,
+            title,
+            media,
+            playback,
+            ended_reported: false,
+            orphaned: false,
+        });
     }
 }

@@ -25,6 +25,9 @@ pub enum PlayError {
     /// Seeking failed.
     #[error("cannot seek: {0}")]
     Seek(String),
+    /// Streaming from the episode's URL failed (the server, the network, or the temporary copy).
+    #[error("cannot stream: {0}")]
+    Stream(String),
     /// There is no audio device (or it vanished); the position is kept.
     #[error("no audio output: {0}")]
     NoOutput(String),

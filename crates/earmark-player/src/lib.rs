@@ -10,6 +10,7 @@ pub mod error;
 pub mod output;
 pub mod peaks;
 pub mod pipeline;
+pub mod stream;
 pub mod stretch;
 
 pub use decode::MediaDecoder;

@@ -30,6 +30,8 @@ struct Inner {
     stopped: bool,
     /// Frames handed to the device but not yet counted by the pipeline's position.
     buffered_frames: usize,
+    /// A streamed source was waiting for the network at the last pull (the device got silence).
+    buffering: bool,
 }
 
 /// Device buffer in frames (about 93 ms at 44.1 kHz); the fallback path lets the device choose
@@ -124,6 +126,7 @@ impl Playback {
             state: State::Playing,
             stopped: false,
             buffered_frames: 0,
+            buffering: false,
         }));
         let source = OutputSource {
             pulls: None,
@@ -228,6 +231,12 @@ impl Playback {
         self.lock().pipeline.damage().map(str::to_owned)
     }
 
+    /// Whether a streamed episode is waiting for the network (the listener hears silence).
+    pub fn buffering(&self) -> bool {
+        let g = self.lock();
+        g.state == State::Playing && (g.buffering || g.pipeline.waiting())
+    }
+
     /// Stops for good: the device drops this source.
     pub fn stop(&self) {
         let mut g = self.lock();
@@ -269,12 +278,13 @@ impl OutputSource {
             return false;
         }
         self.pos = 0;
-        let n = if g.state == State::Playing {
+        g.buffering = g.state == State::Playing && g.pipeline.waiting();
+        let n = if g.state == State::Playing && !g.buffering {
             g.pipeline.fill(&mut self.buf)
         } else {
             0
         };
-        if g.state == State::Playing && n == 0 {
+        if g.state == State::Playing && !g.buffering && n == 0 {
             g.state = State::Ended;
         }
         self.buf[n..].fill(0.0);

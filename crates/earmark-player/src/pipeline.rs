@@ -26,6 +26,8 @@ pub struct Pipeline {
     input_done: bool,
     /// Stop (as if at the end) when the episode position reaches this.
     stop_at: Option<Duration>,
+    /// For a streamed source: whether the decoder can read without waiting on the network.
+    gate: Option<Box<dyn Fn() -> bool + Send>>,
 }
 
 impl Pipeline {
@@ -46,7 +48,19 @@ impl Pipeline {
             muted: false,
             input_done: false,
             stop_at: None,
+            gate: None,
         }
+    }
+
+    /// Tells the pipeline its source can be slow (a stream): `ready` says whether the next decode
+    /// would run without waiting, so the output thread can play silence instead of blocking.
+    pub fn set_gate(&mut self, ready: Box<dyn Fn() -> bool + Send>) {
+        self.gate = Some(ready);
+    }
+
+    /// True while a streamed source has too little buffered to decode the next block at once.
+    pub fn waiting(&self) -> bool {
+        self.ready_pos >= self.ready.len() && !self.input_done && self.gate.as_ref().is_some_and(|ready| !ready())
     }
 
     /// Output channels.

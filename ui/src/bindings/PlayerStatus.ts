@@ -43,4 +43,12 @@ sleep_remaining_secs: number | null,
 /**
  * Whether playback stops at the end of this episode.
  */
-sleep_at_end: boolean, };
+sleep_at_end: boolean, 
+/**
+ * A streamed episode is waiting for the network.
+ */
+buffering: boolean, 
+/**
+ * The episode plays from its URL rather than a local file.
+ */
+streaming: boolean, };

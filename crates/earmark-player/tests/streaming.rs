@@ -1,0 +1,335 @@
+//! Streaming an episode from its URL: playback starts before the file has arrived, a seek ahead
+//! asks for just that part (HTTP Range), a server without Range still plays, a dropped
+//! connection is picked up where it stopped, a dead or stalled server gives a clear error, and
+//! the output thread plays silence (buffering) instead of waiting on the network.
+
+mod common;
+#[path = "common/media_server.rs"]
+mod media_server;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{encode, hum_with_click, write_wav};
+use earmark_player::stream::{HttpStream, StreamConfig, StreamHandle, StreamInfo};
+use earmark_player::{MediaDecoder, Pipeline, PlayError, Playback, State};
+use media_server::{Behaviour, MediaServer};
+
+const RATE: u32 = 44_100;
+
+/// A 60-second MP3 (about 1 MB at 128 kbit/s) with a click at 45 s.
+fn episode(dir: &Path, ext: &str) -> Vec<u8> {
+    let wav = dir.join("ep.wav");
+    write_wav(&wav, RATE, 1, &hum_with_click(RATE, 60.0, 45.0));
+    std::fs::read(encode(&wav, ext)).expect("read encoded")
+}
+
+fn quick() -> StreamConfig {
+    StreamConfig {
+        stall_timeout: Duration::from_secs(3),
+        ..StreamConfig::default()
+    }
+}
+
+fn open(url: &str, ext: &str, cfg: StreamConfig) -> Result<(MediaDecoder, StreamHandle, StreamInfo), PlayError> {
+    let (stream, handle, info) = HttpStream::open(url, cfg)?;
+    let mut decoder = MediaDecoder::from_source(Box::new(stream), Some(ext), info.content_type.as_deref())?;
+    // As the engine does for streams: seek by estimated byte position, not by reading every frame.
+    decoder.set_coarse_seeks(true);
+    Ok((decoder, handle, info))
+}
+
+/// Decodes `secs` of audio (or to the end).
+fn take(decoder: &mut MediaDecoder, secs: f64) -> Vec<f32> {
+    let want = (secs * RATE as f64) as usize * decoder.channels().max(1);
+    let mut out = Vec::with_capacity(want);
+    let mut buf = vec![0.0; 4096];
+    while out.len() < want {
+        let n = decoder.read(&mut buf[..(want - out.len()).min(4096)]);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    out
+}
+
+fn local(dir: &Path, bytes: &[u8], ext: &str) -> MediaDecoder {
+    let path = dir.join(format!("local.{ext}"));
+    std::fs::write(&path, bytes).expect("write local copy");
+    MediaDecoder::open(&path).expect("open local copy")
+}
+
+#[test]
+fn playback_starts_long_before_the_file_has_arrived() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = episode(dir.path(), "mp3");
+    let len = bytes.len() as u64;
+    // 200 kB/s: the whole file takes about 5 s to arrive.
+    let server = MediaServer::start(
+        bytes.clone(),
+        Behaviour {
+            ranges: true,
+            bytes_per_sec: Some(200_000),
+            content_type: Some("audio/mpeg".into()),
+            ..Behaviour::default()
+        },
+    );
+    let began = Instant::now();
+    let (mut decoder, handle, info) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
+    assert_eq!(info.len, Some(len));
+    assert!(info.ranges);
+    let first = take(&mut decoder, 1.0);
+    let first_audio = began.elapsed();
+    let fetched = handle.stats().fetched;
+    assert_eq!(first.len(), RATE as usize, "a whole second decoded");
+    assert!(
+        first_audio < Duration::from_millis(1500),
+        "first second of audio after {first_audio:?}"
+    );
+    assert!(fetched < len / 2, "only {fetched} of {len} bytes were needed to start");
+    // The streamed audio is the file's audio.
+    let mut reference = local(dir.path(), &bytes, "mp3");
+    assert_eq!(first, take(&mut reference, 1.0));
+}
+
+#[test]
+fn a_seek_ahead_asks_for_that_part_and_lands_on_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = episode(dir.path(), "mp3");
+    let len = bytes.len() as u64;
+    let server = MediaServer::start(
+        bytes.clone(),
+        Behaviour {
+            ranges: true,
+            bytes_per_sec: Some(150_000),
+            ..Behaviour::default()
+        },
+    );
+    let (mut decoder, handle, _) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
+    take(&mut decoder, 0.5);
+    let began = Instant::now();
+    let reached = decoder.seek(Duration::from_secs(44)).expect("seek ahead");
+    let after_seek = take(&mut decoder, 2.0);
+    let took = began.elapsed();
+    // The seek lands within 50 ms of 44 s, and the click at 45 s is heard a second later.
+    let off = (reached.as_secs_f64() - 44.0).abs();
+    assert!(off < 0.05, "landed at {reached:?}");
+    let click = after_seek
+        .iter()
+        .position(|s| s.abs() > 0.5)
+        .expect("the click at 45 s is heard");
+    let click_at = reached.as_secs_f64() + click as f64 / RATE as f64;
+    assert!((click_at - 45.0).abs() < 0.05, "click heard at {click_at:.3} s");
+    // Reaching 44 s by fetching everything before it would take ~5 s at this rate.
+    assert!(
+        took < Duration::from_millis(2500),
+        "seek and 2 s of audio took {took:?}"
+    );
+    let asked = server.ranges_asked();
+    let jumped = asked
+        .iter()
+        .flatten()
+        .filter_map(|r| r.strip_prefix("bytes="))
+        .any(|r| {
+            r.split('-')
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .is_some_and(|n| n > len / 2)
+        });
+    assert!(jumped, "a Range request into the second half: {asked:?}");
+    assert!(handle.stats().ranged >= 1);
+}
+
+#[test]
+fn a_server_without_range_support_still_plays_and_seeks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = episode(dir.path(), "mp3");
+    let server = MediaServer::start(bytes.clone(), Behaviour::default());
+    let (mut decoder, handle, info) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
+    assert!(!info.ranges);
+    let reached = decoder.seek(Duration::from_secs(40)).expect("seek waits for the bytes");
+    let heard = take(&mut decoder, 6.0);
+    assert!((reached.as_secs_f64() - 40.0).abs() < 0.05, "landed at {reached:?}");
+    let click = heard.iter().position(|s| s.abs() > 0.5).expect("the click at 45 s");
+    let click_at = reached.as_secs_f64() + click as f64 / RATE as f64;
+    assert!((click_at - 45.0).abs() < 0.05, "click heard at {click_at:.3} s");
+    assert_eq!(
+        handle.stats().ranged,
+        0,
+        "no Range request to a server that ignores them"
+    );
+}
+
+#[test]
+fn a_dropped_connection_is_picked_up_where_it_stopped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = episode(dir.path(), "mp3");
+    let server = MediaServer::start(
+        bytes.clone(),
+        Behaviour {
+            ranges: true,
+            cut_first_after: Some(100_000),
+            ..Behaviour::default()
+        },
+    );
+    let (mut decoder, handle, _) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
+    let all = take(&mut decoder, 120.0);
+    assert!(decoder.damage().is_none(), "no damage: {:?}", decoder.damage());
+    let mut reference = local(dir.path(), &bytes, "mp3");
+    assert_eq!(all, take(&mut reference, 120.0), "every sample, as from the file");
+    let stats = handle.stats();
+    assert!(stats.ranged >= 1, "the second request resumes with a Range: {stats:?}");
+    assert!(stats.complete);
+    assert!(
+        stats.fetched < bytes.len() as u64 + 200_000,
+        "little fetched twice: {stats:?}"
+    );
+}
+
+#[test]
+fn a_stream_of_unknown_length_plays_to_its_end() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = episode(dir.path(), "mp3");
+    let server = MediaServer::start(
+        bytes.clone(),
+        Behaviour {
+            no_length: true,
+            ..Behaviour::default()
+        },
+    );
+    let (mut decoder, handle, info) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
+    assert_eq!(info.len, None);
+    let all = take(&mut decoder, 120.0);
+    assert!(decoder.damage().is_none(), "{:?}", decoder.damage());
+    let mut reference = local(dir.path(), &bytes, "mp3");
+    assert_eq!(all, take(&mut reference, 120.0));
+    assert_eq!(handle.stats().fetched, bytes.len() as u64);
+}
+
+#[test]
+fn an_m4a_with_its_index_at_the_end_streams() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // ffmpeg writes the `moov` index after the audio unless told otherwise: the reader must jump
+    // to the end and back before it can decode anything.
+    let bytes = episode(dir.path(), "m4a");
+    let moov = bytes.windows(4).rposition(|w| w == b"moov").expect("a moov box");
+    let mdat = bytes.windows(4).position(|w| w == b"mdat").expect("an mdat box");
+    assert!(moov > mdat, "the fixture keeps its index at the end");
+    let server = MediaServer::start(
+        bytes.clone(),
+        Behaviour {
+            ranges: true,
+            bytes_per_sec: Some(250_000),
+            ..Behaviour::default()
+        },
+    );
+    let began = Instant::now();
+    let (mut decoder, handle, _) = open(&server.url("ep.m4a"), "m4a", quick()).expect("open stream");
+    let first = take(&mut decoder, 1.0);
+    let took = began.elapsed();
+    let mut reference = local(dir.path(), &bytes, "m4a");
+    assert_eq!(first, take(&mut reference, 1.0));
+    assert!(handle.stats().ranged >= 1, "the index was fetched with a Range request");
+    assert!(took < Duration::from_millis(2500), "first second after {took:?}");
+}
+
+#[test]
+fn a_missing_file_or_dead_server_is_a_clear_error() {
+    let server = MediaServer::start(
+        Vec::new(),
+        Behaviour {
+            status: Some(404),
+            ..Behaviour::default()
+        },
+    );
+    match HttpStream::open(&server.url("gone.mp3"), quick()) {
+        Err(PlayError::Stream(why)) => assert!(why.contains("404"), "{why}"),
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("a 404 opened"),
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let refused = HttpStream::open(&format!("http://127.0.0.1:{port}/ep.mp3"), quick());
+    assert!(matches!(refused, Err(PlayError::Stream(_))));
+}
+
+#[test]
+fn a_server_that_stalls_for_good_ends_playback_with_a_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = episode(dir.path(), "mp3");
+    let server = MediaServer::start(
+        bytes,
+        Behaviour {
+            ranges: true,
+            stall_after: Some(60_000),
+            ..Behaviour::default()
+        },
+    );
+    let cfg = StreamConfig {
+        stall_timeout: Duration::from_millis(400),
+        retries: 1,
+        ..StreamConfig::default()
+    };
+    let began = Instant::now();
+    let (mut decoder, handle, _) = open(&server.url("ep.mp3"), "mp3", cfg).expect("open stream");
+    let heard = take(&mut decoder, 60.0);
+    assert!(
+        heard.len() > RATE as usize && heard.len() < 30 * RATE as usize,
+        "played what arrived: {} s",
+        heard.len() / RATE as usize
+    );
+    let damage = decoder.damage().map(str::to_owned).unwrap_or_default();
+    assert!(!damage.is_empty(), "the stop is explained");
+    assert!(handle.failure().is_some() || damage.contains("no data"), "{damage}");
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "gave up in {:?}",
+        began.elapsed()
+    );
+}
+
+#[test]
+fn the_output_plays_silence_while_buffering_and_never_ends_early() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = episode(dir.path(), "mp3");
+    // 40 kB/s is faster than real time for 128 kbit/s (16 kB/s) but far slower than a test that
+    // pulls samples as fast as it can, so the pull outruns the network.
+    let server = MediaServer::start(
+        bytes,
+        Behaviour {
+            ranges: true,
+            bytes_per_sec: Some(40_000),
+            ..Behaviour::default()
+        },
+    );
+    let cfg = StreamConfig {
+        ready_ahead: 32 * 1024,
+        ..quick()
+    };
+    let (decoder, handle, _) = open(&server.url("ep.mp3"), "mp3", cfg).expect("open stream");
+    let mut pipeline = Pipeline::new(decoder, 1.0);
+    let gate = handle.clone();
+    pipeline.set_gate(Box::new(move || gate.ready()));
+    let (playback, mut source) = Playback::headless(pipeline);
+    let mut saw_buffering = false;
+    let mut heard = 0usize;
+    let began = Instant::now();
+    // Pull two seconds of output as fast as possible, for at most 3 s of wall time.
+    while heard < 2 * RATE as usize && began.elapsed() < Duration::from_secs(3) {
+        let block: Vec<f32> = source.by_ref().take(512).collect();
+        assert_eq!(block.len(), 512, "the source never runs dry");
+        saw_buffering |= playback.buffering();
+        assert_eq!(playback.state(), State::Playing, "buffering is not the end");
+        if block.iter().any(|s| *s != 0.0) {
+            heard += block.len();
+        }
+        if playback.buffering() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    assert!(saw_buffering, "pulling faster than the network reports buffering");
+    assert!(heard >= 2 * RATE as usize, "audio flowed once data arrived");
+}
