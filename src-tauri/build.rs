@@ -44,6 +44,8 @@ fn main() {
         "episode_waveform",
         "waveform_range",
         "export_clip",
+        "skip_lengths",
+        "set_skip_lengths",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -36,6 +36,8 @@ pub struct AppState {
     pub peaks: waveform::PeaksCache,
     /// The `earmark://` link the app was started with, if any.
     pub startup_link: Option<applink::OpenAt>,
+    /// How far skip back and forward jump (kept in the library; shared with the media controls).
+    pub skip: player::SharedSkip,
 }
 
 /// The `earmark://` link the app was started with, for the window to open once it is ready.
@@ -112,9 +114,15 @@ fn main() -> anyhow::Result<()> {
             waveform::episode_waveform,
             waveform::waveform_range,
             waveform::export_clip,
+            player::skip_lengths,
+            player::set_skip_lengths,
         ])
         .setup(move |app| {
-            let player = player::start(app.handle().clone(), config.library_dir.clone());
+            let skip: player::SharedSkip = Arc::new(Mutex::new(library.skip_lengths().unwrap_or_else(|e| {
+                tracing::warn!("reading the skip lengths failed: {e}; using the defaults");
+                earmark_core::skip::SkipLengths::default()
+            })));
+            let player = player::start(app.handle().clone(), config.library_dir.clone(), Arc::clone(&skip));
             let downloads = downloads::start(app.handle().clone(), &config, &library)?;
             app.manage(Arc::new(AppState {
                 config,
@@ -123,6 +131,7 @@ fn main() -> anyhow::Result<()> {
                 downloads,
                 peaks: waveform::PeaksCache::default(),
                 startup_link: link.map(applink::OpenAt::from),
+                skip,
             }));
             if let Some(l) = listener {
                 applink::serve(app.handle().clone(), l);

@@ -25,7 +25,7 @@ struct Shown {
 }
 
 /// Registers Earmark with the desktop; `engine` receives what the user presses there.
-pub fn start(engine: Arc<OnceLock<Engine>>) -> Option<Mpris> {
+pub fn start(engine: Arc<OnceLock<Engine>>, skip: crate::player::SharedSkip) -> Option<Mpris> {
     let config = PlatformConfig {
         dbus_name: "earmark",
         display_name: "Earmark",
@@ -41,8 +41,12 @@ pub fn start(engine: Arc<OnceLock<Engine>>) -> Option<Mpris> {
                 MediaControlEvent::Pause => Command::Pause,
                 MediaControlEvent::Toggle => Command::Toggle,
                 MediaControlEvent::Stop => Command::Stop,
-                MediaControlEvent::Seek(SeekDirection::Forward) => Command::Skip(30.0),
-                MediaControlEvent::Seek(SeekDirection::Backward) => Command::Skip(-10.0),
+                MediaControlEvent::Seek(SeekDirection::Forward) => {
+                    Command::Skip(f64::from(crate::player::skip_now(&skip).forward_secs))
+                }
+                MediaControlEvent::Seek(SeekDirection::Backward) => {
+                    Command::Skip(-f64::from(crate::player::skip_now(&skip).back_secs))
+                }
                 MediaControlEvent::SeekBy(SeekDirection::Forward, d) => Command::Skip(d.as_secs_f64()),
                 MediaControlEvent::SeekBy(SeekDirection::Backward, d) => Command::Skip(-d.as_secs_f64()),
                 MediaControlEvent::SetPosition(MediaPosition(at)) => Command::Seek(at),

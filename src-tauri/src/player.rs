@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use earmark_core::model::EpisodeId;
+use earmark_core::skip::SkipLengths;
 use earmark_core::Library;
 use earmark_player::chapters;
 use earmark_player::engine::{Command, Engine, Event, SleepTimer, Status};
@@ -97,6 +98,10 @@ pub enum PlayerCommand {
         /// Seconds.
         secs: f64,
     },
+    /// Jump back by the listener's skip-back length.
+    SkipBack,
+    /// Jump forward by the listener's skip-forward length.
+    SkipForward,
     /// Change speed.
     Speed {
         /// 0.5–3.0.
@@ -139,8 +144,16 @@ enum Save {
     Finished(i64, bool),
 }
 
+/// The skip lengths in force, shared by the player commands and the desktop's media controls.
+pub type SharedSkip = Arc<Mutex<SkipLengths>>;
+
+/// The skip lengths as they stand (the defaults if the lock was poisoned mid-update).
+pub fn skip_now(skip: &SharedSkip) -> SkipLengths {
+    *skip.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Starts the engine and the saver; returns the engine handle to keep in the app state.
-pub fn start(app: AppHandle, library_dir: PathBuf) -> Engine {
+pub fn start(app: AppHandle, library_dir: PathBuf, skip: SharedSkip) -> Engine {
     let (save_tx, save_rx) = mpsc::channel::<Save>();
     let engine_cell: Arc<OnceLock<Engine>> = Arc::new(OnceLock::new());
     let saver_engine = Arc::clone(&engine_cell);
@@ -206,7 +219,7 @@ pub fn start(app: AppHandle, library_dir: PathBuf) -> Engine {
         }
     });
     let _ = engine_cell.set(engine.clone());
-    if let Some(m) = crate::mpris::start(Arc::clone(&engine_cell)) {
+    if let Some(m) = crate::mpris::start(Arc::clone(&engine_cell), skip) {
         let _ = mpris_cell.set(m);
     }
     engine
@@ -343,6 +356,8 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
         PlayerCommand::Toggle => Command::Toggle,
         PlayerCommand::Seek { secs } => Command::Seek(Duration::from_secs_f64(secs.max(0.0))),
         PlayerCommand::Skip { secs } => Command::Skip(secs),
+        PlayerCommand::SkipBack => Command::Skip(-f64::from(skip_now(&state.skip).back_secs)),
+        PlayerCommand::SkipForward => Command::Skip(f64::from(skip_now(&state.skip).forward_secs)),
         PlayerCommand::Speed { value } => Command::Speed(value),
         PlayerCommand::Volume { value } => Command::Volume(value),
         PlayerCommand::Mute { on } => Command::Mute(on),
@@ -457,4 +472,27 @@ pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Resul
     })
     .await
     .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+/// How far skip back and skip forward jump.
+#[tauri::command]
+pub fn skip_lengths(state: State<'_, Arc<AppState>>) -> SkipLengths {
+    skip_now(&state.skip)
+}
+
+/// Changes how far skip back and skip forward jump (`None` keeps one); returns the lengths now
+/// in force. Values outside 1–600 s are refused.
+#[tauri::command]
+pub fn set_skip_lengths(
+    state: State<'_, Arc<AppState>>,
+    back_secs: Option<u32>,
+    forward_secs: Option<u32>,
+) -> Result<SkipLengths, ApiError> {
+    let now = state
+        .library
+        .lock()
+        .map_err(|_| ApiError::new("internal", "library lock poisoned"))?
+        .set_skip_lengths(back_secs, forward_secs)?;
+    *state.skip.lock().unwrap_or_else(|p| p.into_inner()) = now;
+    Ok(now)
 }

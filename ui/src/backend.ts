@@ -11,6 +11,7 @@ import type { LibraryInfo } from "./bindings/LibraryInfo";
 import type { RefreshProgress } from "./bindings/RefreshProgress";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
 import type { PlayerCommand } from "./bindings/PlayerCommand";
+import type { SkipLengths } from "./bindings/SkipLengths";
 import type { PlayerError } from "./bindings/PlayerError";
 import type { QueueEdit } from "./bindings/QueueEdit";
 import type { ChapterInfo } from "./bindings/ChapterInfo";
@@ -75,6 +76,9 @@ export const api = {
   playEpisode: (id: number, startSecs: number | null = null) => call<void>("play_episode", { id, startSecs }),
   episodeChapters: (id: number) => call<ChapterInfo[]>("episode_chapters", { id }),
   player: (command: PlayerCommand) => call<void>("player_command", { command }),
+  skipLengths: () => call<SkipLengths>("skip_lengths"),
+  setSkipLengths: (backSecs: number | null, forwardSecs: number | null) =>
+    call<SkipLengths>("set_skip_lengths", { backSecs, forwardSecs }),
   setPlayed: (id: number, played: boolean) => call<void>("set_played", { id, played }),
   onPlayer: (handler: (s: PlayerStatus) => void) => tauri().event.listen<PlayerStatus>("player", (e) => handler(e.payload)),
   onPlayerError: (handler: (e: PlayerError) => void) =>

@@ -1550,7 +1550,10 @@ function onKey(ev: KeyboardEvent): void {
     return;
   }
   if (isTyping(ev.target)) return;
-  if (ev.key === "/" || (ev.ctrlKey && ev.key === "f")) {
+  if (ev.ctrlKey && ev.key === ",") {
+    ev.preventDefault();
+    void openSettings();
+  } else if (ev.key === "/" || (ev.ctrlKey && ev.key === "f")) {
     ev.preventDefault();
     el.search.focus();
   } else if (ev.ctrlKey && ev.key === "l") {
@@ -1563,10 +1566,10 @@ function onKey(ev: KeyboardEvent): void {
     bar.toggle();
   } else if (ev.key === "ArrowLeft") {
     ev.preventDefault();
-    bar.skip(-10);
+    bar.skipBack();
   } else if (ev.key === "ArrowRight") {
     ev.preventDefault();
-    bar.skip(30);
+    bar.skipForward();
   } else if (ev.key === "[" || ev.key === "]") {
     bar.changeSpeed(ev.key === "]" ? 1 : -1);
   } else if (ev.key === "." || ev.key === ",") {
@@ -1610,7 +1613,48 @@ function onDetailClick(ev: MouseEvent): void {
   if (href) api.openLink(href).catch((e: unknown) => showError(e, "Could not open the link"));
 }
 
+const settings = {
+  dialog: $<HTMLDialogElement>("#settings"),
+  form: $<HTMLFormElement>("#settings-form"),
+  back: $<HTMLInputElement>("#skip-back-secs"),
+  forward: $<HTMLInputElement>("#skip-forward-secs"),
+  error: $<HTMLElement>("#settings-error"),
+};
+
+/** Opens the settings dialog filled with what is in force. */
+async function openSettings(): Promise<void> {
+  try {
+    const now = await api.skipLengths();
+    settings.back.value = String(now.back_secs);
+    settings.forward.value = String(now.forward_secs);
+    settings.error.hidden = true;
+    if (!settings.dialog.open) settings.dialog.showModal();
+    settings.back.focus();
+  } catch (err) {
+    showError(err, "Could not read the settings");
+  }
+}
+
+async function saveSettings(): Promise<void> {
+  try {
+    const now = await api.setSkipLengths(Number(settings.back.value), Number(settings.forward.value));
+    bar.showSkipLengths(now);
+    settings.dialog.close();
+    toast(`Skips now go ${now.back_secs} s back and ${now.forward_secs} s forward`);
+  } catch (err) {
+    settings.error.textContent = asApiError(err).message;
+    settings.error.hidden = false;
+  }
+}
+
 async function init(): Promise<void> {
+  $<HTMLButtonElement>("#settings-button").addEventListener("click", () => void openSettings());
+  $<HTMLButtonElement>("#settings-cancel").addEventListener("click", () => settings.dialog.close());
+  settings.form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void saveSettings();
+  });
+  void api.skipLengths().then((s) => bar.showSkipLengths(s)).catch(() => undefined);
   el.addForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
     void subscribe(el.addInput.value);
@@ -1657,7 +1701,7 @@ async function init(): Promise<void> {
     await loadPodcasts();
     await loadCollections().catch((err: unknown) => showError(err, "Could not read the archive"));
     if (state.podcasts.length) {
-      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add."));
+      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add, Ctrl+, settings (skip lengths)."));
       await loadEpisodes();
     } else showEmptyLibrary();
     const start = await api.startupLink().catch(() => null);

@@ -4,6 +4,7 @@
 import { api } from "./backend.js";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
 import type { ChapterInfo } from "./bindings/ChapterInfo";
+import type { SkipLengths } from "./bindings/SkipLengths";
 
 const q = <T extends HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -33,6 +34,8 @@ export class PlayerBar {
   private readonly sleep = q<HTMLSelectElement>("#sleep");
   private readonly volume = q<HTMLInputElement>("#volume");
   private readonly prevChapter = q<HTMLButtonElement>("#chapter-prev");
+  private readonly backBtn = q<HTMLButtonElement>("#skip-back");
+  private readonly forwardBtn = q<HTMLButtonElement>("#skip-forward");
   private readonly nextChapter = q<HTMLButtonElement>("#chapter-next");
   private chapters: ChapterInfo[] = [];
   private dragging = false;
@@ -40,8 +43,8 @@ export class PlayerBar {
 
   constructor(private readonly onError: (e: unknown) => void, private readonly onEpisodeChange: (s: PlayerStatus, before: PlayerStatus | null) => void) {
     this.toggleBtn.onclick = () => this.toggle();
-    q<HTMLButtonElement>("#skip-back").onclick = () => this.skip(-10);
-    q<HTMLButtonElement>("#skip-forward").onclick = () => this.skip(30);
+    this.backBtn.onclick = () => this.skipBack();
+    this.forwardBtn.onclick = () => this.skipForward();
     this.scrubber.addEventListener("input", () => {
       this.dragging = true;
       this.elapsed.textContent = fmtClock(Number(this.scrubber.value));
@@ -104,6 +107,28 @@ export class PlayerBar {
   skip(secs: number): void {
     if (this.status?.state === "idle") return;
     this.send({ kind: "skip", secs });
+  }
+
+  /** Back by the listener's skip-back length (the backend knows it). */
+  skipBack(): void {
+    if (this.status?.state === "idle") return;
+    this.send({ kind: "skip_back" });
+  }
+
+  /** Forward by the listener's skip-forward length. */
+  skipForward(): void {
+    if (this.status?.state === "idle") return;
+    this.send({ kind: "skip_forward" });
+  }
+
+  /** Labels the skip buttons with the lengths in force. */
+  showSkipLengths(s: SkipLengths): void {
+    this.backBtn.textContent = `↺ ${s.back_secs}`;
+    this.backBtn.title = `Back ${s.back_secs} s (←)`;
+    this.backBtn.setAttribute("aria-label", `Back ${s.back_secs} seconds`);
+    this.forwardBtn.textContent = `${s.forward_secs} ↻`;
+    this.forwardBtn.title = `Forward ${s.forward_secs} s (→)`;
+    this.forwardBtn.setAttribute("aria-label", `Forward ${s.forward_secs} seconds`);
   }
 
   changeSpeed(delta: number): void {

@@ -163,6 +163,18 @@ enum Command {
         /// The new media folder (created if needed).
         path: Option<PathBuf>,
     },
+    /// Show or change how far skip back and skip forward jump (the app's buttons, arrow keys and
+    /// the desktop's media controls use them).
+    SkipLengths {
+        /// Seconds "skip back" goes (1-600).
+        #[arg(long)]
+        back: Option<u32>,
+        /// Seconds "skip forward" goes (1-600).
+        #[arg(long)]
+        forward: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show or change "up next", the episodes the app plays after the current one.
     Queue {
         #[command(subcommand)]
@@ -588,6 +600,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::AutoDownload { podcast, policy } => auto_download::set(&mut lib, podcast, &policy)?,
         Command::Storage { json } => storage::storage(&lib, json)?,
+        Command::SkipLengths { back, forward, json } => {
+            let now = if back.is_some() || forward.is_some() {
+                lib.set_skip_lengths(back, forward)?
+            } else {
+                lib.skip_lengths()?
+            };
+            if json {
+                print_json(&now)?;
+            } else {
+                println!("Skip back {} s, skip forward {} s.", now.back_secs, now.forward_secs);
+            }
+        }
         Command::MediaFolder { path } => storage::media_folder(&mut lib, path.as_deref())?,
         Command::Mark { episode, state } => {
             lib.set_played(EpisodeId(episode), state == "played", now())?;

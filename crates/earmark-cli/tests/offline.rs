@@ -209,3 +209,27 @@ fn storage_and_moving_the_media_folder() {
     ok(&lib, &["media-folder", &blocked.display().to_string()]);
     assert_eq!(json(&lib, &["storage", "--json"])[0]["files"], 3);
 }
+
+#[test]
+fn skip_lengths_are_settings_that_last() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lib = dir.path().join("library");
+    let v = json(&lib, &["skip-lengths", "--json"]);
+    assert_eq!(
+        (v["back_secs"].as_u64(), v["forward_secs"].as_u64()),
+        (Some(10), Some(30))
+    );
+    ok(&lib, &["skip-lengths", "--back", "15", "--forward", "45"]);
+    let v = json(&lib, &["skip-lengths", "--json"]);
+    assert_eq!(
+        (v["back_secs"].as_u64(), v["forward_secs"].as_u64()),
+        (Some(15), Some(45))
+    );
+    let out = run(&lib, &["skip-lengths", "--forward", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("between 1 and 600"));
+    assert_eq!(
+        json(&lib, &["skip-lengths", "--json"])["forward_secs"].as_u64(),
+        Some(45)
+    );
+}

@@ -25,6 +25,7 @@ pub mod queue;
 pub mod refresh;
 pub mod resolve;
 pub mod search;
+pub mod skip;
 pub mod storage;
 pub mod transcript;
 

@@ -9,6 +9,10 @@ use earmark_e2e::window::{js, launch, shot, wait_js};
 use earmark_e2e::{click, workspace_root};
 use fantoccini::Locator;
 
+#[allow(dead_code)]
+#[path = "../../../crates/earmark-player/tests/common/media_server.rs"]
+mod media_server;
+
 /// The position the player bar shows, in seconds.
 async fn shown_position(client: &fantoccini::Client) -> f64 {
     let v = js(client, "return Number(document.getElementById('scrubber').value);").await;
@@ -16,6 +20,11 @@ async fn shown_position(client: &fantoccini::Client) -> f64 {
 }
 
 fn make_episode(dir: &std::path::Path) -> std::path::PathBuf {
+    make_episode_at(dir, "talk.mp3")
+}
+
+/// The 90-second chaptered episode; `enclosure` is the URL the feed gives for it.
+fn make_episode_at(dir: &std::path::Path, enclosure: &str) -> std::path::PathBuf {
     let wav = dir.join("talk.wav");
     let ok = Command::new("sox")
         .args(["-n", "-r", "44100", "-c", "2"])
@@ -61,10 +70,12 @@ fn make_episode(dir: &std::path::Path) -> std::path::PathBuf {
     let feed = dir.join("feed.xml");
     std::fs::write(
         &feed,
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Playback Fixture</title>\
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Playback Fixture</title>\
          <item><title>Ninety seconds of tone</title><guid>tone</guid><pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate>\
-         <enclosure url=\"talk.mp3\" type=\"audio/mpeg\" length=\"1\"/><description>A fixture.</description></item>\
-         </channel></rss>",
+         <enclosure url=\"{enclosure}\" type=\"audio/mpeg\" length=\"1\"/><description>A fixture.</description></item>\
+         </channel></rss>"
+        ),
     )
     .expect("feed");
     feed
@@ -402,4 +413,133 @@ async fn the_queue_plays_next_and_marks_played() {
     .await;
     shot(&client, "23-queue-moved-on").await;
     client.close().await.expect("close session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
+    let pulse = start_pulse();
+    let media = tempfile::tempdir().expect("tempdir");
+    make_episode(media.path());
+    let bytes = std::fs::read(media.path().join("talk.mp3")).expect("mp3");
+    // About five times faster than the 96 kbit/s episode plays: enough to stream, far from instant.
+    let server = media_server::MediaServer::start(
+        bytes,
+        media_server::Behaviour {
+            ranges: true,
+            bytes_per_sec: Some(60_000),
+            content_type: Some("audio/mpeg".into()),
+            ..media_server::Behaviour::default()
+        },
+    );
+    let feed = make_episode_at(media.path(), &server.url("talk.mp3"));
+    let library = tempfile::tempdir().expect("tempdir");
+    let cli = workspace_root().join("target/debug/earmark-cli");
+    let out = Command::new(&cli)
+        .arg("--library")
+        .arg(library.path())
+        .arg("subscribe")
+        .arg(&feed)
+        .output()
+        .expect("cli");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (client, _window) = launch(&[
+        ("EARMARK_LIBRARY", library.path()),
+        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+    ])
+    .await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.episode-row').length === 1;",
+        "the episode",
+    )
+    .await;
+    earmark_e2e::window::click_until(
+        &client,
+        ".episode-row",
+        "return !!document.getElementById('play-episode');",
+        "the episode page",
+    )
+    .await;
+    click(&client, Locator::Css("#play-episode")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing' && Number(document.getElementById('scrubber').value) >= 1;",
+        "the stream to play",
+    )
+    .await;
+    let sub = js(&client, "return document.getElementById('player-sub').textContent;").await;
+    assert!(sub.as_str().is_some_and(|s| s.contains("streaming")), "{sub}");
+    shot(&client, "26-streaming").await;
+
+    // Settings: skip 5 s back and 20 s forward; the buttons say so.
+    click(&client, Locator::Css("#settings-button")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('settings').open;",
+        "the settings dialog",
+    )
+    .await;
+    js(
+        &client,
+        "document.getElementById('skip-back-secs').value = '5'; document.getElementById('skip-forward-secs').value = '20'; return true;",
+    )
+    .await;
+    shot(&client, "27-settings").await;
+    click(&client, Locator::Css("#settings-save")).await;
+    wait_js(
+        &client,
+        "return !document.getElementById('settings').open && document.getElementById('skip-forward').textContent.includes('20');",
+        "the new skip lengths",
+    )
+    .await;
+    let back = js(&client, "return document.getElementById('skip-back').textContent;").await;
+    assert_eq!(back, serde_json::json!("↺ 5"));
+
+    // → jumps 20 s ahead in the stream (past what has arrived), ← comes back 5 s.
+    click(&client, Locator::Css("#play-toggle")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'paused';",
+        "paused",
+    )
+    .await;
+    let before = shown_position(&client).await;
+    js(
+        &client,
+        "document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight'})); return true;",
+    )
+    .await;
+    let want = before + 20.0;
+    wait_js(
+        &client,
+        &format!("const v = Number(document.getElementById('scrubber').value); return Math.abs(v - {want}) < 1;"),
+        "the 20 s skip",
+    )
+    .await;
+    js(
+        &client,
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowLeft'})); return true;",
+    )
+    .await;
+    let want = before + 15.0;
+    wait_js(
+        &client,
+        &format!("const v = Number(document.getElementById('scrubber').value); return Math.abs(v - {want}) < 1;"),
+        "the 5 s skip back",
+    )
+    .await;
+    client.close().await.expect("close session");
+    // The lengths are kept in the library.
+    let out = Command::new(&cli)
+        .arg("--library")
+        .arg(library.path())
+        .args(["skip-lengths", "--json"])
+        .output()
+        .expect("cli");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        (v["back_secs"].as_u64(), v["forward_secs"].as_u64()),
+        (Some(5), Some(20))
+    );
 }

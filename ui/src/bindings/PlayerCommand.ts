@@ -11,7 +11,7 @@ secs: number, } | { "kind": "skip",
 /**
  * Seconds.
  */
-secs: number, } | { "kind": "speed", 
+secs: number, } | { "kind": "skip_back" } | { "kind": "skip_forward" } | { "kind": "speed", 
 /**
  * 0.5–3.0.
  */
