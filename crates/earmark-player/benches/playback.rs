@@ -14,7 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use earmark_player::stream::{open_pipeline, StreamConfig};
 use earmark_player::{MediaDecoder, Output, Pipeline};
+
+#[allow(dead_code)]
+#[path = "../tests/common/media_server.rs"]
+mod media_server;
 
 #[allow(dead_code)] // Only the start-up half of the shared helper is used here.
 #[path = "../../../tests/e2e/src/pulse.rs"]
@@ -61,6 +66,7 @@ fn main() -> Res<()> {
     );
 
     start_bench(&mp3, &mut table)?;
+    stream_bench(&mp3, &mut table)?;
     seek_bench(&mp3, secs, &mut table)?;
     throughput_bench(&mp3, secs, &mut table)?;
     open_bench(&mp3, &mut table)?;
@@ -306,6 +312,68 @@ fn start_bench(mp3: &Path, table: &mut Table) -> Res<()> {
             format!("first run {}, max {}", ms(runs[0]), ms(max(&runs))),
             goal.then_some(m < 30.0),
         );
+    }
+    Ok(())
+}
+
+/// Play → first block when the episode streams from a local HTTP server (127.0.0.1), at full
+/// speed and through a 2 MB/s link, from the start and resuming past the middle (a Range request).
+/// The output thread would play silence until the gate opens; this waits for the gate, then fills.
+fn stream_bench(mp3: &Path, table: &mut Table) -> Res<()> {
+    let bytes = std::fs::read(mp3)?;
+    let len = bytes.len() as u64;
+    let local = median(
+        (0..START_RUNS)
+            .map(|_| first_block(mp3, 1.0, None))
+            .collect::<Res<Vec<f64>>>()?,
+    );
+    for (link, rate) in [("127.0.0.1, unthrottled", None), ("a 2 MB/s link", Some(2_000_000))] {
+        let server = media_server::MediaServer::start(
+            bytes.clone(),
+            media_server::Behaviour {
+                ranges: true,
+                bytes_per_sec: rate,
+                content_type: Some("audio/mpeg".into()),
+                ..media_server::Behaviour::default()
+            },
+        );
+        let url = server.url("episode.mp3");
+        for (label, resume) in [("from the start", None), ("resume at 41:17 (Range)", Some(RESUME_AT))] {
+            let mut runs = Vec::new();
+            let mut fetched = Vec::new();
+            for _ in 0..OPEN_RUNS * 2 {
+                let mut block = vec![0.0f32; BLOCK_FRAMES * 2];
+                let t = Instant::now();
+                let (mut p, handle) = open_pipeline(&url, StreamConfig::default(), 1.0)?;
+                if let Some(at) = resume {
+                    p.seek(at)?;
+                }
+                while p.waiting() {
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                let n = p.fill(&mut block);
+                runs.push(elapsed_ms(t));
+                fetched.push(handle.stats().fetched as f64);
+                if n != block.len() {
+                    return Err(format!("first streamed fill gave {n} samples").into());
+                }
+            }
+            let m = median(runs.clone());
+            table.row(
+                &format!("play -> first block, streamed over {link}: {label}"),
+                ms(m),
+                "",
+                format!(
+                    "{:.1}x local start ({}); fetched {:.0} kB of {:.0} MB by then; max {}",
+                    m / local,
+                    ms(local),
+                    median(fetched) / 1e3,
+                    len as f64 / 1e6,
+                    ms(max(&runs))
+                ),
+                None,
+            );
+        }
     }
     Ok(())
 }
