@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use earmark_player::stream::{open_pipeline, StreamConfig};
 use earmark_player::{MediaDecoder, Output, Pipeline};
 
-#[allow(dead_code)]
 #[path = "../tests/common/media_server.rs"]
 mod media_server;
 

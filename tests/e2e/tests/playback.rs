@@ -9,7 +9,6 @@ use earmark_e2e::window::{js, launch, shot, wait_js};
 use earmark_e2e::{click, workspace_root};
 use fantoccini::Locator;
 
-#[allow(dead_code)]
 #[path = "../../../crates/earmark-player/tests/common/media_server.rs"]
 mod media_server;
 
