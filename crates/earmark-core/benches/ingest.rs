@@ -41,6 +41,10 @@ fn main() -> Res<()> {
     let mut table = Table::default();
 
     ingest(tmp.path(), &mut table)?;
+    if std::env::var_os("EARMARK_BENCH_ONLY_INGEST").is_some() {
+        table.print();
+        return Ok(());
+    }
     refresh_bench(tmp.path(), &mut table)?;
     search_bench(tmp.path(), &mut table)?;
 
@@ -261,12 +265,18 @@ fn child(mode: &str, path: &Path) -> Res<()> {
     } else {
         let lib = Library::open(libdir.path())?;
         if mode == "ingest-nofts" {
-            // The same library with the full-text triggers dropped: the store without the index.
+            // The same library without the full-text index: the podcasts' triggers dropped, and the
+            // episode index replaced by a table that ignores what store_feed writes to it.
             let c = rusqlite::Connection::open(libdir.path().join(DB_FILE))?;
             c.execute_batch(
-                "DROP TRIGGER episodes_fts_ai; DROP TRIGGER episodes_fts_au; DROP TRIGGER episodes_fts_ad; \
+                "DROP TRIGGER episodes_fts_ad; DROP TABLE episode_fts; \
+                 CREATE TABLE episode_fts (episode_fts, title, notes_text); \
+                 CREATE TRIGGER episode_fts_ignore BEFORE INSERT ON episode_fts BEGIN SELECT RAISE(IGNORE); END; \
                  DROP TRIGGER podcasts_fts_ai; DROP TRIGGER podcasts_fts_au; DROP TRIGGER podcasts_fts_ad;",
             )?;
+        }
+        if let Ok(sql) = std::env::var("EARMARK_BENCH_SQL") {
+            rusqlite::Connection::open(libdir.path().join(DB_FILE))?.execute_batch(&sql)?;
         }
         Some(lib)
     };
@@ -383,6 +393,10 @@ fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
     let text = rss_feed(7, INGEST_ITEMS, "0", 300);
     let path = dir.join("ingest.xml");
     std::fs::write(&path, &text)?;
+    // For profiling a child by hand: EARMARK_BENCH_KEEP_FEED=path keeps a copy of the feed.
+    if let Some(keep) = std::env::var_os("EARMARK_BENCH_KEEP_FEED") {
+        std::fs::write(keep, &text)?;
+    }
     let feed_mb = text.len() as f64 / 1e6;
     let feed_kb = text.len() as f64 / 1024.0;
     println!("ingest: {INGEST_ITEMS} items, {feed_mb:.1} MB feed; {RUNS} runs each (child processes)");

@@ -47,57 +47,97 @@ fn looks_like_html(s: &str) -> bool {
 /// spaces), `script`/`style` bodies dropped, character references decoded. Hand-written rather
 /// than a full HTML parse because it runs on every item of every feed ingest.
 pub fn to_text(html: &str) -> String {
+    let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
     let mut pending_space = false;
-    let mut rest = html;
-    while let Some(c) = rest.chars().next() {
-        match c {
-            '<' => {
-                let Some(end) = rest.find('>') else {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'<' => {
+                let rest = &html[i..];
+                let Some(end) = memchr::memchr(b'>', rest.as_bytes()) else {
                     // A lone '<' is text.
-                    push_char(&mut out, '<', &mut pending_space);
-                    rest = &rest[1..];
+                    push_text(&mut out, "<", &mut pending_space);
+                    i += 1;
                     continue;
                 };
                 let tag = &rest[1..end];
-                let name: String = tag
-                    .trim_start_matches('/')
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric())
-                    .collect::<String>()
-                    .to_ascii_lowercase();
-                rest = &rest[end + 1..];
-                if (name == "script" || name == "style") && !tag.starts_with('/') {
-                    let close = format!("</{name}");
-                    let lower = rest.to_ascii_lowercase();
-                    rest = match lower.find(&close) {
-                        Some(i) => rest[i..].find('>').map_or("", |j| &rest[i + j + 1..]),
-                        None => "",
+                let closing = tag.starts_with('/');
+                let bare = tag.trim_start_matches('/');
+                let name_len = bare.bytes().take_while(u8::is_ascii_alphanumeric).count();
+                let name = &bare[..name_len];
+                i += end + 1;
+                let raw_text = ["script", "style"].into_iter().find(|n| name.eq_ignore_ascii_case(n));
+                if let (Some(n), false) = (raw_text, closing) {
+                    // Skip the body up to the closing tag (or to the end if it never closes).
+                    i = match find_close_tag(&bytes[i..], n.as_bytes()) {
+                        Some(at) => memchr::memchr(b'>', &bytes[i + at..]).map_or(bytes.len(), |j| i + at + j + 1),
+                        None => bytes.len(),
                     };
                 }
-                if !is_inline(&name) {
+                if !is_inline(name) {
                     pending_space = true;
                 }
             }
-            '&' => {
-                let (decoded, used) = decode_entity(rest);
-                match decoded {
-                    Some(d) => push_char(&mut out, d, &mut pending_space),
-                    None => push_char(&mut out, '&', &mut pending_space),
-                }
-                rest = &rest[used..];
+            b'&' => {
+                let (decoded, used) = decode_entity(&html[i..]);
+                let mut buf = [0u8; 4];
+                let text = decoded.unwrap_or('&').encode_utf8(&mut buf);
+                push_text(&mut out, text, &mut pending_space);
+                i += used;
             }
-            c => {
-                push_char(&mut out, c, &mut pending_space);
-                rest = &rest[c.len_utf8()..];
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
+                pending_space = true;
+                i += 1;
+            }
+            _ => {
+                // A run of ordinary characters, copied at once.
+                let start = i;
+                while i < bytes.len() {
+                    let b = bytes[i];
+                    if b < 0x80 {
+                        if matches!(b, b'<' | b'&' | b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+                            break;
+                        }
+                        i += 1;
+                    } else {
+                        let Some(c) = html[i..].chars().next() else { break };
+                        if c.is_whitespace() {
+                            break;
+                        }
+                        i += c.len_utf8();
+                    }
+                }
+                if i == start {
+                    // Unicode whitespace (no-break space and the like).
+                    pending_space = true;
+                    i += html[i..].chars().next().map_or(1, char::len_utf8);
+                } else {
+                    push_text(&mut out, &html[start..i], &mut pending_space);
+                }
             }
         }
     }
     out
 }
 
-fn push_char(out: &mut String, c: char, pending_space: &mut bool) {
-    if c.is_whitespace() || c == '\u{a0}' {
+/// Where `</name` starts in `hay`, matched without regard to case.
+fn find_close_tag(hay: &[u8], name: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&hay[from..], b"</") {
+        let start = from + at;
+        let after = &hay[start + 2..];
+        if after.len() >= name.len() && after[..name.len()].eq_ignore_ascii_case(name) {
+            return Some(start);
+        }
+        from = start + 2;
+    }
+    None
+}
+
+/// Appends text that holds no whitespace, with one space first if whitespace came before it.
+fn push_text(out: &mut String, text: &str, pending_space: &mut bool) {
+    if text.chars().all(|c| c.is_whitespace()) {
         *pending_space = true;
         return;
     }
@@ -105,10 +145,17 @@ fn push_char(out: &mut String, c: char, pending_space: &mut bool) {
         out.push(' ');
     }
     *pending_space = false;
-    out.push(c);
+    out.push_str(text);
 }
 
 fn is_inline(name: &str) -> bool {
+    let mut lower = [0u8; 8];
+    if name.len() > lower.len() {
+        return false;
+    }
+    lower[..name.len()].copy_from_slice(name.as_bytes());
+    lower[..name.len()].make_ascii_lowercase();
+    let name = std::str::from_utf8(&lower[..name.len()]).unwrap_or("");
     matches!(
         name,
         "a" | "b"
@@ -131,7 +178,9 @@ fn is_inline(name: &str) -> bool {
 /// Decodes the character reference at the start of `s` (which starts with '&'); returns the char
 /// and how many bytes it used, or `None` and 1 when it is not a reference.
 fn decode_entity(s: &str) -> (Option<char>, usize) {
-    let Some(semi) = s[1..].find(';').filter(|&i| i <= 10) else {
+    // Only a short name can follow: look no further than that for the ';'.
+    let window = &s.as_bytes()[1..s.len().min(12)];
+    let Some(semi) = window.iter().position(|&b| b == b';') else {
         return (None, 1);
     };
     let body = &s[1..1 + semi];
@@ -212,5 +261,23 @@ mod tests {
         assert_eq!(to_text("x &bogus; y &#x41;"), "x &bogus; y A");
         assert_eq!(to_text("1 < 2"), "1 < 2");
         assert_eq!(title_text("  Ep 1: <i>Hi</i> &amp; bye "), "Ep 1: Hi & bye");
+    }
+
+    #[test]
+    fn text_of_awkward_html() {
+        // Case-insensitive raw-text tags, one never closed; inline tags join words, block tags split them.
+        assert_eq!(to_text("a<SCRIPT>x</Script >b<style>p{}</STYLE>c"), "a b c");
+        assert_eq!(to_text("before<script>never closed"), "before");
+        assert_eq!(to_text("<B>bold</B>er <DIV>block</DIV>end"), "bolder block end");
+        // Unicode whitespace collapses; other non-ASCII text is kept whole.
+        assert_eq!(
+            to_text("caf\u{e9}\u{a0}\u{a0}na\u{ef}ve\u{2003}\u{3000}\u{65e5}\u{672c}"),
+            "caf\u{e9} na\u{ef}ve \u{65e5}\u{672c}"
+        );
+        // An ampersand with no ';' nearby is text, and costs no search to the end of the notes.
+        let long = format!("AT&T {}", "word ".repeat(10_000));
+        assert!(to_text(&long).starts_with("AT&T word word"));
+        assert_eq!(to_text("&nbsp;&nbsp;x&nbsp;"), "x");
+        assert_eq!(to_text(""), "");
     }
 }

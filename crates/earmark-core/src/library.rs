@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_bookmarks_transcripts.sql"),
     include_str!("../migrations/0007_auto_download.sql"),
     include_str!("../migrations/0008_document_images.sql"),
+    include_str!("../migrations/0009_fts_in_bulk.sql"),
 ];
 
 /// The schema version this build writes.
@@ -368,6 +369,29 @@ impl Library {
         }
         let mut out = StoreOutcome::default();
         let mut seen: Vec<i64> = Vec::with_capacity(feed.items.len());
+        // The search index is kept in step here, in one statement each way, not by row triggers:
+        // a trigger makes every INSERT open a savepoint, and FTS5 writes its pending index to disk
+        // at each one (5,000 tiny segments, then merging them, for a 5,000-item feed).
+        let hashes: Vec<i64> = feed.items.iter().map(ParsedItem::content_hash).collect();
+        let changed: Vec<i64> = feed
+            .items
+            .iter()
+            .zip(&hashes)
+            .filter_map(|(item, &hash)| {
+                known
+                    .get(&item.guid)
+                    .filter(|(_, old)| *old != hash)
+                    .map(|(eid, _)| *eid)
+            })
+            .collect();
+        if !changed.is_empty() {
+            tx.execute(
+                "INSERT INTO episode_fts (episode_fts, rowid, title, notes_text) \
+                 SELECT 'delete', id, title, notes_text FROM episodes WHERE id IN (SELECT value FROM json_each(?1))",
+                [serde_json::to_string(&changed).unwrap_or_default()],
+            )?;
+        }
+        let mut to_index: std::collections::BTreeSet<i64> = changed.iter().copied().collect();
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO episodes (podcast_id, guid, title, link, published, published_ts, feed_position, \
@@ -388,7 +412,7 @@ impl Library {
             )?;
             // Oldest first, so row ids (and the search index's order) grow with time.
             for (pos, item) in feed.items.iter().enumerate().rev() {
-                let hash = item.content_hash();
+                let hash = hashes[pos];
                 let position = pos as i64;
                 let published = item.published.map(rfc3339);
                 let published_ts = item.published.map(|d| d.timestamp());
@@ -451,12 +475,21 @@ impl Library {
                             now_s
                         ])?;
                         let eid = tx.last_insert_rowid();
+                        to_index.insert(eid);
                         known.insert(item.guid.clone(), (eid, hash));
                         seen.push(eid);
                         out.new += 1;
                     }
                 }
             }
+        }
+        if !to_index.is_empty() {
+            let ids: Vec<i64> = to_index.into_iter().collect();
+            tx.execute(
+                "INSERT INTO episode_fts (rowid, title, notes_text) \
+                 SELECT id, title, notes_text FROM episodes WHERE id IN (SELECT value FROM json_each(?1))",
+                [serde_json::to_string(&ids).unwrap_or_default()],
+            )?;
         }
         // Episodes that left the feed stay in the archive, marked.
         if known.len() > seen.len() {

@@ -337,6 +337,50 @@ mod ranking_tests {
     }
 
     #[test]
+    fn the_index_follows_changed_and_unchanged_episodes_on_refresh() {
+        let (_d, mut lib) = library_with(vec![
+            item(0, "Kept as it was", "tortoise"),
+            item(1, "Rewritten notes", "albatross"),
+        ]);
+        let now = chrono::DateTime::from_timestamp(1_700_000_100, 0).unwrap_or_default();
+        let feed = ParsedFeed {
+            title: "Show about archives".into(),
+            items: vec![
+                item(2, "A new one", "pelican"),
+                item(0, "Kept as it was", "tortoise"),
+                ParsedItem {
+                    notes_raw: "<p>cormorant</p>".into(),
+                    ..item(1, "Rewritten notes", "cormorant")
+                },
+            ],
+            ..ParsedFeed::default()
+        };
+        let out = lib
+            .store_feed(crate::model::PodcastId(1), &feed, &FetchMeta::default(), now)
+            .expect("refresh");
+        assert_eq!((out.new, out.updated), (1, 1));
+        let titles = |q: &str| -> Vec<String> {
+            search(&lib, q, 10)
+                .expect("search")
+                .into_iter()
+                .filter(|h| h.kind == SearchKind::Episode)
+                .map(|h| h.title)
+                .collect()
+        };
+        assert_eq!(titles("tortoise"), ["Kept as it was"]);
+        assert_eq!(titles("cormorant"), ["Rewritten notes"]);
+        assert!(titles("albatross").is_empty(), "the old notes left the index");
+        assert_eq!(titles("pelican"), ["A new one"]);
+        // FTS5's own check: the index matches the episodes table exactly.
+        lib.conn()
+            .execute(
+                "INSERT INTO episode_fts (episode_fts, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .expect("index consistent with its content table");
+    }
+
+    #[test]
     fn broad_queries_rank_the_newest_candidates() {
         // Feed order is newest first: item 0 is the newest.
         let n = CANDIDATE_CAP as usize + 100;

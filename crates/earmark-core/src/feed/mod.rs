@@ -112,8 +112,11 @@ impl ParsedItem {
 pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
     prolog::refuse_entities(bytes)?;
     let text = prolog::decode(bytes)?;
-    // Again on the text: a UTF-16 document hides its DOCTYPE from the byte search.
-    prolog::refuse_entities(text.as_bytes())?;
+    // Again on the text when it was decoded: a UTF-16 document hides its DOCTYPE from the byte
+    // search. (UTF-8 is used in place, so those bytes were just searched.)
+    if matches!(text, std::borrow::Cow::Owned(_)) {
+        prolog::refuse_entities(text.as_bytes())?;
+    }
     let mut feed = match prolog::root_element(&text).as_deref() {
         Some("feed") => atom::parse(&text, base)?,
         Some("rss") | Some("rdf:RDF") | Some("RDF") => rss_map::parse(&text, base)?,

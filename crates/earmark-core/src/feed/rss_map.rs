@@ -173,7 +173,7 @@ fn choose(candidates: &[Media]) -> Option<Media> {
 /// see the same items as the rss crate (then its choice stands).
 fn enclosure_lists(text: &str, items: &[rss::Item], base: &Url) -> Option<Vec<Vec<Media>>> {
     let single = items.iter().filter(|i| i.enclosure().is_some()).count();
-    if text.matches("<enclosure").count() <= single {
+    if memchr::memmem::find_iter(text.as_bytes(), b"<enclosure").count() <= single {
         return None;
     }
     #[derive(Clone, Copy, PartialEq)]
