@@ -40,13 +40,18 @@ fn main() -> Res<()> {
     let tmp = tempfile::tempdir()?;
     let mut table = Table::default();
 
-    ingest(tmp.path(), &mut table)?;
-    if std::env::var_os("EARMARK_BENCH_ONLY_INGEST").is_some() {
-        table.print();
-        return Ok(());
+    // EARMARK_BENCH_ONLY=ingest|refresh|search runs one part (for profiling).
+    let only = std::env::var("EARMARK_BENCH_ONLY").ok();
+    let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    if runs("ingest") {
+        ingest(tmp.path(), &mut table)?;
     }
-    refresh_bench(tmp.path(), &mut table)?;
-    search_bench(tmp.path(), &mut table)?;
+    if runs("refresh") {
+        refresh_bench(tmp.path(), &mut table)?;
+    }
+    if runs("search") {
+        search_bench(tmp.path(), &mut table)?;
+    }
 
     table.print();
     println!("\n(bench wall time {:.0} s)", started.elapsed().as_secs_f64());
@@ -647,7 +652,9 @@ fn refresh_bench(dir: &Path, table: &mut Table) -> Res<()> {
 
 fn search_bench(dir: &Path, table: &mut Table) -> Res<()> {
     let t = Instant::now();
-    let mut lib = Library::open(&dir.join("search-lib"))?;
+    // EARMARK_BENCH_SEARCH_LIB=dir builds the library there (kept, for trying queries by hand).
+    let at = std::env::var_os("EARMARK_BENCH_SEARCH_LIB").map_or_else(|| dir.join("search-lib"), Into::into);
+    let mut lib = Library::open(&at)?;
     let now = chrono::Utc::now();
     let mut r = Rng(0x5EA_7C4);
     let mut total = 0usize;
