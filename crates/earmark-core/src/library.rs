@@ -17,6 +17,13 @@ use crate::feed::{ParsedFeed, ParsedItem};
 use crate::html;
 use crate::model::{Episode, EpisodeDetail, EpisodeId, Podcast, Podcast20, PodcastId};
 
+/// The page cache for reading (negative: KiB), as SQLite's `cache_size` takes it.
+const READ_CACHE_KIB: i64 = -32_000;
+/// The page cache while a big feed is stored.
+const WRITE_CACHE_KIB: i64 = -2_000;
+/// Feeds with more items than this are stored with the small cache.
+const BIG_FEED_ITEMS: usize = 500;
+
 /// The schema steps, in order; `PRAGMA user_version` counts how many have been applied.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_podcasts_episodes.sql"),
@@ -114,7 +121,7 @@ impl Library {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         // Search and list queries read the same index pages again and again: keep them at hand.
-        self.conn.pragma_update(None, "cache_size", -32_000)?;
+        self.conn.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
         self.conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         self.migrate()
     }
@@ -329,6 +336,27 @@ impl Library {
         now: DateTime<Utc>,
     ) -> Result<StoreOutcome> {
         let now_s = rfc3339(now);
+        // A big feed writes tens of megabytes in one transaction. With the reading cache's 32 MB
+        // every written page would stay in memory until the commit; a small cache spills them to
+        // the WAL as it goes, which costs little, and the reading cache comes back afterwards.
+        let big = feed.items.len() > BIG_FEED_ITEMS;
+        if big {
+            self.conn.pragma_update(None, "cache_size", WRITE_CACHE_KIB)?;
+        }
+        let result = self.store_feed_in_tx(id, feed, meta, &now_s);
+        if big {
+            self.conn.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
+        }
+        result
+    }
+
+    fn store_feed_in_tx(
+        &mut self,
+        id: PodcastId,
+        feed: &ParsedFeed,
+        meta: &FetchMeta,
+        now_s: &str,
+    ) -> Result<StoreOutcome> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let p20 = serde_json::to_string(&feed.podcast20).ok();
         tx.execute(
@@ -435,7 +463,7 @@ impl Library {
                             item.enclosure_type,
                             item.enclosure_length,
                             item.notes_raw,
-                            item.notes_text,
+                            item.plain_notes(),
                             item.image_url,
                             item.author,
                             item.episode_number,
@@ -463,7 +491,7 @@ impl Library {
                             item.enclosure_type,
                             item.enclosure_length,
                             item.notes_raw,
-                            item.notes_text,
+                            item.plain_notes(),
                             item.image_url,
                             item.author,
                             item.episode_number,

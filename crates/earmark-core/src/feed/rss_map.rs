@@ -14,7 +14,10 @@ use crate::html;
 
 /// Parses RSS text (already UTF-8, entity-free).
 pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
-    let channel = rss::Channel::read_from(text.as_bytes()).map_err(|e| FeedError::Malformed(e.to_string()))?;
+    let mut channel = rss::Channel::read_from(text.as_bytes()).map_err(|e| FeedError::Malformed(e.to_string()))?;
+    // Items are taken out of the channel and their notes moved, not copied: each item's
+    // remains are freed as it is mapped, so the feed's notes are held once.
+    let rss_items = std::mem::take(&mut channel.items);
     let prefix = podcast20::prefix(channel.namespaces());
     let media = media_prefix(channel.namespaces());
     // `itunes:` elements in a feed that forgot to declare the namespace land in the plain
@@ -26,10 +29,9 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
             .map(|m| ITunesChannelExtension::from_map(m.clone()))
     });
     let itunes = channel.itunes_ext().or(undeclared.as_ref().and_then(Option::as_ref));
-    let lists = enclosure_lists(text, channel.items(), base);
-    let items = channel
-        .items()
-        .iter()
+    let lists = enclosure_lists(text, &rss_items, base);
+    let items = rss_items
+        .into_iter()
         .enumerate()
         .map(|(i, item)| {
             let listed = lists.as_ref().and_then(|l| l.get(i)).map(Vec::as_slice);
@@ -56,7 +58,9 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
 /// One enclosure candidate: URL (absolute), MIME type, claimed length.
 type Media = (String, Option<String>, Option<i64>);
 
-fn map_item(item: &rss::Item, base: &Url, prefix: &str, media: &str, listed: Option<&[Media]>) -> ParsedItem {
+fn map_item(mut item: rss::Item, base: &Url, prefix: &str, media: &str, listed: Option<&[Media]>) -> ParsedItem {
+    let content = take_non_empty(&mut item.content);
+    let description = take_non_empty(&mut item.description);
     let undeclared = item.itunes_ext().is_none().then(|| {
         item.extensions()
             .get("itunes")
@@ -86,8 +90,8 @@ fn map_item(item: &rss::Item, base: &Url, prefix: &str, media: &str, listed: Opt
         .pub_date()
         .map(str::to_owned)
         .or_else(|| item.dublin_core_ext().and_then(|dc| dc.dates().first().cloned()));
-    let notes_raw = non_empty(item.content())
-        .or_else(|| non_empty(item.description()))
+    let notes_raw = content
+        .or(description)
         .or_else(|| non_empty(itunes.and_then(|i| i.summary())))
         .unwrap_or_default();
     let guid = identity(
@@ -106,7 +110,8 @@ fn map_item(item: &rss::Item, base: &Url, prefix: &str, media: &str, listed: Opt
         enclosure_url,
         enclosure_type,
         enclosure_length,
-        notes_text: html::to_text(&notes_raw),
+        // Made at store time, item by item (see `ParsedItem::plain_notes`).
+        notes_text: String::new(),
         notes_raw,
         image_url: absolute(base, itunes.and_then(|i| i.image())),
         author: non_empty(itunes.and_then(|i| i.author())).or_else(|| non_empty(item.author())),
@@ -115,6 +120,20 @@ fn map_item(item: &rss::Item, base: &Url, prefix: &str, media: &str, listed: Opt
         episode_type: episode_type(itunes.and_then(|i| i.episode_type())),
         explicit: explicit_flag(itunes.and_then(|i| i.explicit())),
         podcast20: podcast20::read(item.extensions(), prefix, base),
+    }
+}
+
+/// Moves a string out of the item, trimmed, when it has anything but whitespace (no copy unless
+/// there was whitespace to trim).
+fn take_non_empty(field: &mut Option<String>) -> Option<String> {
+    let s = field.take()?;
+    let trimmed = s.trim();
+    if trimmed.is_empty() {
+        None
+    } else if trimmed.len() == s.len() {
+        Some(s)
+    } else {
+        Some(trimmed.to_owned())
     }
 }
 
