@@ -289,6 +289,8 @@ fn child(mode: &str, path: &Path) -> Res<()> {
     let t0 = Instant::now();
     let parsed = feed::parse(&bytes, &base)?;
     let parse_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    // As refresh and subscribe do: the raw body is dropped once parsed, before the store.
+    drop(bytes);
     if let Some(lib) = lib.as_mut() {
         let (id, _) = lib.add_podcast(FEED_URL, "", now)?;
         let out = lib.store_feed(id, &parsed, &FetchMeta::default(), now)?;

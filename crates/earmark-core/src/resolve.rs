@@ -197,7 +197,9 @@ pub fn discover(html: &str, base: &Url) -> Vec<Url> {
 /// Subscribes to what `input` names and stores its episodes. Subscribing twice refreshes the
 /// existing podcast instead of adding a copy.
 pub fn subscribe(lib: &mut Library, resolver: &Resolver, input: &str, now: DateTime<Utc>) -> Result<Subscription> {
-    let resolved = resolver.resolve(input)?;
+    let mut resolved = resolver.resolve(input)?;
+    // The feed is parsed: its raw body need not stay in memory while the episodes are stored.
+    drop(std::mem::take(&mut resolved.fetched.body));
     let (id, created) = lib.add_podcast(resolved.feed_url.as_str(), &resolved.feed.title, now)?;
     let meta = FetchMeta {
         etag: resolved.fetched.validators.etag.clone(),
