@@ -1,4 +1,4 @@
-//! Full-text search over episodes and podcasts (SQLite FTS5, kept in step by triggers).
+//! Full-text search over episodes and podcasts (SQLite FTS5; episodes are indexed by `Library::store_feed` in one statement per feed, the rest by triggers).
 
 use rusqlite::OptionalExtension;
 
