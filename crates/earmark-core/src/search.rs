@@ -100,22 +100,7 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     let conn = lib.conn();
     let mut scored: Vec<(f64, SearchKind, i64)> = Vec::new();
 
-    // Episode rowids grow with time (older items of a feed are inserted first), so the newest
-    // matches are the highest rowids.
-    {
-        // One pass: FTS5 walks the newest matches in rowid order, scores only those, and only
-        // ids and scores leave it; titles and snippets are made for the few rows kept.
-        let mut stmt = conn.prepare_cached(
-            "SELECT rowid, score FROM (SELECT rowid, bm25(episode_fts, 8.0, 1.0) AS score FROM episode_fts \
-             WHERE episode_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY score LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![q, CANDIDATE_CAP, limit], |r| {
-            Ok((r.get::<_, f64>(1)?, SearchKind::Episode, r.get(0)?))
-        })?;
-        for row in rows {
-            scored.push(row?);
-        }
-    }
+    scored.extend(episode_candidates(conn, input, &q, limit)?);
     {
         let mut stmt = conn.prepare_cached(
             "SELECT rowid, bm25(podcast_fts, 8.0, 1.0) AS score FROM podcast_fts WHERE podcast_fts MATCH ?1 ORDER BY score LIMIT ?2",
@@ -174,6 +159,110 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
         }
     }
     Ok(hits)
+}
+
+/// The same words as [`fts_query`], each matched as a whole word rather than a prefix.
+fn exact_query(input: &str) -> Option<String> {
+    let words: Vec<String> = query_terms(input)
+        .into_iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Title weight against show notes, as in the `bm25()` calls.
+const TITLE_WEIGHT: f64 = 8.0;
+
+/// Episodes for a query, best first, as (score, kind, id) with lower scores better.
+///
+/// Episode rowids grow with time (older items of a feed are inserted first), so the newest
+/// matches are the highest rowids, and FTS5 walks them lazily in that order. Ranking differs
+/// with how many episodes match:
+/// - A narrow query (fewer than [`CANDIDATE_CAP`] matches) is ranked by BM25 over all its
+///   matches, titles weighing more.
+/// - A broad one is ranked among its [`CANDIDATE_CAP`] newest matches: title matches first,
+///   then notes, newest first within each. BM25 is not used there because `bm25()` first counts
+///   every matching row in the archive for its IDF, which at 100,000 episodes costs more than
+///   the rest of the search; among a thousand matches of a common word that statistic changes
+///   little.
+/// - Words are first matched whole, which FTS5 can walk lazily. Only if that finds too few does
+///   each word count as a prefix (a prefix term makes FTS5 merge the lists of every word it
+///   covers before returning a row). So in a broad query "court" ranks episodes saying "court",
+///   not ones that only say "courts".
+fn episode_candidates(
+    conn: &rusqlite::Connection,
+    input: &str,
+    prefix_query: &str,
+    limit: i64,
+) -> Result<Vec<(f64, SearchKind, i64)>> {
+    let newest = |q: &str| -> Result<Vec<i64>> {
+        let mut stmt = conn
+            .prepare_cached("SELECT rowid FROM episode_fts WHERE episode_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2")?;
+        let ids = stmt.query_map(rusqlite::params![q, CANDIDATE_CAP], |r| r.get::<_, i64>(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    };
+    if let Some(exact) = exact_query(input) {
+        let ids = newest(&exact)?;
+        if ids.len() as i64 >= CANDIDATE_CAP {
+            return rank_broad(conn, &ids, &query_terms(input), limit);
+        }
+    }
+    let ids = newest(prefix_query)?;
+    if ids.len() as i64 >= CANDIDATE_CAP {
+        return rank_broad(conn, &ids, &query_terms(input), limit);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid, bm25(episode_fts, 8.0, 1.0) AS score FROM episode_fts WHERE episode_fts MATCH ?1 \
+         ORDER BY score LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![prefix_query, limit], |r| {
+        Ok((r.get::<_, f64>(1)?, SearchKind::Episode, r.get(0)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Ranks the newest matches of a broad query (`ids`, newest first): episodes whose title has a
+/// query word first, then the rest, newest first within each. The scores sit on the scale of the
+/// other kinds' BM25 (lower is better): a title match counts [`TITLE_WEIGHT`] times a notes match.
+fn rank_broad(
+    conn: &rusqlite::Connection,
+    ids: &[i64],
+    terms: &[String],
+    limit: i64,
+) -> Result<Vec<(f64, SearchKind, i64)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, title FROM episodes WHERE id IN (SELECT value FROM json_each(?1))")?;
+    let json = serde_json::to_string(ids).unwrap_or_default();
+    let titled: std::collections::HashSet<i64> = stmt
+        .query_map([json], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .filter_map(|row| match row {
+            Ok((id, title)) => has_term(&title, terms).then_some(Ok(id)),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    let n = ids.len() as f64;
+    let mut scored: Vec<(f64, SearchKind, i64)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            let weight = if titled.contains(&id) { TITLE_WEIGHT } else { 1.0 };
+            // Newer (smaller i) scores a hair lower, never enough to pass a title match.
+            (-weight - (n - i as f64) * 1e-9, SearchKind::Episode, id)
+        })
+        .collect();
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    scored.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(scored)
+}
+
+/// Whether some word of `text` starts with one of the (lower-case) query terms.
+fn has_term(text: &str, terms: &[String]) -> bool {
+    word_spans(text).into_iter().any(|(a, b)| {
+        let word = text[a..b]
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        terms.iter().any(|t| word.starts_with(t.as_str()))
+    })
 }
 
 /// Posts and pages matching an FTS query, ranked like episodes: BM25 (titles weigh more) among at
@@ -403,6 +492,11 @@ mod ranking_tests {
         // A narrow query still finds the oldest episode.
         let hits = search(&lib, "knowledge", 5).expect("search");
         assert_eq!(hits[0].title, "Common knowledge");
+        // A partial word is broad too (as a prefix): the same order, notes matches newest first.
+        let hits = search(&lib, "comm", 3).expect("search");
+        let titles: Vec<&str> = hits.iter().map(|h| h.title.as_str()).collect();
+        assert_eq!(titles, ["Common ground", "Episode 0", "Episode 1"]);
+        assert!(hits[1].snippet.contains("[common]"), "{:?}", hits[1]);
     }
 }
 
