@@ -199,23 +199,95 @@ struct Settings {
     muted: bool,
     sleep_deadline: Option<Instant>,
     sleep_at_end: bool,
+    /// A stream being opened on its own thread (connecting, probing), if any.
+    opening: Option<Opening>,
+    /// Numbers the openings, so a late answer for a stream no longer wanted is dropped.
+    token: u64,
+    /// Where opening threads send their pipelines.
+    opened: Sender<Opened>,
+}
+
+/// A stream being opened off the player thread: a slow or silent server must not hold up pause,
+/// stop or the status ticks.
+struct Opening {
+    token: u64,
+    tag: i64,
+    title: String,
+    media: Media,
+    /// Where playback should begin (a seek while opening moves it).
+    start: Duration,
+    /// Where the opening thread positions the stream.
+    opened_at: Duration,
+    /// Paused (or toggled) while opening: start paused.
+    paused: bool,
+}
+
+/// What an opening thread reports.
+struct Opened {
+    token: u64,
+    result: Result<Pipeline, crate::PlayError>,
 }
 
 fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
     let mut output: Option<Output> = None;
     let mut loaded: Option<Loaded> = None;
+    let (opened_tx, opened_rx) = mpsc::channel::<Opened>();
     let mut settings = Settings {
         speed: 1.0,
         volume: 1.0,
         muted: false,
         sleep_deadline: None,
         sleep_at_end: false,
+        opening: None,
+        token: 0,
+        opened: opened_tx,
     };
+    let mut last_tick = Instant::now();
     loop {
-        match rx.recv_timeout(TICK) {
-            Ok(cmd) => handle(cmd, &mut output, &mut loaded, &mut settings, &on_event),
+        // While a stream opens, look for its answer often; otherwise wake for the ticks.
+        let wait = if settings.opening.is_some() {
+            Duration::from_millis(10)
+        } else {
+            TICK
+        };
+        let mut changed = false;
+        match rx.recv_timeout(wait) {
+            Ok(cmd) => {
+                handle(cmd, &mut output, &mut loaded, &mut settings, &on_event);
+                changed = true;
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        while let Ok(done) = opened_rx.try_recv() {
+            let wanted = settings.opening.as_ref().is_some_and(|o| o.token == done.token);
+            if let (true, Some(o)) = (wanted, settings.opening.take()) {
+                changed = true;
+                match done.result {
+                    Ok(mut pipeline) => {
+                        let paused = o.paused;
+                        if o.start != o.opened_at {
+                            if let Err(e) = pipeline.seek(o.start) {
+                                on_event(Event::Error(e.to_string()));
+                            }
+                        }
+                        play(
+                            o.tag,
+                            o.title,
+                            o.media,
+                            pipeline,
+                            &mut output,
+                            &mut loaded,
+                            &mut settings,
+                            &on_event,
+                        );
+                        if let (true, Some(l)) = (paused, &loaded) {
+                            l.playback.pause();
+                        }
+                    }
+                    Err(e) => on_event(Event::Error(e.to_string())),
+                }
+            }
         }
         if output.as_ref().is_some_and(Output::lost) {
             output = None;
@@ -251,7 +323,10 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
                 }
             }
         }
-        on_event(Event::Tick(status(&loaded, &settings)));
+        if changed || last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            on_event(Event::Tick(status(&loaded, &settings)));
+        }
     }
     if let Some(l) = loaded {
         on_event(Event::Checkpoint {
@@ -279,18 +354,21 @@ fn status(loaded: &Option<Loaded>, s: &Settings) -> Status {
             streaming: matches!(l.media, Media::Url { .. }),
         },
         None => Status {
-            tag: None,
-            title: String::new(),
-            state: None,
-            position: Duration::ZERO,
+            tag: s.opening.as_ref().map(|o| o.tag),
+            title: s.opening.as_ref().map(|o| o.title.clone()).unwrap_or_default(),
+            state: s
+                .opening
+                .as_ref()
+                .map(|o| if o.paused { State::Paused } else { State::Playing }),
+            position: s.opening.as_ref().map_or(Duration::ZERO, |o| o.start),
             duration: None,
             speed: s.speed,
             volume: s.volume,
             muted: s.muted,
             sleep_remaining: s.sleep_deadline.map(|d| d.saturating_duration_since(Instant::now())),
             sleep_at_end: s.sleep_at_end,
-            buffering: false,
-            streaming: false,
+            buffering: s.opening.is_some(),
+            streaming: s.opening.is_some(),
         },
     }
 }
@@ -325,6 +403,21 @@ fn handle(
             s,
             on_event,
         ),
+        Command::Stop if s.opening.is_some() && loaded.is_none() => s.opening = None,
+        Command::Toggle | Command::Pause | Command::Resume if s.opening.is_some() && loaded.is_none() => {
+            if let Some(o) = &mut s.opening {
+                o.paused = match cmd {
+                    Command::Pause => true,
+                    Command::Resume => false,
+                    _ => !o.paused,
+                };
+            }
+        }
+        Command::Seek(to) if s.opening.is_some() && loaded.is_none() => {
+            if let Some(o) = &mut s.opening {
+                o.start = to;
+            }
+        }
         Command::Sleep(timer) => {
             s.sleep_deadline = match timer {
                 SleepTimer::After(d) => Some(Instant::now() + d),
@@ -402,7 +495,8 @@ fn handle(
     }
 }
 
-/// Unloads what plays (saving its place), opens `media` at `start` and plays it.
+/// Unloads what plays (saving its place), opens `media` at `start` and plays it. A local file
+/// opens here at once; a stream opens on its own thread and plays when it is ready.
 #[allow(clippy::too_many_arguments)]
 fn load(
     tag: i64,
@@ -421,10 +515,52 @@ fn load(
         });
         old.playback.stop();
     }
-    let mut pipeline = match media.open(s.speed, start) {
-        Ok(p) => p,
-        Err(e) => return on_event(Event::Error(e.to_string())),
-    };
+    s.opening = None;
+    if matches!(media, Media::Url { .. }) {
+        s.token += 1;
+        let token = s.token;
+        let (speed, to_open, done) = (s.speed, media.clone(), s.opened.clone());
+        let spawned = std::thread::Builder::new()
+            .name("earmark-stream-open".into())
+            .spawn(move || {
+                let result = to_open.open(speed, start);
+                let _ = done.send(Opened { token, result });
+            });
+        match spawned {
+            Ok(_) => {
+                s.opening = Some(Opening {
+                    token,
+                    tag,
+                    title,
+                    media,
+                    start,
+                    opened_at: start,
+                    paused: false,
+                })
+            }
+            Err(e) => on_event(Event::Error(format!("cannot start streaming: {e}"))),
+        }
+        return;
+    }
+    match media.open(s.speed, start) {
+        Ok(pipeline) => play(tag, title, media, pipeline, output, loaded, s, on_event),
+        Err(e) => on_event(Event::Error(e.to_string())),
+    }
+}
+
+/// Plays an opened pipeline with the current speed, volume and mute.
+#[allow(clippy::too_many_arguments)]
+fn play(
+    tag: i64,
+    title: String,
+    media: Media,
+    mut pipeline: Pipeline,
+    output: &mut Option<Output>,
+    loaded: &mut Option<Loaded>,
+    s: &mut Settings,
+    on_event: &impl Fn(Event),
+) {
+    pipeline.set_speed(s.speed);
     pipeline.set_volume(s.volume);
     pipeline.set_muted(s.muted);
     // The device is opened on first use and again after it failed, so plugging one in helps.

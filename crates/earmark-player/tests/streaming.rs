@@ -333,3 +333,62 @@ fn the_output_plays_silence_while_buffering_and_never_ends_early() {
     assert!(saw_buffering, "pulling faster than the network reports buffering");
     assert!(heard >= 2 * RATE as usize, "audio flowed once data arrived");
 }
+
+#[test]
+fn the_player_keeps_answering_while_a_stream_opens() {
+    use earmark_player::engine::{Command, Engine, Event, Status};
+    use std::sync::mpsc;
+
+    /// The first status within `within` for which `ok` holds; panics with the last one seen.
+    fn wait_for(rx: &mpsc::Receiver<Status>, within: Duration, ok: impl Fn(&Status) -> bool) -> Status {
+        let until = Instant::now() + within;
+        let mut last = None;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(s) if ok(&s) => return s,
+                Ok(s) => last = Some(s),
+                Err(_) => break,
+            }
+        }
+        panic!("no such status within {within:?}; last: {last:?}");
+    }
+
+    // The server sends its headers, then nothing: the stream cannot be probed.
+    let server = MediaServer::start(
+        vec![0u8; 1_000_000],
+        Behaviour {
+            ranges: true,
+            stall_after: Some(0),
+            ..Behaviour::default()
+        },
+    );
+    let (tx, rx) = mpsc::channel();
+    let engine = Engine::spawn(move |e| {
+        if let Event::Tick(s) = e {
+            let _ = tx.send(s);
+        }
+    });
+    engine.send(Command::Stream {
+        tag: 7,
+        url: server.url("ep.mp3"),
+        start: Duration::from_secs(30),
+        title: "Slow server".into(),
+        cache_dir: None,
+    });
+    // Status ticks keep coming and say what is happening.
+    let opening = wait_for(&rx, Duration::from_secs(2), |s| s.tag == Some(7));
+    assert!(opening.buffering && opening.streaming, "{opening:?}");
+    assert_eq!(opening.position, Duration::from_secs(30));
+    // Pause and stop are answered at once, though the server never answers.
+    let asked = Instant::now();
+    engine.send(Command::Pause);
+    let paused = wait_for(&rx, Duration::from_secs(1), |s| s.state == Some(State::Paused));
+    assert_eq!(paused.tag, Some(7));
+    engine.send(Command::Stop);
+    wait_for(&rx, Duration::from_secs(1), |s| s.tag.is_none());
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "answered in {:?}",
+        asked.elapsed()
+    );
+}
