@@ -1482,7 +1482,7 @@ function setPlayButton(play: HTMLButtonElement, e: Episode): void {
       ? `▶ Resume from ${fmtClock(e.position_secs)}`
       : "▶ Play";
   play.disabled = !e.enclosure_url;
-  play.title = local || e.downloaded ? "Play (p)" : "Play (p): plays the downloaded file; episodes not yet downloaded say so";
+  play.title = local || e.downloaded ? "Play (p)" : "Play (p): streams it from the web (download it, d, to listen offline)";
   play.onclick = () => (loaded ? bar.toggle() : void playEpisode(e.id));
 }
 
