@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use earmark_core::model::EpisodeId;
+use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::skip::SkipLengths;
 use earmark_core::Library;
 use earmark_player::chapters;
@@ -142,6 +142,8 @@ enum Save {
     Position(i64, f64),
     /// An episode ended; `advance` says whether the queue moves on.
     Finished(i64, bool),
+    /// A streamed episode arrived whole: keep it as the download.
+    Streamed(i64, earmark_player::stream::StreamHandle),
 }
 
 /// The skip lengths in force, shared by the player commands and the desktop's media controls.
@@ -208,6 +210,9 @@ pub fn start(app: AppHandle, library_dir: PathBuf, skip: SharedSkip) -> Engine {
                 },
             );
         }
+        Event::Streamed { tag, stream } => {
+            let _ = save_tx.send(Save::Streamed(tag, stream));
+        }
         Event::NoOutput(why) => {
             let _ = app.emit(
                 "player-error",
@@ -238,6 +243,7 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
         let Some(lib) = lib.as_mut() else { continue };
         let result = match msg {
             Save::Position(id, secs) => lib.save_position(EpisodeId(id), secs, now()),
+            Save::Streamed(id, stream) => keep_streamed(lib, &app, EpisodeId(id), &stream),
             Save::Finished(id, advance) => {
                 let done = lib
                     .set_played(EpisodeId(id), true, now())
@@ -495,4 +501,47 @@ pub fn set_skip_lengths(
         .set_skip_lengths(back_secs, forward_secs)?;
     *state.skip.lock().unwrap_or_else(|p| p.into_inner()) = now;
     Ok(now)
+}
+
+/// Keeps a streamed episode that arrived whole as its download (unless it has one), so it plays
+/// offline and is not fetched again; the download views hear of it like any finished download.
+fn keep_streamed(
+    lib: &mut Library,
+    app: &AppHandle,
+    id: EpisodeId,
+    stream: &earmark_player::stream::StreamHandle,
+) -> earmark_core::error::Result<()> {
+    if lib.downloaded_file(id)?.is_some() {
+        return Ok(());
+    }
+    let (_, dest) = lib.download_target(id)?;
+    if let Some(dir) = dest.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| earmark_core::error::Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let saved = stream
+        .save_complete(&dest)
+        .map_err(|source| earmark_core::error::Error::Io {
+            path: dest.clone(),
+            source,
+        })?;
+    let Some(bytes) = saved else { return Ok(()) };
+    let now = earmark_core::chrono::Utc::now();
+    lib.set_download(id, DownloadState::Done, bytes, Some(bytes), None, now)?;
+    let _ = app.emit(
+        "download-progress",
+        &earmark_core::download_queue::DownloadEvent {
+            episode_id: id,
+            state: DownloadState::Done,
+            bytes,
+            total: Some(bytes),
+            rate: None,
+            eta_secs: None,
+            error: None,
+        },
+    );
+    tracing::info!(episode = id.0, bytes, "kept a streamed episode as its download");
+    Ok(())
 }

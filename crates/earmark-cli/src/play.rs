@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use earmark_core::model::EpisodeId;
+use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::Library;
 use earmark_player::stream::{open_pipeline, StreamConfig};
 use earmark_player::{MediaDecoder, Output, Pipeline, State};
@@ -60,21 +60,20 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         }
     }
 
-    let mut pipeline = match &source {
-        Source::File(path) => Pipeline::new(MediaDecoder::open(path)?, speed),
+    let (mut pipeline, stream) = match &source {
+        Source::File(path) => (Pipeline::new(MediaDecoder::open(path)?, speed), None),
         Source::Url(url) => {
             let cfg = StreamConfig {
                 cache_dir: Some(lib.media_dir()),
                 ..StreamConfig::default()
             };
-            open_pipeline(url, cfg, speed)
-                .with_context(|| {
-                    format!(
-                        "streaming {} (download it with `earmark-cli download {}`)",
-                        detail.episode.title, id.0
-                    )
-                })?
-                .0
+            let (p, handle) = open_pipeline(url, cfg, speed).with_context(|| {
+                format!(
+                    "streaming {} (download it with `earmark-cli download {}`)",
+                    detail.episode.title, id.0
+                )
+            })?;
+            (p, Some(handle))
         }
     };
     pipeline.set_stop_at(stop);
@@ -134,6 +133,9 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     bar.finish_and_clear();
     let pos = playback.position().as_secs_f64();
     lib.save_position(id, pos, now())?;
+    if let Some(handle) = &stream {
+        keep_streamed(lib, id, handle);
+    }
     if let Some(damage) = playback.damage() {
         eprintln!("earmark-cli: playback stopped early: {damage}");
         return Ok(ExitCode::from(4));
@@ -156,4 +158,31 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
 enum Source {
     File(std::path::PathBuf),
     Url(String),
+}
+
+/// Keeps a stream that arrived whole as the episode's download, so it is not fetched again.
+/// Failing to keep it costs nothing but a message: the listening already happened.
+fn keep_streamed(lib: &mut Library, id: EpisodeId, handle: &earmark_player::stream::StreamHandle) {
+    let kept = (|| -> Result<Option<u64>> {
+        if lib.downloaded_file(id)?.is_some() {
+            return Ok(None);
+        }
+        let (_, dest) = lib.download_target(id)?;
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let Some(bytes) = handle
+            .save_complete(&dest)
+            .with_context(|| format!("writing {}", dest.display()))?
+        else {
+            return Ok(None);
+        };
+        lib.set_download(id, DownloadState::Done, bytes, Some(bytes), None, now())?;
+        Ok(Some(bytes))
+    })();
+    match kept {
+        Ok(Some(bytes)) => eprintln!("Kept the streamed episode for offline listening ({bytes} bytes)."),
+        Ok(None) => {}
+        Err(e) => eprintln!("earmark-cli: could not keep the streamed episode: {e:#}"),
+    }
 }

@@ -64,6 +64,20 @@ fn library_with(enclosure: impl FnOnce(Vec<u8>) -> String) -> (tempfile::TempDir
     (dir, library)
 }
 
+/// A library whose one episode is served over HTTP by a local server behaving as `how`; also
+/// returns the server and the MP3's bytes.
+fn library_streamed(how: Behaviour) -> (tempfile::TempDir, PathBuf, MediaServer, Vec<u8>) {
+    let mut served = None;
+    let (dir, library) = library_with(|bytes| {
+        let s = MediaServer::start(bytes.clone(), how);
+        let url = s.url("tone.mp3");
+        served = Some((s, bytes));
+        url
+    });
+    let (server, bytes) = served.expect("server started");
+    (dir, library, server, bytes)
+}
+
 fn cli(library: &Path, pulse: Option<&Pulse>) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
     c.arg("--library").arg(library);
@@ -198,22 +212,12 @@ fn bad_play_arguments_are_refused() {
 fn an_episode_not_downloaded_streams_and_seeks_with_a_range_request() {
     let pulse = start_pulse();
     // 20 kB/s: faster than the 96 kbit/s episode plays (12 kB/s), far slower than fetching it all.
-    let mut server = None;
-    let (_dir, library) = library_with(|bytes| {
-        let s = MediaServer::start(
-            bytes,
-            Behaviour {
-                ranges: true,
-                bytes_per_sec: Some(20_000),
-                content_type: Some("audio/mpeg".into()),
-                ..Behaviour::default()
-            },
-        );
-        let url = s.url("tone.mp3");
-        server = Some(s);
-        url
+    let (_dir, library, server, _) = library_streamed(Behaviour {
+        ranges: true,
+        bytes_per_sec: Some(20_000),
+        content_type: Some("audio/mpeg".into()),
+        ..Behaviour::default()
     });
-    let server = server.expect("server started");
 
     let out = cli(&library, Some(&pulse))
         .args(["play", "1", "--to", "2"])
@@ -242,4 +246,58 @@ fn an_episode_not_downloaded_streams_and_seeks_with_a_range_request() {
         .filter_map(|r| r.split('-').next()?.parse::<u64>().ok())
         .any(|from| from > 200_000);
     assert!(jumped, "a Range request near 26 s: {:?}", server.ranges_asked());
+}
+
+#[test]
+fn a_stream_heard_to_its_end_is_kept_as_the_download() {
+    let pulse = start_pulse();
+    let (dir, library, server, original) = library_streamed(Behaviour {
+        ranges: true,
+        ..Behaviour::default()
+    });
+    let out = cli(&library, Some(&pulse))
+        .args(["play", "1", "--from", "0:29"])
+        .output()
+        .expect("play");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Kept the streamed episode"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(
+        &cli(&library, None)
+            .args(["downloads", "--json"])
+            .output()
+            .expect("downloads")
+            .stdout,
+    )
+    .expect("json");
+    assert_eq!(rows[0]["state"], "done", "{rows}");
+    // The kept file is the server's file, byte for byte, and the next play reads it from disk.
+    let kept = walk(&library)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "mp3"))
+        .expect("a kept mp3 in the library");
+    assert_eq!(std::fs::read(&kept).expect("read kept"), original);
+    drop(server);
+    let out = cli(&library, Some(&pulse))
+        .args(["play", "1", "--from", "0:29"])
+        .output()
+        .expect("play offline");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    drop(dir);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

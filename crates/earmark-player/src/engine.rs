@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::decode::MediaDecoder;
 use crate::output::{Output, Playback, State};
 use crate::pipeline::Pipeline;
-use crate::stream::{open_pipeline, StreamConfig};
+use crate::stream::{open_pipeline, StreamConfig, StreamHandle};
 
 /// How often a `Tick` reports the position while something is loaded.
 const TICK: Duration = Duration::from_millis(250);
@@ -130,6 +130,14 @@ pub enum Event {
     Error(String),
     /// No audio device could be opened; the app shows "no audio output".
     NoOutput(String),
+    /// Every byte of a streamed episode has arrived: the app may keep it as the download
+    /// ([`StreamHandle::save_complete`]). Sent once per stream.
+    Streamed {
+        /// The episode.
+        tag: i64,
+        /// The stream, to save from.
+        stream: StreamHandle,
+    },
 }
 
 /// Handle to the player thread; dropping every handle ends the thread.
@@ -165,21 +173,22 @@ enum Media {
 
 impl Media {
     /// Opens the media and positions it at `start`.
-    fn open(&self, speed: f64, start: Duration) -> Result<Pipeline, crate::PlayError> {
-        let mut pipeline = match self {
-            Media::File(path) => Pipeline::new(MediaDecoder::open(path)?, speed),
+    fn open(&self, speed: f64, start: Duration) -> Result<(Pipeline, Option<StreamHandle>), crate::PlayError> {
+        let (mut pipeline, stream) = match self {
+            Media::File(path) => (Pipeline::new(MediaDecoder::open(path)?, speed), None),
             Media::Url { url, cache_dir } => {
                 let cfg = StreamConfig {
                     cache_dir: cache_dir.clone(),
                     ..StreamConfig::default()
                 };
-                open_pipeline(url, cfg, speed)?.0
+                let (p, h) = open_pipeline(url, cfg, speed)?;
+                (p, Some(h))
             }
         };
         if start > Duration::ZERO {
             pipeline.seek(start)?;
         }
-        Ok(pipeline)
+        Ok((pipeline, stream))
     }
 }
 
@@ -187,6 +196,8 @@ struct Loaded {
     tag: i64,
     title: String,
     media: Media,
+    /// The stream behind a streamed episode, until it is reported complete.
+    stream: Option<StreamHandle>,
     playback: Playback,
     ended_reported: bool,
     /// The device went away under this playback: resuming rebuilds it on a new device.
@@ -225,7 +236,7 @@ struct Opening {
 /// What an opening thread reports.
 struct Opened {
     token: u64,
-    result: Result<Pipeline, crate::PlayError>,
+    result: Result<(Pipeline, Option<StreamHandle>), crate::PlayError>,
 }
 
 fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
@@ -264,7 +275,7 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
             if let (true, Some(o)) = (wanted, settings.opening.take()) {
                 changed = true;
                 match done.result {
-                    Ok(mut pipeline) => {
+                    Ok((mut pipeline, stream)) => {
                         let paused = o.paused;
                         if o.start != o.opened_at {
                             if let Err(e) = pipeline.seek(o.start) {
@@ -275,7 +286,7 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
                             o.tag,
                             o.title,
                             o.media,
-                            pipeline,
+                            (pipeline, stream),
                             &mut output,
                             &mut loaded,
                             &mut settings,
@@ -303,6 +314,11 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
             on_event(Event::NoOutput("the audio device went away".into()));
         }
         if let Some(l) = &mut loaded {
+            if l.stream.as_ref().is_some_and(|h| h.stats().complete) {
+                if let Some(stream) = l.stream.take() {
+                    on_event(Event::Streamed { tag: l.tag, stream });
+                }
+            }
             if l.playback.state() == State::Ended && !l.ended_reported {
                 l.ended_reported = true;
                 let stop_here = std::mem::take(&mut settings.sleep_at_end);
@@ -543,7 +559,7 @@ fn load(
         return;
     }
     match media.open(s.speed, start) {
-        Ok(pipeline) => play(tag, title, media, pipeline, output, loaded, s, on_event),
+        Ok(opened) => play(tag, title, media, opened, output, loaded, s, on_event),
         Err(e) => on_event(Event::Error(e.to_string())),
     }
 }
@@ -554,7 +570,7 @@ fn play(
     tag: i64,
     title: String,
     media: Media,
-    mut pipeline: Pipeline,
+    (mut pipeline, stream): (Pipeline, Option<StreamHandle>),
     output: &mut Option<Output>,
     loaded: &mut Option<Loaded>,
     s: &mut Settings,
@@ -576,6 +592,7 @@ fn play(
             tag,
             title,
             media,
+            stream,
             playback,
             ended_reported: false,
             orphaned: false,

@@ -201,6 +201,49 @@ impl StreamHandle {
     pub fn failure(&self) -> Option<String> {
         self.shared.lock().failed.clone()
     }
+
+    /// Once every byte has arrived, writes the file to `dest` (through a temporary name beside it,
+    /// synced, then renamed), so an episode listened to in full need not be fetched again to keep
+    /// it. Returns the length written, or `None` while the file is incomplete.
+    pub fn save_complete(&self, dest: &std::path::Path) -> io::Result<Option<u64>> {
+        let len = {
+            let st = self.shared.lock();
+            match st.len {
+                Some(l) if st.stats.complete || st.have.next_missing(0, Some(l)).is_none() => l,
+                _ => return Ok(None),
+            }
+        };
+        let mut tmp_name = dest.as_os_str().to_owned();
+        tmp_name.push(".streamed.part");
+        let tmp = std::path::PathBuf::from(tmp_name);
+        let written = (|| {
+            let mut out = File::create(&tmp)?;
+            {
+                let mut src = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
+                src.seek(SeekFrom::Start(0))?;
+                let copied = io::copy(&mut (&mut *src).take(len), &mut out)?;
+                if copied != len {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("the streamed copy holds {copied} of {len} bytes"),
+                    ));
+                }
+            }
+            out.sync_all()?;
+            std::fs::rename(&tmp, dest)
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(Some(len))
+    }
+}
+
+impl std::fmt::Debug for StreamHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamHandle").field("stats", &self.stats()).finish()
+    }
 }
 
 fn stream_error(url: &str, detail: impl std::fmt::Display) -> PlayError {

@@ -185,6 +185,10 @@ fn a_dropped_connection_is_picked_up_where_it_stopped() {
         stats.fetched < bytes.len() as u64 + 200_000,
         "little fetched twice: {stats:?}"
     );
+    // The whole file can be kept, byte for byte.
+    let kept = dir.path().join("kept.mp3");
+    assert_eq!(handle.save_complete(&kept).expect("save"), Some(bytes.len() as u64));
+    assert_eq!(std::fs::read(&kept).expect("read kept"), bytes);
 }
 
 #[test]
@@ -281,6 +285,10 @@ fn a_server_that_stalls_for_good_ends_playback_with_a_reason() {
         "played what arrived: {} s",
         heard.len() / RATE as usize
     );
+    // An incomplete stream is not kept.
+    let kept = dir.path().join("kept.mp3");
+    assert_eq!(handle.save_complete(&kept).expect("nothing to save"), None);
+    assert!(!kept.exists());
     let damage = decoder.damage().map(str::to_owned).unwrap_or_default();
     assert!(!damage.is_empty(), "the stop is explained");
     assert!(handle.failure().is_some() || damage.contains("no data"), "{damage}");
