@@ -495,6 +495,9 @@ fn handle(
                 Command::Skip(by) => l.playback.skip(by).map(|_| ()),
                 _ => Ok(()),
             };
+            if let (Command::Seek(_) | Command::Skip(_), Some(out)) = (&other, output.as_ref()) {
+                out.forgive_stall();
+            }
             if l.playback.state() != State::Ended {
                 l.ended_reported = false;
             }

@@ -93,6 +93,16 @@ impl Output {
         new_errors && last > 0 && now.saturating_sub(last) > LOST_AFTER_SILENT_MS
     }
 
+    /// Forgets a silence the player caused itself: a seek into a stream waits for the network
+    /// while holding the playback, so the device cannot pull and may report underruns. Without
+    /// this, a seek slower than [`LOST_AFTER_SILENT_MS`] would look like a vanished device.
+    pub fn forgive_stall(&self) {
+        self.last_pull_ms
+            .store(self.opened.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+        self.errors_at_pull
+            .store(self.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+
     /// Starts playing `pipeline` on this device.
     pub fn play(&self, pipeline: Pipeline) -> Playback {
         let (playback, mut source) = Playback::headless(pipeline);
