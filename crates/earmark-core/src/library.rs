@@ -17,6 +17,26 @@ use crate::feed::{ParsedFeed, ParsedItem};
 use crate::html;
 use crate::model::{Episode, EpisodeDetail, EpisodeId, Podcast, Podcast20, PodcastId};
 
+/// Runs `f` again while SQLite reports the database busy or locked, for up to [`BUSY_TIMEOUT`].
+/// The busy timeout covers most waits, but SQLite skips it where waiting could deadlock (such as
+/// two connections switching a new file to WAL), answering "locked" at once.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The page cache for reading (negative: KiB), as SQLite's `cache_size` takes it.
 const READ_CACHE_KIB: i64 = -32_000;
 /// The page cache while a big feed is stored.
@@ -110,14 +130,16 @@ impl Library {
     fn prepare(&self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // Reading the version first: nothing is written to a file we are going to refuse.
-        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version: i64 = retry_busy(|| self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
         if version > SCHEMA_VERSION {
             return Err(Error::SchemaTooNew {
                 found: version,
                 known: SCHEMA_VERSION,
             });
         }
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Two processes creating the same library at once race to switch it to WAL; SQLite answers
+        // the loser "busy" at once, without waiting, so wait here.
+        retry_busy(|| self.conn.pragma_update(None, "journal_mode", "WAL"))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         // Search and list queries read the same index pages again and again: keep them at hand.
@@ -130,7 +152,7 @@ impl Library {
         loop {
             // Each step runs in its own immediate transaction and re-reads the version inside it,
             // so two processes opening an old library at once apply each step exactly once.
-            let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            let tx = retry_busy(|| rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate))?;
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version > SCHEMA_VERSION {
                 return Err(Error::SchemaTooNew {
@@ -628,6 +650,27 @@ mod tests {
                 [],
             )
             .expect("state");
+        }
+    }
+
+    #[test]
+    fn many_connections_creating_one_library_at_once_all_open_it() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    let (dir, start) = (dir.path().to_owned(), std::sync::Arc::clone(&start));
+                    std::thread::spawn(move || {
+                        start.wait();
+                        Library::open(&dir).map(|lib| lib.schema_version().unwrap_or(-1))
+                    })
+                })
+                .collect();
+            for h in handles {
+                let opened = h.join().expect("thread");
+                assert_eq!(opened.expect("every connection opens the library"), SCHEMA_VERSION);
+            }
         }
     }
 
