@@ -511,25 +511,10 @@ fn keep_streamed(
     id: EpisodeId,
     stream: &earmark_player::stream::StreamHandle,
 ) -> earmark_core::error::Result<()> {
-    if lib.downloaded_file(id)?.is_some() {
-        return Ok(());
-    }
-    let (_, dest) = lib.download_target(id)?;
-    if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| earmark_core::error::Error::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-    }
-    let saved = stream
-        .save_complete(&dest)
-        .map_err(|source| earmark_core::error::Error::Io {
-            path: dest.clone(),
-            source,
-        })?;
-    let Some(bytes) = saved else { return Ok(()) };
     let now = earmark_core::chrono::Utc::now();
-    lib.set_download(id, DownloadState::Done, bytes, Some(bytes), None, now)?;
+    let Some(bytes) = lib.adopt_download(id, |dest| stream.save_complete(dest), now)? else {
+        return Ok(());
+    };
     let _ = app.emit(
         "download-progress",
         &earmark_core::download_queue::DownloadEvent {

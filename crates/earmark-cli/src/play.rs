@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use earmark_core::model::{DownloadState, EpisodeId};
+use earmark_core::model::EpisodeId;
 use earmark_core::Library;
 use earmark_player::stream::{open_pipeline, StreamConfig};
 use earmark_player::{MediaDecoder, Output, Pipeline, State};
@@ -163,26 +163,9 @@ enum Source {
 /// Keeps a stream that arrived whole as the episode's download, so it is not fetched again.
 /// Failing to keep it costs nothing but a message: the listening already happened.
 fn keep_streamed(lib: &mut Library, id: EpisodeId, handle: &earmark_player::stream::StreamHandle) {
-    let kept = (|| -> Result<Option<u64>> {
-        if lib.downloaded_file(id)?.is_some() {
-            return Ok(None);
-        }
-        let (_, dest) = lib.download_target(id)?;
-        if let Some(dir) = dest.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let Some(bytes) = handle
-            .save_complete(&dest)
-            .with_context(|| format!("writing {}", dest.display()))?
-        else {
-            return Ok(None);
-        };
-        lib.set_download(id, DownloadState::Done, bytes, Some(bytes), None, now())?;
-        Ok(Some(bytes))
-    })();
-    match kept {
+    match lib.adopt_download(id, |dest| handle.save_complete(dest), now()) {
         Ok(Some(bytes)) => eprintln!("Kept the streamed episode for offline listening ({bytes} bytes)."),
         Ok(None) => {}
-        Err(e) => eprintln!("earmark-cli: could not keep the streamed episode: {e:#}"),
+        Err(e) => eprintln!("earmark-cli: could not keep the streamed episode: {e}"),
     }
 }

@@ -39,6 +39,37 @@ impl Library {
         Ok((url, self.media_path(&name)))
     }
 
+    /// Adopts media that reached this computer another way (a stream heard to its end) as the
+    /// episode's finished download, unless it already has one. `write` puts the file at the path
+    /// it is given (whose folder exists) and returns its length, or `None` when it has nothing
+    /// whole to write. Returns the length kept, if anything was.
+    pub fn adopt_download(
+        &mut self,
+        id: EpisodeId,
+        write: impl FnOnce(&std::path::Path) -> std::io::Result<Option<u64>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>> {
+        if self.downloaded_file(id)?.is_some() {
+            return Ok(None);
+        }
+        let (_, dest) = self.download_target(id)?;
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let Some(bytes) = write(&dest).map_err(|source| Error::Io {
+            path: dest.clone(),
+            source,
+        })?
+        else {
+            return Ok(None);
+        };
+        self.set_download(id, DownloadState::Done, bytes, Some(bytes), None, now)?;
+        Ok(Some(bytes))
+    }
+
     /// Records how a download stands.
     pub fn set_download(
         &mut self,

@@ -34,10 +34,7 @@ const SNIPPET_WORDS: usize = 16;
 /// such word marked `[like this]`; `None` when no word matches.
 pub fn snippet(text: &str, terms: &[String]) -> Option<String> {
     let words: Vec<(usize, usize)> = word_spans(text);
-    let is_hit = |&(a, b): &(usize, usize)| {
-        let w = text[a..b].to_lowercase();
-        terms.iter().any(|t| w.starts_with(t.as_str()))
-    };
+    let is_hit = |&(a, b): &(usize, usize)| starts_with_term(&text[a..b], terms);
     let first = words.iter().position(is_hit)?;
     let start = first.saturating_sub(SNIPPET_WORDS / 3);
     let end = (start + SNIPPET_WORDS).min(words.len());
@@ -100,7 +97,8 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     let conn = lib.conn();
     let mut scored: Vec<(f64, SearchKind, i64)> = Vec::new();
 
-    scored.extend(episode_candidates(conn, input, &q, limit)?);
+    let terms = query_terms(input);
+    scored.extend(episode_candidates(conn, &terms, &q, limit)?);
     {
         let mut stmt = conn.prepare_cached(
             "SELECT rowid, bm25(podcast_fts, 8.0, 1.0) AS score FROM podcast_fts WHERE podcast_fts MATCH ?1 ORDER BY score LIMIT ?2",
@@ -121,7 +119,6 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
 
     // Titles and snippets for the rows kept, from the tables themselves: asking FTS5 for
     // snippet() would run the whole (prefix) query again for every row.
-    let terms = query_terms(input);
     let mut episode = conn.prepare_cached("SELECT title, notes_text FROM episodes WHERE id = ?1")?;
     let mut podcast = conn.prepare_cached("SELECT title, description FROM podcasts WHERE id = ?1")?;
     let mut document = conn.prepare_cached("SELECT title, text FROM documents WHERE id = ?1")?;
@@ -162,11 +159,8 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
 }
 
 /// The same words as [`fts_query`], each matched as a whole word rather than a prefix.
-fn exact_query(input: &str) -> Option<String> {
-    let words: Vec<String> = query_terms(input)
-        .into_iter()
-        .map(|w| format!("\"{}\"", w.replace('"', "")))
-        .collect();
+fn exact_query(terms: &[String]) -> Option<String> {
+    let words: Vec<String> = terms.iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
 
@@ -191,7 +185,7 @@ const TITLE_WEIGHT: f64 = 8.0;
 ///   not ones that only say "courts".
 fn episode_candidates(
     conn: &rusqlite::Connection,
-    input: &str,
+    terms: &[String],
     prefix_query: &str,
     limit: i64,
 ) -> Result<Vec<(f64, SearchKind, i64)>> {
@@ -201,15 +195,15 @@ fn episode_candidates(
         let ids = stmt.query_map(rusqlite::params![q, CANDIDATE_CAP], |r| r.get::<_, i64>(0))?;
         Ok(ids.collect::<rusqlite::Result<_>>()?)
     };
-    if let Some(exact) = exact_query(input) {
+    if let Some(exact) = exact_query(terms) {
         let ids = newest(&exact)?;
         if ids.len() as i64 >= CANDIDATE_CAP {
-            return rank_broad(conn, &ids, &query_terms(input), limit);
+            return rank_broad(conn, &ids, terms, limit);
         }
     }
     let ids = newest(prefix_query)?;
     if ids.len() as i64 >= CANDIDATE_CAP {
-        return rank_broad(conn, &ids, &query_terms(input), limit);
+        return rank_broad(conn, &ids, terms, limit);
     }
     let mut stmt = conn.prepare_cached(
         "SELECT rowid, bm25(episode_fts, 8.0, 1.0) AS score FROM episode_fts WHERE episode_fts MATCH ?1 \
@@ -255,14 +249,17 @@ fn rank_broad(
     Ok(scored)
 }
 
-/// Whether some word of `text` starts with one of the (lower-case) query terms.
+/// Whether `word`, lower-cased, starts with one of the (lower-case) query terms.
+fn starts_with_term(word: &str, terms: &[String]) -> bool {
+    let word = word.to_lowercase();
+    terms.iter().any(|t| word.starts_with(t.as_str()))
+}
+
+/// Whether some word of `text` (leading punctuation aside) starts with one of the query terms.
 fn has_term(text: &str, terms: &[String]) -> bool {
-    word_spans(text).into_iter().any(|(a, b)| {
-        let word = text[a..b]
-            .trim_start_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
-        terms.iter().any(|t| word.starts_with(t.as_str()))
-    })
+    word_spans(text)
+        .into_iter()
+        .any(|(a, b)| starts_with_term(text[a..b].trim_start_matches(|c: char| !c.is_alphanumeric()), terms))
 }
 
 /// Posts and pages matching an FTS query, ranked like episodes: BM25 (titles weigh more) among at
