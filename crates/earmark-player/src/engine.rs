@@ -344,12 +344,17 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
             on_event(Event::Tick(status(&loaded, &settings)));
         }
     }
-    if let Some(l) = loaded {
+    unload(&mut loaded, &on_event);
+}
+
+/// Stops what plays, first reporting its place so the app can save it.
+fn unload(loaded: &mut Option<Loaded>, on_event: &impl Fn(Event)) {
+    if let Some(old) = loaded.take() {
         on_event(Event::Checkpoint {
-            tag: l.tag,
-            position: l.playback.position(),
+            tag: old.tag,
+            position: old.playback.position(),
         });
-        l.playback.stop();
+        old.playback.stop();
     }
 }
 
@@ -441,15 +446,7 @@ fn handle(
             };
             s.sleep_at_end = timer == SleepTimer::EndOfEpisode;
         }
-        Command::Stop => {
-            if let Some(old) = loaded.take() {
-                on_event(Event::Checkpoint {
-                    tag: old.tag,
-                    position: old.playback.position(),
-                });
-                old.playback.stop();
-            }
-        }
+        Command::Stop => unload(loaded, on_event),
         Command::Speed(v) => {
             s.speed = v.clamp(0.5, 3.0);
             if let Some(l) = loaded {
@@ -527,13 +524,7 @@ fn load(
     s: &mut Settings,
     on_event: &impl Fn(Event),
 ) {
-    if let Some(old) = loaded.take() {
-        on_event(Event::Checkpoint {
-            tag: old.tag,
-            position: old.playback.position(),
-        });
-        old.playback.stop();
-    }
+    unload(loaded, on_event);
     s.opening = None;
     if matches!(media, Media::Url { .. }) {
         s.token += 1;

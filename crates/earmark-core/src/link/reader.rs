@@ -62,13 +62,18 @@ pub(super) struct Reader<'c> {
     cached_counts: usize,
     /// Vector lengths computed by this reader, to store.
     new_norms: Vec<(i64, f32)>,
+    /// Every vector length computed in this pass, stored or not yet.
+    computed_norms: HashMap<i64, f32>,
     name_docs: HashMap<String, Option<Rc<HashSet<i64>>>>,
 }
 
 impl<'c> Reader<'c> {
-    /// Prepares the statements on `conn`, which must have the `temp.link_vocab` table (see
-    /// [`create_vocab_table`]).
+    /// Prepares the statements on `conn`, making the full-text index's vocabulary (document
+    /// frequencies) readable there first: a temporary table that lives as long as the connection.
     pub fn new(conn: &'c Connection, archive: &Archive) -> Result<Self> {
+        conn.execute_batch(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.link_vocab USING fts5vocab(main, 'document_fts', 'row');",
+        )?;
         let st = Statements {
             vocab: conn.prepare("SELECT doc FROM temp.link_vocab WHERE term = ?1")?,
             doc: conn.prepare(
@@ -96,6 +101,7 @@ impl<'c> Reader<'c> {
             docs: HashMap::new(),
             cached_counts: 0,
             new_norms: Vec::new(),
+            computed_norms: HashMap::new(),
             name_docs: HashMap::new(),
         })
     }
@@ -136,12 +142,16 @@ impl<'c> Reader<'c> {
         Ok(df)
     }
 
-    fn weight(&self, count: u32, df: u32) -> f32 {
-        similarity::tf(count) * similarity::idf(u64::from(df), self.doc_count) as f32
+    /// The TF-IDF weight of a term occurring `count` times, or `None` when no document has it.
+    fn term_weight(&mut self, id: u32, count: u32) -> Result<Option<f32>> {
+        let df = self.df(id)?;
+        Ok((df > 0).then(|| similarity::tf(count) * similarity::idf(u64::from(df), self.doc_count) as f32))
     }
 
-    /// Term counts of a text, the title counting twice, sorted by term id.
+    /// Term counts of a text (its first [`MAX_TEXT_CHARS`] characters), the title counting
+    /// twice, sorted by term id.
     fn counts(&mut self, title: &str, body: &str) -> Vec<(u32, u32)> {
+        let body = truncate_chars(body, MAX_TEXT_CHARS);
         let mut seen: Vec<(u32, u32)> = Vec::new();
         similarity::for_each_content_word(title, |w| {
             let id = self.intern(w);
@@ -165,12 +175,11 @@ impl<'c> Reader<'c> {
 
     /// A unit TF-IDF vector of a text, with only terms some document contains.
     pub fn vector(&mut self, title: &str, body: &str) -> Result<Vector> {
-        let counts = self.counts(title, truncate_chars(body, MAX_TEXT_CHARS));
+        let counts = self.counts(title, body);
         let mut entries = Vec::with_capacity(counts.len());
         for (id, c) in counts {
-            let df = self.df(id)?;
-            if df > 0 {
-                entries.push((id, self.weight(c, df)));
+            if let Some(w) = self.term_weight(id, c)? {
+                entries.push((id, w));
             }
         }
         Ok(Vector::from_weights(entries))
@@ -192,21 +201,25 @@ impl<'c> Reader<'c> {
             self.docs.insert(id, None);
             return Ok(None);
         };
-        let counts = self.counts(&title, truncate_chars(&text, MAX_TEXT_CHARS));
+        let counts = self.counts(&title, &text);
         // A stored length is dropped when its document changes; otherwise it drifts only as much
-        // as the archive's word frequencies do.
-        let norm = match stored.filter(|n| n.is_finite() && *n > 0.0) {
-            Some(n) => n as f32,
+        // as the archive's word frequencies do. One computed here is kept for the pass, so a
+        // document read again (past the cache's room) is not computed and stored twice.
+        let stored = stored
+            .filter(|n| n.is_finite() && *n > 0.0)
+            .map(|n| n as f32)
+            .or_else(|| self.computed_norms.get(&id).copied());
+        let norm = match stored {
+            Some(n) => n,
             None => {
                 let mut sum = 0.0f32;
                 for &(t, c) in &counts {
-                    let df = self.df(t)?;
-                    if df > 0 {
-                        let w = self.weight(c, df);
+                    if let Some(w) = self.term_weight(t, c)? {
                         sum += w * w;
                     }
                 }
                 let norm = sum.sqrt();
+                self.computed_norms.insert(id, norm);
                 self.new_norms.push((id, norm));
                 norm
             }
@@ -236,9 +249,8 @@ impl<'c> Reader<'c> {
                     std::cmp::Ordering::Greater => j += 1,
                     std::cmp::Ordering::Equal => {
                         let (t, c) = b[j];
-                        let df = self.df(t)?;
-                        if df > 0 {
-                            entries.push((t, self.weight(c, df) / doc.norm));
+                        if let Some(w) = self.term_weight(t, c)? {
+                            entries.push((t, w / doc.norm));
                         }
                         i += 1;
                         j += 1;
@@ -249,9 +261,10 @@ impl<'c> Reader<'c> {
         Ok(Vector { entries })
     }
 
-    /// Documents matching a phrase (the words of a name or a title), or `None` when more than
-    /// `limit` do.
-    pub fn phrase_docs(&mut self, words: &[String], limit: usize) -> Result<Option<Vec<i64>>> {
+    /// Documents matching a phrase (the words of a name or a title), or `None` when more do
+    /// than [`max_name_docs`] allows (the phrase then says nothing about a subject).
+    pub fn phrase_docs(&mut self, words: &[String]) -> Result<Option<Vec<i64>>> {
+        let limit = max_name_docs(self.doc_count);
         let rows = self
             .st
             .phrase
@@ -268,11 +281,10 @@ impl<'c> Reader<'c> {
             return Ok(v.clone());
         }
         let phrase = similarity::words(name);
-        let limit = max_name_docs(self.doc_count);
         let out = if phrase.is_empty() {
             None
         } else {
-            self.phrase_docs(&phrase, limit)?
+            self.phrase_docs(&phrase)?
                 .filter(|d| !d.is_empty())
                 .map(|d| Rc::new(d.into_iter().collect::<HashSet<i64>>()))
         };
@@ -312,15 +324,6 @@ impl<'c> Reader<'c> {
     ) -> Result<Option<T>> {
         Ok(self.st.episode.query_row([id], f).optional()?)
     }
-}
-
-/// Makes the full-text index's vocabulary (document frequencies) readable on `conn`. A temporary
-/// table: it lives as long as the connection.
-pub(super) fn create_vocab_table(conn: &Connection) -> Result<()> {
-    conn.execute_batch(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.link_vocab USING fts5vocab(main, 'document_fts', 'row');",
-    )?;
-    Ok(())
 }
 
 /// A name found in more documents than this is part of the furniture (the blog's author, the

@@ -165,7 +165,6 @@ pub(crate) fn relink(
     if episode_ids.is_empty() {
         return Ok(report);
     }
-    reader::create_vocab_table(conn)?;
     let facts = Facts::load(conn, tuning)?;
     let now_s = rfc3339(now);
     let readers = match tuning.readers {
@@ -250,7 +249,6 @@ fn read_chunks(
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )?;
     conn.pragma_update(None, "cache_size", -16_000)?;
-    reader::create_vocab_table(&conn)?;
     let mut reader = Reader::new(&conn, &facts.archive)?;
     while !stop.load(Ordering::Relaxed) {
         let start = next.fetch_add(WORK_CHUNK, Ordering::Relaxed);
@@ -460,8 +458,7 @@ fn propose(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow) -> Result<Ve
     if facts.title_uses.get(&key).copied().unwrap_or(0) <= 1 && !facts.podcast_titles.contains(&key) {
         if let Some(phrase) = evidence::title_phrase(&ep.title) {
             // A "title" that many documents contain is a common phrase, not a reference.
-            let limit = reader::max_name_docs(facts.archive.doc_count);
-            for doc in reader.phrase_docs(&phrase, limit)?.unwrap_or_default() {
+            for doc in reader.phrase_docs(&phrase)?.unwrap_or_default() {
                 add(doc, Evidence::NamesTitle, &mut explicit);
             }
         }

@@ -3,8 +3,6 @@
 //! English words are dropped, and each side becomes a TF-IDF vector compared by cosine. The
 //! document frequencies come from the full-text index itself, so nothing is kept twice.
 
-use std::collections::HashMap;
-
 /// Words too common to say anything about what a text is about.
 const STOPWORDS: &[&str] = &[
     "a",
@@ -232,20 +230,34 @@ fn fold(c: char) -> char {
 /// The words of a text as the full-text index sees them, in order, stop words included.
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut cur = String::new();
+    for_each_word(text, |w| out.push(w.to_owned()));
+    out
+}
+
+/// Calls `f` with each of [`words`] in turn, without allocating a string per word (ASCII, most
+/// of any text, takes a short path): the linker tokenises every candidate document with it.
+fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut cur = String::with_capacity(32);
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                cur.push(c.to_ascii_lowercase());
+                continue;
+            }
+        } else if c.is_alphanumeric() {
             for l in c.to_lowercase() {
                 cur.push(fold(l));
             }
-        } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+            continue;
+        }
+        if !cur.is_empty() {
+            f(&cur);
+            cur.clear();
         }
     }
     if !cur.is_empty() {
-        out.push(cur);
+        f(&cur);
     }
-    out
 }
 
 /// Whether a word (as [`words`] gives it) can carry meaning: not a stop word, not one or two
@@ -266,43 +278,11 @@ pub fn content_words(text: &str) -> impl Iterator<Item = String> {
 /// Calls `f` with each of [`content_words`] in turn, without allocating a string per word: the
 /// linker tokenises every candidate document, so this is its hottest loop.
 pub fn for_each_content_word(text: &str, mut f: impl FnMut(&str)) {
-    let mut cur = String::with_capacity(32);
-    let mut end_word = |cur: &mut String| {
-        if is_content_word(cur) {
-            f(cur);
+    for_each_word(text, |w| {
+        if is_content_word(w) {
+            f(w);
         }
-        cur.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                cur.push(c.to_ascii_lowercase());
-            } else if !cur.is_empty() {
-                end_word(&mut cur);
-            }
-        } else if c.is_alphanumeric() {
-            for l in c.to_lowercase() {
-                cur.push(fold(l));
-            }
-        } else if !cur.is_empty() {
-            end_word(&mut cur);
-        }
-    }
-    if !cur.is_empty() {
-        end_word(&mut cur);
-    }
-}
-
-/// Term counts of a text; the title counts `title_weight` times.
-pub fn term_counts(title: &str, body: &str, title_weight: u32) -> HashMap<String, u32> {
-    let mut counts: HashMap<String, u32> = HashMap::new();
-    for w in content_words(title) {
-        *counts.entry(w).or_default() += title_weight;
-    }
-    for w in content_words(body) {
-        *counts.entry(w).or_default() += 1;
-    }
-    counts
+    });
 }
 
 /// Inverse document frequency: how much a word that `df` of `n` documents contain says.
