@@ -132,6 +132,15 @@ fn ensure_absent_or_empty(target: &Path) -> Result<()> {
     }
 }
 
+/// Puts a finished staging folder or file in its place and makes the rename durable.
+fn publish(stage: &Path, target: &Path) -> Result<()> {
+    std::fs::rename(stage, target).map_err(io(target))?;
+    if let Some(parent) = target.parent() {
+        sync_dir(parent);
+    }
+    Ok(())
+}
+
 fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
@@ -155,10 +164,7 @@ pub fn export(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>) 
     let result = export_into(lib, &stage, now);
     match result {
         Ok(report) => {
-            std::fs::rename(&stage, target).map_err(io(target))?;
-            if let Some(parent) = target.parent() {
-                sync_dir(parent);
-            }
+            publish(&stage, target)?;
             Ok(report)
         }
         Err(e) => {
@@ -250,27 +256,25 @@ fn export_file(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>)
             target.display()
         )));
     }
+    // The export is made in a staging folder (no need to publish it: it only feeds the tar).
     let folder = staging(target)?.with_extension("dir");
     let _ = std::fs::remove_dir_all(&folder);
-    let report = export(lib, &folder, now)?;
     let part = target.with_extension("tar.part");
-    let result = (|| -> Result<()> {
+    let result = (|| -> Result<BackupReport> {
+        let report = export_into(lib, &folder, now).map_err(|e| disk_full_from_sqlite(e, target))?;
         let file = File::create(&part).map_err(io(&part))?;
         let mut tar = tar::Builder::new(file);
         tar.append_dir_all(".", &folder).map_err(io(&part))?;
         let file = tar.into_inner().map_err(io(&part))?;
         file.sync_all().map_err(io(&part))?;
-        std::fs::rename(&part, target).map_err(io(target))?;
-        if let Some(parent) = target.parent() {
-            sync_dir(parent);
-        }
-        Ok(())
+        publish(&part, target)?;
+        Ok(report)
     })();
     let _ = std::fs::remove_dir_all(&folder);
     if result.is_err() {
         let _ = std::fs::remove_file(&part);
     }
-    result.map(|()| report)
+    result
 }
 
 /// Reads and checks an export: every listed file present with the right size and checksum.
@@ -325,58 +329,18 @@ pub fn verify(source: &Path) -> Result<Manifest> {
 /// must not exist or be empty). Nothing is written unless every file checks out; the folder
 /// appears complete or not at all.
 pub fn import(source: &Path, target: &Path) -> Result<BackupReport> {
-    if source.is_file() {
-        ensure_absent_or_empty(target)?;
-        let unpacked = staging(target)?.with_extension("unpack");
-        let _ = std::fs::remove_dir_all(&unpacked);
-        let result = (|| -> Result<BackupReport> {
-            std::fs::create_dir_all(&unpacked).map_err(io(&unpacked))?;
-            let file = File::open(source).map_err(io(source))?;
-            // `unpack` refuses entries that would land outside the folder (`..`, absolute paths).
-            tar::Archive::new(file)
-                .unpack(&unpacked)
-                .map_err(|e| Error::Invalid(format!("{} is not a readable Earmark export: {e}", source.display())))?;
-            import_folder(&unpacked, target)
-        })();
-        let _ = std::fs::remove_dir_all(&unpacked);
-        return result;
-    }
-    import_folder(source, target)
-}
-
-fn import_folder(source: &Path, target: &Path) -> Result<BackupReport> {
-    let manifest = verify(source)?;
+    // A folder is checked before anything else; an archive once unpacked.
+    let folder_manifest = if source.is_file() { None } else { Some(verify(source)?) };
     ensure_absent_or_empty(target)?;
     let stage = staging(target)?;
     let _ = std::fs::remove_dir_all(&stage);
-    let result = (|| -> Result<BackupReport> {
-        std::fs::create_dir_all(stage.join("media")).map_err(io(&stage))?;
-        let mut bytes = 0;
-        for f in &manifest.files {
-            let (n, xxh3) = copy_hashed(&source.join(&f.path), &stage.join(&f.path))?;
-            if xxh3 != f.xxh3 {
-                return Err(Error::DamagedExport {
-                    bad: vec![format!("{} (changed while importing)", f.path)],
-                });
-            }
-            bytes += n;
-        }
-        // Opening migrates an older snapshot and proves the file is a usable library. The media
-        // now sits in the new library's own folder, whatever folder the old machine used.
-        Library::open(&stage)?.reset_media_dir()?;
-        sync_dir(&stage.join("media"));
-        sync_dir(&stage);
-        Ok(BackupReport {
-            files: manifest.files.len(),
-            bytes,
-        })
-    })();
+    let result = match &folder_manifest {
+        None => import_archive(source, &stage),
+        Some(manifest) => import_folder(source, manifest, &stage),
+    };
     match result {
         Ok(report) => {
-            std::fs::rename(&stage, target).map_err(io(target))?;
-            if let Some(parent) = target.parent() {
-                sync_dir(parent);
-            }
+            publish(&stage, target)?;
             Ok(report)
         }
         Err(e) => {
@@ -384,4 +348,91 @@ fn import_folder(source: &Path, target: &Path) -> Result<BackupReport> {
             Err(e)
         }
     }
+}
+
+/// Unpacks a `.tar` export straight into `stage` and checks it there: nothing is copied twice.
+fn import_archive(source: &Path, stage: &Path) -> Result<BackupReport> {
+    std::fs::create_dir_all(stage).map_err(io(stage))?;
+    let file = File::open(source).map_err(io(source))?;
+    // `unpack` refuses entries that would land outside the folder (`..`, absolute paths).
+    tar::Archive::new(file)
+        .unpack(stage)
+        .map_err(|e| Error::Invalid(format!("{} is not a readable Earmark export: {e}", source.display())))?;
+    let manifest = verify(stage)?;
+    keep_only_listed(stage, &manifest)?;
+    finish_import(stage, &manifest)
+}
+
+/// Copies a checked folder export into `stage`, checking every file again as it is copied.
+fn import_folder(source: &Path, manifest: &Manifest, stage: &Path) -> Result<BackupReport> {
+    std::fs::create_dir_all(stage.join("media")).map_err(io(stage))?;
+    for f in &manifest.files {
+        let (_, xxh3) = copy_hashed(&source.join(&f.path), &stage.join(&f.path))?;
+        if xxh3 != f.xxh3 {
+            return Err(Error::DamagedExport {
+                bad: vec![format!("{} (changed while importing)", f.path)],
+            });
+        }
+    }
+    finish_import(stage, manifest)
+}
+
+/// Removes from an unpacked export everything its manifest does not list (the manifest too).
+/// A listed entry that is not a plain file (a link could point anywhere) is replaced by a copy
+/// of what it points at, checked against the manifest, as a folder import would copy it.
+fn keep_only_listed(stage: &Path, manifest: &Manifest) -> Result<()> {
+    let listed: std::collections::HashMap<&str, &str> = manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.xxh3.as_str()))
+        .collect();
+    let sweep = |dir: &Path, prefix: &str| -> Result<()> {
+        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+            let entry = entry.map_err(io(dir))?;
+            let path = entry.path();
+            let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            let meta = std::fs::symlink_metadata(&path).map_err(io(&path))?;
+            if rel == "media" && meta.is_dir() {
+                continue;
+            }
+            match listed.get(rel.as_str()) {
+                Some(_) if meta.is_file() => {}
+                Some(&want) => {
+                    let copy = path.with_extension("import-copy");
+                    let (_, xxh3) = copy_hashed(&path, &copy)?;
+                    if xxh3 != want {
+                        let _ = std::fs::remove_file(&copy);
+                        return Err(Error::DamagedExport {
+                            bad: vec![format!("{rel} (changed while importing)")],
+                        });
+                    }
+                    std::fs::remove_file(&path).map_err(io(&path))?;
+                    std::fs::rename(&copy, &path).map_err(io(&path))?;
+                }
+                None if meta.is_dir() => std::fs::remove_dir_all(&path).map_err(io(&path))?,
+                None => std::fs::remove_file(&path).map_err(io(&path))?,
+            }
+        }
+        Ok(())
+    };
+    sweep(stage, "")?;
+    let media = stage.join("media");
+    if media.is_dir() {
+        sweep(&media, "media/")
+    } else {
+        std::fs::create_dir_all(&media).map_err(io(&media))
+    }
+}
+
+/// Makes a staged import a library: opening migrates an older snapshot and proves the file is
+/// usable, and the media now sits in the new library's own folder, whatever folder the old
+/// machine used.
+fn finish_import(stage: &Path, manifest: &Manifest) -> Result<BackupReport> {
+    Library::open(stage)?.reset_media_dir()?;
+    sync_dir(&stage.join("media"));
+    sync_dir(stage);
+    Ok(BackupReport {
+        files: manifest.files.len(),
+        bytes: manifest.files.iter().map(|f| f.bytes).sum(),
+    })
 }

@@ -205,3 +205,41 @@ fn a_single_file_export_round_trips_and_a_damaged_one_is_refused() {
     assert!(backup::import(&junk, &dir.path().join("from-junk")).is_err());
     assert!(!dir.path().join("from-junk").exists());
 }
+
+#[test]
+fn an_archive_holding_links_and_stray_files_imports_plain_listed_files_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (lib, ids, audio) = library(dir.path());
+    let folder = dir.path().join("export");
+    backup::export(&lib, &folder, now()).expect("export to a folder");
+    // Swap a media file for a link to a copy elsewhere, and add a file the manifest does not list.
+    let media = std::fs::read_dir(folder.join("media"))
+        .expect("media")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| std::fs::read(p).is_ok_and(|b| b == audio))
+        .expect("the episode's media in the export");
+    let outside = dir.path().join("outside.bin");
+    std::fs::copy(&media, &outside).expect("copy");
+    std::fs::remove_file(&media).expect("remove");
+    std::os::unix::fs::symlink(&outside, &media).expect("symlink");
+    std::fs::write(folder.join("media").join("stray.bin"), b"not listed").expect("stray");
+    let file = dir.path().join("hostile.tar");
+    {
+        let mut tar = tar::Builder::new(std::fs::File::create(&file).expect("tar"));
+        tar.follow_symlinks(false);
+        tar.append_dir_all(".", &folder).expect("append");
+        tar.finish().expect("finish");
+    }
+    let target = dir.path().join("restored");
+    backup::import(&file, &target).expect("import");
+    let restored = Library::open(&target).expect("open");
+    let kept = restored.downloaded_file(ids[1]).expect("q").expect("media came along");
+    assert!(
+        std::fs::symlink_metadata(&kept).expect("meta").is_file(),
+        "a plain file, not a link"
+    );
+    assert_eq!(std::fs::read(&kept).expect("read"), audio);
+    assert!(!target.join("media").join("stray.bin").exists());
+    assert!(!target.join("manifest.json").exists());
+}
