@@ -24,27 +24,9 @@ fn archive_dir() -> PathBuf {
 #[test]
 fn linking_quality_on_the_labelled_archive() {
     let src = archive_dir();
-    let feed = std::fs::read_to_string(src.join("feed.rss")).expect("feed.rss");
-    let docs: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(src.join("documents.json")).expect("docs"))
-        .expect("documents.json");
     let truth: BTreeMap<String, Vec<String>> =
         serde_json::from_str(&std::fs::read_to_string(src.join("truth.json")).expect("truth")).expect("truth.json");
-
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut lib = Library::open(dir.path()).expect("open");
-    store_feed(&mut lib, "https://researchingreform.example/feed/podcast/", &feed);
-    let rows: Vec<Doc<'_>> = docs
-        .iter()
-        .map(|d| Doc {
-            kind: d["kind"].as_str().expect("kind"),
-            title: d["title"].as_str().expect("title"),
-            url: d["url"].as_str().expect("url"),
-            published: d["published"].as_str(),
-            html: d["html"].as_str().expect("html"),
-        })
-        .collect();
-    let ids = insert_docs(dir.path(), &rows);
-    let url_of: HashMap<i64, &str> = ids.iter().copied().zip(rows.iter().map(|d| d.url)).collect();
+    let (_dir, mut lib, url_of) = fixture_library();
 
     let report = lib.relink(&RelinkScope::All, t0()).expect("relink");
     println!("relink: {report:?}");
@@ -58,7 +40,7 @@ fn linking_quality_on_the_labelled_archive() {
     for ep in lib.episodes(None).expect("episodes") {
         for l in lib.episode_links(ep.id).expect("links") {
             assert!(l.state != LinkState::Rejected, "nothing was rejected yet");
-            let pair = (ep.guid.clone(), url_of[&l.doc_id.0].to_owned());
+            let pair = (ep.guid.clone(), url_of[&l.doc_id.0].clone());
             let kind = match l.kind {
                 LinkKind::Explicit => "explicit",
                 LinkKind::Suggested => "suggested",
@@ -88,7 +70,7 @@ fn linking_quality_on_the_labelled_archive() {
         "\nlink quality on {}: {} episodes, {} documents, {} true links",
         src.display(),
         truth.len(),
-        docs.len(),
+        url_of.len(),
         truth_pairs.len()
     );
     for (kind, (right, wrong)) in &by_kind {
@@ -101,8 +83,8 @@ fn linking_quality_on_the_labelled_archive() {
     );
 }
 
-/// The fixture archive in a fresh library, and the library's directory.
-fn fixture_library() -> (tempfile::TempDir, Library) {
+/// The fixture archive in a fresh library, the library's directory, and each document's URL by id.
+fn fixture_library() -> (tempfile::TempDir, Library, HashMap<i64, String>) {
     let src = archive_dir();
     let feed = std::fs::read_to_string(src.join("feed.rss")).expect("feed.rss");
     let docs: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(src.join("documents.json")).expect("docs"))
@@ -120,8 +102,9 @@ fn fixture_library() -> (tempfile::TempDir, Library) {
             html: d["html"].as_str().expect("html"),
         })
         .collect();
-    insert_docs(dir.path(), &rows);
-    (dir, lib)
+    let ids = insert_docs(dir.path(), &rows);
+    let url_of = ids.into_iter().zip(rows.iter().map(|d| d.url.to_owned())).collect();
+    (dir, lib, url_of)
 }
 
 /// Every link of every episode: (episode, document, kind, state, score in thousandths).
@@ -141,8 +124,8 @@ fn all_links(lib: &Library) -> Vec<(i64, i64, String, String, i64)> {
 #[test]
 fn parallel_readers_link_exactly_like_one() {
     use earmark_core::link::Tuning;
-    let (_d1, mut one) = fixture_library();
-    let (_d3, mut three) = fixture_library();
+    let (_d1, mut one, _) = fixture_library();
+    let (_d3, mut three, _) = fixture_library();
     let r1 = one
         .relink_tuned(
             &RelinkScope::All,

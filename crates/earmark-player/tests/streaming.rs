@@ -24,6 +24,15 @@ fn episode(dir: &Path, ext: &str) -> Vec<u8> {
     std::fs::read(encode(&wav, ext)).expect("read encoded")
 }
 
+/// A fresh 60-second episode in `ext` and a local server sending it as `how` says; the folder
+/// holds the episode until dropped.
+fn serve(ext: &str, how: Behaviour) -> (tempfile::TempDir, Vec<u8>, MediaServer) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = episode(dir.path(), ext);
+    let server = MediaServer::start(bytes.clone(), how);
+    (dir, bytes, server)
+}
+
 fn quick() -> StreamConfig {
     StreamConfig {
         stall_timeout: Duration::from_secs(3),
@@ -62,12 +71,9 @@ fn local(dir: &Path, bytes: &[u8], ext: &str) -> MediaDecoder {
 
 #[test]
 fn playback_starts_long_before_the_file_has_arrived() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bytes = episode(dir.path(), "mp3");
-    let len = bytes.len() as u64;
     // 200 kB/s: the whole file takes about 5 s to arrive.
-    let server = MediaServer::start(
-        bytes.clone(),
+    let (dir, bytes, server) = serve(
+        "mp3",
         Behaviour {
             ranges: true,
             bytes_per_sec: Some(200_000),
@@ -75,6 +81,7 @@ fn playback_starts_long_before_the_file_has_arrived() {
             ..Behaviour::default()
         },
     );
+    let len = bytes.len() as u64;
     let began = Instant::now();
     let (mut decoder, handle, info) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
     assert_eq!(info.len, Some(len));
@@ -95,17 +102,15 @@ fn playback_starts_long_before_the_file_has_arrived() {
 
 #[test]
 fn a_seek_ahead_asks_for_that_part_and_lands_on_time() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bytes = episode(dir.path(), "mp3");
-    let len = bytes.len() as u64;
-    let server = MediaServer::start(
-        bytes.clone(),
+    let (_dir, bytes, server) = serve(
+        "mp3",
         Behaviour {
             ranges: true,
             bytes_per_sec: Some(150_000),
             ..Behaviour::default()
         },
     );
+    let len = bytes.len() as u64;
     let (mut decoder, handle, _) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
     take(&mut decoder, 0.5);
     let began = Instant::now();
@@ -143,9 +148,7 @@ fn a_seek_ahead_asks_for_that_part_and_lands_on_time() {
 
 #[test]
 fn a_server_without_range_support_still_plays_and_seeks() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bytes = episode(dir.path(), "mp3");
-    let server = MediaServer::start(bytes.clone(), Behaviour::default());
+    let (_dir, _bytes, server) = serve("mp3", Behaviour::default());
     let (mut decoder, handle, info) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
     assert!(!info.ranges);
     let reached = decoder.seek(Duration::from_secs(40)).expect("seek waits for the bytes");
@@ -163,10 +166,8 @@ fn a_server_without_range_support_still_plays_and_seeks() {
 
 #[test]
 fn a_dropped_connection_is_picked_up_where_it_stopped() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bytes = episode(dir.path(), "mp3");
-    let server = MediaServer::start(
-        bytes.clone(),
+    let (dir, bytes, server) = serve(
+        "mp3",
         Behaviour {
             ranges: true,
             cut_first_after: Some(100_000),
@@ -193,10 +194,8 @@ fn a_dropped_connection_is_picked_up_where_it_stopped() {
 
 #[test]
 fn a_stream_of_unknown_length_plays_to_its_end() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bytes = episode(dir.path(), "mp3");
-    let server = MediaServer::start(
-        bytes.clone(),
+    let (dir, bytes, server) = serve(
+        "mp3",
         Behaviour {
             no_length: true,
             ..Behaviour::default()
@@ -213,21 +212,19 @@ fn a_stream_of_unknown_length_plays_to_its_end() {
 
 #[test]
 fn an_m4a_with_its_index_at_the_end_streams() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // ffmpeg writes the `moov` index after the audio unless told otherwise: the reader must jump
-    // to the end and back before it can decode anything.
-    let bytes = episode(dir.path(), "m4a");
-    let moov = bytes.windows(4).rposition(|w| w == b"moov").expect("a moov box");
-    let mdat = bytes.windows(4).position(|w| w == b"mdat").expect("an mdat box");
-    assert!(moov > mdat, "the fixture keeps its index at the end");
-    let server = MediaServer::start(
-        bytes.clone(),
+    let (dir, bytes, server) = serve(
+        "m4a",
         Behaviour {
             ranges: true,
             bytes_per_sec: Some(250_000),
             ..Behaviour::default()
         },
     );
+    // ffmpeg writes the `moov` index after the audio unless told otherwise: the reader must jump
+    // to the end and back before it can decode anything.
+    let moov = bytes.windows(4).rposition(|w| w == b"moov").expect("a moov box");
+    let mdat = bytes.windows(4).position(|w| w == b"mdat").expect("an mdat box");
+    assert!(moov > mdat, "the fixture keeps its index at the end");
     let began = Instant::now();
     let (mut decoder, handle, _) = open(&server.url("ep.m4a"), "m4a", quick()).expect("open stream");
     let first = take(&mut decoder, 1.0);
@@ -262,10 +259,8 @@ fn a_missing_file_or_dead_server_is_a_clear_error() {
 
 #[test]
 fn a_server_that_stalls_for_good_ends_playback_with_a_reason() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bytes = episode(dir.path(), "mp3");
-    let server = MediaServer::start(
-        bytes,
+    let (dir, _bytes, server) = serve(
+        "mp3",
         Behaviour {
             ranges: true,
             stall_after: Some(60_000),
@@ -301,12 +296,8 @@ fn a_server_that_stalls_for_good_ends_playback_with_a_reason() {
 
 #[test]
 fn the_output_plays_silence_while_buffering_and_never_ends_early() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bytes = episode(dir.path(), "mp3");
-    // 40 kB/s is faster than real time for 128 kbit/s (16 kB/s) but far slower than a test that
-    // pulls samples as fast as it can, so the pull outruns the network.
-    let server = MediaServer::start(
-        bytes,
+    let (_dir, _bytes, server) = serve(
+        "mp3",
         Behaviour {
             ranges: true,
             bytes_per_sec: Some(40_000),

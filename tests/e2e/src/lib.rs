@@ -244,6 +244,19 @@ fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)], bytes
     let _ = reader.get_mut().read(&mut sink);
 }
 
+/// Subscribes the library in `library` to `feed` (a path or URL) with the CLI, as an earlier
+/// session would have, so a test starts from a library with episodes in it.
+pub fn subscribe(library: &Path, feed: impl AsRef<std::ffi::OsStr>) {
+    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
+        .arg("--library")
+        .arg(library)
+        .arg("subscribe")
+        .arg(feed)
+        .output()
+        .expect("run earmark-cli subscribe");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// Clicks the element `loc` finds, finding it again if the page re-rendered it in between.
 pub async fn click(client: &fantoccini::Client, loc: fantoccini::Locator<'_>) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

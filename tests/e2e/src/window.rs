@@ -107,3 +107,14 @@ pub async fn click_until(client: &Client, css: &str, ready: &str, what: &str) {
     }
     wait_js(client, ready, what).await;
 }
+
+/// Waits for the list to show its one episode and opens it, clicking until `ready` holds.
+pub async fn open_only_episode(client: &Client, ready: &str) {
+    wait_js(
+        client,
+        "return document.querySelectorAll('.episode-row').length === 1;",
+        "the episode",
+    )
+    .await;
+    click_until(client, ".episode-row", ready, "the episode page").await;
+}

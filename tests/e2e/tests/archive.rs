@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use earmark_e2e::window::{js, launch, shot, text, wait_js};
-use earmark_e2e::{click, workspace_root, FixtureServer};
+use earmark_e2e::{click, FixtureServer};
 use fantoccini::Locator;
 
 const PODCAST: &str = r#"<?xml version="1.0"?>
@@ -104,14 +104,7 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
         ),
     ]);
     let library = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
-        .arg("--library")
-        .arg(library.path())
-        .arg("subscribe")
-        .arg(format!("{}/podcast.xml", server.base))
-        .output()
-        .expect("cli");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    earmark_e2e::subscribe(library.path(), format!("{}/podcast.xml", server.base));
 
     let (client, _window) = launch(&[("EARMARK_LIBRARY", library.path())]).await;
     wait_js(

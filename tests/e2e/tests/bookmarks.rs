@@ -5,9 +5,9 @@
 use std::process::Command;
 use std::time::Duration;
 
+use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
 use earmark_e2e::window::{js, launch, shot, wait_js};
-use earmark_e2e::{click, workspace_root};
 use fantoccini::Locator;
 
 fn episode(dir: &std::path::Path) -> std::path::PathBuf {
@@ -51,33 +51,14 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     let media = tempfile::tempdir().expect("tempdir");
     let feed = episode(media.path());
     let library = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
-        .arg("--library")
-        .arg(library.path())
-        .arg("subscribe")
-        .arg(&feed)
-        .output()
-        .expect("cli");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    earmark_e2e::subscribe(library.path(), &feed);
 
     let (client, _window) = launch(&[
         ("EARMARK_LIBRARY", library.path()),
         ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
     ])
     .await;
-    wait_js(
-        &client,
-        "return document.querySelectorAll('.episode-row').length === 1;",
-        "the episode",
-    )
-    .await;
-    earmark_e2e::window::click_until(
-        &client,
-        ".episode-row",
-        "return !!document.getElementById('play-episode');",
-        "the episode page",
-    )
-    .await;
+    earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('play-episode');").await;
     wait_js(
         &client,
         "const c = document.getElementById('waveform'); return !!c && c.dataset.ready === '1';",
@@ -234,14 +215,7 @@ async fn earmark_links_open_the_episode_at_the_moment() {
     let media = tempfile::tempdir().expect("tempdir");
     let feed = episode(media.path());
     let library = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
-        .arg("--library")
-        .arg(library.path())
-        .arg("subscribe")
-        .arg(&feed)
-        .output()
-        .expect("cli");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    earmark_e2e::subscribe(library.path(), &feed);
 
     let (client, _window) = earmark_e2e::window::launch_with_args(
         &[

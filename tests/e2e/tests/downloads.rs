@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use earmark_e2e::pulse::start_pulse;
 use earmark_e2e::window::{js, launch, shot, text, wait_js};
-use earmark_e2e::{click, workspace_root, FixtureServer};
+use earmark_e2e::{click, FixtureServer};
 use fantoccini::Locator;
 
 /// Twenty seconds of tone as MP3 (about 240 KB at 96 kb/s).
@@ -55,33 +55,14 @@ async fn download_with_progress_then_play_offline() {
         Some(audio.len() / 4),
     );
     let library = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
-        .arg("--library")
-        .arg(library.path())
-        .arg("subscribe")
-        .arg(format!("{}/feed.xml", server.base))
-        .output()
-        .expect("cli");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    earmark_e2e::subscribe(library.path(), format!("{}/feed.xml", server.base));
 
     let (client, _window) = launch(&[
         ("EARMARK_LIBRARY", library.path()),
         ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
     ])
     .await;
-    wait_js(
-        &client,
-        "return document.querySelectorAll('.episode-row').length === 1;",
-        "the episode",
-    )
-    .await;
-    earmark_e2e::window::click_until(
-        &client,
-        ".episode-row",
-        "return !!document.getElementById('download');",
-        "the episode page",
-    )
-    .await;
+    earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('download');").await;
     client
         .wait()
         .at_most(Duration::from_secs(10))

@@ -45,16 +45,8 @@ async fn media_keys_reach_the_player() {
     let mut pulse = start_pulse();
     let bus = start_session_bus();
     let library = tempfile::tempdir().expect("tempdir");
-    let cli = workspace_root().join("target/debug/earmark-cli");
     let demo = workspace_root().join("media/demo-feed.xml");
-    let out = Command::new(&cli)
-        .arg("--library")
-        .arg(library.path())
-        .arg("subscribe")
-        .arg(&demo)
-        .output()
-        .expect("cli");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    earmark_e2e::subscribe(library.path(), &demo);
 
     let bus_address = std::path::PathBuf::from(&bus.address);
     let (client, _window) = launch(&[

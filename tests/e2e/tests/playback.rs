@@ -86,15 +86,7 @@ async fn play_pause_seek_and_change_speed() {
     let media = tempfile::tempdir().expect("tempdir");
     let feed = make_episode(media.path());
     let library = tempfile::tempdir().expect("tempdir");
-    let cli = workspace_root().join("target/debug/earmark-cli");
-    let out = Command::new(&cli)
-        .arg("--library")
-        .arg(library.path())
-        .arg("subscribe")
-        .arg(&feed)
-        .output()
-        .expect("cli");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    earmark_e2e::subscribe(library.path(), &feed);
 
     let (client, _window) = launch(&[
         ("EARMARK_LIBRARY", library.path()),
@@ -103,19 +95,7 @@ async fn play_pause_seek_and_change_speed() {
     .await;
 
     // Open the episode and press Play.
-    wait_js(
-        &client,
-        "return document.querySelectorAll('.episode-row').length === 1;",
-        "the episode",
-    )
-    .await;
-    earmark_e2e::window::click_until(
-        &client,
-        ".episode-row",
-        "return !!document.getElementById('play-episode');",
-        "the episode page",
-    )
-    .await;
+    earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('play-episode');").await;
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -335,15 +315,7 @@ async fn the_queue_plays_next_and_marks_played() {
     let media = tempfile::tempdir().expect("tempdir");
     let feed = make_two_short_episodes(media.path());
     let library = tempfile::tempdir().expect("tempdir");
-    let cli = workspace_root().join("target/debug/earmark-cli");
-    let out = Command::new(&cli)
-        .arg("--library")
-        .arg(library.path())
-        .arg("subscribe")
-        .arg(&feed)
-        .output()
-        .expect("cli");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    earmark_e2e::subscribe(library.path(), &feed);
 
     let (client, _window) = launch(&[
         ("EARMARK_LIBRARY", library.path()),
@@ -433,33 +405,14 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
     let feed = make_episode_at(media.path(), &server.url("talk.mp3"));
     let library = tempfile::tempdir().expect("tempdir");
     let cli = workspace_root().join("target/debug/earmark-cli");
-    let out = Command::new(&cli)
-        .arg("--library")
-        .arg(library.path())
-        .arg("subscribe")
-        .arg(&feed)
-        .output()
-        .expect("cli");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    earmark_e2e::subscribe(library.path(), &feed);
 
     let (client, _window) = launch(&[
         ("EARMARK_LIBRARY", library.path()),
         ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
     ])
     .await;
-    wait_js(
-        &client,
-        "return document.querySelectorAll('.episode-row').length === 1;",
-        "the episode",
-    )
-    .await;
-    earmark_e2e::window::click_until(
-        &client,
-        ".episode-row",
-        "return !!document.getElementById('play-episode');",
-        "the episode page",
-    )
-    .await;
+    earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('play-episode');").await;
     click(&client, Locator::Css("#play-episode")).await;
     wait_js(
         &client,
