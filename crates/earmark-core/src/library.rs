@@ -41,6 +41,8 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
 const READ_CACHE_KIB: i64 = -32_000;
 /// The page cache while a big feed is stored.
 const WRITE_CACHE_KIB: i64 = -2_000;
+/// The page size of a new library file.
+const PAGE_SIZE: i64 = 16 * 1024;
 /// Feeds with more items than this are stored with the small cache.
 const BIG_FEED_ITEMS: usize = 500;
 
@@ -55,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_auto_download.sql"),
     include_str!("../migrations/0008_document_images.sql"),
     include_str!("../migrations/0009_fts_in_bulk.sql"),
+    include_str!("../migrations/0010_contentless_search.sql"),
 ];
 
 /// The schema version this build writes.
@@ -114,11 +117,13 @@ impl Library {
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let lib = Library {
+        let mut lib = Library {
             conn,
             dir: dir.to_owned(),
         };
         lib.prepare()?;
+        // Episodes a crashed process stored but did not index.
+        lib.index_pending()?;
         Ok(lib)
     }
 
@@ -139,6 +144,10 @@ impl Library {
         }
         // Two processes creating the same library at once race to switch it to WAL; SQLite answers
         // the loser "busy" at once, without waiting, so wait here.
+        // A new library gets 16 KiB pages (ignored for an existing file): show notes of a few KiB
+        // then sit inside their row instead of spilling to overflow pages, and a big feed is
+        // written in a quarter of the page writes. Must come before the first write.
+        self.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         retry_busy(|| self.conn.pragma_update(None, "journal_mode", "WAL"))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -347,10 +356,27 @@ impl Library {
         Ok(())
     }
 
-    /// Stores a parsed feed for a podcast in one transaction: channel fields, new and changed
-    /// episodes, and the in-feed flag of episodes that vanished. Listening state, and anything else
-    /// a person made, is never touched.
+    /// Stores a parsed feed for a podcast in one transaction (channel fields, new and changed
+    /// episodes, and the in-feed flag of episodes that vanished), then brings the search index up to
+    /// date in a second. Listening state, and anything else a person made, is never touched.
     pub fn store_feed(
+        &mut self,
+        id: PodcastId,
+        feed: &ParsedFeed,
+        meta: &FetchMeta,
+        now: DateTime<Utc>,
+    ) -> Result<StoreOutcome> {
+        let out = self.store_feed_unindexed(id, feed, meta, now)?;
+        self.index_pending()?;
+        Ok(out)
+    }
+
+    /// Stores a parsed feed like [`Library::store_feed`] but leaves its new and changed episodes
+    /// out of the search index, listed as pending, until [`Library::index_pending`] runs. A caller
+    /// storing many feeds can index them all in one pass, and a big feed's episodes are listed
+    /// before its index is built. The list is in the library, so a crash in between loses nothing:
+    /// opening the library indexes what is pending.
+    pub fn store_feed_unindexed(
         &mut self,
         id: PodcastId,
         feed: &ParsedFeed,
@@ -362,10 +388,52 @@ impl Library {
         // every written page would stay in memory until the commit; a small cache spills them to
         // the WAL as it goes, which costs little, and the reading cache comes back afterwards.
         let big = feed.items.len() > BIG_FEED_ITEMS;
+        self.with_write_cache(big, |lib| lib.store_feed_in_tx(id, feed, meta, &now_s))
+    }
+
+    /// Adds the episodes stored since the last call to the search index, in one transaction;
+    /// returns how many. The plain text of each episode's show notes is made here, from the
+    /// notes as the feed gave them, and kept only inside the index.
+    pub fn index_pending(&mut self) -> Result<usize> {
+        let pending: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))?;
+        if pending == 0 {
+            return Ok(0);
+        }
+        let big = pending > BIG_FEED_ITEMS as i64;
+        self.with_write_cache(big, |lib| {
+            let tx = lib.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut done = 0;
+            {
+                let mut read = tx.prepare(
+                    "SELECT e.id, e.title, e.notes_raw FROM search_pending p JOIN episodes e ON e.id = p.episode_id \
+                     ORDER BY p.episode_id",
+                )?;
+                // One row at a time, not one statement for all: a plain INSERT opens no
+                // savepoint, so FTS5 keeps gathering the index in memory between rows.
+                let mut add = tx.prepare("INSERT INTO episode_fts (rowid, title, notes_text) VALUES (?1, ?2, ?3)")?;
+                let mut rows = read.query([])?;
+                while let Some(row) = rows.next()? {
+                    let eid: i64 = row.get(0)?;
+                    let title = text_column(row, 1)?;
+                    let text = crate::html::to_text(text_column(row, 2)?);
+                    add.execute(params![eid, title, text])?;
+                    done += 1;
+                }
+            }
+            tx.execute("DELETE FROM search_pending", [])?;
+            tx.commit()?;
+            Ok(done)
+        })
+    }
+
+    /// Runs `f` with the small writing page cache when `big`, restoring the reading cache after.
+    fn with_write_cache<T>(&mut self, big: bool, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         if big {
             self.conn.pragma_update(None, "cache_size", WRITE_CACHE_KIB)?;
         }
-        let result = self.store_feed_in_tx(id, feed, meta, &now_s);
+        let result = f(self);
         if big {
             self.conn.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
         }
@@ -435,26 +503,28 @@ impl Library {
             })
             .collect();
         if !changed.is_empty() {
+            // Out of the index now (an episode still pending was never in it); back in when
+            // `index_pending` reads the new text.
             tx.execute(
-                "INSERT INTO episode_fts (episode_fts, rowid, title, notes_text) \
-                 SELECT 'delete', id, title, notes_text FROM episodes WHERE id IN (SELECT value FROM json_each(?1))",
+                "DELETE FROM episode_fts WHERE rowid IN (SELECT value FROM json_each(?1)) \
+                 AND rowid NOT IN (SELECT episode_id FROM search_pending)",
                 [serde_json::to_string(&changed).unwrap_or_default()],
             )?;
         }
-        let mut to_index: std::collections::BTreeSet<i64> = changed.iter().copied().collect();
+        let mut to_index: Vec<i64> = changed;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO episodes (podcast_id, guid, title, link, published, published_ts, feed_position, \
-                 duration_secs, enclosure_url, enclosure_type, enclosure_length, notes_raw, notes_text, image_url, \
+                 duration_secs, enclosure_url, enclosure_type, enclosure_length, notes_raw, image_url, \
                  author, episode_number, season, episode_type, explicit, podcast20, content_hash, in_feed, first_seen, \
                  updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-                 ?19, ?20, ?21, 1, ?22, ?22)",
+                 ?19, ?20, 1, ?21, ?21)",
             )?;
             let mut update = tx.prepare_cached(
                 "UPDATE episodes SET title = ?2, link = ?3, published = ?4, published_ts = ?5, feed_position = ?6, \
                  duration_secs = ?7, enclosure_url = ?8, enclosure_type = ?9, enclosure_length = ?10, notes_raw = ?11, \
-                 notes_text = ?12, image_url = ?13, author = ?14, episode_number = ?15, season = ?16, \
-                 episode_type = ?17, explicit = ?18, podcast20 = ?19, content_hash = ?20, in_feed = 1, updated_at = ?21 \
+                 image_url = ?12, author = ?13, episode_number = ?14, season = ?15, \
+                 episode_type = ?16, explicit = ?17, podcast20 = ?18, content_hash = ?19, in_feed = 1, updated_at = ?20 \
                  WHERE id = ?1",
             )?;
             let mut touch = tx.prepare_cached(
@@ -485,7 +555,6 @@ impl Library {
                             item.enclosure_type,
                             item.enclosure_length,
                             item.notes_raw,
-                            item.plain_notes(),
                             item.image_url,
                             item.author,
                             item.episode_number,
@@ -513,7 +582,6 @@ impl Library {
                             item.enclosure_type,
                             item.enclosure_length,
                             item.notes_raw,
-                            item.plain_notes(),
                             item.image_url,
                             item.author,
                             item.episode_number,
@@ -525,7 +593,7 @@ impl Library {
                             now_s
                         ])?;
                         let eid = tx.last_insert_rowid();
-                        to_index.insert(eid);
+                        to_index.push(eid);
                         known.insert(item.guid.clone(), (eid, hash));
                         seen.push(eid);
                         out.new += 1;
@@ -534,11 +602,9 @@ impl Library {
             }
         }
         if !to_index.is_empty() {
-            let ids: Vec<i64> = to_index.into_iter().collect();
             tx.execute(
-                "INSERT INTO episode_fts (rowid, title, notes_text) \
-                 SELECT id, title, notes_text FROM episodes WHERE id IN (SELECT value FROM json_each(?1))",
-                [serde_json::to_string(&ids).unwrap_or_default()],
+                "INSERT OR IGNORE INTO search_pending (episode_id) SELECT value FROM json_each(?1)",
+                [serde_json::to_string(&to_index).unwrap_or_default()],
             )?;
         }
         // Episodes that left the feed stay in the archive, marked.
@@ -554,6 +620,13 @@ impl Library {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// A text column borrowed from the row, not copied (show notes run to megabytes per feed).
+fn text_column<'r>(row: &'r rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(idx)?
+        .as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn item_podcast20(item: &ParsedItem) -> Option<String> {
@@ -780,7 +853,7 @@ mod tests {
     }
 
     #[test]
-    fn wal_mode_and_foreign_keys_are_on() {
+    fn wal_mode_foreign_keys_and_big_pages_are_on() {
         let dir = tempfile::tempdir().expect("tempdir");
         let lib = Library::open(dir.path()).expect("open");
         let mode: String = lib
@@ -793,6 +866,11 @@ mod tests {
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .expect("fk");
         assert_eq!(fk, 1);
+        let page: i64 = lib
+            .conn()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .expect("page size");
+        assert_eq!(page, PAGE_SIZE);
     }
 
     #[test]

@@ -72,12 +72,31 @@ pub fn refresh(
             });
         }
         drop(tx);
-        for (id, title, outcome) in rx {
-            let report = store_one(lib, id, title, outcome, now)?;
-            progress(reports.len() + 1, total, &report);
-            reports.push(report);
-        }
-        Ok(())
+        // Feeds are stored as they arrive and indexed for search while the writer would otherwise
+        // wait for the network: many feeds' episodes in one index pass, not one pass each.
+        let stored = (|| -> Result<()> {
+            loop {
+                let next = match rx.try_recv() {
+                    Ok(next) => next,
+                    Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
+                    Err(mpsc::TryRecvError::Empty) => {
+                        lib.index_pending()?;
+                        match rx.recv() {
+                            Ok(next) => next,
+                            Err(_) => return Ok(()),
+                        }
+                    }
+                };
+                let (id, title, outcome) = next;
+                let report = store_one(lib, id, title, outcome, now)?;
+                progress(reports.len() + 1, total, &report);
+                reports.push(report);
+            }
+        })();
+        // Whatever was stored is indexed, even when a later feed failed to store.
+        let indexed = lib.index_pending();
+        stored?;
+        indexed.map(|_| ())
     })?;
     Ok(reports)
 }
@@ -134,7 +153,7 @@ fn store_one(
             report.status = RefreshStatus::NotModified;
         }
         Fetchedfeed::Parsed { feed, meta } => {
-            let stored = lib.store_feed(id, &feed, &meta, now)?;
+            let stored = lib.store_feed_unindexed(id, &feed, &meta, now)?;
             report.new = stored.new;
             report.updated = stored.updated;
             report.title = feed.title.clone();

@@ -1,4 +1,4 @@
-//! Full-text search over episodes and podcasts (SQLite FTS5; episodes are indexed by `Library::store_feed` in one statement per feed, the rest by triggers).
+//! Full-text search over episodes and podcasts (SQLite FTS5; episodes are indexed by `Library::index_pending` after each stored feed, the rest by triggers).
 
 use rusqlite::OptionalExtension;
 
@@ -119,7 +119,7 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
 
     // Titles and snippets for the rows kept, from the tables themselves: asking FTS5 for
     // snippet() would run the whole (prefix) query again for every row.
-    let mut episode = conn.prepare_cached("SELECT title, notes_text FROM episodes WHERE id = ?1")?;
+    let mut episode = conn.prepare_cached("SELECT title, notes_raw FROM episodes WHERE id = ?1")?;
     let mut podcast = conn.prepare_cached("SELECT title, description FROM podcasts WHERE id = ?1")?;
     let mut document = conn.prepare_cached("SELECT title, text FROM documents WHERE id = ?1")?;
     let mut hits = Vec::with_capacity(scored.len());
@@ -137,7 +137,7 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
             .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .optional()?;
         if let Some((title, body)) = found {
-            let body = if kind == SearchKind::Podcast {
+            let body = if matches!(kind, SearchKind::Podcast | SearchKind::Episode) {
                 crate::html::to_text(&body)
             } else {
                 body
@@ -403,7 +403,7 @@ mod ranking_tests {
         ParsedItem {
             guid: format!("g{i}"),
             title: title.into(),
-            notes_text: notes.into(),
+            notes_raw: notes.into(),
             ..ParsedItem::default()
         }
     }
@@ -457,13 +457,78 @@ mod ranking_tests {
         assert_eq!(titles("cormorant"), ["Rewritten notes"]);
         assert!(titles("albatross").is_empty(), "the old notes left the index");
         assert_eq!(titles("pelican"), ["A new one"]);
-        // FTS5's own check: the index matches the episodes table exactly.
+        // FTS5's own check of the index's structure, and one row in it per episode.
         lib.conn()
             .execute(
                 "INSERT INTO episode_fts (episode_fts, rank) VALUES ('integrity-check', 1)",
                 [],
             )
-            .expect("index consistent with its content table");
+            .expect("index consistent");
+        let ids = |sql: &str| -> Vec<i64> {
+            let mut stmt = lib.conn().prepare(sql).expect("prepare");
+            let rows = stmt.query_map([], |r| r.get(0)).expect("query");
+            rows.collect::<Result<_, _>>().expect("rows")
+        };
+        assert_eq!(
+            ids("SELECT rowid FROM episode_fts ORDER BY rowid"),
+            ids("SELECT id FROM episodes ORDER BY id")
+        );
+    }
+
+    #[test]
+    fn episodes_stored_but_not_indexed_are_indexed_when_the_library_next_opens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let feed = |notes: &str| ParsedFeed {
+            title: "Show".into(),
+            items: vec![item(0, "Kept", "heron"), item(1, "Changing", notes)],
+            ..ParsedFeed::default()
+        };
+        // Episodes found by any of the words either version of the notes uses.
+        let episodes = |lib: &Library| -> usize {
+            let mut found = std::collections::BTreeSet::new();
+            for word in ["heron", "egret", "bittern"] {
+                for hit in search(lib, word, 10).expect("search") {
+                    if hit.kind == SearchKind::Episode {
+                        found.insert(hit.id);
+                    }
+                }
+            }
+            found.len()
+        };
+        {
+            let mut lib = Library::open(dir.path()).expect("open");
+            let (id, _) = lib.add_podcast("https://a.example/feed", "", now).expect("add");
+            lib.store_feed(id, &feed("egret"), &FetchMeta::default(), now)
+                .expect("store");
+            assert_eq!(episodes(&lib), 2);
+            // A changed episode stored, and the process gone before its index was written: it is
+            // listed, and search does not find its old words.
+            let out = lib
+                .store_feed_unindexed(id, &feed("bittern"), &FetchMeta::default(), now)
+                .expect("store");
+            assert_eq!(out.updated, 1);
+            assert_eq!(lib.episodes(None).expect("episodes").len(), 2);
+            assert_eq!(episodes(&lib), 1, "the old notes left the index at once");
+            // Changed again before any index pass: still pending once, not twice.
+            lib.store_feed_unindexed(id, &feed("egret bittern"), &FetchMeta::default(), now)
+                .expect("store");
+        }
+        let lib = Library::open(dir.path()).expect("reopen");
+        let titles: Vec<String> = search(&lib, "bittern", 10)
+            .expect("search")
+            .into_iter()
+            .map(|h| h.title)
+            .collect();
+        assert_eq!(titles, ["Changing"]);
+        assert_eq!(episodes(&lib), 2);
+        let count = |sql: &str| -> i64 { lib.conn().query_row(sql, [], |r| r.get(0)).expect("count") };
+        assert_eq!(count("SELECT COUNT(*) FROM search_pending"), 0);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM episode_fts"),
+            2,
+            "one index row per episode"
+        );
     }
 
     #[test]

@@ -415,7 +415,7 @@ fn bookmarks_survive_refreshes_and_download_deletion() {
         .find(|p| p.title == "Alpha")
         .expect("alpha");
     let mut changed = item("a1", "Alpha one, re-edited", Some(3000.0));
-    changed.notes_text = "new notes".into();
+    changed.notes_raw = "new notes".into();
     for items in [
         vec![changed, item("a2", "Alpha two", None)],
         vec![item("a2", "Alpha two", None)],

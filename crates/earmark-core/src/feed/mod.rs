@@ -9,6 +9,7 @@ pub mod duration;
 mod podcast20;
 pub mod prolog;
 mod rss_map;
+mod split;
 
 use url::Url;
 use xxhash_rust::xxh3::Xxh3;
@@ -62,10 +63,6 @@ pub struct ParsedItem {
     pub enclosure_length: Option<i64>,
     /// Show notes as the feed gave them (content:encoded, else description, else itunes:summary).
     pub notes_raw: String,
-    /// Show notes as plain text, for search and linking. The feed parsers leave it empty: the
-    /// store makes it from `notes_raw` one item at a time (see [`ParsedItem::plain_notes`]), so a
-    /// large feed never holds both forms of every item at once. Set it to store other text.
-    pub notes_text: String,
     /// Episode art, absolute.
     pub image_url: Option<String>,
     /// Episode author.
@@ -83,15 +80,6 @@ pub struct ParsedItem {
 }
 
 impl ParsedItem {
-    /// The plain text to store and index: `notes_text` when set, else made from `notes_raw`.
-    pub fn plain_notes(&self) -> std::borrow::Cow<'_, str> {
-        if self.notes_text.is_empty() && !self.notes_raw.is_empty() {
-            std::borrow::Cow::Owned(crate::html::to_text(&self.notes_raw))
-        } else {
-            std::borrow::Cow::Borrowed(&self.notes_text)
-        }
-    }
-
     /// A fingerprint of everything stored for the item, so an unchanged item costs no write.
     pub fn content_hash(&self) -> i64 {
         let mut h = Xxh3::new();

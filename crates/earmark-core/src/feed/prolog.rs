@@ -68,8 +68,12 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, FeedError> {
             .ok_or_else(|| FeedError::UnknownEncoding(label.to_owned()))?,
     };
     if enc == encoding_rs::UTF_8 {
-        // Already what the parser wants: valid UTF-8 is used in place, without a copy.
-        return Ok(String::from_utf8_lossy(bytes));
+        // Already what the parser wants: valid UTF-8 is used in place, without a copy. (The strict
+        // check first: it runs several times faster than the lossy one over a big feed.)
+        return Ok(match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        });
     }
     Ok(Cow::Owned(rewrite_declaration(
         enc.decode_without_bom_handling(bytes).0.into_owned(),

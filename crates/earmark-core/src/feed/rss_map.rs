@@ -1,5 +1,7 @@
 //! RSS 0.9x/2.0 (and RSS 1.0) through the `rss` crate, mapped to Earmark's feed model.
 
+use std::io::Read;
+
 use quick_xml::events::Event;
 use rss::extension::itunes::{ITunesChannelExtension, ITunesItemExtension};
 use rss::extension::ExtensionMap;
@@ -12,23 +14,32 @@ use super::{
 use crate::error::FeedError;
 use crate::html;
 
+/// Feeds at least this big are parsed in pieces, one thread per core (up to [`MAX_PIECES`]).
+const PIECES_MIN_BYTES: usize = 1 << 20;
+/// The most threads one feed is parsed on.
+const MAX_PIECES: usize = 8;
+
 /// Parses RSS text (already UTF-8, entity-free).
 pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
+    if text.len() >= PIECES_MIN_BYTES {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_PIECES);
+        if let Some(feed) = parse_in_pieces(text, base, threads) {
+            return Ok(feed);
+        }
+    }
+    parse_whole(text, base)
+}
+
+/// The whole document in one read.
+fn parse_whole(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     let mut channel = rss::Channel::read_from(text.as_bytes()).map_err(|e| FeedError::Malformed(e.to_string()))?;
     // Items are taken out of the channel and their notes moved, not copied: each item's
     // remains are freed as it is mapped, so the feed's notes are held once.
     let rss_items = std::mem::take(&mut channel.items);
     let prefix = podcast20::prefix(channel.namespaces());
     let media = media_prefix(channel.namespaces());
-    // `itunes:` elements in a feed that forgot to declare the namespace land in the plain
-    // extension map under their prefix; read them from there.
-    let undeclared = channel.itunes_ext().is_none().then(|| {
-        channel
-            .extensions()
-            .get("itunes")
-            .map(|m| ITunesChannelExtension::from_map(m.clone()))
-    });
-    let itunes = channel.itunes_ext().or(undeclared.as_ref().and_then(Option::as_ref));
     let lists = enclosure_lists(text, &rss_items, base);
     let items = rss_items
         .into_iter()
@@ -38,7 +49,88 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
             map_item(item, base, &prefix, &media, listed)
         })
         .collect();
-    Ok(ParsedFeed {
+    Ok(feed_of(&channel, &prefix, base, items))
+}
+
+/// A big feed parsed on several threads, each reading a run of whole items (see
+/// [`split`](super::split)). `None` whenever the result might differ from reading the document
+/// whole: a piece that fails to parse, channel elements between or after items, an item with
+/// several enclosures. The caller then reads it whole, which also gives the usual error.
+fn parse_in_pieces(text: &str, base: &Url, threads: usize) -> Option<ParsedFeed> {
+    let cuts = super::split::cuts(text, threads)?;
+    let pieces = super::split::pieces(text, &cuts);
+    let mut read: Vec<Option<Piece>> = std::thread::scope(|s| {
+        let later: Vec<_> = pieces[1..]
+            .iter()
+            .map(|parts| s.spawn(move || read_piece(parts, base)))
+            .collect();
+        let first = read_piece(&pieces[0], base);
+        std::iter::once(first)
+            .chain(later.into_iter().map(|h| h.join().ok().flatten()))
+            .collect()
+    });
+    let first = read.first_mut()?.take()?;
+    let mut items = first.items;
+    let mut with_enclosure = first.with_enclosure;
+    for piece in read.into_iter().skip(1) {
+        let mut piece = piece?;
+        piece.channel.namespaces.clear();
+        if piece.channel != rss::Channel::default() {
+            return None;
+        }
+        with_enclosure += piece.with_enclosure;
+        items.append(&mut piece.items);
+    }
+    // The rss crate keeps only one enclosure per item; picking among several needs the whole
+    // document (see `enclosure_lists`).
+    if memchr::memmem::find_iter(text.as_bytes(), b"<enclosure").count() > with_enclosure {
+        return None;
+    }
+    let prefix = podcast20::prefix(first.channel.namespaces());
+    Some(feed_of(&first.channel, &prefix, base, items))
+}
+
+/// One piece of a feed read on its own: its channel's other elements, its items mapped.
+struct Piece {
+    channel: rss::Channel,
+    items: Vec<ParsedItem>,
+    with_enclosure: usize,
+}
+
+fn read_piece(parts: &[&str; 4], base: &Url) -> Option<Piece> {
+    let reader = parts[0]
+        .as_bytes()
+        .chain(parts[1].as_bytes())
+        .chain(parts[2].as_bytes())
+        .chain(parts[3].as_bytes());
+    let mut channel = rss::Channel::read_from(reader).ok()?;
+    let rss_items = std::mem::take(&mut channel.items);
+    let with_enclosure = rss_items.iter().filter(|i| i.enclosure().is_some()).count();
+    let prefix = podcast20::prefix(channel.namespaces());
+    let media = media_prefix(channel.namespaces());
+    let items = rss_items
+        .into_iter()
+        .map(|item| map_item(item, base, &prefix, &media, None))
+        .collect();
+    Some(Piece {
+        channel,
+        items,
+        with_enclosure,
+    })
+}
+
+/// The feed's own fields from its channel, around its mapped items.
+fn feed_of(channel: &rss::Channel, prefix: &str, base: &Url, items: Vec<ParsedItem>) -> ParsedFeed {
+    // `itunes:` elements in a feed that forgot to declare the namespace land in the plain
+    // extension map under their prefix; read them from there.
+    let undeclared = channel.itunes_ext().is_none().then(|| {
+        channel
+            .extensions()
+            .get("itunes")
+            .map(|m| ITunesChannelExtension::from_map(m.clone()))
+    });
+    let itunes = channel.itunes_ext().or(undeclared.as_ref().and_then(Option::as_ref));
+    ParsedFeed {
         title: html::title_text(channel.title()),
         link: absolute(base, Some(channel.link())),
         description: non_empty(Some(channel.description()))
@@ -50,9 +142,9 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
         language: non_empty(channel.language()),
         explicit: explicit_flag(itunes.and_then(|i| i.explicit())),
         new_feed_url: absolute(base, itunes.and_then(|i| i.new_feed_url())),
-        podcast20: podcast20::read(channel.extensions(), &prefix, base),
+        podcast20: podcast20::read(channel.extensions(), prefix, base),
         items,
-    })
+    }
 }
 
 /// One enclosure candidate: URL (absolute), MIME type, claimed length.
@@ -111,7 +203,6 @@ fn map_item(mut item: rss::Item, base: &Url, prefix: &str, media: &str, listed: 
         enclosure_type,
         enclosure_length,
         // Made at store time, item by item (see `ParsedItem::plain_notes`).
-        notes_text: String::new(),
         notes_raw,
         image_url: absolute(base, itunes.and_then(|i| i.image())),
         author: non_empty(itunes.and_then(|i| i.author())).or_else(|| non_empty(item.author())),
@@ -255,6 +346,70 @@ fn enclosure_lists(text: &str, items: &[rss::Item], base: &Url) -> Option<Vec<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every feed of the conformance corpus, and a generated one with every kind of item field,
+    /// read in 2, 3 and 4 pieces: either the pieces are refused or they give exactly what reading
+    /// the document whole gives.
+    #[test]
+    fn a_feed_read_in_pieces_equals_the_feed_read_whole() {
+        let base = Url::parse("http://example.com/feed.xml").expect("url");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/podcastparser");
+        let mut texts: Vec<(String, String)> = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("corpus") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "rss") {
+                let bytes = std::fs::read(&path).expect("read");
+                if let Ok(text) = crate::feed::prolog::decode(&bytes) {
+                    texts.push((path.display().to_string(), text.into_owned()));
+                }
+            }
+        }
+        let mut generated = String::from(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\" \
+             xmlns:podcast=\"https://podcastindex.org/namespace/1.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">\
+             <channel><title>Show &amp; tell</title><link>/home</link><itunes:author>A</itunes:author>",
+        );
+        for i in 0..30 {
+            generated.push_str(&format!(
+                "<item><title>Ep {i} <b>bold</b></title><guid>g{i}</guid><link>ep/{i}</link>\
+                 <pubDate>Mon, 0{} Jan 2024 10:00:00 GMT</pubDate><itunes:duration>{i}:05</itunes:duration>\
+                 <enclosure url=\"m/{i}.mp3\" length=\"{i}00\" type=\"audio/mpeg\"/>\
+                 <content:encoded><![CDATA[<p>notes <item> {i}</p>]]></content:encoded>\
+                 <podcast:transcript url=\"t/{i}.vtt\" type=\"text/vtt\"/><itunes:episode>{i}</itunes:episode></item>\n",
+                i % 9 + 1
+            ));
+        }
+        generated.push_str("</channel></rss>");
+        texts.push(("generated".into(), generated.clone()));
+        let mut cut = 0;
+        for (name, text) in &texts {
+            let whole = parse_whole(text, &base);
+            for threads in 2..=4 {
+                if let Some(pieces) = parse_in_pieces(text, &base, threads) {
+                    cut += 1;
+                    assert_eq!(whole.as_ref().ok(), Some(&pieces), "{name} in {threads} pieces");
+                }
+            }
+        }
+        assert!(
+            parse_in_pieces(&generated, &base, 3).is_some(),
+            "the generated feed is cut"
+        );
+        assert!(cut > 20, "only {cut} of the corpus's feeds were cut");
+        // Channel elements after the items: read whole.
+        let late = generated.replace("</channel>", "<itunes:image href=\"late.jpg\"/></channel>");
+        assert_eq!(parse_in_pieces(&late, &base, 2), None);
+        // A broken piece: read whole, which reports the error.
+        let broken = generated.replace("<title>Ep 25 ", "<title>Ep 25 <i>");
+        assert_eq!(parse_in_pieces(&broken, &base, 2), None);
+        assert!(parse(&broken, &base).is_err());
+        // Several enclosures in an item: read whole, which chooses among them.
+        let several = generated.replace(
+            "<itunes:episode>28<",
+            "<enclosure url=\"v/28.mp4\" type=\"video/mp4\"/><itunes:episode>28<",
+        );
+        assert_eq!(parse_in_pieces(&several, &base, 2), None);
+    }
 
     fn one(xml: &str) -> ParsedItem {
         let base = Url::parse("http://example.com/feed.xml").expect("url");

@@ -88,7 +88,7 @@ impl<'c> Reader<'c> {
             refs_to: conn.prepare("SELECT document_id, how FROM link_doc_refs WHERE url = ?1 AND how <> 'self'")?,
             refs_self: conn.prepare("SELECT document_id FROM link_doc_refs WHERE url = ?1 AND how = 'self'")?,
             episode: conn.prepare(
-                "SELECT id, title, link, guid, enclosure_url, notes_raw, notes_text, published_ts, podcast20, \
+                "SELECT id, title, link, guid, enclosure_url, notes_raw, published_ts, podcast20, \
                  content_hash FROM episodes WHERE id = ?1",
             )?,
         };

@@ -344,17 +344,19 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
 
 fn load_episode(reader: &mut Reader<'_>, id: i64) -> Result<Option<EpisodeRow>> {
     reader.episode(id, |r| {
+        let notes_raw: String = r.get(5)?;
         Ok(EpisodeRow {
             id: r.get(0)?,
             title: r.get(1)?,
             link: r.get(2)?,
             guid: r.get(3)?,
             enclosure: r.get(4)?,
-            notes_raw: r.get(5)?,
-            notes_text: r.get(6)?,
-            published_ts: r.get(7)?,
-            podcast20: r.get(8)?,
-            content_hash: r.get(9)?,
+            // The library keeps only the notes as the feed gave them; the text is made here.
+            notes_text: crate::html::to_text(&notes_raw),
+            notes_raw,
+            published_ts: r.get(6)?,
+            podcast20: r.get(7)?,
+            content_hash: r.get(8)?,
         })
     })
 }
