@@ -487,31 +487,35 @@ impl Library {
         }
         let mut out = StoreOutcome::default();
         let mut seen: Vec<i64> = Vec::with_capacity(feed.items.len());
-        // The search index is kept in step here, in one statement each way, not by row triggers:
-        // a trigger makes every INSERT open a savepoint, and FTS5 writes its pending index to disk
-        // at each one (5,000 tiny segments, then merging them, for a 5,000-item feed).
+        // The search index is kept in step here and by `index_pending`, not by row triggers: a
+        // trigger makes every INSERT open a savepoint, and FTS5 writes its pending index to disk at
+        // each one (5,000 tiny segments, then merging them, for a 5,000-item feed).
         let hashes: Vec<i64> = feed.items.iter().map(ParsedItem::content_hash).collect();
-        let changed: Vec<i64> = feed
-            .items
-            .iter()
-            .zip(&hashes)
-            .filter_map(|(item, &hash)| {
-                known
-                    .get(&item.guid)
-                    .filter(|(_, old)| *old != hash)
-                    .map(|(eid, _)| *eid)
-            })
-            .collect();
-        if !changed.is_empty() {
+        // Changed episodes whose title or notes changed too: only those are indexed again (a new
+        // media URL or duration leaves the words, and the index, as they were).
+        let mut reindex: Vec<i64> = Vec::new();
+        {
+            let mut words = tx.prepare_cached("SELECT title = ?2 AND notes_raw = ?3 FROM episodes WHERE id = ?1")?;
+            for (item, &hash) in feed.items.iter().zip(&hashes) {
+                if let Some(&(eid, old)) = known.get(&item.guid) {
+                    if old != hash
+                        && !words.query_row(params![eid, item.title, item.notes_raw], |r| r.get::<_, bool>(0))?
+                    {
+                        reindex.push(eid);
+                    }
+                }
+            }
+        }
+        if !reindex.is_empty() {
             // Out of the index now (an episode still pending was never in it); back in when
             // `index_pending` reads the new text.
             tx.execute(
                 "DELETE FROM episode_fts WHERE rowid IN (SELECT value FROM json_each(?1)) \
                  AND rowid NOT IN (SELECT episode_id FROM search_pending)",
-                [serde_json::to_string(&changed).unwrap_or_default()],
+                [serde_json::to_string(&reindex).unwrap_or_default()],
             )?;
         }
-        let mut to_index: Vec<i64> = changed;
+        let mut to_index: Vec<i64> = reindex;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO episodes (podcast_id, guid, title, link, published, published_ts, feed_position, \

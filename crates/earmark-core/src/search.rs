@@ -502,12 +502,30 @@ mod ranking_tests {
             lib.store_feed(id, &feed("egret"), &FetchMeta::default(), now)
                 .expect("store");
             assert_eq!(episodes(&lib), 2);
+            // A new media URL changes the episode but not its words: the index is left alone.
+            let mut moved = feed("egret");
+            moved.items[0].enclosure_url = Some("https://cdn.example/heron-v2.mp3".into());
+            let out = lib
+                .store_feed_unindexed(id, &moved, &FetchMeta::default(), now)
+                .expect("store");
+            assert_eq!(out.updated, 1);
+            let pending: i64 = lib
+                .conn()
+                .query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))
+                .expect("count");
+            assert_eq!(pending, 0, "nothing to index again");
+            assert_eq!(episodes(&lib), 2);
             // A changed episode stored, and the process gone before its index was written: it is
             // listed, and search does not find its old words.
             let out = lib
                 .store_feed_unindexed(id, &feed("bittern"), &FetchMeta::default(), now)
                 .expect("store");
-            assert_eq!(out.updated, 1);
+            assert_eq!(out.updated, 2, "the notes of one, the media URL (back) of the other");
+            let pending: i64 = lib
+                .conn()
+                .query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))
+                .expect("count");
+            assert_eq!(pending, 1, "only the one whose words changed");
             assert_eq!(lib.episodes(None).expect("episodes").len(), 2);
             assert_eq!(episodes(&lib), 1, "the old notes left the index at once");
             // Changed again before any index pass: still pending once, not twice.
