@@ -1527,6 +1527,8 @@ async function runSearch(q: string): Promise<void> {
     const hits = await api.search(q);
     if (token !== state.listToken || el.search.value !== q) return;
     el.listTitle.textContent = `Search: ${q}`;
+    // Results come from the whole archive: one podcast's auto-download setting does not belong here.
+    el.autoDownload.hidden = true;
     el.listCount.textContent = `${hits.length} result${hits.length === 1 ? "" : "s"}`;
     list.setItems(hits.map((hit) => ({ kind: "hit", hit })));
     el.empty.hidden = hits.length > 0;
