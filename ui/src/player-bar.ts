@@ -149,8 +149,8 @@ export class PlayerBar {
     this.root.classList.toggle("idle", idle);
     this.root.dataset.state = s.state;
     this.root.classList.toggle("buffering", s.buffering);
-    this.title.textContent = idle ? "Nothing playing" : s.title;
-    this.sub.textContent = idle
+    setText(this.title, idle ? "Nothing playing" : s.title);
+    setText(this.sub, idle
       ? "Open an episode and press Play (p)"
       : s.state === "ended"
         ? "Finished"
@@ -162,20 +162,29 @@ export class PlayerBar {
             s.sleep_at_end ? "stops at the end" : s.sleep_remaining_secs !== null ? `sleep in ${fmtClock(s.sleep_remaining_secs)}` : "",
           ]
             .filter(Boolean)
-            .join(" · ");
+            .join(" · "));
     if (document.activeElement !== this.sleep && !s.sleep_at_end && s.sleep_remaining_secs === null) this.sleep.value = "off";
-    this.toggleBtn.textContent = s.state === "playing" ? "❚❚" : "▶";
-    this.toggleBtn.title = s.state === "playing" ? "Pause (space)" : "Play (space)";
+    // Written only when they change: the status arrives several times a second, and replacing the
+    // text under the pointer between mouse-down and mouse-up can cost a click.
+    const playing = s.state === "playing";
+    setText(this.toggleBtn, playing ? "❚❚" : "▶");
+    const tip = playing ? "Pause (space)" : "Play (space)";
+    if (this.toggleBtn.title !== tip) this.toggleBtn.title = tip;
     const dur = s.duration_secs ?? 0;
     this.scrubber.max = String(Math.max(dur, s.position_secs, 1));
     if (!this.dragging) {
       this.scrubber.value = String(s.position_secs);
-      this.elapsed.textContent = fmtClock(s.position_secs);
+      setText(this.elapsed, fmtClock(s.position_secs));
     }
-    this.remaining.textContent = s.duration_secs === null ? "--:--" : `-${fmtClock(dur - s.position_secs)}`;
+    setText(this.remaining, s.duration_secs === null ? "--:--" : `-${fmtClock(dur - s.position_secs)}`);
     if (document.activeElement !== this.speed) this.speed.value = String(s.speed);
-    this.mute.textContent = s.muted ? "Unmute" : "Mute";
+    setText(this.mute, s.muted ? "Unmute" : "Mute");
     if (document.activeElement !== this.volume) this.volume.value = String(s.volume);
     if (before?.episode_id !== s.episode_id || before?.state !== s.state) this.onEpisodeChange(s, before);
   }
+}
+
+/** Sets an element's text only when it differs, so an unchanged status leaves the DOM alone. */
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
 }
