@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_document_images.sql"),
     include_str!("../migrations/0009_fts_in_bulk.sql"),
     include_str!("../migrations/0010_contentless_search.sql"),
+    include_str!("../migrations/0011_search_delete_merge.sql"),
 ];
 
 /// The schema version this build writes.
@@ -716,11 +717,21 @@ mod tests {
                 [],
             )
             .expect("podcast");
-            conn.execute(
-                "INSERT INTO episodes (id, podcast_id, guid, title, notes_text, first_seen, updated_at) \
-                 VALUES (7, 1, 'g1', 'Kept through upgrades', 'adoption hearing notes', 'x', 'x')",
-                [],
-            )
+            // Until migration 10 the plain text had a column of its own; from 10 on an episode is
+            // stored with its notes as given and listed for the index, as `store_feed_unindexed` does.
+            let (column, notes, list) = if version < 10 {
+                ("notes_text", "adoption hearing notes", "")
+            } else {
+                (
+                    "notes_raw",
+                    "<p>adoption hearing notes</p>",
+                    "INSERT INTO search_pending (episode_id) VALUES (7);",
+                )
+            };
+            conn.execute_batch(&format!(
+                "INSERT INTO episodes (id, podcast_id, guid, title, {column}, first_seen, updated_at) \
+                 VALUES (7, 1, 'g1', 'Kept through upgrades', '{notes}', 'x', 'x'); {list}"
+            ))
             .expect("episode");
             conn.execute(
                 "INSERT INTO episode_state (episode_id, position_secs, updated_at) VALUES (7, 93.5, 'x')",
@@ -875,6 +886,14 @@ mod tests {
             .query_row("PRAGMA page_size", [], |r| r.get(0))
             .expect("page size");
         assert_eq!(page, PAGE_SIZE);
+        // Migration 0011's merge setting is in the index's own configuration.
+        let merge: i64 = lib
+            .conn()
+            .query_row("SELECT v FROM episode_fts_config WHERE k = 'deletemerge'", [], |r| {
+                r.get(0)
+            })
+            .expect("deletemerge");
+        assert_eq!(merge, 50);
     }
 
     #[test]
