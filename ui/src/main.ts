@@ -543,7 +543,7 @@ async function showEpisode(id: number): Promise<void> {
           if (bar.status?.episode_id === e.id && bar.status.state !== "idle") void api.player({ kind: "seek", secs: c.start_secs });
           else void api.playEpisode(e.id, c.start_secs).catch((err: unknown) => showError(err, "Cannot play this episode"));
         };
-        const keep = node("button", "small chapter-mark", "＋ bookmark");
+        const keep = node("button", "small chapter-mark", "+ bookmark");
         keep.title = "Bookmark this chapter as a segment";
         keep.onclick = () => {
           const next = chapters.find((x) => x.start_secs > c.start_secs);
@@ -856,7 +856,7 @@ async function showDocument(id: number): Promise<void> {
       void api
         .archiveImages(d.source_id)
         .then((r) => {
-          toast(`${r.fetched} images kept now, ${r.already} already kept${r.failed.length ? `, ${r.failed.length} could not be kept` : ""}`, r.failed.length ? "error" : "info", r.failed.slice(0, 3).join("; ") || undefined);
+          toast(`${r.fetched} image${Number(r.fetched) === 1 ? "" : "s"} kept now, ${r.already} already kept${r.failed.length ? `, ${r.failed.length} could not be kept` : ""}`, r.failed.length ? "error" : "info", r.failed.slice(0, 3).join("; ") || undefined);
           return showDocument(d.id);
         })
         .catch((err: unknown) => showError(err, "Could not keep the images"))
@@ -933,7 +933,7 @@ function showReviewItem(r: ReviewItem): void {
   const head = node("header");
   head.append(node("h1", undefined, "Is this post about this episode?"), node("div", "meta", `score ${Math.round(r.score * 100)} · keys: a accept, x reject, j/k move`));
   const pair = node("section", "links review-pair");
-  const ep = node("button", "link-title", `🎧 ${r.episode_title}`);
+  const ep = node("button", "link-title", `♫ ${r.episode_title}`);
   ep.onclick = () => void showEpisode(r.episode_id);
   const doc = node("button", "link-title", `¶ ${r.doc_title}`);
   doc.onclick = () => void showDocument(r.doc_id);
@@ -1217,7 +1217,7 @@ function bookmarkRow(e: Episode, r: BookmarkRow): HTMLElement {
         .finally(() => setBusy(false));
     };
   }
-  const link = node("button", "small copy-link", "🔗");
+  const link = node("button", "small copy-link", "Link");
   link.title = "Copy a link that opens Earmark at this moment";
   link.onclick = () => copyText(`earmark://episode/${e.id}?t=${Math.round(b.start_secs * 1000) / 1000}`);
   const del = node("button", "small delete", "✕");
