@@ -208,7 +208,7 @@ fn insert_documents(
             // linker should suggest, so writing suggestions is timed too.
             let (title, ts, body) = if rng.below(12) == 0 {
                 let ep = &episodes[rng.below(episodes.len())];
-                let plain = earmark_core::html::to_text(&ep.notes_raw);
+                let plain = html::to_text(&ep.notes_raw);
                 let notes: Vec<&str> = plain.split_whitespace().collect();
                 // The notes open with the guest's name.
                 let guest = notes.iter().take(2).copied().collect::<Vec<_>>().join(" ");

@@ -10,9 +10,10 @@ CREATE VIRTUAL TABLE episode_fts USING fts5(
 INSERT INTO episode_fts (rowid, title, notes_text) SELECT id, title, notes_text FROM episodes;
 ALTER TABLE episodes DROP COLUMN notes_text;
 
--- Episodes stored but not yet in the search index. `Library::store_feed` fills it in the same
--- transaction as the episodes and empties it in the next, so a crash between the two leaves a
--- record of what to index (done when the library is next opened), never a silent gap.
+-- Episodes stored but not yet in the search index. `Library::store_feed_unindexed` fills it in
+-- the same transaction as the episodes and `Library::index_pending` empties it in a later one
+-- (refresh indexes many feeds at once), so a crash between the two leaves a record of what to
+-- index (done when the library is next opened), never a silent gap.
 CREATE TABLE search_pending (
     episode_id INTEGER PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE
 );

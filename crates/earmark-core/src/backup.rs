@@ -3,9 +3,9 @@
 //! An export is a folder: `library.sqlite3` (a consistent snapshot taken with SQLite's online
 //! backup API, so the app may keep running and writing), `media/` (the finished downloads) and
 //! `manifest.json` (every file with its size and checksum). The folder is built under a temporary
-//! name and renamed into place last, so a half-written export never looks complete. Import checks
-//! every checksum before it copies anything, and builds the new library beside its target in the
-//! same way. Downloads are recorded by file name relative to the media folder, so no path inside
+//! name and renamed into place last, so a half-written export never looks complete. Import stages
+//! the new library beside its target in the same way (a `.tar` is unpacked straight into the
+//! staging folder) and checks every checksum there before anything takes the target's name. Downloads are recorded by file name relative to the media folder, so no path inside
 //! the database needs rewriting on the new machine.
 
 use std::fs::File;
@@ -53,6 +53,16 @@ pub struct BackupReport {
     pub files: usize,
     /// Bytes written.
     pub bytes: u64,
+}
+
+impl From<&Manifest> for BackupReport {
+    /// What an export wrote or an import brought in: the files its manifest lists.
+    fn from(manifest: &Manifest) -> Self {
+        BackupReport {
+            files: manifest.files.len(),
+            bytes: manifest.files.iter().map(|f| f.bytes).sum(),
+        }
+    }
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -243,10 +253,7 @@ fn export_into(lib: &Library, stage: &Path, now: chrono::DateTime<chrono::Utc>) 
     f.sync_all().map_err(io(&path))?;
     sync_dir(&media_out);
     sync_dir(stage);
-    Ok(BackupReport {
-        files: manifest.files.len(),
-        bytes: manifest.files.iter().map(|f| f.bytes).sum(),
-    })
+    Ok(BackupReport::from(&manifest))
 }
 
 fn export_file(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<BackupReport> {
@@ -431,8 +438,5 @@ fn finish_import(stage: &Path, manifest: &Manifest) -> Result<BackupReport> {
     Library::open(stage)?.reset_media_dir()?;
     sync_dir(&stage.join("media"));
     sync_dir(stage);
-    Ok(BackupReport {
-        files: manifest.files.len(),
-        bytes: manifest.files.iter().map(|f| f.bytes).sum(),
-    })
+    Ok(BackupReport::from(manifest))
 }

@@ -67,10 +67,12 @@ pub fn to_text(html: &str) -> String {
                 let name_len = bare.bytes().take_while(u8::is_ascii_alphanumeric).count();
                 let name = &bare[..name_len];
                 i += end + 1;
-                let raw_text = ["script", "style"].into_iter().find(|n| name.eq_ignore_ascii_case(n));
-                if let (Some(n), false) = (raw_text, closing) {
+                let raw_text = ["</script", "</style"]
+                    .into_iter()
+                    .find(|n| name.eq_ignore_ascii_case(&n[2..]));
+                if let (Some(close), false) = (raw_text, closing) {
                     // Skip the body up to the closing tag (or to the end if it never closes).
-                    i = match find_close_tag(&bytes[i..], n.as_bytes()) {
+                    i = match find_ci(&bytes[i..], close.as_bytes()) {
                         Some(at) => memchr::memchr(b'>', &bytes[i + at..]).map_or(bytes.len(), |j| i + at + j + 1),
                         None => bytes.len(),
                     };
@@ -81,9 +83,14 @@ pub fn to_text(html: &str) -> String {
             }
             b'&' => {
                 let (decoded, used) = decode_entity(&html[i..]);
-                let mut buf = [0u8; 4];
-                let text = decoded.unwrap_or('&').encode_utf8(&mut buf);
-                push_text(&mut out, text, &mut pending_space);
+                let c = decoded.unwrap_or('&');
+                if c.is_whitespace() {
+                    // `&nbsp;` and friends separate words like a space.
+                    pending_space = true;
+                } else {
+                    let mut buf = [0u8; 4];
+                    push_text(&mut out, c.encode_utf8(&mut buf), &mut pending_space);
+                }
                 i += used;
             }
             b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
@@ -121,13 +128,18 @@ pub fn to_text(html: &str) -> String {
     out
 }
 
-/// Where `</name` starts in `hay`, matched without regard to case.
-fn find_close_tag(hay: &[u8], name: &[u8]) -> Option<usize> {
+/// Where `needle` first occurs in `hay`, ignoring ASCII case. The needle's first two bytes are
+/// matched exactly (they are punctuation such as `<!` or `</`), so the search jumps between
+/// their occurrences: in documents of megabytes they are far rarer than any single byte.
+pub(crate) fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let finder = memchr::memmem::Finder::new(&needle[..2]);
     let mut from = 0;
-    while let Some(at) = memchr::memmem::find(&hay[from..], b"</") {
+    while let Some(at) = finder.find(&hay[from..]) {
         let start = from + at;
-        let after = &hay[start + 2..];
-        if after.len() >= name.len() && after[..name.len()].eq_ignore_ascii_case(name) {
+        if hay
+            .get(start..start + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
             return Some(start);
         }
         from = start + 2;
@@ -137,10 +149,6 @@ fn find_close_tag(hay: &[u8], name: &[u8]) -> Option<usize> {
 
 /// Appends text that holds no whitespace, with one space first if whitespace came before it.
 fn push_text(out: &mut String, text: &str, pending_space: &mut bool) {
-    if text.chars().all(|c| c.is_whitespace()) {
-        *pending_space = true;
-        return;
-    }
     if *pending_space && !out.is_empty() {
         out.push(' ');
     }
@@ -149,30 +157,10 @@ fn push_text(out: &mut String, text: &str, pending_space: &mut bool) {
 }
 
 fn is_inline(name: &str) -> bool {
-    let mut lower = [0u8; 8];
-    if name.len() > lower.len() {
-        return false;
-    }
-    lower[..name.len()].copy_from_slice(name.as_bytes());
-    lower[..name.len()].make_ascii_lowercase();
-    let name = std::str::from_utf8(&lower[..name.len()]).unwrap_or("");
-    matches!(
-        name,
-        "a" | "b"
-            | "i"
-            | "em"
-            | "strong"
-            | "span"
-            | "u"
-            | "s"
-            | "small"
-            | "sub"
-            | "sup"
-            | "code"
-            | "abbr"
-            | "mark"
-            | "font"
-    )
+    const INLINE: [&str; 15] = [
+        "a", "b", "i", "em", "strong", "span", "u", "s", "small", "sub", "sup", "code", "abbr", "mark", "font",
+    ];
+    INLINE.iter().any(|n| name.eq_ignore_ascii_case(n))
 }
 
 /// Decodes the character reference at the start of `s` (which starts with '&'); returns the char

@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::error::{Error, FeedError, FetchError, Result};
 use crate::feed::{self, ParsedFeed};
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::library::{FetchMeta, Library};
 use crate::model::Subscription;
 
@@ -84,12 +84,13 @@ pub struct Resolver {
     itunes_base: Url,
 }
 
-/// A feed found for an input: where it lives, what came back, and what it says.
+/// A feed found for an input: where it lives, what it says, and the validators of its fetch.
+/// The raw body is not kept: once parsed it would only hold memory while the episodes are stored.
 pub struct Resolved {
     /// The URL to store and refresh from.
     pub feed_url: Url,
-    /// The fetch that produced it.
-    pub fetched: Fetched,
+    /// The fetch's ETag and Last-Modified, for the first refresh's conditional GET.
+    pub validators: Validators,
     /// Its parsed contents.
     pub feed: ParsedFeed,
 }
@@ -131,7 +132,7 @@ impl Resolver {
         match feed::parse(&fetched.body, &base) {
             Ok(feed) => Ok(Resolved {
                 feed_url: stored_url(&url, &fetched),
-                fetched,
+                validators: fetched.validators,
                 feed,
             }),
             Err(FeedError::Malformed(why)) => {
@@ -149,7 +150,7 @@ impl Resolver {
                 let feed = feed::parse(&fetched.body, &fetched.final_url)?;
                 Ok(Resolved {
                     feed_url: stored_url(&candidate, &fetched),
-                    fetched,
+                    validators: fetched.validators,
                     feed,
                 })
             }
@@ -197,13 +198,11 @@ pub fn discover(html: &str, base: &Url) -> Vec<Url> {
 /// Subscribes to what `input` names and stores its episodes. Subscribing twice refreshes the
 /// existing podcast instead of adding a copy.
 pub fn subscribe(lib: &mut Library, resolver: &Resolver, input: &str, now: DateTime<Utc>) -> Result<Subscription> {
-    let mut resolved = resolver.resolve(input)?;
-    // The feed is parsed: its raw body need not stay in memory while the episodes are stored.
-    drop(std::mem::take(&mut resolved.fetched.body));
+    let resolved = resolver.resolve(input)?;
     let (id, created) = lib.add_podcast(resolved.feed_url.as_str(), &resolved.feed.title, now)?;
     let meta = FetchMeta {
-        etag: resolved.fetched.validators.etag.clone(),
-        last_modified: resolved.fetched.validators.last_modified.clone(),
+        etag: resolved.validators.etag,
+        last_modified: resolved.validators.last_modified,
         new_feed_url: None,
     };
     let stored = lib.store_feed(id, &resolved.feed, &meta, now)?;

@@ -1,4 +1,5 @@
-//! Full-text search over episodes and podcasts (SQLite FTS5; episodes are indexed by `Library::index_pending` after each stored feed, the rest by triggers).
+//! Full-text search over episodes, podcasts, posts and pages, bookmarks and transcripts (SQLite
+//! FTS5). Episodes are indexed by `Library::index_pending` once stored; the rest by triggers.
 
 use rusqlite::OptionalExtension;
 
@@ -9,22 +10,26 @@ use crate::model::{SearchHit, SearchKind};
 /// Turns what a user typed into an FTS5 query that cannot be a syntax error: every word is quoted
 /// and matched as a prefix, and all words must match.
 pub fn fts_query(input: &str) -> Option<String> {
-    let words: Vec<String> = input
+    quoted(split_words(input), "*")
+}
+
+/// The words of a query: runs of letters and digits, apostrophes inside them kept.
+fn split_words(input: &str) -> impl Iterator<Item = &str> {
+    input
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"*", w.replace('"', "")))
-        .collect();
+}
+
+/// Each word quoted for FTS5 (and followed by `suffix`), all of them required.
+fn quoted<'a>(words: impl Iterator<Item = &'a str>, suffix: &str) -> Option<String> {
+    let words: Vec<String> = words.map(|w| format!("\"{}\"{suffix}", w.replace('"', ""))).collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// The lower-cased words of a query, as `fts_query` splits them.
 fn query_terms(input: &str) -> Vec<String> {
-    input
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .map(|w| w.trim_matches('\'').to_lowercase())
-        .filter(|w| !w.is_empty())
-        .collect()
+    split_words(input).map(str::to_lowercase).collect()
 }
 
 /// About this many words of context around the first hit.
@@ -87,8 +92,8 @@ fn word_spans(text: &str) -> Vec<(usize, usize)> {
 /// matches are the ones people look for first.
 pub const CANDIDATE_CAP: i64 = 1000;
 
-/// Searches the library, best matches first (titles weigh more than notes). Episodes are ranked
-/// by BM25 among at most [`CANDIDATE_CAP`] of the newest matches; podcasts among all of theirs.
+/// Searches the library, best matches first (titles weigh more than notes). Episodes are ranked as
+/// [`episode_candidates`] says; podcasts by BM25 among all of their matches.
 pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
     let Some(q) = fts_query(input) else {
         return Ok(Vec::new());
@@ -99,17 +104,7 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
 
     let terms = query_terms(input);
     scored.extend(episode_candidates(conn, &terms, &q, limit)?);
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT rowid, bm25(podcast_fts, 8.0, 1.0) AS score FROM podcast_fts WHERE podcast_fts MATCH ?1 ORDER BY score LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![q, limit], |r| {
-            Ok((r.get::<_, f64>(1)?, SearchKind::Podcast, r.get(0)?))
-        })?;
-        for row in rows {
-            scored.push(row?);
-        }
-    }
+    scored.extend(ranked_by_bm25(conn, "podcast_fts", SearchKind::Podcast, &q, limit)?);
     scored.extend(document_candidates(conn, &q, limit)?);
     scored.extend(bookmark_candidates(conn, &q, limit)?);
     scored.extend(transcript_candidates(conn, &q, limit)?);
@@ -160,8 +155,7 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
 
 /// The same words as [`fts_query`], each matched as a whole word rather than a prefix.
 fn exact_query(terms: &[String]) -> Option<String> {
-    let words: Vec<String> = terms.iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect();
-    (!words.is_empty()).then(|| words.join(" "))
+    quoted(terms.iter().map(String::as_str), "")
 }
 
 /// Title weight against show notes, as in the `bm25()` calls.
@@ -205,12 +199,24 @@ fn episode_candidates(
     if ids.len() as i64 >= CANDIDATE_CAP {
         return rank_broad(conn, &ids, terms, limit);
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT rowid, bm25(episode_fts, 8.0, 1.0) AS score FROM episode_fts WHERE episode_fts MATCH ?1 \
-         ORDER BY score LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![prefix_query, limit], |r| {
-        Ok((r.get::<_, f64>(1)?, SearchKind::Episode, r.get(0)?))
+    ranked_by_bm25(conn, "episode_fts", SearchKind::Episode, prefix_query, limit)
+}
+
+/// The best `limit` matches of `q` in a two-column FTS5 table (title, then body), by BM25 with
+/// the title weighing [`TITLE_WEIGHT`] times the body.
+fn ranked_by_bm25(
+    conn: &rusqlite::Connection,
+    table: &str,
+    kind: SearchKind,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<(f64, SearchKind, i64)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT rowid, bm25({table}, {TITLE_WEIGHT:.1}, 1.0) AS score FROM {table} WHERE {table} MATCH ?1 \
+         ORDER BY score LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![q, limit], |r| {
+        Ok((r.get::<_, f64>(1)?, kind, r.get(0)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -262,8 +268,8 @@ fn has_term(text: &str, terms: &[String]) -> bool {
         .any(|(a, b)| starts_with_term(text[a..b].trim_start_matches(|c: char| !c.is_alphanumeric()), terms))
 }
 
-/// Posts and pages matching an FTS query, ranked like episodes: BM25 (titles weigh more) among at
-/// most [`CANDIDATE_CAP`] of the most recently stored matches.
+/// Posts and pages matching an FTS query, ranked by BM25 (titles weigh more) among at most
+/// [`CANDIDATE_CAP`] of the most recently stored matches.
 fn document_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Result<Vec<(f64, SearchKind, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.rowid, c.score, d.kind FROM (SELECT rowid, score FROM (SELECT rowid, bm25(document_fts, 8.0, 1.0) \
@@ -287,14 +293,7 @@ pub const TRANSCRIPT_CANDIDATE_CAP: i64 = 5000;
 
 /// Bookmarks whose title (weighted) or note match.
 fn bookmark_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Result<Vec<(f64, SearchKind, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT rowid, bm25(bookmark_fts, 8.0, 1.0) AS score FROM bookmark_fts WHERE bookmark_fts MATCH ?1 \
-         ORDER BY score LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![q, limit], |r| {
-        Ok((r.get::<_, f64>(1)?, SearchKind::Bookmark, r.get(0)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    ranked_by_bm25(conn, "bookmark_fts", SearchKind::Bookmark, q, limit)
 }
 
 /// The best matching transcript line of each episode (ids are cue ids).

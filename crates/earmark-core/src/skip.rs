@@ -2,7 +2,6 @@
 //! differ (a long back-skip to catch a missed sentence, a short forward one past an advert), so
 //! the two lengths are settings kept in the library, not constants in each shell.
 
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -51,10 +50,7 @@ impl Library {
     /// The skip lengths in force (the defaults until changed; a damaged value reads as its default).
     pub fn skip_lengths(&self) -> Result<SkipLengths> {
         let read = |key: &str| -> Result<Option<u32>> {
-            let v: Option<String> = self
-                .conn()
-                .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-                .optional()?;
+            let v = self.setting(key)?;
             Ok(v.and_then(|s| s.parse().ok()).and_then(|n| check("stored", n).ok()))
         };
         let d = SkipLengths::default();
@@ -72,11 +68,7 @@ impl Library {
         let tx = self.conn_mut().transaction()?;
         for (key, value) in [(BACK_KEY, back), (FORWARD_KEY, forward)] {
             if let Some(v) = value {
-                tx.execute(
-                    "INSERT INTO settings (key, value) VALUES (?1, ?2) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    params![key, v.to_string()],
-                )?;
+                crate::storage::put_setting(&tx, key, &v.to_string())?;
             }
         }
         tx.commit()?;

@@ -91,8 +91,18 @@ fn meta_path(dest: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// Sets a library setting (inside the caller's transaction, when it passes one).
+pub(crate) fn put_setting(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
 impl Library {
-    fn setting(&self, key: &str) -> Result<Option<String>> {
+    /// A library setting, if it was ever set.
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn()
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
@@ -159,10 +169,7 @@ impl Library {
         sources.push(current.clone());
         let same = |p: &Path| p.canonicalize().is_ok_and(|c| c == target);
         sources.retain(|s| !same(s));
-        self.conn().execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![MOVING_TO, target.display().to_string()],
-        )?;
+        put_setting(self.conn(), MOVING_TO, &target.display().to_string())?;
 
         let names: Vec<String> = {
             let mut stmt = self
@@ -197,10 +204,7 @@ impl Library {
         sync_dir(&target);
 
         let tx = self.conn_mut().transaction()?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![MEDIA_DIR, target.display().to_string()],
-        )?;
+        put_setting(&tx, MEDIA_DIR, &target.display().to_string())?;
         tx.execute("DELETE FROM settings WHERE key = ?1", [MOVING_TO])?;
         tx.commit()?;
         // The default folder inside the library goes once it is empty; a folder the user picked

@@ -49,7 +49,6 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
                     .and_then(|l| l.length())
                     .and_then(|n| n.trim().parse().ok())
                     .filter(|n: &i64| *n > 0),
-                // Made at store time, item by item (see `ParsedItem::plain_notes`).
                 notes_raw,
                 author: e.authors().first().map(|a| a.name().to_owned()),
                 ..ParsedItem::default()

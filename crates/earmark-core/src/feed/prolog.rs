@@ -8,12 +8,12 @@ use crate::error::FeedError;
 /// Refuses documents whose DOCTYPE declares entities. Legitimate feeds never need them; entity
 /// bombs ("billion laughs") and external-entity tricks always do.
 ///
-/// Run it on the raw bytes and again on the decoded text: in UTF-16 the declaration is invisible
-/// to a byte search. Keywords are matched case-insensitively, and quoted literals are skipped
+/// Run it on the raw bytes and again on the text when decoding changed it: in UTF-16 the
+/// declaration is invisible to a byte search. Keywords are matched case-insensitively, and quoted literals are skipped
 /// when looking for the internal subset; once a DOCTYPE has one, any `<!ENTITY` after it refuses
 /// the document (a `]` hidden in a comment cannot end the subset early).
 pub fn refuse_entities(bytes: &[u8]) -> Result<(), FeedError> {
-    let Some(start) = find_ci(bytes, b"<!DOCTYPE") else {
+    let Some(start) = crate::html::find_ci(bytes, b"<!DOCTYPE") else {
         return Ok(());
     };
     let mut quote = None;
@@ -24,7 +24,7 @@ pub fn refuse_entities(bytes: &[u8]) -> Result<(), FeedError> {
             (None, b'"' | b'\'') => quote = Some(b),
             (None, b'>') => return Ok(()),
             (None, b'[') => {
-                return match find_ci(&bytes[start + i..], b"<!ENTITY") {
+                return match crate::html::find_ci(&bytes[start + i..], b"<!ENTITY") {
                     Some(_) => Err(FeedError::EntitiesRefused),
                     None => Ok(()),
                 };
@@ -33,24 +33,6 @@ pub fn refuse_entities(bytes: &[u8]) -> Result<(), FeedError> {
         }
     }
     Ok(())
-}
-
-/// Where `needle` (which starts with `<!`) first occurs in `hay`, ignoring ASCII case. Feeds are
-/// megabytes long and `<!` is rare in them, so the search jumps from one `<!` to the next.
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let finder = memchr::memmem::Finder::new(&needle[..2]);
-    let mut from = 0;
-    while let Some(at) = finder.find(&hay[from..]) {
-        let start = from + at;
-        if hay
-            .get(start..start + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
-        {
-            return Some(start);
-        }
-        from = start + 2;
-    }
-    None
 }
 
 /// Decodes the document to UTF-8 following its BOM or XML declaration, and rewrites the

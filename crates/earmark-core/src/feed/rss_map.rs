@@ -34,22 +34,8 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
 
 /// The whole document in one read.
 fn parse_whole(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
-    let mut channel = rss::Channel::read_from(text.as_bytes()).map_err(|e| FeedError::Malformed(e.to_string()))?;
-    // Items are taken out of the channel and their notes moved, not copied: each item's
-    // remains are freed as it is mapped, so the feed's notes are held once.
-    let rss_items = std::mem::take(&mut channel.items);
-    let prefix = podcast20::prefix(channel.namespaces());
-    let media = media_prefix(channel.namespaces());
-    let lists = enclosure_lists(text, &rss_items, base);
-    let items = rss_items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let listed = lists.as_ref().and_then(|l| l.get(i)).map(Vec::as_slice);
-            map_item(item, base, &prefix, &media, listed)
-        })
-        .collect();
-    Ok(feed_of(&channel, &prefix, base, items))
+    let whole = read_channel(text.as_bytes(), base, Some(text)).map_err(|e| FeedError::Malformed(e.to_string()))?;
+    Ok(feed_of(&whole.channel, &whole.prefix, base, whole.items))
 }
 
 /// A big feed parsed on several threads, each reading a run of whole items (see
@@ -83,18 +69,19 @@ fn parse_in_pieces(text: &str, base: &Url, threads: usize) -> Option<ParsedFeed>
     }
     // The rss crate keeps only one enclosure per item; picking among several needs the whole
     // document (see `enclosure_lists`).
-    if memchr::memmem::find_iter(text.as_bytes(), b"<enclosure").count() > with_enclosure {
+    if enclosure_tags(text) > with_enclosure {
         return None;
     }
-    let prefix = podcast20::prefix(first.channel.namespaces());
-    Some(feed_of(&first.channel, &prefix, base, items))
+    Some(feed_of(&first.channel, &first.prefix, base, items))
 }
 
-/// One piece of a feed read on its own: its channel's other elements, its items mapped.
+/// One read of a channel, whole document or piece: the channel's own elements (items taken
+/// out), its items mapped, how many of them had an enclosure, and its Podcasting 2.0 prefix.
 struct Piece {
     channel: rss::Channel,
     items: Vec<ParsedItem>,
     with_enclosure: usize,
+    prefix: String,
 }
 
 fn read_piece(parts: &[&str; 4], base: &Url) -> Option<Piece> {
@@ -103,20 +90,39 @@ fn read_piece(parts: &[&str; 4], base: &Url) -> Option<Piece> {
         .chain(parts[1].as_bytes())
         .chain(parts[2].as_bytes())
         .chain(parts[3].as_bytes());
-    let mut channel = rss::Channel::read_from(reader).ok()?;
+    read_channel(reader, base, None).ok()
+}
+
+/// Reads a channel and maps its items. `whole` is the whole document when that is what is read:
+/// only then can an item with several enclosures be given the best of them.
+fn read_channel(reader: impl std::io::BufRead, base: &Url, whole: Option<&str>) -> Result<Piece, rss::Error> {
+    let mut channel = rss::Channel::read_from(reader)?;
+    // Items are taken out of the channel and their notes moved, not copied: each item's
+    // remains are freed as it is mapped, so the feed's notes are held once.
     let rss_items = std::mem::take(&mut channel.items);
     let with_enclosure = rss_items.iter().filter(|i| i.enclosure().is_some()).count();
     let prefix = podcast20::prefix(channel.namespaces());
     let media = media_prefix(channel.namespaces());
+    let lists = whole.and_then(|text| enclosure_lists(text, &rss_items, with_enclosure, base));
     let items = rss_items
         .into_iter()
-        .map(|item| map_item(item, base, &prefix, &media, None))
+        .enumerate()
+        .map(|(i, item)| {
+            let listed = lists.as_ref().and_then(|l| l.get(i)).map(Vec::as_slice);
+            map_item(item, base, &prefix, &media, listed)
+        })
         .collect();
-    Some(Piece {
+    Ok(Piece {
         channel,
         items,
         with_enclosure,
+        prefix,
     })
+}
+
+/// How many `<enclosure` tags the document has (the rss crate keeps one per item).
+fn enclosure_tags(text: &str) -> usize {
+    memchr::memmem::find_iter(text.as_bytes(), b"<enclosure").count()
 }
 
 /// The feed's own fields from its channel, around its mapped items.
@@ -202,7 +208,6 @@ fn map_item(mut item: rss::Item, base: &Url, prefix: &str, media: &str, listed: 
         enclosure_url,
         enclosure_type,
         enclosure_length,
-        // Made at store time, item by item (see `ParsedItem::plain_notes`).
         notes_raw,
         image_url: absolute(base, itunes.and_then(|i| i.image())),
         author: non_empty(itunes.and_then(|i| i.author())).or_else(|| non_empty(item.author())),
@@ -281,9 +286,8 @@ fn choose(candidates: &[Media]) -> Option<Media> {
 /// Every item's `<enclosure>`s in document order, for feeds where some item has more than one (the
 /// rss crate keeps only the last). `None` when no item has several, or when this scan does not
 /// see the same items as the rss crate (then its choice stands).
-fn enclosure_lists(text: &str, items: &[rss::Item], base: &Url) -> Option<Vec<Vec<Media>>> {
-    let single = items.iter().filter(|i| i.enclosure().is_some()).count();
-    if memchr::memmem::find_iter(text.as_bytes(), b"<enclosure").count() <= single {
+fn enclosure_lists(text: &str, items: &[rss::Item], with_enclosure: usize, base: &Url) -> Option<Vec<Vec<Media>>> {
+    if enclosure_tags(text) <= with_enclosure {
         return None;
     }
     #[derive(Clone, Copy, PartialEq)]
