@@ -41,12 +41,8 @@ pub fn start(engine: Arc<OnceLock<Engine>>, skip: crate::player::SharedSkip) -> 
                 MediaControlEvent::Pause => Command::Pause,
                 MediaControlEvent::Toggle => Command::Toggle,
                 MediaControlEvent::Stop => Command::Stop,
-                MediaControlEvent::Seek(SeekDirection::Forward) => {
-                    Command::Skip(f64::from(crate::player::skip_now(&skip).forward_secs))
-                }
-                MediaControlEvent::Seek(SeekDirection::Backward) => {
-                    Command::Skip(-f64::from(crate::player::skip_now(&skip).back_secs))
-                }
+                MediaControlEvent::Seek(SeekDirection::Forward) => crate::player::skip_command(&skip, true),
+                MediaControlEvent::Seek(SeekDirection::Backward) => crate::player::skip_command(&skip, false),
                 MediaControlEvent::SeekBy(SeekDirection::Forward, d) => Command::Skip(d.as_secs_f64()),
                 MediaControlEvent::SeekBy(SeekDirection::Backward, d) => Command::Skip(-d.as_secs_f64()),
                 MediaControlEvent::SetPosition(MediaPosition(at)) => Command::Seek(at),

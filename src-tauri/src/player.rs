@@ -154,6 +154,16 @@ pub fn skip_now(skip: &SharedSkip) -> SkipLengths {
     *skip.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A skip forward or back by the listener's length, for the player bar and the media keys.
+pub fn skip_command(skip: &SharedSkip, forward: bool) -> Command {
+    let lengths = skip_now(skip);
+    if forward {
+        Command::Skip(f64::from(lengths.forward_secs))
+    } else {
+        Command::Skip(-f64::from(lengths.back_secs))
+    }
+}
+
 /// Starts the engine and the saver; returns the engine handle to keep in the app state.
 pub fn start(app: AppHandle, library_dir: PathBuf, skip: SharedSkip) -> Engine {
     let (save_tx, save_rx) = mpsc::channel::<Save>();
@@ -161,7 +171,7 @@ pub fn start(app: AppHandle, library_dir: PathBuf, skip: SharedSkip) -> Engine {
     let saver_engine = Arc::clone(&engine_cell);
     let saver_app = app.clone();
     std::thread::Builder::new()
-        .name("earmark-position-saver".into())
+        .name("earmark-saver".into())
         .spawn(move || saver(library_dir, save_rx, saver_engine, saver_app))
         .map(|_| ())
         .unwrap_or_else(|e| tracing::error!("cannot start the position saver: {e}"));
@@ -230,7 +240,8 @@ pub fn start(app: AppHandle, library_dir: PathBuf, skip: SharedSkip) -> Engine {
     engine
 }
 
-/// Saves positions; when an episode finishes, marks it played and starts the next in the queue.
+/// The one writer of listening state off the player thread: saves positions; when an episode
+/// finishes, marks it played and starts the next in the queue; keeps a stream that arrived whole.
 fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, app: AppHandle) {
     let mut lib: Option<Library> = None;
     let now = earmark_core::chrono::Utc::now;
@@ -241,9 +252,15 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
                 .ok();
         }
         let Some(lib) = lib.as_mut() else { continue };
-        let result = match msg {
-            Save::Position(id, secs) => lib.save_position(EpisodeId(id), secs, now()),
-            Save::Streamed(id, stream) => keep_streamed(lib, &app, EpisodeId(id), &stream),
+        let (what, result) = match msg {
+            Save::Position(id, secs) => (
+                "save the listening position",
+                lib.save_position(EpisodeId(id), secs, now()),
+            ),
+            Save::Streamed(id, stream) => (
+                "keep the streamed episode",
+                keep_streamed(lib, &app, EpisodeId(id), &stream, now()),
+            ),
             Save::Finished(id, advance) => {
                 let done = lib
                     .set_played(EpisodeId(id), true, now())
@@ -274,11 +291,11 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
                     Err(e) => tracing::warn!("could not read the queue: {e}"),
                 }
                 let _ = app.emit("queue-changed", ());
-                done
+                ("record the finished episode", done)
             }
         };
         if let Err(e) = result {
-            tracing::warn!("could not save the listening position: {e}");
+            tracing::warn!("could not {what}: {e}");
         }
     }
 }
@@ -362,8 +379,8 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
         PlayerCommand::Toggle => Command::Toggle,
         PlayerCommand::Seek { secs } => Command::Seek(Duration::from_secs_f64(secs.max(0.0))),
         PlayerCommand::Skip { secs } => Command::Skip(secs),
-        PlayerCommand::SkipBack => Command::Skip(-f64::from(skip_now(&state.skip).back_secs)),
-        PlayerCommand::SkipForward => Command::Skip(f64::from(skip_now(&state.skip).forward_secs)),
+        PlayerCommand::SkipBack => skip_command(&state.skip, false),
+        PlayerCommand::SkipForward => skip_command(&state.skip, true),
         PlayerCommand::Speed { value } => Command::Speed(value),
         PlayerCommand::Volume { value } => Command::Volume(value),
         PlayerCommand::Mute { on } => Command::Mute(on),
@@ -510,22 +527,14 @@ fn keep_streamed(
     app: &AppHandle,
     id: EpisodeId,
     stream: &earmark_player::stream::StreamHandle,
+    now: earmark_core::chrono::DateTime<earmark_core::chrono::Utc>,
 ) -> earmark_core::error::Result<()> {
-    let now = earmark_core::chrono::Utc::now();
     let Some(bytes) = lib.adopt_download(id, |dest| stream.save_complete(dest), now)? else {
         return Ok(());
     };
     let _ = app.emit(
         "download-progress",
-        &earmark_core::download_queue::DownloadEvent {
-            episode_id: id,
-            state: DownloadState::Done,
-            bytes,
-            total: Some(bytes),
-            rate: None,
-            eta_secs: None,
-            error: None,
-        },
+        &earmark_core::download_queue::DownloadEvent::new(id, DownloadState::Done, bytes, Some(bytes)),
     );
     tracing::info!(episode = id.0, bytes, "kept a streamed episode as its download");
     Ok(())

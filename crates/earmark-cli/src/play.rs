@@ -1,6 +1,6 @@
-//! `earmark-cli play`: plays an episode's local media (or streams it from its URL) through the audio device with a one-line
-//! progress display, saving the position every two seconds and on Ctrl-C, so even `kill -9`
-//! loses at most a couple of seconds.
+//! `earmark-cli play`: plays an episode's local media (or streams it from its URL) through the
+//! audio device with a one-line progress display, saving the position every two seconds and on
+//! Ctrl-C, so even `kill -9` loses at most a couple of seconds.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use earmark_core::model::EpisodeId;
 use earmark_core::Library;
-use earmark_player::stream::{open_pipeline, StreamConfig};
-use earmark_player::{MediaDecoder, Output, Pipeline, State};
+use earmark_player::engine::Media;
+use earmark_player::{Output, State};
 
 use crate::now;
 
@@ -39,12 +39,15 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         .clone()
         .context("this episode has no media file")?;
     // A downloaded copy first, then a local file URL, else stream from the web.
-    let source = match (lib.downloaded_file(id)?, url::Url::parse(&url)) {
-        (Some(downloaded), _) => Source::File(downloaded),
+    let media = match (lib.downloaded_file(id)?, url::Url::parse(&url)) {
+        (Some(downloaded), _) => Media::File(downloaded),
         (None, Ok(u)) if u.scheme() == "file" => {
-            Source::File(u.to_file_path().map_err(|()| anyhow::anyhow!("bad file URL {url}"))?)
+            Media::File(u.to_file_path().map_err(|()| anyhow::anyhow!("bad file URL {url}"))?)
         }
-        (None, Ok(u)) if matches!(u.scheme(), "http" | "https") => Source::Url(url.clone()),
+        (None, Ok(u)) if matches!(u.scheme(), "http" | "https") => Media::Url {
+            url: url.clone(),
+            cache_dir: Some(lib.media_dir()),
+        },
         (None, _) => bail!("the episode's media URL cannot be played: {url}"),
     };
     let (saved, played) = lib.listening_state(id)?;
@@ -60,26 +63,16 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         }
     }
 
-    let (mut pipeline, stream) = match &source {
-        Source::File(path) => (Pipeline::new(MediaDecoder::open(path)?, speed), None),
-        Source::Url(url) => {
-            let cfg = StreamConfig {
-                cache_dir: Some(lib.media_dir()),
-                ..StreamConfig::default()
-            };
-            let (p, handle) = open_pipeline(url, cfg, speed).with_context(|| {
-                format!(
-                    "streaming {} (download it with `earmark-cli download {}`)",
-                    detail.episode.title, id.0
-                )
-            })?;
-            (p, Some(handle))
+    let (mut pipeline, stream) = match (&media, media.open(speed, start)) {
+        (Media::Url { .. }, Err(e)) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "streaming {} (download it with `earmark-cli download {}`)",
+                detail.episode.title, id.0
+            )))
         }
+        (_, opened) => opened?,
     };
     pipeline.set_stop_at(stop);
-    if start > Duration::ZERO {
-        pipeline.seek(start)?;
-    }
     let duration = pipeline.duration();
     let output = match Output::open_default() {
         Ok(o) => o,
@@ -152,12 +145,6 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Where the episode's bytes come from.
-enum Source {
-    File(std::path::PathBuf),
-    Url(String),
 }
 
 /// Keeps a stream that arrived whole as the episode's download, so it is not fetched again.

@@ -126,7 +126,7 @@ impl DownloadQueue {
                     continue;
                 }
                 if lib.downloaded_file(id)?.is_some() {
-                    (self.shared.sink)(event(id, DownloadState::Done, file_len(&lib, id), None));
+                    (self.shared.sink)(DownloadEvent::new(id, DownloadState::Done, file_len(&lib, id), None));
                     continue;
                 }
                 fresh.push(id);
@@ -135,7 +135,7 @@ impl DownloadQueue {
             for &id in &fresh {
                 let bytes = part_len(&lib, id);
                 lib.set_download(id, DownloadState::Queued, bytes, None, None, chrono::Utc::now())?;
-                (self.shared.sink)(event(id, DownloadState::Queued, bytes, None));
+                (self.shared.sink)(DownloadEvent::new(id, DownloadState::Queued, bytes, None));
             }
         }
         let mut q = lock(&self.shared.queue);
@@ -162,7 +162,7 @@ impl DownloadQueue {
             let mut lib = lock(&self.shared.library);
             let bytes = part_len(&lib, id);
             lib.set_download(id, DownloadState::Paused, bytes, None, None, chrono::Utc::now())?;
-            (self.shared.sink)(event(id, DownloadState::Paused, bytes, None));
+            (self.shared.sink)(DownloadEvent::new(id, DownloadState::Paused, bytes, None));
         }
         Ok(removed)
     }
@@ -224,15 +224,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn event(id: EpisodeId, state: DownloadState, bytes: u64, total: Option<u64>) -> DownloadEvent {
-    DownloadEvent {
-        episode_id: id,
-        state,
-        bytes,
-        total,
-        rate: None,
-        eta_secs: None,
-        error: None,
+impl DownloadEvent {
+    /// An event with no rate, time left or error: a state change, or a finished file (including
+    /// one kept from a stream, which the download views show like any other).
+    pub fn new(id: EpisodeId, state: DownloadState, bytes: u64, total: Option<u64>) -> DownloadEvent {
+        DownloadEvent {
+            episode_id: id,
+            state,
+            bytes,
+            total,
+            rate: None,
+            eta_secs: None,
+            error: None,
+        }
     }
 }
 
@@ -289,7 +293,7 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
         lib.set_download(id, DownloadState::Downloading, bytes, None, None, chrono::Utc::now())?;
         (url, dest, expected)
     };
-    (shared.sink)(event(id, DownloadState::Downloading, 0, None));
+    (shared.sink)(DownloadEvent::new(id, DownloadState::Downloading, 0, None));
     let started = Instant::now();
     let mut first: Option<u64> = None;
     let mut last_report = Instant::now() - PROGRESS_INTERVAL;
@@ -328,11 +332,11 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
     match result {
         Ok(Finished::Done { bytes }) => {
             lib.set_download(id, DownloadState::Done, bytes, Some(bytes), None, now)?;
-            (shared.sink)(event(id, DownloadState::Done, bytes, Some(bytes)));
+            (shared.sink)(DownloadEvent::new(id, DownloadState::Done, bytes, Some(bytes)));
         }
         Ok(Finished::Cancelled { bytes }) => {
             lib.set_download(id, DownloadState::Paused, bytes, last_total, None, now)?;
-            (shared.sink)(event(id, DownloadState::Paused, bytes, last_total));
+            (shared.sink)(DownloadEvent::new(id, DownloadState::Paused, bytes, last_total));
         }
         Err(e) => {
             let bytes = std::fs::metadata(part_path(&dest)).map_or(0, |m| m.len());
@@ -346,7 +350,7 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
             // refuses the database's write too).
             (shared.sink)(DownloadEvent {
                 error: Some(message),
-                ..event(id, DownloadState::Failed, bytes, last_total)
+                ..DownloadEvent::new(id, DownloadState::Failed, bytes, last_total)
             });
             recorded?;
         }

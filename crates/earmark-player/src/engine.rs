@@ -1,7 +1,8 @@
 //! The player as an actor: one thread owns the audio device and the playing episode; the app sends
 //! it commands over a channel and hears back through a callback (a tick four times a second, and
-//! events for the end, errors and a missing device). The thread never touches the library: the
-//! shell decides what to save.
+//! events for the end, errors, a missing device and a stream that arrived whole). A stream is
+//! opened on a short-lived thread of its own, so a slow server never holds up the player thread.
+//! The thread never touches the library: the shell decides what to save.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -164,16 +165,24 @@ impl Engine {
     }
 }
 
-/// Where the loaded episode's bytes come from, kept to reopen it on a new device.
-#[derive(Clone)]
-enum Media {
+/// Where an episode's bytes come from: the engine keeps it to reopen the episode on a new device,
+/// and the CLI opens through it too.
+#[derive(Debug, Clone)]
+pub enum Media {
+    /// A local file (a download, or a `file://` enclosure).
     File(PathBuf),
-    Url { url: String, cache_dir: Option<PathBuf> },
+    /// An HTTP(S) URL, streamed; the temporary copy goes in `cache_dir` (else the system's).
+    Url {
+        /// The media URL.
+        url: String,
+        /// Where the temporary copy is made.
+        cache_dir: Option<PathBuf>,
+    },
 }
 
 impl Media {
-    /// Opens the media and positions it at `start`.
-    fn open(&self, speed: f64, start: Duration) -> Result<(Pipeline, Option<StreamHandle>), crate::PlayError> {
+    /// Opens the media at `speed` and positions it at `start`; a stream also gives its handle.
+    pub fn open(&self, speed: f64, start: Duration) -> Result<(Pipeline, Option<StreamHandle>), crate::PlayError> {
         let (mut pipeline, stream) = match self {
             Media::File(path) => (Pipeline::new(MediaDecoder::open(path)?, speed), None),
             Media::Url { url, cache_dir } => {
@@ -424,8 +433,8 @@ fn handle(
             s,
             on_event,
         ),
-        Command::Stop if s.opening.is_some() && loaded.is_none() => s.opening = None,
-        Command::Toggle | Command::Pause | Command::Resume if s.opening.is_some() && loaded.is_none() => {
+        Command::Stop if s.opening.is_some() => s.opening = None,
+        Command::Toggle | Command::Pause | Command::Resume if s.opening.is_some() => {
             if let Some(o) = &mut s.opening {
                 o.paused = match cmd {
                     Command::Pause => true,
@@ -434,7 +443,7 @@ fn handle(
                 };
             }
         }
-        Command::Seek(to) if s.opening.is_some() && loaded.is_none() => {
+        Command::Seek(to) if s.opening.is_some() => {
             if let Some(o) = &mut s.opening {
                 o.start = to;
             }

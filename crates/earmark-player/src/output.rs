@@ -1,6 +1,7 @@
 //! Playing a pipeline through the audio device (Rodio), with controls that work from any thread.
 //! The device pulls from an [`OutputSource`]; commands lock the shared pipeline briefly and never
-//! across I/O other than a seek. Tests take the `OutputSource` themselves instead of a device.
+//! across I/O other than a seek (which, in a stream, may wait for the network: see
+//! [`Output::forgive_stall`]). Tests take the `OutputSource` themselves instead of a device.
 
 use std::num::NonZero;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -30,8 +31,6 @@ struct Inner {
     stopped: bool,
     /// Frames handed to the device but not yet counted by the pipeline's position.
     buffered_frames: usize,
-    /// A streamed source was waiting for the network at the last pull (the device got silence).
-    buffering: bool,
 }
 
 /// Device buffer in frames (about 93 ms at 44.1 kHz); the fallback path lets the device choose
@@ -136,7 +135,6 @@ impl Playback {
             state: State::Playing,
             stopped: false,
             buffered_frames: 0,
-            buffering: false,
         }));
         let source = OutputSource {
             pulls: None,
@@ -244,7 +242,7 @@ impl Playback {
     /// Whether a streamed episode is waiting for the network (the listener hears silence).
     pub fn buffering(&self) -> bool {
         let g = self.lock();
-        g.state == State::Playing && (g.buffering || g.pipeline.waiting())
+        g.state == State::Playing && g.pipeline.waiting()
     }
 
     /// Stops for good: the device drops this source.
@@ -288,13 +286,14 @@ impl OutputSource {
             return false;
         }
         self.pos = 0;
-        g.buffering = g.state == State::Playing && g.pipeline.waiting();
-        let n = if g.state == State::Playing && !g.buffering {
+        // A streamed source waiting for the network gets silence, not the end.
+        let buffering = g.state == State::Playing && g.pipeline.waiting();
+        let n = if g.state == State::Playing && !buffering {
             g.pipeline.fill(&mut self.buf)
         } else {
             0
         };
-        if g.state == State::Playing && !g.buffering && n == 0 {
+        if g.state == State::Playing && !buffering && n == 0 {
             g.state = State::Ended;
         }
         self.buf[n..].fill(0.0);

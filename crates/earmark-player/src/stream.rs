@@ -29,6 +29,8 @@ use crate::pipeline::Pipeline;
 
 /// Bytes read from the network at a time.
 const CHUNK: usize = 64 * 1024;
+/// How much of a finished stream is copied per hold of the file lock when it is kept.
+const SAVE_CHUNK: usize = 1024 * 1024;
 
 /// Limits and thresholds for one stream; tests shorten the waits.
 #[derive(Debug, Clone)]
@@ -141,11 +143,16 @@ struct State {
     want: u64,
     ranges: bool,
     failed: Option<String>,
-    /// The worker has finished: everything is fetched (or the length was unknown and the body ended).
-    done: bool,
     closed: bool,
     stats: StreamStats,
     last_progress: Instant,
+}
+
+impl State {
+    /// Every byte is in the temporary copy (a length never given is known once the body ends).
+    fn complete(&self) -> bool {
+        self.len.is_some_and(|l| self.have.next_missing(0, Some(l)).is_none())
+    }
 }
 
 struct Shared {
@@ -182,7 +189,7 @@ impl StreamHandle {
     /// read reports the failure at once).
     pub fn ready(&self) -> bool {
         let st = self.shared.lock();
-        if st.failed.is_some() || st.done {
+        if st.failed.is_some() || st.complete() {
             return true;
         }
         let at = st.want;
@@ -194,7 +201,11 @@ impl StreamHandle {
 
     /// Counters so far.
     pub fn stats(&self) -> StreamStats {
-        self.shared.lock().stats
+        let st = self.shared.lock();
+        StreamStats {
+            complete: st.complete(),
+            ..st.stats
+        }
     }
 
     /// Why the stream gave up, if it did.
@@ -209,7 +220,7 @@ impl StreamHandle {
         let len = {
             let st = self.shared.lock();
             match st.len {
-                Some(l) if st.stats.complete || st.have.next_missing(0, Some(l)).is_none() => l,
+                Some(l) if st.complete() => l,
                 _ => return Ok(None),
             }
         };
@@ -218,16 +229,21 @@ impl StreamHandle {
         let tmp = std::path::PathBuf::from(tmp_name);
         let written = (|| {
             let mut out = File::create(&tmp)?;
-            {
-                let mut src = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
-                src.seek(SeekFrom::Start(0))?;
-                let copied = io::copy(&mut (&mut *src).take(len), &mut out)?;
-                if copied != len {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!("the streamed copy holds {copied} of {len} bytes"),
-                    ));
+            // A chunk at a time, the file lock taken for each: the decoder, which may still be
+            // playing from the same copy, waits at most one chunk's read.
+            let mut buf = vec![0u8; SAVE_CHUNK];
+            let mut at = 0u64;
+            while at < len {
+                let n = usize::try_from(len - at).map_or(buf.len(), |left| left.min(buf.len()));
+                {
+                    let mut src = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
+                    src.seek(SeekFrom::Start(at))?;
+                    src.read_exact(&mut buf[..n]).map_err(|e| {
+                        io::Error::new(e.kind(), format!("the streamed copy ends before byte {len}: {e}"))
+                    })?;
                 }
+                out.write_all(&buf[..n])?;
+                at += n as u64;
             }
             out.sync_all()?;
             std::fs::rename(&tmp, dest)
@@ -355,7 +371,6 @@ impl HttpStream {
                 want: 0,
                 ranges: first.ranged,
                 failed: None,
-                done: first.len == Some(0),
                 closed: false,
                 stats: StreamStats {
                     requests: 1,
@@ -393,7 +408,7 @@ fn fetch_loop(shared: &Shared, mut first: Option<Opened>) {
     let mut failures = 0u32;
     loop {
         let start = {
-            let mut st = shared.lock();
+            let st = shared.lock();
             if st.closed {
                 return;
             }
@@ -405,8 +420,6 @@ fn fetch_loop(shared: &Shared, mut first: Option<Opened>) {
             match next {
                 // With the length unknown, `next_missing` never says "all": the end of a body says it.
                 None => {
-                    st.done = true;
-                    st.stats.complete = true;
                     drop(st);
                     shared.changed.notify_all();
                     return;
@@ -535,9 +548,6 @@ fn pump(shared: &Shared, opened: Opened) -> Pump {
         st.stats.fetched += n as u64;
         st.last_progress = Instant::now();
         got_any = true;
-        if let Some(l) = st.len {
-            st.stats.complete = st.have.next_missing(0, Some(l)).is_none();
-        }
         if st.closed {
             return Pump::Closed;
         }
@@ -573,9 +583,6 @@ impl Read for HttpStream {
             }
             if let Some(why) = &st.failed {
                 return Err(io::Error::other(why.clone()));
-            }
-            if st.done {
-                return Ok(0);
             }
             let since = st.last_progress.max(waited_from);
             let Some(left) = stall.checked_sub(since.elapsed()) else {
