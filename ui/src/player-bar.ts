@@ -104,11 +104,6 @@ export class PlayerBar {
     this.send({ kind: "toggle" });
   }
 
-  skip(secs: number): void {
-    if (this.status?.state === "idle") return;
-    this.send({ kind: "skip", secs });
-  }
-
   /** Back by the listener's skip-back length (the backend knows it). */
   skipBack(): void {
     if (this.status?.state === "idle") return;

@@ -10,14 +10,6 @@ use earmark_player::{MediaDecoder, Pipeline, PlayError, Playback, State};
 
 const RATE: u32 = 44_100;
 
-/// Finds the first sample louder than 0.5 (the click); returns its time from the start of `samples`.
-fn click_offset(samples: &[f32], channels: usize) -> Option<f64> {
-    samples
-        .iter()
-        .position(|s| s.abs() > 0.5)
-        .map(|i| (i / channels) as f64 / RATE as f64)
-}
-
 fn read_all(decoder: &mut MediaDecoder) -> Vec<f32> {
     let mut all = Vec::new();
     let mut buf = vec![0.0; 8192];
@@ -51,8 +43,8 @@ fn seeking_lands_within_50_ms_in_wav_mp3_m4a_flac() {
         let channels = d.channels();
         let mut buf = vec![0.0; RATE as usize * channels]; // one second
         let n = d.read(&mut buf);
-        let offset =
-            click_offset(&buf[..n], channels).unwrap_or_else(|| panic!("{}: no click after the seek", path.display()));
+        let offset = common::click_offset(&buf[..n], channels, RATE)
+            .unwrap_or_else(|| panic!("{}: no click after the seek", path.display()));
         let heard_at = 12.0 + offset;
         let error_ms = (heard_at - 12.345).abs() * 1000.0;
         eprintln!(

@@ -244,12 +244,17 @@ fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)], bytes
     let _ = reader.get_mut().read(&mut sink);
 }
 
+/// The CLI built beside the app, pointed at the library in `library`.
+pub fn cli(library: &Path) -> Command {
+    let mut cmd = Command::new(workspace_root().join("target/debug/earmark-cli"));
+    cmd.arg("--library").arg(library);
+    cmd
+}
+
 /// Subscribes the library in `library` to `feed` (a path or URL) with the CLI, as an earlier
 /// session would have, so a test starts from a library with episodes in it.
 pub fn subscribe(library: &Path, feed: impl AsRef<std::ffi::OsStr>) {
-    let out = Command::new(workspace_root().join("target/debug/earmark-cli"))
-        .arg("--library")
-        .arg(library)
+    let out = cli(library)
         .arg("subscribe")
         .arg(feed)
         .output()

@@ -53,6 +53,18 @@ pub async fn js(client: &Client, script: &str) -> serde_json::Value {
     client.execute(script, vec![]).await.expect("execute")
 }
 
+/// Presses a keyboard shortcut the way the app hears it: a `keydown` on the document, with no
+/// text field focused.
+pub async fn press_key(client: &Client, key: &str) {
+    client
+        .execute(
+            "document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0]})); return true;",
+            vec![serde_json::json!(key)],
+        )
+        .await
+        .expect("key press");
+}
+
 /// Waits up to 20 s for `script` to return true; on failure says what the window shows.
 pub async fn wait_js(client: &Client, script: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);

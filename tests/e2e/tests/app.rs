@@ -203,13 +203,7 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .await
         .expect("blur");
     wait_for_count(&client, ".episode-row", 3).await;
-    client
-        .execute(
-            "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'j'}));",
-            vec![],
-        )
-        .await
-        .expect("key");
+    earmark_e2e::window::press_key(&client, "j").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let t = text(&client, "#detail-title").await;

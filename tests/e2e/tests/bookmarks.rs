@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
 use fantoccini::Locator;
 
 fn episode(dir: &std::path::Path) -> std::path::PathBuf {
@@ -75,11 +75,7 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
         "playback",
     )
     .await;
-    js(
-        &client,
-        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'b'})); return true;",
-    )
-    .await;
+    press_key(&client, "b").await;
     wait_js(
         &client,
         "return document.querySelectorAll('#bookmarks .bookmark').length === 1;",
@@ -87,11 +83,7 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    js(
-        &client,
-        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'n'})); return true;",
-    )
-    .await;
+    press_key(&client, "n").await;
     wait_js(
         &client,
         "const b = document.querySelector('#bookmarks .bookmark'); return !!b && b.dataset.end !== '';",

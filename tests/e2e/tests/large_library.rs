@@ -2,7 +2,6 @@
 //! of a local feed shows, the list renders only the rows in view, and scrolling to the far end
 //! works. Timings are printed, not asserted (benchmarks live in benches).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::window::{js, launch, shot, wait_js};
@@ -56,12 +55,7 @@ fn earmark_date(ts: i64) -> String {
 fn cli(library: &std::path::Path, args: &[&str]) {
     let bin = workspace_root().join("target/debug/earmark-cli");
     assert!(bin.exists(), "build earmark-cli first: cargo build -p earmark-cli");
-    let out = Command::new(bin)
-        .arg("--library")
-        .arg(library)
-        .args(args)
-        .output()
-        .expect("run earmark-cli");
+    let out = earmark_e2e::cli(library).args(args).output().expect("run earmark-cli");
     assert!(
         out.status.success(),
         "earmark-cli {args:?}: {}",

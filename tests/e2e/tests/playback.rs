@@ -4,9 +4,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, shot, wait_js};
-use earmark_e2e::{click, workspace_root};
+use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
 use fantoccini::Locator;
 
 #[path = "../../../crates/earmark-player/tests/common/media_server.rs"]
@@ -19,11 +19,12 @@ async fn shown_position(client: &fantoccini::Client) -> f64 {
 }
 
 fn make_episode(dir: &std::path::Path) -> std::path::PathBuf {
-    make_episode_at(dir, "talk.mp3")
+    make_audio(dir);
+    write_feed(dir, "talk.mp3")
 }
 
-/// The 90-second chaptered episode; `enclosure` is the URL the feed gives for it.
-fn make_episode_at(dir: &std::path::Path, enclosure: &str) -> std::path::PathBuf {
+/// The 90-second chaptered episode, as `talk.mp3` in `dir`.
+fn make_audio(dir: &std::path::Path) -> std::path::PathBuf {
     let wav = dir.join("talk.wav");
     let ok = Command::new("sox")
         .args(["-n", "-r", "44100", "-c", "2"])
@@ -66,6 +67,11 @@ fn make_episode_at(dir: &std::path::Path, enclosure: &str) -> std::path::PathBuf
         .expect("ffmpeg (scripts/setup installs it)")
         .success();
     assert!(ok);
+    dir.join("talk.mp3")
+}
+
+/// A feed in `dir` with the episode, its media at `enclosure`.
+fn write_feed(dir: &std::path::Path, enclosure: &str) -> std::path::PathBuf {
     let feed = dir.join("feed.xml");
     std::fs::write(
         &feed,
@@ -173,11 +179,7 @@ async fn play_pause_seek_and_change_speed() {
     )
     .await;
     shot(&client, "25-chapters").await;
-    js(
-        &client,
-        "document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: '.'})); return true;",
-    )
-    .await;
+    press_key(&client, ".").await;
     wait_js(
         &client,
         "const v = Number(document.getElementById('scrubber').value); return v >= 59.8 && v <= 61;",
@@ -232,22 +234,14 @@ async fn play_pause_seek_and_change_speed() {
     shot(&client, "22-double-speed").await;
 
     // Keyboard: space pauses.
-    js(
-        &client,
-        "document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: ' '})); return true;",
-    )
-    .await;
+    press_key(&client, " ").await;
     wait_js(
         &client,
         "return document.getElementById('player').dataset.state === 'paused';",
         "space to pause",
     )
     .await;
-    js(
-        &client,
-        "document.dispatchEvent(new KeyboardEvent('keydown', {key: ' '})); return true;",
-    )
-    .await;
+    press_key(&client, " ").await;
     wait_js(
         &client,
         "return document.getElementById('player').dataset.state === 'playing';",
@@ -390,8 +384,7 @@ async fn the_queue_plays_next_and_marks_played() {
 async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
     let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
-    make_episode(media.path());
-    let bytes = std::fs::read(media.path().join("talk.mp3")).expect("mp3");
+    let bytes = std::fs::read(make_audio(media.path())).expect("mp3");
     // About five times faster than the 96 kbit/s episode plays: enough to stream, far from instant.
     let server = media_server::MediaServer::start(
         bytes,
@@ -402,9 +395,8 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
             ..media_server::Behaviour::default()
         },
     );
-    let feed = make_episode_at(media.path(), &server.url("talk.mp3"));
+    let feed = write_feed(media.path(), &server.url("talk.mp3"));
     let library = tempfile::tempdir().expect("tempdir");
-    let cli = workspace_root().join("target/debug/earmark-cli");
     earmark_e2e::subscribe(library.path(), &feed);
 
     let (client, _window) = launch(&[
@@ -457,11 +449,7 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
     )
     .await;
     let before = shown_position(&client).await;
-    js(
-        &client,
-        "document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight'})); return true;",
-    )
-    .await;
+    press_key(&client, "ArrowRight").await;
     let want = before + 20.0;
     wait_js(
         &client,
@@ -469,11 +457,7 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
         "the 20 s skip",
     )
     .await;
-    js(
-        &client,
-        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowLeft'})); return true;",
-    )
-    .await;
+    press_key(&client, "ArrowLeft").await;
     let want = before + 15.0;
     wait_js(
         &client,
@@ -483,9 +467,7 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
     .await;
     client.close().await.expect("close session");
     // The lengths are kept in the library.
-    let out = Command::new(&cli)
-        .arg("--library")
-        .arg(library.path())
+    let out = earmark_e2e::cli(library.path())
         .args(["skip-lengths", "--json"])
         .output()
         .expect("cli");

@@ -34,7 +34,6 @@ struct Shared {
     how: Behaviour,
     stop: AtomicBool,
     log: Mutex<Vec<Option<String>>>,
-    served: AtomicU64,
     connections: AtomicU64,
 }
 
@@ -56,7 +55,6 @@ impl MediaServer {
             how,
             stop: AtomicBool::new(false),
             log: Mutex::new(Vec::new()),
-            served: AtomicU64::new(0),
             connections: AtomicU64::new(0),
         });
         let workers: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
@@ -93,9 +91,13 @@ impl MediaServer {
         self.shared.log.lock().expect("server lock").clone()
     }
 
-    /// Body bytes written to clients so far.
-    pub fn served(&self) -> u64 {
-        self.shared.served.load(Ordering::SeqCst)
+    /// The first byte of every `Range: bytes=N-` request so far.
+    pub fn range_starts(&self) -> Vec<u64> {
+        self.ranges_asked()
+            .iter()
+            .flatten()
+            .filter_map(|r| range_start(r))
+            .collect()
     }
 }
 
@@ -154,12 +156,7 @@ fn serve(mut conn: TcpStream, shared: &Shared) {
         );
         return;
     }
-    let from = range
-        .as_deref()
-        .filter(|_| how.ranges)
-        .and_then(|r| r.strip_prefix("bytes="))
-        .and_then(|r| r.split('-').next())
-        .and_then(|n| n.trim().parse::<u64>().ok());
+    let from = range.as_deref().filter(|_| how.ranges).and_then(range_start);
     let mut head = String::new();
     let start = match from {
         Some(n) if n >= total => {
@@ -232,7 +229,11 @@ fn serve(mut conn: TcpStream, shared: &Shared) {
             return;
         }
         sent += piece.len() as u64;
-        shared.served.fetch_add(piece.len() as u64, Ordering::SeqCst);
     }
     let _ = conn.flush();
+}
+
+/// N in `bytes=N-` (or `bytes=N-M`).
+fn range_start(header: &str) -> Option<u64> {
+    header.strip_prefix("bytes=")?.split('-').next()?.trim().parse().ok()
 }

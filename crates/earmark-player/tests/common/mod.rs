@@ -28,6 +28,15 @@ pub fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
     std::fs::write(path, out).expect("write wav");
 }
 
+/// The time of the first sample louder than 0.5 (the click of [`hum_with_click`]) from the start
+/// of `samples` (interleaved, `channels` wide, at `rate`).
+pub fn click_offset(samples: &[f32], channels: usize, rate: u32) -> Option<f64> {
+    samples
+        .iter()
+        .position(|s| s.abs() > 0.5)
+        .map(|i| (i / channels) as f64 / f64::from(rate))
+}
+
 /// A quiet 300 Hz hum with a loud click (a few samples at full scale) at `click_secs`.
 pub fn hum_with_click(rate: u32, secs: f64, click_secs: f64) -> Vec<f32> {
     let n = (rate as f64 * secs) as usize;
