@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::{app_binary, screenshot_dir, start_driver, start_xvfb, Proc};
 
@@ -31,8 +32,7 @@ pub async fn launch_with_args(env: &[(&str, &Path)], args: &[&str]) -> (Client, 
     .expect("caps");
     let client = tokio::time::timeout(
         Duration::from_secs(60),
-        ClientBuilder::rustls()
-            .expect("tls")
+        ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&webdriver),
     )
