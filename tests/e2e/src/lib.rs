@@ -129,14 +129,17 @@ pub fn start_driver(display: &str, env: &[(&str, &Path)]) -> (String, Proc) {
         .spawn()
         .expect("tauri-driver must be installed (cargo install tauri-driver --locked)");
     let proc = Proc(child);
+    // tauri-driver listens at once but forwards every request to the native WebKitWebDriver it has
+    // just spawned; a session asked for before that one listens is dropped unanswered. So both.
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        let listening = |p: u16| TcpStream::connect(("127.0.0.1", p)).is_ok();
+        if listening(port) && listening(native) {
             return (format!("http://127.0.0.1:{port}"), proc);
         }
         thread::sleep(Duration::from_millis(100));
     }
-    panic!("tauri-driver did not start listening on port {port}");
+    panic!("tauri-driver (port {port}) and WebKitWebDriver (port {native}) did not both start listening");
 }
 
 /// A tiny HTTP server on 127.0.0.1 serving fixed files by path; stops on drop.
