@@ -52,7 +52,9 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::from_env(None)?;
-    let library = Library::open(&config.library_dir)?;
+    let library = Library::open_reporting(&config.library_dir, &mut |u| {
+        tracing::info!(from = u.from, to = u.to, "upgrading the library's schema (once)");
+    })?;
     let link = applink::from_args();
     let listener = match applink::claim(&config.library_dir, link) {
         Ok(applink::Instance::Forwarded) => {

@@ -397,8 +397,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let mut lib = Library::open(&config.library_dir)
-        .with_context(|| format!("opening the library in {}", config.library_dir.display()))?;
+    let mut lib = open_library(&config)?;
     match cli.command {
         Command::Subscribe { input, default, json } => {
             let input = if default {
@@ -673,6 +672,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the library; an upgrade of its schema (seconds on a big library, once) shows a spinner
+/// on a terminal instead of a silent wait.
+fn open_library(config: &Config) -> Result<Library> {
+    let mut spinner: Option<indicatif::ProgressBar> = None;
+    let lib = Library::open_reporting(&config.library_dir, &mut |u| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!(
+            "upgrading the library from schema {} to {} (once; a big library takes a few seconds)",
+            u.from, u.to
+        ));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        spinner = Some(bar);
+    })
+    .with_context(|| format!("opening the library in {}", config.library_dir.display()));
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    lib
 }
 
 /// Refreshes feeds with a progress bar on stderr (drawn only on a terminal).
