@@ -2,8 +2,9 @@
 //! beside gPodder's podcastparser (Python) parsing the same file in the same run.
 //!
 //! Run: `cargo bench -p earmark-core --bench ingest`. Everything is generated deterministically;
-//! nothing leaves 127.0.0.1. Each ingest figure is the median of [`RUNS`] child processes of this
-//! binary, so each peak-memory figure (`VmHWM`) belongs to that one run alone.
+//! nothing leaves 127.0.0.1. Each ingest figure is the median of [`INGEST_ROUNDS`] child processes of
+//! this binary, so each peak-memory figure (`VmHWM`) belongs to that one run alone; the rounds
+//! interleave our measures with the peer's runs.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -21,6 +22,8 @@ use earmark_core::{chrono, refresh, search};
 use url::Url;
 
 const RUNS: usize = 5;
+/// Rounds of the ingest measures (each its own child process) and the peer.
+const INGEST_ROUNDS: usize = 9;
 const INGEST_ITEMS: usize = 5_000;
 const REFRESH_FEEDS: usize = 300;
 const REFRESH_ITEMS: usize = 100;
@@ -314,28 +317,22 @@ struct Runs {
     peak_kb: Vec<f64>,
 }
 
-fn run_children(mode: &str, path: &Path) -> Res<Runs> {
+/// One child process of this binary in `mode`; adds its parse time, total time and peak memory.
+fn run_child(mode: &str, path: &Path, r: &mut Runs) -> Res<()> {
     let exe = std::env::current_exe()?;
-    let mut r = Runs {
-        time_ms: vec![],
-        parse_ms: vec![],
-        peak_kb: vec![],
-    };
-    for _ in 0..RUNS {
-        let out = Command::new(&exe).arg(CHILD_FLAG).arg(mode).arg(path).output()?;
-        if !out.status.success() {
-            return Err(format!("child {mode} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-        }
-        let text = String::from_utf8(out.stdout)?;
-        let f: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-        if f.len() != 4 || f[3] as usize != INGEST_ITEMS {
-            return Err(format!("child {mode} printed {text:?}").into());
-        }
-        r.parse_ms.push(f[0]);
-        r.time_ms.push(f[1]);
-        r.peak_kb.push(f[2]);
+    let out = Command::new(&exe).arg(CHILD_FLAG).arg(mode).arg(path).output()?;
+    if !out.status.success() {
+        return Err(format!("child {mode} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
-    Ok(r)
+    let text = String::from_utf8(out.stdout)?;
+    let f: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    if f.len() != 4 || f[3] as usize != INGEST_ITEMS {
+        return Err(format!("child {mode} printed {text:?}").into());
+    }
+    r.parse_ms.push(f[0]);
+    r.time_ms.push(f[1]);
+    r.peak_kb.push(f[2]);
+    Ok(())
 }
 
 const PEER_SCRIPT: &str = r#"
@@ -348,7 +345,8 @@ e = time.perf_counter() - t
 print(e * 1000.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(d['episodes']))
 "#;
 
-fn peer(path: &Path) -> Option<Runs> {
+/// Whether the peer can run here; says how to get it when not.
+fn peer_available() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import podcastparser"])
         .output()
@@ -359,36 +357,37 @@ fn peer(path: &Path) -> Option<Runs> {
             "peer missing: python3 cannot import podcastparser; install it with `pip install podcastparser` \
              to get the comparison (ratios skipped)"
         );
-        return None;
     }
-    let mut r = Runs {
-        time_ms: vec![],
-        parse_ms: vec![],
-        peak_kb: vec![],
+    ok
+}
+
+/// One run of the peer parsing the same file; adds its parse time and peak memory, or says why
+/// it failed and returns false.
+fn peer_once(path: &Path, r: &mut Runs) -> bool {
+    let Ok(out) = Command::new("python3")
+        .args(["-c", PEER_SCRIPT])
+        .arg(path)
+        .arg(FEED_URL)
+        .output()
+    else {
+        println!("peer could not start; ratios skipped");
+        return false;
     };
-    for _ in 0..RUNS {
-        let out = Command::new("python3")
-            .args(["-c", PEER_SCRIPT])
-            .arg(path)
-            .arg(FEED_URL)
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let f: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-        if !out.status.success() || f.len() != 3 {
-            println!(
-                "peer run failed ({}); ratios skipped",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            return None;
-        }
-        if f[2] as usize != INGEST_ITEMS {
-            println!("note: peer found {} episodes, we {INGEST_ITEMS}", f[2]);
-        }
-        r.time_ms.push(f[0]);
-        r.peak_kb.push(f[1]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let f: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    if !out.status.success() || f.len() != 3 {
+        println!(
+            "peer run failed ({}); ratios skipped",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        return false;
     }
-    Some(r)
+    if f[2] as usize != INGEST_ITEMS {
+        println!("note: peer found {} episodes, we {INGEST_ITEMS}", f[2]);
+    }
+    r.time_ms.push(f[0]);
+    r.peak_kb.push(f[1]);
+    true
 }
 
 fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
@@ -401,13 +400,28 @@ fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
     }
     let feed_mb = text.len() as f64 / 1e6;
     let feed_kb = text.len() as f64 / 1024.0;
-    println!("ingest: {INGEST_ITEMS} items, {feed_mb:.1} MB feed; {RUNS} runs each (child processes)");
+    println!(
+        "ingest: {INGEST_ITEMS} items, {feed_mb:.1} MB feed; {INGEST_ROUNDS} rounds, each one child process per \
+         measure and one peer run, interleaved"
+    );
     drop(text);
 
-    let parse = run_children("parse", &path)?;
-    let nofts = run_children("ingest-nofts", &path)?;
-    let whole = run_children("ingest", &path)?;
-    let peer = peer(&path);
+    // Round by round rather than all of one measure then all of the next: a machine that grows
+    // busier or quieter during the bench then weighs on ours and the peer's figures alike.
+    let empty = || Runs {
+        time_ms: vec![],
+        parse_ms: vec![],
+        peak_kb: vec![],
+    };
+    let (mut parse, mut nofts, mut whole, mut peer_runs) = (empty(), empty(), empty(), empty());
+    let mut peer_ok = peer_available();
+    for _ in 0..INGEST_ROUNDS {
+        run_child("parse", &path, &mut parse)?;
+        run_child("ingest-nofts", &path, &mut nofts)?;
+        run_child("ingest", &path, &mut whole)?;
+        peer_ok = peer_ok && peer_once(&path, &mut peer_runs);
+    }
+    let peer = peer_ok.then_some(peer_runs);
 
     let p = median(parse.time_ms.clone());
     let n = median(nofts.time_ms.clone());

@@ -513,7 +513,7 @@ impl Library {
         // The search index is kept in step here and by `index_pending`, not by row triggers: a
         // trigger makes every INSERT open a savepoint, and FTS5 writes its pending index to disk at
         // each one (5,000 tiny segments, then merging them, for a 5,000-item feed).
-        let hashes: Vec<i64> = feed.items.iter().map(ParsedItem::content_hash).collect();
+        let hashes = content_hashes(&feed.items);
         // Changed episodes whose title or notes changed too: only those are indexed again (a new
         // media URL or duration leaves the words, and the index, as they were).
         let mut reindex: Vec<i64> = Vec::new();
@@ -628,11 +628,13 @@ impl Library {
                 }
             }
         }
-        if !to_index.is_empty() {
-            tx.execute(
-                "INSERT OR IGNORE INTO search_pending (episode_id) SELECT value FROM json_each(?1)",
-                [serde_json::to_string(&to_index).unwrap_or_default()],
-            )?;
+        {
+            // Row by row through one prepared statement: for a 5,000-item feed, a third of the time
+            // of one statement over a JSON list of ids.
+            let mut pend = tx.prepare_cached("INSERT OR IGNORE INTO search_pending (episode_id) VALUES (?1)")?;
+            for eid in &to_index {
+                pend.execute([eid])?;
+            }
         }
         // Episodes that left the feed stay in the archive, marked.
         if known.len() > seen.len() {
@@ -654,6 +656,31 @@ fn text_column<'r>(row: &'r rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<&
     row.get_ref(idx)?
         .as_str()
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// Every item's change-detection hash. A big feed's are worked out on all cores: they are the
+/// one part of storing a feed that needs no database.
+fn content_hashes(items: &[ParsedItem]) -> Vec<i64> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if items.len() <= BIG_FEED_ITEMS || threads < 2 {
+        return items.iter().map(ParsedItem::content_hash).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(ParsedItem::content_hash).collect::<Vec<i64>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(items.chunks(chunk))
+            .flat_map(|(h, part)| {
+                // A hashing thread cannot fail short of a bug; hash its share here if it did.
+                h.join()
+                    .unwrap_or_else(|_| part.iter().map(ParsedItem::content_hash).collect())
+            })
+            .collect()
+    })
 }
 
 fn item_podcast20(item: &ParsedItem) -> Option<String> {

@@ -126,19 +126,32 @@ pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
         }
         None => return Err(FeedError::Malformed("empty or not XML".into())),
     };
-    // An item with no title, no media, no link and no notes is nothing a person could use.
-    feed.items.retain(|i| {
-        !(i.title.is_empty() && i.enclosure_url.is_none() && i.link.is_none() && i.notes_raw.trim().is_empty())
-    });
-    dedupe(&mut feed.items);
+    keep_usable_once(&mut feed.items);
     Ok(feed)
 }
 
-/// Keeps the first of items sharing an identity: feeds list newest first, and the first is what
-/// the publisher shows.
-fn dedupe(items: &mut Vec<ParsedItem>) {
-    let mut seen = std::collections::HashSet::with_capacity(items.len());
-    items.retain(|i| seen.insert(i.guid.clone()));
+/// Drops items no person could use (no title, no media, no link, no notes) and, of items sharing
+/// an identity, keeps the first: feeds list newest first, and the first is what the publisher
+/// shows.
+fn keep_usable_once(items: &mut Vec<ParsedItem>) {
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        items
+            .iter()
+            .map(|i| {
+                let empty = i.title.is_empty()
+                    && i.enclosure_url.is_none()
+                    && i.link.is_none()
+                    && i.notes_raw.trim().is_empty();
+                !empty && seen.insert(i.guid.as_str())
+            })
+            .collect()
+    };
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    let mut keep = keep.into_iter();
+    items.retain(|_| keep.next().unwrap_or(false));
 }
 
 /// Resolves a URL from the feed against the feed's own URL; garbage comes back as `None`.
@@ -197,4 +210,37 @@ pub(crate) fn number(s: Option<&str>) -> Option<i64> {
 pub(crate) fn episode_type(s: Option<&str>) -> Option<String> {
     let t = s?.trim().to_ascii_lowercase();
     matches!(t.as_str(), "full" | "trailer" | "bonus").then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(guid: &str, title: &str) -> ParsedItem {
+        ParsedItem {
+            guid: guid.into(),
+            title: title.into(),
+            ..ParsedItem::default()
+        }
+    }
+
+    #[test]
+    fn empty_items_go_before_duplicates_collapse_to_the_first() {
+        let mut items = vec![
+            item("a", ""), // nothing usable: dropped, and does not claim "a"
+            item("a", "first a"),
+            item("b", "first b"),
+            item("a", "second a"),
+            item("b", "second b"),
+            item("c", "only c"),
+        ];
+        keep_usable_once(&mut items);
+        let titles: Vec<&str> = items.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(titles, ["first a", "first b", "only c"]);
+
+        // Nothing to drop: the list is left as it was.
+        let mut clean = vec![item("x", "x"), item("y", "y")];
+        keep_usable_once(&mut clean);
+        assert_eq!(clean.len(), 2);
+    }
 }

@@ -45,7 +45,7 @@ fn parse_whole(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
 fn parse_in_pieces(text: &str, base: &Url, threads: usize) -> Option<ParsedFeed> {
     let cuts = super::split::cuts(text, threads)?;
     let pieces = super::split::pieces(text, &cuts);
-    let mut read: Vec<Option<Piece>> = std::thread::scope(|s| {
+    let mut read: Vec<Option<(Piece, usize)>> = std::thread::scope(|s| {
         let later: Vec<_> = pieces[1..]
             .iter()
             .map(|parts| s.spawn(move || read_piece(parts, base)))
@@ -55,21 +55,23 @@ fn parse_in_pieces(text: &str, base: &Url, threads: usize) -> Option<ParsedFeed>
             .chain(later.into_iter().map(|h| h.join().ok().flatten()))
             .collect()
     });
-    let first = read.first_mut()?.take()?;
+    let (first, first_tags) = read.first_mut()?.take()?;
     let mut items = first.items;
     let mut with_enclosure = first.with_enclosure;
+    let mut tags = first_tags;
     for piece in read.into_iter().skip(1) {
-        let mut piece = piece?;
+        let (mut piece, piece_tags) = piece?;
         piece.channel.namespaces.clear();
         if piece.channel != rss::Channel::default() {
             return None;
         }
         with_enclosure += piece.with_enclosure;
+        tags += piece_tags;
         items.append(&mut piece.items);
     }
     // The rss crate keeps only one enclosure per item; picking among several needs the whole
     // document (see `enclosure_lists`).
-    if enclosure_tags(text) > with_enclosure {
+    if tags > with_enclosure {
         return None;
     }
     Some(feed_of(&first.channel, &first.prefix, base, items))
@@ -84,13 +86,16 @@ struct Piece {
     prefix: String,
 }
 
-fn read_piece(parts: &[&str; 4], base: &Url) -> Option<Piece> {
+/// Reads one piece; beside it, how many `<enclosure` tags its own run of the document has (counted
+/// here, on the piece's thread, rather than over the whole document afterwards).
+fn read_piece(parts: &[&str; 4], base: &Url) -> Option<(Piece, usize)> {
+    let tags = enclosure_tags(parts[2]);
     let reader = parts[0]
         .as_bytes()
         .chain(parts[1].as_bytes())
         .chain(parts[2].as_bytes())
         .chain(parts[3].as_bytes());
-    read_channel(reader, base, None).ok()
+    read_channel(reader, base, None).ok().map(|piece| (piece, tags))
 }
 
 /// Reads a channel and maps its items. `whole` is the whole document when that is what is read:
@@ -120,7 +125,7 @@ fn read_channel(reader: impl std::io::BufRead, base: &Url, whole: Option<&str>) 
     })
 }
 
-/// How many `<enclosure` tags the document has (the rss crate keeps one per item).
+/// How many `<enclosure` tags a run of the document has (the rss crate keeps one per item).
 fn enclosure_tags(text: &str) -> usize {
     memchr::memmem::find_iter(text.as_bytes(), b"<enclosure").count()
 }
