@@ -345,6 +345,11 @@ e = time.perf_counter() - t
 print(e * 1000.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(d['episodes']))
 "#;
 
+/// The peer's parse times, round by round (none when it could not run).
+fn peer_runs_ms(peer: &Option<Runs>) -> &[f64] {
+    peer.as_ref().map_or(&[], |r| r.time_ms.as_slice())
+}
+
 /// Whether the peer can run here; says how to get it when not.
 fn peer_available() -> bool {
     let ok = Command::new("python3")
@@ -427,26 +432,37 @@ fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
     let n = median(nofts.time_ms.clone());
     let w = median(whole.time_ms.clone());
     let peer_ms = peer.as_ref().map(|r| median(r.time_ms.clone()));
-    let vs = |ours: f64| match peer_ms {
-        Some(pm) => format!("{:.2}x peer speed", pm / ours),
-        None => "peer missing".into(),
+    // Beside the ratio of medians, the lowest and highest ratio of a round's two runs: how far the
+    // machine's mood moved it.
+    let vs = |ours: &Runs| {
+        let Some(pm) = peer_ms else {
+            return "peer missing".to_string();
+        };
+        let rounds: Vec<f64> = peer_runs_ms(&peer)
+            .iter()
+            .zip(&ours.time_ms)
+            .map(|(theirs, mine)| theirs / mine)
+            .collect();
+        let lo = rounds.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = rounds.iter().copied().fold(0.0, f64::max);
+        format!("{:.2}x peer speed (rounds {lo:.1}-{hi:.1}x)", pm / median(ours.time_ms.clone()))
     };
     let met = |ours: f64, factor: f64| peer_ms.map(|pm| pm / ours >= factor);
 
     let title = format!("ingest {feed_mb:.1} MB/{INGEST_ITEMS} items: ");
-    table.row(&format!("{title}parse only"), ms(p), "", vs(p), None);
+    table.row(&format!("{title}parse only"), ms(p), "", vs(&parse), None);
     table.row(
         &format!("{title}parse+store (no FTS index)"),
         ms(n),
         ">= 5x faster than peer parse",
-        vs(n),
+        vs(&nofts),
         met(n, 5.0),
     );
     table.row(
         &format!("{title}whole ingest (parse+store+FTS)"),
         ms(w),
         "faster than peer parse",
-        vs(w),
+        vs(&whole),
         met(w, 1.0),
     );
     table.row(
