@@ -445,7 +445,10 @@ fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
             .collect();
         let lo = rounds.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = rounds.iter().copied().fold(0.0, f64::max);
-        format!("{:.2}x peer speed (rounds {lo:.1}-{hi:.1}x)", pm / median(ours.time_ms.clone()))
+        format!(
+            "{:.2}x peer speed (rounds {lo:.1}-{hi:.1}x)",
+            pm / median(ours.time_ms.clone())
+        )
     };
     let met = |ours: f64, factor: f64| peer_ms.map(|pm| pm / ours >= factor);
 
