@@ -280,8 +280,9 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
             Err(RecvTimeoutError::Disconnected) => break,
         }
         while let Ok(done) = opened_rx.try_recv() {
-            let wanted = settings.opening.as_ref().is_some_and(|o| o.token == done.token);
-            if let (true, Some(o)) = (wanted, settings.opening.take()) {
+            // Only the open last asked for; an earlier one that finishes late is dropped and leaves
+            // the current open in place.
+            if let Some(o) = settings.opening.take_if(|o| o.token == done.token) {
                 changed = true;
                 match done.result {
                     Ok((mut pipeline, stream)) => {
@@ -323,10 +324,8 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
             on_event(Event::NoOutput("the audio device went away".into()));
         }
         if let Some(l) = &mut loaded {
-            if l.stream.as_ref().is_some_and(|h| h.stats().complete) {
-                if let Some(stream) = l.stream.take() {
-                    on_event(Event::Streamed { tag: l.tag, stream });
-                }
+            if let Some(stream) = l.stream.take_if(|h| h.stats().complete) {
+                on_event(Event::Streamed { tag: l.tag, stream });
             }
             if l.playback.state() == State::Ended && !l.ended_reported {
                 l.ended_reported = true;

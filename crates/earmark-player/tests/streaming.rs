@@ -8,9 +8,11 @@ mod common;
 mod media_server;
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{encode, hum_with_click, write_wav};
+use earmark_player::engine::{Command, Engine, Event, Status};
 use earmark_player::stream::{HttpStream, StreamConfig, StreamHandle, StreamInfo};
 use earmark_player::{MediaDecoder, Pipeline, PlayError, Playback, State};
 use media_server::{Behaviour, MediaServer};
@@ -323,25 +325,33 @@ fn the_output_plays_silence_while_buffering_and_never_ends_early() {
     assert!(heard >= 2 * RATE as usize, "audio flowed once data arrived");
 }
 
+/// The first status within `within` for which `ok` holds; panics with the last one seen.
+fn wait_for(rx: &mpsc::Receiver<Status>, within: Duration, ok: impl Fn(&Status) -> bool) -> Status {
+    let until = Instant::now() + within;
+    let mut last = None;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(s) if ok(&s) => return s,
+            Ok(s) => last = Some(s),
+            Err(_) => break,
+        }
+    }
+    panic!("no such status within {within:?}; last: {last:?}");
+}
+
+/// An engine whose status ticks arrive on the returned channel.
+fn engine_with_ticks() -> (Engine, mpsc::Receiver<Status>) {
+    let (tx, rx) = mpsc::channel();
+    let engine = Engine::spawn(move |e| {
+        if let Event::Tick(s) = e {
+            let _ = tx.send(s);
+        }
+    });
+    (engine, rx)
+}
+
 #[test]
 fn the_player_keeps_answering_while_a_stream_opens() {
-    use earmark_player::engine::{Command, Engine, Event, Status};
-    use std::sync::mpsc;
-
-    /// The first status within `within` for which `ok` holds; panics with the last one seen.
-    fn wait_for(rx: &mpsc::Receiver<Status>, within: Duration, ok: impl Fn(&Status) -> bool) -> Status {
-        let until = Instant::now() + within;
-        let mut last = None;
-        while let Some(left) = until.checked_duration_since(Instant::now()) {
-            match rx.recv_timeout(left) {
-                Ok(s) if ok(&s) => return s,
-                Ok(s) => last = Some(s),
-                Err(_) => break,
-            }
-        }
-        panic!("no such status within {within:?}; last: {last:?}");
-    }
-
     // The server sends its headers, then nothing: the stream cannot be probed.
     let server = MediaServer::start(
         vec![0u8; 1_000_000],
@@ -351,12 +361,7 @@ fn the_player_keeps_answering_while_a_stream_opens() {
             ..Behaviour::default()
         },
     );
-    let (tx, rx) = mpsc::channel();
-    let engine = Engine::spawn(move |e| {
-        if let Event::Tick(s) = e {
-            let _ = tx.send(s);
-        }
-    });
+    let (engine, rx) = engine_with_ticks();
     engine.send(Command::Stream {
         tag: 7,
         url: server.url("ep.mp3"),
@@ -380,4 +385,55 @@ fn the_player_keeps_answering_while_a_stream_opens() {
         "answered in {:?}",
         asked.elapsed()
     );
+}
+
+#[test]
+fn an_earlier_stream_that_opens_late_does_not_cancel_the_one_asked_for_after_it() {
+    // The first episode's server answers at once (with an error); the second one's trickles, so
+    // the first answer arrives while the second is still opening.
+    let first = MediaServer::start(
+        vec![0u8; 1_000],
+        Behaviour {
+            status: Some(404),
+            ..Behaviour::default()
+        },
+    );
+    let (_dir, _, second) = serve(
+        "mp3",
+        Behaviour {
+            ranges: true,
+            bytes_per_sec: Some(40_000),
+            ..Behaviour::default()
+        },
+    );
+    let (tx, rx) = mpsc::channel();
+    let engine = Engine::spawn(move |e| {
+        let _ = tx.send(e);
+    });
+    for (tag, server) in [(1, &first), (2, &second)] {
+        engine.send(Command::Stream {
+            tag,
+            url: server.url("ep.mp3"),
+            start: Duration::ZERO,
+            title: format!("Episode {tag}"),
+            cache_dir: None,
+        });
+    }
+    // The second episode, once open, plays; on a machine with no sound device the engine says so
+    // instead. Either way its open was acted on: a dropped one leaves the player idle and silent.
+    let until = Instant::now() + Duration::from_secs(10);
+    let mut last = None;
+    let acted_on = loop {
+        let Some(left) = until.checked_duration_since(Instant::now()) else {
+            break false;
+        };
+        match rx.recv_timeout(left) {
+            // While it opens the status already names it, buffering.
+            Ok(Event::Tick(s)) if s.tag == Some(2) && s.state == Some(State::Playing) && !s.buffering => break true,
+            Ok(Event::NoOutput(_)) => break true,
+            Ok(e) => last = Some(format!("{e:?}")),
+            Err(_) => break false,
+        }
+    };
+    assert!(acted_on, "the second episode's open was dropped; last event: {last:?}");
 }
