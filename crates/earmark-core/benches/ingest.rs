@@ -311,6 +311,7 @@ fn vm_hwm_kb() -> u64 {
         .unwrap_or(0)
 }
 
+#[derive(Default)]
 struct Runs {
     time_ms: Vec<f64>,
     parse_ms: Vec<f64>,
@@ -344,11 +345,6 @@ d = podcastparser.parse(sys.argv[2], io.BytesIO(data))
 e = time.perf_counter() - t
 print(e * 1000.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(d['episodes']))
 "#;
-
-/// The peer's parse times, round by round (none when it could not run).
-fn peer_runs_ms(peer: &Option<Runs>) -> &[f64] {
-    peer.as_ref().map_or(&[], |r| r.time_ms.as_slice())
-}
 
 /// Whether the peer can run here; says how to get it when not.
 fn peer_available() -> bool {
@@ -413,12 +409,8 @@ fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
 
     // Round by round rather than all of one measure then all of the next: a machine that grows
     // busier or quieter during the bench then weighs on ours and the peer's figures alike.
-    let empty = || Runs {
-        time_ms: vec![],
-        parse_ms: vec![],
-        peak_kb: vec![],
-    };
-    let (mut parse, mut nofts, mut whole, mut peer_runs) = (empty(), empty(), empty(), empty());
+    let (mut parse, mut nofts, mut whole, mut peer_runs) =
+        (Runs::default(), Runs::default(), Runs::default(), Runs::default());
     let mut peer_ok = peer_available();
     for _ in 0..INGEST_ROUNDS {
         run_child("parse", &path, &mut parse)?;
@@ -434,38 +426,36 @@ fn ingest(dir: &Path, table: &mut Table) -> Res<()> {
     let peer_ms = peer.as_ref().map(|r| median(r.time_ms.clone()));
     // Beside the ratio of medians, the lowest and highest ratio of a round's two runs: how far the
     // machine's mood moved it.
-    let vs = |ours: &Runs| {
-        let Some(pm) = peer_ms else {
+    let vs = |ours: &Runs, ours_ms: f64| {
+        let (Some(pm), Some(theirs)) = (peer_ms, &peer) else {
             return "peer missing".to_string();
         };
-        let rounds: Vec<f64> = peer_runs_ms(&peer)
+        let rounds: Vec<f64> = theirs
+            .time_ms
             .iter()
             .zip(&ours.time_ms)
             .map(|(theirs, mine)| theirs / mine)
             .collect();
         let lo = rounds.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = rounds.iter().copied().fold(0.0, f64::max);
-        format!(
-            "{:.2}x peer speed (rounds {lo:.1}-{hi:.1}x)",
-            pm / median(ours.time_ms.clone())
-        )
+        format!("{:.2}x peer speed (rounds {lo:.1}-{hi:.1}x)", pm / ours_ms)
     };
     let met = |ours: f64, factor: f64| peer_ms.map(|pm| pm / ours >= factor);
 
     let title = format!("ingest {feed_mb:.1} MB/{INGEST_ITEMS} items: ");
-    table.row(&format!("{title}parse only"), ms(p), "", vs(&parse), None);
+    table.row(&format!("{title}parse only"), ms(p), "", vs(&parse, p), None);
     table.row(
         &format!("{title}parse+store (no FTS index)"),
         ms(n),
         ">= 5x faster than peer parse",
-        vs(&nofts),
+        vs(&nofts, n),
         met(n, 5.0),
     );
     table.row(
         &format!("{title}whole ingest (parse+store+FTS)"),
         ms(w),
         "faster than peer parse",
-        vs(&whole),
+        vs(&whole, w),
         met(w, 1.0),
     );
     table.row(

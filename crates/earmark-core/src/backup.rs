@@ -5,8 +5,9 @@
 //! `manifest.json` (every file with its size and checksum). The folder is built under a temporary
 //! name and renamed into place last, so a half-written export never looks complete. Import stages
 //! the new library beside its target in the same way (a `.tar` is unpacked straight into the
-//! staging folder) and checks every checksum there before anything takes the target's name. Downloads are recorded by file name relative to the media folder, so no path inside
-//! the database needs rewriting on the new machine.
+//! staging folder) and checks every checksum there before anything takes the target's name.
+//! Downloads are recorded by file name relative to the media folder, so no path inside the
+//! database needs rewriting on the new machine.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -333,8 +334,9 @@ pub fn verify(source: &Path) -> Result<Manifest> {
 }
 
 /// Restores an export (a folder, or a `.tar` file) into the new library folder `target` (which
-/// must not exist or be empty). Nothing is written unless every file checks out; the folder
-/// appears complete or not at all.
+/// must not exist or be empty). The library is built in a staging folder beside `target` and
+/// nothing takes the target's name unless every file checks out: the folder appears complete or
+/// not at all.
 pub fn import(source: &Path, target: &Path) -> Result<BackupReport> {
     // A folder is checked before anything else; an archive once unpacked.
     let folder_manifest = if source.is_file() { None } else { Some(verify(source)?) };
@@ -374,14 +376,22 @@ fn import_archive(source: &Path, stage: &Path) -> Result<BackupReport> {
 fn import_folder(source: &Path, manifest: &Manifest, stage: &Path) -> Result<BackupReport> {
     std::fs::create_dir_all(stage.join("media")).map_err(io(stage))?;
     for f in &manifest.files {
-        let (_, xxh3) = copy_hashed(&source.join(&f.path), &stage.join(&f.path))?;
-        if xxh3 != f.xxh3 {
-            return Err(Error::DamagedExport {
-                bad: vec![format!("{} (changed while importing)", f.path)],
-            });
-        }
+        copy_checked(&source.join(&f.path), &stage.join(&f.path), &f.xxh3, &f.path)?;
     }
     finish_import(stage, manifest)
+}
+
+/// Copies `from` to `to`, checking the copy's checksum against `want` (the manifest's, for `rel`);
+/// a copy that differs is removed and the export reported damaged.
+fn copy_checked(from: &Path, to: &Path, want: &str, rel: &str) -> Result<()> {
+    let (_, xxh3) = copy_hashed(from, to)?;
+    if xxh3 != want {
+        let _ = std::fs::remove_file(to);
+        return Err(Error::DamagedExport {
+            bad: vec![format!("{rel} (changed while importing)")],
+        });
+    }
+    Ok(())
 }
 
 /// Removes from an unpacked export everything its manifest does not list (the manifest too).
@@ -406,13 +416,7 @@ fn keep_only_listed(stage: &Path, manifest: &Manifest) -> Result<()> {
                 Some(_) if meta.is_file() => {}
                 Some(&want) => {
                     let copy = path.with_extension("import-copy");
-                    let (_, xxh3) = copy_hashed(&path, &copy)?;
-                    if xxh3 != want {
-                        let _ = std::fs::remove_file(&copy);
-                        return Err(Error::DamagedExport {
-                            bad: vec![format!("{rel} (changed while importing)")],
-                        });
-                    }
+                    copy_checked(&path, &copy, want, &rel)?;
                     std::fs::remove_file(&path).map_err(io(&path))?;
                     std::fs::rename(&copy, &path).map_err(io(&path))?;
                 }

@@ -32,3 +32,9 @@ pub mod transcript;
 pub use chrono;
 pub use error::{Error, FeedError, FetchError, Result};
 pub use library::Library;
+
+/// How many threads to spread CPU-bound work over: one per core, at most `max` (more threads than
+/// that stop paying for their start-up and the memory each holds).
+pub(crate) fn worker_threads(max: usize) -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(max)
+}

@@ -43,6 +43,8 @@ const READ_CACHE_KIB: i64 = -32_000;
 const WRITE_CACHE_KIB: i64 = -2_000;
 /// The page size of a new library file.
 const PAGE_SIZE: i64 = 16 * 1024;
+/// Feeds with more items than this have their content hashes worked out on several threads.
+const PARALLEL_HASH_ITEMS: usize = 500;
 /// Feeds with more items than this are stored with the small cache.
 const BIG_FEED_ITEMS: usize = 500;
 
@@ -159,12 +161,12 @@ impl Library {
                 known: SCHEMA_VERSION,
             });
         }
-        // Two processes creating the same library at once race to switch it to WAL; SQLite answers
-        // the loser "busy" at once, without waiting, so wait here.
         // A new library gets 16 KiB pages (ignored for an existing file): show notes of a few KiB
         // then sit inside their row instead of spilling to overflow pages, and a big feed is
         // written in a quarter of the page writes. Must come before the first write.
         self.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+        // Two processes creating the same library at once race to switch it to WAL; SQLite answers
+        // the loser "busy" at once, without waiting, so wait here.
         retry_busy(|| self.conn.pragma_update(None, "journal_mode", "WAL"))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -394,8 +396,9 @@ impl Library {
         Ok(out)
     }
 
-    /// Stores a parsed feed like [`Library::store_feed`] but leaves its new and changed episodes
-    /// out of the search index, listed as pending, until [`Library::index_pending`] runs. A caller
+    /// Stores a parsed feed like [`Library::store_feed`] but leaves its new episodes, and changed
+    /// ones whose title or notes changed, out of the search index, listed as pending, until
+    /// [`Library::index_pending`] runs. A caller
     /// storing many feeds can index them all in one pass, and a big feed's episodes are listed
     /// before its index is built. The list is in the library, so a crash in between loses nothing:
     /// opening the library indexes what is pending.
@@ -517,29 +520,9 @@ impl Library {
         // Changed episodes whose title or notes changed too: only those are indexed again (a new
         // media URL or duration leaves the words, and the index, as they were).
         let mut reindex: Vec<i64> = Vec::new();
+        let mut to_index: Vec<i64> = Vec::new();
         {
             let mut words = tx.prepare_cached("SELECT title = ?2 AND notes_raw = ?3 FROM episodes WHERE id = ?1")?;
-            for (item, &hash) in feed.items.iter().zip(&hashes) {
-                if let Some(&(eid, old)) = known.get(&item.guid) {
-                    if old != hash
-                        && !words.query_row(params![eid, item.title, item.notes_raw], |r| r.get::<_, bool>(0))?
-                    {
-                        reindex.push(eid);
-                    }
-                }
-            }
-        }
-        if !reindex.is_empty() {
-            // Out of the index now (an episode still pending was never in it); back in when
-            // `index_pending` reads the new text.
-            tx.execute(
-                "DELETE FROM episode_fts WHERE rowid IN (SELECT value FROM json_each(?1)) \
-                 AND rowid NOT IN (SELECT episode_id FROM search_pending)",
-                [serde_json::to_string(&reindex).unwrap_or_default()],
-            )?;
-        }
-        let mut to_index: Vec<i64> = reindex;
-        {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO episodes (podcast_id, guid, title, link, published, published_ts, feed_position, \
                  duration_secs, enclosure_url, enclosure_type, enclosure_length, notes_raw, image_url, \
@@ -570,6 +553,9 @@ impl Library {
                         seen.push(eid);
                     }
                     Some(&(eid, _)) => {
+                        if !words.query_row(params![eid, item.title, item.notes_raw], |r| r.get::<_, bool>(0))? {
+                            reindex.push(eid);
+                        }
                         update.execute(params![
                             eid,
                             item.title,
@@ -628,11 +614,20 @@ impl Library {
                 }
             }
         }
+        if !reindex.is_empty() {
+            // Out of the index now (an episode still pending was never in it); back in when
+            // `index_pending` reads the new text.
+            tx.execute(
+                "DELETE FROM episode_fts WHERE rowid IN (SELECT value FROM json_each(?1)) \
+                 AND rowid NOT IN (SELECT episode_id FROM search_pending)",
+                [serde_json::to_string(&reindex).unwrap_or_default()],
+            )?;
+        }
         {
             // Row by row through one prepared statement: for a 5,000-item feed, a third of the time
             // of one statement over a JSON list of ids.
             let mut pend = tx.prepare_cached("INSERT OR IGNORE INTO search_pending (episode_id) VALUES (?1)")?;
-            for eid in &to_index {
+            for eid in reindex.iter().chain(&to_index) {
                 pend.execute([eid])?;
             }
         }
@@ -661,8 +656,8 @@ fn text_column<'r>(row: &'r rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<&
 /// Every item's change-detection hash. A big feed's are worked out on all cores: they are the
 /// one part of storing a feed that needs no database.
 fn content_hashes(items: &[ParsedItem]) -> Vec<i64> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if items.len() <= BIG_FEED_ITEMS || threads < 2 {
+    let threads = crate::worker_threads(8);
+    if items.len() <= PARALLEL_HASH_ITEMS || threads < 2 {
         return items.iter().map(ParsedItem::content_hash).collect();
     }
     let chunk = items.len().div_ceil(threads);
@@ -673,12 +668,7 @@ fn content_hashes(items: &[ParsedItem]) -> Vec<i64> {
             .collect();
         handles
             .into_iter()
-            .zip(items.chunks(chunk))
-            .flat_map(|(h, part)| {
-                // A hashing thread cannot fail short of a bug; hash its share here if it did.
-                h.join()
-                    .unwrap_or_else(|_| part.iter().map(ParsedItem::content_hash).collect())
-            })
+            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect()
     })
 }

@@ -106,7 +106,7 @@ pub fn search(lib: &Library, input: &str, limit: usize) -> Result<Vec<SearchHit>
     scored.extend(episode_candidates(conn, &terms, &q, limit)?);
     scored.extend(ranked_by_bm25(conn, "podcast_fts", SearchKind::Podcast, &q, limit)?);
     scored.extend(document_candidates(conn, &q, limit)?);
-    scored.extend(bookmark_candidates(conn, &q, limit)?);
+    scored.extend(ranked_by_bm25(conn, "bookmark_fts", SearchKind::Bookmark, &q, limit)?);
     scored.extend(transcript_candidates(conn, &q, limit)?);
     // bm25() is lower for better matches.
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -271,11 +271,11 @@ fn has_term(text: &str, terms: &[String]) -> bool {
 /// Posts and pages matching an FTS query, ranked by BM25 (titles weigh more) among at most
 /// [`CANDIDATE_CAP`] of the most recently stored matches.
 fn document_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Result<Vec<(f64, SearchKind, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.rowid, c.score, d.kind FROM (SELECT rowid, score FROM (SELECT rowid, bm25(document_fts, 8.0, 1.0) \
-         AS score FROM document_fts WHERE document_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY score LIMIT ?3) c \
-         JOIN documents d ON d.id = c.rowid",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.rowid, c.score, d.kind FROM (SELECT rowid, score FROM (SELECT rowid, \
+         bm25(document_fts, {TITLE_WEIGHT:.1}, 1.0) AS score FROM document_fts WHERE document_fts MATCH ?1 \
+         ORDER BY rowid DESC LIMIT ?2) ORDER BY score LIMIT ?3) c JOIN documents d ON d.id = c.rowid",
+    ))?;
     let rows = stmt.query_map(rusqlite::params![q, CANDIDATE_CAP, limit], |r| {
         let kind = if r.get::<_, String>(2)? == "post" {
             SearchKind::Post
@@ -290,11 +290,6 @@ fn document_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Resu
 /// Transcripts have many lines per episode: more of the newest matching lines are ranked than
 /// for episodes, and each episode keeps only its best line.
 pub const TRANSCRIPT_CANDIDATE_CAP: i64 = 5000;
-
-/// Bookmarks whose title (weighted) or note match.
-fn bookmark_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Result<Vec<(f64, SearchKind, i64)>> {
-    ranked_by_bm25(conn, "bookmark_fts", SearchKind::Bookmark, q, limit)
-}
 
 /// The best matching transcript line of each episode (ids are cue ids).
 fn transcript_candidates(conn: &rusqlite::Connection, q: &str, limit: i64) -> Result<Vec<(f64, SearchKind, i64)>> {

@@ -147,9 +147,6 @@ fn keep_usable_once(items: &mut Vec<ParsedItem>) {
             })
             .collect()
     };
-    if keep.iter().all(|&k| k) {
-        return;
-    }
     let mut keep = keep.into_iter();
     items.retain(|_| keep.next().unwrap_or(false));
 }

@@ -9,9 +9,10 @@ use crate::error::FeedError;
 /// bombs ("billion laughs") and external-entity tricks always do.
 ///
 /// Run it on the raw bytes and again on the text when decoding changed it: in UTF-16 the
-/// declaration is invisible to a byte search. Keywords are matched case-insensitively, and quoted literals are skipped
-/// when looking for the internal subset; once a DOCTYPE has one, any `<!ENTITY` after it refuses
-/// the document (a `]` hidden in a comment cannot end the subset early).
+/// declaration is invisible to a byte search. Keywords are matched case-insensitively, and
+/// quoted literals are skipped when looking for the internal subset; once a DOCTYPE has one, any
+/// `<!ENTITY` after it refuses the document (a `]` hidden in a comment cannot end the subset
+/// early).
 pub fn refuse_entities(bytes: &[u8]) -> Result<(), FeedError> {
     let Some(start) = crate::html::find_ci(bytes, b"<!DOCTYPE") else {
         return Ok(());

@@ -22,9 +22,7 @@ const MAX_PIECES: usize = 8;
 /// Parses RSS text (already UTF-8, entity-free).
 pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     if text.len() >= PIECES_MIN_BYTES {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(MAX_PIECES);
+        let threads = crate::worker_threads(MAX_PIECES);
         if let Some(feed) = parse_in_pieces(text, base, threads) {
             return Ok(feed);
         }
@@ -45,7 +43,7 @@ fn parse_whole(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
 fn parse_in_pieces(text: &str, base: &Url, threads: usize) -> Option<ParsedFeed> {
     let cuts = super::split::cuts(text, threads)?;
     let pieces = super::split::pieces(text, &cuts);
-    let mut read: Vec<Option<(Piece, usize)>> = std::thread::scope(|s| {
+    let read: Vec<Option<(Piece, usize)>> = std::thread::scope(|s| {
         let later: Vec<_> = pieces[1..]
             .iter()
             .map(|parts| s.spawn(move || read_piece(parts, base)))
@@ -55,11 +53,12 @@ fn parse_in_pieces(text: &str, base: &Url, threads: usize) -> Option<ParsedFeed>
             .chain(later.into_iter().map(|h| h.join().ok().flatten()))
             .collect()
     });
-    let (first, first_tags) = read.first_mut()?.take()?;
+    let mut read = read.into_iter();
+    let (first, first_tags) = read.next()??;
     let mut items = first.items;
     let mut with_enclosure = first.with_enclosure;
     let mut tags = first_tags;
-    for piece in read.into_iter().skip(1) {
+    for piece in read {
         let (mut piece, piece_tags) = piece?;
         piece.channel.namespaces.clear();
         if piece.channel != rss::Channel::default() {

@@ -168,7 +168,7 @@ pub(crate) fn relink(
     let facts = Facts::load(conn, tuning)?;
     let now_s = rfc3339(now);
     let readers = match tuning.readers {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+        0 => crate::worker_threads(4),
         n => n,
     };
     let path = conn.path().filter(|p| !p.is_empty()).map(PathBuf::from);
