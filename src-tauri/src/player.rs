@@ -93,11 +93,6 @@ pub enum PlayerCommand {
         /// Seconds from the start.
         secs: f64,
     },
-    /// Jump by seconds (negative: back).
-    Skip {
-        /// Seconds.
-        secs: f64,
-    },
     /// Jump back by the listener's skip-back length.
     SkipBack,
     /// Jump forward by the listener's skip-forward length.
@@ -378,7 +373,6 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
     let cmd = match command {
         PlayerCommand::Toggle => Command::Toggle,
         PlayerCommand::Seek { secs } => Command::Seek(Duration::from_secs_f64(secs.max(0.0))),
-        PlayerCommand::Skip { secs } => Command::Skip(secs),
         PlayerCommand::SkipBack => skip_command(&state.skip, false),
         PlayerCommand::SkipForward => skip_command(&state.skip, true),
         PlayerCommand::Speed { value } => Command::Speed(value),

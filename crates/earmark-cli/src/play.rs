@@ -63,14 +63,16 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         }
     }
 
-    let (mut pipeline, stream) = match (&media, media.open(speed, start)) {
-        (Media::Url { .. }, Err(e)) => {
-            return Err(anyhow::Error::new(e).context(format!(
+    let opened = media.open(speed, start);
+    let (mut pipeline, stream) = if matches!(media, Media::Url { .. }) {
+        opened.with_context(|| {
+            format!(
                 "streaming {} (download it with `earmark-cli download {}`)",
                 detail.episode.title, id.0
-            )))
-        }
-        (_, opened) => opened?,
+            )
+        })?
+    } else {
+        opened?
     };
     pipeline.set_stop_at(stop);
     let duration = pipeline.duration();
@@ -126,7 +128,8 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     bar.finish_and_clear();
     let pos = playback.position().as_secs_f64();
     lib.save_position(id, pos, now())?;
-    if let Some(handle) = &stream {
+    // Only a stream that arrived whole is kept (an unfinished one has nothing to save).
+    if let Some(handle) = stream.as_ref().filter(|h| h.stats().complete) {
         keep_streamed(lib, id, handle);
     }
     if let Some(damage) = playback.damage() {

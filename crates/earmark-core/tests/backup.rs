@@ -105,12 +105,7 @@ fn a_damaged_export_is_refused_and_nothing_is_imported() {
     let (lib, _, _) = library(dir.path());
     let export_dir = dir.path().join("backup");
     backup::export(&lib, &export_dir, now()).expect("export");
-    let media = std::fs::read_dir(export_dir.join("media"))
-        .expect("media")
-        .flatten()
-        .next()
-        .expect("a media file")
-        .path();
+    let media = media_files(&export_dir).into_iter().next().expect("a media file");
     let mut bytes = std::fs::read(&media).expect("read");
     bytes[100] ^= 0xff;
     std::fs::write(&media, bytes).expect("damage");
@@ -213,10 +208,8 @@ fn an_archive_holding_links_and_stray_files_imports_plain_listed_files_only() {
     let folder = dir.path().join("export");
     backup::export(&lib, &folder, now()).expect("export to a folder");
     // Swap a media file for a link to a copy elsewhere, and add a file the manifest does not list.
-    let media = std::fs::read_dir(folder.join("media"))
-        .expect("media")
-        .flatten()
-        .map(|e| e.path())
+    let media = media_files(&folder)
+        .into_iter()
         .find(|p| std::fs::read(p).is_ok_and(|b| b == audio))
         .expect("the episode's media in the export");
     let outside = dir.path().join("outside.bin");
@@ -242,4 +235,13 @@ fn an_archive_holding_links_and_stray_files_imports_plain_listed_files_only() {
     assert_eq!(std::fs::read(&kept).expect("read"), audio);
     assert!(!target.join("media").join("stray.bin").exists());
     assert!(!target.join("manifest.json").exists());
+}
+
+/// The media files in an export folder.
+fn media_files(export: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(export.join("media"))
+        .expect("media")
+        .flatten()
+        .map(|e| e.path())
+        .collect()
 }

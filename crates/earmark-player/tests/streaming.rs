@@ -1,7 +1,8 @@
 //! Streaming an episode from its URL: playback starts before the file has arrived, a seek ahead
 //! asks for just that part (HTTP Range), a server without Range still plays, a dropped
 //! connection is picked up where it stopped, a dead or stalled server gives a clear error, and
-//! the output thread plays silence (buffering) instead of waiting on the network.
+//! the output thread plays silence (buffering) instead of waiting on the network. The engine keeps
+//! answering while a stream opens, and only the stream last asked for is played.
 
 mod common;
 #[path = "common/media_server.rs"]

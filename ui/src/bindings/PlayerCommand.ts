@@ -7,10 +7,6 @@ export type PlayerCommand = { "kind": "toggle" } | { "kind": "seek",
 /**
  * Seconds from the start.
  */
-secs: number, } | { "kind": "skip", 
-/**
- * Seconds.
- */
 secs: number, } | { "kind": "skip_back" } | { "kind": "skip_forward" } | { "kind": "speed", 
 /**
  * 0.5–3.0.
