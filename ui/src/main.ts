@@ -1701,11 +1701,16 @@ async function init(): Promise<void> {
   try {
     state.queue = await api.queueList();
     await loadPodcasts();
-    await loadCollections().catch((err: unknown) => showError(err, "Could not read the archive"));
+    // The podcasts are clickable from here on. In a big library the collections, the review queue
+    // and the first list take seconds, and what the user picks meanwhile must not be replaced.
+    const collections = loadCollections().catch((err: unknown) => showError(err, "Could not read the archive"));
     if (state.podcasts.length) {
-      el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add, Ctrl+, settings (skip lengths)."));
-      await loadEpisodes();
+      if (state.detailToken === 0) {
+        el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add, Ctrl+, settings (skip lengths)."));
+      }
+      if (state.listToken === 0) await loadEpisodes();
     } else showEmptyLibrary();
+    await collections;
     const start = await api.startupLink().catch(() => null);
     if (start) openAt(start.episode_id, start.secs);
   } catch (err) {
