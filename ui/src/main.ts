@@ -61,6 +61,14 @@ const state = {
   // Bumped by every list or detail request: a slow answer to an older request is dropped.
   listToken: 0,
   detailToken: 0,
+  // A list the user chose is still on its way: a reload after a state change started meanwhile
+  // must show that list from its top, not keep the old list's place.
+  listPending: false,
+  // Bumped by each list the user chooses (not by reloads): a long job finishing does not take
+  // the user away from a list they chose while it ran.
+  listChosen: 0,
+  // The podcasts have been read once: until then a reload would show the empty-library page.
+  started: false,
   shown: null as number | null,
   queueView: false,
   queue: [] as Episode[],
@@ -75,9 +83,11 @@ const state = {
   wave: null as Waveform | null,
   cues: [] as TranscriptCue[],
   // The bookmark the "end" key (n) finishes: made by the "start" key (b).
-  openMark: null as { id: number; episode: number } | null,
+  // Its id is a promise: n may come before the library has answered b.
+  openMark: null as { id: Promise<number>; episode: number } | null,
   // A segment playing alone: stops (or loops) at its end.
-  segment: null as { episode: number; start: number; end: number; loop: boolean } | null,
+  // `last` is the last position seen inside it (null until playback has got there).
+  segment: null as { episode: number; start: number; end: number; loop: boolean; last: number | null } | null,
   shownEpisode: null as Episode | null,
   // The library-wide bookmarks view's filters.
   markFilter: { query: "", tag: "", order: "date" as "date" | "episode", from: "", to: "" },
@@ -87,6 +97,7 @@ const list = new VirtualList<Row>({
   container: el.episodeList,
   rowHeight: 58,
   render: renderRow,
+  key: rowKey,
   onActivate: (row) => {
     if (row.kind === "episode") void showEpisode(row.episode.id);
     else if (row.kind === "doc") void showDocument(row.doc.id);
@@ -100,6 +111,21 @@ const list = new VirtualList<Row>({
     else void selectPodcast(row.hit.id);
   },
 });
+
+function rowKey(row: Row): string {
+  switch (row.kind) {
+    case "episode":
+      return `e${row.episode.id}`;
+    case "hit":
+      return `${row.hit.kind}${row.hit.id}`;
+    case "doc":
+      return `d${row.doc.id}`;
+    case "review":
+      return `r${row.item.episode_id}:${row.item.doc_id}`;
+    case "bookmark":
+      return `b${row.row.bookmark.id}`;
+  }
+}
 
 function podcastTitle(id: number): string {
   return state.podcasts.find((p) => p.id === id)?.title ?? "";
@@ -312,7 +338,26 @@ function renderPodcasts(): void {
 
 async function loadPodcasts(): Promise<void> {
   state.podcasts = await api.listPodcasts();
+  state.started = true;
   renderPodcasts();
+}
+
+/** Starts a list request; see `state.listPending` for why `keepPlace` may be dropped. */
+function beginList(keepPlace: boolean): { token: number; keepPlace: boolean } {
+  const token = ++state.listToken;
+  keepPlace = keepPlace && !state.listPending;
+  if (!keepPlace) {
+    state.listPending = true;
+    state.listChosen++;
+  }
+  return { token, keepPlace };
+}
+
+/** Whether a list answer is still the one to show (no newer request was made); if so it is shown. */
+function listCurrent(token: number): boolean {
+  if (token !== state.listToken) return false;
+  state.listPending = false;
+  return true;
 }
 
 async function selectPodcast(id: number | null): Promise<void> {
@@ -327,15 +372,18 @@ async function selectPodcast(id: number | null): Promise<void> {
 
 /** Reloads the list; `keepPlace` keeps the scroll position and selection (after a state change). */
 async function loadEpisodes(keepPlace = false): Promise<void> {
+  if (!state.started) return;
   if (state.archive) return loadArchive(keepPlace);
   if (state.queueView) return showQueue(keepPlace);
   if (state.podcasts.length === 0) {
     showEmptyLibrary();
     return;
   }
-  const token = ++state.listToken;
+  const req = beginList(keepPlace);
+  const token = req.token;
+  keepPlace = req.keepPlace;
   const all = await api.listEpisodes(state.current);
-  if (token !== state.listToken) return;
+  if (!listCurrent(token)) return;
   const episodes = el.offlineOnly.checked ? all.filter((e) => e.downloaded) : all;
   el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
   el.listCount.textContent = `${episodes.length.toLocaleString()} episode${episodes.length === 1 ? "" : "s"}`;
@@ -361,6 +409,14 @@ async function loadEpisodes(keepPlace = false): Promise<void> {
   }
 }
 
+/** A line of help in the detail pane; it takes the pane like any page does. */
+function showPlaceholder(text: string): void {
+  ++state.detailToken;
+  el.detail.replaceChildren(node("p", "placeholder", text));
+  state.shown = null;
+  state.shownDoc = null;
+}
+
 function showEmptyLibrary(): void {
   el.listTitle.textContent = "Your library is empty";
   el.listCount.textContent = "";
@@ -375,7 +431,7 @@ function showEmptyLibrary(): void {
     node("p", undefined, "Or start with the Voice of the Child podcast from Researching Reform:"),
     add,
   );
-  el.detail.replaceChildren(node("p", "placeholder", "Episodes you open appear here."));
+  showPlaceholder("Episodes you open appear here.");
 }
 
 async function loadQueue(): Promise<void> {
@@ -384,11 +440,16 @@ async function loadQueue(): Promise<void> {
 }
 
 async function showQueue(keepPlace = false): Promise<void> {
+  // The queue moving on while the user searches within Up next leaves their results alone.
+  if (keepPlace && state.searching) return loadQueue();
   state.queueView = true;
   state.archive = null;
   state.searching = false;
   el.search.value = "";
+  const req = beginList(keepPlace);
+  keepPlace = req.keepPlace;
   await loadQueue();
+  if (!listCurrent(req.token)) return;
   el.autoDownload.hidden = true;
   el.listTitle.textContent = "Up next";
   el.listCount.textContent = `${state.queue.length} episode${state.queue.length === 1 ? "" : "s"}`;
@@ -407,18 +468,20 @@ async function editQueue(edit: Parameters<typeof api.queueEdit>[0], id: number):
     state.queue = await api.queueEdit(edit);
     renderPodcasts();
     if (state.queueView) await showQueue(true);
-    if (state.shown === id) await showEpisode(id);
+    await refreshShownEpisode(id);
   } catch (err) {
     showError(err, "Could not change the queue");
   }
 }
 
-async function showEpisode(id: number): Promise<void> {
+/** Opens an episode's page. `keepScroll` redraws the page already shown (its file arrived) in place. */
+async function showEpisode(id: number, keepScroll = false): Promise<void> {
   const token = ++state.detailToken;
   try {
     const d = await api.getEpisode(id);
     if (token !== state.detailToken) return;
     const e = d.episode;
+    const scroll = el.detail.scrollTop;
     const head = node("header");
     const title = node("h1", undefined, e.title || "Untitled episode");
     title.id = "detail-title";
@@ -436,41 +499,9 @@ async function showEpisode(id: number): Promise<void> {
       media.append(node("span", "muted", "No media file: this entry is text only."));
     }
     const actions = node("div", "actions");
-    const play = node("button", "primary");
-    play.id = "play-episode";
+    actions.id = "episode-actions";
     state.shownEpisode = e;
-    setPlayButton(play, e);
-    const mark = node("button", undefined, e.played ? "Mark as unplayed" : "Mark as played");
-    mark.id = "mark-played";
-    mark.onclick = () =>
-      void api
-        .setPlayed(e.id, !e.played)
-        .then(() => Promise.all([showEpisode(e.id), state.searching ? Promise.resolve() : loadEpisodes(true)]))
-        .catch((err: unknown) => showError(err, "Could not mark the episode"));
-    const queued = state.queue.findIndex((q) => q.id === e.id);
-    if (queued < 0) {
-      const add = node("button", undefined, "Add to queue");
-      add.id = "queue-add";
-      add.title = "Add to the end of Up next (q)";
-      add.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: false }, e.id);
-      const next = node("button", undefined, "Play next");
-      next.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: true }, e.id);
-      actions.append(play, add, next, mark);
-    } else {
-      const pos = node("span", "muted", `#${queued + 1} in Up next`);
-      const up = node("button", undefined, "↑");
-      up.title = "Move up";
-      up.disabled = queued === 0;
-      up.onclick = () => void editQueue({ kind: "move", id: e.id, index: queued - 1 }, e.id);
-      const down = node("button", undefined, "↓");
-      down.title = "Move down";
-      down.disabled = queued === state.queue.length - 1;
-      down.onclick = () => void editQueue({ kind: "move", id: e.id, index: queued + 1 }, e.id);
-      const remove = node("button", undefined, "Remove from queue");
-      remove.id = "queue-remove";
-      remove.onclick = () => void editQueue({ kind: "remove", id: e.id }, e.id);
-      actions.append(play, mark, pos, up, down, remove);
-    }
+    renderActions(actions, e);
     const notes = node("article", "notes");
     notes.id = "notes";
     // notes_html was sanitised by the library (ammonia) before it left Rust.
@@ -520,15 +551,15 @@ async function showEpisode(id: number): Promise<void> {
       load.onclick = () =>
         void api
           .episodeTranscript(e.id)
-          .then((cues) => renderTranscript(transcript, e, cues))
+          .then((cues) => token === state.detailToken && renderTranscript(transcript, e, cues))
           .catch((err: unknown) => showError(err, "Could not read the transcript"));
       transcript.append(node("h3", undefined, "Transcript"), load);
     }
     el.detail.replaceChildren(head, actions, downloadBox, marks, media, related, transcript, notes, extra);
-    void renderBookmarks(e, marks, token);
-    void renderEpisodeLinks(e.id, related, token);
     state.shown = e.id;
     state.shownDoc = null;
+    void renderBookmarks(e, marks, token);
+    void renderEpisodeLinks(e.id, related, token);
     void api.episodeChapters(e.id).then((chapters) => {
       if (token !== state.detailToken || chapters.length === 0) return;
       state.wave?.setChapters(chapters.map((c) => c.start_secs));
@@ -559,10 +590,74 @@ async function showEpisode(id: number): Promise<void> {
       box.append(ol);
       marks.before(box);
     });
-    el.detail.scrollTop = 0;
+    el.detail.scrollTop = keepScroll ? scroll : 0;
   } catch (err) {
-    showError(err, "Could not open the episode");
+    if (token === state.detailToken) showError(err, "Could not open the episode");
   }
+}
+
+/** The episode page's buttons: play, queue and played state. */
+function renderActions(actions: HTMLElement, e: Episode): void {
+  const play = node("button", "primary");
+  play.id = "play-episode";
+  setPlayButton(play, e);
+  const mark = node("button", undefined, e.played ? "Mark as unplayed" : "Mark as played");
+  mark.id = "mark-played";
+  mark.onclick = () =>
+    void api
+      .setPlayed(e.id, !e.played)
+      .then(() => Promise.all([refreshShownEpisode(e.id), state.searching ? Promise.resolve() : loadEpisodes(true)]))
+      .catch((err: unknown) => showError(err, "Could not mark the episode"));
+  const queued = state.queue.findIndex((q) => q.id === e.id);
+  if (queued < 0) {
+    const add = node("button", undefined, "Add to queue");
+    add.id = "queue-add";
+    add.title = "Add to the end of Up next (q)";
+    add.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: false }, e.id);
+    const next = node("button", undefined, "Play next");
+    next.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: true }, e.id);
+    actions.replaceChildren(play, add, next, mark);
+  } else {
+    const pos = node("span", "muted", `#${queued + 1} in Up next`);
+    const up = node("button", undefined, "↑");
+    up.title = "Move up";
+    up.disabled = queued === 0;
+    up.onclick = () => void editQueue({ kind: "move", id: e.id, index: queued - 1 }, e.id);
+    const down = node("button", undefined, "↓");
+    down.title = "Move down";
+    down.disabled = queued === state.queue.length - 1;
+    down.onclick = () => void editQueue({ kind: "move", id: e.id, index: queued + 1 }, e.id);
+    const remove = node("button", undefined, "Remove from queue");
+    remove.id = "queue-remove";
+    remove.onclick = () => void editQueue({ kind: "remove", id: e.id }, e.id);
+    actions.replaceChildren(play, mark, pos, up, down, remove);
+  }
+}
+
+/**
+ * After the shown episode's state changed (queue, played, its download), redraws its buttons and
+ * download line and keeps the rest of the page: the scroll, a loaded transcript, half-typed
+ * fields. Does nothing once the user has moved on, even if the next page has not drawn yet.
+ */
+async function refreshShownEpisode(id: number): Promise<void> {
+  if (state.shown !== id) return;
+  const token = state.detailToken;
+  let e: Episode;
+  try {
+    e = (await api.getEpisode(id)).episode;
+  } catch (err) {
+    showError(err, "Could not read the episode");
+    return;
+  }
+  if (token !== state.detailToken || state.shown !== id) return;
+  const before = state.shownEpisode;
+  // A file that arrived or left changes the waveform and the bookmark tools: draw the whole page.
+  if (before?.downloaded !== e.downloaded) return showEpisode(id, true);
+  state.shownEpisode = e;
+  const actions = document.getElementById("episode-actions");
+  const box = document.getElementById("download-box");
+  if (actions) renderActions(actions, e);
+  if (box) renderDownloadBox(box, e);
 }
 
 /** "1.2 MB of 20 MB · 3.4 MB/s · 0:05 left" for a running download. */
@@ -620,7 +715,7 @@ function renderDownloadBox(box: HTMLElement, e: Episode): void {
 async function deleteDownload(id: number): Promise<void> {
   await api.deleteDownload(id);
   state.downloads.delete(id);
-  await Promise.all([state.shown === id ? showEpisode(id) : Promise.resolve(), state.searching ? Promise.resolve() : loadEpisodes(true)]);
+  await Promise.all([refreshShownEpisode(id), state.searching ? Promise.resolve() : loadEpisodes(true)]);
 }
 
 function onDownloadEvent(d: DownloadEvent): void {
@@ -628,17 +723,22 @@ function onDownloadEvent(d: DownloadEvent): void {
   state.downloads.set(d.episode_id, d);
   const finished = d.state !== before && (d.state === "done" || d.state === "paused" || d.state === "failed");
   if (d.state === "failed" && before !== "failed") toast(`Download failed: ${d.error ?? "unknown error"}`, "error", "Press Download again to retry; it resumes where it stopped.");
-  if (state.shown === d.episode_id) {
+  if (state.shown === d.episode_id && state.shownEpisode?.id === d.episode_id) {
     const bar = document.getElementById("download-progress") as HTMLProgressElement | null;
     const words = document.getElementById("download-words");
+    const box = document.getElementById("download-box");
     if (d.state === "downloading" && bar && words) {
       if (d.total) {
         bar.max = d.total;
         bar.value = d.bytes;
       }
       words.textContent = downloadWords(d);
-    } else {
-      void showEpisode(d.episode_id);
+    } else if (d.state === "done") {
+      // The episode is now offline: its page gains the waveform and the clip tools.
+      void refreshShownEpisode(d.episode_id);
+    } else if (box) {
+      // Queued, started, paused or failed: the line changes, the episode itself does not.
+      renderDownloadBox(box, state.shownEpisode);
     }
   }
   if (finished || d.state !== before) {
@@ -668,21 +768,25 @@ async function loadCollections(): Promise<void> {
 
 async function openArchive(view: ArchiveView): Promise<void> {
   state.archive = view;
-  // Choosing "Posts & pages" again brings back the form for adding more.
-  if (view.kind === "docs") state.shownDoc = null;
   state.queueView = false;
   state.searching = false;
   el.search.value = "";
   renderPodcasts();
+  // The detail pane follows the choice at once; the list follows when it has been read. Choosing
+  // "Posts & pages" again brings back the form for adding more.
+  if (view.kind === "docs") showAddArchive();
+  else if (view.kind === "bookmarks") showBookmarksPanel();
+  else if (view.kind === "campaign") void showCampaign(view.id);
   await loadArchive();
-  if (view.kind === "campaign") void showCampaign(view.id);
 }
 
 async function loadArchive(keepPlace = false): Promise<void> {
   const view = state.archive;
   if (!view) return;
   el.autoDownload.hidden = true;
-  const token = ++state.listToken;
+  const req = beginList(keepPlace);
+  const token = req.token;
+  keepPlace = req.keepPlace;
   try {
     if (view.kind === "bookmarks") {
       const f = state.markFilter;
@@ -694,7 +798,7 @@ async function loadArchive(keepPlace = false): Promise<void> {
         created_to: f.to ? `${f.to}T23:59:59Z` : null,
         order: f.order,
       });
-      if (token !== state.listToken) return;
+      if (!listCurrent(token)) return;
       el.listTitle.textContent = "Bookmarks";
       el.listCount.textContent = `${rows.length.toLocaleString()} bookmark${rows.length === 1 ? "" : "s"}`;
       list.setItems(rows.map((row) => ({ kind: "bookmark", row })), keepPlace);
@@ -708,12 +812,11 @@ async function loadArchive(keepPlace = false): Promise<void> {
           node("p", undefined, "While an episode plays, press b to mark the start of a moment and n to mark its end. Bookmarks work offline and can be exported."),
         );
       }
-      if (!keepPlace) showBookmarksPanel();
       return;
     }
     if (view.kind === "review") {
       const items = await api.reviewQueue();
-      if (token !== state.listToken) return;
+      if (!listCurrent(token)) return;
       state.review = items;
       renderPodcasts();
       el.listTitle.textContent = "Review links";
@@ -730,7 +833,7 @@ async function loadArchive(keepPlace = false): Promise<void> {
     }
     const campaign = view.kind === "campaign" ? view.name : null;
     const docs = await api.listDocuments(campaign);
-    if (token !== state.listToken) return;
+    if (!listCurrent(token)) return;
     el.listTitle.textContent = campaign ?? "Posts & pages";
     el.listCount.textContent = `${docs.length.toLocaleString()} document${docs.length === 1 ? "" : "s"}`;
     list.setItems(docs.map((doc) => ({ kind: "doc", doc })), keepPlace);
@@ -745,7 +848,6 @@ async function loadArchive(keepPlace = false): Promise<void> {
         add,
       );
     }
-    if (view.kind === "docs" && state.shownDoc === null && !el.detail.querySelector(".add-archive")) showAddArchive();
   } catch (err) {
     showError(err, "Could not open the archive");
   }
@@ -753,6 +855,7 @@ async function loadArchive(keepPlace = false): Promise<void> {
 
 /** The form for adding a blog (its whole archive) or pages by URL, optionally into a campaign. */
 function showAddArchive(): void {
+  ++state.detailToken;
   const box = node("section", "add-archive");
   box.append(node("h1", undefined, "Add a blog or pages"));
   box.append(node("p", "muted", "A blog: paste its home page; Earmark reads every post (WordPress sites fully). Pages: paste one address per line."));
@@ -804,7 +907,7 @@ async function addSource(url: string, campaign: string | null): Promise<void> {
     const r = await api.addSource(url, campaign);
     toast(`${r.source.title || url}: ${r.new} new, ${r.updated} updated`);
     await loadCollections();
-    await loadArchive();
+    await loadArchive(true);
   } catch (err) {
     showError(err, "Could not add the blog");
   } finally {
@@ -825,7 +928,7 @@ async function addPages(urls: string[], campaign: string | null): Promise<void> 
     }
     toast(`Added ${outcomes.length - failed.length} of ${outcomes.length} pages`, failed.length ? "error" : "info", failed.length ? "The pages listed with ✗ could not be read; the others were kept." : undefined);
     await loadCollections();
-    await loadArchive();
+    await loadArchive(true);
   } catch (err) {
     showError(err, "Could not add the pages");
   } finally {
@@ -852,12 +955,14 @@ async function showDocument(id: number): Promise<void> {
     keep.id = "archive-images";
     keep.title = "Download the pictures of these pages so they read with no network";
     keep.onclick = () => {
+      const shownAt = state.detailToken;
       setBusy(true, "Keeping images for offline reading…");
       void api
         .archiveImages(d.source_id)
         .then((r) => {
           toast(`${r.fetched} image${Number(r.fetched) === 1 ? "" : "s"} kept now, ${r.already} already kept${r.failed.length ? `, ${r.failed.length} could not be kept` : ""}`, r.failed.length ? "error" : "info", r.failed.slice(0, 3).join("; ") || undefined);
-          return showDocument(d.id);
+          // Redraw with the kept images only if the user is still reading this document.
+          return state.shownDoc === d.id && state.detailToken === shownAt ? showDocument(d.id) : undefined;
         })
         .catch((err: unknown) => showError(err, "Could not keep the images"))
         .finally(() => setBusy(false));
@@ -930,6 +1035,7 @@ async function showCampaign(id: number): Promise<void> {
 }
 
 function showReviewItem(r: ReviewItem): void {
+  ++state.detailToken;
   const head = node("header");
   head.append(node("h1", undefined, "Is this post about this episode?"), node("div", "meta", `score ${Math.round(r.score * 100)} · keys: a accept, x reject, j/k move`));
   const pair = node("section", "links review-pair");
@@ -951,15 +1057,23 @@ function showReviewItem(r: ReviewItem): void {
   state.shownDoc = null;
 }
 
+let deciding = false;
 async function decideReview(r: ReviewItem, kind: "accept" | "reject"): Promise<void> {
+  // One decision at a time: a second key press before the list moved on would hit the same item.
+  if (deciding) return;
+  deciding = true;
   try {
     await api.decideLink(r.episode_id, r.doc_id, { kind });
     const index = list.selectedIndex;
     await loadArchive(true);
+    // The user may have left the review meanwhile: then the list is no longer theirs to move in.
+    if (state.archive?.kind !== "review") return;
     if (list.length) list.select(Math.min(index, list.length - 1), true);
-    else el.detail.replaceChildren(node("p", "placeholder", "All suggestions reviewed."));
+    else showPlaceholder("All suggestions reviewed.");
   } catch (err) {
     showError(err, "Could not save the decision");
+  } finally {
+    deciding = false;
   }
 }
 
@@ -1052,6 +1166,7 @@ function parseTime(text: string): number | null {
 }
 
 function showBookmarksPanel(): void {
+  ++state.detailToken;
   const box = node("section", "bookmarks-panel");
   box.append(node("h1", undefined, "Bookmarks"));
   box.append(node("p", "muted", "Every bookmark in the library. Open one to replay it on its episode's page."));
@@ -1138,7 +1253,7 @@ async function renderBookmarks(e: Episode, box: HTMLElement, token: number): Pro
     showError(err, "Could not read bookmarks");
     return;
   }
-  if (token !== state.detailToken) return;
+  if (token !== state.detailToken || state.shown !== e.id) return;
   rows.sort((a, b) => a.bookmark.start_secs - b.bookmark.start_secs);
   state.marks = rows;
   state.wave?.setMarks(rows.map((r) => ({ id: r.bookmark.id, start: r.bookmark.start_secs, end: r.bookmark.end_secs, title: r.bookmark.title })));
@@ -1261,7 +1376,7 @@ function openAt(episode: number, secs: number): void {
 
 /** Plays `[start, end)` and stops there, or loops it. */
 function playSegment(episode: number, start: number, end: number | null, loop: boolean): void {
-  state.segment = end === null ? null : { episode, start, end, loop };
+  state.segment = end === null ? null : { episode, start, end, loop, last: null };
   if (bar.status?.episode_id === episode && bar.status.state !== "idle" && bar.status.state !== "ended") {
     void api.player({ kind: "seek", secs: start });
     if (!bar.playing) bar.toggle();
@@ -1275,12 +1390,37 @@ function onPlayerStatus(s: PlayerStatus): void {
   if (state.wave && s.episode_id === state.shown) state.wave.setPlayhead(s.position_secs);
   if (s.episode_id === state.shown && state.cues.length) highlightCue(s.position_secs);
   const seg = state.segment;
-  if (seg && s.episode_id === seg.episode && s.state === "playing" && s.position_secs >= seg.end) {
-    if (seg.loop) void api.player({ kind: "seek", secs: seg.start });
-    else {
-      state.segment = null;
-      bar.toggle();
-    }
+  if (seg) followSegment(seg, s);
+}
+
+/** The most a status tick can move on by itself: ticks come every 250 ms, at up to 3x speed. */
+const SEGMENT_TICK_SECS = 2.5;
+
+/**
+ * Stops (or loops) a segment at its end, and lets it go when the user goes elsewhere: a seek
+ * or skip out of it, another episode. Ticks from before its own seek landed are not counted.
+ */
+function followSegment(seg: NonNullable<typeof state.segment>, s: PlayerStatus): void {
+  const pos = s.position_secs;
+  const inside = s.episode_id === seg.episode && pos >= seg.start - 1 && pos < seg.end;
+  if (seg.last === null) {
+    if (inside) seg.last = pos;
+    return;
+  }
+  if (inside) {
+    seg.last = pos;
+    return;
+  }
+  const reachedEnd = s.episode_id === seg.episode && s.state === "playing" && pos >= seg.end && pos - seg.last <= SEGMENT_TICK_SECS;
+  if (reachedEnd && seg.loop) {
+    seg.last = null;
+    void api.player({ kind: "seek", secs: seg.start });
+  } else if (reachedEnd) {
+    state.segment = null;
+    if (bar.playing) bar.toggle();
+  } else {
+    // Another episode, or a jump out of the segment: the user has moved on.
+    state.segment = null;
   }
 }
 
@@ -1294,14 +1434,18 @@ function markKey(which: "start" | "end"): void {
   const episode = s.episode_id;
   const at = s.position_secs;
   if (which === "start") {
-    void api
-      .addBookmark({ episode_id: episode, start_secs: at, end_secs: null, title: `Moment at ${fmtClock(at)}`, note: "", tags: [] })
-      .then((b) => {
-        state.openMark = { id: b.id, episode };
+    const made = api.addBookmark({ episode_id: episode, start_secs: at, end_secs: null, title: `Moment at ${fmtClock(at)}`, note: "", tags: [] });
+    const mark = { id: made.then((b) => b.id), episode };
+    state.openMark = mark;
+    void made
+      .then(() => {
         toast(`Start marked at ${fmtClock(at)}; press n at the end`);
         return state.shown === episode ? api.getEpisode(episode).then((d) => refreshBookmarks(d.episode)) : undefined;
       })
-      .catch((err: unknown) => showError(err, "Could not mark"));
+      .catch((err: unknown) => {
+        if (state.openMark === mark) state.openMark = null;
+        showError(err, "Could not mark");
+      });
     return;
   }
   const open = state.openMark;
@@ -1309,10 +1453,10 @@ function markKey(which: "start" | "end"): void {
     toast("Press b at the start of the moment first.", "error");
     return;
   }
-  void api
-    .editBookmark(open.id, { start_secs: null, end_secs: at, clear_end: false, title: null, note: null, tags: null })
+  state.openMark = null;
+  void open.id
+    .then((id) => api.editBookmark(id, { start_secs: null, end_secs: at, clear_end: false, title: null, note: null, tags: null }))
     .then((b) => {
-      state.openMark = null;
       toast(`Segment ${fmtSpan(b.start_secs, b.end_secs)} kept`);
       return state.shown === episode ? api.getEpisode(episode).then((d) => refreshBookmarks(d.episode)) : undefined;
     })
@@ -1427,11 +1571,14 @@ async function subscribe(input: string | null): Promise<void> {
   }
   setBusy(true, "Adding podcast…");
   el.addButton.disabled = true;
+  const listAt = state.listChosen;
   try {
     const sub = input === null ? await api.subscribeDefault() : await api.subscribe(input.trim());
     el.addInput.value = "";
     await loadPodcasts();
-    await selectPodcast(sub.podcast.id);
+    // Show the new podcast, unless the user has opened another list while it was being added.
+    if (state.listChosen === listAt || state.podcasts.length === 1) await selectPodcast(sub.podcast.id);
+    else await loadEpisodes(true);
     toast(sub.created ? `Added ${sub.podcast.title} (${sub.podcast.episode_count} episodes)` : `${sub.podcast.title} is already in your library; refreshed it.`);
   } catch (err) {
     showError(err, "Could not add the podcast");
@@ -1454,7 +1601,7 @@ async function refreshAll(): Promise<void> {
     const failed = reports.filter((r) => r.status === "error");
     const added = reports.reduce((n, r) => n + r.new, 0);
     await loadPodcasts();
-    if (!state.searching) await loadEpisodes();
+    if (!state.searching) await loadEpisodes(true);
     if (failed.length && failed.every((r) => (r.error ?? "").includes("are you offline"))) {
       toast("You seem to be offline; nothing was changed.", "info", "Downloaded episodes and your library still work.");
     } else if (failed.length) {
@@ -1522,10 +1669,10 @@ async function runSearch(q: string): Promise<void> {
     return;
   }
   state.searching = true;
-  const token = ++state.listToken;
+  const token = beginList(false).token;
   try {
     const hits = await api.search(q);
-    if (token !== state.listToken || el.search.value !== q) return;
+    if (el.search.value !== q || !listCurrent(token)) return;
     el.listTitle.textContent = `Search: ${q}`;
     // Results come from the whole archive: one podcast's auto-download setting does not belong here.
     el.autoDownload.hidden = true;
@@ -1581,8 +1728,8 @@ function onKey(ev: KeyboardEvent): void {
   } else if (ev.key === "q" && state.shown !== null) {
     void editQueue({ kind: "add", ids: [state.shown], next: false }, state.shown);
   } else if ((ev.key === "a" || ev.key === "x") && state.archive?.kind === "review") {
-    const item = state.review[list.selectedIndex];
-    if (item) void decideReview(item, ev.key === "a" ? "accept" : "reject");
+    const row = list.selectedItem;
+    if (row?.kind === "review") void decideReview(row.item, ev.key === "a" ? "accept" : "reject");
   } else if (ev.key === "b" && !ev.ctrlKey) {
     markKey("start");
   } else if (ev.key === "n" && !ev.ctrlKey) {
@@ -1706,13 +1853,18 @@ async function init(): Promise<void> {
     const collections = loadCollections().catch((err: unknown) => showError(err, "Could not read the archive"));
     if (state.podcasts.length) {
       if (state.detailToken === 0) {
-        el.detail.replaceChildren(node("p", "placeholder", "Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add, Ctrl+, settings (skip lengths)."));
+        showPlaceholder("Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add, Ctrl+, settings (skip lengths).");
       }
-      if (state.listToken === 0) await loadEpisodes();
+      const shownAt = state.detailToken;
+      const first = state.listToken === 0 ? loadEpisodes() : Promise.resolve();
+      // The earmark:// link the app was started with opens now, unless the user has already
+      // opened something else.
+      const start = await api.startupLink().catch(() => null);
+      if (start && state.detailToken === shownAt) openAt(start.episode_id, start.secs);
+      await first;
     } else showEmptyLibrary();
     await collections;
-    const start = await api.startupLink().catch(() => null);
-    if (start) openAt(start.episode_id, start.secs);
+
   } catch (err) {
     showError(err, "Could not open your library");
   }

@@ -5,6 +5,8 @@ export interface VirtualListOptions<T> {
   rowHeight: number;
   render: (item: T, index: number, selected: boolean) => HTMLElement;
   onActivate: (item: T, index: number) => void;
+  /** Names an item across reloads, so the selection follows it when rows above it come or go. */
+  key: (item: T) => string;
 }
 
 export class VirtualList<T> {
@@ -35,8 +37,13 @@ export class VirtualList<T> {
   }
 
   setItems(items: T[], keepPlace = false): void {
+    const was = this.items[this.selected];
     this.items = items;
-    if (!keepPlace || this.selected >= items.length) this.selected = -1;
+    if (!keepPlace || was === undefined) this.selected = -1;
+    else {
+      const key = this.opts.key(was);
+      this.selected = items.findIndex((item) => this.opts.key(item) === key);
+    }
     this.spacer.style.height = `${items.length * this.opts.rowHeight}px`;
     if (!keepPlace) this.opts.container.scrollTop = 0;
     this.draw();
@@ -48,6 +55,11 @@ export class VirtualList<T> {
 
   get selectedIndex(): number {
     return this.selected;
+  }
+
+  /** The selected item, as shown (a key acts on what the user sees). */
+  get selectedItem(): T | undefined {
+    return this.items[this.selected];
   }
 
   /** Selects a row, scrolls it into view, and activates it when asked. */
