@@ -1310,7 +1310,7 @@ function bookmarkRow(e: Episode, r: BookmarkRow): HTMLElement {
   play.title = b.end_secs === null ? "Play from here" : "Play this segment, then stop";
   play.className = "small play-segment";
   play.onclick = () => playSegment(e.id, b.start_secs, b.end_secs, false);
-  const loop = node("button", "small", "⟳");
+  const loop = node("button", "small loop-segment", "⟳");
   loop.title = "Loop this segment";
   loop.disabled = b.end_secs === null;
   loop.onclick = () => playSegment(e.id, b.start_secs, b.end_secs, true);

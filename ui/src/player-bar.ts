@@ -39,6 +39,8 @@ export class PlayerBar {
   private readonly nextChapter = q<HTMLButtonElement>("#chapter-next");
   private chapters: ChapterInfo[] = [];
   private dragging = false;
+  // A scrubber seek on its way: ticks sent before it landed would pull the scrubber back.
+  private seeking: { secs: number; until: number } | null = null;
   status: PlayerStatus | null = null;
 
   constructor(private readonly onError: (e: unknown) => void, private readonly onEpisodeChange: (s: PlayerStatus, before: PlayerStatus | null) => void) {
@@ -51,7 +53,9 @@ export class PlayerBar {
     });
     this.scrubber.addEventListener("change", () => {
       this.dragging = false;
-      this.send({ kind: "seek", secs: Number(this.scrubber.value) });
+      const secs = Number(this.scrubber.value);
+      this.seeking = { secs, until: performance.now() + 1000 };
+      this.send({ kind: "seek", secs });
     });
     this.prevChapter.onclick = () => this.chapterJump(-1);
     this.nextChapter.onclick = () => this.chapterJump(1);
@@ -167,7 +171,9 @@ export class PlayerBar {
     if (this.toggleBtn.title !== tip) this.toggleBtn.title = tip;
     const dur = s.duration_secs ?? 0;
     this.scrubber.max = String(Math.max(dur, s.position_secs, 1));
-    if (!this.dragging) {
+    const seek = this.seeking;
+    if (seek && (Math.abs(s.position_secs - seek.secs) < 1.5 || performance.now() > seek.until)) this.seeking = null;
+    if (!this.dragging && !this.seeking) {
       this.scrubber.value = String(s.position_secs);
       setText(this.elapsed, fmtClock(s.position_secs));
     }

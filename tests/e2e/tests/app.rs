@@ -203,18 +203,20 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
         .await
         .expect("blur");
     wait_for_count(&client, ".episode-row", 3).await;
-    earmark_e2e::window::press_key(&client, "j").await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let t = text(&client, "#detail-title").await;
-        if t == "Hostile notes episode" && count(&client, ".episode-row.selected").await == 1 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "keyboard navigation did not open the first episode"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // The page may still show the hostile episode from step 5, so each press must open the row
+    // it selects: the first row, then the second (a different title).
+    for index in 0..2 {
+        earmark_e2e::window::press_key(&client, "j").await;
+        earmark_e2e::window::wait_js(
+            &client,
+            &format!(
+                "const s = document.querySelector('.episode-row.selected'); const h = document.getElementById('detail-title'); \
+                 return document.querySelectorAll('.episode-row.selected').length === 1 && s.dataset.index === '{index}' \
+                 && !!h && s.querySelector('.row-title').textContent === h.textContent;"
+            ),
+            &format!("j to select and open row {index}"),
+        )
+        .await;
     }
     shot(&client, "06-keyboard").await;
 

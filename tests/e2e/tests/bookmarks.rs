@@ -155,6 +155,71 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     );
     shot(&client, "bookmarks-04-clip").await;
 
+    // ▶ plays the segment from its start and stops at its end.
+    click(&client, Locator::Css("#bookmarks .bookmark .play-segment")).await;
+    wait_js(
+        &client,
+        &format!(
+            "return document.getElementById('player').dataset.state === 'playing' && Number(document.getElementById('scrubber').value) < {};",
+            end2 - 0.2
+        ),
+        "the segment playing from its start",
+    )
+    .await;
+    wait_js(
+        &client,
+        &format!(
+            "const v = Number(document.getElementById('scrubber').value); \
+             return document.getElementById('player').dataset.state === 'paused' && v >= {} && v <= {};",
+            end2 - 0.05,
+            end2 + 1.0
+        ),
+        "the stop at the segment's end",
+    )
+    .await;
+
+    // ⟳ loops it: the playhead comes back to the start after the end.
+    click(&client, Locator::Css("#bookmarks .bookmark .loop-segment")).await;
+    let wrapped = client
+        .execute_async(
+            "const [start, end, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+             let nearEnd = false; const t0 = performance.now();
+             const timer = setInterval(() => {
+               const v = Number(document.getElementById('scrubber').value);
+               if (v >= end - 0.6) nearEnd = true;
+               if ((nearEnd && v < start + 0.6) || performance.now() - t0 > 15000) { clearInterval(timer); done(nearEnd && v < start + 0.6); }
+             }, 50);",
+            vec![serde_json::json!(start2), serde_json::json!(end2)],
+        )
+        .await
+        .expect("loop watch");
+    assert_eq!(
+        wrapped,
+        serde_json::json!(true),
+        "the loop went back to the segment's start"
+    );
+    // A seek out of the segment ends the loop: playback goes on from there.
+    let away = end2 + 5.0;
+    js(
+        &client,
+        &format!("const s = document.getElementById('scrubber'); s.value = {away}; s.dispatchEvent(new Event('change')); return true;"),
+    )
+    .await;
+    wait_js(
+        &client,
+        &format!(
+            "return Number(document.getElementById('scrubber').value) >= {};",
+            away + 2.0
+        ),
+        "playback going on past the segment",
+    )
+    .await;
+    assert_eq!(
+        js(&client, "return document.getElementById('player').dataset.state;").await,
+        serde_json::json!("playing")
+    );
+    click(&client, Locator::Css("#play-toggle")).await;
+
     // The library-wide view lists it.
     click(&client, Locator::Css("#bookmarks-view")).await;
     wait_js(

@@ -150,8 +150,21 @@ async fn play_pause_seek_and_change_speed() {
         "the seek to 0:40",
     )
     .await;
+    // The test set the scrubber itself: only the engine's own ticks (they go on while paused)
+    // show that the seek happened, and a tick from before it must not win.
+    wait_js(
+        &client,
+        "return document.getElementById('elapsed').textContent === '0:40';",
+        "the player at 0:40",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
     let elapsed = js(&client, "return document.getElementById('elapsed').textContent;").await;
-    assert_eq!(elapsed, serde_json::json!("0:40"));
+    assert_eq!(
+        elapsed,
+        serde_json::json!("0:40"),
+        "the position went back after the seek"
+    );
 
     // Chapters from the file's ID3 tag: listed on the episode page; a click jumps there; "." goes to the next.
     wait_js(
