@@ -1827,11 +1827,17 @@ async function init(): Promise<void> {
     if (id === null) return;
     const v = el.autoDownload.value;
     const policy = v.startsWith("latest:") ? { mode: "latest" as const, count: Number(v.slice(7)) } : { mode: v as "off" | "all" };
+    // A list reload before the library answers shows the choice, not the old setting.
+    const podcast = state.podcasts.find((p) => p.id === id);
+    if (podcast) podcast.auto_download = policy;
     void api
       .setAutoDownload(id, policy)
       .then(() => loadPodcasts())
       .then(() => toast(v === "off" ? "Auto-download is off" : "New episodes download after each refresh"))
-      .catch((err: unknown) => showError(err, "Could not change auto-download"));
+      .catch((err: unknown) => {
+        showError(err, "Could not change auto-download");
+        void loadPodcasts().then(() => loadEpisodes(true));
+      });
   });
   for (const d of await api.listDownloads().catch(() => [])) {
     state.downloads.set(d.episode_id, { episode_id: d.episode_id, state: d.state, bytes: d.bytes, total: d.total, rate: null, eta_secs: null, error: d.error });

@@ -41,6 +41,8 @@ export class PlayerBar {
   private dragging = false;
   // A scrubber seek on its way: ticks sent before it landed would pull the scrubber back.
   private seeking: { secs: number; until: number } | null = null;
+  // When a sleep timer was last chosen: ticks from before it arrived still say "no timer".
+  private sleepAskedAt = -Infinity;
   status: PlayerStatus | null = null;
 
   constructor(private readonly onError: (e: unknown) => void, private readonly onEpisodeChange: (s: PlayerStatus, before: PlayerStatus | null) => void) {
@@ -62,6 +64,7 @@ export class PlayerBar {
     this.speed.onchange = () => this.send({ kind: "speed", value: Number(this.speed.value) });
     this.sleep.onchange = () => {
       const v = this.sleep.value;
+      this.sleepAskedAt = performance.now();
       this.send({ kind: "sleep", minutes: v === "off" || v === "end" ? null : Number(v), end_of_episode: v === "end" });
     };
     this.mute.onclick = () => this.send({ kind: "mute", on: !(this.status?.muted ?? false) });
@@ -162,7 +165,8 @@ export class PlayerBar {
           ]
             .filter(Boolean)
             .join(" · "));
-    if (document.activeElement !== this.sleep && !s.sleep_at_end && s.sleep_remaining_secs === null) this.sleep.value = "off";
+    const sleepSettled = performance.now() - this.sleepAskedAt > 1000;
+    if (sleepSettled && document.activeElement !== this.sleep && !s.sleep_at_end && s.sleep_remaining_secs === null) this.sleep.value = "off";
     // Written only when they change: the status arrives several times a second, and replacing the
     // text under the pointer between mouse-down and mouse-up can cost a click.
     const playing = s.state === "playing";

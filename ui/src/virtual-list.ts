@@ -88,13 +88,22 @@ export class VirtualList<T> {
     });
   }
 
+  /**
+   * Puts the rows in view on the page. A row whose markup has not changed keeps its element: a
+   * click whose mouse-down and mouse-up straddle a redraw (a status tick, a resize) must reach
+   * the same element, or the webview drops it.
+   */
   private draw(): void {
     const c = this.opts.container;
     const h = this.opts.rowHeight;
     const overscan = 8;
     const first = Math.max(0, Math.floor(c.scrollTop / h) - overscan);
     const last = Math.min(this.items.length, Math.ceil((c.scrollTop + c.clientHeight) / h) + overscan);
-    const frag = document.createDocumentFragment();
+    const old = new Map<string, HTMLElement>();
+    for (const child of Array.from(this.rows.children)) {
+      if (child instanceof HTMLElement) old.set(child.dataset.index ?? "", child);
+    }
+    const rows: HTMLElement[] = [];
     for (let i = first; i < last; i++) {
       const item = this.items[i];
       if (item === undefined) continue;
@@ -102,8 +111,20 @@ export class VirtualList<T> {
       el.dataset.index = String(i);
       el.style.top = `${i * h}px`;
       el.style.height = `${h}px`;
-      frag.appendChild(el);
+      const prev = old.get(el.dataset.index);
+      if (prev && prev.outerHTML === el.outerHTML) {
+        old.delete(el.dataset.index);
+        rows.push(prev);
+      } else {
+        rows.push(el);
+      }
     }
-    this.rows.replaceChildren(frag);
+    for (const gone of old.values()) gone.remove();
+    // What is left are the kept rows, in order: new rows go in between, and no kept row moves.
+    let at = this.rows.firstChild;
+    for (const row of rows) {
+      if (row === at) at = at.nextSibling;
+      else this.rows.insertBefore(row, at);
+    }
   }
 }
