@@ -16,35 +16,11 @@ use serde::Deserialize;
 use tauri::State;
 use ts_rs::TS;
 
-use crate::ipc::ApiError;
+use crate::access::{blocking, read, write, Res};
 use crate::AppState;
-
-type Res<T> = Result<T, ApiError>;
 
 fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
     earmark_core::chrono::Utc::now()
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
-}
-
-/// Runs `f` with the app's shared connection (quick reads and single-row writes).
-async fn with_library<T: Send + 'static>(
-    state: &State<'_, Arc<AppState>>,
-    f: impl FnOnce(&mut Library) -> earmark_core::Result<T> + Send + 'static,
-) -> Res<T> {
-    let state = Arc::clone(state);
-    blocking(move || {
-        let mut lib = state
-            .library
-            .lock()
-            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-        f(&mut lib).map_err(ApiError::from)
-    })
-    .await
 }
 
 /// Adds a blog by its home URL and reads its whole archive, then links new documents.
@@ -89,7 +65,7 @@ pub async fn add_pages(
 /// Posts and pages, newest first (or a campaign's, in its order).
 #[tauri::command]
 pub async fn list_documents(state: State<'_, Arc<AppState>>, campaign: Option<String>) -> Res<Vec<DocumentRow>> {
-    with_library(&state, move |lib| {
+    read(&state, move |lib| {
         lib.documents(&DocQuery {
             campaign: campaign.as_deref(),
             ..DocQuery::default()
@@ -101,7 +77,7 @@ pub async fn list_documents(state: State<'_, Arc<AppState>>, campaign: Option<St
 /// One document with its sanitised HTML.
 #[tauri::command]
 pub async fn get_document(state: State<'_, Arc<AppState>>, id: i64) -> Res<DocumentDetail> {
-    with_library(&state, move |lib| {
+    read(&state, move |lib| {
         let mut d = lib.document(DocumentId(id))?;
         // Images kept for offline reading are shown from the local copies.
         d.html = lib.document_offline_html(DocumentId(id))?;
@@ -113,25 +89,25 @@ pub async fn get_document(state: State<'_, Arc<AppState>>, id: i64) -> Res<Docum
 /// The episodes linked to a document.
 #[tauri::command]
 pub async fn document_links(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<DocumentLink>> {
-    with_library(&state, move |lib| lib.document_links(DocumentId(id))).await
+    read(&state, move |lib| lib.document_links(DocumentId(id))).await
 }
 
 /// Campaigns and topics.
 #[tauri::command]
 pub async fn list_collections(state: State<'_, Arc<AppState>>) -> Res<Vec<Collection>> {
-    with_library(&state, move |lib| lib.collections(None)).await
+    read(&state, move |lib| lib.collections(None)).await
 }
 
 /// A campaign's pages and every episode linked to any of them.
 #[tauri::command]
 pub async fn collection_view(state: State<'_, Arc<AppState>>, id: i64) -> Res<CollectionView> {
-    with_library(&state, move |lib| lib.collection_view(CollectionId(id))).await
+    read(&state, move |lib| lib.collection_view(CollectionId(id))).await
 }
 
 /// The posts and pages linked or suggested for an episode.
 #[tauri::command]
 pub async fn episode_links(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<EpisodeLink>> {
-    with_library(&state, move |lib| lib.episode_links(EpisodeId(id))).await
+    read(&state, move |lib| lib.episode_links(EpisodeId(id))).await
 }
 
 /// What a person decided about a link.
@@ -155,7 +131,7 @@ pub enum LinkDecision {
 /// Accept, reject, unlink or link an episode and a document.
 #[tauri::command]
 pub async fn decide_link(state: State<'_, Arc<AppState>>, episode: i64, doc: i64, decision: LinkDecision) -> Res<()> {
-    with_library(&state, move |lib| {
+    write(&state, move |lib| {
         let (e, d) = (EpisodeId(episode), DocumentId(doc));
         match decision {
             LinkDecision::Accept => lib.accept_link(e, d, now()),
@@ -170,7 +146,7 @@ pub async fn decide_link(state: State<'_, Arc<AppState>>, episode: i64, doc: i64
 /// Pending suggestions, strongest first.
 #[tauri::command]
 pub async fn review_queue(state: State<'_, Arc<AppState>>, limit: Option<usize>) -> Res<Vec<ReviewItem>> {
-    with_library(&state, move |lib| lib.link_review_queue(limit.unwrap_or(500))).await
+    read(&state, move |lib| lib.link_review_queue(limit.unwrap_or(500))).await
 }
 
 /// Recomputes automatic links for every episode (people's decisions are kept).

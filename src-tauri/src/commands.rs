@@ -10,33 +10,9 @@ use earmark_core::{refresh, resolve, search as core_search, Library};
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_opener::OpenerExt;
 
+use crate::access::{blocking, read, write, Res};
 use crate::ipc::{ApiError, LibraryInfo, QueueEdit, RefreshProgress};
 use crate::AppState;
-
-type Res<T> = Result<T, ApiError>;
-
-/// Runs blocking library work off the async runtime.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
-}
-
-/// Runs `f` with the shared read connection.
-async fn with_library<T: Send + 'static>(
-    state: &State<'_, Arc<AppState>>,
-    f: impl FnOnce(&Library) -> earmark_core::Result<T> + Send + 'static,
-) -> Res<T> {
-    let state = Arc::clone(state);
-    blocking(move || {
-        let lib = state
-            .library
-            .lock()
-            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-        f(&lib).map_err(ApiError::from)
-    })
-    .await
-}
 
 fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
     earmark_core::chrono::Utc::now()
@@ -44,28 +20,28 @@ fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
 
 #[tauri::command]
 pub async fn list_podcasts(state: State<'_, Arc<AppState>>) -> Res<Vec<Podcast>> {
-    with_library(&state, |lib| lib.podcasts()).await
+    read(&state, |lib| lib.podcasts()).await
 }
 
 #[tauri::command]
 pub async fn list_episodes(state: State<'_, Arc<AppState>>, podcast_id: Option<i64>) -> Res<Vec<Episode>> {
-    with_library(&state, move |lib| lib.episodes(podcast_id.map(PodcastId))).await
+    read(&state, move |lib| lib.episodes(podcast_id.map(PodcastId))).await
 }
 
 #[tauri::command]
 pub async fn get_episode(state: State<'_, Arc<AppState>>, id: i64) -> Res<EpisodeDetail> {
-    with_library(&state, move |lib| lib.episode(EpisodeId(id))).await
+    read(&state, move |lib| lib.episode(EpisodeId(id))).await
 }
 
 #[tauri::command]
 pub async fn search(state: State<'_, Arc<AppState>>, query: String) -> Res<Vec<SearchHit>> {
-    with_library(&state, move |lib| core_search::search(lib, &query, 100)).await
+    read(&state, move |lib| core_search::search(lib, &query, 100)).await
 }
 
 #[tauri::command]
 pub async fn library_info(state: State<'_, Arc<AppState>>) -> Res<LibraryInfo> {
     let dir = state.config.library_dir.display().to_string();
-    with_library(&state, move |lib| {
+    read(&state, move |lib| {
         Ok(LibraryInfo {
             library_dir: dir,
             podcast_count: lib.podcasts()?.len() as u32,
@@ -164,18 +140,13 @@ impl From<earmark_core::FetchError> for ApiError {
 /// The "up next" queue, in order.
 #[tauri::command]
 pub async fn queue_list(state: State<'_, Arc<AppState>>) -> Res<Vec<Episode>> {
-    with_library(&state, |lib| lib.queue()).await
+    read(&state, |lib| lib.queue()).await
 }
 
 /// Changes the queue and returns it: `add` (at the end, or first with `next`), `remove`, `move`, `clear`.
 #[tauri::command]
 pub async fn queue_edit(state: State<'_, Arc<AppState>>, edit: QueueEdit) -> Res<Vec<Episode>> {
-    let state = Arc::clone(&state);
-    blocking(move || {
-        let mut lib = state
-            .library
-            .lock()
-            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+    write(&state, move |lib| {
         match edit {
             QueueEdit::Add { ids, next } => {
                 let ids: Vec<EpisodeId> = ids.into_iter().map(EpisodeId).collect();
@@ -185,7 +156,7 @@ pub async fn queue_edit(state: State<'_, Arc<AppState>>, edit: QueueEdit) -> Res
             QueueEdit::Move { id, index } => lib.queue_move(EpisodeId(id), index as usize)?,
             QueueEdit::Clear => lib.queue_clear()?,
         }
-        Ok(lib.queue()?)
+        lib.queue()
     })
     .await
 }
@@ -197,20 +168,11 @@ pub async fn set_auto_download(
     podcast_id: i64,
     policy: earmark_core::auto_download::AutoDownload,
 ) -> Res<()> {
-    let state = Arc::clone(&state);
-    blocking(move || {
-        let mut lib = state
-            .library
-            .lock()
-            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-        lib.set_auto_download(PodcastId(podcast_id), policy)
-            .map_err(ApiError::from)
-    })
-    .await
+    write(&state, move |lib| lib.set_auto_download(PodcastId(podcast_id), policy)).await
 }
 
 /// Space used by downloads, per podcast.
 #[tauri::command]
 pub async fn storage(state: State<'_, Arc<AppState>>) -> Res<Vec<earmark_core::storage::PodcastStorage>> {
-    with_library(&state, |lib| lib.storage_by_podcast()).await
+    read(&state, |lib| lib.storage_by_podcast()).await
 }

@@ -5,22 +5,21 @@ use std::sync::Arc;
 
 use earmark_core::model::PodcastId;
 use tauri::http::{Request, Response, StatusCode};
-use tauri::{Manager, UriSchemeContext, Wry};
+use tauri::{Manager, UriSchemeContext, UriSchemeResponder, Wry};
 
 use crate::AppState;
 
-/// Answers `cover://localhost/<podcast id>`.
-pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>) -> Response<Vec<u8>> {
-    let not_found = || {
-        Response::builder()
-            .status(StatusCode::NOT_FOUND)
-            .body(Vec::new())
-            .unwrap_or_default()
-    };
+/// Answers `cover://localhost/<podcast id>` on the blocking pool: the handler is called on the
+/// main thread, which must keep drawing while the library or the disk is slow.
+pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
+    let state = Arc::clone(&ctx.app_handle().state::<Arc<AppState>>());
+    tauri::async_runtime::spawn_blocking(move || responder.respond(answer(&state, &request)));
+}
+
+fn answer(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let Some(id) = request.uri().path().trim_start_matches('/').parse::<i64>().ok() else {
         return not_found();
     };
-    let state = ctx.app_handle().state::<Arc<AppState>>();
     let image = match state.library.lock() {
         Ok(lib) => lib.podcast(PodcastId(id)).ok().and_then(|p| p.image_url),
         Err(_) => None,
@@ -51,4 +50,12 @@ pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>) -> Respo
             .unwrap_or_else(|_| not_found()),
         Err(_) => not_found(),
     }
+}
+
+/// An empty 404, for anything that is not a podcast's own local cover.
+pub fn not_found() -> Response<Vec<u8>> {
+    Response::builder()
+        .status(StatusCode::NOT_FOUND)
+        .body(Vec::new())
+        .unwrap_or_default()
 }

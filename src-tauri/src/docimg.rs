@@ -1,24 +1,31 @@
 //! The `docimg:` URI scheme: serves images kept for offline reading from the library's
 //! `doc-images/` folder. Only names Earmark made are served (see `docs::images::is_archive_name`).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use earmark_core::docs::images::is_archive_name;
-use tauri::http::{Request, Response, StatusCode};
-use tauri::{Manager, UriSchemeContext, Wry};
+use tauri::http::{Request, Response};
+use tauri::{Manager, UriSchemeContext, UriSchemeResponder, Wry};
 
+use crate::cover::not_found;
 use crate::AppState;
 
-/// Answers `docimg://localhost/<name>`.
-pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>) -> Response<Vec<u8>> {
-    let not_found = || {
-        Response::builder()
-            .status(StatusCode::NOT_FOUND)
-            .body(Vec::new())
-            .unwrap_or_default()
-    };
+/// Answers `docimg://localhost/<name>`, reading the file on the blocking pool (the handler is
+/// called on the main thread).
+pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
+    let folder = ctx
+        .app_handle()
+        .state::<Arc<AppState>>()
+        .config
+        .library_dir
+        .join("doc-images");
     let name = request.uri().path().trim_start_matches('/').to_owned();
-    if !is_archive_name(&name) {
+    tauri::async_runtime::spawn_blocking(move || responder.respond(answer(folder, &name)));
+}
+
+fn answer(folder: PathBuf, name: &str) -> Response<Vec<u8>> {
+    if !is_archive_name(name) {
         return not_found();
     }
     let mime = match name.rsplit('.').next() {
@@ -28,9 +35,7 @@ pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>) -> Respo
         Some("webp") => "image/webp",
         _ => return not_found(),
     };
-    let state = ctx.app_handle().state::<Arc<AppState>>();
-    let path = state.config.library_dir.join("doc-images").join(&name);
-    match std::fs::read(&path) {
+    match std::fs::read(folder.join(name)) {
         Ok(bytes) => Response::builder()
             .header("Content-Type", mime)
             .body(bytes)

@@ -7,44 +7,50 @@ use std::time::{Duration, Instant};
 use earmark_core::config::Config;
 use earmark_core::download_queue::{DownloadQueue, DEFAULT_CONCURRENCY};
 use earmark_core::model::{DownloadRow, DownloadState, EpisodeId};
-use earmark_core::Library;
 use tauri::{AppHandle, Emitter, State};
 
+use crate::access::{blocking, lock, read, Res};
 use crate::ipc::ApiError;
 use crate::AppState;
 
-type Res<T> = Result<T, ApiError>;
-
-/// Starts the download manager for the app, and picks up what a crash or a quit left queued or
-/// under way (each resumes from its `.part` file).
-pub fn start(app: AppHandle, config: &Config, library: &Library) -> anyhow::Result<DownloadQueue> {
-    let queue = DownloadQueue::start(
+/// Starts the download manager for the app.
+pub fn start(app: AppHandle, config: &Config) -> anyhow::Result<DownloadQueue> {
+    Ok(DownloadQueue::start(
         config.library_dir.clone(),
         config.fetcher()?,
         DEFAULT_CONCURRENCY,
         move |event| {
             let _ = app.emit("download-progress", &event);
         },
-    )?;
-    let unfinished: Vec<EpisodeId> = library
-        .downloads()?
-        .into_iter()
-        .filter(|d| matches!(d.state, DownloadState::Queued | DownloadState::Downloading))
-        .map(|d| d.episode_id)
-        .collect();
-    if !unfinished.is_empty() {
-        tracing::info!(count = unfinished.len(), "resuming downloads left from the last run");
-        if let Err(e) = queue.enqueue(&unfinished) {
-            tracing::warn!("could not resume earlier downloads: {e}");
-        }
-    }
-    Ok(queue)
+    )?)
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+/// Picks up what a crash or a quit left queued or under way (each resumes from its `.part`
+/// file), on a thread of its own: with many of them this takes seconds, and the window is up.
+pub fn resume(state: Arc<AppState>) {
+    let run = move || -> Res<()> {
+        let unfinished: Vec<EpisodeId> = lock(&state.library)?
+            .downloads()?
+            .into_iter()
+            .filter(|d| matches!(d.state, DownloadState::Queued | DownloadState::Downloading))
+            .map(|d| d.episode_id)
+            .collect();
+        if !unfinished.is_empty() {
+            tracing::info!(count = unfinished.len(), "resuming downloads left from the last run");
+            state.downloads.enqueue(&unfinished)?;
+        }
+        Ok(())
+    };
+    let spawned = std::thread::Builder::new()
+        .name("earmark-resume".into())
+        .spawn(move || {
+            if let Err(e) = run() {
+                tracing::warn!("could not resume earlier downloads: {}", e.message);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("could not resume earlier downloads: {e}");
+    }
 }
 
 /// Queues episodes for download (already downloaded ones report done at once).
@@ -83,11 +89,7 @@ pub async fn delete_download(state: State<'_, Arc<AppState>>, id: i64) -> Res<bo
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let mut lib = state
-            .library
-            .lock()
-            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-        lib.delete_download(id).map_err(ApiError::from)
+        lock(&state.writer)?.delete_download(id).map_err(ApiError::from)
     })
     .await
 }
@@ -95,13 +97,5 @@ pub async fn delete_download(state: State<'_, Arc<AppState>>, id: i64) -> Res<bo
 /// Every download the library knows.
 #[tauri::command]
 pub async fn list_downloads(state: State<'_, Arc<AppState>>) -> Res<Vec<DownloadRow>> {
-    let state = Arc::clone(&state);
-    blocking(move || {
-        let lib = state
-            .library
-            .lock()
-            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-        lib.downloads().map_err(ApiError::from)
-    })
-    .await
+    read(&state, |lib| lib.downloads()).await
 }

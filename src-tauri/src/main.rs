@@ -3,6 +3,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod access;
 mod applink;
 mod archive;
 mod commands;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub config: Config,
     /// The connection reads go through.
     pub library: Mutex<Library>,
+    /// The connection the window's small writes go through (see `access`).
+    pub writer: Mutex<Library>,
     /// The playback engine (its own thread).
     pub player: earmark_player::engine::Engine,
     /// The download manager (its own worker threads).
@@ -52,9 +55,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::from_env(None)?;
-    let library = Library::open_reporting(&config.library_dir, &mut |u| {
-        tracing::info!(from = u.from, to = u.to, "upgrading the library's schema (once)");
-    })?;
+    // A link for a window already open is handed over before anything else is done.
     let link = applink::from_args();
     let listener = match applink::claim(&config.library_dir, link) {
         Ok(applink::Instance::Forwarded) => {
@@ -67,11 +68,22 @@ fn main() -> anyhow::Result<()> {
             None
         }
     };
+    let opened = Library::open_reporting(&config.library_dir, &mut |u| {
+        tracing::info!(from = u.from, to = u.to, "upgrading the library's schema (once)");
+    })
+    .and_then(|reads| Ok((reads, Library::open(&config.library_dir)?)));
+    let (library, writer) = match opened {
+        Ok(both) => both,
+        Err(e) => {
+            applink::release(&config.library_dir);
+            return Err(e.into());
+        }
+    };
     let library_dir = config.library_dir.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
-        .register_uri_scheme_protocol("cover", cover::serve)
-        .register_uri_scheme_protocol("docimg", docimg::serve)
+        .register_asynchronous_uri_scheme_protocol("cover", cover::serve)
+        .register_asynchronous_uri_scheme_protocol("docimg", docimg::serve)
         .invoke_handler(tauri::generate_handler![
             commands::list_podcasts,
             commands::list_episodes,
@@ -125,16 +137,18 @@ fn main() -> anyhow::Result<()> {
                 earmark_core::skip::SkipLengths::default()
             })));
             let player = player::start(app.handle().clone(), config.library_dir.clone(), Arc::clone(&skip));
-            let downloads = downloads::start(app.handle().clone(), &config, &library)?;
-            app.manage(Arc::new(AppState {
+            let downloads = downloads::start(app.handle().clone(), &config)?;
+            let state = Arc::new(AppState {
                 config,
                 library: Mutex::new(library),
+                writer: Mutex::new(writer),
                 player,
                 downloads,
                 peaks: waveform::PeaksCache::default(),
                 startup_link: link.map(applink::OpenAt::from),
                 skip,
-            }));
+            });
+            app.manage(Arc::clone(&state));
             if let Some(l) = listener {
                 applink::serve(app.handle().clone(), l);
             }
@@ -145,7 +159,7 @@ fn main() -> anyhow::Result<()> {
                 // The window only ever shows the app itself; links go to the system browser.
                 .on_navigation(|url| matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost"))
                 .build()?;
-            let _ = app.get_webview_window("main");
+            downloads::resume(state);
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"))?

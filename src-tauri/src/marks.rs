@@ -10,71 +10,59 @@ use earmark_core::transcript::TranscriptCue;
 use earmark_core::Library;
 use tauri::State;
 
+use crate::access::{blocking, read, write, Res};
 use crate::ipc::ApiError;
 use crate::AppState;
-
-type Res<T> = Result<T, ApiError>;
 
 fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
     earmark_core::chrono::Utc::now()
 }
 
-async fn with_library<T: Send + 'static>(
-    state: &State<'_, Arc<AppState>>,
-    f: impl FnOnce(&mut Library) -> earmark_core::Result<T> + Send + 'static,
-) -> Res<T> {
-    let state = Arc::clone(state);
-    tauri::async_runtime::spawn_blocking(move || {
-        let mut lib = state
-            .library
-            .lock()
-            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-        f(&mut lib).map_err(ApiError::from)
-    })
-    .await
-    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
-}
-
 /// Bookmarks matching the filter (the library-wide view, or one episode's).
 #[tauri::command]
 pub async fn list_bookmarks(state: State<'_, Arc<AppState>>, filter: BookmarkFilter) -> Res<Vec<BookmarkRow>> {
-    with_library(&state, move |lib| lib.bookmarks(&filter)).await
+    read(&state, move |lib| lib.bookmarks(&filter)).await
 }
 
 /// Makes a bookmark (times are checked against the episode).
 #[tauri::command]
 pub async fn add_bookmark(state: State<'_, Arc<AppState>>, bookmark: NewBookmark) -> Res<Bookmark> {
-    with_library(&state, move |lib| lib.add_bookmark(&bookmark, now())).await
+    write(&state, move |lib| lib.add_bookmark(&bookmark, now())).await
 }
 
 /// Changes the given fields of a bookmark.
 #[tauri::command]
 pub async fn edit_bookmark(state: State<'_, Arc<AppState>>, id: i64, edit: BookmarkEdit) -> Res<Bookmark> {
-    with_library(&state, move |lib| lib.edit_bookmark(BookmarkId(id), &edit, now())).await
+    write(&state, move |lib| lib.edit_bookmark(BookmarkId(id), &edit, now())).await
 }
 
 /// Deletes a bookmark.
 #[tauri::command]
 pub async fn delete_bookmark(state: State<'_, Arc<AppState>>, id: i64) -> Res<()> {
-    with_library(&state, move |lib| lib.delete_bookmark(BookmarkId(id))).await
+    write(&state, move |lib| lib.delete_bookmark(BookmarkId(id))).await
 }
 
 /// Writes every bookmark as Markdown, CSV or JSON into the library's `exports` folder (under a
 /// name made here) and returns the file's path for the window to show.
 #[tauri::command]
 pub async fn export_bookmarks(state: State<'_, Arc<AppState>>, format: String) -> Res<String> {
-    with_library(&state, move |lib| {
-        let (text, ext) = match format.as_str() {
-            "md" => (export::to_markdown(lib, now())?, "md"),
-            "csv" => (export::to_csv(lib)?, "csv"),
-            "json" => (export::to_json(lib, now())?, "json"),
-            other => {
-                return Err(earmark_core::Error::Invalid(format!(
-                    "unknown export format {other:?}; use md, csv or json"
-                )))
-            }
-        };
-        let dir = lib.dir().join("exports");
+    let ext = match format.as_str() {
+        "md" | "csv" | "json" => format.clone(),
+        other => {
+            return Err(ApiError::from(earmark_core::Error::Invalid(format!(
+                "unknown export format {other:?}; use md, csv or json"
+            ))))
+        }
+    };
+    // The text is made under the read lock; the file is written after it is released.
+    let text = read(&state, move |lib| match format.as_str() {
+        "md" => export::to_markdown(lib, now()),
+        "csv" => export::to_csv(lib),
+        _ => export::to_json(lib, now()),
+    })
+    .await?;
+    let dir = state.config.library_dir.join("exports");
+    blocking(move || {
         std::fs::create_dir_all(&dir).map_err(|source| earmark_core::Error::Io {
             path: dir.clone(),
             source,
@@ -96,7 +84,7 @@ pub async fn export_bookmarks(state: State<'_, Arc<AppState>>, format: String) -
 #[tauri::command]
 pub async fn episode_transcript(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<TranscriptCue>> {
     let state = Arc::clone(&state);
-    tauri::async_runtime::spawn_blocking(move || -> Res<Vec<TranscriptCue>> {
+    blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
         let fetcher = state.config.fetcher()?;
         Ok(earmark_core::transcript::ensure_transcript(
@@ -108,5 +96,4 @@ pub async fn episode_transcript(state: State<'_, Arc<AppState>>, id: i64) -> Res
         )?)
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
 }

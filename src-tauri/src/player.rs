@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 use ts_rs::TS;
 
+use crate::access::{blocking, lock, write};
 use crate::ipc::ApiError;
 use crate::AppState;
 
@@ -346,12 +347,9 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
 #[tauri::command]
 pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64, start_secs: Option<f64>) -> Result<(), ApiError> {
     let state = Arc::clone(&state);
-    tauri::async_runtime::spawn_blocking(move || {
+    blocking(move || {
         let cmd = {
-            let lib = state
-                .library
-                .lock()
-                .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+            let lib = lock(&state.library)?;
             let mut cmd = load_command(&lib, id)?;
             if let Some(at) = start_secs.filter(|s| s.is_finite() && *s >= 0.0) {
                 if let Command::Load { start, .. } | Command::Stream { start, .. } = &mut cmd {
@@ -364,7 +362,6 @@ pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64, start_secs: 
         Ok(())
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
 }
 
 /// Controls the playing episode.
@@ -398,12 +395,7 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
 /// Marks an episode played or unplayed by hand.
 #[tauri::command]
 pub async fn set_played(state: State<'_, Arc<AppState>>, id: i64, played: bool) -> Result<(), ApiError> {
-    let state = Arc::clone(&state);
-    tauri::async_runtime::spawn_blocking(move || {
-        let mut lib = state
-            .library
-            .lock()
-            .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
+    write(&state, move |lib| {
         lib.set_played(EpisodeId(id), played, earmark_core::chrono::Utc::now())?;
         if played {
             lib.save_position(EpisodeId(id), 0.0, earmark_core::chrono::Utc::now())?;
@@ -411,7 +403,6 @@ pub async fn set_played(state: State<'_, Arc<AppState>>, id: i64, played: bool) 
         Ok(())
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
 }
 
 /// One chapter, for the episode page and the player bar.
@@ -434,14 +425,8 @@ pub struct ChapterInfo {
 #[tauri::command]
 pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Result<Vec<ChapterInfo>, ApiError> {
     let state = Arc::clone(&state);
-    tauri::async_runtime::spawn_blocking(move || {
-        let detail = {
-            let lib = state
-                .library
-                .lock()
-                .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-            lib.episode(EpisodeId(id))?
-        };
+    blocking(move || {
+        let detail = lock(&state.library)?.episode(EpisodeId(id))?;
         let local = |u: &str| {
             url::Url::parse(u)
                 .ok()
@@ -488,7 +473,6 @@ pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Resul
             .collect())
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
 }
 
 /// How far skip back and skip forward jump.
@@ -500,16 +484,12 @@ pub fn skip_lengths(state: State<'_, Arc<AppState>>) -> SkipLengths {
 /// Changes how far skip back and skip forward jump (`None` keeps one); returns the lengths now
 /// in force. Values outside 1–600 s are refused.
 #[tauri::command]
-pub fn set_skip_lengths(
+pub async fn set_skip_lengths(
     state: State<'_, Arc<AppState>>,
     back_secs: Option<u32>,
     forward_secs: Option<u32>,
 ) -> Result<SkipLengths, ApiError> {
-    let now = state
-        .library
-        .lock()
-        .map_err(|_| ApiError::new("internal", "library lock poisoned"))?
-        .set_skip_lengths(back_secs, forward_secs)?;
+    let now = write(&state, move |lib| lib.set_skip_lengths(back_secs, forward_secs)).await?;
     *state.skip.lock().unwrap_or_else(|p| p.into_inner()) = now;
     Ok(now)
 }

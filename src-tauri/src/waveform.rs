@@ -15,10 +15,9 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 use ts_rs::TS;
 
+use crate::access::{lock, Res};
 use crate::ipc::ApiError;
 use crate::AppState;
-
-type Res<T> = Result<T, ApiError>;
 
 /// Overview resolution sent while computing: ten columns per second of audio.
 const OVERVIEW_PER_SECOND: usize = 10;
@@ -70,11 +69,7 @@ fn reduce(peaks: &[Peak], factor: usize) -> Vec<Peak> {
 }
 
 fn media_path(state: &AppState, id: i64) -> Res<PathBuf> {
-    let lib = state
-        .library
-        .lock()
-        .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-    lib.local_media(EpisodeId(id))?.ok_or_else(|| {
+    lock(&state.library)?.local_media(EpisodeId(id))?.ok_or_else(|| {
         ApiError::new(
             "not_downloaded",
             "The waveform is drawn from the episode's file: download the episode first (d).",
@@ -184,13 +179,7 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
                 ))
             }
         };
-        let row = {
-            let lib = state
-                .library
-                .lock()
-                .map_err(|_| ApiError::new("internal", "library lock poisoned"))?;
-            lib.bookmark_row(BookmarkId(bookmark))?
-        };
+        let row = { lock(&state.library)?.bookmark_row(BookmarkId(bookmark))? };
         let b = &row.bookmark;
         let end = b.end_secs.ok_or_else(|| {
             ApiError::new(

@@ -179,7 +179,12 @@ impl Library {
                 to: SCHEMA_VERSION,
             });
         }
-        self.migrate()
+        // A current library is not touched: a write lock here would make every start wait
+        // behind another process's long write (a refresh in the CLI).
+        if version < SCHEMA_VERSION {
+            self.migrate()?;
+        }
+        Ok(())
     }
 
     fn migrate(&self) -> Result<()> {
@@ -257,13 +262,14 @@ impl Library {
 
     /// Episodes, newest first (undated ones by their place in the feed), optionally of one podcast.
     pub fn episodes(&self, podcast: Option<PodcastId>) -> Result<Vec<Episode>> {
-        let sql = format!(
-            "SELECT {EPISODE_COLUMNS} FROM episodes e {STATE_JOIN} WHERE (?1 IS NULL OR e.podcast_id = ?1) \
-             ORDER BY e.published_ts IS NULL, e.published_ts DESC, e.feed_position, e.id"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([podcast.map(|p| p.0)], episode_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut stmt = self.conn.prepare_cached(&episodes_sql(podcast.is_some()))?;
+        let rows = match podcast {
+            Some(p) => stmt
+                .query_map([p.0], episode_from_row)?
+                .collect::<rusqlite::Result<_>>()?,
+            None => stmt.query_map([], episode_from_row)?.collect::<rusqlite::Result<_>>()?,
+        };
+        Ok(rows)
     }
 
     /// Everything about one episode; the show notes come out sanitised.
@@ -711,6 +717,14 @@ pub(crate) const EPISODE_COLUMNS: &str = "e.id, e.podcast_id, e.guid, e.title, e
      COALESCE(s.position_secs, 0), COALESCE(s.played, 0), \
      EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id AND d.state = 'done')";
 
+/// The episode list's query: two statements, so each walks its index in order (one `?1 IS NULL
+/// OR podcast_id = ?1` made one podcast's list scan every episode in the library). A NULL date
+/// sorts last under DESC in SQLite, so undated episodes still follow the dated ones.
+fn episodes_sql(one_podcast: bool) -> String {
+    let filter = if one_podcast { "WHERE e.podcast_id = ?1" } else { "" };
+    format!("SELECT {EPISODE_COLUMNS} FROM episodes e {STATE_JOIN} {filter} ORDER BY e.published_ts DESC, e.feed_position, e.id")
+}
+
 /// Listening state sits in its own table; episodes without a row have not been started.
 pub(crate) const STATE_JOIN: &str = "LEFT JOIN episode_state s ON s.episode_id = e.id";
 
@@ -778,6 +792,43 @@ mod tests {
             )
             .expect("state");
         }
+    }
+
+    #[test]
+    fn episode_lists_walk_their_index_without_sorting() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lib = Library::open(dir.path()).expect("open");
+        for (one, index) in [
+            (true, "episodes_by_date (podcast_id=?)"),
+            (false, "episodes_all_by_date"),
+        ] {
+            let mut stmt = lib
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", episodes_sql(one)))
+                .expect("plan");
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(one.then_some(1_i64)), |r| {
+                    r.get::<_, String>(3)
+                })
+                .expect("plan rows")
+                .collect::<rusqlite::Result<_>>()
+                .expect("plan rows");
+            let plan = plan.join("\n");
+            assert!(plan.contains(index), "one podcast: {one}\n{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "one podcast: {one}\n{plan}");
+        }
+    }
+
+    #[test]
+    fn a_current_library_opens_while_another_connection_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(Library::open(dir.path()).expect("create"));
+        let writer = Connection::open(dir.path().join(DB_FILE)).expect("writer");
+        writer.execute_batch("BEGIN IMMEDIATE").expect("hold the write lock");
+        let lib = Library::open(dir.path()).expect("opens without waiting for the writer");
+        assert_eq!(lib.schema_version().expect("version"), SCHEMA_VERSION);
+        assert!(lib.podcasts().expect("reads").is_empty());
+        writer.execute_batch("ROLLBACK").expect("rollback");
     }
 
     #[test]
