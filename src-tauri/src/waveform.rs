@@ -3,7 +3,7 @@
 //! of any range, and a bookmarked segment exported as WAV or FLAC into the library's `clips/`.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,9 +22,26 @@ use crate::AppState;
 /// Overview resolution sent while computing: ten columns per second of audio.
 const OVERVIEW_PER_SECOND: usize = 10;
 
-/// The last episode's fine peaks, kept for zooming without touching the disk again.
+/// The last episode's fine peaks, kept for zooming without touching the disk again, and the
+/// stop flag of the waveform being computed: opening another episode stops the one before, so
+/// flipping through episodes never leaves several whole-file decodes running at once.
 #[derive(Default)]
-pub struct PeaksCache(Mutex<Option<(i64, Arc<Peaks>)>>);
+pub struct PeaksCache {
+    last: Mutex<Option<(i64, Arc<Peaks>)>>,
+    running: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+impl PeaksCache {
+    /// A stop flag for a new computation; the one before it is told to stop.
+    fn start_job(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(before) = running.replace(Arc::clone(&flag)) {
+            before.store(true, Ordering::Relaxed);
+        }
+        flag
+    }
+}
 
 /// A slice of a waveform: `min[i]`/`max[i]` cover `bucket_secs` each, starting at
 /// `first * bucket_secs`. Sent as `waveform-progress` events and returned by the commands.
@@ -85,7 +102,7 @@ pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, i
     tauri::async_runtime::spawn_blocking(move || -> Res<WaveSlice> {
         let path = media_path(&state, id)?;
         let cache_dir = state.config.library_dir.join("peaks");
-        let cancel = AtomicBool::new(false);
+        let cancel = state.peaks.start_job();
         let mut factor = 1;
         let outcome = peaks::load_or_compute(&path, &cache_dir, &PeaksOptions::default(), &cancel, &mut |p| {
             factor = ((1.0 / p.bucket_secs) as usize / OVERVIEW_PER_SECOND).max(1);
@@ -114,7 +131,7 @@ pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, i
             &overview,
             Some(overview.len()),
         );
-        if let Ok(mut cache) = state.peaks.0.lock() {
+        if let Ok(mut cache) = state.peaks.last.lock() {
             *cache = Some((id, Arc::new(fine)));
         }
         Ok(result)
@@ -145,7 +162,7 @@ pub async fn waveform_range(
         } else {
             let cached = state
                 .peaks
-                .0
+                .last
                 .lock()
                 .ok()
                 .and_then(|c| c.as_ref().filter(|(e, _)| *e == id).map(|(_, p)| Arc::clone(p)));
@@ -214,4 +231,22 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
     })
     .await
     .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_waveform_job_stops_the_one_before_and_only_that() {
+        let cache = PeaksCache::default();
+        let first = cache.start_job();
+        assert!(!first.load(Ordering::Relaxed));
+        let second = cache.start_job();
+        assert!(first.load(Ordering::Relaxed), "the earlier job is told to stop");
+        assert!(!second.load(Ordering::Relaxed), "the new job runs");
+        let third = cache.start_job();
+        assert!(second.load(Ordering::Relaxed));
+        assert!(!third.load(Ordering::Relaxed));
+    }
 }

@@ -721,7 +721,6 @@ async function deleteDownload(id: number): Promise<void> {
 function onDownloadEvent(d: DownloadEvent): void {
   const before = state.downloads.get(d.episode_id)?.state;
   state.downloads.set(d.episode_id, d);
-  const finished = d.state !== before && (d.state === "done" || d.state === "paused" || d.state === "failed");
   if (d.state === "failed" && before !== "failed") toast(`Download failed: ${d.error ?? "unknown error"}`, "error", "Press Download again to retry; it resumes where it stopped.");
   if (state.shown === d.episode_id && state.shownEpisode?.id === d.episode_id) {
     const bar = document.getElementById("download-progress") as HTMLProgressElement | null;
@@ -741,7 +740,9 @@ function onDownloadEvent(d: DownloadEvent): void {
       renderDownloadBox(box, state.shownEpisode);
     }
   }
-  if (finished || d.state !== before) {
+  // Rows draw their download state from `state.downloads`; only a finished download changes an
+  // episode itself (offline, and a member of "Offline only"), so only that reloads the list.
+  if (d.state === "done" && before !== "done") {
     if (!state.searching) void loadEpisodes(true);
   } else {
     list.redraw();

@@ -89,12 +89,29 @@ pub fn start_xvfb() -> (String, Proc) {
     panic!("could not start Xvfb on any display :90..:139");
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1 for a server that a child process will open. It is taken below
+/// Linux's ephemeral range (32768–60999), where no outgoing connection is ever given a port.
+/// A port from that range (what binding port 0 hands out) could be taken before the child binds
+/// it, even by our own wait for the child: a connect to a port nobody listens on yet can be
+/// given that same port as its source and connect to itself (TCP self-connect), and the child
+/// then fails with "Unable to listen". That happened in CI.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let mut x = u64::from(std::process::id()) << 32 | u64::from(nanos) | 1;
+    for _ in 0..2000 {
+        // xorshift64: spreads concurrent test processes over the range.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let port = 20_000 + (x % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 20000..32000 on 127.0.0.1");
 }
 
 fn tauri_driver() -> PathBuf {
@@ -116,7 +133,9 @@ fn tauri_driver() -> PathBuf {
 /// Starts tauri-driver on a free port with the given environment; returns the WebDriver URL.
 pub fn start_driver(display: &str, env: &[(&str, &Path)]) -> (String, Proc) {
     let port = free_port();
-    let native = free_port();
+    let native = std::iter::repeat_with(free_port)
+        .find(|&p| p != port)
+        .unwrap_or(port.wrapping_add(1));
     let mut cmd = Command::new(tauri_driver());
     cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("DISPLAY", display)
