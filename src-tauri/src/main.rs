@@ -49,6 +49,57 @@ fn startup_link(state: tauri::State<'_, Arc<AppState>>) -> Option<applink::OpenA
     state.startup_link
 }
 
+/// Opens the app's two connections (see `access`); the first upgrades an older library.
+fn open_both(config: &Config) -> earmark_core::Result<(Library, Library)> {
+    let reads = Library::open_reporting(&config.library_dir, &mut |u| {
+        tracing::info!(from = u.from, to = u.to, "upgrading the library's schema (once)");
+    })?;
+    Ok((reads, Library::open(&config.library_dir)?))
+}
+
+/// What the app needs to start once its library is open.
+struct Start {
+    config: Config,
+    link: Option<earmark_core::applink::AppLink>,
+    listener: Option<std::os::unix::net::UnixListener>,
+}
+
+impl Start {
+    /// Starts the player, the downloads and the link listener, and opens the window.
+    fn run(self, app: &tauri::AppHandle, library: Library, writer: Library) -> anyhow::Result<()> {
+        let Start { config, link, listener } = self;
+        let skip: player::SharedSkip = Arc::new(Mutex::new(library.skip_lengths().unwrap_or_else(|e| {
+            tracing::warn!("reading the skip lengths failed: {e}; using the defaults");
+            earmark_core::skip::SkipLengths::default()
+        })));
+        let player = player::start(app.clone(), config.library_dir.clone(), Arc::clone(&skip));
+        let downloads = downloads::start(app.clone(), &config)?;
+        let state = Arc::new(AppState {
+            config,
+            library: Mutex::new(library),
+            writer: Mutex::new(writer),
+            player,
+            downloads,
+            peaks: waveform::PeaksCache::default(),
+            startup_link: link.map(applink::OpenAt::from),
+            skip,
+        });
+        app.manage(Arc::clone(&state));
+        if let Some(l) = listener {
+            applink::serve(app.clone(), l);
+        }
+        WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+            .title("Earmark")
+            .inner_size(1200.0, 760.0)
+            .min_inner_size(760.0, 480.0)
+            // The window only ever shows the app itself; links go to the system browser.
+            .on_navigation(|url| matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost"))
+            .build()?;
+        downloads::resume(state);
+        Ok(())
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("EARMARK_LOG"))
@@ -68,16 +119,23 @@ fn main() -> anyhow::Result<()> {
             None
         }
     };
-    let opened = Library::open_reporting(&config.library_dir, &mut |u| {
-        tracing::info!(from = u.from, to = u.to, "upgrading the library's schema (once)");
-    })
-    .and_then(|reads| Ok((reads, Library::open(&config.library_dir)?)));
-    let (library, writer) = match opened {
-        Ok(both) => both,
+    let upgrade = match Library::pending_upgrade(&config.library_dir) {
+        Ok(u) => u,
         Err(e) => {
             applink::release(&config.library_dir);
             return Err(e.into());
         }
+    };
+    // A current library opens here, so a failure is said on the terminal before any window.
+    let opened = match upgrade {
+        Some(_) => None,
+        None => match open_both(&config) {
+            Ok(both) => Some(both),
+            Err(e) => {
+                applink::release(&config.library_dir);
+                return Err(e.into());
+            }
+        },
     };
     let library_dir = config.library_dir.clone();
     tauri::Builder::default()
@@ -132,34 +190,39 @@ fn main() -> anyhow::Result<()> {
             player::set_skip_lengths,
         ])
         .setup(move |app| {
-            let skip: player::SharedSkip = Arc::new(Mutex::new(library.skip_lengths().unwrap_or_else(|e| {
-                tracing::warn!("reading the skip lengths failed: {e}; using the defaults");
-                earmark_core::skip::SkipLengths::default()
-            })));
-            let player = player::start(app.handle().clone(), config.library_dir.clone(), Arc::clone(&skip));
-            let downloads = downloads::start(app.handle().clone(), &config)?;
-            let state = Arc::new(AppState {
-                config,
-                library: Mutex::new(library),
-                writer: Mutex::new(writer),
-                player,
-                downloads,
-                peaks: waveform::PeaksCache::default(),
-                startup_link: link.map(applink::OpenAt::from),
-                skip,
-            });
-            app.manage(Arc::clone(&state));
-            if let Some(l) = listener {
-                applink::serve(app.handle().clone(), l);
+            let start = Start { config, link, listener };
+            if let Some((library, writer)) = opened {
+                return Ok(start.run(app.handle(), library, writer)?);
             }
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
-                .title("Earmark")
-                .inner_size(1200.0, 760.0)
-                .min_inner_size(760.0, 480.0)
-                // The window only ever shows the app itself; links go to the system browser.
+            // An older library: a window says what is happening while a thread upgrades it
+            // (seconds for a big one); then the app's window takes its place.
+            let splash = WebviewWindowBuilder::new(app, "upgrading", WebviewUrl::App("upgrading.html".into()))
+                .title("Earmark: upgrading your library")
+                .inner_size(480.0, 220.0)
+                .resizable(false)
                 .on_navigation(|url| matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost"))
                 .build()?;
-            downloads::resume(state);
+            let handle = app.handle().clone();
+            std::thread::Builder::new()
+                .name("earmark-upgrade".into())
+                .spawn(move || {
+                    let opened = open_both(&start.config);
+                    let main = handle.clone();
+                    let posted = handle.run_on_main_thread(move || {
+                        let started = opened
+                            .map_err(anyhow::Error::from)
+                            .and_then(|(l, w)| start.run(&main, l, w));
+                        if let Err(e) = started {
+                            tracing::error!("the library could not be opened: {e:#}");
+                            eprintln!("Error: {e:#}");
+                            main.exit(1);
+                        }
+                        let _ = splash.close();
+                    });
+                    if let Err(e) = posted {
+                        tracing::error!("could not start the window after the upgrade: {e}");
+                    }
+                })?;
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"))?

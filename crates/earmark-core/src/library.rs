@@ -146,6 +146,26 @@ impl Library {
         Ok(lib)
     }
 
+    /// The upgrade that opening the library in `dir` would make, found without writing anything
+    /// (nor creating the file): a front end can put up a window saying so before it opens the
+    /// library. `None` for a missing, new, current or too-new file (opening refuses the last).
+    pub fn pending_upgrade(dir: &Path) -> Result<Option<SchemaUpgrade>> {
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version: i64 = retry_busy(|| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
+        Ok((version > 0 && version < SCHEMA_VERSION).then_some(SchemaUpgrade {
+            from: version,
+            to: SCHEMA_VERSION,
+        }))
+    }
+
     /// The folder this library lives in (downloads and caches go beside the database).
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -817,6 +837,35 @@ mod tests {
             assert!(plan.contains(index), "one podcast: {one}\n{plan}");
             assert!(!plan.contains("TEMP B-TREE"), "one podcast: {one}\n{plan}");
         }
+    }
+
+    #[test]
+    fn a_pending_upgrade_is_seen_without_touching_the_file() {
+        let missing = tempfile::tempdir().expect("tempdir");
+        assert_eq!(Library::pending_upgrade(missing.path()).expect("peek"), None);
+        assert!(!missing.path().join(DB_FILE).exists(), "nothing is created");
+        for version in 1..MIGRATIONS.len() {
+            let dir = tempfile::tempdir().expect("tempdir");
+            library_at_version(dir.path(), version);
+            let expected = SchemaUpgrade {
+                from: version as i64,
+                to: SCHEMA_VERSION,
+            };
+            assert_eq!(Library::pending_upgrade(dir.path()).expect("peek"), Some(expected));
+            assert_eq!(
+                Library::pending_upgrade(dir.path()).expect("peek again"),
+                Some(expected),
+                "still old"
+            );
+            drop(Library::open(dir.path()).expect("upgrade"));
+            assert_eq!(Library::pending_upgrade(dir.path()).expect("peek"), None, "current now");
+        }
+        let newer = tempfile::tempdir().expect("tempdir");
+        library_at_version(newer.path(), MIGRATIONS.len());
+        Connection::open(newer.path().join(DB_FILE))
+            .and_then(|c| c.pragma_update(None, "user_version", SCHEMA_VERSION + 1))
+            .expect("newer");
+        assert_eq!(Library::pending_upgrade(newer.path()).expect("peek"), None);
     }
 
     #[test]
