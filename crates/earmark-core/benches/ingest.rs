@@ -678,9 +678,11 @@ fn search_bench(dir: &Path, table: &mut Table) -> Res<()> {
     let now = chrono::Utc::now();
     let mut r = Rng(0x5EA_7C4);
     let mut total = 0usize;
+    let mut first_podcast = None;
     for p in 0..SEARCH_PODCASTS {
         let url = format!("https://podcasts.example/{p}.xml");
         let (id, _) = lib.add_podcast(&url, "", now)?;
+        first_podcast.get_or_insert(id);
         let items = (0..SEARCH_PER_PODCAST)
             .map(|i| {
                 let mut notes = r.words(70);
@@ -747,5 +749,44 @@ fn search_bench(dir: &Path, table: &mut Table) -> Res<()> {
         String::new(),
         Some(m < 5.0),
     );
+    list_bench(&lib, &at, first_podcast, table)
+}
+
+/// The episode list in the same library, newest first: one podcast's 1,000 and all 100,000.
+/// The peer is the single statement the library used before (one podcast chosen by
+/// `?1 IS NULL OR podcast_id = ?1`, undated ones put last by an extra sort term), run through
+/// a plain connection on the same file and reading the same columns.
+fn list_bench(lib: &Library, at: &Path, podcast: Option<earmark_core::model::PodcastId>, table: &mut Table) -> Res<()> {
+    let peer = rusqlite::Connection::open(at.join(DB_FILE))?;
+    let old_sql = "SELECT e.id, e.podcast_id, e.guid, e.title, e.published, e.duration_secs, e.enclosure_url, \
+         e.enclosure_type, e.enclosure_length, e.link, e.in_feed, COALESCE(s.position_secs, 0), COALESCE(s.played, 0), \
+         EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id AND d.state = 'done') \
+         FROM episodes e LEFT JOIN episode_state s ON s.episode_id = e.id WHERE (?1 IS NULL OR e.podcast_id = ?1) \
+         ORDER BY e.published_ts IS NULL, e.published_ts DESC, e.feed_position, e.id";
+    let mut old = peer.prepare(old_sql)?;
+    for (label, which, reps) in [("one podcast's 1,000", podcast, 21), ("all 100,000", None, 7)] {
+        let mut ours = Vec::with_capacity(reps);
+        let mut theirs = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            let t = Instant::now();
+            let rows = lib.episodes(which)?;
+            ours.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(rows);
+            let t = Instant::now();
+            let rows: Vec<Vec<rusqlite::types::Value>> = old
+                .query_map([which.map(|p| p.0)], |r| (0..14).map(|i| r.get(i)).collect())?
+                .collect::<rusqlite::Result<_>>()?;
+            theirs.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(rows);
+        }
+        let (ours, theirs) = (median(ours), median(theirs));
+        table.row(
+            &format!("list 100k: {label}, newest first"),
+            ms(ours),
+            "",
+            format!("{:.1}x the old statement ({})", theirs / ours, ms(theirs)),
+            None,
+        );
+    }
     Ok(())
 }
