@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use earmark_core::model::{DownloadState, EpisodeId};
+use earmark_core::playable::Source;
 use earmark_core::skip::SkipLengths;
 use earmark_core::Library;
 use earmark_player::chapters;
@@ -23,8 +24,6 @@ use crate::AppState;
 
 /// How often the position is saved while playing.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
-/// Within this many seconds of the end an episode counts as played.
-const PLAYED_MARGIN_SECS: f64 = 15.0;
 
 /// What the player bar shows; pushed as the `player` event four times a second.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -299,46 +298,21 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
 /// The engine command that plays episode `id` from where the listener stopped (from the top
 /// once played or nearly finished).
 fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
-    let detail = lib.episode(EpisodeId(id))?;
-    let (saved, played) = lib.listening_state(EpisodeId(id))?;
-    let url = detail
-        .episode
-        .enclosure_url
-        .clone()
-        .ok_or_else(|| ApiError::new("no_media", "This entry has no media file."))?;
-    let parsed = url::Url::parse(&url).ok();
-    let local = parsed
-        .as_ref()
-        .filter(|u| u.scheme() == "file")
-        .and_then(|u| u.to_file_path().ok());
-    let path = lib.downloaded_file(EpisodeId(id))?.or(local);
-    let streamable = parsed.as_ref().is_some_and(|u| matches!(u.scheme(), "http" | "https"));
-    if path.is_none() && !streamable {
-        return Err(ApiError::new(
-            "not_local",
-            format!("This episode's media address cannot be played ({url}); try downloading it."),
-        ));
-    }
-    let near_end = detail
-        .episode
-        .duration_secs
-        .is_some_and(|d| saved >= d - PLAYED_MARGIN_SECS);
-    let start = Duration::from_secs_f64(if played || near_end { 0.0 } else { saved });
-    let title = detail.episode.title;
-    Ok(match path {
-        Some(path) => Command::Load {
+    let p = lib.playable(EpisodeId(id))?;
+    let start = Duration::from_secs_f64(p.resume_secs);
+    Ok(match p.source {
+        Source::File(path) => Command::Load {
             tag: id,
             path,
             start,
-            title,
+            title: p.title,
         },
-        // Not on this computer: stream it, keeping the temporary copy beside the downloads.
-        None => Command::Stream {
+        Source::Web { url, cache_dir } => Command::Stream {
             tag: id,
             url,
             start,
-            title,
-            cache_dir: Some(lib.media_dir()),
+            title: p.title,
+            cache_dir: Some(cache_dir),
         },
     })
 }

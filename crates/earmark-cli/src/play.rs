@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use earmark_core::model::EpisodeId;
+use earmark_core::playable::{Source, PLAYED_MARGIN_SECS};
 use earmark_core::Library;
 use earmark_player::engine::Media;
 use earmark_player::{Output, State};
@@ -17,9 +18,6 @@ use crate::now;
 
 /// How often the position is written while playing.
 const SAVE_EVERY: Duration = Duration::from_secs(2);
-
-/// Within this much of the end an episode counts as played.
-const PLAYED_MARGIN_SECS: f64 = 15.0;
 
 fn parse_time(flag: &str, s: &str) -> Result<Duration> {
     earmark_core::feed::duration::parse(s)
@@ -32,29 +30,18 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     if !(0.5..=3.0).contains(&speed) {
         bail!("--speed must be between 0.5 and 3.0");
     }
-    let detail = lib.episode(id)?;
-    let url = detail
-        .episode
-        .enclosure_url
-        .clone()
-        .context("this episode has no media file")?;
-    // A downloaded copy first, then a local file URL, else stream from the web.
-    let media = match (lib.downloaded_file(id)?, url::Url::parse(&url)) {
-        (Some(downloaded), _) => Media::File(downloaded),
-        (None, Ok(u)) if u.scheme() == "file" => {
-            Media::File(u.to_file_path().map_err(|()| anyhow::anyhow!("bad file URL {url}"))?)
-        }
-        (None, Ok(u)) if matches!(u.scheme(), "http" | "https") => Media::Url {
-            url: url.clone(),
-            cache_dir: Some(lib.media_dir()),
+    let playable = lib.playable(id)?;
+    let title = playable.title;
+    let media = match playable.source {
+        Source::File(path) => Media::File(path),
+        Source::Web { url, cache_dir } => Media::Url {
+            url,
+            cache_dir: Some(cache_dir),
         },
-        (None, _) => bail!("the episode's media URL cannot be played: {url}"),
     };
-    let (saved, played) = lib.listening_state(id)?;
     let start = match from {
         Some(f) => parse_time("from", f)?,
-        None if !played => Duration::from_secs_f64(saved),
-        None => Duration::ZERO,
+        None => Duration::from_secs_f64(playable.resume_secs),
     };
     let stop = to.map(|t| parse_time("to", t)).transpose()?;
     if let Some(stop) = stop {
@@ -65,12 +52,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
 
     let opened = media.open(speed, start);
     let (mut pipeline, stream) = if matches!(media, Media::Url { .. }) {
-        opened.with_context(|| {
-            format!(
-                "streaming {} (download it with `earmark-cli download {}`)",
-                detail.episode.title, id.0
-            )
-        })?
+        opened.with_context(|| format!("streaming {} (download it with `earmark-cli download {}`)", title, id.0))?
     } else {
         opened?
     };
@@ -111,7 +93,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
             earmark_player::decode::fmt_time(pos),
             total,
             speed,
-            detail.episode.title
+            title
         ));
         if last_save.elapsed() >= SAVE_EVERY {
             lib.save_position(id, pos.as_secs_f64(), now())?;
@@ -140,7 +122,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     if stop.is_none() && !interrupted.load(Ordering::SeqCst) && at_end {
         lib.set_played(id, true, now())?;
         lib.save_position(id, 0.0, now())?;
-        eprintln!("Finished {}.", detail.episode.title);
+        eprintln!("Finished {}.", title);
     } else {
         eprintln!(
             "Stopped at {}.",

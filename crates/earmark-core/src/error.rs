@@ -43,6 +43,15 @@ pub enum Error {
     /// The user's input cannot be used (with the reason).
     #[error("{0}")]
     Invalid(String),
+    /// The episode is text only: its feed gives no media file.
+    #[error("{0:?} has no media file: it is a text-only entry")]
+    NoMedia(String),
+    /// The media address is neither on this computer nor on the web (http or https).
+    #[error("this episode's media address cannot be played ({url}); only downloads, local files and http(s) work")]
+    NotPlayable {
+        /// The enclosure URL.
+        url: String,
+    },
     /// A post, page or blog archive was fetched but could not be used.
     #[error(transparent)]
     Doc(#[from] crate::docs::DocError),
@@ -111,6 +120,8 @@ impl Error {
             Error::Feed(_) => "bad_feed",
             Error::NotFound(_) => "not_found",
             Error::Invalid(_) => "invalid",
+            Error::NoMedia(_) => "no_media",
+            Error::NotPlayable { .. } => "not_playable",
             Error::Doc(e) => e.code(),
             Error::Opml(_) => "opml",
             Error::DiskFull { .. } => "disk_full",

@@ -21,6 +21,7 @@ pub mod library;
 pub mod link;
 pub mod model;
 pub mod opml;
+pub mod playable;
 pub mod queue;
 pub mod refresh;
 pub mod resolve;
