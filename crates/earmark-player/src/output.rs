@@ -31,6 +31,9 @@ struct Inner {
     stopped: bool,
     /// Frames handed to the device but not yet counted by the pipeline's position.
     buffered_frames: usize,
+    /// A seek into a part of a stream that has not arrived: it is made once that part is here,
+    /// by whoever pulls next, so no one holds the lock while the network is slow.
+    pending_seek: Option<Duration>,
 }
 
 /// Device buffer in frames (about 93 ms at 44.1 kHz); the fallback path lets the device choose
@@ -92,9 +95,10 @@ impl Output {
         new_errors && last > 0 && now.saturating_sub(last) > LOST_AFTER_SILENT_MS
     }
 
-    /// Forgets a silence the player caused itself: a seek into a stream waits for the network
-    /// while holding the playback, so the device cannot pull and may report underruns. Without
-    /// this, a seek slower than [`LOST_AFTER_SILENT_MS`] would look like a vanished device.
+    /// Forgets a silence the player caused itself: a seek into a stream whose length or duration
+    /// is unknown (so nothing can be fetched ahead of it) waits for the network while holding the
+    /// playback, so the device cannot pull and may report underruns. Without this, a seek slower
+    /// than [`LOST_AFTER_SILENT_MS`] would look like a vanished device.
     pub fn forgive_stall(&self) {
         self.last_pull_ms
             .store(self.opened.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
@@ -135,6 +139,7 @@ impl Playback {
             state: State::Playing,
             stopped: false,
             buffered_frames: 0,
+            pending_seek: None,
         }));
         let source = OutputSource {
             pulls: None,
@@ -183,15 +188,23 @@ impl Playback {
         };
     }
 
-    /// Jumps to `to` (clamped to the episode); playing resumes there if it had ended.
+    /// Jumps to `to` (clamped to the episode); playing resumes there if it had ended. Into a
+    /// part of a stream that has not arrived, the seek is only asked for: it returns at once,
+    /// the listener hears silence (buffering) and the position shows `to` until that part is
+    /// here, and pause, skip or another seek work meanwhile.
     pub fn seek(&self, to: Duration) -> Result<Duration, PlayError> {
         let mut g = self.lock();
-        let reached = g.pipeline.seek(to)?;
-        g.buffered_frames = 0;
         if g.state == State::Ended {
             g.state = State::Playing;
         }
-        Ok(reached)
+        g.buffered_frames = 0;
+        if !g.pipeline.prefetch(to) {
+            let to = g.pipeline.duration().map_or(to, |d| to.min(d));
+            g.pending_seek = Some(to);
+            return Ok(to);
+        }
+        g.pending_seek = None;
+        g.pipeline.seek(to)
     }
 
     /// Skips forward (positive) or back (negative) by `secs`.
@@ -200,9 +213,12 @@ impl Playback {
         self.seek(Duration::from_secs_f64((now + secs).max(0.0)))
     }
 
-    /// The episode time being heard now.
+    /// The episode time being heard now (where a seek still waiting for the network will land).
     pub fn position(&self) -> Duration {
         let g = self.lock();
+        if let Some(to) = g.pending_seek {
+            return to;
+        }
         let behind = g.buffered_frames as f64 * g.pipeline.speed() / f64::from(g.pipeline.sample_rate().max(1));
         g.pipeline
             .position()
@@ -242,7 +258,7 @@ impl Playback {
     /// Whether a streamed episode is waiting for the network (the listener hears silence).
     pub fn buffering(&self) -> bool {
         let g = self.lock();
-        g.state == State::Playing && g.pipeline.waiting()
+        g.state == State::Playing && (g.pending_seek.is_some() || g.pipeline.waiting())
     }
 
     /// Stops for good: the device drops this source.
@@ -286,8 +302,18 @@ impl OutputSource {
             return false;
         }
         self.pos = 0;
+        // A seek waiting for its part of a stream is made once that part has arrived; until then
+        // nothing is decoded, so the decoder's reads do not pull the fetcher back.
+        if let Some(to) = g.pending_seek {
+            if g.pipeline.source_ready() {
+                g.pending_seek = None;
+                if let Err(e) = g.pipeline.seek(to) {
+                    tracing::warn!("seek to {:.1} s in the stream failed: {e}", to.as_secs_f64());
+                }
+            }
+        }
         // A streamed source waiting for the network gets silence, not the end.
-        let buffering = g.state == State::Playing && g.pipeline.waiting();
+        let buffering = g.state == State::Playing && (g.pending_seek.is_some() || g.pipeline.waiting());
         let n = if g.state == State::Playing && !buffering {
             g.pipeline.fill(&mut self.buf)
         } else {

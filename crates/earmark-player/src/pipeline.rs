@@ -28,7 +28,13 @@ pub struct Pipeline {
     stop_at: Option<Duration>,
     /// For a streamed source: whether the decoder can read without waiting on the network.
     gate: Option<Box<dyn Fn() -> bool + Send>>,
+    /// For a streamed source: asks for the part of the file a seek to this time (in an episode
+    /// of this length) will read, before the seek itself.
+    prefetch: Option<Prefetch>,
 }
+
+/// See [`Pipeline::set_prefetch`].
+pub type Prefetch = Box<dyn Fn(Duration, Option<Duration>) + Send>;
 
 impl Pipeline {
     /// Wraps an open decoder, playing at `speed`.
@@ -49,6 +55,7 @@ impl Pipeline {
             input_done: false,
             stop_at: None,
             gate: None,
+            prefetch: None,
         }
     }
 
@@ -56,6 +63,27 @@ impl Pipeline {
     /// would run without waiting, so the output thread can play silence instead of blocking.
     pub fn set_gate(&mut self, ready: Box<dyn Fn() -> bool + Send>) {
         self.gate = Some(ready);
+    }
+
+    /// Tells the pipeline how to ask a slow source for the part a seek will read, so the seek can
+    /// wait for it without blocking anyone (see `Playback::seek`).
+    pub fn set_prefetch(&mut self, ask: Prefetch) {
+        self.prefetch = Some(ask);
+    }
+
+    /// Asks the source for the part of the file around `target` (nothing for a local file).
+    /// Returns whether that part is here already, so seeking there now will not wait.
+    pub fn prefetch(&mut self, target: Duration) -> bool {
+        let Some(ask) = &self.prefetch else {
+            return true;
+        };
+        ask(target, self.decoder.duration());
+        self.source_ready()
+    }
+
+    /// Whether the source can be read without waiting (always, for a local file).
+    pub fn source_ready(&self) -> bool {
+        self.gate.as_ref().is_none_or(|ready| ready())
     }
 
     /// True while a streamed source has too little buffered to decode the next block at once.

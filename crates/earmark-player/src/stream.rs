@@ -200,6 +200,27 @@ impl StreamHandle {
         }
     }
 
+    /// Asks for the part of the file where `to` lies in an episode `duration` long, estimated as
+    /// a coarse seek lands (length × to / duration), a little before it: the fetcher moves there,
+    /// and [`StreamHandle::ready`] answers for it until the decoder reads again. Nothing happens
+    /// while the file's length or the duration is unknown.
+    pub fn prefetch(&self, to: Duration, duration: Option<Duration>) {
+        let mut st = self.shared.lock();
+        let (Some(len), Some(d)) = (st.len, duration) else {
+            return;
+        };
+        if d.is_zero() || len == 0 {
+            return;
+        }
+        let share = (to.as_secs_f64() / d.as_secs_f64()).clamp(0.0, 1.0);
+        // Half the read-ahead before the estimate: an ID3 tag or a variable bitrate moves the
+        // place a coarse seek lands on a little.
+        let at = ((len as f64 * share) as u64).saturating_sub(self.shared.cfg.ready_ahead / 2);
+        st.want = at.min(len - 1);
+        drop(st);
+        self.shared.changed.notify_all();
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> StreamStats {
         let st = self.shared.lock();
@@ -656,6 +677,8 @@ pub fn open_pipeline(url: &str, cfg: StreamConfig, speed: f64) -> Result<(Pipeli
     let mut pipeline = Pipeline::new(decoder, speed);
     let gate = handle.clone();
     pipeline.set_gate(Box::new(move || gate.ready()));
+    let ahead = handle.clone();
+    pipeline.set_prefetch(Box::new(move |to, duration| ahead.prefetch(to, duration)));
     Ok((pipeline, handle))
 }
 

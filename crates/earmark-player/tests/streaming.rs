@@ -2,7 +2,8 @@
 //! asks for just that part (HTTP Range), a server without Range still plays, a dropped
 //! connection is picked up where it stopped, a dead or stalled server gives a clear error, and
 //! the output thread plays silence (buffering) instead of waiting on the network. The engine keeps
-//! answering while a stream opens, and only the stream last asked for is played.
+//! answering while a stream opens, and only the stream last asked for is played. A seek into a
+//! part that has not arrived waits for it without holding up pause, the position or the output.
 
 mod common;
 #[path = "common/media_server.rs"]
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{encode, hum_with_click, write_wav};
 use earmark_player::engine::{Command, Engine, Event, Status};
-use earmark_player::stream::{HttpStream, StreamConfig, StreamHandle, StreamInfo};
+use earmark_player::stream::{self, HttpStream, StreamConfig, StreamHandle, StreamInfo};
 use earmark_player::{MediaDecoder, Pipeline, PlayError, Playback, State};
 use media_server::{Behaviour, MediaServer};
 
@@ -324,6 +325,81 @@ fn the_output_plays_silence_while_buffering_and_never_ends_early() {
     }
     assert!(saw_buffering, "pulling faster than the network reports buffering");
     assert!(heard >= 2 * RATE as usize, "audio flowed once data arrived");
+}
+
+#[test]
+fn a_seek_into_a_part_not_here_yet_waits_for_it_without_holding_anyone_up() {
+    // Every request for a later part of the file is answered only after 1.5 s.
+    let (_dir, _bytes, server) = serve(
+        "mp3",
+        Behaviour {
+            ranges: true,
+            bytes_per_sec: Some(150_000),
+            ranged_delay: Some(Duration::from_millis(1500)),
+            ..Behaviour::default()
+        },
+    );
+    let (pipeline, _handle) = stream::open_pipeline(&server.url("ep.mp3"), quick(), 1.0).expect("open stream");
+    let channels = pipeline.channels().max(1);
+    let (playback, mut source) = Playback::headless(pipeline);
+    // Half a second from the start.
+    let mut heard = 0;
+    let began = Instant::now();
+    while heard < RATE as usize / 2 && began.elapsed() < Duration::from_secs(5) {
+        let block: Vec<f32> = source.by_ref().take(512).collect();
+        heard += block.iter().filter(|s| **s != 0.0).count() / channels;
+        if playback.buffering() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    assert!(heard >= RATE as usize / 2, "the start played");
+
+    let asked = Instant::now();
+    let landed = playback.seek(Duration::from_secs(44)).expect("seek");
+    let took = asked.elapsed();
+    assert!(
+        took < Duration::from_millis(500),
+        "the seek waited for the network: {took:?}"
+    );
+    assert_eq!(landed, Duration::from_secs(44));
+    assert_eq!(
+        playback.position(),
+        Duration::from_secs(44),
+        "the position shows where it goes"
+    );
+    assert!(playback.buffering(), "the listener is told it is buffering");
+    // Pause and resume are answered meanwhile: nobody holds the playback waiting on the network.
+    let t = Instant::now();
+    playback.pause();
+    assert_eq!(playback.state(), State::Paused);
+    playback.resume();
+    assert!(t.elapsed() < Duration::from_millis(100), "pause took {:?}", t.elapsed());
+
+    // Silence until that part arrives, then 44 s on: when the click at 45 s is heard, the
+    // position says 45 s.
+    let mut silent_first = 0;
+    let mut heard_any = false;
+    let mut click_at = None;
+    let began = Instant::now();
+    while click_at.is_none() && began.elapsed() < Duration::from_secs(10) {
+        let block: Vec<f32> = source.by_ref().take(512).collect();
+        assert_eq!(block.len(), 512, "the source never runs dry");
+        if block.iter().all(|s| *s == 0.0) {
+            silent_first += usize::from(!heard_any);
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        heard_any = true;
+        if block.iter().any(|s| s.abs() > 0.5) {
+            click_at = Some(playback.position());
+        }
+    }
+    assert!(silent_first > 0, "the part was not there yet: silence came first");
+    let click_at = click_at.expect("the click at 45 s is heard");
+    assert!(
+        (click_at.as_secs_f64() - 45.0).abs() < 0.15,
+        "the click was heard at {click_at:?}"
+    );
 }
 
 /// The first status within `within` for which `ok` holds; panics with the last one seen.

@@ -27,6 +27,9 @@ pub struct Behaviour {
     pub no_length: bool,
     /// `Content-Type` to send.
     pub content_type: Option<String>,
+    /// Wait this long before answering a request for a range that does not start at 0 (a slow
+    /// network, as a seek far ahead meets it).
+    pub ranged_delay: Option<std::time::Duration>,
 }
 
 struct Shared {
@@ -167,6 +170,9 @@ fn serve(mut conn: TcpStream, shared: &Shared) {
             return;
         }
         Some(n) => {
+            if let Some(wait) = how.ranged_delay.filter(|_| n > 0) {
+                std::thread::sleep(wait);
+            }
             let shown = if how.no_length {
                 "*".to_owned()
             } else {
