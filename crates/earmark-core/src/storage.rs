@@ -138,13 +138,21 @@ impl Library {
     /// Where a media file of this name is: in the folder an unfinished move is going to when it
     /// (or its partial download) is already there, else in the media folder.
     pub(crate) fn media_path(&self, name: &str) -> PathBuf {
-        if let Ok(Some(moving)) = self.setting(MOVING_TO) {
-            let there = Path::new(&moving).join(name);
-            if there.is_file() || part_path(&there).is_file() {
-                return there;
+        self.media_paths()(name)
+    }
+
+    /// [`Library::media_path`] for many names: the two folder settings are read once.
+    fn media_paths(&self) -> impl Fn(&str) -> PathBuf {
+        let moving = self.setting(MOVING_TO).ok().flatten().map(PathBuf::from);
+        let dir = self.media_dir();
+        move |name| {
+            if let Some(there) = moving.as_ref().map(|m| m.join(name)) {
+                if there.is_file() || part_path(&there).is_file() {
+                    return there;
+                }
             }
+            dir.join(name)
         }
-        self.media_dir().join(name)
     }
 
     /// Makes `target` the media folder, moving every download (finished files and partial ones
@@ -239,8 +247,9 @@ impl Library {
             rows.collect::<rusqlite::Result<_>>()?
         };
         let mut out: Vec<PodcastStorage> = Vec::new();
+        let path_of = self.media_paths();
         for (id, title, name) in rows {
-            let Ok(meta) = std::fs::metadata(self.media_path(&name)) else {
+            let Ok(meta) = std::fs::metadata(path_of(&name)) else {
                 continue;
             };
             if !meta.is_file() {
