@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use symphonia::core::audio::{AudioBuffer, AudioBufferRef, SampleBuffer, Signal};
-use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::codecs::{
+    Decoder, DecoderOptions, CODEC_TYPE_MP1, CODEC_TYPE_MP2, CODEC_TYPE_MP3, CODEC_TYPE_NULL,
+};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo};
 use symphonia::core::io::{MediaSource, MediaSourceStream};
@@ -43,6 +45,8 @@ pub struct MediaDecoder {
     /// Seek by the byte position the format estimates rather than by reading every frame up to
     /// the target (see [`MediaDecoder::set_coarse_seeks`]).
     coarse_seeks: bool,
+    /// MPEG audio (see [`MediaDecoder::seeks_by_byte_share`]).
+    mpeg_audio: bool,
 }
 
 /// The container and codec, apart from the sample bookkeeping so a decoded buffer (which borrows
@@ -146,6 +150,7 @@ impl MediaDecoder {
                 other => PlayError::Unsupported(other.to_string()),
             })?;
         let sample_rate = params.sample_rate.ok_or(PlayError::NoAudioTrack)?;
+        let mpeg_audio = [CODEC_TYPE_MP1, CODEC_TYPE_MP2, CODEC_TYPE_MP3].contains(&params.codec);
         let channels = params.channels.map_or(0, |c| c.count());
         Ok(MediaDecoder {
             packets: Packets {
@@ -167,6 +172,7 @@ impl MediaDecoder {
             ended: false,
             damage: None,
             coarse_seeks: false,
+            mpeg_audio,
         })
     }
 
@@ -187,6 +193,13 @@ impl MediaDecoder {
     /// The length, when the container says.
     pub fn duration(&self) -> Option<Duration> {
         self.total_frames.map(|f| frames_to_duration(f, self.sample_rate))
+    }
+
+    /// Whether a coarse seek lands where the target's share of the audio data lies (MPEG audio:
+    /// frames follow one another with no index), so the bytes it will read can be fetched
+    /// before it. Containers with an index or a bisecting seek (MP4, Ogg) read elsewhere.
+    pub fn seeks_by_byte_share(&self) -> bool {
+        self.mpeg_audio
     }
 
     /// The episode time of the next sample `read` returns.

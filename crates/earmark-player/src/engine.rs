@@ -324,6 +324,9 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
             on_event(Event::NoOutput("the audio device went away".into()));
         }
         if let Some(l) = &mut loaded {
+            if let Some(why) = l.playback.take_failure() {
+                on_event(Event::Error(why));
+            }
             if let Some(stream) = l.stream.take_if(|h| h.stats().complete) {
                 on_event(Event::Streamed { tag: l.tag, stream });
             }

@@ -31,10 +31,16 @@ struct Inner {
     stopped: bool,
     /// Frames handed to the device but not yet counted by the pipeline's position.
     buffered_frames: usize,
-    /// A seek into a part of a stream that has not arrived: it is made once that part is here,
-    /// by whoever pulls next, so no one holds the lock while the network is slow.
-    pending_seek: Option<Duration>,
+    /// A seek into a part of a stream that has not arrived, and when it was asked for: it is
+    /// made once that part is here, by whoever pulls next, so no one holds the lock while the
+    /// network is slow.
+    pending_seek: Option<(Duration, Instant)>,
+    /// A failure found while pulling (a seek made late that failed), for the engine to report.
+    failure: Option<String>,
 }
+
+/// How long a seek waits for its part of a stream before it gives up (paused, at the old place).
+const SEEK_WAIT: Duration = Duration::from_secs(20);
 
 /// Device buffer in frames (about 93 ms at 44.1 kHz); the fallback path lets the device choose
 /// when it cannot do this.
@@ -140,6 +146,7 @@ impl Playback {
             stopped: false,
             buffered_frames: 0,
             pending_seek: None,
+            failure: None,
         }));
         let source = OutputSource {
             pulls: None,
@@ -198,13 +205,19 @@ impl Playback {
             g.state = State::Playing;
         }
         g.buffered_frames = 0;
-        if !g.pipeline.prefetch(to) {
+        if g.pipeline.prefetch(to) == Some(false) {
             let to = g.pipeline.duration().map_or(to, |d| to.min(d));
-            g.pending_seek = Some(to);
+            g.pending_seek = Some((to, Instant::now()));
             return Ok(to);
         }
         g.pending_seek = None;
         g.pipeline.seek(to)
+    }
+
+    /// A failure met while playing that the caller has not heard of yet (a seek made once its
+    /// part of the stream arrived, which then failed, or that waited too long).
+    pub fn take_failure(&self) -> Option<String> {
+        self.lock().failure.take()
     }
 
     /// Skips forward (positive) or back (negative) by `secs`.
@@ -216,7 +229,7 @@ impl Playback {
     /// The episode time being heard now (where a seek still waiting for the network will land).
     pub fn position(&self) -> Duration {
         let g = self.lock();
-        if let Some(to) = g.pending_seek {
+        if let Some((to, _)) = g.pending_seek {
             return to;
         }
         let behind = g.buffered_frames as f64 * g.pipeline.speed() / f64::from(g.pipeline.sample_rate().max(1));
@@ -304,12 +317,28 @@ impl OutputSource {
         self.pos = 0;
         // A seek waiting for its part of a stream is made once that part has arrived; until then
         // nothing is decoded, so the decoder's reads do not pull the fetcher back.
-        if let Some(to) = g.pending_seek {
+        if let Some((to, asked)) = g.pending_seek {
             if g.pipeline.source_ready() {
                 g.pending_seek = None;
                 if let Err(e) = g.pipeline.seek(to) {
-                    tracing::warn!("seek to {:.1} s in the stream failed: {e}", to.as_secs_f64());
+                    g.failure = Some(format!("could not go to {}: {e}", crate::decode::fmt_time(to)));
                 }
+                // Should the seek still have read past what arrived, the device was not pulling
+                // meanwhile: that silence is ours, not a lost device.
+                if let Some(p) = &self.pulls {
+                    p.last_ms
+                        .store(p.base.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+                    p.errors_at_pull
+                        .store(p.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+                }
+            } else if asked.elapsed() > SEEK_WAIT {
+                g.pending_seek = None;
+                g.state = State::Paused;
+                g.failure = Some(format!(
+                    "the server did not send the part at {} within {} s; paused where it was",
+                    crate::decode::fmt_time(to),
+                    SEEK_WAIT.as_secs()
+                ));
             }
         }
         // A streamed source waiting for the network gets silence, not the end.

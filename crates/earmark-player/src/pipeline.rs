@@ -33,8 +33,9 @@ pub struct Pipeline {
     prefetch: Option<Prefetch>,
 }
 
-/// See [`Pipeline::set_prefetch`].
-pub type Prefetch = Box<dyn Fn(Duration, Option<Duration>) + Send>;
+/// See [`Pipeline::set_prefetch`]: given the target and the episode's length, asks for the bytes
+/// a seek there will read; false when it cannot tell which those are.
+pub type Prefetch = Box<dyn Fn(Duration, Option<Duration>) -> bool + Send>;
 
 impl Pipeline {
     /// Wraps an open decoder, playing at `speed`.
@@ -71,14 +72,12 @@ impl Pipeline {
         self.prefetch = Some(ask);
     }
 
-    /// Asks the source for the part of the file around `target` (nothing for a local file).
-    /// Returns whether that part is here already, so seeking there now will not wait.
-    pub fn prefetch(&mut self, target: Duration) -> bool {
-        let Some(ask) = &self.prefetch else {
-            return true;
-        };
-        ask(target, self.decoder.duration());
-        self.source_ready()
+    /// Asks the source for the part of the file a seek to `target` will read. `Some(ready)`
+    /// says whether it is here already; `None` that nobody can tell (a local file, a format
+    /// whose seek reads elsewhere, an unknown length), so the seek should simply be made.
+    pub fn prefetch(&mut self, target: Duration) -> Option<bool> {
+        let ask = self.prefetch.as_ref()?;
+        ask(target, self.decoder.duration()).then(|| self.source_ready())
     }
 
     /// Whether the source can be read without waiting (always, for a local file).

@@ -146,6 +146,9 @@ struct State {
     closed: bool,
     stats: StreamStats,
     last_progress: Instant,
+    /// Where the audio frames begin (after an ID3v2 tag, which can hold megabytes of cover art):
+    /// what a coarse MP3 seek counts its share from.
+    audio_start: u64,
 }
 
 impl State {
@@ -200,25 +203,47 @@ impl StreamHandle {
         }
     }
 
-    /// Asks for the part of the file where `to` lies in an episode `duration` long, estimated as
-    /// a coarse seek lands (length × to / duration), a little before it: the fetcher moves there,
-    /// and [`StreamHandle::ready`] answers for it until the decoder reads again. Nothing happens
-    /// while the file's length or the duration is unknown.
-    pub fn prefetch(&self, to: Duration, duration: Option<Duration>) {
+    /// Asks for the part of an MPEG audio file where `to` lies in an episode `duration` long,
+    /// estimated as a coarse seek lands (the audio data's start plus `to / duration` of the rest),
+    /// from half the read-ahead before it: the fetcher moves there, and [`StreamHandle::ready`]
+    /// answers for it until the decoder reads again. Returns false, asking for nothing, while the
+    /// file's length or the duration is unknown.
+    pub fn prefetch(&self, to: Duration, duration: Option<Duration>) -> bool {
         let mut st = self.shared.lock();
         let (Some(len), Some(d)) = (st.len, duration) else {
-            return;
+            return false;
         };
-        if d.is_zero() || len == 0 {
-            return;
+        if d.is_zero() || len <= st.audio_start {
+            return false;
         }
         let share = (to.as_secs_f64() / d.as_secs_f64()).clamp(0.0, 1.0);
-        // Half the read-ahead before the estimate: an ID3 tag or a variable bitrate moves the
-        // place a coarse seek lands on a little.
-        let at = ((len as f64 * share) as u64).saturating_sub(self.shared.cfg.ready_ahead / 2);
-        st.want = at.min(len - 1);
+        let lands = st.audio_start + ((len - st.audio_start) as f64 * share) as u64;
+        // A variable bitrate moves the place a coarse seek lands on a little either way.
+        let from = lands
+            .saturating_sub(self.shared.cfg.ready_ahead / 2)
+            .max(st.audio_start);
+        st.want = from.min(len - 1);
         drop(st);
         self.shared.changed.notify_all();
+        true
+    }
+
+    /// Notes where the audio frames begin, from the file's first bytes (an ID3v2 tag's length),
+    /// once they have arrived: the decoder's probe has read them.
+    fn note_audio_start(&self) -> io::Result<()> {
+        let mut head = [0u8; 10];
+        {
+            let st = self.shared.lock();
+            if st.have.run_end(0).is_none_or(|end| end < 10) {
+                return Ok(());
+            }
+        }
+        let mut f = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
+        f.seek(SeekFrom::Start(0))?;
+        f.read_exact(&mut head)?;
+        drop(f);
+        self.shared.lock().audio_start = id3v2_len(&head);
+        Ok(())
     }
 
     /// Counters so far.
@@ -399,6 +424,7 @@ impl HttpStream {
                     ..StreamStats::default()
                 },
                 last_progress: Instant::now(),
+                audio_start: 0,
             }),
             changed: Condvar::new(),
         });
@@ -674,12 +700,29 @@ pub fn open_pipeline(url: &str, cfg: StreamConfig, speed: f64) -> Result<(Pipeli
     let ext = url_extension(url);
     let mut decoder = MediaDecoder::from_source(Box::new(stream), ext.as_deref(), info.content_type.as_deref())?;
     decoder.set_coarse_seeks(true);
+    let by_share = decoder.seeks_by_byte_share();
     let mut pipeline = Pipeline::new(decoder, speed);
     let gate = handle.clone();
     pipeline.set_gate(Box::new(move || gate.ready()));
-    let ahead = handle.clone();
-    pipeline.set_prefetch(Box::new(move |to, duration| ahead.prefetch(to, duration)));
+    // Only where the seek's bytes can be foretold; other formats seek as they read.
+    if by_share {
+        if let Err(e) = handle.note_audio_start() {
+            tracing::debug!("reading the stream's first bytes back: {e}");
+        }
+        let ahead = handle.clone();
+        pipeline.set_prefetch(Box::new(move |to, duration| ahead.prefetch(to, duration)));
+    }
     Ok((pipeline, handle))
+}
+
+/// The length of an ID3v2 tag at the start of a file (header, body and footer), 0 without one.
+fn id3v2_len(head: &[u8; 10]) -> u64 {
+    if &head[..3] != b"ID3" || head[6..10].iter().any(|b| b & 0x80 != 0) {
+        return 0;
+    }
+    let body = head[6..10].iter().fold(0u64, |n, b| (n << 7) | u64::from(*b));
+    let footer = if head[5] & 0x10 != 0 { 10 } else { 0 };
+    10 + body + footer
 }
 
 /// The file extension in a URL's path (`.../episode.mp3?x=1` → `mp3`), a hint for the probe.
@@ -711,6 +754,24 @@ mod tests {
         assert_eq!(r.0, vec![(0, 50)]);
         assert_eq!(r.next_missing(0, Some(50)), None);
         assert_eq!(r.next_missing(0, None), Some(50));
+    }
+
+    #[test]
+    fn an_id3v2_tag_length_is_read_from_its_header() {
+        // 257 bytes of body: syncsafe 0x00 0x00 0x02 0x01.
+        assert_eq!(id3v2_len(b"ID3\x04\x00\x00\x00\x00\x02\x01"), 10 + 257);
+        // With a footer.
+        assert_eq!(id3v2_len(b"ID3\x04\x00\x10\x00\x00\x02\x01"), 20 + 257);
+        // 2 MB of cover art.
+        let size = 2_000_000u64;
+        let mut head = *b"ID3\x03\x00\x00\x00\x00\x00\x00";
+        for (i, b) in head[6..10].iter_mut().enumerate() {
+            *b = ((size >> (7 * (3 - i))) & 0x7f) as u8;
+        }
+        assert_eq!(id3v2_len(&head), 10 + size);
+        // No tag, or a malformed size: the audio starts at 0.
+        assert_eq!(id3v2_len(b"\xff\xfb\x90\x00\x00\x00\x00\x00\x00\x00"), 0);
+        assert_eq!(id3v2_len(b"ID3\x04\x00\x00\x80\x00\x00\x00"), 0);
     }
 
     #[test]
