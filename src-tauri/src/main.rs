@@ -206,18 +206,37 @@ fn main() -> anyhow::Result<()> {
             std::thread::Builder::new()
                 .name("earmark-upgrade".into())
                 .spawn(move || {
-                    let opened = open_both(&start.config);
+                    // A panic in the upgrade is an error like any other: the window must not wait forever.
+                    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_both(&start.config)))
+                        .unwrap_or_else(|_| {
+                            Err(earmark_core::Error::Invalid(
+                                "the upgrade stopped unexpectedly; the library is as it was before the step that failed".into(),
+                            ))
+                        });
                     let main = handle.clone();
                     let posted = handle.run_on_main_thread(move || {
                         let started = opened
                             .map_err(anyhow::Error::from)
                             .and_then(|(l, w)| start.run(&main, l, w));
-                        if let Err(e) = started {
-                            tracing::error!("the library could not be opened: {e:#}");
-                            eprintln!("Error: {e:#}");
-                            main.exit(1);
+                        match started {
+                            Ok(()) => {
+                                let _ = splash.close();
+                            }
+                            // Said in the window (a desktop launcher shows no terminal); closing it quits.
+                            Err(e) => {
+                                tracing::error!("the library could not be opened: {e:#}");
+                                eprintln!("Error: {e:#}");
+                                let said = serde_json::to_string(&format!("{e:#}")).unwrap_or_default();
+                                let _ = splash.set_title("Earmark: the library could not be upgraded");
+                                let _ = splash.eval(format!(
+                                    "document.querySelector('h1').textContent = 'Your library could not be upgraded'; \
+                                     document.querySelector('p').textContent = 'The step that failed changed nothing. Close this window; \
+                                     keep the error below for a report.'; \
+                                     const pre = document.createElement('pre'); pre.className = 'error'; pre.textContent = {said}; \
+                                     document.querySelector('.progress').replaceWith(pre);"
+                                ));
+                            }
                         }
-                        let _ = splash.close();
                     });
                     if let Err(e) = posted {
                         tracing::error!("could not start the window after the upgrade: {e}");

@@ -100,9 +100,10 @@ fn media_path(state: &AppState, id: i64) -> Res<PathBuf> {
 pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, id: i64) -> Res<WaveSlice> {
     let state = Arc::clone(&state);
     tauri::async_runtime::spawn_blocking(move || -> Res<WaveSlice> {
+        // Stops the one before even when this episode turns out to have no file here.
+        let cancel = state.peaks.start_job();
         let path = media_path(&state, id)?;
         let cache_dir = state.config.library_dir.join("peaks");
-        let cancel = state.peaks.start_job();
         let mut factor = 1;
         let outcome = peaks::load_or_compute(&path, &cache_dir, &PeaksOptions::default(), &cancel, &mut |p| {
             factor = ((1.0 / p.bucket_secs) as usize / OVERVIEW_PER_SECOND).max(1);
@@ -131,8 +132,11 @@ pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, i
             &overview,
             Some(overview.len()),
         );
-        if let Ok(mut cache) = state.peaks.last.lock() {
-            *cache = Some((id, Arc::new(fine)));
+        // A job told to stop that finished anyway must not replace a newer episode's peaks.
+        if !cancel.load(Ordering::Relaxed) {
+            if let Ok(mut cache) = state.peaks.last.lock() {
+                *cache = Some((id, Arc::new(fine)));
+            }
         }
         Ok(result)
     })

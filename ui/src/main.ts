@@ -70,6 +70,9 @@ const state = {
   // The podcasts have been read once: until then a reload would show the empty-library page.
   started: false,
   shown: null as number | null,
+  // The detailToken of the request that drew the page shown now: a newer one means the user has
+  // asked for another page, even if it has not drawn yet.
+  shownToken: 0,
   queueView: false,
   queue: [] as Episode[],
   // The latest download event per episode, for progress bars and row markers.
@@ -382,7 +385,13 @@ async function loadEpisodes(keepPlace = false): Promise<void> {
   const req = beginList(keepPlace);
   const token = req.token;
   keepPlace = req.keepPlace;
-  const all = await api.listEpisodes(state.current);
+  let all: Episode[];
+  try {
+    all = await api.listEpisodes(state.current);
+  } catch (err) {
+    if (listCurrent(token)) showError(err, "Could not read the episodes");
+    return;
+  }
   if (!listCurrent(token)) return;
   const episodes = el.offlineOnly.checked ? all.filter((e) => e.downloaded) : all;
   el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
@@ -557,6 +566,7 @@ async function showEpisode(id: number, keepScroll = false): Promise<void> {
     }
     el.detail.replaceChildren(head, actions, downloadBox, marks, media, related, transcript, notes, extra);
     state.shown = e.id;
+    state.shownToken = token;
     state.shownDoc = null;
     void renderBookmarks(e, marks, token);
     void renderEpisodeLinks(e.id, related, token);
@@ -640,8 +650,8 @@ function renderActions(actions: HTMLElement, e: Episode): void {
  * fields. Does nothing once the user has moved on, even if the next page has not drawn yet.
  */
 async function refreshShownEpisode(id: number): Promise<void> {
-  if (state.shown !== id) return;
   const token = state.detailToken;
+  if (state.shown !== id || token !== state.shownToken) return;
   let e: Episode;
   try {
     e = (await api.getEpisode(id)).episode;
@@ -850,7 +860,7 @@ async function loadArchive(keepPlace = false): Promise<void> {
       );
     }
   } catch (err) {
-    showError(err, "Could not open the archive");
+    if (listCurrent(token)) showError(err, "Could not open the archive");
   }
 }
 
@@ -1437,6 +1447,8 @@ function markKey(which: "start" | "end"): void {
   if (which === "start") {
     const made = api.addBookmark({ episode_id: episode, start_secs: at, end_secs: null, title: `Moment at ${fmtClock(at)}`, note: "", tags: [] });
     const mark = { id: made.then((b) => b.id), episode };
+    // Its failure is reported below; n on a failed start only reports its own.
+    void mark.id.catch(() => undefined);
     state.openMark = mark;
     void made
       .then(() => {
@@ -1673,7 +1685,7 @@ async function runSearch(q: string): Promise<void> {
   const token = beginList(false).token;
   try {
     const hits = await api.search(q);
-    if (el.search.value !== q || !listCurrent(token)) return;
+    if (!listCurrent(token) || el.search.value !== q) return;
     el.listTitle.textContent = `Search: ${q}`;
     // Results come from the whole archive: one podcast's auto-download setting does not belong here.
     el.autoDownload.hidden = true;

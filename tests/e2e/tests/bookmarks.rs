@@ -178,16 +178,19 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     )
     .await;
 
-    // ⟳ loops it: the playhead comes back to the start after the end.
+    // ⟳ loops it: from its start (the playhead sits at the end when it is clicked), on to the end,
+    // then back to the start.
     click(&client, Locator::Css("#bookmarks .bookmark .loop-segment")).await;
     let wrapped = client
         .execute_async(
             "const [start, end, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-             let nearEnd = false; const t0 = performance.now();
+             let phase = 0; const t0 = performance.now();
              const timer = setInterval(() => {
                const v = Number(document.getElementById('scrubber').value);
-               if (v >= end - 0.6) nearEnd = true;
-               if ((nearEnd && v < start + 0.6) || performance.now() - t0 > 15000) { clearInterval(timer); done(nearEnd && v < start + 0.6); }
+               if (phase === 0 && v < start + 0.6) phase = 1;
+               else if (phase === 1 && v >= end - 0.6) phase = 2;
+               else if (phase === 2 && v < start + 0.6) phase = 3;
+               if (phase === 3 || performance.now() - t0 > 15000) { clearInterval(timer); done(phase === 3); }
              }, 50);",
             vec![serde_json::json!(start2), serde_json::json!(end2)],
         )
