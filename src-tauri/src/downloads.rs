@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use earmark_core::config::Config;
 use earmark_core::download_queue::{DownloadQueue, DEFAULT_CONCURRENCY};
-use earmark_core::model::{DownloadRow, DownloadState, EpisodeId};
+use earmark_core::model::{DownloadRow, EpisodeId};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::access::{blocking, lock, read, Res};
@@ -29,15 +29,9 @@ pub fn start(app: AppHandle, config: &Config) -> anyhow::Result<DownloadQueue> {
 /// file), on a thread of its own: with many of them this takes seconds, and the window is up.
 pub fn resume(state: Arc<AppState>) {
     let run = move || -> Res<()> {
-        let unfinished: Vec<EpisodeId> = lock(&state.library)?
-            .downloads()?
-            .into_iter()
-            .filter(|d| matches!(d.state, DownloadState::Queued | DownloadState::Downloading))
-            .map(|d| d.episode_id)
-            .collect();
-        if !unfinished.is_empty() {
-            tracing::info!(count = unfinished.len(), "resuming downloads left from the last run");
-            state.downloads.enqueue(&unfinished)?;
+        let resumed = state.downloads.resume_unfinished()?;
+        if !resumed.is_empty() {
+            tracing::info!(count = resumed.len(), "resumed downloads left from the last run");
         }
         Ok(())
     };

@@ -114,9 +114,29 @@ impl DownloadQueue {
     /// alone; already downloaded ones report `done` at once. Unknown episodes or episodes with no
     /// media file are an error and nothing is queued.
     pub fn enqueue(&self, ids: &[EpisodeId]) -> Result<()> {
+        let mut lib = lock(&self.shared.library);
+        self.enqueue_with(&mut lib, ids)
+    }
+
+    /// Picks up what an earlier run left queued or under way (each resumes from its `.part`
+    /// file), and returns those episodes. The rows are read and queued in one hold of the queue's
+    /// connection, and [`DownloadQueue::pause`] marks such a download paused even before this has
+    /// queued it: one the user paused or deleted first is not started again.
+    pub fn resume_unfinished(&self) -> Result<Vec<EpisodeId>> {
+        let mut lib = lock(&self.shared.library);
+        let ids: Vec<EpisodeId> = lib
+            .downloads()?
+            .into_iter()
+            .filter(|d| matches!(d.state, DownloadState::Queued | DownloadState::Downloading))
+            .map(|d| d.episode_id)
+            .collect();
+        self.enqueue_with(&mut lib, &ids)?;
+        Ok(ids)
+    }
+
+    fn enqueue_with(&self, lib: &mut Library, ids: &[EpisodeId]) -> Result<()> {
         let mut fresh = Vec::new();
         {
-            let mut lib = lock(&self.shared.library);
             for &id in ids {
                 lib.download_target(id)?;
             }
@@ -126,18 +146,19 @@ impl DownloadQueue {
                     continue;
                 }
                 if lib.downloaded_file(id)?.is_some() {
-                    (self.shared.sink)(DownloadEvent::new(id, DownloadState::Done, file_len(&lib, id), None));
+                    (self.shared.sink)(DownloadEvent::new(id, DownloadState::Done, file_len(lib, id), None));
                     continue;
                 }
                 fresh.push(id);
             }
             drop(q);
             for &id in &fresh {
-                let bytes = part_len(&lib, id);
+                let bytes = part_len(lib, id);
                 lib.set_download(id, DownloadState::Queued, bytes, None, None, chrono::Utc::now())?;
                 (self.shared.sink)(DownloadEvent::new(id, DownloadState::Queued, bytes, None));
             }
         }
+        // Still holding the connection: a pause waits until these are in the queue to take out.
         let mut q = lock(&self.shared.queue);
         q.pending.extend(fresh);
         drop(q);
@@ -149,6 +170,8 @@ impl DownloadQueue {
     /// current chunk. The `.part` file stays, so enqueueing it again resumes. Returns whether there
     /// was anything to pause.
     pub fn pause(&self, id: EpisodeId) -> Result<bool> {
+        // The connection first, as `enqueue` takes it: a resume in progress finishes queueing.
+        let mut lib = lock(&self.shared.library);
         let mut q = lock(&self.shared.queue);
         if let Some(flag) = q.active.get(&id.0) {
             flag.store(true, Ordering::SeqCst);
@@ -158,13 +181,18 @@ impl DownloadQueue {
         q.pending.retain(|&p| p != id);
         let removed = q.pending.len() != before;
         drop(q);
-        if removed {
-            let mut lib = lock(&self.shared.library);
+        // Not queued in this run, but an earlier run left it unfinished: paused, so that
+        // `resume_unfinished` leaves it alone.
+        let left_over = !removed
+            && lib
+                .download_state(id)?
+                .is_some_and(|s| matches!(s, DownloadState::Queued | DownloadState::Downloading));
+        if removed || left_over {
             let bytes = part_len(&lib, id);
             lib.set_download(id, DownloadState::Paused, bytes, None, None, chrono::Utc::now())?;
             (self.shared.sink)(DownloadEvent::new(id, DownloadState::Paused, bytes, None));
         }
-        Ok(removed)
+        Ok(removed || left_over)
     }
 
     /// Pauses everything: the queue empties and running transfers stop after their chunk.

@@ -113,6 +113,17 @@ impl Library {
         Ok(())
     }
 
+    /// Where an episode's download stands, if it has one.
+    pub fn download_state(&self, id: EpisodeId) -> Result<Option<DownloadState>> {
+        let state: Option<String> = self
+            .conn()
+            .query_row("SELECT state FROM downloads WHERE episode_id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(state.as_deref().map(DownloadState::parse))
+    }
+
     /// Every download the library knows, newest change first.
     pub fn downloads(&self) -> Result<Vec<DownloadRow>> {
         let mut stmt = self.conn().prepare_cached(

@@ -392,3 +392,45 @@ fn a_gone_enclosure_is_marked_missing_and_bulk_downloads_leave_it_alone() {
     queue.wait_idle();
     assert!(lib.downloaded_file(gone).expect("query").is_some());
 }
+
+#[test]
+fn a_download_left_from_an_earlier_run_and_paused_before_the_resume_stays_paused() {
+    let server = Server::start();
+    server.set("/media/0.mp3", Reply::ok(media(1000, 1)));
+    server.set("/media/1.mp3", Reply::ok(media(1000, 2)));
+    let (dir, ids) = library_with(&server, 2);
+    // As a quit in the middle leaves them: both queued in the library, neither in a queue.
+    {
+        let mut lib = Library::open(&dir.path().join("lib")).expect("library");
+        for &id in &ids {
+            lib.set_download(id, DownloadState::Queued, 0, None, None, Utc::now())
+                .expect("queued");
+        }
+    }
+    let (queue, log) = start(&dir, 1);
+    // The user pauses one before the resume has reached it (the window is up at once).
+    assert!(
+        queue.pause(ids[1]).expect("pause"),
+        "a left-over download can be paused"
+    );
+    assert_eq!(queue.resume_unfinished().expect("resume"), vec![ids[0]]);
+    queue.wait_idle();
+    assert_eq!(states_of(&log, ids[1]), vec![DownloadState::Paused]);
+    assert_eq!(states_of(&log, ids[0]).last(), Some(&DownloadState::Done));
+    let lib = Library::open(&dir.path().join("lib")).expect("library");
+    assert_eq!(lib.download_state(ids[1]).expect("state"), Some(DownloadState::Paused));
+    assert!(lib.downloaded_file(ids[1]).expect("file").is_none());
+    let url = lib
+        .episode(ids[1])
+        .expect("episode")
+        .episode
+        .enclosure_url
+        .expect("url");
+    let path = url
+        .split_once("/media/")
+        .map(|(_, name)| format!("/media/{name}"))
+        .expect("path");
+    assert!(server.requests_to(&path).is_empty(), "never fetched");
+    // Pausing something with no download at all is still a no.
+    assert!(!queue.pause(EpisodeId(9_999)).expect("pause unknown"));
+}
