@@ -11,6 +11,11 @@ use earmark_core::Library;
 use crate::ipc::ApiError;
 use crate::AppState;
 
+/// The time now, for the library calls that are given it.
+pub fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
+    earmark_core::chrono::Utc::now()
+}
+
 /// What a command answers.
 pub type Res<T> = Result<T, ApiError>;
 

@@ -16,12 +16,8 @@ use serde::Deserialize;
 use tauri::State;
 use ts_rs::TS;
 
-use crate::access::{blocking, read, write, Res};
+use crate::access::{blocking, now, read, write, Res};
 use crate::AppState;
-
-fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
-    earmark_core::chrono::Utc::now()
-}
 
 /// Adds a blog by its home URL and reads its whole archive, then links new documents.
 #[tauri::command]

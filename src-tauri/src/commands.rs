@@ -10,13 +10,9 @@ use earmark_core::{refresh, resolve, search as core_search, Library};
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_opener::OpenerExt;
 
-use crate::access::{blocking, read, write, Res};
+use crate::access::{blocking, now, read, write, Res};
 use crate::ipc::{ApiError, LibraryInfo, QueueEdit, RefreshProgress};
 use crate::AppState;
-
-fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
-    earmark_core::chrono::Utc::now()
-}
 
 #[tauri::command]
 pub async fn list_podcasts(state: State<'_, Arc<AppState>>) -> Res<Vec<Podcast>> {

@@ -7,6 +7,7 @@ use earmark_core::model::PodcastId;
 use tauri::http::{Request, Response, StatusCode};
 use tauri::{Manager, UriSchemeContext, UriSchemeResponder, Wry};
 
+use crate::access::lock;
 use crate::AppState;
 
 /// Answers `cover://localhost/<podcast id>` on the blocking pool: the handler is called on the
@@ -20,10 +21,10 @@ fn answer(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let Some(id) = request.uri().path().trim_start_matches('/').parse::<i64>().ok() else {
         return not_found();
     };
-    let image = match state.library.lock() {
-        Ok(lib) => lib.podcast(PodcastId(id)).ok().and_then(|p| p.image_url),
-        Err(_) => None,
-    };
+    let image = lock(&state.library)
+        .ok()
+        .and_then(|lib| lib.podcast(PodcastId(id)).ok())
+        .and_then(|p| p.image_url);
     let Some(path) = image
         .and_then(|u| url::Url::parse(&u).ok())
         .filter(|u| u.scheme() == "file")
@@ -43,7 +44,12 @@ fn answer(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
         Some("gif") => "image/gif",
         _ => return not_found(),
     };
-    match std::fs::read(&path) {
+    file_response(&path, mime)
+}
+
+/// The file at `path` as `mime`, or a 404 when it cannot be read.
+pub fn file_response(path: &std::path::Path, mime: &str) -> Response<Vec<u8>> {
+    match std::fs::read(path) {
         Ok(bytes) => Response::builder()
             .header("Content-Type", mime)
             .body(bytes)

@@ -8,7 +8,7 @@ use earmark_core::docs::images::is_archive_name;
 use tauri::http::{Request, Response};
 use tauri::{Manager, UriSchemeContext, UriSchemeResponder, Wry};
 
-use crate::cover::not_found;
+use crate::cover::{file_response, not_found};
 use crate::AppState;
 
 /// Answers `docimg://localhost/<name>`, reading the file on the blocking pool (the handler is
@@ -35,11 +35,5 @@ fn answer(folder: PathBuf, name: &str) -> Response<Vec<u8>> {
         Some("webp") => "image/webp",
         _ => return not_found(),
     };
-    match std::fs::read(folder.join(name)) {
-        Ok(bytes) => Response::builder()
-            .header("Content-Type", mime)
-            .body(bytes)
-            .unwrap_or_else(|_| not_found()),
-        Err(_) => not_found(),
-    }
+    file_response(&folder.join(name), mime)
 }

@@ -28,19 +28,14 @@ pub fn start(app: AppHandle, config: &Config) -> anyhow::Result<DownloadQueue> {
 /// Picks up what a crash or a quit left queued or under way (each resumes from its `.part`
 /// file), on a thread of its own: with many of them this takes seconds, and the window is up.
 pub fn resume(state: Arc<AppState>) {
-    let run = move || -> Res<()> {
-        let resumed = state.downloads.resume_unfinished()?;
-        if !resumed.is_empty() {
-            tracing::info!(count = resumed.len(), "resumed downloads left from the last run");
-        }
-        Ok(())
-    };
     let spawned = std::thread::Builder::new()
         .name("earmark-resume".into())
-        .spawn(move || {
-            if let Err(e) = run() {
-                tracing::warn!("could not resume earlier downloads: {}", e.message);
+        .spawn(move || match state.downloads.resume_unfinished() {
+            Ok(resumed) if !resumed.is_empty() => {
+                tracing::info!(count = resumed.len(), "resumed downloads left from the last run");
             }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("could not resume earlier downloads: {e}"),
         });
     if let Err(e) = spawned {
         tracing::warn!("could not resume earlier downloads: {e}");

@@ -49,6 +49,11 @@ fn startup_link(state: tauri::State<'_, Arc<AppState>>) -> Option<applink::OpenA
     state.startup_link
 }
 
+/// The windows only ever show the app itself; links go to the system browser.
+fn app_only(url: &url::Url) -> bool {
+    matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost")
+}
+
 /// Opens the app's two connections (see `access`); the first upgrades an older library.
 fn open_both(config: &Config) -> earmark_core::Result<(Library, Library)> {
     let reads = Library::open_reporting(&config.library_dir, &mut |u| {
@@ -93,7 +98,7 @@ impl Start {
             .inner_size(1200.0, 760.0)
             .min_inner_size(760.0, 480.0)
             // The window only ever shows the app itself; links go to the system browser.
-            .on_navigation(|url| matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost"))
+            .on_navigation(app_only)
             .build()?;
         downloads::resume(state);
         Ok(())
@@ -119,24 +124,14 @@ fn main() -> anyhow::Result<()> {
             None
         }
     };
-    let upgrade = match Library::pending_upgrade(&config.library_dir) {
-        Ok(u) => u,
-        Err(e) => {
-            applink::release(&config.library_dir);
-            return Err(e.into());
-        }
-    };
-    // A current library opens here, so a failure is said on the terminal before any window.
-    let opened = match upgrade {
-        Some(_) => None,
-        None => match open_both(&config) {
-            Ok(both) => Some(both),
-            Err(e) => {
-                applink::release(&config.library_dir);
-                return Err(e.into());
-            }
-        },
-    };
+    // A current library opens here, so a failure is said on the terminal before any window; an
+    // older one is opened (upgraded) behind a window that says so.
+    let opened = Library::pending_upgrade(&config.library_dir)
+        .and_then(|upgrade| match upgrade {
+            Some(_) => Ok(None),
+            None => open_both(&config).map(Some),
+        })
+        .inspect_err(|_| applink::release(&config.library_dir))?;
     let library_dir = config.library_dir.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
@@ -200,7 +195,7 @@ fn main() -> anyhow::Result<()> {
                 .title("Earmark: upgrading your library")
                 .inner_size(480.0, 220.0)
                 .resizable(false)
-                .on_navigation(|url| matches!(url.scheme(), "tauri") || url.host_str() == Some("tauri.localhost"))
+                .on_navigation(app_only)
                 .build()?;
             let handle = app.handle().clone();
             std::thread::Builder::new()

@@ -10,13 +10,9 @@ use earmark_core::transcript::TranscriptCue;
 use earmark_core::Library;
 use tauri::State;
 
-use crate::access::{blocking, read, write, Res};
+use crate::access::{blocking, now, read, write, Res};
 use crate::ipc::ApiError;
 use crate::AppState;
-
-fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
-    earmark_core::chrono::Utc::now()
-}
 
 /// Bookmarks matching the filter (the library-wide view, or one episode's).
 #[tauri::command]
@@ -46,21 +42,19 @@ pub async fn delete_bookmark(state: State<'_, Arc<AppState>>, id: i64) -> Res<()
 /// name made here) and returns the file's path for the window to show.
 #[tauri::command]
 pub async fn export_bookmarks(state: State<'_, Arc<AppState>>, format: String) -> Res<String> {
-    let ext = match format.as_str() {
-        "md" | "csv" | "json" => format.clone(),
+    let write_out: fn(&Library) -> earmark_core::Result<String> = match format.as_str() {
+        "md" => |lib| export::to_markdown(lib, now()),
+        "csv" => export::to_csv,
+        "json" => |lib| export::to_json(lib, now()),
         other => {
             return Err(ApiError::from(earmark_core::Error::Invalid(format!(
                 "unknown export format {other:?}; use md, csv or json"
             ))))
         }
     };
+    let ext = format;
     // The text is made under the read lock; the file is written after it is released.
-    let text = read(&state, move |lib| match format.as_str() {
-        "md" => export::to_markdown(lib, now()),
-        "csv" => export::to_csv(lib),
-        _ => export::to_json(lib, now()),
-    })
-    .await?;
+    let text = read(&state, write_out).await?;
     let dir = state.config.library_dir.join("exports");
     blocking(move || {
         std::fs::create_dir_all(&dir).map_err(|source| earmark_core::Error::Io {

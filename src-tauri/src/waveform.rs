@@ -15,7 +15,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 use ts_rs::TS;
 
-use crate::access::{lock, Res};
+use crate::access::{blocking, lock, Res};
 use crate::ipc::ApiError;
 use crate::AppState;
 
@@ -99,7 +99,7 @@ fn media_path(state: &AppState, id: i64) -> Res<PathBuf> {
 #[tauri::command]
 pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, id: i64) -> Res<WaveSlice> {
     let state = Arc::clone(&state);
-    tauri::async_runtime::spawn_blocking(move || -> Res<WaveSlice> {
+    blocking(move || -> Res<WaveSlice> {
         // Stops the one before even when this episode turns out to have no file here.
         let cancel = state.peaks.start_job();
         let path = media_path(&state, id)?;
@@ -141,7 +141,6 @@ pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, i
         Ok(result)
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
 }
 
 /// `n` columns over `[start, end)` seconds: a zoomed view. Spans under ten seconds are drawn from
@@ -155,7 +154,7 @@ pub async fn waveform_range(
     n: usize,
 ) -> Res<WaveSlice> {
     let state = Arc::clone(&state);
-    tauri::async_runtime::spawn_blocking(move || -> Res<WaveSlice> {
+    blocking(move || -> Res<WaveSlice> {
         let (start, end) = (start.max(0.0), end.max(start.max(0.0)));
         let n = n.clamp(1, 8192);
         let span = end - start;
@@ -181,7 +180,6 @@ pub async fn waveform_range(
         Ok(s)
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
 }
 
 /// Exports a bookmarked segment as `wav` or `flac` into the library's `clips/` folder under a
@@ -190,7 +188,7 @@ pub async fn waveform_range(
 #[tauri::command]
 pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format: String) -> Res<String> {
     let state = Arc::clone(&state);
-    tauri::async_runtime::spawn_blocking(move || -> Res<String> {
+    blocking(move || -> Res<String> {
         let ext = match format.as_str() {
             "wav" | "flac" => format,
             other => {
@@ -200,7 +198,7 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
                 ))
             }
         };
-        let row = { lock(&state.library)?.bookmark_row(BookmarkId(bookmark))? };
+        let row = lock(&state.library)?.bookmark_row(BookmarkId(bookmark))?;
         let b = &row.bookmark;
         let end = b.end_secs.ok_or_else(|| {
             ApiError::new(
@@ -234,7 +232,6 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
         Ok(out.display().to_string())
     })
     .await
-    .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
 }
 
 #[cfg(test)]

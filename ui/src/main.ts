@@ -80,7 +80,6 @@ const state = {
   archive: null as ArchiveView | null,
   collections: [] as Collection[],
   review: [] as ReviewItem[],
-  shownDoc: null as number | null,
   // The shown episode's bookmarks, waveform and transcript.
   marks: [] as BookmarkRow[],
   wave: null as Waveform | null,
@@ -418,12 +417,16 @@ async function loadEpisodes(keepPlace = false): Promise<void> {
   }
 }
 
+/** Shows a page that is not an episode's in the detail pane (the caller has claimed the pane). */
+function takeDetail(...nodes: Node[]): void {
+  el.detail.replaceChildren(...nodes);
+  state.shown = null;
+}
+
 /** A line of help in the detail pane; it takes the pane like any page does. */
 function showPlaceholder(text: string): void {
   ++state.detailToken;
-  el.detail.replaceChildren(node("p", "placeholder", text));
-  state.shown = null;
-  state.shownDoc = null;
+  takeDetail(node("p", "placeholder", text));
 }
 
 function showEmptyLibrary(): void {
@@ -567,7 +570,6 @@ async function showEpisode(id: number, keepScroll = false): Promise<void> {
     el.detail.replaceChildren(head, actions, downloadBox, marks, media, related, transcript, notes, extra);
     state.shown = e.id;
     state.shownToken = token;
-    state.shownDoc = null;
     void renderBookmarks(e, marks, token);
     void renderEpisodeLinks(e.id, related, token);
     void api.episodeChapters(e.id).then((chapters) => {
@@ -907,9 +909,7 @@ function showAddArchive(): void {
   results.id = "archive-results";
   actions.append(blog, pages);
   box.append(urls, campaign, names, actions, results);
-  state.shownDoc = null;
-  state.shown = null;
-  el.detail.replaceChildren(box);
+  takeDetail(box);
 }
 
 async function addSource(url: string, campaign: string | null): Promise<void> {
@@ -973,7 +973,7 @@ async function showDocument(id: number): Promise<void> {
         .then((r) => {
           toast(`${r.fetched} image${Number(r.fetched) === 1 ? "" : "s"} kept now, ${r.already} already kept${r.failed.length ? `, ${r.failed.length} could not be kept` : ""}`, r.failed.length ? "error" : "info", r.failed.slice(0, 3).join("; ") || undefined);
           // Redraw with the kept images only if the user is still reading this document.
-          return state.shownDoc === d.id && state.detailToken === shownAt ? showDocument(d.id) : undefined;
+          return state.detailToken === shownAt ? showDocument(d.id) : undefined;
         })
         .catch((err: unknown) => showError(err, "Could not keep the images"))
         .finally(() => setBusy(false));
@@ -997,9 +997,7 @@ async function showDocument(id: number): Promise<void> {
     body.id = "doc-body";
     // html was sanitised by the library (ammonia, trackers and scripts removed) before it left Rust.
     body.innerHTML = d.html || "<p class=\"muted\">This document has no text.</p>";
-    el.detail.replaceChildren(head, actions, related, body);
-    state.shownDoc = id;
-    state.shown = null;
+    takeDetail(head, actions, related, body);
     el.detail.scrollTop = 0;
   } catch (err) {
     showError(err, "Could not open the document");
@@ -1037,9 +1035,7 @@ async function showCampaign(id: number): Promise<void> {
       row.append(b, node("span", "muted", [podcastTitle(e.podcast_id), fmtDate(e.published)].filter(Boolean).join(" · ")));
       eps.append(row);
     }
-    el.detail.replaceChildren(head, eps, pages);
-    state.shown = null;
-    state.shownDoc = null;
+    takeDetail(head, eps, pages);
   } catch (err) {
     showError(err, "Could not open the campaign");
   }
@@ -1063,9 +1059,7 @@ function showReviewItem(r: ReviewItem): void {
   reject.id = "review-reject";
   reject.onclick = () => void decideReview(r, "reject");
   actions.append(accept, reject);
-  el.detail.replaceChildren(head, pair, actions);
-  state.shown = null;
-  state.shownDoc = null;
+  takeDetail(head, pair, actions);
 }
 
 let deciding = false;
@@ -1250,9 +1244,7 @@ function showBookmarksPanel(): void {
     actions.append(b);
   }
   box.append(actions);
-  el.detail.replaceChildren(box);
-  state.shown = null;
-  state.shownDoc = null;
+  takeDetail(box);
 }
 
 /** The episode page's bookmarks section (with the waveform when the file is here). */
@@ -1414,14 +1406,11 @@ const SEGMENT_TICK_SECS = 2.5;
 function followSegment(seg: NonNullable<typeof state.segment>, s: PlayerStatus): void {
   const pos = s.position_secs;
   const inside = s.episode_id === seg.episode && pos >= seg.start - 1 && pos < seg.end;
-  if (seg.last === null) {
-    if (inside) seg.last = pos;
-    return;
-  }
   if (inside) {
     seg.last = pos;
     return;
   }
+  if (seg.last === null) return;
   const reachedEnd = s.episode_id === seg.episode && s.state === "playing" && pos >= seg.end && pos - seg.last <= SEGMENT_TICK_SECS;
   if (reachedEnd && seg.loop) {
     seg.last = null;

@@ -21,6 +21,9 @@ export function fmtClock(secs: number | null | undefined): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
 }
 
+/** How long after a choice (a seek, a sleep timer) a tick may still show the state before it. */
+const STALE_TICK_MS = 1000;
+
 export class PlayerBar {
   private readonly root = q<HTMLElement>("#player");
   private readonly title = q<HTMLElement>("#player-title");
@@ -56,7 +59,7 @@ export class PlayerBar {
     this.scrubber.addEventListener("change", () => {
       this.dragging = false;
       const secs = Number(this.scrubber.value);
-      this.seeking = { secs, until: performance.now() + 1000 };
+      this.seeking = { secs, until: performance.now() + STALE_TICK_MS };
       this.send({ kind: "seek", secs });
     });
     this.prevChapter.onclick = () => this.chapterJump(-1);
@@ -165,7 +168,7 @@ export class PlayerBar {
           ]
             .filter(Boolean)
             .join(" · "));
-    const sleepSettled = performance.now() - this.sleepAskedAt > 1000;
+    const sleepSettled = performance.now() - this.sleepAskedAt > STALE_TICK_MS;
     if (sleepSettled && document.activeElement !== this.sleep && !s.sleep_at_end && s.sleep_remaining_secs === null) this.sleep.value = "off";
     // Written only when they change: the status arrives several times a second, and replacing the
     // text under the pointer between mouse-down and mouse-up can cost a click.

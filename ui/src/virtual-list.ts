@@ -112,7 +112,7 @@ export class VirtualList<T> {
       el.style.top = `${i * h}px`;
       el.style.height = `${h}px`;
       const prev = old.get(el.dataset.index);
-      if (prev && prev.outerHTML === el.outerHTML) {
+      if (prev?.isEqualNode(el)) {
         old.delete(el.dataset.index);
         rows.push(prev);
       } else {

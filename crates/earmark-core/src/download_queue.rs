@@ -124,12 +124,7 @@ impl DownloadQueue {
     /// queued it: one the user paused or deleted first is not started again.
     pub fn resume_unfinished(&self) -> Result<Vec<EpisodeId>> {
         let mut lib = lock(&self.shared.library);
-        let ids: Vec<EpisodeId> = lib
-            .downloads()?
-            .into_iter()
-            .filter(|d| matches!(d.state, DownloadState::Queued | DownloadState::Downloading))
-            .map(|d| d.episode_id)
-            .collect();
+        let ids = lib.unfinished_downloads()?;
         self.enqueue_with(&mut lib, &ids)?;
         Ok(ids)
     }
@@ -181,18 +176,18 @@ impl DownloadQueue {
         q.pending.retain(|&p| p != id);
         let removed = q.pending.len() != before;
         drop(q);
-        // Not queued in this run, but an earlier run left it unfinished: paused, so that
+        // Not queued in this run, but an earlier run left it unfinished: paused too, so that
         // `resume_unfinished` leaves it alone.
-        let left_over = !removed
-            && lib
+        let paused = removed
+            || lib
                 .download_state(id)?
                 .is_some_and(|s| matches!(s, DownloadState::Queued | DownloadState::Downloading));
-        if removed || left_over {
+        if paused {
             let bytes = part_len(&lib, id);
             lib.set_download(id, DownloadState::Paused, bytes, None, None, chrono::Utc::now())?;
             (self.shared.sink)(DownloadEvent::new(id, DownloadState::Paused, bytes, None));
         }
-        Ok(removed || left_over)
+        Ok(paused)
     }
 
     /// Pauses everything: the queue empties and running transfers stop after their chunk.

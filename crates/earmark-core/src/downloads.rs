@@ -124,18 +124,29 @@ impl Library {
         Ok(state.as_deref().map(DownloadState::parse))
     }
 
+    /// Downloads an earlier run left queued or under way, newest change first (the order
+    /// [`Library::downloads`] lists them in).
+    pub fn unfinished_downloads(&self) -> Result<Vec<EpisodeId>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT episode_id FROM downloads WHERE state IN ('queued', 'downloading') ORDER BY updated_at DESC, episode_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok(EpisodeId(r.get(0)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every download the library knows, newest change first.
     pub fn downloads(&self) -> Result<Vec<DownloadRow>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT episode_id, state, file_name, bytes, total, error FROM downloads ORDER BY updated_at DESC, episode_id",
         )?;
+        let path_of = self.media_paths();
         let rows = stmt.query_map([], |r| {
             let state: String = r.get(1)?;
             let file: String = r.get(2)?;
             Ok(DownloadRow {
                 episode_id: EpisodeId(r.get(0)?),
                 state: DownloadState::parse(&state),
-                path: self.media_path(&file).display().to_string(),
+                path: path_of(&file).display().to_string(),
                 bytes: r.get::<_, i64>(3)?.max(0) as u64,
                 total: r.get::<_, Option<i64>>(4)?.map(|t| t.max(0) as u64),
                 error: r.get(5)?,
@@ -172,9 +183,7 @@ impl Library {
         Ok(d.episode
             .enclosure_url
             .as_deref()
-            .and_then(|u| url::Url::parse(u).ok())
-            .filter(|u| u.scheme() == "file")
-            .and_then(|u| u.to_file_path().ok())
+            .and_then(file_url_path)
             .filter(|p| p.is_file()))
     }
 
@@ -216,4 +225,12 @@ impl Library {
             .execute("DELETE FROM downloads WHERE episode_id = ?1", [id.0])?;
         Ok(true)
     }
+}
+
+/// The path a `file://` URL names; `None` for any other address.
+pub(crate) fn file_url_path(url: &str) -> Option<PathBuf> {
+    url::Url::parse(url)
+        .ok()
+        .filter(|u| u.scheme() == "file")
+        .and_then(|u| u.to_file_path().ok())
 }

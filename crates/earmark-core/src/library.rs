@@ -87,6 +87,16 @@ pub struct SchemaUpgrade {
     pub to: i64,
 }
 
+impl SchemaUpgrade {
+    /// The upgrade a file at `version` needs: none for a new file (0), a current or a newer one.
+    fn from_version(version: i64) -> Option<Self> {
+        (version > 0 && version < SCHEMA_VERSION).then_some(SchemaUpgrade {
+            from: version,
+            to: SCHEMA_VERSION,
+        })
+    }
+}
+
 /// What a feed's items did to the stored episodes.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOutcome {
@@ -160,10 +170,7 @@ impl Library {
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let version: i64 = retry_busy(|| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
-        Ok((version > 0 && version < SCHEMA_VERSION).then_some(SchemaUpgrade {
-            from: version,
-            to: SCHEMA_VERSION,
-        }))
+        Ok(SchemaUpgrade::from_version(version))
     }
 
     /// The folder this library lives in (downloads and caches go beside the database).
@@ -193,11 +200,8 @@ impl Library {
         // Search and list queries read the same index pages again and again: keep them at hand.
         self.conn.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
         self.conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
-        if version > 0 && version < SCHEMA_VERSION {
-            on_upgrade(SchemaUpgrade {
-                from: version,
-                to: SCHEMA_VERSION,
-            });
+        if let Some(upgrade) = SchemaUpgrade::from_version(version) {
+            on_upgrade(upgrade);
         }
         // A current library is not touched: a write lock here would make every start wait
         // behind another process's long write (a refresh in the CLI).
@@ -283,13 +287,8 @@ impl Library {
     /// Episodes, newest first (undated ones by their place in the feed), optionally of one podcast.
     pub fn episodes(&self, podcast: Option<PodcastId>) -> Result<Vec<Episode>> {
         let mut stmt = self.conn.prepare_cached(&episodes_sql(podcast.is_some()))?;
-        let rows = match podcast {
-            Some(p) => stmt
-                .query_map([p.0], episode_from_row)?
-                .collect::<rusqlite::Result<_>>()?,
-            None => stmt.query_map([], episode_from_row)?.collect::<rusqlite::Result<_>>()?,
-        };
-        Ok(rows)
+        let rows = stmt.query_map(rusqlite::params_from_iter(podcast.map(|p| p.0)), episode_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Everything about one episode; the show notes come out sanitised.

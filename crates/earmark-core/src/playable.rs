@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use rusqlite::OptionalExtension;
 
+use crate::downloads::file_url_path;
 use crate::error::{Error, Result};
-use crate::library::Library;
+use crate::library::{Library, STATE_JOIN};
 use crate::model::EpisodeId;
 
 /// Within this many seconds of the end an episode counts as played: finishing there marks it
@@ -38,8 +39,6 @@ pub struct Playable {
     pub resume_secs: f64,
     /// For the player's display.
     pub title: String,
-    /// The feed's duration, when it gave one.
-    pub duration_secs: Option<f64>,
 }
 
 /// Title, enclosure URL, duration, saved position, played.
@@ -52,8 +51,10 @@ impl Library {
         let row: Option<Stored> = self
             .conn()
             .query_row(
-                "SELECT e.title, e.enclosure_url, e.duration_secs, COALESCE(s.position_secs, 0), COALESCE(s.played, 0) \
-                 FROM episodes e LEFT JOIN episode_state s ON s.episode_id = e.id WHERE e.id = ?1",
+                &format!(
+                    "SELECT e.title, e.enclosure_url, e.duration_secs, COALESCE(s.position_secs, 0), \
+                     COALESCE(s.played, 0) FROM episodes e {STATE_JOIN} WHERE e.id = ?1"
+                ),
                 [id.0],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
@@ -61,17 +62,14 @@ impl Library {
         let (title, url, duration_secs, saved, played) =
             row.ok_or_else(|| Error::NotFound(format!("episode {}", id.0)))?;
         let url = url.ok_or_else(|| Error::NoMedia(title.clone()))?;
-        let parsed = url::Url::parse(&url).ok();
-        let own_file = parsed
-            .as_ref()
-            .filter(|u| u.scheme() == "file")
-            .and_then(|u| u.to_file_path().ok());
-        let source = match (self.downloaded_file(id)?, own_file) {
+        let source = match (self.downloaded_file(id)?, file_url_path(&url)) {
             (Some(path), _) | (None, Some(path)) => Source::File(path),
-            (None, None) if parsed.as_ref().is_some_and(|u| matches!(u.scheme(), "http" | "https")) => Source::Web {
-                url,
-                cache_dir: self.media_dir(),
-            },
+            (None, None) if url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
+                Source::Web {
+                    url,
+                    cache_dir: self.media_dir(),
+                }
+            }
             (None, None) => return Err(Error::NotPlayable { url }),
         };
         let near_end = duration_secs.is_some_and(|d| saved >= d - PLAYED_MARGIN_SECS);
@@ -79,7 +77,6 @@ impl Library {
             source,
             resume_secs: if played || near_end { 0.0 } else { saved },
             title,
-            duration_secs,
         })
     }
 }

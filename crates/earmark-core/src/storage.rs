@@ -142,7 +142,7 @@ impl Library {
     }
 
     /// [`Library::media_path`] for many names: the two folder settings are read once.
-    fn media_paths(&self) -> impl Fn(&str) -> PathBuf {
+    pub(crate) fn media_paths(&self) -> impl Fn(&str) -> PathBuf {
         let moving = self.setting(MOVING_TO).ok().flatten().map(PathBuf::from);
         let dir = self.media_dir();
         move |name| {

@@ -39,6 +39,13 @@ struct Inner {
     failure: Option<String>,
 }
 
+impl Inner {
+    /// Playing, but silent until the network delivers (a late seek, or a stream running dry).
+    fn buffering(&self) -> bool {
+        self.state == State::Playing && (self.pending_seek.is_some() || self.pipeline.waiting())
+    }
+}
+
 /// How long a seek waits for its part of a stream before it gives up (paused, at the old place).
 const SEEK_WAIT: Duration = Duration::from_secs(20);
 
@@ -55,12 +62,8 @@ const LOST_AFTER_SILENT_MS: u64 = 3000;
 /// The audio device, opened once per process (and again after it went away).
 pub struct Output {
     sink: rodio::MixerDeviceSink,
-    errors: Arc<AtomicUsize>,
-    opened: Instant,
-    /// Milliseconds after `opened` of the device's last pull from a playback (0: none yet).
-    last_pull_ms: Arc<AtomicU64>,
-    /// The error count at that last pull: only errors after it count.
-    errors_at_pull: Arc<AtomicUsize>,
+    /// Shared with the sources this device pulls.
+    clock: PullClock,
 }
 
 impl Output {
@@ -85,19 +88,22 @@ impl Output {
         sink.log_on_drop(false);
         Ok(Output {
             sink,
-            errors,
-            opened: Instant::now(),
-            last_pull_ms: Arc::new(AtomicU64::new(0)),
-            errors_at_pull: Arc::new(AtomicUsize::new(0)),
+            clock: PullClock {
+                base: Instant::now(),
+                last_ms: Arc::new(AtomicU64::new(0)),
+                errors,
+                errors_at_pull: Arc::new(AtomicUsize::new(0)),
+            },
         })
     }
 
     /// True once the device keeps failing (unplugged, sound server gone): the player should pause,
     /// keep the position, and open a device again when asked to play.
     pub fn lost(&self) -> bool {
-        let last = self.last_pull_ms.load(Ordering::Relaxed);
-        let now = self.opened.elapsed().as_millis() as u64;
-        let new_errors = self.errors.load(Ordering::Relaxed) > self.errors_at_pull.load(Ordering::Relaxed);
+        let c = &self.clock;
+        let last = c.last_ms.load(Ordering::Relaxed);
+        let now = c.base.elapsed().as_millis() as u64;
+        let new_errors = c.errors.load(Ordering::Relaxed) > c.errors_at_pull.load(Ordering::Relaxed);
         new_errors && last > 0 && now.saturating_sub(last) > LOST_AFTER_SILENT_MS
     }
 
@@ -106,23 +112,14 @@ impl Output {
     /// playback, so the device cannot pull and may report underruns. Without this, a seek slower
     /// than [`LOST_AFTER_SILENT_MS`] would look like a vanished device.
     pub fn forgive_stall(&self) {
-        self.last_pull_ms
-            .store(self.opened.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
-        self.errors_at_pull
-            .store(self.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.clock.note_pull();
     }
 
     /// Starts playing `pipeline` on this device.
     pub fn play(&self, pipeline: Pipeline) -> Playback {
         let (playback, mut source) = Playback::headless(pipeline);
-        source.pulls = Some(PullClock {
-            base: self.opened,
-            last_ms: Arc::clone(&self.last_pull_ms),
-            errors: Arc::clone(&self.errors),
-            errors_at_pull: Arc::clone(&self.errors_at_pull),
-        });
-        self.last_pull_ms
-            .store(self.opened.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+        source.pulls = Some(self.clock.clone());
+        self.clock.note_time();
         self.sink.mixer().add(source);
         playback
     }
@@ -270,8 +267,7 @@ impl Playback {
 
     /// Whether a streamed episode is waiting for the network (the listener hears silence).
     pub fn buffering(&self) -> bool {
-        let g = self.lock();
-        g.state == State::Playing && (g.pending_seek.is_some() || g.pipeline.waiting())
+        self.lock().buffering()
     }
 
     /// Stops for good: the device drops this source.
@@ -283,11 +279,31 @@ impl Playback {
 }
 
 /// Where a device-driven source notes that it was pulled, for [`Output::lost`].
+#[derive(Clone)]
 struct PullClock {
+    /// When the device was opened.
     base: Instant,
+    /// Milliseconds after `base` of the device's last pull from a playback (0: none yet).
     last_ms: Arc<AtomicU64>,
+    /// Errors the device reported.
     errors: Arc<AtomicUsize>,
+    /// The error count at that last pull: only errors after it count.
     errors_at_pull: Arc<AtomicUsize>,
+}
+
+impl PullClock {
+    /// A pull now.
+    fn note_time(&self) {
+        self.last_ms
+            .store(self.base.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+    }
+
+    /// A pull now, with every error so far behind it.
+    fn note_pull(&self) {
+        self.note_time();
+        self.errors_at_pull
+            .store(self.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
 }
 
 /// The samples a device (or a test) pulls. It never runs dry while the playback lives: a paused
@@ -305,10 +321,7 @@ pub struct OutputSource {
 impl OutputSource {
     fn refill(&mut self) -> bool {
         if let Some(p) = &self.pulls {
-            p.last_ms
-                .store(p.base.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
-            p.errors_at_pull
-                .store(p.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+            p.note_pull();
         }
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if g.stopped {
@@ -326,10 +339,7 @@ impl OutputSource {
                 // Should the seek still have read past what arrived, the device was not pulling
                 // meanwhile: that silence is ours, not a lost device.
                 if let Some(p) = &self.pulls {
-                    p.last_ms
-                        .store(p.base.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
-                    p.errors_at_pull
-                        .store(p.errors.load(Ordering::Relaxed), Ordering::Relaxed);
+                    p.note_pull();
                 }
             } else if asked.elapsed() > SEEK_WAIT {
                 g.pending_seek = None;
@@ -342,7 +352,7 @@ impl OutputSource {
             }
         }
         // A streamed source waiting for the network gets silence, not the end.
-        let buffering = g.state == State::Playing && (g.pending_seek.is_some() || g.pipeline.waiting());
+        let buffering = g.buffering();
         let n = if g.state == State::Playing && !buffering {
             g.pipeline.fill(&mut self.buf)
         } else {

@@ -169,6 +169,13 @@ struct Shared {
 }
 
 impl Shared {
+    /// Fills `buf` from the temporary copy at byte `at` (the bytes must have arrived).
+    fn read_at(&self, at: u64, buf: &mut [u8]) -> io::Result<()> {
+        let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        f.seek(SeekFrom::Start(at))?;
+        f.read_exact(buf)
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -238,10 +245,7 @@ impl StreamHandle {
                 return Ok(());
             }
         }
-        let mut f = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
-        f.seek(SeekFrom::Start(0))?;
-        f.read_exact(&mut head)?;
-        drop(f);
+        self.shared.read_at(0, &mut head)?;
         self.shared.lock().audio_start = id3v2_len(&head);
         Ok(())
     }
@@ -282,13 +286,9 @@ impl StreamHandle {
             let mut at = 0u64;
             while at < len {
                 let n = usize::try_from(len - at).map_or(buf.len(), |left| left.min(buf.len()));
-                {
-                    let mut src = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
-                    src.seek(SeekFrom::Start(at))?;
-                    src.read_exact(&mut buf[..n]).map_err(|e| {
-                        io::Error::new(e.kind(), format!("the streamed copy ends before byte {len}: {e}"))
-                    })?;
-                }
+                self.shared
+                    .read_at(at, &mut buf[..n])
+                    .map_err(|e| io::Error::new(e.kind(), format!("the streamed copy ends before byte {len}: {e}")))?;
                 out.write_all(&buf[..n])?;
                 at += n as u64;
             }
@@ -648,10 +648,7 @@ impl Read for HttpStream {
         };
         drop(st);
         let n = buf.len().min(usize::try_from(end - self.pos).unwrap_or(usize::MAX));
-        let mut f = self.shared.file.lock().unwrap_or_else(|e| e.into_inner());
-        f.seek(SeekFrom::Start(self.pos))?;
-        f.read_exact(&mut buf[..n])?;
-        drop(f);
+        self.shared.read_at(self.pos, &mut buf[..n])?;
         self.pos += n as u64;
         self.shared.lock().want = self.pos;
         Ok(n)

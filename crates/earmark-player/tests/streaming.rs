@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use common::{encode, hum_with_click, write_wav};
 use earmark_player::engine::{Command, Engine, Event, Status};
 use earmark_player::stream::{self, HttpStream, StreamConfig, StreamHandle, StreamInfo};
-use earmark_player::{MediaDecoder, Pipeline, PlayError, Playback, State};
+use earmark_player::{MediaDecoder, PlayError, Playback, State};
 use media_server::{Behaviour, MediaServer};
 
 const RATE: u32 = 44_100;
@@ -302,10 +302,7 @@ fn the_output_plays_silence_while_buffering_and_never_ends_early() {
         ready_ahead: 32 * 1024,
         ..quick()
     };
-    let (decoder, handle, _) = open(&server.url("ep.mp3"), "mp3", cfg).expect("open stream");
-    let mut pipeline = Pipeline::new(decoder, 1.0);
-    let gate = handle.clone();
-    pipeline.set_gate(Box::new(move || gate.ready()));
+    let (pipeline, _handle) = stream::open_pipeline(&server.url("ep.mp3"), cfg, 1.0).expect("open stream");
     let (playback, mut source) = Playback::headless(pipeline);
     let mut saw_buffering = false;
     let mut heard = 0usize;

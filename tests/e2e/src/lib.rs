@@ -133,9 +133,12 @@ fn tauri_driver() -> PathBuf {
 /// Starts tauri-driver on a free port with the given environment; returns the WebDriver URL.
 pub fn start_driver(display: &str, env: &[(&str, &Path)]) -> (String, Proc) {
     let port = free_port();
-    let native = std::iter::repeat_with(free_port)
-        .find(|&p| p != port)
-        .unwrap_or(port.wrapping_add(1));
+    let native = loop {
+        let p = free_port();
+        if p != port {
+            break p;
+        }
+    };
     let mut cmd = Command::new(tauri_driver());
     cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("DISPLAY", display)
