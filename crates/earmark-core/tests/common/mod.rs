@@ -314,8 +314,12 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         Some(h) => h(&req),
         None => Reply::status(404).body("no such route"),
     };
-    let _ = respond(&mut stream, shared, &reply);
+    // A request counts as in flight while its answer is held back (its delay), not while it is
+    // written: a client that has read a whole answer may already be asking again before this
+    // thread runs on after the write, which made a client's 4 at a time look like 5 here.
+    nap(shared, reply.delay);
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let _ = respond(&mut stream, shared, &reply);
     let _ = stream.flush();
     let _ = stream.shutdown(Shutdown::Write);
     // Let the client read everything before the socket closes (a close with unread input resets).
@@ -325,7 +329,6 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
 }
 
 fn respond(stream: &mut TcpStream, shared: &Shared, reply: &Reply) -> std::io::Result<()> {
-    nap(shared, reply.delay);
     if let Body::Stall(wait) = &reply.body {
         nap(shared, *wait);
         return Ok(());
