@@ -42,6 +42,7 @@ pub async fn library_info(state: State<'_, Arc<AppState>>) -> Res<LibraryInfo> {
             library_dir: dir,
             podcast_count: lib.podcasts()?.len() as u32,
             default_podcast_id: resolve::DEFAULT_PODCAST_ID,
+            version: crate::VERSION.to_owned(),
         })
     })
     .await

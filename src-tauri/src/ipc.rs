@@ -55,6 +55,8 @@ pub struct LibraryInfo {
     /// Apple Podcasts id of the podcast a new library offers.
     #[ts(type = "number")]
     pub default_podcast_id: u64,
+    /// The app's version, for the About box (the same as `earmark --version`).
+    pub version: String,
 }
 
 /// A change to the "up next" queue.

@@ -105,7 +105,15 @@ impl Start {
     }
 }
 
+/// The version people see in `earmark --version`, the About box and the package.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 fn main() -> anyhow::Result<()> {
+    // Answered before any window, library or lock is touched, so it works beside a running app.
+    if std::env::args().skip(1).any(|a| a == "--version" || a == "-V") {
+        println!("Earmark {VERSION}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("EARMARK_LOG"))
         .with_writer(std::io::stderr)

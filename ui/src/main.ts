@@ -1775,7 +1775,9 @@ const settings = {
 /** Opens the settings dialog filled with what is in force. */
 async function openSettings(): Promise<void> {
   try {
-    const now = await api.skipLengths();
+    const [now, info] = await Promise.all([api.skipLengths(), api.libraryInfo()]);
+    $<HTMLElement>("#about-version").textContent = info.version;
+    $<HTMLElement>("#about-library").textContent = info.library_dir;
     settings.back.value = String(now.back_secs);
     settings.forward.value = String(now.forward_secs);
     settings.error.hidden = true;

@@ -15,4 +15,8 @@ podcast_count: number,
 /**
  * Apple Podcasts id of the podcast a new library offers.
  */
-default_podcast_id: number, };
+default_podcast_id: number, 
+/**
+ * The app's version, for the About box (the same as `earmark --version`).
+ */
+version: string, };
