@@ -45,6 +45,12 @@ pub fn app_binary() -> PathBuf {
 /// A child process killed with SIGTERM (so it can clean up, as tauri-driver must) on drop.
 pub struct Proc(Child);
 
+impl From<Child> for Proc {
+    fn from(child: Child) -> Self {
+        Proc(child)
+    }
+}
+
 impl Drop for Proc {
     fn drop(&mut self) {
         let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
@@ -271,7 +277,10 @@ fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)], bytes
 
 /// The CLI built beside the app, pointed at the library in `library`.
 pub fn cli(library: &Path) -> Command {
-    let mut cmd = Command::new(workspace_root().join("target/debug/earmark-cli"));
+    let bin = std::env::var_os("EARMARK_CLI_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/earmark-cli"));
+    let mut cmd = Command::new(bin);
     cmd.arg("--library").arg(library);
     cmd
 }
