@@ -407,6 +407,7 @@ async function loadEpisodes(keepPlace = false): Promise<void> {
   }).catch(() => undefined);
   list.setItems(episodes.map((episode) => ({ kind: "episode", episode })), keepPlace);
   el.empty.hidden = episodes.length > 0;
+  markFirstList();
   if (episodes.length === 0 && el.offlineOnly.checked && all.length > 0) {
     el.empty.replaceChildren(
       node("h2", undefined, "Nothing downloaded here yet"),
@@ -429,10 +430,23 @@ function showPlaceholder(text: string): void {
   takeDetail(node("p", "placeholder", text));
 }
 
+/**
+ * Notes, once, the wall-clock time at which the first list (rows, or the empty library) was painted:
+ * `data-first-list` on the root element, read by the start-up benchmark (`tests/e2e/benches/startup.rs`).
+ */
+function markFirstList(): void {
+  const root = document.documentElement;
+  if (root.dataset.firstList) return;
+  root.dataset.firstList = "pending";
+  // The frame after next: the rows set now have been laid out and painted by then.
+  requestAnimationFrame(() => requestAnimationFrame(() => { root.dataset.firstList = String(Date.now()); }));
+}
+
 function showEmptyLibrary(): void {
   el.listTitle.textContent = "Your library is empty";
   el.listCount.textContent = "";
   list.setItems([]);
+  markFirstList();
   el.empty.hidden = false;
   const add = node("button", "primary", "Add Voice of the Child");
   add.id = "add-default";
