@@ -32,7 +32,10 @@ fn main() {
     // tauri:options in window::launch reads EARMARK_APP_BIN; the CLI helper reads EARMARK_CLI_BIN.
     std::env::set_var("EARMARK_APP_BIN", &app);
     std::env::set_var("EARMARK_CLI_BIN", &cli);
-    let rounds: usize = std::env::var("STARTUP_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let rounds: usize = std::env::var("STARTUP_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
 
     let empty = tempfile::tempdir().expect("tempdir");
     let big = tempfile::tempdir().expect("tempdir");
@@ -44,7 +47,11 @@ fn main() {
         .arg(&feed)
         .output()
         .expect("run earmark-cli");
-    assert!(out.status.success(), "subscribe: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "subscribe: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     eprintln!("built a {BIG}-episode library in {:.1} s", t.elapsed().as_secs_f64());
     let big_lib = big.path().join("lib");
 
@@ -75,15 +82,38 @@ fn main() {
     let e_pss = med(empty_runs.iter().map(|r| r.pss_mb).collect());
     let b_pss = med(big_runs.iter().map(|r| r.pss_mb).collect());
     let f_pss = floor.iter().copied().flatten().collect::<Vec<_>>();
-    let b_scroll_max = big_runs.iter().filter_map(|r| r.scroll.as_ref()).map(|s| s.max_ms).fold(0.0, f64::max);
-    let b_scroll_med = med(big_runs.iter().filter_map(|r| r.scroll.as_ref()).map(|s| s.median_ms).collect());
-    let frames = big_runs.iter().filter_map(|r| r.scroll.as_ref()).map(|s| s.frames).max().unwrap_or(0);
+    let b_scroll_max = big_runs
+        .iter()
+        .filter_map(|r| r.scroll.as_ref())
+        .map(|s| s.max_ms)
+        .fold(0.0, f64::max);
+    let b_scroll_med = med(big_runs
+        .iter()
+        .filter_map(|r| r.scroll.as_ref())
+        .map(|s| s.median_ms)
+        .collect());
+    let frames = big_runs
+        .iter()
+        .filter_map(|r| r.scroll.as_ref())
+        .map(|s| s.frames)
+        .max()
+        .unwrap_or(0);
 
     println!();
-    println!("Start-up of {} ({} rounds, medians; min–max in brackets)", app.display(), rounds);
-    println!("{:<44} {:>18} {:>18} {:>12}", "measure", "empty library", "100,000 episodes", "difference");
+    println!(
+        "Start-up of {} ({} rounds, medians; min–max in brackets)",
+        app.display(),
+        rounds
+    );
+    println!(
+        "{:<44} {:>18} {:>18} {:>12}",
+        "measure", "empty library", "100,000 episodes", "difference"
+    );
     let spread = |v: &[Run], f: fn(&Run) -> f64| {
-        let (lo, hi) = v.iter().map(f).fold((f64::MAX, f64::MIN), |(l, h), x| (l.min(x), h.max(x)));
+        let (lo, hi) = v
+            .iter()
+            .map(f)
+            .fold((f64::MAX, f64::MIN), |(l, h), x| (l.min(x), h.max(x)));
         format!("[{lo:.0}–{hi:.0}]")
     };
     println!(
@@ -119,7 +149,12 @@ fn main() {
         println!("bare WebKitGTK page (MiniBrowser): not found, no floor measured");
     } else {
         let f = median(f_pss);
-        println!("{:<44} {:>8.0} MB (our app, empty library: {:.2}x)", "floor: bare WebKitGTK page, PSS", f, e_pss / f);
+        println!(
+            "{:<44} {:>8.0} MB (our app, empty library: {:.2}x)",
+            "floor: bare WebKitGTK page, PSS",
+            f,
+            e_pss / f
+        );
     }
 }
 
@@ -162,7 +197,10 @@ async fn measure(app: &Path, library: &Path, scroll: bool) -> Run {
     );
     let scroll = if scroll && std::env::var_os("STARTUP_NO_SCROLL").is_none() {
         let s = scroll_to_end(&client).await;
-        eprintln!("  scroll: {} frames, median {:.1} ms, worst {:.1} ms", s.frames, s.median_ms, s.max_ms);
+        eprintln!(
+            "  scroll: {} frames, median {:.1} ms, worst {:.1} ms",
+            s.frames, s.median_ms, s.max_ms
+        );
         Some(s)
     } else {
         None
@@ -211,7 +249,11 @@ async fn scroll_to_end(client: &fantoccini::Client) -> Scroll {
     };
     assert!(!gaps.is_empty(), "the list did not scroll");
     let reached = js(client, "return window.__reached === true;").await;
-    assert_eq!(reached, serde_json::json!(true), "the scroll stopped before the end of the list");
+    assert_eq!(
+        reached,
+        serde_json::json!(true),
+        "the scroll stopped before the end of the list"
+    );
     Scroll {
         frames: gaps.len(),
         max_ms: gaps.iter().copied().fold(0.0, f64::max),
@@ -256,7 +298,11 @@ fn app_pid(app: &Path) -> Option<u32> {
 
 fn procs() -> Vec<u32> {
     std::fs::read_dir("/proc")
-        .map(|d| d.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -291,8 +337,14 @@ fn tree_pss_kb(pid: u32) -> u64 {
     tree.iter()
         .filter_map(|p| {
             let s = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
-            s.lines()
-                .find_map(|l| l.strip_prefix("Pss:")?.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            s.lines().find_map(|l| {
+                l.strip_prefix("Pss:")?
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
         })
         .sum()
 }
@@ -318,7 +370,9 @@ fn big_feed(n: usize) -> Vec<u8> {
         let day = 1 + i % 28;
         let hour = i % 24;
         let year = 2026 - (i / (28 * 24 * 12)) as i64;
-        let month = ["Dec", "Nov", "Oct", "Sep", "Aug", "Jul", "Jun", "May", "Apr", "Mar", "Feb", "Jan"][(i / (28 * 24)) % 12];
+        let month = [
+            "Dec", "Nov", "Oct", "Sep", "Aug", "Jul", "Jun", "May", "Apr", "Mar", "Feb", "Jan",
+        ][(i / (28 * 24)) % 12];
         s.push_str(&format!(
             "<item><title>Episode number {k}</title><guid>big-{k}</guid><pubDate>{day:02} {month} {year} {hour:02}:00:00 +0000</pubDate><enclosure url=\"http://127.0.0.1:9/a/{k}.mp3\" length=\"1000\" type=\"audio/mpeg\"/><description>Notes for episode {k}.</description></item>",
             k = n - i

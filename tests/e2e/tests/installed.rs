@@ -25,7 +25,11 @@ async fn the_installed_app_shows_the_demo_archive() {
         "the demo archive's three episodes in the list",
     )
     .await;
-    let title = js(&client, "return document.querySelector('.episode-row .row-title').textContent;").await;
+    let title = js(
+        &client,
+        "return document.querySelector('.episode-row .row-title').textContent;",
+    )
+    .await;
     assert!(
         title.as_str().is_some_and(|t| t.starts_with("Episode")),
         "first row: {title}"
