@@ -19,6 +19,7 @@ pub fn start(app: AppHandle, config: &Config) -> anyhow::Result<DownloadQueue> {
         config.library_dir.clone(),
         config.fetcher()?,
         DEFAULT_CONCURRENCY,
+        Arc::new(crate::access::now),
         move |event| {
             let _ = app.emit("download-progress", &event);
         },

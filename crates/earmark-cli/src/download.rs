@@ -76,7 +76,13 @@ pub fn run(lib: &Library, config: &Config, episodes: &[EpisodeId], concurrency: 
             }
         }
     };
-    let queue = DownloadQueue::start(lib.dir().to_owned(), config.fetcher()?, concurrency, sink)?;
+    let queue = DownloadQueue::start(
+        lib.dir().to_owned(),
+        config.fetcher()?,
+        concurrency,
+        Arc::new(crate::now),
+        sink,
+    )?;
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let flag = Arc::clone(&interrupted);

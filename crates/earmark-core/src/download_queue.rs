@@ -51,11 +51,17 @@ pub struct DownloadEvent {
 
 type Sink = Arc<dyn Fn(DownloadEvent) + Send + Sync>;
 
+/// Where the queue gets the time it records with each state change. The core reads no clock of its
+/// own (ARCHITECTURE.md's invariant, kept by `clippy.toml`): the shells pass `Utc::now`, and a test
+/// can pass a fixed time.
+pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+
 struct Shared {
     /// The library, for recording states; writes are short, so one connection serves all workers.
     library: Mutex<Library>,
     fetcher: Fetcher,
     sink: Sink,
+    clock: Clock,
     queue: Mutex<QueueState>,
     wake: Condvar,
 }
@@ -76,11 +82,13 @@ pub struct DownloadQueue {
 }
 
 impl DownloadQueue {
-    /// Starts `concurrency` workers (at least one) over the library in `library_dir`.
+    /// Starts `concurrency` workers (at least one) over the library in `library_dir`; states are
+    /// recorded with the time `clock` gives.
     pub fn start(
         library_dir: PathBuf,
         fetcher: Fetcher,
         concurrency: usize,
+        clock: Clock,
         sink: impl Fn(DownloadEvent) + Send + Sync + 'static,
     ) -> Result<Self> {
         let library = Library::open(&library_dir)?;
@@ -92,6 +100,7 @@ impl DownloadQueue {
             library: Mutex::new(library),
             fetcher,
             sink: Arc::new(sink),
+            clock,
             queue: Mutex::new(QueueState::default()),
             wake: Condvar::new(),
         });
@@ -149,7 +158,7 @@ impl DownloadQueue {
             drop(q);
             for &id in &fresh {
                 let bytes = part_len(lib, id);
-                lib.set_download(id, DownloadState::Queued, bytes, None, None, chrono::Utc::now())?;
+                lib.set_download(id, DownloadState::Queued, bytes, None, None, (self.shared.clock)())?;
                 (self.shared.sink)(DownloadEvent::new(id, DownloadState::Queued, bytes, None));
             }
         }
@@ -184,7 +193,7 @@ impl DownloadQueue {
                 .is_some_and(|s| matches!(s, DownloadState::Queued | DownloadState::Downloading));
         if paused {
             let bytes = part_len(&lib, id);
-            lib.set_download(id, DownloadState::Paused, bytes, None, None, chrono::Utc::now())?;
+            lib.set_download(id, DownloadState::Paused, bytes, None, None, (self.shared.clock)())?;
             (self.shared.sink)(DownloadEvent::new(id, DownloadState::Paused, bytes, None));
         }
         Ok(paused)
@@ -313,7 +322,7 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
             .enclosure_length
             .and_then(|l| u64::try_from(l).ok());
         let bytes = part_len(&lib, id);
-        lib.set_download(id, DownloadState::Downloading, bytes, None, None, chrono::Utc::now())?;
+        lib.set_download(id, DownloadState::Downloading, bytes, None, None, (shared.clock)())?;
         (url, dest, expected)
     };
     (shared.sink)(DownloadEvent::new(id, DownloadState::Downloading, 0, None));
@@ -351,7 +360,7 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
         cancel,
     );
     let mut lib = lock(&shared.library);
-    let now = chrono::Utc::now();
+    let now = (shared.clock)();
     match result {
         Ok(Finished::Done { bytes }) => {
             lib.set_download(id, DownloadState::Done, bytes, Some(bytes), None, now)?;

@@ -4,6 +4,8 @@
 //! and nothing half-written where an export or a moved file would go; a move to another
 //! filesystem copies, then removes. Where a tmpfs cannot be mounted (not root, a container
 //! without the permission) each test prints "skipped: …" and passes.
+// A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 
@@ -181,9 +183,15 @@ fn a_library_on_a_full_disk_stays_consistent_and_resumes_once_there_is_room() {
     }
     let log: Arc<Mutex<Vec<DownloadEvent>>> = Arc::default();
     let sink = Arc::clone(&log);
-    let queue = DownloadQueue::start(lib_dir.clone(), fetcher(), 1, move |e| {
-        sink.lock().expect("log").push(e);
-    })
+    let queue = DownloadQueue::start(
+        lib_dir.clone(),
+        fetcher(),
+        1,
+        std::sync::Arc::new(chrono::Utc::now),
+        move |e| {
+            sink.lock().expect("log").push(e);
+        },
+    )
     .expect("queue");
     queue.enqueue(&[id]).expect("enqueue");
     queue.wait_idle();
@@ -254,7 +262,14 @@ fn moving_the_media_folder_to_another_filesystem_copies_and_removes() {
     let home = tempfile::tempdir().expect("tempdir");
     let lib_dir = home.path().join("lib");
     let id = subscribe(&server, home.path(), &lib_dir);
-    let queue = DownloadQueue::start(lib_dir.clone(), fetcher(), 1, |_| {}).expect("queue");
+    let queue = DownloadQueue::start(
+        lib_dir.clone(),
+        fetcher(),
+        1,
+        std::sync::Arc::new(chrono::Utc::now),
+        |_| {},
+    )
+    .expect("queue");
     queue.enqueue(&[id]).expect("enqueue");
     queue.wait_idle();
     drop(queue);
