@@ -72,9 +72,7 @@ pub async fn refresh_all(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res
     blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
         let fetcher = state.config.fetcher()?;
-        // Episodes above this id after the refresh are the new ones auto-download may take.
-        let before = lib.episode_watermark()?;
-        let reports = refresh::refresh(
+        let outcome = earmark_core::refresh_all::refresh_all(
             &mut lib,
             &fetcher,
             None,
@@ -91,24 +89,15 @@ pub async fn refresh_all(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res
                 );
             },
         )?;
-        // Blogs are refreshed with the feeds (a failing one is recorded on it), then anything new
-        // is linked. Neither can fail the feed refresh the user asked for.
-        if let Err(e) = earmark_core::docs::refresh_sources(&mut lib, &fetcher, now()) {
-            tracing::warn!("refreshing blogs: {e}");
+        for problem in &outcome.problems {
+            tracing::warn!("refresh: {problem}");
         }
-        if let Err(e) = lib.relink(&earmark_core::link::model::RelinkScope::New, now()) {
-            tracing::warn!("relinking: {e}");
-        }
-        match lib.auto_downloads_after_refresh(&reports, before) {
-            Ok(ids) if !ids.is_empty() => {
-                if let Err(e) = state.downloads.enqueue(&ids) {
-                    tracing::warn!("auto-download: {e}");
-                }
+        if !outcome.to_download.is_empty() {
+            if let Err(e) = state.downloads.enqueue(&outcome.to_download) {
+                tracing::warn!("auto-download: {e}");
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!("auto-download: {e}"),
         }
-        Ok(reports)
+        Ok(outcome.reports)
     })
     .await
 }

@@ -12,7 +12,7 @@ use earmark_core::playable::Source;
 use earmark_core::skip::SkipLengths;
 use earmark_core::Library;
 use earmark_player::chapters;
-use earmark_player::engine::{Command, Engine, Event, SleepTimer, Status};
+use earmark_player::engine::{Command, Engine, Event, Media, SleepTimer, Status};
 use earmark_player::State as PlayState;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
@@ -257,9 +257,7 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
                 keep_streamed(lib, &app, EpisodeId(id), &stream, now()),
             ),
             Save::Finished(id, advance) => {
-                let done = lib
-                    .set_played(EpisodeId(id), true, now())
-                    .and_then(|()| lib.save_position(EpisodeId(id), 0.0, now()));
+                let done = lib.finish_episode(EpisodeId(id), now());
                 let next = if advance {
                     lib.queue_advance(EpisodeId(id))
                 } else {
@@ -300,20 +298,18 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
 fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
     let p = lib.playable(EpisodeId(id))?;
     let start = Duration::from_secs_f64(p.resume_secs);
-    Ok(match p.source {
-        Source::File(path) => Command::Load {
-            tag: id,
-            path,
-            start,
-            title: p.title,
-        },
-        Source::Web { url, cache_dir } => Command::Stream {
-            tag: id,
+    let media = match p.source {
+        Source::File(path) => Media::File(path),
+        Source::Web { url, cache_dir } => Media::Url {
             url,
-            start,
-            title: p.title,
             cache_dir: Some(cache_dir),
         },
+    };
+    Ok(Command::Play {
+        tag: id,
+        media,
+        start,
+        title: p.title,
     })
 }
 
@@ -326,7 +322,7 @@ pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64, start_secs: 
             let lib = lock(&state.library)?;
             let mut cmd = load_command(&lib, id)?;
             if let Some(at) = start_secs.filter(|s| s.is_finite() && *s >= 0.0) {
-                if let Command::Load { start, .. } | Command::Stream { start, .. } = &mut cmd {
+                if let Command::Play { start, .. } = &mut cmd {
                     *start = Duration::from_secs_f64(at);
                 }
             }
@@ -370,11 +366,11 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
 #[tauri::command]
 pub async fn set_played(state: State<'_, Arc<AppState>>, id: i64, played: bool) -> Result<(), ApiError> {
     write(&state, move |lib| {
-        lib.set_played(EpisodeId(id), played, earmark_core::chrono::Utc::now())?;
         if played {
-            lib.save_position(EpisodeId(id), 0.0, earmark_core::chrono::Utc::now())?;
+            lib.finish_episode(EpisodeId(id), crate::access::now())
+        } else {
+            lib.set_played(EpisodeId(id), false, crate::access::now())
         }
-        Ok(())
     })
     .await
 }

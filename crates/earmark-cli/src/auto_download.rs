@@ -7,7 +7,7 @@ use anyhow::Result;
 use earmark_core::auto_download::AutoDownload;
 use earmark_core::config::Config;
 use earmark_core::download_queue::DEFAULT_CONCURRENCY;
-use earmark_core::model::{EpisodeId, PodcastId, RefreshReport};
+use earmark_core::model::{EpisodeId, PodcastId};
 use earmark_core::Library;
 
 /// Sets a podcast's policy and says what it means.
@@ -26,13 +26,12 @@ pub fn set(lib: &mut Library, podcast: i64, policy: &str) -> Result<()> {
     Ok(())
 }
 
-/// Downloads what a refresh asks for (`before`: the episode watermark taken just before it);
-/// success when there is nothing to do.
-pub fn after_refresh(lib: &Library, config: &Config, reports: &[RefreshReport], before: EpisodeId) -> Result<ExitCode> {
-    let wanted = lib.auto_downloads_after_refresh(reports, before)?;
+/// Downloads what a refresh's auto-download policies asked for; success when there is nothing
+/// to do.
+pub fn download_wanted(lib: &Library, config: &Config, wanted: &[EpisodeId]) -> Result<ExitCode> {
     if wanted.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!("auto-download: {} episodes", wanted.len());
-    crate::download::run(lib, config, &wanted, DEFAULT_CONCURRENCY)
+    crate::download::run(lib, config, wanted, DEFAULT_CONCURRENCY)
 }

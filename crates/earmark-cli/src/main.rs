@@ -471,8 +471,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let ids = podcast.map(|p| vec![PodcastId(p)]);
-            let before = lib.episode_watermark()?;
-            let reports = refresh_with_progress(&mut lib, &config, ids.as_deref(), concurrency)?;
+            let outcome = refresh_with_progress(&mut lib, &config, ids.as_deref(), concurrency)?;
+            for problem in &outcome.problems {
+                eprintln!("earmark-cli: {problem}");
+            }
+            let reports = outcome.reports;
             let failed = reports.iter().filter(|r| r.status == RefreshStatus::Error).count();
             if json {
                 print_json(&reports)?;
@@ -489,7 +492,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
-            let downloaded = auto_download::after_refresh(&lib, &config, &reports, before)?;
+            let downloaded = auto_download::download_wanted(&lib, &config, &outcome.to_download)?;
             if failed > 0 {
                 eprintln!("earmark-cli: {failed} of {} feeds failed to refresh", reports.len());
                 return Ok(ExitCode::from(2));
@@ -613,7 +616,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::MediaFolder { path } => storage::media_folder(&mut lib, path.as_deref())?,
         Command::Mark { episode, state } => {
-            lib.set_played(EpisodeId(episode), state == "played", now())?;
+            // As in the app: a played episode starts from the top next time.
+            if state == "played" {
+                lib.finish_episode(EpisodeId(episode), now())?;
+            } else {
+                lib.set_played(EpisodeId(episode), false, now())?;
+            }
             println!("Episode {episode} marked {state}.");
         }
         Command::Relink { episodes, new, json } => links::relink(&mut lib, &episodes, new, json)?,
@@ -633,7 +641,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let reports = if added.is_empty() {
                 Vec::new()
             } else {
-                refresh_with_progress(&mut lib, &config, Some(&added), refresh::DEFAULT_CONCURRENCY)?
+                refresh_with_progress(&mut lib, &config, Some(&added), refresh::DEFAULT_CONCURRENCY)?.reports
             };
             if json {
                 print_json(&reports)?;
@@ -695,25 +703,28 @@ fn open_library(config: &Config) -> Result<Library> {
 }
 
 /// Refreshes feeds with a progress bar on stderr (drawn only on a terminal).
+/// The library's one refresh (feeds, then blogs when refreshing all, relinking and the
+/// auto-download list), with a progress bar over the feeds.
 fn refresh_with_progress(
     lib: &mut Library,
     config: &Config,
     ids: Option<&[PodcastId]>,
     concurrency: usize,
-) -> Result<Vec<earmark_core::model::RefreshReport>> {
+) -> Result<earmark_core::refresh_all::RefreshOutcome> {
     let fetcher = config.fetcher()?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} refreshing {pos}/{len} [{bar:30}] {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let reports = refresh::refresh(lib, &fetcher, ids, concurrency, now(), &mut |done, total, r| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(r.title.clone());
-    })?;
+    let outcome =
+        earmark_core::refresh_all::refresh_all(lib, &fetcher, ids, concurrency, now(), &mut |done, total, r| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(r.title.clone());
+        })?;
     bar.finish_and_clear();
-    Ok(reports)
+    Ok(outcome)
 }
 
 fn fmt_duration(secs: f64) -> String {

@@ -120,8 +120,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     }
     let at_end = duration.is_none_or(|d| pos >= d.as_secs_f64() - PLAYED_MARGIN_SECS);
     if stop.is_none() && !interrupted.load(Ordering::SeqCst) && at_end {
-        lib.set_played(id, true, now())?;
-        lib.save_position(id, 0.0, now())?;
+        lib.finish_episode(id, now())?;
         eprintln!("Finished {}.", title);
     } else {
         eprintln!(

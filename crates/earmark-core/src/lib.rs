@@ -24,6 +24,7 @@ pub mod opml;
 pub mod playable;
 pub mod queue;
 pub mod refresh;
+pub mod refresh_all;
 pub mod resolve;
 pub mod search;
 pub mod skip;

@@ -354,6 +354,23 @@ impl Library {
         Ok(())
     }
 
+    /// Records that an episode was listened to the end, or marked played by hand: played, and the
+    /// position back at the start so the next play begins from the top. One statement, so a crash
+    /// cannot leave a played episode that resumes near its end. Both shells (the app's player and
+    /// its "played" button, `earmark-cli play` and `mark`) finish an episode through this.
+    pub fn finish_episode(&mut self, id: EpisodeId, now: DateTime<Utc>) -> Result<()> {
+        let n = self.conn.execute(
+            "INSERT INTO episode_state (episode_id, position_secs, played, updated_at) \
+             SELECT id, 0, 1, ?2 FROM episodes WHERE id = ?1 \
+             ON CONFLICT (episode_id) DO UPDATE SET played = 1, position_secs = 0, updated_at = excluded.updated_at",
+            params![id.0, rfc3339(now)],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("episode {}", id.0)));
+        }
+        Ok(())
+    }
+
     /// Marks an episode played or unplayed by hand (or when playback reaches its end).
     pub fn set_played(&mut self, id: EpisodeId, played: bool, now: DateTime<Utc>) -> Result<()> {
         let n = self.conn.execute(
@@ -1017,6 +1034,18 @@ mod tests {
             Err(Error::NotFound(_))
         ));
         assert!(matches!(lib.listening_state(EpisodeId(999)), Err(Error::NotFound(_))));
+        // Finishing marks it played and sends the next play back to the top, with or without a
+        // state row before; an unknown episode is an error.
+        lib.save_position(ep, 1800.0, t0()).expect("save");
+        lib.finish_episode(ep, t0()).expect("finish");
+        assert_eq!(lib.listening_state(ep).expect("state"), (0.0, true));
+        lib.conn().execute("DELETE FROM episode_state", []).expect("clear");
+        lib.finish_episode(ep, t0()).expect("finish without a state row");
+        assert_eq!(lib.listening_state(ep).expect("state"), (0.0, true));
+        assert!(matches!(
+            lib.finish_episode(EpisodeId(999), t0()),
+            Err(Error::NotFound(_))
+        ));
     }
 
     #[test]

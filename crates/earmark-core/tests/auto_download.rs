@@ -13,7 +13,7 @@ use earmark_core::auto_download::AutoDownload;
 use earmark_core::chrono::{DateTime, TimeZone, Utc};
 use earmark_core::download_queue::DownloadQueue;
 use earmark_core::fetch::{FetchConfig, Fetcher};
-use earmark_core::model::{EpisodeId, PodcastId, RefreshReport};
+use earmark_core::model::{EpisodeId, PodcastId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
 
@@ -86,14 +86,22 @@ impl Fixture {
             .id
     }
 
-    /// Refreshes with a feed of `n` episodes at `day`; returns the episodes the policy wants.
+    /// Refreshes with a feed of `n` episodes at `day`, through the one refresh both shells run;
+    /// returns the episodes the policy wants.
     fn wanted(&mut self, n: usize, day: u32) -> Vec<EpisodeId> {
         write_feed(&self.dir.path().join("feed.xml"), &self.server, n);
-        let mark = self.lib.episode_watermark().expect("watermark");
-        let reports: Vec<RefreshReport> =
-            earmark_core::refresh::refresh(&mut self.lib, &fetcher(), None, 1, at(day), &mut |_, _, _| {})
-                .expect("refresh");
-        self.lib.auto_downloads_after_refresh(&reports, mark).expect("policy")
+        let mut seen = 0;
+        let podcast = self.podcast;
+        let outcome =
+            earmark_core::refresh_all::refresh_all(&mut self.lib, &fetcher(), None, 1, at(day), &mut |_, total, r| {
+                seen += 1;
+                assert_eq!((total, r.podcast_id), (1, podcast));
+            })
+            .expect("refresh");
+        assert_eq!(seen, 1, "progress heard the one feed");
+        assert_eq!(outcome.reports.len(), 1);
+        assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+        outcome.to_download
     }
 }
 

@@ -19,30 +19,18 @@ const TICK: Duration = Duration::from_millis(250);
 /// What the app asks of the player.
 #[derive(Debug, Clone)]
 pub enum Command {
-    /// Loads a local file and plays it from `start`; `tag` comes back in every event (the episode id).
-    Load {
+    /// Plays `media` from `start`: a local file at once, a URL (HTTP or HTTPS) streamed once
+    /// enough has arrived, a seek ahead asking the server for just that part. `tag` comes back in
+    /// every event (the episode id).
+    Play {
         /// Opaque id of what is playing.
         tag: i64,
-        /// The media file.
-        path: PathBuf,
+        /// Where the bytes come from.
+        media: Media,
         /// Where to begin.
         start: Duration,
         /// Title for status displays.
         title: String,
-    },
-    /// Streams an episode from its URL (HTTP or HTTPS) and plays it from `start` once enough has
-    /// arrived; seeking ahead asks the server for just that part.
-    Stream {
-        /// Opaque id of what is playing.
-        tag: i64,
-        /// The media URL.
-        url: String,
-        /// Where to begin.
-        start: Duration,
-        /// Title for status displays.
-        title: String,
-        /// Where the temporary copy goes (the system's temporary folder when `None`).
-        cache_dir: Option<PathBuf>,
     },
     /// Pause or resume.
     Toggle,
@@ -413,28 +401,12 @@ fn handle(
     on_event: &impl Fn(Event),
 ) {
     match cmd {
-        Command::Load {
+        Command::Play {
             tag,
-            path,
+            media,
             start,
             title,
-        } => load(tag, Media::File(path), start, title, output, loaded, s, on_event),
-        Command::Stream {
-            tag,
-            url,
-            start,
-            title,
-            cache_dir,
-        } => load(
-            tag,
-            Media::Url { url, cache_dir },
-            start,
-            title,
-            output,
-            loaded,
-            s,
-            on_event,
-        ),
+        } => load(tag, media, start, title, output, loaded, s, on_event),
         Command::Stop if s.opening.is_some() => s.opening = None,
         Command::Toggle | Command::Pause | Command::Resume if s.opening.is_some() => {
             if let Some(o) = &mut s.opening {

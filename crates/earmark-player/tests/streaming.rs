@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{encode, hum_with_click, write_wav};
-use earmark_player::engine::{Command, Engine, Event, Status};
+use earmark_player::engine::{Command, Engine, Event, Media, Status};
 use earmark_player::stream::{self, HttpStream, StreamConfig, StreamHandle, StreamInfo};
 use earmark_player::{MediaDecoder, PlayError, Playback, State};
 use media_server::{Behaviour, MediaServer};
@@ -480,12 +480,14 @@ fn the_player_keeps_answering_while_a_stream_opens() {
         },
     );
     let (engine, rx) = engine_with_ticks();
-    engine.send(Command::Stream {
+    engine.send(Command::Play {
         tag: 7,
-        url: server.url("ep.mp3"),
+        media: Media::Url {
+            url: server.url("ep.mp3"),
+            cache_dir: None,
+        },
         start: Duration::from_secs(30),
         title: "Slow server".into(),
-        cache_dir: None,
     });
     // Status ticks keep coming and say what is happening.
     let opening = wait_for(&rx, Duration::from_secs(2), |s| s.tag == Some(7));
@@ -529,12 +531,14 @@ fn an_earlier_stream_that_opens_late_does_not_cancel_the_one_asked_for_after_it(
         let _ = tx.send(e);
     });
     for (tag, server) in [(1, &first), (2, &second)] {
-        engine.send(Command::Stream {
+        engine.send(Command::Play {
             tag,
-            url: server.url("ep.mp3"),
+            media: Media::Url {
+                url: server.url("ep.mp3"),
+                cache_dir: None,
+            },
             start: Duration::ZERO,
             title: format!("Episode {tag}"),
-            cache_dir: None,
         });
     }
     // The second episode, once open, plays; on a machine with no sound device the engine says so
