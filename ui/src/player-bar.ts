@@ -2,6 +2,7 @@
 // turns clicks and keys into player commands. The engine is the source of truth; the bar never
 // guesses a position.
 import { api } from "./backend.js";
+import { fmtClock } from "./format.js";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
 import type { ChapterInfo } from "./bindings/ChapterInfo";
 import type { SkipLengths } from "./bindings/SkipLengths";
@@ -11,15 +12,6 @@ const q = <T extends HTMLElement>(sel: string): T => {
   if (!el) throw new Error(`missing element ${sel}`);
   return el;
 };
-
-export function fmtClock(secs: number | null | undefined): string {
-  if (secs === null || secs === undefined || !isFinite(secs)) return "--:--";
-  const s = Math.max(0, Math.floor(secs));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
-}
 
 /** How long after a choice (a seek, a sleep timer) a tick may still show the state before it. */
 const STALE_TICK_MS = 1000;

@@ -1,0 +1,35 @@
+// The page's elements, and the helpers that find and make them. Importing this module looks the
+// elements up, so only the window imports it (never the unit tests).
+
+export const $ = <T extends HTMLElement>(sel: string): T => {
+  const el = document.querySelector<T>(sel);
+  if (!el) throw new Error(`missing element ${sel}`);
+  return el;
+};
+
+export function node<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const n = document.createElement(tag);
+  if (cls) n.className = cls;
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+export const el = {
+  addForm: $<HTMLFormElement>("#add-form"),
+  addInput: $<HTMLInputElement>("#add-input"),
+  addButton: $<HTMLButtonElement>("#add-button"),
+  refreshButton: $<HTMLButtonElement>("#refresh-button"),
+  progress: $<HTMLDivElement>("#progress"),
+  progressBar: $<HTMLDivElement>("#progress .bar"),
+  progressLabel: $<HTMLSpanElement>("#progress .label"),
+  podcastList: $<HTMLElement>("#podcast-list"),
+  search: $<HTMLInputElement>("#search"),
+  listTitle: $<HTMLElement>("#list-title"),
+  listCount: $<HTMLElement>("#list-count"),
+  episodeList: $<HTMLElement>("#episode-list"),
+  empty: $<HTMLElement>("#empty-state"),
+  detail: $<HTMLElement>("#detail"),
+  toast: $<HTMLElement>("#toast"),
+  offlineOnly: $<HTMLInputElement>("#offline-only"),
+  autoDownload: $<HTMLSelectElement>("#auto-download"),
+};

@@ -1,0 +1,113 @@
+// The episodes list: one podcast's, or every podcast's ("All episodes"), and the empty library.
+import { api } from "../backend.js";
+import { el, node } from "../dom.js";
+import { fmtBytes } from "../format.js";
+import { showError, toast } from "../notify.js";
+import { isArchive, listPane, podcastTitle, setView, state } from "../state.js";
+import { loadArchive } from "./archive.js";
+import { showPlaceholder } from "./detail.js";
+import { list } from "./list.js";
+import { showQueue } from "./queue.js";
+import { loadPodcasts, renderPodcasts, subscribe } from "./sidebar.js";
+import type { Episode } from "../bindings/Episode";
+
+export async function selectPodcast(id: number | null): Promise<void> {
+  setView({ view: { kind: "episodes" }, podcast: id, searching: false });
+  el.search.value = "";
+  renderPodcasts();
+  await loadEpisodes();
+}
+
+/** Reloads the list; `keepPlace` keeps the scroll position and selection (after a state change). */
+export async function loadEpisodes(keepPlace = false): Promise<void> {
+  if (!state.started) return;
+  if (isArchive(state.view)) return loadArchive(keepPlace);
+  if (state.view.kind === "queue") return showQueue(keepPlace);
+  if (state.podcasts.length === 0) {
+    showEmptyLibrary();
+    return;
+  }
+  const req = listPane.begin(keepPlace);
+  keepPlace = req.keepPlace;
+  let all: Episode[];
+  try {
+    all = await api.listEpisodes(state.current);
+  } catch (err) {
+    if (req.claim()) showError(err, "Could not read the episodes");
+    return;
+  }
+  if (!req.claim()) return;
+  const episodes = el.offlineOnly.checked ? all.filter((e) => e.downloaded) : all;
+  el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
+  el.listCount.textContent = `${episodes.length.toLocaleString()} episode${episodes.length === 1 ? "" : "s"}`;
+  const podcast = state.podcasts.find((p) => p.id === state.current);
+  el.autoDownload.hidden = !podcast;
+  if (podcast) {
+    const a = podcast.auto_download;
+    el.autoDownload.value = a.mode === "latest" ? `latest:${a.count}` : a.mode;
+  }
+  void api.storage().then((rows) => {
+    const used = rows.filter((r) => state.current === null || r.podcast_id === state.current).reduce((n, r) => n + r.bytes, 0);
+    if (used > 0 && req.latest) el.listCount.textContent += ` · ${fmtBytes(used)} offline`;
+  }).catch(() => undefined);
+  list.setItems(episodes.map((episode) => ({ kind: "episode", episode })), keepPlace);
+  el.empty.hidden = episodes.length > 0;
+  markFirstList();
+  if (episodes.length === 0 && el.offlineOnly.checked && all.length > 0) {
+    el.empty.replaceChildren(
+      node("h2", undefined, "Nothing downloaded here yet"),
+      node("p", undefined, "Open an episode and press Download (d) to keep it on this computer, or untick “Offline only” (o)."),
+    );
+  } else if (episodes.length === 0) {
+    el.empty.replaceChildren(node("h2", undefined, "No episodes"), node("p", undefined, "This feed has no episodes yet. Press Refresh to check again."));
+  }
+}
+
+/**
+ * Notes, once, the wall-clock time at which the first list (rows, or the empty library) was painted:
+ * `data-first-list` on the root element, read by the start-up benchmark (`tests/e2e/benches/startup.rs`).
+ */
+function markFirstList(): void {
+  const root = document.documentElement;
+  if (root.dataset.firstList) return;
+  root.dataset.firstList = "pending";
+  // The frame after next: the rows set now have been laid out and painted by then.
+  requestAnimationFrame(() => requestAnimationFrame(() => { root.dataset.firstList = String(Date.now()); }));
+}
+
+export function showEmptyLibrary(): void {
+  el.listTitle.textContent = "Your library is empty";
+  el.listCount.textContent = "";
+  list.setItems([]);
+  markFirstList();
+  el.empty.hidden = false;
+  const add = node("button", "primary", "Add Voice of the Child");
+  add.id = "add-default";
+  add.onclick = () => void subscribe(null);
+  el.empty.replaceChildren(
+    node("h2", undefined, "Start your archive"),
+    node("p", undefined, "Paste a podcast's feed URL, its web page, or an Apple Podcasts link or id into the box on the left and press Add."),
+    node("p", undefined, "Or start with the Voice of the Child podcast from Researching Reform:"),
+    add,
+  );
+  showPlaceholder("Episodes you open appear here.");
+}
+
+/** The auto-download choice above a podcast's episodes. */
+export function onAutoDownloadChange(): void {
+  const id = state.current;
+  if (id === null) return;
+  const v = el.autoDownload.value;
+  const policy = v.startsWith("latest:") ? { mode: "latest" as const, count: Number(v.slice(7)) } : { mode: v as "off" | "all" };
+  // A list reload before the library answers shows the choice, not the old setting.
+  const podcast = state.podcasts.find((p) => p.id === id);
+  if (podcast) podcast.auto_download = policy;
+  void api
+    .setAutoDownload(id, policy)
+    .then(() => loadPodcasts())
+    .then(() => toast(v === "off" ? "Auto-download is off" : "New episodes download after each refresh"))
+    .catch((err: unknown) => {
+      showError(err, "Could not change auto-download");
+      void loadPodcasts().then(() => loadEpisodes(true));
+    });
+}
