@@ -10,7 +10,7 @@ use earmark_core::docs::model::{
 };
 use earmark_core::docs::DocQuery;
 use earmark_core::link::model::{DocumentLink, EpisodeLink, RelinkReport, RelinkScope, ReviewItem};
-use earmark_core::model::EpisodeId;
+use earmark_core::model::{EpisodeId, Window};
 use earmark_core::Library;
 use serde::Deserialize;
 use tauri::State;
@@ -54,6 +54,27 @@ pub async fn add_pages(
         let outcomes = fetching::add_pages(&mut lib, &fetcher, &urls, campaign.as_deref(), now())?;
         lib.relink(&RelinkScope::New, now())?;
         Ok(outcomes)
+    })
+    .await
+}
+
+/// One window of the archive's list (`list_documents`), with its length: the list loads as it scrolls.
+#[tauri::command]
+pub async fn document_window(
+    state: State<'_, Arc<AppState>>,
+    campaign: Option<String>,
+    offset: u64,
+    limit: u32,
+) -> Res<Window<DocumentRow>> {
+    read(&state, move |lib| {
+        lib.document_window(
+            &DocQuery {
+                campaign: campaign.as_deref(),
+                ..DocQuery::default()
+            },
+            offset,
+            limit.min(crate::commands::MAX_WINDOW),
+        )
     })
     .await
 }

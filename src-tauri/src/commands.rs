@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use earmark_core::model::{
-    Episode, EpisodeDetail, EpisodeId, Podcast, PodcastId, RefreshReport, SearchHit, Subscription,
+    Episode, EpisodeDetail, EpisodeId, Podcast, PodcastId, RefreshReport, SearchHit, Subscription, Window,
 };
 use earmark_core::{refresh, resolve, search as core_search, Library};
 use tauri::{AppHandle, Emitter, State};
@@ -19,9 +19,21 @@ pub async fn list_podcasts(state: State<'_, Arc<AppState>>) -> Res<Vec<Podcast>>
     read(&state, |lib| lib.podcasts()).await
 }
 
+/// The most rows one window may ask for: a list asks for a page or two around what is in view.
+pub const MAX_WINDOW: u32 = 2_000;
+
 #[tauri::command]
-pub async fn list_episodes(state: State<'_, Arc<AppState>>, podcast_id: Option<i64>) -> Res<Vec<Episode>> {
-    read(&state, move |lib| lib.episodes(podcast_id.map(PodcastId))).await
+pub async fn list_episodes(
+    state: State<'_, Arc<AppState>>,
+    podcast_id: Option<i64>,
+    offline_only: bool,
+    offset: u64,
+    limit: u32,
+) -> Res<Window<Episode>> {
+    read(&state, move |lib| {
+        lib.episode_window(podcast_id.map(PodcastId), offline_only, offset, limit.min(MAX_WINDOW))
+    })
+    .await
 }
 
 #[tauri::command]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use earmark_core::bookmarks::export;
 use earmark_core::bookmarks::model::{Bookmark, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkRow, NewBookmark};
-use earmark_core::model::EpisodeId;
+use earmark_core::model::{EpisodeId, Window};
 use earmark_core::transcript::TranscriptCue;
 use earmark_core::Library;
 use tauri::State;
@@ -18,6 +18,20 @@ use crate::AppState;
 #[tauri::command]
 pub async fn list_bookmarks(state: State<'_, Arc<AppState>>, filter: BookmarkFilter) -> Res<Vec<BookmarkRow>> {
     read(&state, move |lib| lib.bookmarks(&filter)).await
+}
+
+/// One window of the bookmarks view, with its length: the list loads as it scrolls.
+#[tauri::command]
+pub async fn bookmark_window(
+    state: State<'_, Arc<AppState>>,
+    filter: BookmarkFilter,
+    offset: u64,
+    limit: u32,
+) -> Res<Window<BookmarkRow>> {
+    read(&state, move |lib| {
+        lib.bookmark_window(&filter, offset, limit.min(crate::commands::MAX_WINDOW))
+    })
+    .await
 }
 
 /// Makes a bookmark (times are checked against the episode).

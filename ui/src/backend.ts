@@ -1,6 +1,7 @@
 // The only module that talks to Tauri. Everything else calls these typed functions, whose
 // types are generated from the Rust side (src/bindings, written by `cargo test`).
 import type { Episode } from "./bindings/Episode";
+import type { Window } from "./bindings/Window";
 import type { EpisodeDetail } from "./bindings/EpisodeDetail";
 import type { Podcast } from "./bindings/Podcast";
 import type { RefreshReport } from "./bindings/RefreshReport";
@@ -66,7 +67,9 @@ function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
 export const api = {
   libraryInfo: () => call<LibraryInfo>("library_info"),
   listPodcasts: () => call<Podcast[]>("list_podcasts"),
-  listEpisodes: (podcastId: number | null) => call<Episode[]>("list_episodes", { podcastId }),
+  /** One window of a podcast's (or every podcast's) episode list, optionally only the downloaded ones, with the list's length. */
+  listEpisodes: (podcastId: number | null, offlineOnly: boolean, offset: number, limit: number) =>
+    call<Window<Episode>>("list_episodes", { podcastId, offlineOnly, offset, limit }),
   getEpisode: (id: number) => call<EpisodeDetail>("get_episode", { id }),
   subscribe: (input: string) => call<Subscription>("subscribe", { input }),
   subscribeDefault: () => call<Subscription>("subscribe_default"),
@@ -95,6 +98,9 @@ export const api = {
   addSource: (url: string, campaign: string | null) => call<SourceReport>("add_source", { url, campaign }),
   addPages: (urls: string[], campaign: string | null) => call<PageOutcome[]>("add_pages", { urls, campaign }),
   listDocuments: (campaign: string | null) => call<DocumentRow[]>("list_documents", { campaign }),
+  /** One window of the archive's list (`listDocuments`), with its length. */
+  documentWindow: (campaign: string | null, offset: number, limit: number) =>
+    call<Window<DocumentRow>>("document_window", { campaign, offset, limit }),
   getDocument: (id: number) => call<DocumentDetail>("get_document", { id }),
   documentLinks: (id: number) => call<DocumentLink[]>("document_links", { id }),
   listCollections: () => call<Collection[]>("list_collections"),
@@ -104,6 +110,9 @@ export const api = {
   reviewQueue: () => call<ReviewItem[]>("review_queue", { limit: null }),
   relinkAll: () => call<RelinkReport>("relink_all"),
   listBookmarks: (filter: BookmarkFilter) => call<BookmarkRow[]>("list_bookmarks", { filter }),
+  /** One window of the bookmarks view, with its length. */
+  bookmarkWindow: (filter: BookmarkFilter, offset: number, limit: number) =>
+    call<Window<BookmarkRow>>("bookmark_window", { filter, offset, limit }),
   addBookmark: (bookmark: NewBookmark) => call<Bookmark>("add_bookmark", { bookmark }),
   editBookmark: (id: number, edit: BookmarkEdit) => call<Bookmark>("edit_bookmark", { id, edit }),
   deleteBookmark: (id: number) => call<void>("delete_bookmark", { id }),

@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use crate::error::{Error, Result};
 use crate::feed::{ParsedFeed, ParsedItem};
 use crate::html;
-use crate::model::{Episode, EpisodeDetail, EpisodeId, Podcast, Podcast20, PodcastId};
+use crate::model::{Episode, EpisodeDetail, EpisodeId, Podcast, Podcast20, PodcastId, Window};
 
 /// Runs `f` again while SQLite reports the database busy or locked, for up to [`BUSY_TIMEOUT`].
 /// The busy timeout covers most waits, but SQLite skips it where waiting could deadlock (such as
@@ -289,6 +289,57 @@ impl Library {
         let mut stmt = self.conn.prepare_cached(&episodes_sql(podcast.is_some()))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(podcast.map(|p| p.0)), episode_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One window of the episode list `episodes` gives (optionally one podcast's, optionally only
+    /// the downloaded ones), with the list's length. Count and slice come from one read, so they
+    /// agree even while a refresh writes.
+    pub fn episode_window(
+        &self,
+        podcast: Option<PodcastId>,
+        offline_only: bool,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Window<Episode>> {
+        let mut filters = Vec::new();
+        if podcast.is_some() {
+            filters.push("e.podcast_id = :podcast");
+        }
+        if offline_only {
+            filters.push("EXISTS (SELECT 1 FROM downloads d WHERE d.episode_id = e.id AND d.state = 'done')");
+        }
+        let filter = if filters.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", filters.join(" AND "))
+        };
+        let podcast_id = podcast.map(|p| p.0);
+        let mut named: Vec<(&str, &dyn rusqlite::ToSql)> = Vec::new();
+        if podcast.is_some() {
+            named.push((":podcast", &podcast_id));
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        let total: i64 = tx
+            .prepare_cached(&format!("SELECT COUNT(*) FROM episodes e {filter}"))?
+            .query_row(named.as_slice(), |r| r.get(0))?;
+        // Past the end of an i64 there is nothing to list; SQLite's OFFSET takes an i64.
+        let at = i64::try_from(offset).unwrap_or(i64::MAX);
+        named.push((":offset", &at));
+        named.push((":limit", &limit));
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {EPISODE_COLUMNS} FROM episodes e {STATE_JOIN} {filter} \
+             ORDER BY e.published_ts DESC, e.feed_position, e.id LIMIT :limit OFFSET :offset"
+        ))?;
+        let items = stmt
+            .query_map(named.as_slice(), episode_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        tx.finish()?;
+        Ok(Window {
+            total: u64::try_from(total).unwrap_or(0),
+            offset,
+            items,
+        })
     }
 
     /// Everything about one episode; the show notes come out sanitised.
@@ -853,6 +904,82 @@ mod tests {
             assert!(plan.contains(index), "one podcast: {one}\n{plan}");
             assert!(!plan.contains("TEMP B-TREE"), "one podcast: {one}\n{plan}");
         }
+    }
+
+    #[test]
+    fn episode_windows_are_slices_of_the_list_with_its_length() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut lib = Library::open(dir.path()).expect("open");
+        let mut shows = Vec::new();
+        for (url, n) in [("https://a.example/feed", 25), ("https://b.example/feed", 10)] {
+            let (id, _) = lib.add_podcast(url, "", t0()).expect("add");
+            let items = (0..n)
+                .map(|i| ParsedItem {
+                    guid: format!("{url}#{i}"),
+                    title: format!("{url} {i}"),
+                    // Some undated, which sort after the dated ones.
+                    published: (i % 4 != 0).then(|| t0() + chrono::Duration::hours(i64::from(i) * 7)),
+                    ..ParsedItem::default()
+                })
+                .collect();
+            let feed = ParsedFeed {
+                title: url.into(),
+                items,
+                ..ParsedFeed::default()
+            };
+            lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
+            shows.push(id);
+        }
+        let ids = |eps: &[Episode]| eps.iter().map(|e| e.id).collect::<Vec<_>>();
+
+        let all = lib.episodes(None).expect("all");
+        let w = lib.episode_window(None, false, 0, 10).expect("window");
+        assert_eq!((w.total, w.offset), (35, 0));
+        assert_eq!(ids(&w.items), ids(&all[..10]));
+        let w = lib.episode_window(None, false, 30, 10).expect("window");
+        assert_eq!(ids(&w.items), ids(&all[30..]), "the last window is short");
+
+        let one = lib.episodes(Some(shows[0])).expect("one");
+        let w = lib.episode_window(Some(shows[0]), false, 20, 10).expect("window");
+        assert_eq!((w.total, w.offset), (25, 20));
+        assert_eq!(ids(&w.items), ids(&one[20..]));
+
+        let w = lib.episode_window(None, false, 1_000, 10).expect("past the end");
+        assert_eq!((w.total, w.items.len()), (35, 0));
+        let w = lib.episode_window(None, false, u64::MAX, 10).expect("far past the end");
+        assert_eq!((w.total, w.items.len()), (35, 0));
+
+        // Offline only: the downloaded ones, in list order, counted alike.
+        for e in [&one[3], &one[7], &all[0]] {
+            lib.conn()
+                .execute(
+                    "INSERT OR REPLACE INTO downloads (episode_id, state, file_name, updated_at) VALUES (?1, 'done', 'f', 'x')",
+                    [e.id.0],
+                )
+                .expect("download");
+        }
+        lib.conn()
+            .execute(
+                "INSERT INTO downloads (episode_id, state, file_name, updated_at) VALUES (?1, 'paused', 'f', 'x')",
+                [one[9].id.0],
+            )
+            .expect("paused download");
+        let w = lib.episode_window(None, true, 0, 10).expect("offline");
+        let want: Vec<_> = all
+            .iter()
+            .filter(|e| [one[3].id, one[7].id, all[0].id].contains(&e.id))
+            .map(|e| e.id)
+            .collect();
+        assert_eq!((w.total, ids(&w.items)), (3, want));
+        assert!(w.items.iter().all(|e| e.downloaded));
+        let w = lib
+            .episode_window(Some(shows[0]), true, 1, 10)
+            .expect("offline, one show");
+        assert_eq!(
+            w.total,
+            lib.episode_window(Some(shows[0]), true, 0, 0).expect("count").total
+        );
+        assert_eq!(w.items.len() as u64, w.total - 1);
     }
 
     #[test]

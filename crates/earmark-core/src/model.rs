@@ -44,6 +44,22 @@ pub struct Podcast {
     pub auto_download: crate::auto_download::AutoDownload,
 }
 
+/// A slice of a long list and the size of the whole: the app's long lists (episodes, posts and
+/// pages, bookmarks) load by windows as they scroll, so a library of 100,000 episodes sends one
+/// screen's worth at start, not every row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Window<T> {
+    /// How many rows the list holds in all (the scroll bar's length).
+    #[ts(type = "number")]
+    pub total: u64,
+    /// The place in the list of the first row here.
+    #[ts(type = "number")]
+    pub offset: u64,
+    /// The rows from `offset` on, in list order; fewer than asked for at the end of the list.
+    pub items: Vec<T>,
+}
+
 /// One episode as lists show it (`earmark-cli episodes --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -261,12 +261,21 @@ fn the_view_filters_and_orders() {
     let b4 = lib
         .add_bookmark(&new(eps[1], 7.0, None, "Alpha two bit", &[]), t(400))
         .expect("add");
+    // Every filter's list, checked against the windows the app loads it by.
     let ids = |f: BookmarkFilter| -> Vec<BookmarkId> {
-        lib.bookmarks(&f)
+        let all: Vec<BookmarkId> = lib
+            .bookmarks(&f)
             .expect("list")
             .into_iter()
             .map(|r| r.bookmark.id)
-            .collect()
+            .collect();
+        for (offset, limit) in [(0, 2), (1, 2), (3, 10), (9, 1)] {
+            let w = lib.bookmark_window(&f, offset, limit).expect("window");
+            let want: Vec<BookmarkId> = all.iter().skip(offset as usize).take(limit as usize).copied().collect();
+            let got: Vec<BookmarkId> = w.items.iter().map(|r| r.bookmark.id).collect();
+            assert_eq!((w.total, w.offset, got), (all.len() as u64, offset, want), "{f:?}");
+        }
+        all
     };
     assert_eq!(
         ids(BookmarkFilter::default()),

@@ -134,7 +134,22 @@ fn refresh_fetches_only_what_changed() {
     let posts: Vec<_> = log.iter().filter(|r| r.path() == "/wp-json/wp/v2/posts").collect();
     assert_eq!(posts.len(), 1, "one page of changes: {posts:?}");
     assert!(posts[0].target.contains("orderby=modified"));
-    assert_eq!(lib.documents(&DocQuery::default()).expect("docs").len(), 253);
+    let all = lib.documents(&DocQuery::default()).expect("docs");
+    assert_eq!(all.len(), 253);
+    // The archive's list loads by windows: each is the matching slice, with the whole count.
+    for (offset, limit) in [(0_u64, 200_u32), (200, 200), (250, 10), (400, 10)] {
+        let w = lib
+            .document_window(&DocQuery::default(), offset, limit)
+            .expect("window");
+        let want: Vec<_> = all
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|d| d.id)
+            .collect();
+        let got: Vec<_> = w.items.iter().map(|d| d.id).collect();
+        assert_eq!((w.total, got), (253, want), "window at {offset}");
+    }
     let retitled = lib
         .documents(&DocQuery::default())
         .expect("docs")
@@ -329,6 +344,13 @@ fn pages_in_a_list_each_succeed_or_fail_on_their_own() {
         .expect("docs");
     let urls_in: Vec<&str> = docs_in.iter().map(|d| d.url.as_str()).collect();
     assert_eq!(urls_in, vec![urls[0].as_str(), urls[2].as_str(), urls[7].as_str()]);
+    let campaign = DocQuery {
+        campaign: Some("in dad's shoes"),
+        ..DocQuery::default()
+    };
+    let w = lib.document_window(&campaign, 1, 5).expect("window");
+    let window_urls: Vec<&str> = w.items.iter().map(|d| d.url.as_str()).collect();
+    assert_eq!((w.total, window_urls), (3, vec![urls[2].as_str(), urls[7].as_str()]));
     assert_eq!(docs_in[0].title, "An Overview");
     assert!(lib
         .document(docs_in[2].id)

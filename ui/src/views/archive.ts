@@ -6,7 +6,8 @@ import { type ArchiveView, detailPane, isArchive, listPane, setView, state } fro
 import { loadBookmarksList, showBookmarksPanel } from "./bookmarks.js";
 import { showCampaign } from "./campaign-page.js";
 import { takeDetail } from "./detail.js";
-import { list } from "./list.js";
+import { list, type Row } from "./list.js";
+import type { Page } from "../virtual-list.js";
 import { loadReviewList } from "./review.js";
 import { loadCollections, renderPodcasts } from "./sidebar.js";
 
@@ -32,13 +33,18 @@ export async function loadArchive(keepPlace = false): Promise<void> {
     if (view.kind === "bookmarks") return await loadBookmarksList(req);
     if (view.kind === "review") return await loadReviewList(req);
     const campaign = view.kind === "campaign" ? view.name : null;
-    const docs = await api.listDocuments(campaign);
+    // A blog's archive can run to thousands of posts: the list comes by windows as it scrolls.
+    const load = (offset: number, limit: number): Promise<Page<Row>> =>
+      api.documentWindow(campaign, offset, limit).then((w) => ({ ...w, items: w.items.map((doc): Row => ({ kind: "doc", doc })) }));
+    const want = list.windowToLoad(keepPlace);
+    const first = await load(want.offset, want.limit);
     if (!req.claim()) return;
+    const total = first.total;
     el.listTitle.textContent = campaign ?? "Posts & pages";
-    el.listCount.textContent = `${docs.length.toLocaleString()} document${docs.length === 1 ? "" : "s"}`;
-    list.setItems(docs.map((doc) => ({ kind: "doc", doc })), keepPlace);
-    el.empty.hidden = docs.length > 0;
-    if (!docs.length) {
+    el.listCount.textContent = `${total.toLocaleString()} document${total === 1 ? "" : "s"}`;
+    list.setWindowed(first, load, keepPlace, (err) => showError(err, "Could not read more of the archive"));
+    el.empty.hidden = total > 0;
+    if (total === 0) {
       const add = node("button", "primary", "Add a blog or pages");
       add.id = "add-archive-empty";
       add.onclick = () => showAddArchive();

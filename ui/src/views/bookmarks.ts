@@ -6,7 +6,8 @@ import type { ListRequest } from "../pane.js";
 import { detailPane, state } from "../state.js";
 import { loadArchive } from "./archive.js";
 import { takeDetail } from "./detail.js";
-import { list } from "./list.js";
+import { list, type Row } from "./list.js";
+import type { Page } from "../virtual-list.js";
 
 export function showBookmarksPanel(): void {
   detailPane.begin();
@@ -88,23 +89,29 @@ export function showBookmarksPanel(): void {
 /** The bookmarks view's list, filtered as the detail pane says (`loadArchive` began the request and reports its errors). */
 export async function loadBookmarksList(req: ListRequest): Promise<void> {
   const f = state.markFilter;
-  const rows = await api.listBookmarks({
+  const filter = {
     episode_id: null,
     tag: f.tag || null,
     query: f.query.trim() || null,
     created_from: f.from ? `${f.from}T00:00:00Z` : null,
     created_to: f.to ? `${f.to}T23:59:59Z` : null,
     order: f.order,
-  });
+  };
+  // Bookmarks come by windows as the list scrolls, like the episodes.
+  const load = (offset: number, limit: number): Promise<Page<Row>> =>
+    api.bookmarkWindow(filter, offset, limit).then((w) => ({ ...w, items: w.items.map((row): Row => ({ kind: "bookmark", row })) }));
+  const want = list.windowToLoad(req.keepPlace);
+  const first = await load(want.offset, want.limit);
   if (!req.claim()) return;
+  const total = first.total;
   el.listTitle.textContent = "Bookmarks";
-  el.listCount.textContent = `${rows.length.toLocaleString()} bookmark${rows.length === 1 ? "" : "s"}`;
-  list.setItems(rows.map((row) => ({ kind: "bookmark", row })), req.keepPlace);
-  el.empty.hidden = rows.length > 0;
+  el.listCount.textContent = `${total.toLocaleString()} bookmark${total === 1 ? "" : "s"}`;
+  list.setWindowed(first, load, req.keepPlace, (err) => showError(err, "Could not read more bookmarks"));
+  el.empty.hidden = total > 0;
   const filtered = f.query.trim() !== "" || f.tag !== "" || f.from !== "" || f.to !== "";
-  if (!rows.length && filtered) {
+  if (total === 0 && filtered) {
     el.empty.replaceChildren(node("h2", undefined, "No bookmarks match"), node("p", undefined, "Change the search or the filters on the right."));
-  } else if (!rows.length) {
+  } else if (total === 0) {
     el.empty.replaceChildren(
       node("h2", undefined, "No bookmarks yet"),
       node("p", undefined, "While an episode plays, press b to mark the start of a moment and n to mark its end. Bookmarks work offline and can be exported."),

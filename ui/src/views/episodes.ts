@@ -6,10 +6,10 @@ import { showError, toast } from "../notify.js";
 import { isArchive, listPane, podcastTitle, setView, state } from "../state.js";
 import { loadArchive } from "./archive.js";
 import { showPlaceholder } from "./detail.js";
-import { list } from "./list.js";
+import { list, type Row } from "./list.js";
 import { showQueue } from "./queue.js";
 import { loadPodcasts, renderPodcasts, subscribe } from "./sidebar.js";
-import type { Episode } from "../bindings/Episode";
+import type { Page } from "../virtual-list.js";
 
 export async function selectPodcast(id: number | null): Promise<void> {
   setView({ view: { kind: "episodes" }, podcast: id, searching: false });
@@ -29,36 +29,46 @@ export async function loadEpisodes(keepPlace = false): Promise<void> {
   }
   const req = listPane.begin(keepPlace);
   keepPlace = req.keepPlace;
-  let all: Episode[];
+  // The list comes by windows: the first one now, the rest as they scroll into view.
+  const podcastId = state.current;
+  const offlineOnly = el.offlineOnly.checked;
+  const load = (offset: number, limit: number): Promise<Page<Row>> =>
+    api.listEpisodes(podcastId, offlineOnly, offset, limit).then((w) => ({
+      total: w.total,
+      offset: w.offset,
+      items: w.items.map((episode): Row => ({ kind: "episode", episode })),
+    }));
+  const want = list.windowToLoad(keepPlace);
+  let first: Page<Row>;
   try {
-    all = await api.listEpisodes(state.current);
+    first = await load(want.offset, want.limit);
   } catch (err) {
     if (req.claim()) showError(err, "Could not read the episodes");
     return;
   }
   if (!req.claim()) return;
-  const episodes = el.offlineOnly.checked ? all.filter((e) => e.downloaded) : all;
-  el.listTitle.textContent = state.current === null ? "All episodes" : podcastTitle(state.current);
-  el.listCount.textContent = `${episodes.length.toLocaleString()} episode${episodes.length === 1 ? "" : "s"}`;
-  const podcast = state.podcasts.find((p) => p.id === state.current);
+  const total = first.total;
+  el.listTitle.textContent = podcastId === null ? "All episodes" : podcastTitle(podcastId);
+  el.listCount.textContent = `${total.toLocaleString()} episode${total === 1 ? "" : "s"}`;
+  const podcast = state.podcasts.find((p) => p.id === podcastId);
   el.autoDownload.hidden = !podcast;
   if (podcast) {
     const a = podcast.auto_download;
     el.autoDownload.value = a.mode === "latest" ? `latest:${a.count}` : a.mode;
   }
   void api.storage().then((rows) => {
-    const used = rows.filter((r) => state.current === null || r.podcast_id === state.current).reduce((n, r) => n + r.bytes, 0);
+    const used = rows.filter((r) => podcastId === null || r.podcast_id === podcastId).reduce((n, r) => n + r.bytes, 0);
     if (used > 0 && req.latest) el.listCount.textContent += ` · ${fmtBytes(used)} offline`;
   }).catch(() => undefined);
-  list.setItems(episodes.map((episode) => ({ kind: "episode", episode })), keepPlace);
-  el.empty.hidden = episodes.length > 0;
+  list.setWindowed(first, load, keepPlace, (err) => showError(err, "Could not read more episodes"));
+  el.empty.hidden = total > 0;
   markFirstList();
-  if (episodes.length === 0 && el.offlineOnly.checked && all.length > 0) {
+  if (total === 0 && offlineOnly) {
     el.empty.replaceChildren(
       node("h2", undefined, "Nothing downloaded here yet"),
       node("p", undefined, "Open an episode and press Download (d) to keep it on this computer, or untick “Offline only” (o)."),
     );
-  } else if (episodes.length === 0) {
+  } else if (total === 0) {
     el.empty.replaceChildren(node("h2", undefined, "No episodes"), node("p", undefined, "This feed has no episodes yet. Press Refresh to check again."));
   }
 }

@@ -8,7 +8,7 @@ use super::model::{Bookmark, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkO
 use super::{uid, validate_times, BookmarkError};
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
-use crate::model::{EpisodeId, PodcastId};
+use crate::model::{EpisodeId, PodcastId, Window};
 
 /// The columns every bookmark read selects, in the order [`row_from`] reads them. Tags come as
 /// one string joined by U+001F (a character no one types into a tag).
@@ -180,49 +180,35 @@ impl Library {
     /// The library-wide bookmarks view: every bookmark that passes all the filters given, in the
     /// order asked for.
     pub fn bookmarks(&self, filter: &BookmarkFilter) -> Result<Vec<BookmarkRow>> {
-        let mut sql = String::from(SELECT);
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let mut clauses: Vec<String> = Vec::new();
-        let mut arg = |v: rusqlite::types::Value| {
-            args.push(v);
-            format!("?{}", args.len())
-        };
-        if let Some(ep) = filter.episode_id {
-            clauses.push(format!("b.episode_id = {}", arg(ep.0.into())));
-        }
-        if let Some(tag) = filter.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            clauses.push(format!(
-                "b.id IN (SELECT bt.bookmark_id FROM bookmark_tags bt WHERE bt.tag_id = \
-                 (SELECT id FROM tags WHERE name = {}))",
-                arg(tag.to_owned().into())
-            ));
-        }
-        if let Some(q) = filter.query.as_deref().and_then(crate::search::fts_query) {
-            clauses.push(format!(
-                "b.id IN (SELECT rowid FROM bookmark_fts WHERE bookmark_fts MATCH {})",
-                arg(q.into())
-            ));
-        }
-        if let Some(from) = &filter.created_from {
-            clauses.push(format!("b.created >= {}", arg(normalise_time("from", from)?.into())));
-        }
-        if let Some(to) = &filter.created_to {
-            clauses.push(format!("b.created < {}", arg(normalise_time("to", to)?.into())));
-        }
-        if !clauses.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
-        }
-        sql.push_str(match filter.order {
-            BookmarkOrder::Date => " ORDER BY b.created DESC, b.id DESC",
-            BookmarkOrder::Episode => {
-                " ORDER BY p.title COLLATE NOCASE, p.id, e.published_ts IS NULL, e.published_ts DESC, e.feed_position, e.id, \
-                 b.start_secs, b.id"
-            }
-        });
+        let (sql, args) = bookmarks_query(filter)?;
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), row_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One window of the bookmarks view (`bookmarks` with the same filter), with its length; count
+    /// and slice come from one read.
+    pub fn bookmark_window(&self, filter: &BookmarkFilter, offset: u64, limit: u32) -> Result<Window<BookmarkRow>> {
+        let (sql, args) = bookmarks_query(filter)?;
+        let tx = self.conn().unchecked_transaction()?;
+        let total: i64 = tx
+            .prepare_cached(&format!("SELECT COUNT(*) FROM ({sql})"))?
+            .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+        let n = args.len();
+        let mut stmt = tx.prepare_cached(&format!("{sql} LIMIT ?{} OFFSET ?{}", n + 1, n + 2))?;
+        let mut all = args;
+        all.push(i64::from(limit).into());
+        all.push(i64::try_from(offset).unwrap_or(i64::MAX).into());
+        let items = stmt
+            .query_map(params_from_iter(all), row_from)?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        tx.finish()?;
+        Ok(Window {
+            total: u64::try_from(total).unwrap_or(0),
+            offset,
+            items,
+        })
     }
 
     /// Every tag name used by at least one bookmark, sorted, for the view's tag filter.
@@ -234,4 +220,49 @@ impl Library {
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// The bookmarks view's query and its arguments for `filter`, in the order it asks for.
+fn bookmarks_query(filter: &BookmarkFilter) -> Result<(String, Vec<rusqlite::types::Value>)> {
+    let mut sql = String::from(SELECT);
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let mut clauses: Vec<String> = Vec::new();
+    let mut arg = |v: rusqlite::types::Value| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if let Some(ep) = filter.episode_id {
+        clauses.push(format!("b.episode_id = {}", arg(ep.0.into())));
+    }
+    if let Some(tag) = filter.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        clauses.push(format!(
+            "b.id IN (SELECT bt.bookmark_id FROM bookmark_tags bt WHERE bt.tag_id = \
+             (SELECT id FROM tags WHERE name = {}))",
+            arg(tag.to_owned().into())
+        ));
+    }
+    if let Some(q) = filter.query.as_deref().and_then(crate::search::fts_query) {
+        clauses.push(format!(
+            "b.id IN (SELECT rowid FROM bookmark_fts WHERE bookmark_fts MATCH {})",
+            arg(q.into())
+        ));
+    }
+    if let Some(from) = &filter.created_from {
+        clauses.push(format!("b.created >= {}", arg(normalise_time("from", from)?.into())));
+    }
+    if let Some(to) = &filter.created_to {
+        clauses.push(format!("b.created < {}", arg(normalise_time("to", to)?.into())));
+    }
+    if !clauses.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&clauses.join(" AND "));
+    }
+    sql.push_str(match filter.order {
+        BookmarkOrder::Date => " ORDER BY b.created DESC, b.id DESC",
+        BookmarkOrder::Episode => {
+            " ORDER BY p.title COLLATE NOCASE, p.id, e.published_ts IS NULL, e.published_ts DESC, e.feed_position, e.id, \
+             b.start_secs, b.id"
+        }
+    });
+    Ok((sql, args))
 }

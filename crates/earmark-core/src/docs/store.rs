@@ -8,6 +8,7 @@ use super::model::{CollectionId, DocKind, DocumentDetail, DocumentId, DocumentRo
 use super::NewDocument;
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
+use crate::model::Window;
 
 /// What storing one document did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,10 +235,16 @@ impl Library {
     /// Documents, newest first (undated ones last); in a campaign's own order when listing one.
     /// Naming a campaign that does not exist is an error, not an empty list.
     pub fn documents(&self, q: &DocQuery<'_>) -> Result<Vec<DocumentRow>> {
-        let conn = self.conn();
+        Ok(self.document_window(q, 0, u32::MAX)?.items)
+    }
+
+    /// One window of `documents` with the list's length, for the archive's list that loads as it
+    /// scrolls; count and slice come from one read.
+    pub fn document_window(&self, q: &DocQuery<'_>, offset: u64, limit: u32) -> Result<Window<DocumentRow>> {
+        let tx = self.conn().unchecked_transaction()?;
         let collection: Option<(i64, String)> = match q.campaign {
             Some(name) => Some(
-                conn.query_row("SELECT id, name FROM collections WHERE name = ?1", [name], |r| {
+                tx.query_row("SELECT id, name FROM collections WHERE name = ?1", [name], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })
                 .optional()?
@@ -247,28 +254,45 @@ impl Library {
         };
         let kind = q.kind.map(DocKind::as_str);
         let source = q.source.map(|s| s.0);
-        let rows = match collection {
+        let at = i64::try_from(offset).unwrap_or(i64::MAX);
+        let (total, items) = match collection {
             Some((cid, name)) => {
-                let mut stmt = conn.prepare_cached(
+                let total: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM collection_documents cd JOIN documents d ON d.id = cd.document_id \
+                     WHERE cd.collection_id = ?1 AND (?2 IS NULL OR d.kind = ?2) AND (?3 IS NULL OR d.source_id = ?3)",
+                    params![cid, kind, source],
+                    |r| r.get(0),
+                )?;
+                let mut stmt = tx.prepare_cached(
                     "SELECT d.id, d.kind, d.title, d.url, d.published, ?1 FROM collection_documents cd \
                      JOIN documents d ON d.id = cd.document_id WHERE cd.collection_id = ?2 \
                      AND (?3 IS NULL OR d.kind = ?3) AND (?4 IS NULL OR d.source_id = ?4) \
-                     ORDER BY cd.position, d.id",
+                     ORDER BY cd.position, d.id LIMIT ?5 OFFSET ?6",
                 )?;
-                let rows = stmt.query_map(params![name, cid, kind, source], row_from)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()?
+                let rows = stmt.query_map(params![name, cid, kind, source, limit, at], row_from)?;
+                (total, rows.collect::<rusqlite::Result<Vec<_>>>()?)
             }
             None => {
-                let mut stmt = conn.prepare_cached(&format!(
+                let total: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM documents d WHERE (?1 IS NULL OR d.kind = ?1) AND (?2 IS NULL OR d.source_id = ?2)",
+                    params![kind, source],
+                    |r| r.get(0),
+                )?;
+                let mut stmt = tx.prepare_cached(&format!(
                     "SELECT d.id, d.kind, d.title, d.url, d.published, {CAMPAIGN_OF} FROM documents d \
                      WHERE (?1 IS NULL OR d.kind = ?1) AND (?2 IS NULL OR d.source_id = ?2) \
-                     ORDER BY d.published_ts IS NULL, d.published_ts DESC, d.id"
+                     ORDER BY d.published_ts IS NULL, d.published_ts DESC, d.id LIMIT ?3 OFFSET ?4"
                 ))?;
-                let rows = stmt.query_map(params![kind, source], row_from)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()?
+                let rows = stmt.query_map(params![kind, source, limit, at], row_from)?;
+                (total, rows.collect::<rusqlite::Result<Vec<_>>>()?)
             }
         };
-        Ok(rows)
+        tx.finish()?;
+        Ok(Window {
+            total: u64::try_from(total).unwrap_or(0),
+            offset,
+            items,
+        })
     }
 
     /// One document, with its sanitised HTML, ready to show (and to read offline).
