@@ -276,11 +276,20 @@ async fn scroll_to_end(client: &fantoccini::Client) -> Scroll {
         "the scroll stopped before the end of the list"
     );
     let settle = js(client, "return window.__settle;").await.as_f64().unwrap_or(f64::NAN);
-    let last = js(client, "const r = [...document.querySelectorAll('#episode-list .episode-row .row-title')].map(e => e.textContent); return r[r.length - 1] || '';").await;
+    // The last row of the list is on screen as an episode, not a placeholder.
+    let end = js(
+        client,
+        "const c = document.getElementById('episode-list');
+         const rows = [...c.querySelectorAll('.row')];
+         const last = rows.reduce((a, b) => (+b.dataset.index > +a.dataset.index ? b : a));
+         return { index: +last.dataset.index, rows: Math.round(c.scrollHeight / last.offsetHeight),
+                  episode: last.classList.contains('episode-row'), loading: c.querySelectorAll('.row-loading').length };",
+    )
+    .await;
     assert_eq!(
-        last,
-        serde_json::json!("Episode number 1"),
-        "the oldest episode's row did not arrive at the end of the list"
+        (&end["episode"], &end["loading"], end["index"].as_u64().map(|i| i + 1)),
+        (&serde_json::json!(true), &serde_json::json!(0), end["rows"].as_u64()),
+        "the rows at the end of the list did not arrive: {end}"
     );
     Scroll {
         settle_ms: settle,
