@@ -3,6 +3,7 @@
 //! so everything a user can do is testable here without a window.
 //!
 //! Architecture invariant: this crate never depends on Tauri or on any UI toolkit.
+#![warn(missing_docs)]
 
 pub mod applink;
 pub mod auto_download;

@@ -1,6 +1,7 @@
 //! Earmark's playback engine. Decoding (Symphonia), speed changes that keep the pitch (WSOLA
 //! time-stretching), and output (Rodio) live here, apart from the library and from any UI, so the
 //! whole pipeline can be tested by pulling samples with no audio device.
+#![warn(missing_docs)]
 
 pub mod chapters;
 pub mod clip;
