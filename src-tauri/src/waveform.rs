@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use earmark_core::bookmarks::model::BookmarkId;
+use earmark_core::bookmarks::BookmarkError;
 use earmark_core::model::EpisodeId;
 use earmark_player::clip::{export_clip as cut_clip, ClipTags};
 use earmark_player::peaks::{self, Peak, Peaks, PeaksOptions};
@@ -198,33 +199,32 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
                 ))
             }
         };
-        let row = lock(&state.library)?.bookmark_row(BookmarkId(bookmark))?;
-        let b = &row.bookmark;
-        let end = b.end_secs.ok_or_else(|| {
-            ApiError::new(
-                "invalid",
-                "This bookmark is a moment, not a segment: mark its end first (n, or type an end).",
-            )
-        })?;
-        let source = media_path(&state, b.episode_id.0)?;
+        let clip = lock(&state.library)?
+            .clip_request(BookmarkId(bookmark), None)
+            .map_err(|e| match e {
+                earmark_core::Error::Bookmark(BookmarkError::NotASegment(_)) => ApiError::new(
+                    "not_a_segment",
+                    "This bookmark is a moment, not a segment: mark its end first (n, or type an end).",
+                ),
+                earmark_core::Error::Bookmark(BookmarkError::NotDownloaded { .. }) => ApiError::new(
+                    "not_downloaded",
+                    "A clip is cut from the episode's file: download the episode first (d).",
+                ),
+                other => ApiError::from(other),
+            })?;
         let dir = state.config.library_dir.join("clips");
         std::fs::create_dir_all(&dir).map_err(|e| ApiError::new("io", format!("{}: {e}", dir.display())))?;
-        let out = dir.join(format!(
-            "bookmark-{}-{}ms-{}ms.{ext}",
-            b.id.0,
-            (b.start_secs * 1000.0).round() as i64,
-            (end * 1000.0).round() as i64
-        ));
+        let out = dir.join(clip.file_name(&ext));
         let tags = ClipTags {
-            title: (!b.title.trim().is_empty()).then(|| b.title.clone()),
-            episode: Some(row.episode_title.clone()),
-            podcast: Some(row.podcast_title.clone()),
-            comment: (!b.note.trim().is_empty()).then(|| b.note.clone()),
+            title: clip.title,
+            episode: Some(clip.episode_title),
+            podcast: Some(clip.podcast_title),
+            comment: clip.comment,
         };
         cut_clip(
-            &source,
-            Duration::from_secs_f64(b.start_secs),
-            Duration::from_secs_f64(end),
+            &clip.source,
+            Duration::from_secs_f64(clip.start_secs),
+            Duration::from_secs_f64(clip.end_secs),
             &out,
             &tags,
         )

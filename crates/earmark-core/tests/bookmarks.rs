@@ -778,3 +778,51 @@ Tags: x
 ";
     assert_eq!(md, expected);
 }
+
+#[test]
+fn a_clip_request_says_what_to_cut_or_why_not() {
+    let (_d, mut lib, eps) = library();
+    let mut nb = new(eps[0], 12.5, Some(20.25), "Adoption hearing", &["court"]);
+    nb.note = "the judge explains".into();
+    let seg = lib.add_bookmark(&nb, t(0)).expect("add");
+    let moment = lib
+        .add_bookmark(&new(eps[0], 30.0, None, "  ", &[]), t(1))
+        .expect("add");
+
+    // Not on this computer yet: a typed refusal naming the episode.
+    let err = lib.clip_request(seg.id, None).expect_err("not downloaded");
+    assert_eq!(err.code(), "not_downloaded");
+    assert!(err.to_string().contains("Alpha one"), "{err}");
+
+    let (_, file) = lib.download_target(eps[0]).expect("target");
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("media dir");
+    std::fs::write(&file, b"audio").expect("file");
+    lib.set_download(eps[0], DownloadState::Done, 5, Some(5), None, t(1))
+        .expect("done");
+
+    let clip = lib.clip_request(seg.id, None).expect("clip");
+    assert_eq!(clip.source, file);
+    assert_eq!((clip.start_secs, clip.end_secs), (12.5, 20.25));
+    assert_eq!(clip.title.as_deref(), Some("Adoption hearing"));
+    assert_eq!(clip.comment.as_deref(), Some("the judge explains"));
+    assert_eq!(
+        (clip.episode_title.as_str(), clip.podcast_title.as_str()),
+        ("Alpha one", "Alpha")
+    );
+    assert_eq!(
+        clip.file_name("flac"),
+        format!("bookmark-{}-12500ms-20250ms.flac", seg.id.0)
+    );
+
+    // A moment needs an end; one given by the caller makes it a segment; a blank title is no title.
+    let err = lib.clip_request(moment.id, None).expect_err("a moment");
+    assert_eq!(err.code(), "not_a_segment");
+    let clip = lib.clip_request(moment.id, Some(31.0)).expect("with an end");
+    assert_eq!((clip.end_secs, clip.title, clip.comment), (31.0, None, None));
+    let err = lib.clip_request(moment.id, Some(29.0)).expect_err("end before start");
+    assert_eq!(err.code(), "end_not_after_start");
+    assert_eq!(
+        lib.clip_request(BookmarkId(9999), None).expect_err("none").code(),
+        "not_found"
+    );
+}

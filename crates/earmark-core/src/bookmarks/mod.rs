@@ -4,6 +4,7 @@
 //! Bookmarks belong to the person, not to the feed: a refresh never deletes an episode, and
 //! deleting a download leaves the episode (and so its bookmarks) in place.
 
+pub mod clip;
 pub mod export;
 pub mod model;
 mod store;
@@ -59,6 +60,17 @@ pub enum BookmarkError {
     /// An import file that cannot be used; nothing was imported.
     #[error("bookmark import refused, nothing was changed: {0}")]
     BadImport(String),
+    /// A clip was asked of a moment: it needs an end first.
+    #[error("bookmark {0} is a moment, not a segment: give it an end first")]
+    NotASegment(i64),
+    /// A clip was asked of an episode whose media is not on this computer.
+    #[error("{title} is not on this computer: download it first")]
+    NotDownloaded {
+        /// The episode.
+        episode_id: i64,
+        /// Its title, for the message.
+        title: String,
+    },
 }
 
 impl BookmarkError {
@@ -72,6 +84,8 @@ impl BookmarkError {
             BookmarkError::UnknownEpisode(_) => "unknown_episode",
             BookmarkError::NotFound(_) => "not_found",
             BookmarkError::BadImport(_) => "bad_import",
+            BookmarkError::NotASegment(_) => "not_a_segment",
+            BookmarkError::NotDownloaded { .. } => "not_downloaded",
         }
     }
 }
