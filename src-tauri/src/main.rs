@@ -39,8 +39,6 @@ pub struct AppState {
     pub peaks: waveform::PeaksCache,
     /// The `earmark://` link the app was started with, if any.
     pub startup_link: Option<applink::OpenAt>,
-    /// How far skip back and forward jump (kept in the library; shared with the media controls).
-    pub skip: player::SharedSkip,
 }
 
 /// The `earmark://` link the app was started with, for the window to open once it is ready.
@@ -73,11 +71,11 @@ impl Start {
     /// Starts the player, the downloads and the link listener, and opens the window.
     fn run(self, app: &tauri::AppHandle, library: Library, writer: Library) -> anyhow::Result<()> {
         let Start { config, link, listener } = self;
-        let skip: player::SharedSkip = Arc::new(Mutex::new(library.skip_lengths().unwrap_or_else(|e| {
+        let skip = library.skip_lengths().unwrap_or_else(|e| {
             tracing::warn!("reading the skip lengths failed: {e}; using the defaults");
             earmark_core::skip::SkipLengths::default()
-        })));
-        let player = player::start(app.clone(), config.library_dir.clone(), Arc::clone(&skip));
+        });
+        let player = player::start(app.clone(), config.library_dir.clone(), skip);
         let downloads = downloads::start(app.clone(), &config)?;
         let state = Arc::new(AppState {
             config,
@@ -87,7 +85,6 @@ impl Start {
             downloads,
             peaks: waveform::PeaksCache::default(),
             startup_link: link.map(applink::OpenAt::from),
-            skip,
         });
         app.manage(Arc::clone(&state));
         if let Some(l) = listener {

@@ -25,7 +25,7 @@ struct Shown {
 }
 
 /// Registers Earmark with the desktop; `engine` receives what the user presses there.
-pub fn start(engine: Arc<OnceLock<Engine>>, skip: crate::player::SharedSkip) -> Option<Mpris> {
+pub fn start(engine: Arc<OnceLock<Engine>>) -> Option<Mpris> {
     let config = PlatformConfig {
         dbus_name: "earmark",
         display_name: "Earmark",
@@ -41,8 +41,8 @@ pub fn start(engine: Arc<OnceLock<Engine>>, skip: crate::player::SharedSkip) -> 
                 MediaControlEvent::Pause => Command::Pause,
                 MediaControlEvent::Toggle => Command::Toggle,
                 MediaControlEvent::Stop => Command::Stop,
-                MediaControlEvent::Seek(SeekDirection::Forward) => crate::player::skip_command(&skip, true),
-                MediaControlEvent::Seek(SeekDirection::Backward) => crate::player::skip_command(&skip, false),
+                MediaControlEvent::Seek(SeekDirection::Forward) => Command::SkipForward,
+                MediaControlEvent::Seek(SeekDirection::Backward) => Command::SkipBack,
                 MediaControlEvent::SeekBy(SeekDirection::Forward, d) => Command::Skip(d.as_secs_f64()),
                 MediaControlEvent::SeekBy(SeekDirection::Backward, d) => Command::Skip(-d.as_secs_f64()),
                 MediaControlEvent::SetPosition(MediaPosition(at)) => Command::Seek(at),

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 use ts_rs::TS;
 
-use crate::access::{blocking, lock, write};
+use crate::access::{blocking, lock, read, write};
 use crate::ipc::ApiError;
 use crate::AppState;
 
@@ -141,26 +141,17 @@ enum Save {
     Streamed(i64, earmark_player::stream::StreamHandle),
 }
 
-/// The skip lengths in force, shared by the player commands and the desktop's media controls.
-pub type SharedSkip = Arc<Mutex<SkipLengths>>;
-
-/// The skip lengths as they stand (the defaults if the lock was poisoned mid-update).
-pub fn skip_now(skip: &SharedSkip) -> SkipLengths {
-    *skip.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// A skip forward or back by the listener's length, for the player bar and the media keys.
-pub fn skip_command(skip: &SharedSkip, forward: bool) -> Command {
-    let lengths = skip_now(skip);
-    if forward {
-        Command::Skip(f64::from(lengths.forward_secs))
-    } else {
-        Command::Skip(-f64::from(lengths.back_secs))
+/// The engine's command for the listener's skip lengths (sent at start and on each change).
+pub fn skip_lengths_command(lengths: SkipLengths) -> Command {
+    Command::SkipLengths {
+        back: Duration::from_secs(u64::from(lengths.back_secs)),
+        forward: Duration::from_secs(u64::from(lengths.forward_secs)),
     }
 }
 
-/// Starts the engine and the saver; returns the engine handle to keep in the app state.
-pub fn start(app: AppHandle, library_dir: PathBuf, skip: SharedSkip) -> Engine {
+/// Starts the engine (with the listener's skip lengths) and the saver; returns the engine handle
+/// to keep in the app state.
+pub fn start(app: AppHandle, library_dir: PathBuf, skip: SkipLengths) -> Engine {
     let (save_tx, save_rx) = mpsc::channel::<Save>();
     let engine_cell: Arc<OnceLock<Engine>> = Arc::new(OnceLock::new());
     let saver_engine = Arc::clone(&engine_cell);
@@ -228,8 +219,9 @@ pub fn start(app: AppHandle, library_dir: PathBuf, skip: SharedSkip) -> Engine {
             );
         }
     });
+    engine.send(skip_lengths_command(skip));
     let _ = engine_cell.set(engine.clone());
-    if let Some(m) = crate::mpris::start(Arc::clone(&engine_cell), skip) {
+    if let Some(m) = crate::mpris::start(Arc::clone(&engine_cell)) {
         let _ = mpris_cell.set(m);
     }
     engine
@@ -340,8 +332,8 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
     let cmd = match command {
         PlayerCommand::Toggle => Command::Toggle,
         PlayerCommand::Seek { secs } => Command::Seek(Duration::from_secs_f64(secs.max(0.0))),
-        PlayerCommand::SkipBack => skip_command(&state.skip, false),
-        PlayerCommand::SkipForward => skip_command(&state.skip, true),
+        PlayerCommand::SkipBack => Command::SkipBack,
+        PlayerCommand::SkipForward => Command::SkipForward,
         PlayerCommand::Speed { value } => Command::Speed(value),
         PlayerCommand::Volume { value } => Command::Volume(value),
         PlayerCommand::Mute { on } => Command::Mute(on),
@@ -447,8 +439,8 @@ pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Resul
 
 /// How far skip back and skip forward jump.
 #[tauri::command]
-pub fn skip_lengths(state: State<'_, Arc<AppState>>) -> SkipLengths {
-    skip_now(&state.skip)
+pub async fn skip_lengths(state: State<'_, Arc<AppState>>) -> Result<SkipLengths, ApiError> {
+    read(&state, |lib| lib.skip_lengths()).await
 }
 
 /// Changes how far skip back and skip forward jump (`None` keeps one); returns the lengths now
@@ -460,7 +452,7 @@ pub async fn set_skip_lengths(
     forward_secs: Option<u32>,
 ) -> Result<SkipLengths, ApiError> {
     let now = write(&state, move |lib| lib.set_skip_lengths(back_secs, forward_secs)).await?;
-    *state.skip.lock().unwrap_or_else(|p| p.into_inner()) = now;
+    state.player.send(skip_lengths_command(now));
     Ok(now)
 }
 

@@ -85,7 +85,7 @@ fn the_four_lists_of_commands_agree() {
 /// Commands that run on the main thread: each touches neither the library nor the disk (a channel
 /// send, a mutex read, handing a URL to the desktop). Anything else must be `async`, so it runs
 /// off the thread that draws the window.
-const SYNC_ALLOWED: [&str; 4] = ["open_link", "player_command", "skip_lengths", "startup_link"];
+const SYNC_ALLOWED: [&str; 3] = ["open_link", "player_command", "startup_link"];
 
 #[test]
 fn commands_that_reach_the_library_or_the_disk_are_async() {

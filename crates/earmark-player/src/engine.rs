@@ -42,6 +42,17 @@ pub enum Command {
     Seek(Duration),
     /// Jump by seconds (negative: back).
     Skip(f64),
+    /// Jump back by the listener's skip-back length (the player bar, the arrow keys, the media keys).
+    SkipBack,
+    /// Jump ahead by the listener's skip-forward length.
+    SkipForward,
+    /// The listener's skip lengths, kept here so every way of skipping uses the same ones.
+    SkipLengths {
+        /// How far `SkipBack` goes.
+        back: Duration,
+        /// How far `SkipForward` goes.
+        forward: Duration,
+    },
     /// Playback speed, 0.5–3.0, pitch kept.
     Speed(f64),
     /// Volume 0–1.
@@ -207,6 +218,9 @@ struct Settings {
     muted: bool,
     sleep_deadline: Option<Instant>,
     sleep_at_end: bool,
+    /// How far `SkipBack` and `SkipForward` jump.
+    skip_back: Duration,
+    skip_forward: Duration,
     /// A stream being opened on its own thread (connecting, probing), if any.
     opening: Option<Opening>,
     /// Numbers the openings, so a late answer for a stream no longer wanted is dropped.
@@ -236,6 +250,10 @@ struct Opened {
     result: Result<(Pipeline, Option<StreamHandle>), crate::PlayError>,
 }
 
+/// The skip lengths until a shell sends the listener's own: 10 s back, 30 s forward.
+const DEFAULT_SKIP_BACK: Duration = Duration::from_secs(10);
+const DEFAULT_SKIP_FORWARD: Duration = Duration::from_secs(30);
+
 fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
     let mut output: Option<Output> = None;
     let mut loaded: Option<Loaded> = None;
@@ -246,6 +264,8 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
         muted: false,
         sleep_deadline: None,
         sleep_at_end: false,
+        skip_back: DEFAULT_SKIP_BACK,
+        skip_forward: DEFAULT_SKIP_FORWARD,
         opening: None,
         token: 0,
         opened: opened_tx,
@@ -407,6 +427,18 @@ fn handle(
             start,
             title,
         } => load(tag, media, start, title, output, loaded, s, on_event),
+        Command::SkipBack => {
+            let by = -s.skip_back.as_secs_f64();
+            handle(Command::Skip(by), output, loaded, s, on_event);
+        }
+        Command::SkipForward => {
+            let by = s.skip_forward.as_secs_f64();
+            handle(Command::Skip(by), output, loaded, s, on_event);
+        }
+        Command::SkipLengths { back, forward } => {
+            s.skip_back = back;
+            s.skip_forward = forward;
+        }
         Command::Stop if s.opening.is_some() => s.opening = None,
         Command::Toggle | Command::Pause | Command::Resume if s.opening.is_some() => {
             if let Some(o) = &mut s.opening {
