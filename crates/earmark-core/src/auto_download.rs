@@ -2,37 +2,18 @@
 //! the episodes that choice asks for after a refresh. The transfers themselves go through
 //! [`crate::download_queue::DownloadQueue`] like any other download.
 
-use std::fmt;
 use std::str::FromStr;
 
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::library::Library;
 use crate::model::{EpisodeId, PodcastId, RefreshReport, RefreshStatus};
 
+pub use crate::model::AutoDownload;
+
 /// The most episodes "latest N" may keep; a guard against a typo filling the disk.
 pub const MAX_LATEST: u32 = 1000;
-
-/// What a refresh downloads for one podcast.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "mode", rename_all = "snake_case")]
-#[ts(export)]
-pub enum AutoDownload {
-    /// Nothing: downloads happen only when asked for.
-    #[default]
-    Off,
-    /// Every episode that a refresh finds for the first time.
-    All,
-    /// Keep the newest episodes at hand: of the `count` newest in-feed episodes, those neither
-    /// downloaded nor played. Older ones are never fetched to make up the number.
-    Latest {
-        /// How many of the newest episodes.
-        count: u32,
-    },
-}
 
 impl FromStr for AutoDownload {
     type Err = Error;
@@ -55,37 +36,6 @@ impl FromStr for AutoDownload {
                 ))
             })?;
         Ok(AutoDownload::Latest { count })
-    }
-}
-
-impl fmt::Display for AutoDownload {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AutoDownload::Off => f.write_str("off"),
-            AutoDownload::All => f.write_str("all"),
-            AutoDownload::Latest { count } => write!(f, "latest:{count}"),
-        }
-    }
-}
-
-impl AutoDownload {
-    /// Builds the policy from its two columns (`podcasts.auto_download`, `auto_download_count`).
-    pub(crate) fn from_columns(mode: &str, count: i64) -> Self {
-        match mode {
-            "all" => AutoDownload::All,
-            "latest" => AutoDownload::Latest {
-                count: u32::try_from(count).unwrap_or(0),
-            },
-            _ => AutoDownload::Off,
-        }
-    }
-
-    fn to_columns(self) -> (&'static str, i64) {
-        match self {
-            AutoDownload::Off => ("off", 0),
-            AutoDownload::All => ("all", 0),
-            AutoDownload::Latest { count } => ("latest", i64::from(count)),
-        }
     }
 }
 

@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use crate::error::{Error, Result};
 use crate::feed::{ParsedFeed, ParsedItem};
 use crate::html;
-use crate::model::{Episode, EpisodeDetail, EpisodeId, Podcast, Podcast20, PodcastId, Window};
+use crate::model::{AutoDownload, Episode, EpisodeDetail, EpisodeId, Podcast, Podcast20, PodcastId, Window};
 
 /// Runs `f` again while SQLite reports the database busy or locked, for up to [`BUSY_TIMEOUT`].
 /// The busy timeout covers most waits, but SQLite skips it where waiting could deadlock (such as
@@ -795,7 +795,7 @@ fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
         last_refresh: r.get(7)?,
         last_error: r.get(8)?,
         gone: r.get(9)?,
-        auto_download: crate::auto_download::AutoDownload::from_columns(&r.get::<_, String>(10)?, r.get(11)?),
+        auto_download: AutoDownload::from_columns(&r.get::<_, String>(10)?, r.get(11)?),
     })
 }
 

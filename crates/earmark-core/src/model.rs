@@ -2,6 +2,8 @@
 //! IPC boundary to the UI, so their field names are a contract: the TypeScript types in
 //! `ui/src/bindings/` are generated from them (`cargo test -p earmark-core` writes them).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -41,7 +43,7 @@ pub struct Podcast {
     /// True once the server said 410 Gone: the feed is no longer refreshed.
     pub gone: bool,
     /// What refreshes download for offline listening.
-    pub auto_download: crate::auto_download::AutoDownload,
+    pub auto_download: AutoDownload,
 }
 
 /// A slice of a long list and the size of the whole: the app's long lists (episodes, posts and
@@ -343,4 +345,53 @@ pub struct DownloadRow {
     pub path: String,
     /// Why it failed.
     pub error: Option<String>,
+}
+
+/// What a refresh downloads for one podcast.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+#[ts(export)]
+pub enum AutoDownload {
+    /// Nothing: downloads happen only when asked for.
+    #[default]
+    Off,
+    /// Every episode that a refresh finds for the first time.
+    All,
+    /// Keep the newest episodes at hand: of the `count` newest in-feed episodes, those neither
+    /// downloaded nor played. Older ones are never fetched to make up the number.
+    Latest {
+        /// How many of the newest episodes.
+        count: u32,
+    },
+}
+
+impl fmt::Display for AutoDownload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AutoDownload::Off => f.write_str("off"),
+            AutoDownload::All => f.write_str("all"),
+            AutoDownload::Latest { count } => write!(f, "latest:{count}"),
+        }
+    }
+}
+
+impl AutoDownload {
+    /// Builds the policy from its two columns (`podcasts.auto_download`, `auto_download_count`).
+    pub(crate) fn from_columns(mode: &str, count: i64) -> Self {
+        match mode {
+            "all" => AutoDownload::All,
+            "latest" => AutoDownload::Latest {
+                count: u32::try_from(count).unwrap_or(0),
+            },
+            _ => AutoDownload::Off,
+        }
+    }
+
+    pub(crate) fn to_columns(self) -> (&'static str, i64) {
+        match self {
+            AutoDownload::Off => ("off", 0),
+            AutoDownload::All => ("all", 0),
+            AutoDownload::Latest { count } => ("latest", i64::from(count)),
+        }
+    }
 }
