@@ -16,6 +16,8 @@ export type PageLoader<T> = (offset: number, limit: number) => Promise<Page<T>>;
 export const PAGE = 200;
 /** Requests a windowed list keeps in flight at once; pages scrolled past before their turn are never asked for. */
 const IN_FLIGHT = 2;
+/** How long the list must rest before it asks for the pages in view: about three frames. */
+const SETTLE_MS = 50;
 
 export interface VirtualListOptions<T> {
   container: HTMLElement;
@@ -59,6 +61,9 @@ export class VirtualList<T> {
   private readonly spacer: HTMLDivElement;
   private readonly rows: HTMLDivElement;
   private frame = 0;
+  /** When the list last scrolled, and the fetch held back until the scrolling pauses. */
+  private lastScroll = 0;
+  private fetchTimer = 0;
 
   constructor(private readonly opts: VirtualListOptions<T>) {
     const c = opts.container;
@@ -71,7 +76,10 @@ export class VirtualList<T> {
     this.rows.className = "vlist-rows";
     this.spacer.appendChild(this.rows);
     c.replaceChildren(this.spacer);
-    c.addEventListener("scroll", () => this.schedule());
+    c.addEventListener("scroll", () => {
+      this.lastScroll = performance.now();
+      this.schedule();
+    });
     new ResizeObserver(() => this.schedule()).observe(c);
     c.addEventListener("click", (ev) => {
       const row = (ev.target as HTMLElement).closest<HTMLElement>("[data-index]");
@@ -280,6 +288,25 @@ export class VirtualList<T> {
       if (row === at) at = at.nextSibling;
       else this.rows.insertBefore(row, at);
     }
-    if (missing.length > 0) this.fetchPages(missing);
+    if (missing.length > 0) this.fetchWhenSettled(missing);
+  }
+
+  /**
+   * Asks for the pages now, or, while the list is flung through (a scroll in the last few frames),
+   * once it pauses: pages passed in a fling are never fetched, and no answer for one competes with
+   * the frames of the fling itself.
+   */
+  private fetchWhenSettled(pages: number[]): void {
+    if (this.fetchTimer) clearTimeout(this.fetchTimer);
+    this.fetchTimer = 0;
+    const quiet = performance.now() - this.lastScroll;
+    if (quiet >= SETTLE_MS) {
+      this.fetchPages(pages);
+      return;
+    }
+    this.fetchTimer = window.setTimeout(() => {
+      this.fetchTimer = 0;
+      this.draw();
+    }, SETTLE_MS - quiet);
   }
 }
