@@ -125,6 +125,17 @@ fn main() {
         spread(&big_runs, |r| r.first_list_ms),
         b_first - e_first
     );
+    let e_page = med(empty_runs.iter().map(|r| r.page_start_ms).collect());
+    let b_page = med(big_runs.iter().map(|r| r.page_start_ms).collect());
+    println!(
+        "{:<44} {:>8.0} {:>9} {:>8.0} {:>9} {:>+9.0} ms",
+        "  of which before the page began loading",
+        e_page,
+        spread(&empty_runs, |r| r.page_start_ms),
+        b_page,
+        spread(&big_runs, |r| r.page_start_ms),
+        b_page - e_page
+    );
     println!(
         "{:<44} {:>8.0} {:>9} {:>8.0} {:>9} {:>+9.0} MB",
         "PSS, app + WebKit processes (MB)",
@@ -133,6 +144,15 @@ fn main() {
         b_pss,
         spread(&big_runs, |r| r.pss_mb),
         b_pss - e_pss
+    );
+    let b_idle = med(big_runs
+        .iter()
+        .filter_map(|r| r.scroll.as_ref())
+        .map(|s| s.idle_ms)
+        .collect());
+    println!(
+        "{:<44} {:>18} {:>8.1} {:>9}",
+        "idle frame, nothing to draw (ms)", "-", b_idle, ""
     );
     println!(
         "{:<44} {:>18} {:>8.1} {:>9}",
@@ -174,11 +194,15 @@ fn env_path(var: &str, default: PathBuf) -> PathBuf {
 /// One launch's figures.
 struct Run {
     first_list_ms: f64,
+    /// Launch to the webview starting to load our page (`performance.timeOrigin`).
+    page_start_ms: f64,
     pss_mb: f64,
     scroll: Option<Scroll>,
 }
 
 struct Scroll {
+    /// The median frame with nothing to draw (the window's own frame rate under Xvfb).
+    idle_ms: f64,
     /// From the last scroll step to the last placeholder row replaced by its episode.
     settle_ms: f64,
     frames: usize,
@@ -198,19 +222,27 @@ async fn measure(app: &Path, library: &Path, scroll: bool) -> Run {
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     let pid = app_pid(app).expect("the app's process");
-    let first_list_ms = painted - start_epoch_ms(pid);
+    let started = start_epoch_ms(pid);
+    let first_list_ms = painted - started;
+    // When the webview began loading our page: what comes before is the process and WebKit
+    // starting, what comes after is the UI's own start-up.
+    let origin = js(&client, "return performance.timeOrigin;")
+        .await
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    let page_start_ms = origin - started;
     // Let start-up work settle (covers, counts, the review queue) before reading memory.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let pss_mb = tree_pss_kb(pid) as f64 / 1024.0;
     eprintln!(
-        "  {}: first list {first_list_ms:.0} ms, PSS {pss_mb:.0} MB",
+        "  {}: first list {first_list_ms:.0} ms (page began loading at {page_start_ms:.0} ms), PSS {pss_mb:.0} MB",
         if scroll { "100,000 episodes" } else { "empty library" }
     );
     let scroll = if scroll && std::env::var_os("STARTUP_NO_SCROLL").is_none() {
         let s = scroll_to_end(&client).await;
         eprintln!(
-            "  scroll: {} frames, median {:.1} ms, worst {:.1} ms; rows at the end arrived {:.0} ms after",
-            s.frames, s.median_ms, s.max_ms, s.settle_ms
+            "  scroll: {} frames, median {:.1} ms (idle frame {:.1} ms), worst {:.1} ms; rows at the end arrived {:.0} ms after",
+            s.frames, s.median_ms, s.idle_ms, s.max_ms, s.settle_ms
         );
         Some(s)
     } else {
@@ -220,6 +252,7 @@ async fn measure(app: &Path, library: &Path, scroll: bool) -> Run {
     drop(guards);
     Run {
         first_list_ms,
+        page_start_ms,
         pss_mb,
         scroll,
     }
@@ -236,6 +269,18 @@ async fn scroll_to_end(client: &fantoccini::Client) -> Scroll {
         c.scrollTop = 0;
         const gaps = [];
         let last = performance.now();
+        // First a second of frames with nothing to do: the window's own frame rate, the floor.
+        const idle = [];
+        let idleLast = performance.now();
+        const still = () => {
+          const now = performance.now();
+          idle.push(now - idleLast);
+          idleLast = now;
+          if (idle.length < 60) return requestAnimationFrame(still);
+          window.__idle = idle.slice(1).sort((a, b) => a - b)[29];
+          last = performance.now();
+          requestAnimationFrame(step);
+        };
         const step = () => {
           const now = performance.now();
           gaps.push(now - last);
@@ -255,7 +300,7 @@ async fn scroll_to_end(client: &fantoccini::Client) -> Scroll {
           c.scrollTop += 10 * c.clientHeight;
           requestAnimationFrame(step);
         };
-        requestAnimationFrame(step);
+        requestAnimationFrame(still);
         return true;"#,
     )
     .await;
@@ -276,6 +321,7 @@ async fn scroll_to_end(client: &fantoccini::Client) -> Scroll {
         "the scroll stopped before the end of the list"
     );
     let settle = js(client, "return window.__settle;").await.as_f64().unwrap_or(f64::NAN);
+    let idle = js(client, "return window.__idle;").await.as_f64().unwrap_or(f64::NAN);
     // The last row of the list is on screen as an episode, not a placeholder.
     let end = js(
         client,
@@ -292,6 +338,7 @@ async fn scroll_to_end(client: &fantoccini::Client) -> Scroll {
         "the rows at the end of the list did not arrive: {end}"
     );
     Scroll {
+        idle_ms: idle,
         settle_ms: settle,
         frames: gaps.len(),
         max_ms: gaps.iter().copied().fold(0.0, f64::max),
