@@ -14,6 +14,7 @@ mod ipc;
 mod marks;
 mod mpris;
 mod player;
+mod rendering;
 mod waveform;
 
 use std::sync::{Arc, Mutex};
@@ -115,6 +116,7 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("EARMARK_LOG"))
         .with_writer(std::io::stderr)
         .init();
+    rendering::choose();
     let config = Config::from_env(None)?;
     // A link for a window already open is handed over before anything else is done.
     let link = applink::from_args();

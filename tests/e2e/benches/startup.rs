@@ -350,7 +350,19 @@ async fn scroll_to_end(client: &fantoccini::Client) -> Scroll {
 fn bare_webkit_pss(page: &Path) -> Option<f64> {
     let browser = glob_minibrowser()?;
     let (display, _xvfb) = start_xvfb();
-    let child = Command::new(&browser)
+    let mut cmd = Command::new(&browser);
+    // Drawn the way the app draws on this machine: without a GPU render node the app turns
+    // WebKit's accelerated compositing off (src-tauri/src/rendering.rs), so the floor does too.
+    let gpu = std::fs::read_dir("/dev/dri")
+        .map(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        })
+        .unwrap_or(false);
+    if !gpu && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        cmd.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+    let child = cmd
         .arg(format!("file://{}", page.display()))
         .env("DISPLAY", &display)
         .stdout(Stdio::null())
