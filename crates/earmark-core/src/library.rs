@@ -335,11 +335,7 @@ impl Library {
             .collect::<rusqlite::Result<_>>()?;
         drop(stmt);
         tx.finish()?;
-        Ok(Window {
-            total: u64::try_from(total).unwrap_or(0),
-            offset,
-            items,
-        })
+        Ok(Window::counted(total, offset, items))
     }
 
     /// Everything about one episode; the show notes come out sanitised.

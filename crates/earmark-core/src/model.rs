@@ -62,6 +62,17 @@ pub struct Window<T> {
     pub items: Vec<T>,
 }
 
+impl<T> Window<T> {
+    /// A window from SQLite's `COUNT(*)` (an `i64`, never negative) and the rows read at `offset`.
+    pub(crate) fn counted(total: i64, offset: u64, items: Vec<T>) -> Self {
+        Window {
+            total: u64::try_from(total).unwrap_or(0),
+            offset,
+            items,
+        }
+    }
+}
+
 /// One episode as lists show it (`earmark-cli episodes --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -82,22 +82,13 @@ fn main() {
     let e_pss = med(empty_runs.iter().map(|r| r.pss_mb).collect());
     let b_pss = med(big_runs.iter().map(|r| r.pss_mb).collect());
     let f_pss = floor.iter().copied().flatten().collect::<Vec<_>>();
-    let b_scroll_max = big_runs
-        .iter()
-        .filter_map(|r| r.scroll.as_ref())
-        .map(|s| s.max_ms)
-        .fold(0.0, f64::max);
-    let b_scroll_med = med(big_runs
-        .iter()
-        .filter_map(|r| r.scroll.as_ref())
-        .map(|s| s.median_ms)
-        .collect());
-    let frames = big_runs
-        .iter()
-        .filter_map(|r| r.scroll.as_ref())
-        .map(|s| s.frames)
-        .max()
-        .unwrap_or(0);
+    let scrolls: Vec<&Scroll> = big_runs.iter().filter_map(|r| r.scroll.as_ref()).collect();
+    let scroll_med = |f: fn(&Scroll) -> f64| med(scrolls.iter().map(|s| f(s)).collect());
+    let b_scroll_max = scrolls.iter().map(|s| s.max_ms).fold(0.0, f64::max);
+    let b_scroll_med = scroll_med(|s| s.median_ms);
+    let b_idle = scroll_med(|s| s.idle_ms);
+    let b_settle = scroll_med(|s| s.settle_ms);
+    let frames = scrolls.iter().map(|s| s.frames).max().unwrap_or(0);
 
     println!();
     println!(
@@ -145,11 +136,6 @@ fn main() {
         spread(&big_runs, |r| r.pss_mb),
         b_pss - e_pss
     );
-    let b_idle = med(big_runs
-        .iter()
-        .filter_map(|r| r.scroll.as_ref())
-        .map(|s| s.idle_ms)
-        .collect());
     println!(
         "{:<44} {:>18} {:>8.1} {:>9}",
         "idle frame, nothing to draw (ms)", "-", b_idle, ""
@@ -165,11 +151,6 @@ fn main() {
         b_scroll_max,
         ""
     );
-    let b_settle = med(big_runs
-        .iter()
-        .filter_map(|r| r.scroll.as_ref())
-        .map(|s| s.settle_ms)
-        .collect());
     println!(
         "{:<44} {:>18} {:>8.1} {:>9}",
         "scroll: rows at the end arrive after (ms)", "-", b_settle, ""

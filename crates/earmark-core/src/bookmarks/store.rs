@@ -204,11 +204,7 @@ impl Library {
             .collect::<rusqlite::Result<_>>()?;
         drop(stmt);
         tx.finish()?;
-        Ok(Window {
-            total: u64::try_from(total).unwrap_or(0),
-            offset,
-            items,
-        })
+        Ok(Window::counted(total, offset, items))
     }
 
     /// Every tag name used by at least one bookmark, sorted, for the view's tag filter.

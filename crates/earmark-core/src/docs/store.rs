@@ -288,11 +288,7 @@ impl Library {
             }
         };
         tx.finish()?;
-        Ok(Window {
-            total: u64::try_from(total).unwrap_or(0),
-            offset,
-            items,
-        })
+        Ok(Window::counted(total, offset, items))
     }
 
     /// One document, with its sanitised HTML, ready to show (and to read offline).
