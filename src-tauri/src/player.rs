@@ -221,9 +221,17 @@ pub fn start(app: AppHandle, library_dir: PathBuf, skip: SkipLengths) -> Engine 
     });
     engine.send(skip_lengths_command(skip));
     let _ = engine_cell.set(engine.clone());
-    if let Some(m) = crate::mpris::start(Arc::clone(&engine_cell)) {
-        let _ = mpris_cell.set(m);
-    }
+    // Registering with the desktop can take a while (with no session bus, D-Bus first tries to
+    // launch one), and the window need not wait: the controls join when they are ready.
+    std::thread::Builder::new()
+        .name("earmark-mpris".into())
+        .spawn(move || {
+            if let Some(m) = crate::mpris::start(engine_cell) {
+                let _ = mpris_cell.set(m);
+            }
+        })
+        .map(|_| ())
+        .unwrap_or_else(|e| tracing::warn!("no desktop media controls: {e}"));
     engine
 }
 
