@@ -20,6 +20,7 @@ mod download;
 mod links;
 mod play;
 mod storage;
+mod sync;
 
 /// The one place the CLI reads the clock; the library takes time as an argument.
 fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
@@ -53,6 +54,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Unsubscribe: the podcast is no longer refreshed (and other devices hear of it through sync);
+    /// its episodes, positions, bookmarks and links stay. `subscribe` takes it back.
+    Unsubscribe {
+        /// Podcast id.
+        podcast: i64,
+    },
+    /// Keep listening state and subscriptions in step with other apps through a gPodder sync
+    /// server or a Nextcloud with gPodder Sync: `sync login`, `sync`, `sync status`, `sync logout`.
+    Sync(sync::SyncArgs),
     /// List subscribed podcasts.
     Podcasts {
         #[arg(long)]
@@ -399,6 +409,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     let mut lib = open_library(&config)?;
     match cli.command {
+        Command::Sync(args) => return sync::run(&mut lib, &config, args),
+        Command::Unsubscribe { podcast } => {
+            let p = lib.podcast(PodcastId(podcast))?;
+            if lib.set_subscribed(p.id, false, now())? {
+                println!(
+                    "Unsubscribed from {}; its episodes and everything made about them stay",
+                    p.title
+                );
+            } else {
+                println!("{} was already unsubscribed", p.title);
+            }
+        }
         Command::Subscribe { input, default, json } => {
             let input = if default {
                 resolve::DEFAULT_PODCAST_ID.to_string()

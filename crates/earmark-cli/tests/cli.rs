@@ -136,10 +136,10 @@ fn podcasts_json_contract() {
         "last_refresh",
         "last_error",
     ];
-    // The documented fields, plus the model's `author`, `gone` and `auto_download`: nothing else,
-    // nothing missing.
+    // The documented fields, plus the model's `author`, `gone`, `auto_download` and `subscribed`:
+    // nothing else, nothing missing.
     let mut all = set(&required);
-    all.extend(set(&["author", "gone", "auto_download"]));
+    all.extend(set(&["author", "gone", "auto_download", "subscribed"]));
     assert_eq!(keys(p), all, "{p}");
     assert!(p["id"].is_i64());
     assert_eq!(p["title"], "Alpha");

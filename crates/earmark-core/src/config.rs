@@ -19,6 +19,12 @@ pub struct Config {
     pub itunes_base: Url,
     /// Fetch limits (`EARMARK_HTTP_TIMEOUT_SECS` shortens the timeout).
     pub fetch: FetchConfig,
+    /// Where a sync password goes when no keyring answers (`EARMARK_SECRETS_DIR`, else the
+    /// platform config dir, e.g. ~/.config/earmark): outside the library, so no export holds it.
+    pub secrets_dir: PathBuf,
+    /// Whether to try the Secret Service keyring: only where a session bus runs (asking D-Bus to
+    /// start one would wait), and never with `EARMARK_KEYRING=off` (tests).
+    pub keyring: bool,
 }
 
 impl Config {
@@ -43,16 +49,31 @@ impl Config {
                 fetch.timeout = Duration::from_secs_f64(secs);
             }
         }
+        let secrets_dir = match std::env::var_os("EARMARK_SECRETS_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => dirs::config_dir()
+                .ok_or_else(|| Error::Invalid("no config folder (set EARMARK_SECRETS_DIR)".into()))?
+                .join("earmark"),
+        };
+        let keyring = std::env::var("EARMARK_KEYRING").map_or(true, |v| v != "off")
+            && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
         Ok(Config {
             library_dir,
             itunes_base,
             fetch,
+            secrets_dir,
+            keyring,
         })
     }
 
     /// An HTTP client with these limits.
     pub fn fetcher(&self) -> Result<Fetcher> {
         Ok(Fetcher::new(self.fetch.clone())?)
+    }
+
+    /// The sync password store.
+    pub fn secrets(&self) -> crate::sync::Secrets {
+        crate::sync::Secrets::new(self.secrets_dir.clone(), self.keyring)
     }
 
     /// A resolver for subscribe inputs.

@@ -73,6 +73,9 @@ pub enum Error {
     /// A bookmark was refused (bad times, unknown episode, a bad import file).
     #[error(transparent)]
     Bookmark(#[from] crate::bookmarks::BookmarkError),
+    /// Syncing with a gPodder server stopped (nothing waiting to be sent is lost).
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
     /// A transcript could not be fetched or read.
     #[error(transparent)]
     Transcript(#[from] crate::transcript::TranscriptError),
@@ -129,6 +132,7 @@ impl Error {
             Error::Truncated { .. } => "truncated",
             Error::MediaMissing { .. } => "media_missing",
             Error::DamagedExport { .. } => "damaged_export",
+            Error::Sync(e) => e.code(),
             Error::Bookmark(e) => e.code(),
             Error::Transcript(e) => e.code(),
         }

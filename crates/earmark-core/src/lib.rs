@@ -30,6 +30,7 @@ pub mod resolve;
 pub mod search;
 pub mod skip;
 pub mod storage;
+pub mod sync;
 pub mod transcript;
 
 pub use chrono;

@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_fts_in_bulk.sql"),
     include_str!("../migrations/0010_contentless_search.sql"),
     include_str!("../migrations/0011_search_delete_merge.sql"),
+    include_str!("../migrations/0012_sync.sql"),
 ];
 
 /// The schema version this build writes.
@@ -777,7 +778,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 const PODCAST_SELECT: &str = "SELECT p.id, p.title, p.feed_url, p.link, p.image_url, p.author, \
      (SELECT COUNT(*) FROM episodes e WHERE e.podcast_id = p.id), p.last_refresh, p.last_error, p.gone, \
-     p.auto_download, p.auto_download_count FROM podcasts p";
+     p.auto_download, p.auto_download_count, p.subscribed FROM podcasts p";
 
 fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
     Ok(Podcast {
@@ -792,6 +793,7 @@ fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
         last_error: r.get(8)?,
         gone: r.get(9)?,
         auto_download: AutoDownload::from_columns(&r.get::<_, String>(10)?, r.get(11)?),
+        subscribed: r.get(12)?,
     })
 }
 

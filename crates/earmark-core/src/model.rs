@@ -42,6 +42,9 @@ pub struct Podcast {
     pub last_error: Option<String>,
     /// True once the server said 410 Gone: the feed is no longer refreshed.
     pub gone: bool,
+    /// False once unsubscribed (here or on another device through sync): refresh skips it, and
+    /// everything made about it stays.
+    pub subscribed: bool,
     /// What refreshes download for offline listening.
     pub auto_download: AutoDownload,
 }

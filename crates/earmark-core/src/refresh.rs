@@ -30,7 +30,7 @@ enum Fetchedfeed {
     Failed(Error),
 }
 
-/// Refreshes the given podcasts (all that are not gone when `ids` is `None`), calling `progress`
+/// Refreshes the given podcasts (all that are subscribed and not gone when `ids` is `None`), calling `progress`
 /// after each with (done, total, report). Returns one report per podcast, in completion order.
 pub fn refresh(
     lib: &mut Library,
@@ -43,7 +43,7 @@ pub fn refresh(
     let mut jobs = Vec::new();
     for p in lib.podcasts()? {
         let wanted = ids.is_none_or(|ids| ids.contains(&p.id));
-        if !wanted || (p.gone && ids.is_none()) {
+        if !wanted || ((p.gone || !p.subscribed) && ids.is_none()) {
             continue;
         }
         let (etag, last_modified) = lib.conditional(p.id)?;

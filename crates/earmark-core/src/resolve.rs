@@ -200,6 +200,10 @@ pub fn discover(html: &str, base: &Url) -> Vec<Url> {
 pub fn subscribe(lib: &mut Library, resolver: &Resolver, input: &str, now: DateTime<Utc>) -> Result<Subscription> {
     let resolved = resolver.resolve(input)?;
     let (id, created) = lib.add_podcast(resolved.feed_url.as_str(), &resolved.feed.title, now)?;
+    if !created {
+        // Subscribing again to a show unsubscribed earlier (here or on another device) takes it back.
+        lib.set_subscribed(id, true, now)?;
+    }
     let meta = FetchMeta {
         etag: resolved.validators.etag,
         last_modified: resolved.validators.last_modified,

@@ -47,6 +47,11 @@ last_error: string | null,
  */
 gone: boolean, 
 /**
+ * False once unsubscribed (here or on another device through sync): refresh skips it, and
+ * everything made about it stays.
+ */
+subscribed: boolean, 
+/**
  * What refreshes download for offline listening.
  */
 auto_download: AutoDownload, };
