@@ -109,6 +109,7 @@ pub async fn refresh_all(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res
                 tracing::warn!("auto-download: {e}");
             }
         }
+        state.sync.poke();
         Ok(outcome.reports)
     })
     .await

@@ -4,7 +4,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 /// An error as the UI sees it: a stable code to branch on and a sentence to show.
-#[derive(Debug, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ApiError {
     /// `offline`, `timeout`, `bad_url`, `bad_feed`, `not_found`, … (from `earmark_core::Error::code`).

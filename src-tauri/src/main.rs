@@ -15,6 +15,7 @@ mod marks;
 mod mpris;
 mod player;
 mod rendering;
+mod sync;
 mod waveform;
 
 use std::sync::{Arc, Mutex};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub downloads: earmark_core::download_queue::DownloadQueue,
     /// The last waveform computed, for zooming.
     pub peaks: waveform::PeaksCache,
+    /// The background gPodder sync.
+    pub sync: sync::Syncer,
     /// The `earmark://` link the app was started with, if any.
     pub startup_link: Option<applink::OpenAt>,
 }
@@ -76,7 +79,8 @@ impl Start {
             tracing::warn!("reading the skip lengths failed: {e}; using the defaults");
             earmark_core::skip::SkipLengths::default()
         });
-        let player = player::start(app.clone(), config.library_dir.clone(), skip);
+        let syncer = sync::start(app.clone(), config.clone());
+        let player = player::start(app.clone(), config.library_dir.clone(), skip, syncer.poker());
         let downloads = downloads::start(app.clone(), &config)?;
         let state = Arc::new(AppState {
             config,
@@ -85,6 +89,7 @@ impl Start {
             player,
             downloads,
             peaks: waveform::PeaksCache::default(),
+            sync: syncer,
             startup_link: link.map(applink::OpenAt::from),
         });
         app.manage(Arc::clone(&state));
@@ -192,6 +197,10 @@ fn main() -> anyhow::Result<()> {
             waveform::export_clip,
             player::skip_lengths,
             player::set_skip_lengths,
+            sync::sync_status,
+            sync::sync_login,
+            sync::sync_logout,
+            sync::sync_now,
         ])
         .setup(move |app| {
             let start = Start { config, link, listener };

@@ -151,7 +151,12 @@ pub fn skip_lengths_command(lengths: SkipLengths) -> Command {
 
 /// Starts the engine (with the listener's skip lengths) and the saver; returns the engine handle
 /// to keep in the app state.
-pub fn start(app: AppHandle, library_dir: PathBuf, skip: SkipLengths) -> Engine {
+pub fn start(
+    app: AppHandle,
+    library_dir: PathBuf,
+    skip: SkipLengths,
+    on_pause: impl Fn() + Send + Sync + 'static,
+) -> Engine {
     let (save_tx, save_rx) = mpsc::channel::<Save>();
     let engine_cell: Arc<OnceLock<Engine>> = Arc::new(OnceLock::new());
     let saver_engine = Arc::clone(&engine_cell);
@@ -180,6 +185,8 @@ pub fn start(app: AppHandle, library_dir: PathBuf, skip: SkipLengths) -> Engine 
         }
         Event::Checkpoint { tag, position } => {
             let _ = save_tx.send(Save::Position(tag, position.as_secs_f64()));
+            // Pause, stop or another episode: the place is worth sending to other devices.
+            on_pause();
         }
         Event::Ended {
             tag,

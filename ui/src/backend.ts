@@ -40,6 +40,10 @@ import type { AutoDownload } from "./bindings/AutoDownload";
 import type { PodcastStorage } from "./bindings/PodcastStorage";
 import type { ArchiveReport } from "./bindings/ArchiveReport";
 import type { DownloadRow } from "./bindings/DownloadRow";
+import type { Account } from "./bindings/Account";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { SyncReport } from "./bindings/SyncReport";
+import type { SyncFinished } from "./bindings/SyncFinished";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -127,6 +131,12 @@ export const api = {
   setAutoDownload: (podcastId: number, policy: AutoDownload) => call<void>("set_auto_download", { podcastId, policy }),
   storage: () => call<PodcastStorage[]>("storage"),
   archiveImages: (source: number | null) => call<ArchiveReport>("archive_images", { source }),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  syncLogin: (server: string, user: string, password: string) => call<Account>("sync_login", { server, user, password }),
+  syncLogout: () => call<void>("sync_logout"),
+  syncNow: () => call<SyncReport | null>("sync_now"),
+  onSyncFinished: (handler: (f: SyncFinished) => void) =>
+    tauri().event.listen<SyncFinished>("sync-finished", (e) => handler(e.payload)),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

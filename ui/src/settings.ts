@@ -1,8 +1,9 @@
-// The settings dialog (Ctrl+,): skip lengths, and the About section.
+// The settings dialog (Ctrl+,): skip lengths, sync (sync-settings.ts), and the About section.
 import { api, asApiError } from "./backend.js";
 import { $ } from "./dom.js";
 import { showError, toast } from "./notify.js";
 import { bar } from "./playback.js";
+import { loadSync } from "./sync-settings.js";
 
 const settings = {
   dialog: $<HTMLDialogElement>("#settings"),
@@ -15,7 +16,7 @@ const settings = {
 /** Opens the settings dialog filled with what is in force. */
 export async function openSettings(): Promise<void> {
   try {
-    const [now, info] = await Promise.all([api.skipLengths(), api.libraryInfo()]);
+    const [now, info] = await Promise.all([api.skipLengths(), api.libraryInfo(), loadSync()]);
     $<HTMLElement>("#about-version").textContent = info.version;
     $<HTMLElement>("#about-library").textContent = info.library_dir;
     settings.back.value = String(now.back_secs);

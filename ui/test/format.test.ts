@@ -179,6 +179,7 @@ describe("coverUrl", () => {
     last_refresh: null,
     last_error: null,
     gone: false,
+    subscribed: true,
     auto_download: { mode: "off" },
   });
 

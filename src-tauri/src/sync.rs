@@ -1,0 +1,179 @@
+//! gPodder sync in the app: a thread that syncs on a timer, after each refresh and when playback
+//! pauses (each a "poke", gathered for a few seconds so a burst syncs once), and the commands
+//! Settings uses. The work is `earmark_core::sync`; this only decides when, and tells the window.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use earmark_core::config::Config;
+use earmark_core::sync::{self, Account, SyncReport, SyncStatus};
+use earmark_core::Library;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+use ts_rs::TS;
+
+use crate::access::{blocking, now, read, Res};
+use crate::ipc::ApiError;
+use crate::AppState;
+
+/// How often the app syncs with nothing else asking.
+const EVERY: Duration = Duration::from_secs(15 * 60);
+/// How long pokes are gathered before one sync runs.
+const GATHER: Duration = Duration::from_secs(3);
+
+/// What the window hears after every sync the app ran by itself or was asked for.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncFinished {
+    /// The state Settings shows.
+    pub status: SyncStatus,
+    /// What the sync did, when it finished.
+    pub report: Option<SyncReport>,
+    /// Why it stopped, when it did not.
+    pub error: Option<ApiError>,
+}
+
+/// The handle the app keeps: pokes the sync thread; one sync runs at a time.
+pub struct Syncer {
+    tx: mpsc::Sender<()>,
+    running: Arc<Mutex<()>>,
+}
+
+impl Syncer {
+    /// Asks for a sync soon (after a refresh, when playback pauses). Never blocks.
+    pub fn poke(&self) {
+        let _ = self.tx.send(());
+    }
+
+    /// A poke for another thread to keep (the player's, on pause).
+    pub fn poker(&self) -> impl Fn() + Send + Sync + 'static {
+        let tx = self.tx.clone();
+        move || {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts the sync thread.
+pub fn start(app: AppHandle, config: Config) -> Syncer {
+    let (tx, rx) = mpsc::channel::<()>();
+    let running = Arc::new(Mutex::new(()));
+    let lock = Arc::clone(&running);
+    std::thread::Builder::new()
+        .name("earmark-sync".into())
+        .spawn(move || loop {
+            match rx.recv_timeout(EVERY) {
+                Ok(()) => loop {
+                    match rx.recv_timeout(GATHER) {
+                        Ok(()) => continue,
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                },
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if let Err(e) = run_once(&app, &config, &lock) {
+                tracing::info!("sync: {}", e.message);
+            }
+        })
+        .map(|_| ())
+        .unwrap_or_else(|e| tracing::warn!("no background sync: {e}"));
+    Syncer { tx, running }
+}
+
+/// Syncs once if an account is set up, on a connection of its own, and tells the window.
+fn run_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Option<SyncReport>, ApiError> {
+    let _one_at_a_time = running.lock().unwrap_or_else(|p| p.into_inner());
+    let mut lib = Library::open(&config.library_dir)?;
+    if lib.sync_status()?.account.is_none() {
+        return Ok(None);
+    }
+    let outcome = sync::sync(
+        &mut lib,
+        &config.secrets(),
+        &config.resolver()?,
+        config.fetch.timeout,
+        now(),
+    );
+    let status = lib.sync_status()?;
+    let (report, error) = match outcome {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(ApiError::from(e))),
+    };
+    let _ = app.emit(
+        "sync-finished",
+        SyncFinished {
+            status,
+            report: report.clone(),
+            error: error.clone(),
+        },
+    );
+    match error {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// The account, the last sync and what waits.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, Arc<AppState>>) -> Res<SyncStatus> {
+    read(&state, |lib| lib.sync_status()).await
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Logs in (the server's API is found from its answers), then syncs in the background.
+#[tauri::command]
+pub async fn sync_login(
+    state: State<'_, Arc<AppState>>,
+    server: String,
+    user: String,
+    password: String,
+) -> Res<Account> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        let host = host_name();
+        let caption = if host.is_empty() {
+            "Earmark".to_owned()
+        } else {
+            format!("Earmark on {host}")
+        };
+        let req = sync::LoginRequest {
+            server: &server,
+            user: &user,
+            password: &password,
+            device: &sync::device_id_for(&host),
+            caption: &caption,
+            timeout: state.config.fetch.timeout,
+        };
+        let (account, _) = sync::login(&mut lib, &state.config.secrets(), &req, now())?;
+        state.sync.poke();
+        Ok(account)
+    })
+    .await
+}
+
+/// Forgets the account and its password.
+#[tauri::command]
+pub async fn sync_logout(state: State<'_, Arc<AppState>>) -> Res<()> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        Ok(sync::logout(&mut lib, &state.config.secrets())?)
+    })
+    .await
+}
+
+/// Syncs now and says what happened ("Sync now" in Settings).
+#[tauri::command]
+pub async fn sync_now(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res<Option<SyncReport>> {
+    let state = Arc::clone(&state);
+    blocking(move || run_once(&app, &state.config, &state.sync.running)).await
+}

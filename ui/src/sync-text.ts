@@ -1,0 +1,35 @@
+// The words Settings and the toasts use for sync, kept apart from the DOM so they are tested in node.
+import type { SyncReport } from "./bindings/SyncReport";
+import type { SyncStatus } from "./bindings/SyncStatus";
+
+/** "5 minutes ago", from an RFC 3339 time and the time now (ms). */
+export function ago(rfc3339: string, nowMs: number): string {
+  const secs = Math.max(0, Math.round((nowMs - Date.parse(rfc3339)) / 1000));
+  if (!Number.isFinite(secs)) return rfc3339;
+  if (secs < 60) return "just now";
+  const mins = Math.round(secs / 60);
+  if (mins < 60) return `${mins} minute${mins === 1 ? "" : "s"} ago`;
+  const hours = Math.round(mins / 60);
+  if (hours < 48) return `${hours} hour${hours === 1 ? "" : "s"} ago`;
+  return new Date(rfc3339).toLocaleString();
+}
+
+/** The status line: who and where, when last, what waits. */
+export function describe(s: SyncStatus, nowMs: number): string {
+  if (!s.account) return "Not set up. Log in to keep positions and subscriptions in step with AntennaPod, Kasts or gPodder.";
+  const last = s.last_sync ? `last synced ${ago(s.last_sync, nowMs)}` : "not synced yet";
+  const waiting = s.pending_subscriptions + s.pending_actions;
+  const wait = waiting ? `; ${waiting} change${waiting === 1 ? "" : "s"} wait to be sent` : "";
+  return `Syncing with ${s.account.server} as ${s.account.user} (${s.account.flavour === "nextcloud" ? "Nextcloud" : "gPodder"}): ${last}${wait}.`;
+}
+
+/** What a finished sync brought, in a few words (empty when nothing changed here). */
+export function summarise(r: SyncReport): string {
+  const parts: string[] = [];
+  if (r.received.subscriptions_added) parts.push(`${r.received.subscriptions_added} new subscription${r.received.subscriptions_added === 1 ? "" : "s"}`);
+  if (r.received.subscriptions_removed) parts.push(`${r.received.subscriptions_removed} unsubscribed`);
+  if (r.positions_moved) parts.push(`${r.positions_moved} position${r.positions_moved === 1 ? "" : "s"} moved`);
+  if (r.played_changed) parts.push(`${r.played_changed} marked played or unplayed`);
+  return parts.join(", ");
+}
+

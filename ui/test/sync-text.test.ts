@@ -1,0 +1,53 @@
+import { describe as group, test } from "node:test";
+import assert from "node:assert/strict";
+import { ago, describe, summarise } from "../src/sync-text.js";
+import type { SyncStatus } from "../src/bindings/SyncStatus";
+import type { SyncReport } from "../src/bindings/SyncReport";
+
+const now = Date.parse("2026-12-05T12:00:00Z");
+
+const status = (over: Partial<SyncStatus>): SyncStatus => ({
+  account: { server: "https://sync.example/", user: "ann", device: "earmark-box", flavour: "gpodder" },
+  last_sync: "2026-12-05T11:55:00Z",
+  last_error: null,
+  pending_subscriptions: 0,
+  pending_actions: 0,
+  unmatched: 0,
+  ...over,
+});
+
+const report = (over: Partial<SyncReport>): SyncReport => ({
+  sent: { subscriptions_added: 0, subscriptions_removed: 0, actions: 0 },
+  received: { subscriptions_added: 0, subscriptions_removed: 0, actions: 0 },
+  positions_moved: 0,
+  played_changed: 0,
+  unmatched: 0,
+  queued: 0,
+  failed_subscriptions: [],
+  requests: 3,
+  ...over,
+});
+
+group("sync words", () => {
+  test("times read as people say them", () => {
+    assert.equal(ago("2026-12-05T11:59:50Z", now), "just now");
+    assert.equal(ago("2026-12-05T11:59:00Z", now), "1 minute ago");
+    assert.equal(ago("2026-12-05T09:00:00Z", now), "3 hours ago");
+  });
+
+  test("the status says who, where, when and what waits", () => {
+    assert.ok(/^Not set up/.test(describe(status({ account: null }), now)));
+    const s = describe(status({ pending_actions: 2, pending_subscriptions: 1 }), now);
+    assert.ok(/https:\/\/sync\.example\/ as ann \(gPodder\)/.test(s));
+    assert.ok(/last synced 5 minutes ago; 3 changes wait to be sent/.test(s));
+    assert.ok(/\(Nextcloud\): not synced yet/.test(describe(status({ last_sync: null, account: { server: "s", user: "u", device: "d", flavour: "nextcloud" } }), now)));
+  });
+
+  test("a sync that changed nothing here says nothing", () => {
+    assert.equal(summarise(report({ sent: { subscriptions_added: 4, subscriptions_removed: 0, actions: 9 } })), "");
+    assert.equal(
+      summarise(report({ positions_moved: 1, played_changed: 2, received: { subscriptions_added: 1, subscriptions_removed: 0, actions: 3 } })),
+      "1 new subscription, 1 position moved, 2 marked played or unplayed",
+    );
+  });
+});
