@@ -83,6 +83,11 @@ impl Server {
     }
 
     fn send(&self, method: Method, url: Url, body: Option<Vec<u8>>) -> Result<Vec<u8>, SyncError> {
+        self.send_dated(method, url, body).map(|(b, _)| b)
+    }
+
+    /// Sends a request; returns the body and the server's clock from its `Date` header.
+    fn send_dated(&self, method: Method, url: Url, body: Option<Vec<u8>>) -> Result<(Vec<u8>, Option<i64>), SyncError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut req = self
             .client
@@ -94,7 +99,13 @@ impl Server {
         }
         let resp = req.send().map_err(|e| unreachable(&url, &e))?;
         check_status(&resp, &url)?;
-        read_capped(resp, &url)
+        let date = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .map(|d| d.timestamp());
+        Ok((read_capped(resp, &url)?, date))
     }
 
     /// Finds which API the server speaks from its answers: the gPodder API's login first, then the
@@ -147,7 +158,10 @@ impl Server {
             Flavour::Gpodder => self.url(&["api", "2", "subscriptions", &self.user, &format!("{device}.json")], q),
             Flavour::Nextcloud => self.nextcloud_url("subscriptions", q),
         };
-        wire::parse_sub_changes(&self.send(Method::GET, url, None)?)
+        let (body, date) = self.send_dated(Method::GET, url, None)?;
+        let mut changes = wire::parse_sub_changes(&body)?;
+        changes.timestamp = safe_cursor(changes.timestamp, date);
+        Ok(changes)
     }
 
     /// Sends subscription changes from this device.
@@ -176,7 +190,9 @@ impl Server {
             Flavour::Gpodder => self.url(&["api", "2", "episodes", &format!("{}.json", self.user)], q),
             Flavour::Nextcloud => self.nextcloud_url("episode_action", q),
         };
-        wire::parse_actions(&self.send(Method::GET, url, None)?)
+        let (body, date) = self.send_dated(Method::GET, url, None)?;
+        let (actions, timestamp) = wire::parse_actions(&body)?;
+        Ok((actions, safe_cursor(timestamp, date)))
     }
 
     /// Sends one batch of actions (at most [`UPLOAD_BATCH`]).
@@ -187,6 +203,17 @@ impl Server {
         };
         let body = serde_json::to_vec(actions).map_err(|e| SyncError::Invalid(e.to_string()))?;
         wire::parse_uploaded(&self.send(Method::POST, url, Some(body))?)
+    }
+}
+
+/// Where to ask from next time. Server times are whole seconds and `since` is exclusive, so a
+/// change stored later in the very second the answer names would never be seen: when that second
+/// is not yet over on the server's clock (its `Date` header; unknown counts as not over), the
+/// cursor stays one second back and that second is asked again (what comes twice changes nothing).
+fn safe_cursor(timestamp: i64, server_now: Option<i64>) -> i64 {
+    match server_now {
+        Some(now) if timestamp < now => timestamp,
+        _ => (timestamp - 1).max(0),
     }
 }
 
@@ -242,4 +269,17 @@ fn redact(url: &Url) -> String {
     let _ = u.set_username("");
     u.set_query(None);
     u.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cursor_stays_back_while_its_second_is_not_over() {
+        assert_eq!(safe_cursor(100, Some(105)), 100, "a past second is complete");
+        assert_eq!(safe_cursor(100, Some(100)), 99, "the current second may still grow");
+        assert_eq!(safe_cursor(100, None), 99, "no clock: ask that second again");
+        assert_eq!(safe_cursor(0, None), 0);
+    }
 }

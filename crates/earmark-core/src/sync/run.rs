@@ -19,17 +19,6 @@ use crate::resolve::{subscribe, Resolver};
 /// an action another device uploads late, but made within this window, is still seen.
 const ACTION_TIME_LOOKBACK_SECS: i64 = 7 * 24 * 3600;
 
-/// Server times are whole seconds and `since` is exclusive: a change stored in the same second as
-/// the last answer would never be seen. Asking from one second earlier sees it; what comes twice
-/// is applied once (an action no newer than the local state changes nothing).
-fn overlap(since: i64) -> i64 {
-    if since > 0 {
-        since - 1
-    } else {
-        0
-    }
-}
-
 /// What a login needs.
 pub struct LoginRequest<'a> {
     /// The server's base URL.
@@ -149,7 +138,7 @@ fn steps(
     pull_subscriptions(lib, server, account, resolver, now, report)?;
     push_subscriptions(lib, server, account, report)?;
     let since = match account.flavour {
-        Flavour::Gpodder => overlap(since),
+        Flavour::Gpodder => since,
         Flavour::Nextcloud if since > 0 => (since - ACTION_TIME_LOOKBACK_SECS).max(1),
         Flavour::Nextcloud => 0,
     };
@@ -196,7 +185,7 @@ fn pull_subscriptions(
         if device == &account.device && cursor.is_some() && account.flavour == Flavour::Gpodder {
             continue;
         }
-        let changes = server.pull_subs(account.flavour, device, overlap(cursor.unwrap_or(0)))?;
+        let changes = server.pull_subs(account.flavour, device, cursor.unwrap_or(0))?;
         for url in changes.remove {
             wanted.entry(url).or_insert(false);
         }

@@ -420,6 +420,10 @@ impl Library {
         }
         // Only plays and "new" change state; downloads and deletes elsewhere are news, not orders.
         actions.retain(|a| matches!(a.kind, ActionKind::Play | ActionKind::New));
+        if actions.is_empty() {
+            // Nothing to match: the usual incremental sync skips reading every episode.
+            return Ok(Applied::default());
+        }
         actions.sort_by_key(|a| a.at.unwrap_or(0));
         let index = EpisodeIndex::load(&tx)?;
         let mut out = Applied::default();
