@@ -19,6 +19,7 @@ mod docs;
 mod download;
 mod links;
 mod play;
+mod share;
 mod storage;
 mod sync;
 
@@ -63,6 +64,9 @@ enum Command {
     /// Keep listening state and subscriptions in step with other apps through a gPodder sync
     /// server or a Nextcloud with gPodder Sync: `sync login`, `sync`, `sync status`, `sync logout`.
     Sync(sync::SyncArgs),
+    /// Share subscriptions, bookmarks and link decisions with a team through a shared folder:
+    /// `share create FOLDER --name NAME`, `share join FOLDER`, `share sync`, `share status`, `share leave`.
+    Share(share::ShareArgs),
     /// List subscribed podcasts.
     Podcasts {
         #[arg(long)]
@@ -410,6 +414,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let mut lib = open_library(&config)?;
     match cli.command {
         Command::Sync(args) => return sync::run(&mut lib, &config, args),
+        Command::Share(args) => return share::run(&mut lib, args),
         Command::Unsubscribe { podcast } => {
             let p = lib.podcast(PodcastId(podcast))?;
             if lib.set_subscribed(p.id, false, now())? {

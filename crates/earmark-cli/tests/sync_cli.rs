@@ -4,15 +4,15 @@
 
 #[path = "../../earmark-core/tests/common/mod.rs"]
 mod common;
+mod support;
 #[path = "../../earmark-core/tests/sync_support/mod.rs"]
 mod sync_support;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::{Reply, Server};
-use serde_json::Value;
+use support::{json, keys, set};
 use sync_support::{Podsync, PASSWORD, USER};
 
 fn cli(lib: &Path, secrets: &Path) -> Command {
@@ -39,24 +39,6 @@ fn cli(lib: &Path, secrets: &Path) -> Command {
 
 fn run(mut cmd: Command, args: &[&str]) -> Output {
     cmd.args(args).output().expect("run earmark-cli")
-}
-
-fn json(cmd: Command, args: &[&str]) -> Value {
-    let out = run(cmd, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
-}
-
-fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object().expect("object").keys().cloned().collect()
-}
-
-fn set(k: &[&str]) -> BTreeSet<String> {
-    k.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[test]

@@ -76,6 +76,9 @@ pub enum Error {
     /// Syncing with a gPodder server stopped (nothing waiting to be sent is lost).
     #[error(transparent)]
     Sync(#[from] crate::sync::SyncError),
+    /// Sharing an archive through a folder stopped (nothing in the library was damaged).
+    #[error(transparent)]
+    Share(#[from] crate::share::ShareError),
     /// A transcript could not be fetched or read.
     #[error(transparent)]
     Transcript(#[from] crate::transcript::TranscriptError),
@@ -133,6 +136,7 @@ impl Error {
             Error::MediaMissing { .. } => "media_missing",
             Error::DamagedExport { .. } => "damaged_export",
             Error::Sync(e) => e.code(),
+            Error::Share(e) => e.code(),
             Error::Bookmark(e) => e.code(),
             Error::Transcript(e) => e.code(),
         }

@@ -28,6 +28,7 @@ pub mod refresh;
 pub mod refresh_all;
 pub mod resolve;
 pub mod search;
+pub mod share;
 pub mod skip;
 pub mod storage;
 pub mod sync;

@@ -62,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_contentless_search.sql"),
     include_str!("../migrations/0011_search_delete_merge.sql"),
     include_str!("../migrations/0012_sync.sql"),
+    include_str!("../migrations/0013_share.sql"),
 ];
 
 /// The schema version this build writes.

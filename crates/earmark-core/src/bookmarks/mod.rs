@@ -7,7 +7,7 @@
 pub mod clip;
 pub mod export;
 pub mod model;
-mod store;
+pub(crate) mod store;
 pub mod times;
 mod uid;
 

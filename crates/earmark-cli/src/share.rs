@@ -1,0 +1,150 @@
+//! `earmark-cli share`: a shared team archive through a folder (Nextcloud, Dropbox, Syncthing, a
+//! network drive), merged by Automerge.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use earmark_core::share::{self, ShareReport};
+use earmark_core::Library;
+
+use crate::{now, print_json};
+
+/// `share` subcommands.
+#[derive(Args)]
+pub struct ShareArgs {
+    #[command(subcommand)]
+    action: ShareAction,
+}
+
+#[derive(Subcommand)]
+enum ShareAction {
+    /// Start a shared archive in FOLDER from this library.
+    Create {
+        folder: PathBuf,
+        /// The archive's name, e.g. "Researching Reform".
+        #[arg(long)]
+        name: String,
+        /// Who this library's changes are shown as made by (default: your user name).
+        #[arg(long = "as")]
+        person: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Join the shared archive in FOLDER (what this library has is shared too).
+    Join {
+        folder: PathBuf,
+        #[arg(long = "as")]
+        person: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge what others changed and write what changed here.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The archive, the last sync, the folder's size.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a snapshot and remove the files it covers.
+    Compact,
+    /// Stop sharing (this library keeps everything; the folder stays for the others).
+    Leave,
+}
+
+fn person(given: Option<String>) -> String {
+    given
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "someone".to_owned())
+}
+
+fn print_report(r: &ShareReport, json: bool) -> Result<()> {
+    if json {
+        return print_json(r);
+    }
+    println!(
+        "Sent: {} subscriptions, {} bookmarks, {} link decisions",
+        r.sent.subscriptions, r.sent.bookmarks, r.sent.decisions
+    );
+    println!(
+        "Received: {} subscriptions, {} bookmarks, {} link decisions ({} files merged)",
+        r.received.subscriptions, r.received.bookmarks, r.received.decisions, r.files_merged
+    );
+    if r.waiting > 0 {
+        println!(
+            "{} shared items wait for an episode or post this library does not have yet",
+            r.waiting
+        );
+    }
+    for s in &r.skipped {
+        println!("Skipped {s}");
+    }
+    Ok(())
+}
+
+/// Runs `share …`.
+pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
+    match args.action {
+        ShareAction::Create {
+            folder,
+            name,
+            person: p,
+            json,
+        } => {
+            let r = share::create(lib, &folder, &name, &person(p), now())?;
+            if !json {
+                println!("Sharing {name:?} through {}", folder.display());
+            }
+            print_report(&r, json)?;
+        }
+        ShareAction::Join {
+            folder,
+            person: p,
+            json,
+        } => {
+            let r = share::join(lib, &folder, &person(p), now())?;
+            if !json {
+                println!("Joined the archive in {}", folder.display());
+            }
+            print_report(&r, json)?;
+        }
+        ShareAction::Sync { json } => print_report(&share::sync(lib, now())?, json)?,
+        ShareAction::Status { json } => {
+            let s = lib.share_status()?;
+            if json {
+                print_json(&s)?;
+            } else if !s.shared {
+                println!("Not shared (earmark-cli share create FOLDER --name NAME, or share join FOLDER)");
+            } else {
+                println!(
+                    "Sharing {:?} through {} as {}",
+                    s.name.unwrap_or_default(),
+                    s.folder.unwrap_or_default(),
+                    s.person.unwrap_or_default()
+                );
+                println!("Last sync: {}", s.last_sync.as_deref().unwrap_or("never"));
+                if let Some(e) = s.last_error {
+                    println!("Last attempt failed: {e}");
+                }
+                println!(
+                    "Shared: {} subscriptions, {} bookmarks, {} link decisions; folder: {} files, {} bytes",
+                    s.items.subscriptions, s.items.bookmarks, s.items.decisions, s.folder_files, s.folder_bytes
+                );
+            }
+        }
+        ShareAction::Compact => {
+            let removed = share::compact(lib, now())?;
+            println!("Wrote a snapshot; removed {removed} files it covers");
+        }
+        ShareAction::Leave => {
+            share::leave(lib)?;
+            println!("Stopped sharing; this library keeps everything, and the folder stays for the others");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

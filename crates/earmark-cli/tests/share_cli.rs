@@ -1,0 +1,163 @@
+//! `earmark-cli share` with two libraries and one folder: the JSON of create, sync and status (a
+//! contract), and `kill -9` at random moments of a sync leaving the library and the folder usable,
+//! with nothing lost.
+#![allow(clippy::disallowed_methods)]
+
+#[path = "../../earmark-core/tests/common/mod.rs"]
+mod common;
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Reply, Server};
+use earmark_core::bookmarks::{BookmarkEdit, BookmarkFilter, NewBookmark};
+use earmark_core::Library;
+use support::{json, keys, set};
+
+fn cli(lib: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
+    c.arg("--library")
+        .arg(lib)
+        .env_remove("EARMARK_LIBRARY")
+        .stdin(Stdio::null());
+    c
+}
+
+fn notes(lib: &Path) -> Vec<(String, String)> {
+    let lib = Library::open(lib).expect("open");
+    let mut v: Vec<_> = lib
+        .bookmarks(&BookmarkFilter::default())
+        .expect("bookmarks")
+        .into_iter()
+        .map(|r| (r.uid, r.bookmark.note))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn share_json_contract_and_kill_9_during_sync() {
+    let feeds = Server::start();
+    let base = feeds.base();
+    feeds.set(
+        "/feed.xml",
+        Reply::rss(format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Show</title><link>https://example.invalid/</link>
+<description>d</description><item><guid>g1</guid><title>One</title><enclosure url="{base}/one.mp3" type="audio/mpeg" length="1"/></item>
+</channel></rss>"#
+        )),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b, folder) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("shared"));
+    for lib in [&a, &b] {
+        let out = cli(lib)
+            .args(["subscribe", &feeds.url("/feed.xml")])
+            .output()
+            .expect("subscribe");
+        assert!(out.status.success());
+    }
+    {
+        let mut lib = Library::open(&a).expect("open");
+        let ep = lib.episodes(None).expect("episodes")[0].id;
+        for i in 0..300 {
+            lib.add_bookmark(
+                &NewBookmark {
+                    episode_id: ep,
+                    start_secs: f64::from(i),
+                    end_secs: None,
+                    title: format!("Moment {i}"),
+                    note: String::new(),
+                    tags: vec![],
+                },
+                earmark_core::chrono::Utc::now(),
+            )
+            .expect("bookmark");
+        }
+    }
+    let created = json(
+        cli(&a),
+        &[
+            "share",
+            "create",
+            folder.to_str().expect("utf-8"),
+            "--name",
+            "Team",
+            "--as",
+            "Ann",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        keys(&created),
+        set(&["sent", "received", "files_merged", "file_written", "skipped", "waiting"])
+    );
+    assert_eq!(
+        keys(&created["sent"]),
+        set(&["subscriptions", "bookmarks", "decisions"])
+    );
+    assert_eq!(created["sent"]["bookmarks"], 300);
+    let joined = json(
+        cli(&b),
+        &[
+            "share",
+            "join",
+            folder.to_str().expect("utf-8"),
+            "--as",
+            "Bea",
+            "--json",
+        ],
+    );
+    assert_eq!(joined["received"]["bookmarks"], 300);
+
+    // Edits on A, each followed by a sync killed at a random moment.
+    let mut seed = 0x9e37_79b9_u64;
+    for round in 0..12 {
+        {
+            let mut lib = Library::open(&a).expect("open");
+            let rows = lib.bookmarks(&BookmarkFilter::default()).expect("rows");
+            for r in rows.iter().skip(round * 20).take(20) {
+                let edit = BookmarkEdit {
+                    note: Some(format!("round {round}")),
+                    ..BookmarkEdit::default()
+                };
+                lib.edit_bookmark(r.bookmark.id, &edit, earmark_core::chrono::Utc::now())
+                    .expect("edit");
+            }
+        }
+        let mut child = cli(&a)
+            .args(["share", "sync"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(5 + seed % 80));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let after = json(cli(&a), &["share", "sync", "--json"]);
+    assert!(after["skipped"].as_array().is_some_and(|s| s.is_empty()), "{after}");
+    json(cli(&b), &["share", "sync", "--json"]);
+    assert_eq!(notes(&b), notes(&a), "B has every edit A made, killed syncs or not");
+    let status = json(cli(&b), &["share", "status", "--json"]);
+    assert_eq!(
+        keys(&status),
+        set(&[
+            "shared",
+            "name",
+            "folder",
+            "person",
+            "last_sync",
+            "last_error",
+            "items",
+            "folder_files",
+            "folder_bytes"
+        ])
+    );
+    assert_eq!(status["items"]["bookmarks"], 300);
+    assert_eq!(status["person"], "Bea");
+}

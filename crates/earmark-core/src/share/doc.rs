@@ -1,0 +1,349 @@
+//! The shared archive as one Automerge document, and its items in the canonical form both sides
+//! are compared in:
+//!
+//! ```text
+//! { format: 1, name: "…",
+//!   subscriptions: { <feed URL>: { alive, by, at, url } },
+//!   bookmarks:     { <uid>: { alive, by, at, feed, guid, start, end, title, note (text), tags } },
+//!   decisions:     { <feed>\n<guid>\n<doc URL>: { alive, by, at, feed, guid, url, note,
+//!                    decision: "{state, manual, at, by}", history: ["{…}", …] } } }
+//! ```
+//!
+//! `alive` is false once an item is deleted (else the time of its last change). When two machines wrote it concurrently (one deleted,
+//! one edited) the engine keeps both values and we read "alive" if either is true: the edit wins.
+//! Concurrent decisions likewise keep both values; the later by its own time wins.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use serde::{Deserialize, Serialize};
+
+use super::{ShareError, FORMAT};
+
+/// The three kinds of shared item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Subscription,
+    Bookmark,
+    Decision,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Subscription, Kind::Bookmark, Kind::Decision];
+
+    /// The key under the document's root, and the kind's name in the library.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Subscription => "subscriptions",
+            Kind::Bookmark => "bookmarks",
+            Kind::Decision => "decisions",
+        }
+    }
+}
+
+/// A bookmark as shared: its episode by feed URL and guid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SharedBookmark {
+    pub feed: String,
+    pub guid: String,
+    pub start: f64,
+    pub end: Option<f64>,
+    pub title: String,
+    pub note: String,
+    pub tags: Vec<String>,
+}
+
+/// A person's decision on a link: accepted or rejected, manual or not, with its note.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SharedDecision {
+    pub feed: String,
+    pub guid: String,
+    pub url: String,
+    pub state: String,
+    pub manual: bool,
+    pub note: Option<String>,
+}
+
+/// One shared item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Item {
+    Subscription { url: String },
+    Bookmark(SharedBookmark),
+    Decision(SharedDecision),
+}
+
+impl Item {
+    /// The hash both sides are compared by.
+    pub fn hash(&self) -> i64 {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        xxhash_rust::xxh3::xxh3_64(&json) as i64
+    }
+}
+
+/// An item as the document holds it: `None` once deleted, with who changed it last and when.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    pub item: Option<Item>,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Decision {
+    state: String,
+    manual: bool,
+    at: String,
+    by: String,
+}
+
+fn am(e: automerge::AutomergeError) -> ShareError {
+    ShareError::Damaged(e.to_string())
+}
+
+/// A new archive document.
+pub(crate) fn new_doc(name: &str) -> Result<AutoCommit, ShareError> {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "format", FORMAT).map_err(am)?;
+    doc.put(ROOT, "name", name).map_err(am)?;
+    for kind in Kind::ALL {
+        doc.put_object(ROOT, kind.as_str(), ObjType::Map).map_err(am)?;
+    }
+    Ok(doc)
+}
+
+/// Checks that a merged document is an archive this build reads.
+pub(crate) fn check(doc: &AutoCommit) -> Result<(), ShareError> {
+    match doc.get(ROOT, "format") {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Int(f) if *f <= FORMAT => Ok(()),
+            ScalarValue::Int(f) => Err(ShareError::TooNew { found: *f }),
+            _ => Err(ShareError::Foreign(
+                "the shared folder's document is not an Earmark archive".into(),
+            )),
+        },
+        _ => Err(ShareError::Empty),
+    }
+}
+
+fn child(doc: &AutoCommit, parent: &ObjId, key: &str) -> Option<ObjId> {
+    match doc.get(parent, key) {
+        Ok(Some((Value::Object(_), id))) => Some(id),
+        _ => None,
+    }
+}
+
+fn text(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key).ok()?? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Str(t) => Some(t.to_string()),
+            _ => None,
+        },
+        (Value::Object(ObjType::Text), id) => doc.text(&id).ok(),
+        _ => None,
+    }
+}
+
+fn number(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<f64> {
+    match doc.get(obj, key).ok()?? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::F64(f) => Some(*f),
+            ScalarValue::Int(i) => Some(*i as f64),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every value `key` holds, concurrent ones included, as text.
+fn all_texts(doc: &AutoCommit, obj: &ObjId, key: &str) -> Vec<String> {
+    doc.get_all(obj, key)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(v, _)| match v {
+            Value::Scalar(s) => match s.as_ref() {
+                ScalarValue::Str(t) => Some(t.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+fn put_if_changed(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: ScalarValue) -> Result<(), ShareError> {
+    let same = matches!(doc.get(obj, key), Ok(Some((Value::Scalar(ref s), _))) if s.as_ref() == &value)
+        && doc.get_all(obj, key).map(|v| v.len()).unwrap_or(0) == 1;
+    if !same {
+        doc.put(obj, key, value).map_err(am)?;
+    }
+    Ok(())
+}
+
+/// Writes one item (or its deletion) as this library's change, touching only what differs, so
+/// concurrent edits of other fields (and other parts of a note) merge.
+pub(crate) fn write(
+    doc: &mut AutoCommit,
+    kind: Kind,
+    key: &str,
+    item: Option<&Item>,
+    by: &str,
+    at: &str,
+) -> Result<(), ShareError> {
+    let map = child(doc, &ROOT, kind.as_str()).ok_or_else(|| ShareError::Damaged(format!("no {}", kind.as_str())))?;
+    let obj = match child(doc, &map, key) {
+        Some(o) => o,
+        None if item.is_none() => return Ok(()),
+        None => doc.put_object(&map, key, ObjType::Map).map_err(am)?,
+    };
+    // A live item's `alive` is the time of its last change (the engine drops a put of the value a
+    // key already holds, so a plain `true` would not be written again); a deleted one's is
+    // `false`. An edit made while another machine deletes the item then leaves a concurrent value
+    // beside that `false`, and the edit wins (see read_all).
+    match item {
+        Some(_) => doc.put(&obj, "alive", format!("{at} {by}")).map_err(am)?,
+        None => doc.put(&obj, "alive", false).map_err(am)?,
+    }
+    doc.put(&obj, "by", by).map_err(am)?;
+    doc.put(&obj, "at", at).map_err(am)?;
+    let str_ = |s: &str| ScalarValue::Str(s.into());
+    match item {
+        None => {}
+        Some(Item::Subscription { url }) => put_if_changed(doc, &obj, "url", str_(url))?,
+        Some(Item::Bookmark(b)) => {
+            put_if_changed(doc, &obj, "feed", str_(&b.feed))?;
+            put_if_changed(doc, &obj, "guid", str_(&b.guid))?;
+            put_if_changed(doc, &obj, "start", ScalarValue::F64(b.start))?;
+            put_if_changed(doc, &obj, "end", b.end.map_or(ScalarValue::Null, ScalarValue::F64))?;
+            put_if_changed(doc, &obj, "title", str_(&b.title))?;
+            let tags = serde_json::to_string(&b.tags).unwrap_or_default();
+            put_if_changed(doc, &obj, "tags", str_(&tags))?;
+            let note = match doc.get(&obj, "note") {
+                Ok(Some((Value::Object(ObjType::Text), id))) => id,
+                _ => doc.put_object(&obj, "note", ObjType::Text).map_err(am)?,
+            };
+            if doc.text(&note).map_err(am)? != b.note {
+                doc.update_text(&note, &b.note).map_err(am)?;
+            }
+        }
+        Some(Item::Decision(d)) => {
+            put_if_changed(doc, &obj, "feed", str_(&d.feed))?;
+            put_if_changed(doc, &obj, "guid", str_(&d.guid))?;
+            put_if_changed(doc, &obj, "url", str_(&d.url))?;
+            put_if_changed(doc, &obj, "note", d.note.as_deref().map_or(ScalarValue::Null, str_))?;
+            let decision = serde_json::to_string(&Decision {
+                state: d.state.clone(),
+                manual: d.manual,
+                at: at.to_owned(),
+                by: by.to_owned(),
+            })
+            .unwrap_or_default();
+            doc.put(&obj, "decision", decision.as_str()).map_err(am)?;
+            let history = match doc.get(&obj, "history") {
+                Ok(Some((Value::Object(ObjType::List), id))) => id,
+                _ => doc.put_object(&obj, "history", ObjType::List).map_err(am)?,
+            };
+            let n = doc.length(&history);
+            doc.insert(&history, n, decision.as_str()).map_err(am)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every item of a kind in the merged document.
+pub(crate) fn read_all(doc: &AutoCommit, kind: Kind) -> Vec<(String, Shared)> {
+    let Some(map) = child(doc, &ROOT, kind.as_str()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for key in doc.keys(&map) {
+        // Two machines may have created the same item at once (the same link decided on both):
+        // every object the key holds is read, and the latest decision among them wins.
+        let objects: Vec<ObjId> = doc
+            .get_all(&map, key.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(v, id)| matches!(v, Value::Object(ObjType::Map)).then_some(id))
+            .collect();
+        let Some(obj) = child(doc, &map, &key) else { continue };
+        let alive = objects.iter().any(|o| {
+            doc.get_all(o, "alive").unwrap_or_default().iter().any(|(v, _)| {
+                matches!(v, Value::Scalar(s) if matches!(s.as_ref(), ScalarValue::Str(_) | ScalarValue::Boolean(true)))
+            })
+        });
+        let by = text(doc, &obj, "by").unwrap_or_default();
+        let at = text(doc, &obj, "at").unwrap_or_default();
+        let item = if alive {
+            read_item(doc, kind, &objects, &obj)
+        } else {
+            None
+        };
+        if alive && item.is_none() {
+            // An item this build cannot read (damaged, or from a newer format) is left alone.
+            continue;
+        }
+        out.push((key, Shared { item, by, at }));
+    }
+    out
+}
+
+fn read_item(doc: &AutoCommit, kind: Kind, objects: &[ObjId], obj: &ObjId) -> Option<Item> {
+    match kind {
+        Kind::Subscription => Some(Item::Subscription {
+            url: text(doc, obj, "url")?,
+        }),
+        Kind::Bookmark => {
+            let tags: Vec<String> =
+                serde_json::from_str(&text(doc, obj, "tags").unwrap_or_default()).unwrap_or_default();
+            Some(Item::Bookmark(SharedBookmark {
+                feed: text(doc, obj, "feed")?,
+                guid: text(doc, obj, "guid")?,
+                start: number(doc, obj, "start")?,
+                end: number(doc, obj, "end"),
+                title: text(doc, obj, "title").unwrap_or_default(),
+                note: text(doc, obj, "note").unwrap_or_default(),
+                tags,
+            }))
+        }
+        Kind::Decision => {
+            let latest = objects
+                .iter()
+                .flat_map(|o| all_texts(doc, o, "decision"))
+                .filter_map(|t| serde_json::from_str::<Decision>(&t).ok())
+                .max_by(|a, b| (&a.at, &a.by).cmp(&(&b.at, &b.by)))?;
+            Some(Item::Decision(SharedDecision {
+                feed: text(doc, obj, "feed")?,
+                guid: text(doc, obj, "guid")?,
+                url: text(doc, obj, "url")?,
+                state: latest.state,
+                manual: latest.manual,
+                note: text(doc, obj, "note"),
+            }))
+        }
+    }
+}
+
+/// A decision's history, oldest first, as (state, by, at).
+pub(crate) fn history(doc: &AutoCommit, key: &str) -> Vec<(String, String, String)> {
+    let Some(map) = child(doc, &ROOT, Kind::Decision.as_str()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (v, o) in doc.get_all(&map, key).unwrap_or_default() {
+        if !matches!(v, Value::Object(ObjType::Map)) {
+            continue;
+        }
+        let Some(list) = child(doc, &o, "history") else {
+            continue;
+        };
+        for i in 0..doc.length(&list) {
+            if let Ok(Some((Value::Scalar(s), _))) = doc.get(&list, i) {
+                if let ScalarValue::Str(t) = s.as_ref() {
+                    if let Ok(d) = serde_json::from_str::<Decision>(t) {
+                        out.push((d.state, d.by, d.at));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.2.cmp(&b.2));
+    out
+}

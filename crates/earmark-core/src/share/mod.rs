@@ -1,0 +1,140 @@
+//! A shared team archive: what people make (subscriptions, bookmarks, link decisions) merged
+//! across libraries by Automerge, offline-first, through a shared folder (Nextcloud, Dropbox,
+//! Syncthing, a network drive). Concurrent changes are resolved by the engine; this module maps
+//! the library to and from one Automerge document and moves that document's changes through the
+//! folder as immutable, content-addressed files.
+//!
+//! A sync, in order: (1) what changed here since the last sync is written into the document as
+//! this library's changes and saved to the folder as one new file; (2) every file of the folder not
+//! merged yet is merged; (3) the merged document is written back into the library. Writing local
+//! changes before merging makes concurrent edits concurrent in the engine (two notes edited at
+//! once merge as text), instead of one overwriting the other.
+//!
+//! Rules the engine leaves to us, decided here: a bookmark deleted on one machine and edited on
+//! another at the same time is kept (losing nothing: the edit wins); of two concurrent decisions
+//! on a link, the later by its own time wins, and both stay in the link's history.
+
+mod doc;
+mod folder;
+mod run;
+mod store;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+pub use run::{compact, create, join, leave, sync};
+
+/// The folder format this build writes and reads.
+pub const FORMAT: i64 = 1;
+
+/// Why sharing could not go on. Nothing is written to the library before a check passes.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// The library shares nothing yet.
+    #[error("this library is not shared: earmark-cli share create FOLDER --name NAME, or share join FOLDER")]
+    NotShared,
+    /// The library already shares an archive.
+    #[error("this library already shares {0:?}; share leave first")]
+    AlreadyShared(String),
+    /// The shared folder is gone (unmounted, deleted, renamed).
+    #[error("the shared folder {0} is not there any more; sharing stopped (nothing here was changed)")]
+    FolderGone(String),
+    /// The folder holds another archive, or is no archive.
+    #[error("{0}")]
+    Foreign(String),
+    /// The folder was written by a newer Earmark.
+    #[error("the shared folder is in format {found}; this Earmark reads up to {FORMAT}. Upgrade Earmark to share it")]
+    TooNew {
+        /// The format found.
+        found: i64,
+    },
+    /// The folder holds no archive document yet (still being copied).
+    #[error("the shared folder holds no archive yet; wait until it has finished syncing and try again")]
+    Empty,
+    /// Reading or writing the folder failed.
+    #[error("the shared folder: {0}")]
+    Io(String),
+    /// The stored document could not be read.
+    #[error("the shared archive in this library is damaged ({0}); share leave and join again")]
+    Damaged(String),
+}
+
+impl ShareError {
+    /// A stable name for shells and JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ShareError::NotShared => "not_shared",
+            ShareError::AlreadyShared(_) => "already_shared",
+            ShareError::FolderGone(_) => "folder_gone",
+            ShareError::Foreign(_) => "foreign_folder",
+            ShareError::TooNew { .. } => "format_too_new",
+            ShareError::Empty => "share_empty",
+            ShareError::Io(_) => "share_io",
+            ShareError::Damaged(_) => "share_damaged",
+        }
+    }
+}
+
+/// Counts of one kind of item in one direction.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ShareCounts {
+    /// Subscriptions (feed URLs).
+    pub subscriptions: u32,
+    /// Bookmarks (added, edited or deleted).
+    pub bookmarks: u32,
+    /// Link decisions (accepted, rejected, manual).
+    pub decisions: u32,
+}
+
+/// What one sync did: the contract of `earmark-cli share sync --json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ShareReport {
+    /// Items changed here and written to the folder.
+    pub sent: ShareCounts,
+    /// Items changed elsewhere and written into this library.
+    pub received: ShareCounts,
+    /// Files of the folder merged in this sync.
+    pub files_merged: u32,
+    /// The file this sync wrote (none when nothing changed here).
+    pub file_written: Option<String>,
+    /// Files skipped, each with why (half-copied, damaged, not ours); tried again or ignored.
+    pub skipped: Vec<String>,
+    /// Shared items waiting for something this library lacks (an episode or a post not here yet).
+    pub waiting: u32,
+}
+
+/// What `earmark-cli share status --json` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ShareStatus {
+    /// Whether this library shares an archive.
+    pub shared: bool,
+    /// The archive's name.
+    pub name: Option<String>,
+    /// The shared folder.
+    pub folder: Option<String>,
+    /// Who this library's changes are shown as made by.
+    pub person: Option<String>,
+    /// When the last sync finished (RFC 3339).
+    pub last_sync: Option<String>,
+    /// Why the last sync stopped, in words.
+    pub last_error: Option<String>,
+    /// Items in the shared archive.
+    pub items: ShareCounts,
+    /// Change and snapshot files in the folder, and their total size in bytes.
+    pub folder_files: u32,
+    /// Their size in bytes.
+    pub folder_bytes: u64,
+}
+
+/// Who changed a shared item last, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Authorship {
+    /// The person's name as their library gives it.
+    pub by: String,
+    /// When (RFC 3339).
+    pub at: String,
+}

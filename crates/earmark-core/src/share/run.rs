@@ -1,0 +1,313 @@
+//! Creating, joining, syncing, compacting and leaving a shared archive.
+
+use std::path::Path;
+
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use chrono::{DateTime, Utc};
+
+use super::doc::{self, Item, Kind};
+use super::folder::{self, Manifest};
+use super::store::ShareRow;
+use super::{ShareCounts, ShareError, ShareReport, ShareStatus, FORMAT};
+use crate::error::{Error, Result};
+use crate::library::{rfc3339, Library};
+
+/// The first bytes of every Automerge chunk (document or change).
+const AUTOMERGE_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+fn heads_text(heads: &[ChangeHash]) -> Vec<String> {
+    heads.iter().map(ToString::to_string).collect()
+}
+
+fn heads_of(text: &[String]) -> Vec<ChangeHash> {
+    text.iter().filter_map(|h| h.parse().ok()).collect()
+}
+
+fn folder_text(folder: &Path) -> Result<String> {
+    let abs = std::path::absolute(folder).map_err(|e| ShareError::Io(e.to_string()))?;
+    Ok(abs.display().to_string())
+}
+
+fn load(row: &ShareRow) -> Result<AutoCommit> {
+    let actor = ActorId::try_from(row.actor.as_str()).map_err(|e| ShareError::Damaged(e.to_string()))?;
+    let doc = AutoCommit::load(&row.doc).map_err(|e| ShareError::Damaged(e.to_string()))?;
+    Ok(doc.with_actor(actor))
+}
+
+/// Starts a shared archive in `folder` (made if missing; refused if it already holds one) from
+/// what this library has, and syncs once.
+pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: DateTime<Utc>) -> Result<ShareReport> {
+    if let Some(row) = lib.share_row()? {
+        return Err(ShareError::AlreadyShared(row.name).into());
+    }
+    let mut doc = doc::new_doc(name)?;
+    let actor = ActorId::random();
+    doc.set_actor(actor.clone());
+    let archive_id = folder::content_name(format!("{name}\n{}\n{}", actor.to_hex_string(), rfc3339(now)).as_bytes());
+    folder::init(
+        folder,
+        &Manifest {
+            format: FORMAT,
+            id: archive_id.clone(),
+            name: name.to_owned(),
+        },
+    )?;
+    let bytes = doc.save();
+    let first = folder::write_content(folder, &bytes, true)?;
+    lib.insert_share(&ShareRow {
+        folder: folder_text(folder)?,
+        name: name.to_owned(),
+        archive_id,
+        actor: actor.to_hex_string(),
+        person: person.to_owned(),
+        doc: bytes,
+        published: heads_text(&doc.get_heads()),
+        last_sync: None,
+        last_error: None,
+    })?;
+    lib.share_commit_received(&doc.save(), &heads_text(&doc.get_heads()), &[first], &[], &[], now)?;
+    sync(lib, now)
+}
+
+/// Joins the archive in `folder`: merges what is there, then syncs once (what this library already
+/// has is shared too).
+pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) -> Result<ShareReport> {
+    if let Some(row) = lib.share_row()? {
+        return Err(ShareError::AlreadyShared(row.name).into());
+    }
+    let manifest = folder::read_manifest(folder)?;
+    let mut doc = AutoCommit::new();
+    let mut merged = Vec::new();
+    for entry in folder::list(folder)? {
+        if let Some(bytes) = folder::read_checked(&entry)? {
+            if doc.load_incremental(&bytes).is_ok() {
+                merged.push(entry.name);
+            }
+        }
+    }
+    doc::check(&doc)?;
+    let actor = ActorId::random();
+    doc.set_actor(actor.clone());
+    let bytes = doc.save();
+    lib.insert_share(&ShareRow {
+        folder: folder_text(folder)?,
+        name: manifest.name,
+        archive_id: manifest.id,
+        actor: actor.to_hex_string(),
+        person: person.to_owned(),
+        doc: bytes.clone(),
+        published: heads_text(&doc.get_heads()),
+        last_sync: None,
+        last_error: None,
+    })?;
+    lib.share_commit_received(&bytes, &heads_text(&doc.get_heads()), &merged, &[], &[], now)?;
+    sync(lib, now)
+}
+
+/// Stops sharing: the library keeps everything; the folder is left as it is for the others.
+pub fn leave(lib: &mut Library) -> Result<()> {
+    lib.share_row()?.ok_or(ShareError::NotShared)?;
+    lib.delete_share()
+}
+
+/// Syncs once (see the module's description of the order). A folder that vanished, a foreign or
+/// newer folder stop the sync before anything is written; the reason is kept for `share status`.
+pub fn sync(lib: &mut Library, now: DateTime<Utc>) -> Result<ShareReport> {
+    let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
+    match sync_inner(lib, &row, now) {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            if !matches!(e, Error::Db(_)) {
+                lib.record_share_error(&e.to_string())?;
+            }
+            Err(e)
+        }
+    }
+}
+
+fn sync_inner(lib: &mut Library, row: &ShareRow, now: DateTime<Utc>) -> Result<ShareReport> {
+    let folder = Path::new(&row.folder);
+    let manifest = folder::read_manifest(folder)?;
+    if manifest.id != row.archive_id {
+        return Err(ShareError::Foreign(format!(
+            "{} now holds another archive ({:?}); sharing stopped",
+            row.folder, manifest.name
+        ))
+        .into());
+    }
+    let mut doc = load(row)?;
+    let at = rfc3339(now);
+    let mut report = ShareReport::default();
+
+    // 1. What changed here goes into the document as this library's change.
+    let synced = lib.share_synced()?;
+    let mut local = Vec::new();
+    let mut sent = Vec::new();
+    for kind in Kind::ALL {
+        let items = lib.local_items(kind)?;
+        for (key, item) in &items {
+            let h = item.hash();
+            if synced.get(&(kind.as_str().to_owned(), key.clone())) != Some(&h) {
+                doc::write(&mut doc, kind, key, Some(item), &row.person, &at)?;
+                sent.push((kind, key.clone(), Some(h)));
+            }
+        }
+        for (k, key) in synced.keys() {
+            if k == kind.as_str() && !items.contains_key(key) {
+                doc::write(&mut doc, kind, key, None, &row.person, &at)?;
+                sent.push((kind, key.clone(), None));
+            }
+        }
+        local.push(items);
+    }
+    for (kind, _, _) in &sent {
+        bump(&mut report.sent, *kind);
+    }
+    // Saved in the library before it reaches the folder: a crash in between sends it next time,
+    // and no change of this library's is ever in the folder without being in its document.
+    lib.share_commit_sent(&doc.save(), &sent, &row.person, &at)?;
+    let published = heads_of(&row.published);
+    let outgoing = doc.save_after(&published);
+    let mut files = Vec::new();
+    if !outgoing.is_empty() {
+        let name = folder::write_content(folder, &outgoing, false)?;
+        report.file_written = Some(name.clone());
+        files.push(name);
+    }
+
+    // 2. Every file not merged yet.
+    let seen = lib.files_seen()?;
+    for entry in folder::list(folder)? {
+        if seen.contains(&entry.name) || files.contains(&entry.name) {
+            continue;
+        }
+        match folder::read_checked(&entry)? {
+            None => report
+                .skipped
+                .push(format!("{}: not whole yet (still copying?) or not ours", entry.name)),
+            Some(bytes) if !bytes.starts_with(&AUTOMERGE_MAGIC) => {
+                report
+                    .skipped
+                    .push(format!("{}: not an archive file (no Automerge header)", entry.name));
+            }
+            Some(bytes) => match doc.load_incremental(&bytes) {
+                Ok(_) => {
+                    report.files_merged += 1;
+                    files.push(entry.name);
+                }
+                Err(e) => report
+                    .skipped
+                    .push(format!("{}: not an archive file ({e})", entry.name)),
+            },
+        }
+    }
+    doc::check(&doc)?;
+    if !doc.get_missing_deps(&[]).is_empty() {
+        // A file arrived before one it builds on: the engine holds its changes back until the
+        // earlier one is here, so none of this sync's files count as merged; all are read again.
+        report
+            .skipped
+            .push("some files wait for earlier ones still on their way; merged when those arrive".into());
+        files.truncate(usize::from(report.file_written.is_some()));
+        report.files_merged = 0;
+    }
+
+    // 3. The merged document back into the library.
+    let mut incoming = Vec::new();
+    let mut agreed = Vec::new();
+    for (i, kind) in Kind::ALL.into_iter().enumerate() {
+        for (key, shared) in doc::read_all(&doc, kind) {
+            let dh = shared.item.as_ref().map(Item::hash);
+            let lh = local[i].get(&key).map(Item::hash);
+            if dh == lh {
+                let known = synced.get(&(kind.as_str().to_owned(), key.clone())).copied();
+                if known != dh {
+                    agreed.push((kind, key, dh));
+                }
+                continue;
+            }
+            incoming.push((kind, key, shared.item, shared.by, shared.at));
+        }
+    }
+    let bytes = doc.save();
+    let (_, waiting, per_kind) =
+        lib.share_commit_received(&bytes, &heads_text(&doc.get_heads()), &files, &incoming, &agreed, now)?;
+    report.received = ShareCounts {
+        subscriptions: per_kind[0],
+        bookmarks: per_kind[1],
+        decisions: per_kind[2],
+    };
+    report.waiting = waiting;
+    Ok(report)
+}
+
+fn bump(c: &mut ShareCounts, kind: Kind) {
+    match kind {
+        Kind::Subscription => c.subscriptions += 1,
+        Kind::Bookmark => c.bookmarks += 1,
+        Kind::Decision => c.decisions += 1,
+    }
+}
+
+/// Writes a snapshot of the whole archive, then removes the files it covers (every file this
+/// library had merged before taking it). Files another machine wrote since stay. Returns the
+/// number of files removed.
+pub fn compact(lib: &mut Library, now: DateTime<Utc>) -> Result<u32> {
+    sync(lib, now)?;
+    let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
+    let folder = Path::new(&row.folder);
+    let mut doc = load(&row)?;
+    let snapshot = folder::write_content(folder, &doc.save(), true)?;
+    let covered: Vec<String> = lib.files_seen()?.into_iter().collect();
+    let removed = folder::remove_covered(folder, &covered, &snapshot);
+    lib.forget_files(&covered, &snapshot)?;
+    Ok(removed)
+}
+
+impl Library {
+    /// The share's state for `share status` and the window.
+    pub fn share_status(&self) -> Result<ShareStatus> {
+        let Some(row) = self.share_row()? else {
+            return Ok(ShareStatus {
+                shared: false,
+                name: None,
+                folder: None,
+                person: None,
+                last_sync: None,
+                last_error: None,
+                items: ShareCounts::default(),
+                folder_files: 0,
+                folder_bytes: 0,
+            });
+        };
+        let doc = load(&row)?;
+        let count = |k| {
+            u32::try_from(doc::read_all(&doc, k).iter().filter(|(_, s)| s.item.is_some()).count()).unwrap_or(u32::MAX)
+        };
+        let entries = folder::list(Path::new(&row.folder)).unwrap_or_default();
+        Ok(ShareStatus {
+            shared: true,
+            items: ShareCounts {
+                subscriptions: count(Kind::Subscription),
+                bookmarks: count(Kind::Bookmark),
+                decisions: count(Kind::Decision),
+            },
+            folder_files: u32::try_from(entries.len()).unwrap_or(u32::MAX),
+            folder_bytes: entries.iter().map(|e| e.len).sum(),
+            name: Some(row.name),
+            folder: Some(row.folder),
+            person: Some(row.person),
+            last_sync: row.last_sync,
+            last_error: row.last_error,
+        })
+    }
+
+    /// A link decision's history in the shared archive, oldest first: (state, by, at).
+    pub fn share_decision_history(&self, feed: &str, guid: &str, url: &str) -> Result<Vec<(String, String, String)>> {
+        let Some(row) = self.share_row()? else {
+            return Ok(Vec::new());
+        };
+        let doc = load(&row)?;
+        Ok(doc::history(&doc, &super::store::decision_key(feed, guid, url)))
+    }
+}

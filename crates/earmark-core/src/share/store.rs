@@ -1,0 +1,399 @@
+//! The share's SQL: the stored document, what was merged, what both sides last agreed on, and the
+//! library's items in their shared form, read and written back.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::doc::{Item, Kind, SharedBookmark, SharedDecision};
+use crate::bookmarks::store::{clean_tags, set_tags};
+use crate::error::Result;
+use crate::library::{rfc3339, Library};
+
+/// The share as the library keeps it.
+pub(crate) struct ShareRow {
+    pub folder: String,
+    pub name: String,
+    pub archive_id: String,
+    pub actor: String,
+    pub person: String,
+    pub doc: Vec<u8>,
+    pub published: Vec<String>,
+    pub last_sync: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// What writing one shared item back into the library did.
+pub(crate) enum Applied {
+    Done,
+    /// The item needs something this library does not have yet (its episode or post).
+    Waiting,
+}
+
+/// The key a decision is shared under.
+pub(crate) fn decision_key(feed: &str, guid: &str, url: &str) -> String {
+    format!("{feed}\n{guid}\n{url}")
+}
+
+impl Library {
+    pub(crate) fn share_row(&self) -> Result<Option<ShareRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT folder, name, archive_id, actor, person, doc, published, last_sync, last_error FROM share WHERE id = 1",
+                [],
+                |r| {
+                    Ok(ShareRow {
+                        folder: r.get(0)?,
+                        name: r.get(1)?,
+                        archive_id: r.get(2)?,
+                        actor: r.get(3)?,
+                        person: r.get(4)?,
+                        doc: r.get(5)?,
+                        published: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+                        last_sync: r.get(7)?,
+                        last_error: r.get(8)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub(crate) fn insert_share(&mut self, row: &ShareRow) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        tx.execute("DELETE FROM share_files_seen", [])?;
+        tx.execute("DELETE FROM share_synced", [])?;
+        tx.execute(
+            "INSERT INTO share (id, folder, name, archive_id, actor, person, doc, published) \
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                row.folder,
+                row.name,
+                row.archive_id,
+                row.actor,
+                row.person,
+                row.doc,
+                serde_json::to_string(&row.published).unwrap_or_default()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn delete_share(&mut self) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        tx.execute("DELETE FROM share", [])?;
+        tx.execute("DELETE FROM share_files_seen", [])?;
+        tx.execute("DELETE FROM share_synced", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn record_share_error(&mut self, error: &str) -> Result<()> {
+        self.conn()
+            .execute("UPDATE share SET last_error = ?1 WHERE id = 1", [error])?;
+        Ok(())
+    }
+
+    pub(crate) fn files_seen(&self) -> Result<HashSet<String>> {
+        let mut stmt = self.conn().prepare("SELECT name FROM share_files_seen")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What both sides last agreed on: (kind, key) -> hash.
+    pub(crate) fn share_synced(&self) -> Result<HashMap<(String, String), i64>> {
+        let mut stmt = self.conn().prepare("SELECT kind, key, hash FROM share_synced")?;
+        let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Who changed a shared item last and when (for the window's "changed by").
+    pub fn share_authorship(&self, kind: &str, key: &str) -> Result<Option<super::Authorship>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT by, at FROM share_synced WHERE kind = ?1 AND key = ?2 AND by IS NOT NULL",
+                params![kind, key],
+                |r| {
+                    Ok(super::Authorship {
+                        by: r.get(0)?,
+                        at: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The library's items of a kind in their shared form.
+    pub(crate) fn local_items(&self, kind: Kind) -> Result<HashMap<String, Item>> {
+        let conn = self.conn();
+        let mut out = HashMap::new();
+        match kind {
+            Kind::Subscription => {
+                let mut stmt = conn.prepare("SELECT feed_url FROM podcasts WHERE subscribed = 1")?;
+                for url in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                    let url = url?;
+                    out.insert(url.clone(), Item::Subscription { url });
+                }
+            }
+            Kind::Bookmark => {
+                let mut stmt = conn.prepare(
+                    "SELECT b.uid, p.feed_url, e.guid, b.start_secs, b.end_secs, b.title, b.note, \
+                     (SELECT json_group_array(t.name) FROM bookmark_tags bt JOIN tags t ON t.id = bt.tag_id \
+                      WHERE bt.bookmark_id = b.id) \
+                     FROM bookmarks b JOIN episodes e ON e.id = b.episode_id JOIN podcasts p ON p.id = e.podcast_id",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    let tags: Vec<String> = serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default();
+                    let mut tags = clean_tags(&tags);
+                    tags.sort();
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        SharedBookmark {
+                            feed: r.get(1)?,
+                            guid: r.get(2)?,
+                            start: r.get(3)?,
+                            end: r.get(4)?,
+                            title: r.get(5)?,
+                            note: r.get(6)?,
+                            tags,
+                        },
+                    ))
+                })?;
+                for row in rows {
+                    let (uid, b) = row?;
+                    out.insert(uid, Item::Bookmark(b));
+                }
+            }
+            Kind::Decision => {
+                let mut stmt = conn.prepare(
+                    "SELECT p.feed_url, e.guid, d.url, l.state, l.kind = 'manual', l.note FROM links l \
+                     JOIN episodes e ON e.id = l.episode_id JOIN podcasts p ON p.id = e.podcast_id \
+                     JOIN documents d ON d.id = l.document_id WHERE l.decided = 1",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(SharedDecision {
+                        feed: r.get(0)?,
+                        guid: r.get(1)?,
+                        url: r.get(2)?,
+                        state: r.get(3)?,
+                        manual: r.get(4)?,
+                        note: r.get(5)?,
+                    })
+                })?;
+                for row in rows {
+                    let d = row?;
+                    out.insert(decision_key(&d.feed, &d.guid, &d.url), Item::Decision(d));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Saves the document, what this library sent (now agreed), and nothing else: the first of a
+    /// sync's two commits, made before anything reaches the folder.
+    pub(crate) fn share_commit_sent(
+        &mut self,
+        doc: &[u8],
+        sent: &[(Kind, String, Option<i64>)],
+        by: &str,
+        at: &str,
+    ) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        tx.execute("UPDATE share SET doc = ?1 WHERE id = 1", [doc])?;
+        set_synced(&tx, sent, by, at)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes what came from other machines into the library, with the merged document, the
+    /// files merged and the heads now published: the second commit of a sync.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn share_commit_received(
+        &mut self,
+        doc: &[u8],
+        published: &[String],
+        files: &[String],
+        incoming: &[(Kind, String, Option<Item>, String, String)],
+        agreed: &[(Kind, String, Option<i64>)],
+        now: DateTime<Utc>,
+    ) -> Result<(u32, u32, [u32; 3])> {
+        let tx = self.conn_mut().transaction()?;
+        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 3]);
+        for (kind, key, item, by, at) in incoming {
+            match apply(&tx, *kind, key, item.as_ref(), now)? {
+                Applied::Done => {
+                    done += 1;
+                    per_kind[*kind as usize] += 1;
+                    set_synced(&tx, &[(*kind, key.clone(), item.as_ref().map(Item::hash))], by, at)?;
+                }
+                Applied::Waiting => waiting += 1,
+            }
+        }
+        set_synced_plain(&tx, agreed)?;
+        {
+            let mut seen = tx.prepare("INSERT OR IGNORE INTO share_files_seen (name) VALUES (?1)")?;
+            for f in files {
+                seen.execute([f])?;
+            }
+        }
+        tx.execute(
+            "UPDATE share SET doc = ?1, published = ?2, last_sync = ?3, last_error = NULL WHERE id = 1",
+            params![doc, serde_json::to_string(published).unwrap_or_default(), rfc3339(now)],
+        )?;
+        tx.commit()?;
+        Ok((done, waiting, per_kind))
+    }
+
+    /// Forgets files that compaction removed.
+    pub(crate) fn forget_files(&mut self, names: &[String], snapshot: &str) -> Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        {
+            let mut del = tx.prepare("DELETE FROM share_files_seen WHERE name = ?1")?;
+            for n in names {
+                del.execute([n])?;
+            }
+            tx.execute("INSERT OR IGNORE INTO share_files_seen (name) VALUES (?1)", [snapshot])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn set_synced(tx: &Transaction<'_>, items: &[(Kind, String, Option<i64>)], by: &str, at: &str) -> Result<()> {
+    let mut put = tx.prepare_cached(
+        "INSERT INTO share_synced (kind, key, hash, by, at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (kind, key) DO UPDATE SET hash = excluded.hash, by = excluded.by, at = excluded.at",
+    )?;
+    let mut del = tx.prepare_cached("DELETE FROM share_synced WHERE kind = ?1 AND key = ?2")?;
+    for (kind, key, hash) in items {
+        match hash {
+            Some(h) => put.execute(params![kind.as_str(), key, h, by, at])?,
+            None => del.execute(params![kind.as_str(), key])?,
+        };
+    }
+    Ok(())
+}
+
+fn set_synced_plain(tx: &Transaction<'_>, items: &[(Kind, String, Option<i64>)]) -> Result<()> {
+    let mut put = tx.prepare_cached(
+        "INSERT INTO share_synced (kind, key, hash) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (kind, key) DO UPDATE SET hash = excluded.hash",
+    )?;
+    let mut del = tx.prepare_cached("DELETE FROM share_synced WHERE kind = ?1 AND key = ?2")?;
+    for (kind, key, hash) in items {
+        match hash {
+            Some(h) => put.execute(params![kind.as_str(), key, h])?,
+            None => del.execute(params![kind.as_str(), key])?,
+        };
+    }
+    Ok(())
+}
+
+fn episode_id(tx: &Transaction<'_>, feed: &str, guid: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT e.id FROM episodes e JOIN podcasts p ON p.id = e.podcast_id WHERE p.feed_url = ?1 AND e.guid = ?2 \
+             UNION ALL SELECT e.id FROM episodes e JOIN podcast_url_aliases a ON a.podcast_id = e.podcast_id \
+             WHERE a.url = ?1 AND e.guid = ?2 LIMIT 1",
+        )?
+        .query_row(params![feed, guid], |r| r.get(0))
+        .optional()?)
+}
+
+/// Writes one shared item (or its deletion) into the library.
+fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: DateTime<Utc>) -> Result<Applied> {
+    let now_s = rfc3339(now);
+    match (kind, item) {
+        (Kind::Subscription, None) => {
+            tx.execute("UPDATE podcasts SET subscribed = 0 WHERE feed_url = ?1", [key])?;
+        }
+        (_, Some(Item::Subscription { url })) => {
+            let n = tx.execute("UPDATE podcasts SET subscribed = 1 WHERE feed_url = ?1", [url])?;
+            if n == 0 {
+                // The next refresh fetches its episodes.
+                tx.execute(
+                    "INSERT INTO podcasts (feed_url, title, added_at) VALUES (?1, ?1, ?2)",
+                    params![url, now_s],
+                )?;
+            }
+        }
+        (Kind::Bookmark, None) => {
+            tx.execute("DELETE FROM bookmarks WHERE uid = ?1", [key])?;
+        }
+        (_, Some(Item::Bookmark(b))) => {
+            let Some(episode) = episode_id(tx, &b.feed, &b.guid)? else {
+                return Ok(Applied::Waiting);
+            };
+            let id: Option<i64> = tx
+                .query_row("SELECT id FROM bookmarks WHERE uid = ?1", [key], |r| r.get(0))
+                .optional()?;
+            let id = match id {
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE bookmarks SET episode_id = ?2, start_secs = ?3, end_secs = ?4, title = ?5, note = ?6, \
+                         updated = ?7 WHERE id = ?1",
+                        params![id, episode, b.start, b.end, b.title, b.note, now_s],
+                    )?;
+                    id
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO bookmarks (uid, episode_id, start_secs, end_secs, title, note, created, updated) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                        params![key, episode, b.start, b.end, b.title, b.note, now_s],
+                    )?;
+                    tx.last_insert_rowid()
+                }
+            };
+            set_tags(tx, id, &b.tags)?;
+        }
+        (Kind::Decision, None) => {
+            let mut parts = key.split('\n');
+            let (Some(feed), Some(guid), Some(url)) = (parts.next(), parts.next(), parts.next()) else {
+                return Ok(Applied::Done);
+            };
+            let Some(episode) = episode_id(tx, feed, guid)? else {
+                return Ok(Applied::Done);
+            };
+            tx.execute(
+                "DELETE FROM links WHERE episode_id = ?1 AND kind = 'manual' \
+                 AND document_id = (SELECT id FROM documents WHERE url = ?2)",
+                params![episode, url],
+            )?;
+            tx.execute(
+                "UPDATE links SET decided = 0, state = 'suggested', updated_at = ?3 WHERE episode_id = ?1 \
+                 AND document_id = (SELECT id FROM documents WHERE url = ?2)",
+                params![episode, url, now_s],
+            )?;
+        }
+        (_, Some(Item::Decision(d))) => {
+            let Some(episode) = episode_id(tx, &d.feed, &d.guid)? else {
+                return Ok(Applied::Waiting);
+            };
+            let document: Option<i64> = tx
+                .query_row("SELECT id FROM documents WHERE url = ?1", [&d.url], |r| r.get(0))
+                .optional()?;
+            let Some(document) = document else {
+                return Ok(Applied::Waiting);
+            };
+            tx.execute(
+                "INSERT INTO links (episode_id, document_id, kind, state, note, decided, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6) ON CONFLICT (episode_id, document_id) DO UPDATE SET \
+                 kind = CASE WHEN excluded.kind = 'manual' THEN 'manual' ELSE links.kind END, \
+                 state = excluded.state, note = excluded.note, decided = 1, updated_at = excluded.updated_at",
+                params![
+                    episode,
+                    document,
+                    if d.manual { "manual" } else { "suggested" },
+                    d.state,
+                    d.note,
+                    now_s
+                ],
+            )?;
+        }
+    }
+    Ok(Applied::Done)
+}

@@ -1,0 +1,394 @@
+//! The shared archive: three libraries on one machine sharing one folder, concurrent edits of each
+//! kind, files that arrive late, twice, half-written or damaged, and folders that vanish or come
+//! from a newer Earmark.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Reply, Server};
+use earmark_core::bookmarks::{BookmarkEdit, BookmarkFilter, NewBookmark};
+use earmark_core::chrono::{DateTime, Duration, Utc};
+use earmark_core::docs::DocumentId;
+use earmark_core::fetch::{FetchConfig, Fetcher};
+use earmark_core::link::model::LinkState;
+use earmark_core::model::EpisodeId;
+use earmark_core::resolve::{self, Resolver};
+use earmark_core::{share, Library};
+use tempfile::TempDir;
+
+fn feed_server() -> Server {
+    let server = Server::start();
+    let base = server.base();
+    let items: String = (1..=3)
+        .map(|n| {
+            format!(
+                r#"<item><guid>ep-{n}</guid><title>Episode {n}</title><itunes:duration>1800</itunes:duration>
+<enclosure url="{base}/ep{n}.mp3" type="audio/mpeg" length="1"/></item>"#
+            )
+        })
+        .collect();
+    server.set(
+        "/feed.xml",
+        Reply::rss(format!(
+            r#"<?xml version="1.0"?><rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+<channel><title>Voice of the Child</title><link>https://example.invalid/</link><description>d</description>{items}</channel></rss>"#
+        )),
+    );
+    server
+}
+
+struct Lib {
+    _dir: TempDir,
+    lib: Library,
+    person: &'static str,
+}
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc::now() + Duration::seconds(secs)
+}
+
+/// A library with the test feed and one post.
+fn library(person: &'static str, feeds: &Server) -> Lib {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lib = Library::open(&dir.path().join("lib")).expect("open");
+    let resolver = Resolver::new(
+        Fetcher::new(FetchConfig::default()).expect("fetcher"),
+        url::Url::parse("http://127.0.0.1:9/").expect("url"),
+    );
+    resolve::subscribe(&mut lib, &resolver, &feeds.url("/feed.xml"), t(0)).expect("subscribe");
+    lib.insert_document_for_tests(
+        "post",
+        "https://blog.example/children-in-care",
+        "Children in care",
+        None,
+        "<p>x</p>",
+    )
+    .expect("post");
+    Lib { _dir: dir, lib, person }
+}
+
+impl Lib {
+    fn ep(&self, n: u32) -> EpisodeId {
+        let eps = self.lib.episodes(None).expect("episodes");
+        eps.iter()
+            .find(|e| e.guid == format!("ep-{n}"))
+            .map(|e| e.id)
+            .expect("episode")
+    }
+
+    /// The one post each test library holds.
+    fn post(&self) -> DocumentId {
+        DocumentId(1)
+    }
+
+    fn sync(&mut self) -> share::ShareReport {
+        share::sync(&mut self.lib, t(0)).unwrap_or_else(|e| panic!("{}: sync: {e}", self.person))
+    }
+
+    fn bookmarks(&self) -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = self
+            .lib
+            .bookmarks(&BookmarkFilter::default())
+            .expect("bookmarks")
+            .into_iter()
+            .map(|r| (r.uid, r.bookmark.title, r.bookmark.note))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn add_bookmark(&mut self, title: &str, note: &str) -> EpisodeId {
+        let ep = self.ep(2);
+        self.lib
+            .add_bookmark(
+                &NewBookmark {
+                    episode_id: ep,
+                    start_secs: 60.0,
+                    end_secs: Some(90.0),
+                    title: title.into(),
+                    note: note.into(),
+                    tags: vec!["press".into()],
+                },
+                t(0),
+            )
+            .expect("bookmark");
+        ep
+    }
+
+    fn only_bookmark(&self) -> earmark_core::bookmarks::BookmarkId {
+        let rows = self.lib.bookmarks(&BookmarkFilter::default()).expect("bookmarks");
+        assert_eq!(rows.len(), 1, "{}", self.person);
+        rows[0].bookmark.id
+    }
+
+    fn link_state(&self) -> Option<LinkState> {
+        self.lib
+            .episode_links(self.ep(1))
+            .expect("links")
+            .first()
+            .map(|l| l.state)
+    }
+}
+
+/// Three libraries sharing one folder: Ann made it, Bea and Cal joined.
+fn three(feeds: &Server) -> (TempDir, PathBuf, Lib, Lib, Lib) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let folder = root.path().join("Shared/Researching Reform");
+    let mut a = library("Ann", feeds);
+    let mut b = library("Bea", feeds);
+    let mut c = library("Cal", feeds);
+    share::create(&mut a.lib, &folder, "Researching Reform", a.person, t(0)).expect("create");
+    share::join(&mut b.lib, &folder, b.person, t(0)).expect("join B");
+    share::join(&mut c.lib, &folder, c.person, t(0)).expect("join C");
+    (root, folder, a, b, c)
+}
+
+fn files(folder: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for sub in ["changes", "snapshots"] {
+        if let Ok(rd) = std::fs::read_dir(folder.join(sub)) {
+            out.extend(rd.flatten().map(|e| e.path()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_bookmark_made_in_one_library_reaches_the_others_with_its_author() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, mut c) = three(&feeds);
+    a.add_bookmark("Judge on contact", "The key quote");
+    let sent = a.sync();
+    assert_eq!(sent.sent.bookmarks, 1, "{sent:?}");
+    assert!(sent.file_written.is_some());
+    let got = b.sync();
+    assert_eq!(got.received.bookmarks, 1, "{got:?}");
+    c.sync();
+    assert_eq!(b.bookmarks(), a.bookmarks());
+    assert_eq!(c.bookmarks(), a.bookmarks());
+    let uid = &a.bookmarks()[0].0;
+    let who = b
+        .lib
+        .share_authorship("bookmarks", uid)
+        .expect("authorship")
+        .expect("known");
+    assert_eq!(who.by, "Ann");
+    // Nothing new: nothing written, nothing received.
+    let again = b.sync();
+    assert_eq!(
+        (
+            again.sent.bookmarks,
+            again.received.bookmarks,
+            again.file_written.clone()
+        ),
+        (0, 0, None),
+        "{again:?}"
+    );
+    // Subscriptions are shared too (all three have the same one).
+    assert_eq!(c.lib.share_status().expect("status").items.subscriptions, 1);
+}
+
+#[test]
+fn two_people_editing_one_note_merge_as_text() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, _c) = three(&feeds);
+    a.add_bookmark("Quote", "The judge said contact matters.");
+    a.sync();
+    b.sync();
+    // Offline, both edit the same note.
+    let (ia, ib) = (a.only_bookmark(), b.only_bookmark());
+    let edit = |note: &str| BookmarkEdit {
+        note: Some(note.into()),
+        ..BookmarkEdit::default()
+    };
+    a.lib
+        .edit_bookmark(
+            ia,
+            &edit("The judge said contact matters. (Ann: use in the press pack)"),
+            t(1),
+        )
+        .expect("edit A");
+    b.lib
+        .edit_bookmark(ib, &edit("Hearing 3: The judge said contact matters."), t(2))
+        .expect("edit B");
+    a.sync();
+    b.sync();
+    a.sync();
+    let note = &a.bookmarks()[0].2;
+    assert_eq!(
+        note,
+        "Hearing 3: The judge said contact matters. (Ann: use in the press pack)"
+    );
+    assert_eq!(b.bookmarks(), a.bookmarks());
+}
+
+#[test]
+fn a_deleted_bookmark_edited_elsewhere_at_the_same_time_is_kept() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, mut c) = three(&feeds);
+    a.add_bookmark("Quote", "first");
+    a.sync();
+    b.sync();
+    let (ia, ib) = (a.only_bookmark(), b.only_bookmark());
+    a.lib.delete_bookmark(ia).expect("delete on A");
+    b.lib
+        .edit_bookmark(
+            ib,
+            &BookmarkEdit {
+                title: Some("Quote (keep)".into()),
+                ..BookmarkEdit::default()
+            },
+            t(1),
+        )
+        .expect("edit on B");
+    a.sync();
+    b.sync();
+    a.sync();
+    c.sync();
+    for l in [&a, &b, &c] {
+        let v = l.bookmarks();
+        assert_eq!(v.len(), 1, "{}: the edit keeps it", l.person);
+        assert_eq!(v[0].1, "Quote (keep)");
+    }
+    // A delete that saw the edit is final.
+    let id = a.only_bookmark();
+    a.lib.delete_bookmark(id).expect("delete again");
+    a.sync();
+    b.sync();
+    c.sync();
+    assert!(b.bookmarks().is_empty() && c.bookmarks().is_empty());
+}
+
+#[test]
+fn accept_here_and_reject_there_end_in_the_later_decision_with_both_in_history() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, mut c) = three(&feeds);
+    let (ea, eb) = (a.ep(1), b.ep(1));
+    let (pa, pb) = (a.post(), b.post());
+    // Offline, Ann links the post by hand (accepted), Bea finds the same pair and rejects it later.
+    a.lib.add_manual_link(ea, pa, None, t(10)).expect("link on A");
+    b.lib.add_manual_link(eb, pb, None, t(15)).expect("link on B");
+    b.lib.reject_link(eb, pb, t(20)).expect("reject on B");
+    share::sync(&mut a.lib, t(10)).expect("sync A");
+    share::sync(&mut b.lib, t(20)).expect("sync B");
+    a.sync();
+    c.sync();
+    for l in [&a, &b, &c] {
+        assert_eq!(l.link_state(), Some(LinkState::Rejected), "{}", l.person);
+    }
+    let feed = feeds.url("/feed.xml");
+    let history = c
+        .lib
+        .share_decision_history(&feed, "ep-1", "https://blog.example/children-in-care")
+        .expect("history");
+    let states: Vec<&str> = history.iter().map(|h| h.0.as_str()).collect();
+    assert_eq!(states, ["accepted", "rejected"], "{history:?}");
+    assert_eq!(history[0].1, "Ann");
+    assert_eq!(history[1].1, "Bea");
+    // Relinking never overrides the shared decision.
+    c.lib
+        .relink(&earmark_core::link::model::RelinkScope::All, t(30))
+        .expect("relink");
+    assert_eq!(c.link_state(), Some(LinkState::Rejected));
+}
+
+#[test]
+fn late_duplicated_half_written_and_damaged_files_never_damage_a_library() {
+    let feeds = feed_server();
+    let (_root, folder, mut a, mut b, _c) = three(&feeds);
+    a.add_bookmark("One", "1");
+    let first = a.sync().file_written.expect("a file");
+    a.add_bookmark("Two", "2");
+    a.sync();
+    // The first file is late (still syncing to B's machine); the second arrives before it.
+    let hold = tempfile::tempdir().expect("tempdir");
+    let held = hold.path().join("held");
+    std::fs::rename(folder.join(&first), &held).expect("hold back");
+    let r = b.sync();
+    assert!(r.skipped.iter().any(|s| s.contains("wait for earlier")), "{r:?}");
+    assert_eq!(b.bookmarks().len(), 0, "nothing half-applied");
+    // The first arrives half-written under its final name: skipped, nothing changes.
+    let bytes = std::fs::read(&held).expect("read");
+    std::fs::write(folder.join(&first), &bytes[..bytes.len() / 2]).expect("half");
+    let r = b.sync();
+    assert!(r.skipped.iter().any(|s| s.contains("not whole")), "{r:?}");
+    assert_eq!(b.bookmarks().len(), 0);
+    // Whole at last, plus a duplicate copy under another tool's name and a damaged file.
+    std::fs::write(folder.join(&first), &bytes).expect("whole");
+    std::fs::write(folder.join("changes/copy of file.amc"), &bytes).expect("duplicate");
+    let junk = b"this is not an automerge change".to_vec();
+    let junk_name = format!("changes/{:032x}.amc", xxhash_rust::xxh3::xxh3_128(&junk));
+    std::fs::write(folder.join(&junk_name), &junk).expect("junk");
+    let r = b.sync();
+    assert!(r.skipped.iter().any(|s| s.contains("not an archive file")), "{r:?}");
+    assert_eq!(b.bookmarks().len(), 2, "{r:?}");
+    assert_eq!(b.bookmarks(), a.bookmarks());
+}
+
+#[test]
+fn a_vanished_foreign_or_newer_folder_stops_sharing_and_changes_nothing() {
+    let feeds = feed_server();
+    let (root, folder, mut a, _b, _c) = three(&feeds);
+    a.add_bookmark("Kept", "here");
+    let moved = root.path().join("elsewhere");
+    std::fs::rename(&folder, &moved).expect("unmount");
+    let err = share::sync(&mut a.lib, t(0)).expect_err("folder gone");
+    assert_eq!(err.code(), "folder_gone", "{err}");
+    assert_eq!(a.bookmarks().len(), 1);
+    assert!(a
+        .lib
+        .share_status()
+        .expect("status")
+        .last_error
+        .is_some_and(|e| e.contains("not there")));
+    std::fs::rename(&moved, &folder).expect("back");
+    a.sync();
+    // A newer Earmark rewrote the description.
+    std::fs::write(
+        folder.join("earmark-share.json"),
+        r#"{"format": 9, "id": "x", "name": "n"}"#,
+    )
+    .expect("newer");
+    let err = share::sync(&mut a.lib, t(0)).expect_err("newer");
+    assert_eq!(err.code(), "format_too_new");
+    // A folder that is not an archive cannot be joined.
+    let mut d = library("Dee", &feeds);
+    let err = share::join(&mut d.lib, root.path(), d.person, t(0)).expect_err("foreign");
+    assert_eq!(err.code(), "foreign_folder");
+    assert!(!d.lib.share_status().expect("status").shared);
+}
+
+#[test]
+fn compaction_removes_only_what_a_snapshot_covers() {
+    let feeds = feed_server();
+    let (_root, folder, mut a, mut b, _c) = three(&feeds);
+    for i in 0..5 {
+        a.add_bookmark(&format!("B{i}"), "n");
+        a.sync();
+    }
+    b.sync();
+    // B writes a change A has not merged yet: compaction on A must leave it.
+    b.add_bookmark("From Bea", "n");
+    b.sync();
+    let before = files(&folder).len();
+    let removed = share::compact(&mut a.lib, t(0)).expect("compact");
+    let after = files(&folder);
+    assert!(
+        removed > 0 && after.len() < before,
+        "{removed} removed, {} → {}",
+        before,
+        after.len()
+    );
+    // Bea writes again while nobody has merged it: the next compaction leaves that file.
+    b.add_bookmark("Late", "n");
+    let late = b.sync().file_written.expect("file");
+    let snapshot_only = files(&folder);
+    assert!(snapshot_only.iter().any(|p| p.ends_with(&late)));
+    // A new library joining after compaction gets everything.
+    let mut d = library("Dee", &feeds);
+    share::join(&mut d.lib, &folder, d.person, t(0)).expect("join");
+    assert_eq!(d.bookmarks().len(), 7, "5 from Ann, 2 from Bea");
+}
