@@ -8,7 +8,9 @@ CREATE TABLE share (
     actor       TEXT NOT NULL,     -- this library's Automerge actor (hex)
     person      TEXT NOT NULL,     -- shown as who made this library's changes
     doc         BLOB NOT NULL,     -- the merged document as of the last sync
+    heads       TEXT NOT NULL DEFAULT '[]',  -- JSON: the heads of `doc`
     published   TEXT NOT NULL DEFAULT '[]',  -- JSON: the heads last written to the folder
+    waiting     INTEGER NOT NULL DEFAULT 0,  -- shared items last seen waiting for an episode or post
     last_sync   TEXT,
     last_error  TEXT
 );

@@ -28,6 +28,9 @@ fn folder_text(folder: &Path) -> Result<String> {
     Ok(abs.display().to_string())
 }
 
+/// The library keeps its copy of the document uncompressed (SQLite holds it as it is; inflating
+/// several megabytes at every sync cost more than the disk it saves); files in the folder are
+/// compressed.
 fn load(row: &ShareRow) -> Result<AutoCommit> {
     let actor = ActorId::try_from(row.actor.as_str()).map_err(|e| ShareError::Damaged(e.to_string()))?;
     let doc = AutoCommit::load(&row.doc).map_err(|e| ShareError::Damaged(e.to_string()))?;
@@ -61,11 +64,13 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
         actor: actor.to_hex_string(),
         person: person.to_owned(),
         doc: bytes,
+        heads: heads_text(&doc.get_heads()),
         published: heads_text(&doc.get_heads()),
+        waiting: 0,
         last_sync: None,
         last_error: None,
     })?;
-    lib.share_commit_received(&doc.save(), &heads_text(&doc.get_heads()), &[first], &[], &[], now)?;
+    lib.share_commit_received(None, &heads_text(&doc.get_heads()), &[first], &[], &[], now)?;
     sync(lib, now)
 }
 
@@ -88,7 +93,7 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
     doc::check(&doc)?;
     let actor = ActorId::random();
     doc.set_actor(actor.clone());
-    let bytes = doc.save();
+    let bytes = doc.save_nocompress();
     lib.insert_share(&ShareRow {
         folder: folder_text(folder)?,
         name: manifest.name,
@@ -96,12 +101,16 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
         actor: actor.to_hex_string(),
         person: person.to_owned(),
         doc: bytes.clone(),
+        heads: heads_text(&doc.get_heads()),
         published: heads_text(&doc.get_heads()),
+        waiting: 0,
         last_sync: None,
         last_error: None,
     })?;
-    lib.share_commit_received(&bytes, &heads_text(&doc.get_heads()), &merged, &[], &[], now)?;
-    sync(lib, now)
+    lib.share_commit_received(None, &heads_text(&doc.get_heads()), &merged, &[], &[], now)?;
+    // Everything merged so far goes into the library in this first sync.
+    let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
+    sync_inner(lib, &row, now, Some(doc))
 }
 
 /// Stops sharing: the library keeps everything; the folder is left as it is for the others.
@@ -114,7 +123,7 @@ pub fn leave(lib: &mut Library) -> Result<()> {
 /// newer folder stop the sync before anything is written; the reason is kept for `share status`.
 pub fn sync(lib: &mut Library, now: DateTime<Utc>) -> Result<ShareReport> {
     let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
-    match sync_inner(lib, &row, now) {
+    match sync_inner(lib, &row, now, None) {
         Ok(r) => Ok(r),
         Err(e) => {
             if !matches!(e, Error::Db(_)) {
@@ -125,7 +134,12 @@ pub fn sync(lib: &mut Library, now: DateTime<Utc>) -> Result<ShareReport> {
     }
 }
 
-fn sync_inner(lib: &mut Library, row: &ShareRow, now: DateTime<Utc>) -> Result<ShareReport> {
+fn sync_inner(
+    lib: &mut Library,
+    row: &ShareRow,
+    now: DateTime<Utc>,
+    preloaded: Option<AutoCommit>,
+) -> Result<ShareReport> {
     let folder = Path::new(&row.folder);
     let manifest = folder::read_manifest(folder)?;
     if manifest.id != row.archive_id {
@@ -135,39 +149,63 @@ fn sync_inner(lib: &mut Library, row: &ShareRow, now: DateTime<Utc>) -> Result<S
         ))
         .into());
     }
-    let mut doc = load(row)?;
     let at = rfc3339(now);
     let mut report = ShareReport::default();
 
-    // 1. What changed here goes into the document as this library's change.
+    // What changed here since both sides last agreed, and what the folder has that is not merged:
+    // both found without the document, so a sync with nothing to do never loads it.
     let synced = lib.share_synced()?;
     let mut local = Vec::new();
-    let mut sent = Vec::new();
+    let mut pending: Vec<(Kind, String, Option<Item>)> = Vec::new();
     for kind in Kind::ALL {
         let items = lib.local_items(kind)?;
         for (key, item) in &items {
-            let h = item.hash();
-            if synced.get(&(kind.as_str().to_owned(), key.clone())) != Some(&h) {
-                doc::write(&mut doc, kind, key, Some(item), &row.person, &at)?;
-                sent.push((kind, key.clone(), Some(h)));
+            if synced.get(&(kind.as_str().to_owned(), key.clone())) != Some(&item.hash()) {
+                pending.push((kind, key.clone(), Some(item.clone())));
             }
         }
         for (k, key) in synced.keys() {
             if k == kind.as_str() && !items.contains_key(key) {
-                doc::write(&mut doc, kind, key, None, &row.person, &at)?;
-                sent.push((kind, key.clone(), None));
+                pending.push((kind, key.clone(), None));
             }
         }
         local.push(items);
     }
-    for (kind, _, _) in &sent {
+    let seen = lib.files_seen()?;
+    let unseen: Vec<_> = folder::list(folder)?
+        .into_iter()
+        .filter(|e| !seen.contains(&e.name))
+        .collect();
+    let unpublished = row.heads != row.published;
+    if pending.is_empty() && unseen.is_empty() && !unpublished && row.waiting == 0 && preloaded.is_none() {
+        lib.record_share_idle(now)?;
+        return Ok(report);
+    }
+    let read_back = preloaded.is_some() || row.waiting > 0;
+    let mut doc = match preloaded {
+        Some(d) => d,
+        None => load(row)?,
+    };
+
+    // 1. What changed here goes into the document as this library's change.
+    let mut sent = Vec::new();
+    for (kind, key, item) in &pending {
+        doc::write(&mut doc, *kind, key, item.as_ref(), &row.person, &at)?;
+        sent.push((*kind, key.clone(), item.as_ref().map(Item::hash)));
         bump(&mut report.sent, *kind);
     }
-    // Saved in the library before it reaches the folder: a crash in between sends it next time,
-    // and no change of this library's is ever in the folder without being in its document.
-    lib.share_commit_sent(&doc.save(), &sent, &row.person, &at)?;
-    let published = heads_of(&row.published);
-    let outgoing = doc.save_after(&published);
+    if !sent.is_empty() {
+        // Saved in the library before it reaches the folder: a crash in between sends it next
+        // time, and no change of this library's is ever in the folder without being in its document.
+        lib.share_commit_sent(
+            &doc.save_nocompress(),
+            &heads_text(&doc.get_heads()),
+            &sent,
+            &row.person,
+            &at,
+        )?;
+    }
+    let outgoing = doc.save_after(&heads_of(&row.published));
     let mut files = Vec::new();
     if !outgoing.is_empty() {
         let name = folder::write_content(folder, &outgoing, false)?;
@@ -176,9 +214,8 @@ fn sync_inner(lib: &mut Library, row: &ShareRow, now: DateTime<Utc>) -> Result<S
     }
 
     // 2. Every file not merged yet.
-    let seen = lib.files_seen()?;
-    for entry in folder::list(folder)? {
-        if seen.contains(&entry.name) || files.contains(&entry.name) {
+    for entry in unseen {
+        if files.contains(&entry.name) {
             continue;
         }
         match folder::read_checked(&entry)? {
@@ -212,7 +249,12 @@ fn sync_inner(lib: &mut Library, row: &ShareRow, now: DateTime<Utc>) -> Result<S
         report.files_merged = 0;
     }
 
-    // 3. The merged document back into the library.
+    // 3. The merged document back into the library (only when something came in).
+    let heads = heads_text(&doc.get_heads());
+    if report.files_merged == 0 && !read_back {
+        lib.share_commit_received(None, &heads, &files, &[], &[], now)?;
+        return Ok(report);
+    }
     let mut incoming = Vec::new();
     let mut agreed = Vec::new();
     for (i, kind) in Kind::ALL.into_iter().enumerate() {
@@ -221,7 +263,7 @@ fn sync_inner(lib: &mut Library, row: &ShareRow, now: DateTime<Utc>) -> Result<S
             let lh = local[i].get(&key).map(Item::hash);
             if dh == lh {
                 let known = synced.get(&(kind.as_str().to_owned(), key.clone())).copied();
-                if known != dh {
+                if known != dh && !sent.iter().any(|(k, s, _)| *k == kind && *s == key) {
                     agreed.push((kind, key, dh));
                 }
                 continue;
@@ -229,9 +271,8 @@ fn sync_inner(lib: &mut Library, row: &ShareRow, now: DateTime<Utc>) -> Result<S
             incoming.push((kind, key, shared.item, shared.by, shared.at));
         }
     }
-    let bytes = doc.save();
-    let (_, waiting, per_kind) =
-        lib.share_commit_received(&bytes, &heads_text(&doc.get_heads()), &files, &incoming, &agreed, now)?;
+    let bytes = doc.save_nocompress();
+    let (_, waiting, per_kind) = lib.share_commit_received(Some(&bytes), &heads, &files, &incoming, &agreed, now)?;
     report.received = ShareCounts {
         subscriptions: per_kind[0],
         bookmarks: per_kind[1],

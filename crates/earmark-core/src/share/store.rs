@@ -19,7 +19,9 @@ pub(crate) struct ShareRow {
     pub actor: String,
     pub person: String,
     pub doc: Vec<u8>,
+    pub heads: Vec<String>,
     pub published: Vec<String>,
+    pub waiting: u32,
     pub last_sync: Option<String>,
     pub last_error: Option<String>,
 }
@@ -41,7 +43,8 @@ impl Library {
         Ok(self
             .conn()
             .query_row(
-                "SELECT folder, name, archive_id, actor, person, doc, published, last_sync, last_error FROM share WHERE id = 1",
+                "SELECT folder, name, archive_id, actor, person, doc, published, last_sync, last_error, heads, waiting \
+                 FROM share WHERE id = 1",
                 [],
                 |r| {
                     Ok(ShareRow {
@@ -54,6 +57,8 @@ impl Library {
                         published: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
                         last_sync: r.get(7)?,
                         last_error: r.get(8)?,
+                        heads: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
+                        waiting: r.get(10)?,
                     })
                 },
             )
@@ -65,8 +70,8 @@ impl Library {
         tx.execute("DELETE FROM share_files_seen", [])?;
         tx.execute("DELETE FROM share_synced", [])?;
         tx.execute(
-            "INSERT INTO share (id, folder, name, archive_id, actor, person, doc, published) \
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO share (id, folder, name, archive_id, actor, person, doc, published, heads) \
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
             params![
                 row.folder,
                 row.name,
@@ -87,6 +92,15 @@ impl Library {
         tx.execute("DELETE FROM share_files_seen", [])?;
         tx.execute("DELETE FROM share_synced", [])?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// A sync that found nothing to do.
+    pub(crate) fn record_share_idle(&mut self, now: DateTime<Utc>) -> Result<()> {
+        self.conn().execute(
+            "UPDATE share SET last_sync = ?1, last_error = NULL WHERE id = 1",
+            [rfc3339(now)],
+        )?;
         Ok(())
     }
 
@@ -197,12 +211,16 @@ impl Library {
     pub(crate) fn share_commit_sent(
         &mut self,
         doc: &[u8],
+        heads: &[String],
         sent: &[(Kind, String, Option<i64>)],
         by: &str,
         at: &str,
     ) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
-        tx.execute("UPDATE share SET doc = ?1 WHERE id = 1", [doc])?;
+        tx.execute(
+            "UPDATE share SET doc = ?1, heads = ?2 WHERE id = 1",
+            params![doc, serde_json::to_string(heads).unwrap_or_default()],
+        )?;
         set_synced(&tx, sent, by, at)?;
         tx.commit()?;
         Ok(())
@@ -213,7 +231,7 @@ impl Library {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn share_commit_received(
         &mut self,
-        doc: &[u8],
+        doc: Option<&[u8]>,
         published: &[String],
         files: &[String],
         incoming: &[(Kind, String, Option<Item>, String, String)],
@@ -239,9 +257,13 @@ impl Library {
                 seen.execute([f])?;
             }
         }
+        if let Some(doc) = doc {
+            tx.execute("UPDATE share SET doc = ?1 WHERE id = 1", [doc])?;
+        }
+        let published = serde_json::to_string(published).unwrap_or_default();
         tx.execute(
-            "UPDATE share SET doc = ?1, published = ?2, last_sync = ?3, last_error = NULL WHERE id = 1",
-            params![doc, serde_json::to_string(published).unwrap_or_default(), rfc3339(now)],
+            "UPDATE share SET heads = ?1, published = ?1, waiting = ?2, last_sync = ?3, last_error = NULL WHERE id = 1",
+            params![published, waiting, rfc3339(now)],
         )?;
         tx.commit()?;
         Ok((done, waiting, per_kind))

@@ -1,0 +1,211 @@
+//! The shared archive at team scale. Ann's library holds 10,000 bookmarks and 5,000 link
+//! decisions over 25 podcasts; Bea's library has the same podcasts and posts. Figures:
+//!
+//! - Ann shares it all (`share create`);
+//! - Bea merges it all (`share join`: every file read, merged, written into her library); goal
+//!   under 2 s;
+//! - a sync with nothing new, the median of [`RUNS`] (goal under 50 ms), beside its peer in the
+//!   same run: reading the library's items alone (the part of a sync that is SQL);
+//! - the folder's size after 10,000 edits (100 syncs of 100 note edits), then after compaction.
+//!
+//! Run: `cargo bench -p earmark-core --bench share`. Nothing touches the network.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::Path;
+use std::time::Instant;
+
+use earmark_core::bookmarks::{BookmarkEdit, BookmarkFilter, NewBookmark};
+use earmark_core::feed::{ParsedFeed, ParsedItem};
+use earmark_core::library::{FetchMeta, Library};
+use earmark_core::{chrono, share};
+
+const PODCASTS: usize = 25;
+const EPISODES_PER_PODCAST: usize = 200;
+const BOOKMARKS: usize = 10_000;
+const DECISIONS: usize = 5_000;
+const EDITS: usize = 10_000;
+const EDITS_PER_SYNC: usize = 100;
+const RUNS: usize = 21;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+/// Podcasts with episodes, and one post per decision.
+fn base_library(dir: &Path) -> Res<Library> {
+    let mut lib = Library::open(dir)?;
+    let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+    for p in 0..PODCASTS {
+        let (id, _) = lib.add_podcast(&format!("https://bench.example/{p}/feed"), &format!("Podcast {p}"), t0)?;
+        let items = (0..EPISODES_PER_PODCAST)
+            .map(|e| ParsedItem {
+                guid: format!("p{p}e{e}"),
+                title: format!("Episode {e} of podcast {p}"),
+                duration_secs: Some(3600.0),
+                ..ParsedItem::default()
+            })
+            .collect();
+        let feed = ParsedFeed {
+            title: format!("Podcast {p}"),
+            items,
+            ..ParsedFeed::default()
+        };
+        lib.store_feed(id, &feed, &FetchMeta::default(), t0)?;
+    }
+    for d in 0..DECISIONS {
+        lib.insert_document_for_tests(
+            "post",
+            &format!("https://blog.example/post/{d}"),
+            &format!("Post {d}"),
+            None,
+            "<p>x</p>",
+        )?;
+    }
+    Ok(lib)
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    for sub in ["changes", "snapshots"] {
+        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
+            total += rd
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum::<u64>();
+        }
+    }
+    total
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() -> Res<()> {
+    let tmp = tempfile::tempdir()?;
+    let folder = tmp.path().join("shared");
+    let setup = Instant::now();
+    let mut ann = base_library(&tmp.path().join("ann"))?;
+    let mut bea = base_library(&tmp.path().join("bea"))?;
+    let episodes: Vec<_> = ann.episodes(None)?.into_iter().map(|e| e.id).collect();
+    for i in 0..BOOKMARKS {
+        ann.add_bookmark(
+            &NewBookmark {
+                episode_id: episodes[i % episodes.len()],
+                start_secs: (i % 3000) as f64,
+                end_secs: Some((i % 3000) as f64 + 30.0),
+                title: format!("Moment {i}"),
+                note: format!("What was said at moment {i} about the family courts"),
+                tags: vec![format!("tag{}", i % 40)],
+            },
+            now(),
+        )?;
+    }
+    for d in 0..DECISIONS {
+        let doc = earmark_core::docs::DocumentId(d as i64 + 1);
+        ann.add_manual_link(episodes[d % episodes.len()], doc, None, now())?;
+    }
+    println!(
+        "setup: two libraries of {} episodes, {BOOKMARKS} bookmarks and {DECISIONS} decisions in Ann's ({:.1} s)\n",
+        episodes.len(),
+        setup.elapsed().as_secs_f64()
+    );
+    println!("{:<62} {:>10}", "step", "result");
+
+    let t = Instant::now();
+    share::create(&mut ann, &folder, "Bench", "Ann", now())?;
+    println!(
+        "{:<62} {:>7.0} ms",
+        "Ann shares 10,000 bookmarks + 5,000 decisions (create)",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+
+    let t = Instant::now();
+    let joined = share::join(&mut bea, &folder, "Bea", now())?;
+    let merge_ms = t.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "{:<62} {:>7.0} ms",
+        "Bea merges them all into her library (join)", merge_ms
+    );
+    if joined.received.bookmarks as usize != BOOKMARKS || joined.received.decisions as usize != DECISIONS {
+        return Err(format!("the merge missed items: {joined:?}").into());
+    }
+    let got = bea.bookmarks(&BookmarkFilter::default())?.len();
+    if got != BOOKMARKS {
+        return Err(format!("Bea has {got} bookmarks").into());
+    }
+
+    let mut idle = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let r = share::sync(&mut bea, now())?;
+        idle.push(t.elapsed().as_secs_f64() * 1000.0);
+        if r.file_written.is_some() || r.files_merged > 0 {
+            return Err(format!("an idle sync did work: {r:?}").into());
+        }
+    }
+    let idle_ms = median(idle);
+    let mut peer = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        std::hint::black_box(bea.bookmarks(&BookmarkFilter::default())?.len());
+        peer.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let peer_ms = median(peer);
+    println!("{:<62} {:>7.1} ms", "sync with nothing new (median)", idle_ms);
+    println!(
+        "{:<62} {:>7.1} ms",
+        "peer: listing the 10,000 bookmarks alone (median)", peer_ms
+    );
+
+    let rows = ann.bookmarks(&BookmarkFilter::default())?;
+    let before_edits = dir_size(&folder);
+    let t = Instant::now();
+    for e in 0..EDITS {
+        let id = rows[e % rows.len()].bookmark.id;
+        let edit = BookmarkEdit {
+            note: Some(format!("Edit {e}: what was said about the family courts")),
+            ..BookmarkEdit::default()
+        };
+        ann.edit_bookmark(id, &edit, now())?;
+        if (e + 1) % EDITS_PER_SYNC == 0 {
+            share::sync(&mut ann, now())?;
+        }
+    }
+    let edit_s = t.elapsed().as_secs_f64();
+    let after_edits = dir_size(&folder);
+    let t = Instant::now();
+    let removed = share::compact(&mut ann, now())?;
+    let compact_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let after_compact = dir_size(&folder);
+    println!(
+        "{:<62} {:>7.1} s",
+        "10,000 note edits, a sync every 100 (100 syncs)", edit_s
+    );
+    println!(
+        "{:<62} {:>7.1} MB",
+        "folder before the edits",
+        before_edits as f64 / 1e6
+    );
+    println!(
+        "{:<62} {:>7.1} MB",
+        "folder after 10,000 edits",
+        after_edits as f64 / 1e6
+    );
+    println!(
+        "{:<62} {:>7.1} MB",
+        format!("after compaction ({removed} files removed, {compact_ms:.0} ms)"),
+        after_compact as f64 / 1e6
+    );
+    println!(
+        "\nmerge {merge_ms:.0} ms (goal < 2,000 ms: {}); idle sync {idle_ms:.1} ms, {:.1}x its SQL alone (goal < 50 ms: {})",
+        if merge_ms < 2000.0 { "met" } else { "NOT met" },
+        idle_ms / peer_ms,
+        if idle_ms < 50.0 { "met" } else { "NOT met" }
+    );
+    Ok(())
+}
