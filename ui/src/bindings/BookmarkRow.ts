@@ -25,4 +25,12 @@ podcast_title: string,
 /**
  * The episode's title.
  */
-episode_title: string, };
+episode_title: string, 
+/**
+ * In a shared archive: who changed it last (as their library names them).
+ */
+changed_by: string | null, 
+/**
+ * In a shared archive: when (RFC 3339).
+ */
+changed_at: string | null, };

@@ -34,10 +34,10 @@ last_error: string | null,
  */
 items: ShareCounts, 
 /**
- * Change and snapshot files in the folder, and their total size in bytes.
+ * Change and snapshot files in the folder.
  */
 folder_files: number, 
 /**
  * Their size in bytes.
  */
-folder_bytes: bigint, };
+folder_bytes: number, };

@@ -49,6 +49,10 @@ pub struct BookmarkRow {
     pub podcast_title: String,
     /// The episode's title.
     pub episode_title: String,
+    /// In a shared archive: who changed it last (as their library names them).
+    pub changed_by: Option<String>,
+    /// In a shared archive: when (RFC 3339).
+    pub changed_at: Option<String>,
 }
 
 /// What the person gives to make a bookmark (times already parsed, see [`super::times`]).

@@ -15,8 +15,8 @@ use crate::model::{EpisodeId, PodcastId, Window};
 const SELECT: &str = "SELECT b.id, b.episode_id, b.start_secs, b.end_secs, b.title, b.note, \
      (SELECT group_concat(t.name, char(31)) FROM bookmark_tags bt JOIN tags t ON t.id = bt.tag_id \
       WHERE bt.bookmark_id = b.id), \
-     b.created, b.updated, b.uid, e.podcast_id, p.title, e.title \
-     FROM bookmarks b JOIN episodes e ON e.id = b.episode_id JOIN podcasts p ON p.id = e.podcast_id";
+     b.created, b.updated, b.uid, e.podcast_id, p.title, e.title, ss.by, ss.at \
+     FROM bookmarks b LEFT JOIN share_synced ss ON ss.kind = 'bookmarks' AND ss.key = b.uid JOIN episodes e ON e.id = b.episode_id JOIN podcasts p ON p.id = e.podcast_id";
 
 fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<BookmarkRow> {
     let tags: Option<String> = r.get(6)?;
@@ -40,6 +40,8 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<BookmarkRow> {
         podcast_id: PodcastId(r.get(10)?),
         podcast_title: r.get(11)?,
         episode_title: r.get(12)?,
+        changed_by: r.get(13)?,
+        changed_at: r.get(14)?,
     })
 }
 

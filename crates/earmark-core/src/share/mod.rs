@@ -123,9 +123,10 @@ pub struct ShareStatus {
     pub last_error: Option<String>,
     /// Items in the shared archive.
     pub items: ShareCounts,
-    /// Change and snapshot files in the folder, and their total size in bytes.
+    /// Change and snapshot files in the folder.
     pub folder_files: u32,
     /// Their size in bytes.
+    #[ts(type = "number")]
     pub folder_bytes: u64,
 }
 
