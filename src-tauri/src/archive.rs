@@ -157,7 +157,10 @@ pub async fn decide_link(state: State<'_, Arc<AppState>>, episode: i64, doc: i64
             LinkDecision::Link { note } => lib.add_manual_link(e, d, note.as_deref(), now()),
         }
     })
-    .await
+    .await?;
+    // A decision is shared with the team at the next sync, which this asks for.
+    state.sync.poke();
+    Ok(())
 }
 
 /// Pending suggestions, strongest first.

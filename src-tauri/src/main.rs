@@ -201,6 +201,10 @@ fn main() -> anyhow::Result<()> {
             sync::sync_login,
             sync::sync_logout,
             sync::sync_now,
+            sync::share_status,
+            sync::share_start,
+            sync::share_now,
+            sync::share_leave,
         ])
         .setup(move |app| {
             let start = Start { config, link, listener };

@@ -37,19 +37,25 @@ pub async fn bookmark_window(
 /// Makes a bookmark (times are checked against the episode).
 #[tauri::command]
 pub async fn add_bookmark(state: State<'_, Arc<AppState>>, bookmark: NewBookmark) -> Res<Bookmark> {
-    write(&state, move |lib| lib.add_bookmark(&bookmark, now())).await
+    let made = write(&state, move |lib| lib.add_bookmark(&bookmark, now())).await?;
+    state.sync.poke();
+    Ok(made)
 }
 
 /// Changes the given fields of a bookmark.
 #[tauri::command]
 pub async fn edit_bookmark(state: State<'_, Arc<AppState>>, id: i64, edit: BookmarkEdit) -> Res<Bookmark> {
-    write(&state, move |lib| lib.edit_bookmark(BookmarkId(id), &edit, now())).await
+    let edited = write(&state, move |lib| lib.edit_bookmark(BookmarkId(id), &edit, now())).await?;
+    state.sync.poke();
+    Ok(edited)
 }
 
 /// Deletes a bookmark.
 #[tauri::command]
 pub async fn delete_bookmark(state: State<'_, Arc<AppState>>, id: i64) -> Res<()> {
-    write(&state, move |lib| lib.delete_bookmark(BookmarkId(id))).await
+    write(&state, move |lib| lib.delete_bookmark(BookmarkId(id))).await?;
+    state.sync.poke();
+    Ok(())
 }
 
 /// Writes every bookmark as Markdown, CSV or JSON into the library's `exports` folder (under a

@@ -1,12 +1,14 @@
-//! gPodder sync in the app: a thread that syncs on a timer, after each refresh and when playback
-//! pauses (each a "poke", gathered for a few seconds so a burst syncs once), and the commands
-//! Settings uses. The work is `earmark_core::sync`; this only decides when, and tells the window.
+//! Syncing in the app: a thread that runs gPodder sync (`earmark_core::sync`) and the shared
+//! archive (`earmark_core::share`) on a timer, after each refresh, when playback pauses and after
+//! each bookmark or link decision (each a "poke", gathered for a few seconds so a burst syncs
+//! once), and the commands Settings uses. This only decides when, and tells the window.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use earmark_core::config::Config;
+use earmark_core::share::{self, ShareReport, ShareStatus};
 use earmark_core::sync::{self, Account, SyncReport, SyncStatus};
 use earmark_core::Library;
 use serde::Serialize;
@@ -77,6 +79,9 @@ pub fn start(app: AppHandle, config: Config) -> Syncer {
             if let Err(e) = run_once(&app, &config, &lock) {
                 tracing::info!("sync: {}", e.message);
             }
+            if let Err(e) = share_once(&app, &config, &lock) {
+                tracing::info!("share: {}", e.message);
+            }
         })
         .map(|_| ())
         .unwrap_or_else(|e| tracing::warn!("no background sync: {e}"));
@@ -114,6 +119,107 @@ fn run_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Opt
         Some(e) => Err(e),
         None => Ok(report),
     }
+}
+
+/// What the window hears after every sync of the shared archive.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ShareFinished {
+    /// The state Settings shows.
+    pub status: ShareStatus,
+    /// What the sync did, when it finished.
+    pub report: Option<ShareReport>,
+    /// Why it stopped, when it did not.
+    pub error: Option<ApiError>,
+}
+
+/// Syncs the shared archive once if this library shares one, and tells the window.
+fn share_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Option<ShareReport>, ApiError> {
+    let _one_at_a_time = running.lock().unwrap_or_else(|p| p.into_inner());
+    let mut lib = Library::open(&config.library_dir)?;
+    if !lib.share_status()?.shared {
+        return Ok(None);
+    }
+    let outcome = share::sync(&mut lib, now());
+    let status = lib.share_status()?;
+    let (report, error) = match outcome {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(ApiError::from(e))),
+    };
+    let _ = app.emit(
+        "share-finished",
+        ShareFinished {
+            status,
+            report: report.clone(),
+            error: error.clone(),
+        },
+    );
+    match error {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// The shared archive's state.
+#[tauri::command]
+pub async fn share_status(state: State<'_, Arc<AppState>>) -> Res<ShareStatus> {
+    read(&state, |lib| lib.share_status()).await
+}
+
+/// Starts a shared archive in `folder` (`join` false) or joins the one there (`join` true).
+#[tauri::command]
+pub async fn share_start(
+    app: AppHandle,
+    state: State<'_, Arc<AppState>>,
+    folder: String,
+    name: String,
+    person: String,
+    join: bool,
+) -> Res<ShareReport> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let _one_at_a_time = state.sync.running.lock().unwrap_or_else(|p| p.into_inner());
+        let mut lib = Library::open(&state.config.library_dir)?;
+        let person = if person.trim().is_empty() {
+            "someone".to_owned()
+        } else {
+            person.trim().to_owned()
+        };
+        let folder = std::path::PathBuf::from(folder.trim());
+        let report = if join {
+            share::join(&mut lib, &folder, &person, now())?
+        } else {
+            share::create(&mut lib, &folder, name.trim(), &person, now())?
+        };
+        let _ = app.emit(
+            "share-finished",
+            ShareFinished {
+                status: lib.share_status()?,
+                report: Some(report.clone()),
+                error: None,
+            },
+        );
+        Ok(report)
+    })
+    .await
+}
+
+/// Syncs the shared archive now.
+#[tauri::command]
+pub async fn share_now(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res<Option<ShareReport>> {
+    let state = Arc::clone(&state);
+    blocking(move || share_once(&app, &state.config, &state.sync.running)).await
+}
+
+/// Stops sharing (the library keeps everything).
+#[tauri::command]
+pub async fn share_leave(state: State<'_, Arc<AppState>>) -> Res<()> {
+    let state = Arc::clone(&state);
+    blocking(move || {
+        let mut lib = Library::open(&state.config.library_dir)?;
+        Ok(share::leave(&mut lib)?)
+    })
+    .await
 }
 
 /// The account, the last sync and what waits.

@@ -44,6 +44,9 @@ import type { Account } from "./bindings/Account";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SyncReport } from "./bindings/SyncReport";
 import type { SyncFinished } from "./bindings/SyncFinished";
+import type { ShareStatus } from "./bindings/ShareStatus";
+import type { ShareReport } from "./bindings/ShareReport";
+import type { ShareFinished } from "./bindings/ShareFinished";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -137,6 +140,13 @@ export const api = {
   syncNow: () => call<SyncReport | null>("sync_now"),
   onSyncFinished: (handler: (f: SyncFinished) => void) =>
     tauri().event.listen<SyncFinished>("sync-finished", (e) => handler(e.payload)),
+  shareStatus: () => call<ShareStatus>("share_status"),
+  shareStart: (folder: string, name: string, person: string, join: boolean) =>
+    call<ShareReport>("share_start", { folder, name, person, join }),
+  shareNow: () => call<ShareReport | null>("share_now"),
+  shareLeave: () => call<void>("share_leave"),
+  onShareFinished: (handler: (f: ShareFinished) => void) =>
+    tauri().event.listen<ShareFinished>("share-finished", (e) => handler(e.payload)),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
     tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
 };

@@ -7,8 +7,10 @@ import { onKey } from "./keys.js";
 import { showError, toast } from "./notify.js";
 import { bar, onPlayerStatus, openAt } from "./playback.js";
 import { wireSettings } from "./settings.js";
+import { wireShare } from "./share-settings.js";
 import { wireSync } from "./sync-settings.js";
-import { detailPane, listPane, state } from "./state.js";
+import { detailPane, isArchive, listPane, state } from "./state.js";
+import { loadArchive } from "./views/archive.js";
 import { onDetailClick, showPlaceholder } from "./views/detail.js";
 import { loadEpisodes, onAutoDownloadChange, selectPodcast, showEmptyLibrary } from "./views/episodes.js";
 import { loadQueue, showQueue } from "./views/queue.js";
@@ -44,14 +46,17 @@ async function init(): Promise<void> {
   await api.onPlayerError((e) =>
     toast(e.message, "error", e.code === "no_output" ? "Earmark keeps your place; press play again once a device is connected." : undefined),
   );
-  // What another device changed arrives with a sync: the lists show it at once.
-  await wireSync(async () => {
+  // What another device or a teammate changed arrives with a sync: the lists show it at once.
+  const reloadLists = async (): Promise<void> => {
     const wasEmpty = state.podcasts.length === 0;
     await loadPodcasts();
     // The first show arriving in an empty library opens, as one added by hand does.
     if (wasEmpty && state.podcasts.length) await selectPodcast(state.podcasts[0].id);
+    else if (isArchive(state.view)) await loadArchive(true);
     else if (!state.searching) await loadEpisodes(true);
-  });
+  };
+  await wireSync(reloadLists);
+  await wireShare(reloadLists);
   await api.onRefreshProgress((p) => {
     el.progress.classList.remove("indeterminate");
     el.progressBar.style.width = `${p.total ? (100 * p.done) / p.total : 0}%`;

@@ -1,8 +1,10 @@
-// The settings dialog (Ctrl+,): skip lengths, sync (sync-settings.ts), and the About section.
+// The settings dialog (Ctrl+,): skip lengths, sync (sync-settings.ts), the shared archive
+// (share-settings.ts), and the About section.
 import { api, asApiError } from "./backend.js";
 import { $ } from "./dom.js";
 import { showError, toast } from "./notify.js";
 import { bar } from "./playback.js";
+import { loadShare } from "./share-settings.js";
 import { loadSync } from "./sync-settings.js";
 
 const settings = {
@@ -16,7 +18,7 @@ const settings = {
 /** Opens the settings dialog filled with what is in force. */
 export async function openSettings(): Promise<void> {
   try {
-    const [now, info] = await Promise.all([api.skipLengths(), api.libraryInfo(), loadSync()]);
+    const [now, info] = await Promise.all([api.skipLengths(), api.libraryInfo(), loadSync(), loadShare()]);
     $<HTMLElement>("#about-version").textContent = info.version;
     $<HTMLElement>("#about-library").textContent = info.library_dir;
     settings.back.value = String(now.back_secs);

@@ -1,6 +1,8 @@
 // The words Settings and the toasts use for sync, kept apart from the DOM so they are tested in node.
 import type { SyncReport } from "./bindings/SyncReport";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import type { ShareStatus } from "./bindings/ShareStatus";
+import type { ShareReport } from "./bindings/ShareReport";
 
 /** "5 minutes ago", from an RFC 3339 time and the time now (ms). */
 export function ago(rfc3339: string, nowMs: number): string {
@@ -33,3 +35,27 @@ export function summarise(r: SyncReport): string {
   return parts.join(", ");
 }
 
+
+/** The shared archive's status line. */
+export function describeShare(s: ShareStatus, nowMs: number): string {
+  if (!s.shared) return "Not shared. Start an archive in a folder your team syncs (Nextcloud, Dropbox, Syncthing), or join one there.";
+  const last = s.last_sync ? `last synced ${ago(s.last_sync, nowMs)}` : "not synced yet";
+  const i = s.items;
+  return `Sharing "${s.name ?? ""}" as ${s.person ?? ""} through ${s.folder ?? ""}: ${i.bookmarks} bookmarks, ${i.decisions} link decisions, ${i.subscriptions} subscriptions; ${last}.`;
+}
+
+/** What a share sync brought here, in a few words (empty when nothing). */
+export function summariseShare(r: ShareReport): string {
+  const got = r.received;
+  const parts: string[] = [];
+  if (got.bookmarks) parts.push(`${got.bookmarks} bookmark${got.bookmarks === 1 ? "" : "s"}`);
+  if (got.decisions) parts.push(`${got.decisions} link decision${got.decisions === 1 ? "" : "s"}`);
+  if (got.subscriptions) parts.push(`${got.subscriptions} subscription${got.subscriptions === 1 ? "" : "s"}`);
+  return parts.length ? `from the team: ${parts.join(", ")}` : "";
+}
+
+/** "by Bea" on a shared bookmark. */
+export function changedBy(by: string | null, at: string | null, nowMs: number): string {
+  if (!by) return "";
+  return at ? `by ${by}, ${ago(at, nowMs)}` : `by ${by}`;
+}

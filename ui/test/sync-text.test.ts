@@ -1,6 +1,6 @@
 import { describe as group, test } from "node:test";
 import assert from "node:assert/strict";
-import { ago, describe, summarise } from "../src/sync-text.js";
+import { ago, changedBy, describe, describeShare, summarise, summariseShare } from "../src/sync-text.js";
 import type { SyncStatus } from "../src/bindings/SyncStatus";
 import type { SyncReport } from "../src/bindings/SyncReport";
 
@@ -49,5 +49,35 @@ group("sync words", () => {
       summarise(report({ positions_moved: 1, played_changed: 2, received: { subscriptions_added: 1, subscriptions_removed: 0, actions: 3 } })),
       "1 new subscription, 1 position moved, 2 marked played or unplayed",
     );
+  });
+});
+
+group("share words", () => {
+  const share = {
+    shared: true,
+    name: "Researching Reform",
+    folder: "/home/ann/Nextcloud/Archive",
+    person: "Ann",
+    last_sync: "2026-12-05T11:58:00Z",
+    last_error: null,
+    items: { subscriptions: 1, bookmarks: 12, decisions: 3 },
+    folder_files: 4,
+    folder_bytes: 2048,
+  };
+
+  test("the status says what is shared, as whom, where and when", () => {
+    const s = describeShare(share, now);
+    assert.ok(s.includes('Sharing "Researching Reform" as Ann through /home/ann/Nextcloud/Archive'), s);
+    assert.ok(s.includes("12 bookmarks, 3 link decisions, 1 subscriptions; last synced 2 minutes ago"), s);
+    assert.ok(/^Not shared/.test(describeShare({ ...share, shared: false }, now)));
+  });
+
+  test("only what came from the team is news, and a shared bookmark says who changed it", () => {
+    const none = { subscriptions: 0, bookmarks: 0, decisions: 0 };
+    const report = { sent: { ...none, bookmarks: 5 }, received: none, files_merged: 0, file_written: "changes/x.amc", skipped: [], waiting: 0 };
+    assert.equal(summariseShare(report), "");
+    assert.equal(summariseShare({ ...report, received: { ...none, bookmarks: 1, decisions: 2 } }), "from the team: 1 bookmark, 2 link decisions");
+    assert.equal(changedBy("Bea", "2026-12-05T11:00:00Z", now), "by Bea, 1 hour ago");
+    assert.equal(changedBy(null, null, now), "");
   });
 });

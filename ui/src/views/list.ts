@@ -1,6 +1,7 @@
 // The list pane's one virtual list, and how each kind of row draws.
 import { el, node } from "../dom.js";
 import { downloadWords, fmtClock, fmtDate, fmtDuration, fmtSpan, hostOf, snippetParts } from "../format.js";
+import { changedBy } from "../sync-text.js";
 import { podcastTitle, state } from "../state.js";
 import { VirtualList } from "../virtual-list.js";
 import { showDocument } from "./document-page.js";
@@ -94,7 +95,14 @@ function renderRow(row: Row, _i: number, selected: boolean): HTMLElement {
     li.classList.add("bookmark-row");
     const title = node("div", "row-title");
     title.append(node("span", "badge bookmark", fmtSpan(b.start_secs, b.end_secs)), document.createTextNode(" " + (b.title || "Untitled bookmark")));
-    const meta = [row.row.episode_title, row.row.podcast_title, b.tags.map((t) => `#${t}`).join(" "), b.note.slice(0, 80)];
+    // In a shared archive, who changed it comes first: the row is narrow.
+    const meta = [
+      changedBy(row.row.changed_by, row.row.changed_at, Date.now()),
+      row.row.episode_title,
+      row.row.podcast_title,
+      b.tags.map((t) => `#${t}`).join(" "),
+      b.note.slice(0, 80),
+    ];
     li.append(title, node("div", "row-meta", meta.filter(Boolean).join(" · ")));
   } else if (row.kind === "review") {
     const r = row.item;

@@ -1,0 +1,111 @@
+//! The shared archive in the real window: Bea's library (driven by the CLI) starts an archive in a
+//! folder with a bookmark in it; Ann joins it from Settings → Share, and Bea's bookmark appears in
+//! her Bookmarks view with its author. Screenshots saved.
+
+use std::time::Duration;
+
+use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::{cli, click, subscribe, FixtureServer};
+use fantoccini::Locator;
+
+const FEED: &str = r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
+<title>Voice of the Child (share fixture)</title><link>{BASE}/</link><description>d</description>
+<item><title>Fathers at the school gate</title><guid>votc-9</guid><itunes:duration>1800</itunes:duration>
+<pubDate>Mon, 09 Nov 2026 09:00:00 +0000</pubDate>
+<enclosure url="{BASE}/audio/ep9.mp3" type="audio/mpeg" length="1000"/></item>
+</channel></rss>"#;
+
+fn ok(out: std::process::Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() {
+    let server = FixtureServer::start(vec![(
+        "/feed.xml".into(),
+        "application/rss+xml",
+        FEED.as_bytes().to_vec(),
+    )]);
+    let feed = format!("{}/feed.xml", server.base);
+    let work = tempfile::tempdir().expect("tempdir");
+    let (bea, ann, folder) = (
+        work.path().join("bea"),
+        work.path().join("ann"),
+        work.path().join("Team archive"),
+    );
+    subscribe(&bea, &feed);
+    subscribe(&ann, &feed);
+    ok(cli(&bea)
+        .args([
+            "bookmark",
+            "add",
+            "1",
+            "--start",
+            "12:30",
+            "--end",
+            "13:10",
+            "--title",
+            "The judge on contact",
+            "--note",
+            "For the press pack",
+        ])
+        .output()
+        .expect("bookmark"));
+    ok(cli(&bea)
+        .args(["share", "create"])
+        .arg(&folder)
+        .args(["--name", "Researching Reform", "--as", "Bea"])
+        .output()
+        .expect("share create"));
+
+    let (client, _window) = launch(&[("EARMARK_LIBRARY", ann.as_path())]).await;
+    wait_js(
+        &client,
+        "return document.querySelectorAll('.episode-row').length === 1;",
+        "the episode",
+    )
+    .await;
+    click(&client, Locator::Css("#settings-button")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('settings').open && document.getElementById('share-state').textContent.startsWith('Not shared');",
+        "the share section",
+    )
+    .await;
+    let fill = format!(
+        "document.getElementById('share-folder').value = {}; document.getElementById('share-person').value = 'Ann'; return true;",
+        serde_json::json!(folder.display().to_string())
+    );
+    js(&client, &fill).await;
+    shot(&client, "share-01-join").await;
+    click(&client, Locator::Css("#share-join")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('share-state').textContent.includes('Sharing \"Researching Reform\" as Ann');",
+        "joined",
+    )
+    .await;
+    shot(&client, "share-02-joined").await;
+    click(&client, Locator::Css("#settings-cancel")).await;
+    click(&client, Locator::Css("#bookmarks-view")).await;
+    wait_js(
+        &client,
+        "return [...document.querySelectorAll('.bookmark-row')].some((r) => r.textContent.includes('The judge on contact') && r.textContent.includes('by Bea'));",
+        "Bea's bookmark with its author",
+    )
+    .await;
+    shot(&client, "share-03-bookmark-by-bea").await;
+
+    // Ann's own bookmark goes to the folder by itself (a change pokes the sync), and reaches Bea.
+    ok(cli(&ann)
+        .args(["bookmark", "add", "1", "--start", "2:00", "--title", "Ann's moment"])
+        .output()
+        .expect("bookmark"));
+    let _ = cli(&ann).args(["share", "sync"]).output();
+    let out = ok(cli(&bea).args(["share", "sync", "--json"]).output().expect("sync"));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(report["received"]["bookmarks"], 1, "{report}");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}

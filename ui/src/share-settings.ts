@@ -1,0 +1,84 @@
+// Settings → Share: start a shared team archive in a folder or join one, see its state and any
+// problem in words, sync now, stop sharing. The app also syncs it by itself (after every bookmark
+// or link decision, and on the timer); each sync's end arrives as a `share-finished` event.
+import { api, asApiError } from "./backend.js";
+import type { ShareStatus } from "./bindings/ShareStatus";
+import { $ } from "./dom.js";
+import { toast } from "./notify.js";
+import { describeShare, summariseShare } from "./sync-text.js";
+
+const el = {
+  state: $<HTMLElement>("#share-state"),
+  problem: $<HTMLElement>("#share-problem"),
+  start: $<HTMLElement>("#share-start"),
+  shared: $<HTMLElement>("#share-shared"),
+  folder: $<HTMLInputElement>("#share-folder"),
+  name: $<HTMLInputElement>("#share-name"),
+  person: $<HTMLInputElement>("#share-person"),
+  create: $<HTMLButtonElement>("#share-create"),
+  join: $<HTMLButtonElement>("#share-join"),
+  now: $<HTMLButtonElement>("#share-now"),
+  leave: $<HTMLButtonElement>("#share-leave"),
+};
+
+/** Shows a status in the Settings section. */
+export function showShare(s: ShareStatus): void {
+  el.state.textContent = describeShare(s, Date.now());
+  el.problem.hidden = !s.last_error;
+  el.problem.textContent = s.last_error ?? "";
+  el.start.hidden = s.shared;
+  el.shared.hidden = !s.shared;
+}
+
+/** Reads the status for the Settings dialog. */
+export async function loadShare(): Promise<void> {
+  showShare(await api.shareStatus());
+}
+
+async function busy(button: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
+  button.disabled = true;
+  try {
+    await work();
+  } catch (err) {
+    el.problem.textContent = asApiError(err).message;
+    el.problem.hidden = false;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function start(join: boolean): Promise<void> {
+  return busy(join ? el.join : el.create, async () => {
+    el.state.textContent = join ? "Joining…" : "Starting the archive…";
+    await api.shareStart(el.folder.value, el.name.value, el.person.value, join);
+    await loadShare();
+  });
+}
+
+/** The buttons, and what the window does when a share sync finishes (`onChanged` reloads lists). */
+export async function wireShare(onChanged: () => Promise<void>): Promise<void> {
+  el.create.addEventListener("click", () => void start(false));
+  el.join.addEventListener("click", () => void start(true));
+  el.now.addEventListener("click", () =>
+    void busy(el.now, async () => {
+      el.state.textContent = "Syncing…";
+      await api.shareNow();
+      await loadShare();
+    }),
+  );
+  el.leave.addEventListener("click", () =>
+    void busy(el.leave, async () => {
+      await api.shareLeave();
+      await loadShare();
+      toast("Stopped sharing; this library keeps everything");
+    }),
+  );
+  await api.onShareFinished((f) => {
+    showShare(f.status);
+    const news = f.report ? summariseShare(f.report) : "";
+    if (news) {
+      toast(`Shared archive: ${news}`);
+      void onChanged();
+    }
+  });
+}
