@@ -392,3 +392,29 @@ fn compaction_removes_only_what_a_snapshot_covers() {
     share::join(&mut d.lib, &folder, d.person, t(0)).expect("join");
     assert_eq!(d.bookmarks().len(), 7, "5 from Ann, 2 from Bea");
 }
+
+#[test]
+fn a_bookmark_waiting_for_its_episode_arrives_once_the_feed_does() {
+    let feeds = feed_server();
+    let root = tempfile::tempdir().expect("tempdir");
+    let folder = root.path().join("shared");
+    let mut a = library("Ann", &feeds);
+    a.add_bookmark("Quote", "n");
+    share::create(&mut a.lib, &folder, "Team", a.person, t(0)).expect("create");
+    // Bea's library has not subscribed to the show yet.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bea = Lib {
+        lib: Library::open(&dir.path().join("lib")).expect("open"),
+        _dir: dir,
+        person: "Bea",
+    };
+    let joined = share::join(&mut bea.lib, &folder, bea.person, t(0)).expect("join");
+    assert_eq!(joined.waiting, 1, "{joined:?}");
+    assert!(bea.bookmarks().is_empty());
+    // The shared subscription came in as a show with no episodes yet; its first refresh brings them.
+    let fetcher = Fetcher::new(FetchConfig::default()).expect("fetcher");
+    earmark_core::refresh::refresh(&mut bea.lib, &fetcher, None, 2, t(0), &mut |_, _, _| {}).expect("refresh");
+    let r = bea.sync();
+    assert_eq!((r.received.bookmarks, r.waiting), (1, 0), "{r:?}");
+    assert_eq!(bea.bookmarks(), a.bookmarks());
+}
