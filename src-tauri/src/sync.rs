@@ -90,31 +90,41 @@ pub fn start(app: AppHandle, config: Config) -> Syncer {
 
 /// Syncs once if an account is set up, on a connection of its own, and tells the window.
 fn run_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Option<SyncReport>, ApiError> {
+    run_and_tell(
+        app,
+        config,
+        running,
+        "sync-finished",
+        |lib| Ok(lib.sync_status()?.account.is_some()),
+        |lib| lib.sync_status(),
+        |lib| sync::sync(lib, &config.secrets(), &config.resolver()?, config.fetch.timeout, now()),
+        |status, report, error| SyncFinished { status, report, error },
+    )
+}
+
+/// One background sync of either kind: if it is set up, run it on a connection of its own, one at
+/// a time, and push `event` with the state after it, what it did or why it stopped.
+#[allow(clippy::too_many_arguments)]
+fn run_and_tell<S, R: Clone, P: Serialize + Clone>(
+    app: &AppHandle,
+    config: &Config,
+    running: &Mutex<()>,
+    event: &str,
+    set_up: impl Fn(&Library) -> earmark_core::Result<bool>,
+    status: impl Fn(&Library) -> earmark_core::Result<S>,
+    run: impl FnOnce(&mut Library) -> earmark_core::Result<R>,
+    payload: impl FnOnce(S, Option<R>, Option<ApiError>) -> P,
+) -> Result<Option<R>, ApiError> {
     let _one_at_a_time = running.lock().unwrap_or_else(|p| p.into_inner());
     let mut lib = Library::open(&config.library_dir)?;
-    if lib.sync_status()?.account.is_none() {
+    if !set_up(&lib)? {
         return Ok(None);
     }
-    let outcome = sync::sync(
-        &mut lib,
-        &config.secrets(),
-        &config.resolver()?,
-        config.fetch.timeout,
-        now(),
-    );
-    let status = lib.sync_status()?;
-    let (report, error) = match outcome {
+    let (report, error) = match run(&mut lib) {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(ApiError::from(e))),
     };
-    let _ = app.emit(
-        "sync-finished",
-        SyncFinished {
-            status,
-            report: report.clone(),
-            error: error.clone(),
-        },
-    );
+    let _ = app.emit(event, payload(status(&lib)?, report.clone(), error.clone()));
     match error {
         Some(e) => Err(e),
         None => Ok(report),
@@ -135,29 +145,16 @@ pub struct ShareFinished {
 
 /// Syncs the shared archive once if this library shares one, and tells the window.
 fn share_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Option<ShareReport>, ApiError> {
-    let _one_at_a_time = running.lock().unwrap_or_else(|p| p.into_inner());
-    let mut lib = Library::open(&config.library_dir)?;
-    if !lib.share_status()?.shared {
-        return Ok(None);
-    }
-    let outcome = share::sync(&mut lib, now());
-    let status = lib.share_status()?;
-    let (report, error) = match outcome {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(ApiError::from(e))),
-    };
-    let _ = app.emit(
+    run_and_tell(
+        app,
+        config,
+        running,
         "share-finished",
-        ShareFinished {
-            status,
-            report: report.clone(),
-            error: error.clone(),
-        },
-    );
-    match error {
-        Some(e) => Err(e),
-        None => Ok(report),
-    }
+        |lib| Ok(lib.share_status()?.shared),
+        |lib| lib.share_status(),
+        |lib| share::sync(lib, now()),
+        |status, report, error| ShareFinished { status, report, error },
+    )
 }
 
 /// The shared archive's state.
@@ -228,12 +225,6 @@ pub async fn sync_status(state: State<'_, Arc<AppState>>) -> Res<SyncStatus> {
     read(&state, |lib| lib.sync_status()).await
 }
 
-fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default()
-}
-
 /// Logs in (the server's API is found from its answers), then syncs in the background.
 #[tauri::command]
 pub async fn sync_login(
@@ -245,12 +236,8 @@ pub async fn sync_login(
     let state = Arc::clone(&state);
     blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
-        let host = host_name();
-        let caption = if host.is_empty() {
-            "Earmark".to_owned()
-        } else {
-            format!("Earmark on {host}")
-        };
+        let host = sync::host_name();
+        let caption = sync::device_caption(&host);
         let req = sync::LoginRequest {
             server: &server,
             user: &user,

@@ -35,3 +35,16 @@ export function setBusy(on: boolean, label = ""): void {
   el.progressLabel.textContent = state.busy > 0 ? label : "";
   if (state.busy <= 0) el.progressBar.style.width = "0";
 }
+
+/** Runs a Settings action with its button disabled; a failure is said in `problem`, in words. */
+export async function whileBusy(button: HTMLButtonElement, problem: HTMLElement, work: () => Promise<void>): Promise<void> {
+  button.disabled = true;
+  try {
+    await work();
+  } catch (err) {
+    problem.textContent = asApiError(err).message;
+    problem.hidden = false;
+  } finally {
+    button.disabled = false;
+  }
+}

@@ -1,10 +1,10 @@
 // Settings → Share: start a shared team archive in a folder or join one, see its state and any
 // problem in words, sync now, stop sharing. The app also syncs it by itself (after every bookmark
 // or link decision, and on the timer); each sync's end arrives as a `share-finished` event.
-import { api, asApiError } from "./backend.js";
+import { api } from "./backend.js";
 import type { ShareStatus } from "./bindings/ShareStatus";
 import { $ } from "./dom.js";
-import { toast } from "./notify.js";
+import { toast, whileBusy } from "./notify.js";
 import { describeShare, summariseShare } from "./sync-text.js";
 
 const el = {
@@ -35,16 +35,8 @@ export async function loadShare(): Promise<void> {
   showShare(await api.shareStatus());
 }
 
-async function busy(button: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
-  button.disabled = true;
-  try {
-    await work();
-  } catch (err) {
-    el.problem.textContent = asApiError(err).message;
-    el.problem.hidden = false;
-  } finally {
-    button.disabled = false;
-  }
+function busy(button: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
+  return whileBusy(button, el.problem, work);
 }
 
 function start(join: boolean): Promise<void> {

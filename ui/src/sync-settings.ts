@@ -1,11 +1,11 @@
 // Settings → Sync: log in to a gPodder server or a Nextcloud with gPodder Sync, see the last sync
 // and any problem in words, sync now, log out. The app also syncs by itself (after a refresh, when
 // playback pauses, every 15 minutes); each sync's end arrives as a `sync-finished` event.
-import { api, asApiError } from "./backend.js";
+import { api } from "./backend.js";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { $ } from "./dom.js";
 import { describe, summarise } from "./sync-text.js";
-import { toast } from "./notify.js";
+import { toast, whileBusy } from "./notify.js";
 
 const el = {
   state: $<HTMLElement>("#sync-state"),
@@ -34,16 +34,8 @@ export async function loadSync(): Promise<void> {
   showSync(await api.syncStatus());
 }
 
-async function busy(button: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
-  button.disabled = true;
-  try {
-    await work();
-  } catch (err) {
-    el.problem.textContent = asApiError(err).message;
-    el.problem.hidden = false;
-  } finally {
-    button.disabled = false;
-  }
+function busy(button: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
+  return whileBusy(button, el.problem, work);
 }
 
 /** The buttons, and what the window does when a sync finishes (`onChanged` reloads the lists). */

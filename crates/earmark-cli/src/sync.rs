@@ -47,15 +47,6 @@ enum SyncAction {
     Logout,
 }
 
-fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_default()
-}
-
 fn password() -> Result<String> {
     if let Ok(p) = std::env::var("EARMARK_SYNC_PASSWORD") {
         return Ok(p);
@@ -85,13 +76,9 @@ pub fn run(lib: &mut Library, config: &Config, args: SyncArgs) -> Result<ExitCod
             device,
             json,
         }) => {
-            let host = host_name();
+            let host = sync::host_name();
             let device = device.unwrap_or_else(|| sync::device_id_for(&host));
-            let caption = if host.is_empty() {
-                "Earmark".to_owned()
-            } else {
-                format!("Earmark on {host}")
-            };
+            let caption = sync::device_caption(&host);
             let password = password()?;
             let req = sync::LoginRequest {
                 server: &url,

@@ -30,7 +30,7 @@ last_sync: string | null,
  */
 last_error: string | null, 
 /**
- * Items in the shared archive.
+ * Shared items this library holds, as agreed with the archive at the last sync.
  */
 items: ShareCounts, 
 /**

@@ -121,7 +121,7 @@ pub struct ShareStatus {
     pub last_sync: Option<String>,
     /// Why the last sync stopped, in words.
     pub last_error: Option<String>,
-    /// Items in the shared archive.
+    /// Shared items this library holds, as agreed with the archive at the last sync.
     pub items: ShareCounts,
     /// Change and snapshot files in the folder.
     pub folder_files: u32,

@@ -31,9 +31,9 @@ fn folder_text(folder: &Path) -> Result<String> {
 /// The library keeps its copy of the document uncompressed (SQLite holds it as it is; inflating
 /// several megabytes at every sync cost more than the disk it saves); files in the folder are
 /// compressed.
-fn load(row: &ShareRow) -> Result<AutoCommit> {
+fn load(lib: &Library, row: &ShareRow) -> Result<AutoCommit> {
     let actor = ActorId::try_from(row.actor.as_str()).map_err(|e| ShareError::Damaged(e.to_string()))?;
-    let doc = AutoCommit::load(&row.doc).map_err(|e| ShareError::Damaged(e.to_string()))?;
+    let doc = AutoCommit::load(&lib.share_doc()?).map_err(|e| ShareError::Damaged(e.to_string()))?;
     Ok(doc.with_actor(actor))
 }
 
@@ -57,19 +57,21 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
     )?;
     let bytes = doc.save();
     let first = folder::write_content(folder, &bytes, true)?;
-    lib.insert_share(&ShareRow {
-        folder: folder_text(folder)?,
-        name: name.to_owned(),
-        archive_id,
-        actor: actor.to_hex_string(),
-        person: person.to_owned(),
-        doc: bytes,
-        heads: heads_text(&doc.get_heads()),
-        published: heads_text(&doc.get_heads()),
-        waiting: 0,
-        last_sync: None,
-        last_error: None,
-    })?;
+    lib.insert_share(
+        &ShareRow {
+            folder: folder_text(folder)?,
+            name: name.to_owned(),
+            archive_id,
+            actor: actor.to_hex_string(),
+            person: person.to_owned(),
+            heads: heads_text(&doc.get_heads()),
+            published: heads_text(&doc.get_heads()),
+            waiting: 0,
+            last_sync: None,
+            last_error: None,
+        },
+        &bytes,
+    )?;
     lib.share_commit_received(None, &heads_text(&doc.get_heads()), &[first], &[], &[], now)?;
     sync(lib, now)
 }
@@ -94,19 +96,21 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
     let actor = ActorId::random();
     doc.set_actor(actor.clone());
     let bytes = doc.save_nocompress();
-    lib.insert_share(&ShareRow {
-        folder: folder_text(folder)?,
-        name: manifest.name,
-        archive_id: manifest.id,
-        actor: actor.to_hex_string(),
-        person: person.to_owned(),
-        doc: bytes.clone(),
-        heads: heads_text(&doc.get_heads()),
-        published: heads_text(&doc.get_heads()),
-        waiting: 0,
-        last_sync: None,
-        last_error: None,
-    })?;
+    lib.insert_share(
+        &ShareRow {
+            folder: folder_text(folder)?,
+            name: manifest.name,
+            archive_id: manifest.id,
+            actor: actor.to_hex_string(),
+            person: person.to_owned(),
+            heads: heads_text(&doc.get_heads()),
+            published: heads_text(&doc.get_heads()),
+            waiting: 0,
+            last_sync: None,
+            last_error: None,
+        },
+        &bytes,
+    )?;
     lib.share_commit_received(None, &heads_text(&doc.get_heads()), &merged, &[], &[], now)?;
     // Everything merged so far goes into the library in this first sync.
     let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
@@ -184,7 +188,7 @@ fn sync_inner(
     let read_back = preloaded.is_some() || row.waiting > 0;
     let mut doc = match preloaded {
         Some(d) => d,
-        None => load(row)?,
+        None => load(lib, row)?,
     };
 
     // 1. What changed here goes into the document as this library's change.
@@ -297,7 +301,7 @@ pub fn compact(lib: &mut Library, now: DateTime<Utc>) -> Result<u32> {
     sync(lib, now)?;
     let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
     let folder = Path::new(&row.folder);
-    let mut doc = load(&row)?;
+    let mut doc = load(lib, &row)?;
     let snapshot = folder::write_content(folder, &doc.save(), true)?;
     let covered: Vec<String> = lib.files_seen()?.into_iter().collect();
     let removed = folder::remove_covered(folder, &covered, &snapshot);
@@ -321,10 +325,10 @@ impl Library {
                 folder_bytes: 0,
             });
         };
-        let doc = load(&row)?;
-        let count = |k| {
-            u32::try_from(doc::read_all(&doc, k).iter().filter(|(_, s)| s.item.is_some()).count()).unwrap_or(u32::MAX)
-        };
+        // From what this library agreed with the archive at the last sync: no need to read the
+        // document (megabytes) for a status line the window asks for often.
+        let counts = self.share_counts()?;
+        let count = |k: Kind| counts.get(k.as_str()).copied().unwrap_or(0);
         let entries = folder::list(Path::new(&row.folder)).unwrap_or_default();
         Ok(ShareStatus {
             shared: true,
@@ -348,7 +352,7 @@ impl Library {
         let Some(row) = self.share_row()? else {
             return Ok(Vec::new());
         };
-        let doc = load(&row)?;
+        let doc = load(self, &row)?;
         Ok(doc::history(&doc, &super::store::decision_key(feed, guid, url)))
     }
 }

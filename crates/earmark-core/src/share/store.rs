@@ -18,7 +18,6 @@ pub(crate) struct ShareRow {
     pub archive_id: String,
     pub actor: String,
     pub person: String,
-    pub doc: Vec<u8>,
     pub heads: Vec<String>,
     pub published: Vec<String>,
     pub waiting: u32,
@@ -43,7 +42,7 @@ impl Library {
         Ok(self
             .conn()
             .query_row(
-                "SELECT folder, name, archive_id, actor, person, doc, published, last_sync, last_error, heads, waiting \
+                "SELECT folder, name, archive_id, actor, person, published, last_sync, last_error, heads, waiting \
                  FROM share WHERE id = 1",
                 [],
                 |r| {
@@ -53,19 +52,34 @@ impl Library {
                         archive_id: r.get(2)?,
                         actor: r.get(3)?,
                         person: r.get(4)?,
-                        doc: r.get(5)?,
-                        published: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
-                        last_sync: r.get(7)?,
-                        last_error: r.get(8)?,
-                        heads: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
-                        waiting: r.get(10)?,
+                        published: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
+                        last_sync: r.get(6)?,
+                        last_error: r.get(7)?,
+                        heads: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
+                        waiting: r.get(9)?,
                     })
                 },
             )
             .optional()?)
     }
 
-    pub(crate) fn insert_share(&mut self, row: &ShareRow) -> Result<()> {
+    /// The stored document (megabytes for a big archive): read only when a sync has work to do.
+    pub(crate) fn share_doc(&self) -> Result<Vec<u8>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT doc FROM share WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// How many shared items of each kind this library holds, as agreed at the last sync.
+    pub(crate) fn share_counts(&self) -> Result<HashMap<String, u32>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT kind, COUNT(*) FROM share_synced GROUP BY kind")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(crate) fn insert_share(&mut self, row: &ShareRow, doc: &[u8]) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
         tx.execute("DELETE FROM share_files_seen", [])?;
         tx.execute("DELETE FROM share_synced", [])?;
@@ -78,7 +92,7 @@ impl Library {
                 row.archive_id,
                 row.actor,
                 row.person,
-                row.doc,
+                doc,
                 serde_json::to_string(&row.published).unwrap_or_default()
             ],
         )?;

@@ -118,7 +118,7 @@ impl Server {
             Err(SyncError::Status { status: 404 | 405, .. }) => {}
             Err(e) => return Err(e),
         }
-        let probe = self.nextcloud_url("subscriptions", Some(("since", now_probe())));
+        let probe = self.nextcloud_url("subscriptions", Some(("since", PROBE_SINCE.to_owned())));
         match self.send(Method::GET, probe, None) {
             Ok(body) => {
                 wire::parse_sub_changes(&body)?;
@@ -217,10 +217,8 @@ fn safe_cursor(timestamp: i64, server_now: Option<i64>) -> i64 {
     }
 }
 
-/// A "since" far in the future: the probe asks for nothing, so a big account answers small.
-fn now_probe() -> String {
-    "4102444800".to_owned()
-}
+/// A "since" far in the future (2100): the probe asks for nothing, so a big account answers small.
+const PROBE_SINCE: &str = "4102444800";
 
 fn unreachable(url: &Url, e: &reqwest::Error) -> SyncError {
     let what = if e.is_timeout() {

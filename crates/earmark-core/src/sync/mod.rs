@@ -20,7 +20,7 @@ use ts_rs::TS;
 
 pub use http::Server;
 pub use matching::normal_url;
-pub use run::{device_id_for, login, logout, sync, LoginRequest};
+pub use run::{device_caption, device_id_for, host_name, login, logout, sync, LoginRequest};
 pub use secret::{SecretStore, Secrets};
 
 /// Which API a server speaks, found from its answers at login.

@@ -35,6 +35,25 @@ pub struct LoginRequest<'a> {
     pub timeout: Duration,
 }
 
+/// This computer's name (for the device id and the caption other apps show), empty if unknown.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default()
+}
+
+/// What other apps show for this device.
+pub fn device_caption(host: &str) -> String {
+    if host.is_empty() {
+        "Earmark".to_owned()
+    } else {
+        format!("Earmark on {host}")
+    }
+}
+
 /// A device id gPodder servers accept (letters, digits and dashes: some servers split at a dot)
 /// made from the computer's name.
 pub fn device_id_for(host: &str) -> String {
