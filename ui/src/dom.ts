@@ -33,3 +33,13 @@ export const el = {
   offlineOnly: $<HTMLInputElement>("#offline-only"),
   autoDownload: $<HTMLSelectElement>("#auto-download"),
 };
+
+/**
+ * A link's reasons as one line: the first reason says why (for a suggestion, how sure and the
+ * strongest signs); the rest are in the tooltip, so a list of links stays one line per link.
+ */
+export function reasonsLine(reasons: string[], cls = "reasons"): HTMLDivElement {
+  const line = node("div", cls, reasons[0] ?? "");
+  line.title = reasons.join("\n");
+  return line;
+}

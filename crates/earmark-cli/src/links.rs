@@ -19,6 +19,8 @@ struct LinkJson<'a> {
     state: &'a str,
     score: f64,
     reasons: &'a [String],
+    /// Codes of the kinds of evidence (issue 16), e.g. "embeds_player", "podcast_category".
+    evidence: &'a [String],
 }
 
 /// Recomputes automatic links (all episodes, the given ones, or only new and changed ones).
@@ -56,6 +58,7 @@ pub fn links(lib: &Library, episode: i64, json: bool) -> Result<()> {
                 state: l.state.as_str(),
                 score: l.score,
                 reasons: &l.reasons,
+                evidence: &l.evidence,
             })
             .collect();
         print_json(&out)?;

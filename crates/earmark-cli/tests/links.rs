@@ -94,11 +94,15 @@ fn links_json_contract_and_decisions() {
     let keys: Vec<&str> = arr[0].as_object().expect("object").keys().map(String::as_str).collect();
     let mut sorted = keys.clone();
     sorted.sort_unstable();
-    assert_eq!(sorted, ["doc_id", "kind", "reasons", "score", "state", "title", "url"]);
+    assert_eq!(
+        sorted,
+        ["doc_id", "evidence", "kind", "reasons", "score", "state", "title", "url"]
+    );
     assert_eq!(arr[0]["doc_id"], a);
     assert_eq!(arr[0]["kind"], "explicit");
     assert_eq!(arr[0]["state"], "accepted");
     assert_eq!(arr[0]["reasons"][0], "links to this episode's audio");
+    assert_eq!(arr[0]["evidence"][0], "links_audio");
 
     ok(lib, &["link", &ep_s, &c_s, "--note", "from the newsletter"]);
     ok(lib, &["reject", &ep_s, &b_s]);

@@ -63,6 +63,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_search_delete_merge.sql"),
     include_str!("../migrations/0012_sync.sql"),
     include_str!("../migrations/0013_share.sql"),
+    include_str!("../migrations/0014_link_evidence.sql"),
 ];
 
 /// The schema version this build writes.

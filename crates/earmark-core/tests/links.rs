@@ -83,6 +83,8 @@ fn post<'a>(title: &'a str, url: &'a str, html: &'a str) -> Doc<'a> {
         url,
         published: Some("2021-03-03T10:00:00Z"),
         html,
+        categories: "[]",
+        tags: "[]",
     }
 }
 
@@ -137,7 +139,7 @@ fn each_kind_of_hard_evidence_is_found_with_its_reason() {
     expect(e1, docs[0], "links to this episode's page");
     expect(e1, docs[1], "embeds this episode's audio");
     expect(e2, docs[2], "embeds this episode's audio");
-    expect(e2, docs[3], "names this episode's title");
+    expect(e2, docs[3], "names this episode's distinctive title");
     expect(e1, docs[4], "links to this episode's audio");
     expect(e2, docs[5], "links to this episode's page");
     assert!(
@@ -210,8 +212,14 @@ fn similar_posts_are_suggested_with_readable_reasons() {
     let e1 = f.ep("ep-1");
     let (kind, state, reasons) = f.link(e1, target).expect("suggested");
     assert_eq!((kind, state), (LinkKind::Suggested, LinkState::Suggested));
-    assert!(reasons[0].starts_with("shares: Jane Okafor"), "{reasons:?}");
-    assert!(reasons[0].ends_with("published 2 days apart"), "{reasons:?}");
+    // One line: how sure, in words, then the signs.
+    assert!(
+        reasons[0].starts_with("very likely (9 in 10 this strong were right): "),
+        "{reasons:?}"
+    );
+    assert!(reasons[0].contains("guest Jane Okafor in its title"), "{reasons:?}");
+    assert!(reasons[0].contains("published 2 days after"), "{reasons:?}");
+    assert!(reasons[0].contains("shares: Jane Okafor"), "{reasons:?}");
     assert!(
         reasons.iter().any(|r| r.starts_with("similar wording (score ")),
         "{reasons:?}"
@@ -420,7 +428,7 @@ fn hostile_and_empty_documents_do_no_harm() {
         post("huge", "https://blog.example/huge/", &huge),
         post("nested", "https://blog.example/nested/", &nested),
         post("broken", "https://blog.example/broken/", "<a href='https://media.example/ep-2.mp3"),
-        Doc { kind: "page", title: "no date", url: "not a url at all", published: None, html: "<p>Ünïcödé 日本語 ﷽</p>" },
+        Doc { kind: "page", title: "no date", url: "not a url at all", published: None, html: "<p>Ünïcödé 日本語 ﷽</p>", categories: "not json", tags: "[1, 2]" },
     ]);
     f.relink();
     let e1 = f.ep("ep-1");

@@ -38,4 +38,8 @@ reasons: Array<string>,
 /**
  * The note a person left on a manual link.
  */
-note: string | null, };
+note: string | null, 
+/**
+ * Codes of the kinds of evidence behind it.
+ */
+evidence: Array<string>, };

@@ -33,6 +33,12 @@ state: LinkState,
  */
 score: number, 
 /**
- * Sentences a person can read, e.g. "links to this episode's audio".
+ * Sentences a person can read, e.g. "links to this episode's audio"; the first says why in
+ * one line.
  */
-reasons: Array<string>, };
+reasons: Array<string>, 
+/**
+ * Codes of the kinds of evidence behind an automatic link ("links_audio", "names_title",
+ * "podcast_category", …); empty for a manual one.
+ */
+evidence: Array<string>, };

@@ -27,10 +27,14 @@ doc_title: string,
  */
 url: string, 
 /**
- * Strength in [0, 1].
+ * Calibrated strength in [0, 1]: the share of suggestions this strong that were right.
  */
 score: number, 
 /**
  * Why.
  */
-reasons: Array<string>, };
+reasons: Array<string>, 
+/**
+ * Codes of the kinds of evidence behind it.
+ */
+evidence: Array<string>, };

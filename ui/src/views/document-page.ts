@@ -1,6 +1,6 @@
 // A post's or page's page: its text, and the episodes linked to it.
 import { api } from "../backend.js";
-import { el, node } from "../dom.js";
+import { el, node, reasonsLine } from "../dom.js";
 import { fmtDate, hostOf } from "../format.js";
 import { setBusy, showError, toast } from "../notify.js";
 import { detailPane } from "../state.js";
@@ -49,7 +49,7 @@ export async function showDocument(id: number): Promise<void> {
       b.onclick = () => void showEpisode(l.episode_id);
       row.append(b, node("span", `badge ${l.kind}`, l.kind));
       if (l.state !== l.kind) row.append(node("span", `badge state-${l.state}`, l.state));
-      if (l.reasons.length) row.append(node("div", "reasons", l.reasons.join("; ")));
+      if (l.reasons.length) row.append(reasonsLine(l.reasons));
       if (l.note) row.append(node("div", "reasons", `Note: ${l.note}`));
       related.append(row);
     }

@@ -1,6 +1,6 @@
 // The episode page's related posts and pages.
 import { api } from "../backend.js";
-import { node } from "../dom.js";
+import { node, reasonsLine } from "../dom.js";
 import { showError, toast } from "../notify.js";
 import type { DetailTicket } from "../pane.js";
 import { detailPane } from "../state.js";
@@ -44,7 +44,7 @@ export async function renderEpisodeLinks(episodeId: number, box: HTMLElement, ti
       unlink.onclick = () => decide(l, { kind: "unlink" });
       row.append(unlink);
     }
-    if (l.reasons.length) row.append(node("div", "reasons", l.reasons.join("; ")));
+    if (l.reasons.length) row.append(reasonsLine(l.reasons));
     box.append(row);
   }
   // Linking by hand: pick a document by title.

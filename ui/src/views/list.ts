@@ -1,5 +1,5 @@
 // The list pane's one virtual list, and how each kind of row draws.
-import { el, node } from "../dom.js";
+import { el, node, reasonsLine } from "../dom.js";
 import { downloadWords, fmtClock, fmtDate, fmtDuration, fmtSpan, hostOf, snippetParts } from "../format.js";
 import { changedBy } from "../sync-text.js";
 import { podcastTitle, state } from "../state.js";
@@ -109,7 +109,7 @@ function renderRow(row: Row, _i: number, selected: boolean): HTMLElement {
     li.classList.add("review-row");
     const title = node("div", "row-title");
     title.append(node("span", "badge score", `${Math.round(r.score * 100)}`), document.createTextNode(` ${r.episode_title} ↔ ${r.doc_title}`));
-    li.append(title, node("div", "row-meta", r.reasons.join("; ")));
+    li.append(title, reasonsLine(r.reasons, "row-meta"));
   } else {
     const h = row.hit;
     li.classList.add("hit-row");

@@ -1,6 +1,6 @@
 // The review queue: suggested links between episodes and documents, accepted or rejected one by one.
 import { api } from "../backend.js";
-import { el, node } from "../dom.js";
+import { el, node, reasonsLine } from "../dom.js";
 import { showError } from "../notify.js";
 import type { ListRequest } from "../pane.js";
 import { detailPane, state } from "../state.js";
@@ -21,7 +21,7 @@ export function showReviewItem(r: ReviewItem): void {
   ep.onclick = () => void showEpisode(r.episode_id);
   const doc = node("button", "link-title", `¶ ${r.doc_title}`);
   doc.onclick = () => void showDocument(r.doc_id);
-  pair.append(ep, doc, node("div", "reasons", r.reasons.join("; ")));
+  pair.append(ep, doc, reasonsLine(r.reasons));
   const actions = node("div", "actions");
   const accept = node("button", "primary", "Accept (a)");
   accept.id = "review-accept";

@@ -16,6 +16,7 @@
 //! - `store`: reading links and recording decisions.
 
 pub mod evidence;
+pub mod hosts;
 pub mod model;
 pub mod names;
 mod reader;
@@ -27,4 +28,4 @@ pub mod urls;
 pub use model::{
     DocumentId, DocumentLink, EpisodeLink, LinkKind, LinkState, RelinkReport, RelinkScope, ReviewItem, Unlinked,
 };
-pub use relink::Tuning;
+pub use relink::{confidence, CandidateFeatures, Tuning, FEATURES};

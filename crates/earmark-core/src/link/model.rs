@@ -90,8 +90,12 @@ pub struct EpisodeLink {
     pub state: LinkState,
     /// Strength in [0, 1] (1 for hard evidence and manual links).
     pub score: f64,
-    /// Sentences a person can read, e.g. "links to this episode's audio".
+    /// Sentences a person can read, e.g. "links to this episode's audio"; the first says why in
+    /// one line.
     pub reasons: Vec<String>,
+    /// Codes of the kinds of evidence behind an automatic link ("links_audio", "names_title",
+    /// "podcast_category", …); empty for a manual one.
+    pub evidence: Vec<String>,
 }
 
 /// One episode linked to a document, as the document page lists it (`earmark-cli doc-links`).
@@ -114,6 +118,8 @@ pub struct DocumentLink {
     pub reasons: Vec<String>,
     /// The note a person left on a manual link.
     pub note: Option<String>,
+    /// Codes of the kinds of evidence behind it.
+    pub evidence: Vec<String>,
 }
 
 /// A pending suggestion in the review queue (`earmark-cli review --json`), strongest first.
@@ -130,10 +136,12 @@ pub struct ReviewItem {
     pub doc_title: String,
     /// Its address.
     pub url: String,
-    /// Strength in [0, 1].
+    /// Calibrated strength in [0, 1]: the share of suggestions this strong that were right.
     pub score: f64,
     /// Why.
     pub reasons: Vec<String>,
+    /// Codes of the kinds of evidence behind it.
+    pub evidence: Vec<String>,
 }
 
 /// What a relink did (`earmark-cli relink --json`).

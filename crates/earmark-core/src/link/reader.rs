@@ -27,6 +27,12 @@ const CACHED_TERM_COUNTS: usize = 6_000_000;
 /// each of its words occurs.
 pub(super) struct DocTerms {
     pub published_ts: Option<i64>,
+    /// Its title, as the blog gave it.
+    pub title: String,
+    /// Filed under a podcast category or tag.
+    pub podcast_category: bool,
+    /// Embeds or links one episode on a podcast host.
+    pub host_player: bool,
     /// The length of the document's full TF-IDF vector.
     pub norm: f32,
     /// (term id, count), sorted by term id.
@@ -47,6 +53,9 @@ struct Statements<'c> {
     refs_to: Statement<'c>,
     refs_self: Statement<'c>,
     episode: Statement<'c>,
+    body: Statement<'c>,
+    near: Statement<'c>,
+    refs_of: Statement<'c>,
 }
 
 /// A reader: one connection's statements and caches. Not shared between threads; a parallel
@@ -65,6 +74,7 @@ pub(super) struct Reader<'c> {
     /// Every vector length computed in this pass, stored or not yet.
     computed_norms: HashMap<i64, f32>,
     name_docs: HashMap<String, Option<Rc<HashSet<i64>>>>,
+    refs_of: HashMap<i64, Rc<Vec<String>>>,
 }
 
 impl<'c> Reader<'c> {
@@ -77,8 +87,9 @@ impl<'c> Reader<'c> {
         let st = Statements {
             vocab: conn.prepare("SELECT doc FROM temp.link_vocab WHERE term = ?1")?,
             doc: conn.prepare(
-                "SELECT d.title, d.text, d.published_ts, n.norm FROM documents d \
-                 LEFT JOIN link_doc_norms n ON n.document_id = d.id WHERE d.id = ?1",
+                "SELECT d.title, d.text, d.published_ts, n.norm, f.podcast_category, f.host_player FROM documents d \
+                 LEFT JOIN link_doc_norms n ON n.document_id = d.id \
+                 LEFT JOIN link_doc_facts f ON f.document_id = d.id WHERE d.id = ?1",
             )?,
             phrase: conn.prepare("SELECT rowid FROM document_fts WHERE document_fts MATCH ?1 LIMIT ?2")?,
             ranked: conn.prepare(
@@ -89,7 +100,13 @@ impl<'c> Reader<'c> {
             refs_self: conn.prepare("SELECT document_id FROM link_doc_refs WHERE url = ?1 AND how = 'self'")?,
             episode: conn.prepare(
                 "SELECT id, title, link, guid, enclosure_url, notes_raw, published_ts, podcast20, \
-                 content_hash FROM episodes WHERE id = ?1",
+                 content_hash, episode_number, podcast_id FROM episodes WHERE id = ?1",
+            )?,
+            body: conn.prepare("SELECT title, html_raw, text FROM documents WHERE id = ?1")?,
+            refs_of: conn.prepare("SELECT url FROM link_doc_refs WHERE document_id = ?1 AND how <> 'self'")?,
+            near: conn.prepare(
+                "SELECT d.id FROM documents d JOIN link_doc_facts f ON f.document_id = d.id \
+                 WHERE d.published_ts BETWEEN ?1 AND ?2 AND (f.podcast_category OR f.host_player) LIMIT 200",
             )?,
         };
         Ok(Reader {
@@ -103,6 +120,7 @@ impl<'c> Reader<'c> {
             new_norms: Vec::new(),
             computed_norms: HashMap::new(),
             name_docs: HashMap::new(),
+            refs_of: HashMap::new(),
         })
     }
 
@@ -192,12 +210,15 @@ impl<'c> Reader<'c> {
         if let Some(d) = self.docs.get(&id) {
             return Ok(d.clone());
         }
-        let row: Option<(String, String, Option<i64>, Option<f64>)> = self
+        type Row = (String, String, Option<i64>, Option<f64>, Option<bool>, Option<bool>);
+        let row: Option<Row> = self
             .st
             .doc
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_row([id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
             .optional()?;
-        let Some((title, text, published_ts, stored)) = row else {
+        let Some((title, text, published_ts, stored, podcast_category, host_player)) = row else {
             self.docs.insert(id, None);
             return Ok(None);
         };
@@ -226,6 +247,9 @@ impl<'c> Reader<'c> {
         };
         let doc = Rc::new(DocTerms {
             published_ts,
+            title,
+            podcast_category: podcast_category.unwrap_or(false),
+            host_player: host_player.unwrap_or(false),
             norm,
             counts,
         });
@@ -259,6 +283,42 @@ impl<'c> Reader<'c> {
             }
         }
         Ok(Vector { entries })
+    }
+
+    /// How many documents contain a word (as the full-text index folds it).
+    pub fn word_df(&mut self, word: &str) -> Result<u32> {
+        let id = self.intern(word);
+        self.df(id)
+    }
+
+    /// Up to `limit` documents matching a phrase, however common it is.
+    pub fn phrase_up_to(&mut self, words: &[String], limit: usize) -> Result<Vec<i64>> {
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .st
+            .phrase
+            .query_map(params![format!("\"{}\"", words.join(" ")), limit as i64], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A document's title, HTML and text, for the few documents whose placement of a title matters.
+    pub fn body(&mut self, id: i64) -> Result<Option<(String, String, String)>> {
+        Ok(self
+            .st
+            .body
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?)
+    }
+
+    /// Documents published between two times (unix seconds) that are filed as podcast posts or
+    /// carry a podcast host's player: the announcements an episode may have.
+    pub fn podcast_posts_between(&mut self, from: i64, to: i64) -> Result<Vec<i64>> {
+        let rows = self.st.near.query_map([from, to], |r| r.get::<_, i64>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Documents matching a phrase (the words of a name or a title), or `None` when more do
@@ -308,6 +368,19 @@ impl<'c> Reader<'c> {
             .refs_to
             .query_map([url], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every URL (and podcast host's episode key) a document points at, read once per pass.
+    pub fn refs_of(&mut self, doc: i64) -> Result<Rc<Vec<String>>> {
+        if let Some(r) = self.refs_of.get(&doc) {
+            return Ok(r.clone());
+        }
+        let rows = self.st.refs_of.query_map([doc], |r| r.get::<_, String>(0))?;
+        let urls: Rc<Vec<String>> = Rc::new(rows.collect::<rusqlite::Result<_>>()?);
+        if self.refs_of.len() < 100_000 {
+            self.refs_of.insert(doc, urls.clone());
+        }
+        Ok(urls)
     }
 
     /// Documents whose own address is a URL.

@@ -17,7 +17,8 @@ use std::sync::mpsc;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::evidence::{self, Evidence};
+use super::evidence::{self, Evidence, Placement, Signal};
+use super::hosts;
 use super::model::{LinkKind, LinkState, RelinkReport, RelinkScope};
 use super::names;
 use super::reader::{self, Archive, Reader, MAX_TEXT_CHARS};
@@ -26,11 +27,30 @@ use crate::error::{Error, Result};
 use crate::library::rfc3339;
 use crate::model::Podcast20;
 
-/// The tuning of suggestions. The defaults were chosen on the labelled fixture archive
-/// (`tests/fixtures/link-archive`), judged by precision and recall as a whole, never per item.
+/// The features a suggestion is scored on, in the order of [`Tuning::coef`].
+pub const FEATURES: [&str; 13] = [
+    "words",
+    "rare_names",
+    "guest_in_title",
+    "title_strong",
+    "title_weak",
+    "podcast_category",
+    "host_player",
+    "announces",
+    "date",
+    "before",
+    "episode_number",
+    "announcement",
+    "elsewhere",
+];
+
+/// The tuning of the linker. The defaults were fitted on a labelled archive made by
+/// `tests/fixtures/link-blog/generate.py --seed 1` (the tuning set; the committed seed-2 archive
+/// is the test set) and checked on `tests/fixtures/link-archive`: the suggestion score is a
+/// logistic model of [`FEATURES`], so it reads as the share of such suggestions that were right.
 #[derive(Debug, Clone, Copy)]
 pub struct Tuning {
-    /// Suggestions below this combined score are not stored.
+    /// Suggestions whose calibrated score is below this are not stored.
     pub threshold: f64,
     /// At most this many suggestions per episode.
     pub per_episode: usize,
@@ -40,10 +60,20 @@ pub struct Tuning {
     pub candidates: usize,
     /// The cosine similarity that counts as full marks for wording.
     pub cosine_full: f64,
-    /// Weights of wording, names and date in the combined score (they sum to 1).
-    pub weights: [f64; 3],
     /// Days over which the date signal halves.
     pub date_half_life_days: f64,
+    /// Days after an episode in which a post is taken as its announcement (unless the next
+    /// episode came out first).
+    pub announce_days: f64,
+    /// A title is distinctive only when at most this many documents name it...
+    pub title_max_docs: usize,
+    /// ...and when its meaningful words would fall together in fewer documents than this by
+    /// chance ([`evidence::chance_docs`]).
+    pub title_max_chance: f64,
+    /// The logistic model's intercept.
+    pub bias: f64,
+    /// The logistic model's weight for each of [`FEATURES`].
+    pub coef: [f64; 13],
     /// Connections reading in parallel during a pass over many episodes; 0 means one per core
     /// (at most 4). The result does not depend on it.
     pub readers: usize,
@@ -52,17 +82,26 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
-            threshold: 0.62,
+            threshold: 0.5,
             per_episode: 5,
             query_terms: 14,
             candidates: 30,
             cosine_full: 0.7,
-            weights: [0.5, 0.35, 0.15],
             date_half_life_days: 30.0,
+            announce_days: 14.0,
+            title_max_docs: 8,
+            title_max_chance: 1.0,
+            bias: -10.46,
+            coef: [
+                9.15, 4.91, -2.42, 0.02, 1.83, 1.10, 1.93, -0.69, 5.02, -3.35, 0.24, 2.35, -3.72,
+            ],
             readers: 0,
         }
     }
 }
+
+/// A document pointing at more episodes than this is a list of episodes, not about one.
+const MAX_EPISODES_PER_DOC: usize = 3;
 
 /// Names and terms shown in a reason.
 const REASON_ITEMS: usize = 4;
@@ -74,6 +113,21 @@ struct Proposal {
     kind: LinkKind,
     score: f64,
     reasons: Vec<String>,
+    /// Codes of the evidence behind it ([`Evidence::code`], [`Signal::code`]).
+    evidence: Vec<&'static str>,
+}
+
+/// One candidate as the scorer saw it: for calibrating the model on labelled archives.
+#[derive(Debug, Clone)]
+pub struct CandidateFeatures {
+    /// The episode.
+    pub episode_id: i64,
+    /// The document.
+    pub doc_id: i64,
+    /// The values of [`FEATURES`].
+    pub values: [f64; 13],
+    /// The calibrated score given them.
+    pub score: f64,
 }
 
 /// One episode as the linker reads it.
@@ -88,6 +142,8 @@ struct EpisodeRow {
     published_ts: Option<i64>,
     podcast20: Option<String>,
     content_hash: i64,
+    episode_number: Option<i64>,
+    podcast_id: i64,
 }
 
 /// Facts about the whole archive that every episode's linking consults, read once per relink and
@@ -95,12 +151,15 @@ struct EpisodeRow {
 struct Facts {
     tuning: Tuning,
     archive: Archive,
-    /// Normalised URL → how many episodes use it (a URL shared by episodes proves nothing).
-    episode_url_uses: HashMap<String, u32>,
+    /// Normalised URL (or host episode key) → how many episodes use it (a URL shared by
+    /// episodes proves nothing) and the first episode that does.
+    episode_url_uses: HashMap<String, (u32, i64)>,
     /// Normalised title → how many episodes carry it.
     title_uses: HashMap<String, u32>,
     /// Podcast titles, normalised: an episode titled like its show is not distinctive.
     podcast_titles: HashSet<String>,
+    /// Each podcast's episode dates (unix seconds), sorted: when the next episode came out.
+    episode_times: HashMap<i64, Vec<i64>>,
 }
 
 /// Episodes handed to a reader at a time in a parallel pass.
@@ -188,6 +247,23 @@ pub(crate) fn relink(
     Ok(report)
 }
 
+/// Every candidate of every episode with the features the scorer saw: for fitting and checking the
+/// model on a labelled archive. Reads only (documents the triggers marked are indexed first).
+pub(crate) fn candidate_features(conn: &mut Connection, tuning: Tuning) -> Result<Vec<CandidateFeatures>> {
+    index_dirty_documents(conn)?;
+    let conn: &Connection = conn;
+    let facts = Facts::load(conn, tuning)?;
+    let mut reader = Reader::new(conn, &facts.archive)?;
+    let mut out = Vec::new();
+    for id in all_episode_ids(conn)? {
+        let Some(ep) = load_episode(&mut reader, id)? else {
+            continue;
+        };
+        propose(&mut reader, &facts, &ep, Some(&mut out))?;
+    }
+    Ok(out)
+}
+
 /// A pass over many episodes: `readers` threads, each with its own read connection (WAL lets
 /// them read while this thread writes), compute proposals for chunks of episodes taken in turn;
 /// this thread writes them as they arrive.
@@ -269,7 +345,7 @@ fn propose_all(reader: &mut Reader<'_>, facts: &Facts, ids: &[i64]) -> Result<Ba
     let mut batch = Batch::default();
     for &id in ids {
         let Some(ep) = load_episode(reader, id)? else { continue };
-        let proposals = propose(reader, facts, &ep)?;
+        let proposals = propose(reader, facts, &ep, None)?;
         batch.episodes.push((ep.id, ep.content_hash, proposals));
     }
     batch.norms = reader.take_new_norms();
@@ -309,37 +385,62 @@ fn all_episode_ids(conn: &Connection) -> Result<Vec<i64>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Reads the documents the triggers marked as changed and records what each points at.
+/// Reads the documents the triggers marked as changed and records what each points at (URLs, and
+/// the podcast hosts' episode keys among them) and what it is (a podcast post, a player).
 fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut count = 0;
     {
         let mut dirty = tx.prepare(
-            "SELECT d.id, d.url, d.html_raw FROM link_dirty_documents x JOIN documents d ON d.id = x.document_id",
+            "SELECT d.id, d.url, d.html_raw, d.categories, d.tags \
+             FROM link_dirty_documents x JOIN documents d ON d.id = x.document_id",
         )?;
         let mut clear = tx.prepare_cached("DELETE FROM link_doc_refs WHERE document_id = ?1")?;
         let mut forget_norm = tx.prepare_cached("DELETE FROM link_doc_norms WHERE document_id = ?1")?;
         let mut insert =
             tx.prepare_cached("INSERT OR IGNORE INTO link_doc_refs (url, how, document_id) VALUES (?1, ?2, ?3)")?;
+        let mut facts = tx.prepare_cached(
+            "INSERT INTO link_doc_facts (document_id, podcast_category, host_player) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (document_id) DO UPDATE SET podcast_category = excluded.podcast_category, \
+             host_player = excluded.host_player",
+        )?;
         let mut rows = dirty.query([])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let url: String = row.get(1)?;
             let html: String = row.get(2)?;
+            let categories: String = row.get(3)?;
+            let tags: String = row.get(4)?;
             clear.execute([id])?;
             forget_norm.execute([id])?;
             if let Some(own) = urls::normalize(&url) {
                 insert.execute(params![own, "self", id])?;
             }
+            let mut player = false;
             for (u, how) in urls::references(&html) {
+                if let Some(key) = hosts::episode_key(&u) {
+                    player = true;
+                    insert.execute(params![key, how.as_str(), id])?;
+                }
                 insert.execute(params![u, how.as_str(), id])?;
             }
+            let podcast = is_podcast_term(&categories) || is_podcast_term(&tags);
+            facts.execute(params![id, podcast, player])?;
             count += 1;
         }
     }
     tx.execute("DELETE FROM link_dirty_documents", [])?;
     tx.commit()?;
     Ok(count)
+}
+
+/// Whether a document's categories or tags (a JSON array of names) include a podcast one
+/// ("Podcast", "Voice of the Child Podcast", "Podcasts").
+fn is_podcast_term(json: &str) -> bool {
+    serde_json::from_str::<Vec<String>>(json)
+        .unwrap_or_default()
+        .iter()
+        .any(|t| super::similarity::words(t).iter().any(|w| w.starts_with("podcast")))
 }
 
 fn load_episode(reader: &mut Reader<'_>, id: i64) -> Result<Option<EpisodeRow>> {
@@ -357,6 +458,8 @@ fn load_episode(reader: &mut Reader<'_>, id: i64) -> Result<Option<EpisodeRow>> 
             published_ts: r.get(6)?,
             podcast20: r.get(7)?,
             content_hash: r.get(8)?,
+            episode_number: r.get(9)?,
+            podcast_id: r.get(10)?,
         })
     })
 }
@@ -365,24 +468,37 @@ impl Facts {
     fn load(conn: &Connection, tuning: Tuning) -> Result<Self> {
         let doc_count: i64 = conn.query_row("SELECT COUNT(*) FROM documents", [], |r| r.get(0))?;
         let doc_count = doc_count.max(0) as u64;
-        let mut episode_url_uses: HashMap<String, u32> = HashMap::new();
+        let mut episode_url_uses: HashMap<String, (u32, i64)> = HashMap::new();
         let mut title_uses: HashMap<String, u32> = HashMap::new();
+        let mut episode_times: HashMap<i64, Vec<i64>> = HashMap::new();
         {
-            let mut stmt = conn.prepare("SELECT title, link, guid, enclosure_url FROM episodes")?;
+            let mut stmt =
+                conn.prepare("SELECT title, link, guid, enclosure_url, podcast_id, published_ts, id FROM episodes")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let title: String = r.get(0)?;
                 *title_uses.entry(evidence::title_key(&title)).or_default() += 1;
+                let id: i64 = r.get(6)?;
                 let mut seen = HashSet::new();
                 for col in 1..=3 {
                     let v: Option<String> = r.get(col)?;
                     if let Some(n) = v.as_deref().and_then(urls::normalize) {
-                        if seen.insert(n.clone()) {
-                            *episode_url_uses.entry(n).or_default() += 1;
+                        let key = hosts::episode_key(&n);
+                        for u in key.into_iter().chain([n]) {
+                            if seen.insert(u.clone()) {
+                                episode_url_uses.entry(u).or_insert((0, id)).0 += 1;
+                            }
                         }
                     }
                 }
+                let podcast: i64 = r.get(4)?;
+                if let Some(ts) = r.get::<_, Option<i64>>(5)? {
+                    episode_times.entry(podcast).or_default().push(ts);
+                }
             }
+        }
+        for times in episode_times.values_mut() {
+            times.sort_unstable();
         }
         let mut podcast_titles = HashSet::new();
         {
@@ -398,12 +514,55 @@ impl Facts {
             episode_url_uses,
             title_uses,
             podcast_titles,
+            episode_times,
         })
+    }
+
+    /// The episodes a document points at (by their own addresses), at most `limit + 1` of them.
+    fn episodes_pointed_at(&self, refs: &[String], limit: usize) -> HashSet<i64> {
+        let mut out = HashSet::new();
+        for u in refs {
+            if let Some(&(1, ep)) = self.episode_url_uses.get(u) {
+                out.insert(ep);
+                if out.len() > limit {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// When the podcast's next episode after `ts` came out.
+    fn next_episode_after(&self, podcast: i64, ts: i64) -> Option<i64> {
+        let times = self.episode_times.get(&podcast)?;
+        let at = times.partition_point(|&t| t <= ts);
+        times.get(at).copied()
     }
 }
 
+/// What an episode's own addresses are, for finding documents that point at them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Page,
+    Audio,
+    HostEpisode,
+}
+
+/// A title named by a document that is not hard evidence on its own.
+#[derive(Debug, Clone, Copy)]
+struct TitleMention {
+    placement: Placement,
+    /// Documents naming the title.
+    docs: usize,
+}
+
 /// Everything the linker proposes for one episode, explicit evidence first.
-fn propose(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow) -> Result<Vec<Proposal>> {
+fn propose(
+    reader: &mut Reader<'_>,
+    facts: &Facts,
+    ep: &EpisodeRow,
+    record: Option<&mut Vec<CandidateFeatures>>,
+) -> Result<Vec<Proposal>> {
     let mut explicit: HashMap<i64, Vec<Evidence>> = HashMap::new();
     let add = |doc: i64, e: Evidence, explicit: &mut HashMap<i64, Vec<Evidence>>| {
         let list = explicit.entry(doc).or_default();
@@ -412,59 +571,109 @@ fn propose(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow) -> Result<Ve
         }
     };
 
-    // Documents that point at the episode's page, guid or media.
-    let mut targets: Vec<(String, bool)> = Vec::new();
-    for (url, is_audio) in [
-        (ep.link.as_deref(), false),
-        (Some(ep.guid.as_str()), false),
-        (ep.enclosure.as_deref(), true),
+    // Documents that point at the episode's page, guid, media, or its episode on a podcast host.
+    let mut targets: Vec<(String, Target)> = Vec::new();
+    let push_target = |n: String, t: Target, targets: &mut Vec<(String, Target)>| {
+        if facts.episode_url_uses.get(&n).map_or(0, |u| u.0) <= 1 && !targets.iter().any(|(u, _)| *u == n) {
+            targets.push((n, t));
+        }
+    };
+    for (url, target) in [
+        (ep.link.as_deref(), Target::Page),
+        (Some(ep.guid.as_str()), Target::Page),
+        (ep.enclosure.as_deref(), Target::Audio),
     ] {
         if let Some(n) = url.and_then(urls::normalize) {
-            if facts.episode_url_uses.get(&n).copied().unwrap_or(0) <= 1 && !targets.iter().any(|(u, _)| *u == n) {
-                targets.push((n, is_audio));
+            if let Some(k) = hosts::episode_key(&n) {
+                push_target(k, Target::HostEpisode, &mut targets);
             }
+            push_target(n, target, &mut targets);
         }
     }
-    {
-        for (url, is_audio) in &targets {
-            for (doc, how) in reader.refs_to(url)? {
-                let e = match (is_audio, how == Reference::Embed.as_str()) {
-                    (true, true) => Evidence::EmbedsAudio,
-                    (true, false) => Evidence::LinksAudio,
-                    (false, _) => Evidence::LinksPage,
-                };
-                add(doc, e, &mut explicit);
-            }
+    // The notes' own links to this episode elsewhere (a video episode's YouTube page).
+    let mut notes_urls: Vec<String> = urls::references(&ep.notes_raw).into_iter().map(|(u, _)| u).collect();
+    for bare in urls::bare_urls(&ep.notes_text) {
+        if let Some(n) = urls::normalize(bare) {
+            notes_urls.push(n);
+        }
+    }
+    notes_urls.sort();
+    notes_urls.dedup();
+    for u in notes_urls.iter().take(200) {
+        if let Some(k) = hosts::episode_key(u) {
+            push_target(k, Target::HostEpisode, &mut targets);
+        }
+    }
+    for (url, target) in &targets {
+        for (doc, how) in reader.refs_to(url)? {
+            let embed = how == Reference::Embed.as_str();
+            let e = match (target, embed) {
+                (Target::Audio, true) => Evidence::EmbedsAudio,
+                (Target::Audio, false) => Evidence::LinksAudio,
+                (Target::HostEpisode, true) => Evidence::EmbedsPlayer,
+                (Target::HostEpisode, false) => Evidence::LinksHostPage,
+                (Target::Page, _) => Evidence::LinksPage,
+            };
+            add(doc, e, &mut explicit);
         }
     }
 
     // Documents the show notes point at.
-    {
-        let mut notes_urls: Vec<String> = urls::references(&ep.notes_raw).into_iter().map(|(u, _)| u).collect();
-        for bare in urls::bare_urls(&ep.notes_text) {
-            if let Some(n) = urls::normalize(bare) {
-                notes_urls.push(n);
-            }
+    for url in notes_urls.iter().take(200) {
+        for doc in reader.docs_at(url)? {
+            add(doc, Evidence::NotesLinkHere, &mut explicit);
         }
-        notes_urls.sort();
-        notes_urls.dedup();
-        for url in notes_urls.iter().take(200) {
-            for doc in reader.docs_at(url)? {
-                add(doc, Evidence::NotesLinkHere, &mut explicit);
+    }
+
+    // Documents that name the title: hard evidence only when the title is distinctive in this
+    // archive and stands where a writer names an episode; otherwise a signal for a suggestion.
+    let tuning = facts.tuning;
+    let mut mentions: HashMap<i64, TitleMention> = HashMap::new();
+    let key = evidence::title_key(&ep.title);
+    if facts.title_uses.get(&key).copied().unwrap_or(0) <= 1 && !facts.podcast_titles.contains(&key) {
+        if let Some(phrase) = evidence::title_phrase(&ep.title) {
+            let docs = reader.phrase_up_to(&phrase, 4 * tuning.title_max_docs + 1)?;
+            let mut dfs = Vec::new();
+            for w in super::similarity::content_words(&ep.title) {
+                dfs.push(reader.word_df(&w)?);
+            }
+            let chance = evidence::chance_docs(&dfs, facts.archive.doc_count);
+            let distinctive = docs.len() <= tuning.title_max_docs && chance < tuning.title_max_chance;
+            if docs.len() <= 4 * tuning.title_max_docs {
+                for doc in &docs {
+                    let Some((title, html, text)) = reader.body(*doc)? else {
+                        continue;
+                    };
+                    let Some(placement) = evidence::placement(&phrase, &title, &html, &text) else {
+                        continue;
+                    };
+                    if distinctive && placement.names_episode() {
+                        add(*doc, Evidence::NamesTitle, &mut explicit);
+                    } else {
+                        mentions.insert(
+                            *doc,
+                            TitleMention {
+                                placement,
+                                docs: docs.len(),
+                            },
+                        );
+                    }
+                }
             }
         }
     }
 
-    // Documents that name the exact title, when the title is distinctive.
-    let key = evidence::title_key(&ep.title);
-    if facts.title_uses.get(&key).copied().unwrap_or(0) <= 1 && !facts.podcast_titles.contains(&key) {
-        if let Some(phrase) = evidence::title_phrase(&ep.title) {
-            // A "title" that many documents contain is a common phrase, not a reference.
-            for doc in reader.phrase_docs(&phrase)?.unwrap_or_default() {
-                add(doc, Evidence::NamesTitle, &mut explicit);
-            }
+    // A page pointing at many episodes (the podcast's archive page, a "best of" list) is about
+    // none of them in particular.
+    let mut index_pages = HashSet::new();
+    for doc in explicit.keys() {
+        let refs = reader.refs_of(*doc)?;
+        if facts.episodes_pointed_at(&refs, MAX_EPISODES_PER_DOC).len() > MAX_EPISODES_PER_DOC {
+            index_pages.insert(*doc);
         }
     }
+    explicit.retain(|doc, _| !index_pages.contains(doc));
+    mentions.retain(|doc, _| !index_pages.contains(doc));
 
     let mut out: Vec<Proposal> = explicit
         .into_iter()
@@ -475,30 +684,45 @@ fn propose(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow) -> Result<Ve
                 kind: LinkKind::Explicit,
                 score: 1.0,
                 reasons: ev.iter().map(|e| e.reason().to_owned()).collect(),
+                evidence: ev.iter().map(|e| e.code()).collect(),
             }
         })
         .collect();
     out.sort_by_key(|p| p.doc);
-    let mut suggestions = suggest(reader, facts, ep, &out)?;
+    let mut suggestions = suggest(reader, facts, ep, &out, &mentions, &index_pages, record)?;
     out.append(&mut suggestions);
     Ok(out)
 }
 
-/// Suggestions for an episode: candidates from the full-text index (its most distinctive words)
-/// and from its distinctive names, scored by wording, names and date.
-fn suggest(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow, explicit: &[Proposal]) -> Result<Vec<Proposal>> {
+/// Suggestions for an episode: candidates from the full-text index (its most distinctive words),
+/// its rare names, the documents naming its title, and the podcast posts of its days; each scored
+/// by the calibrated model of [`FEATURES`].
+fn suggest(
+    reader: &mut Reader<'_>,
+    facts: &Facts,
+    ep: &EpisodeRow,
+    explicit: &[Proposal],
+    mentions: &HashMap<i64, TitleMention>,
+    index_pages: &HashSet<i64>,
+    mut record: Option<&mut Vec<CandidateFeatures>>,
+) -> Result<Vec<Proposal>> {
     let tuning = facts.tuning;
-    let persons: Vec<String> = ep
+    let people: Vec<crate::model::Person> = ep
         .podcast20
         .as_deref()
         .and_then(|s| serde_json::from_str::<Podcast20>(s).ok())
-        .map(|p| p.persons.into_iter().map(|p| p.name).collect())
+        .map(|p| p.persons)
         .unwrap_or_default();
+    let persons: Vec<String> = people.iter().map(|p| p.name.clone()).collect();
+    // Guests: named as such, or anyone the feed does not call a host.
+    let guests: Vec<Vec<String>> = people
+        .iter()
+        .filter(|p| !p.role.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("host")))
+        .map(|p| super::similarity::words(&p.name))
+        .filter(|w| w.len() >= 2)
+        .collect();
     let body = format!("{} {}", ep.notes_text, persons.join(". "));
     let vector = reader.vector(&ep.title, &body)?;
-    if vector.entries.is_empty() {
-        return Ok(Vec::new());
-    }
 
     // The episode's names: people in the notes and its podcast:person entries.
     let mut ep_names: Vec<String> = persons.clone();
@@ -516,53 +740,160 @@ fn suggest(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow, explicit: &[
             name_sets.push((n.clone(), docs));
         }
     }
+    // "Episode 12" for this episode's number.
+    let numbered: HashSet<i64> = match ep.episode_number {
+        Some(n) if n > 0 => reader
+            .phrase_up_to(&["episode".to_owned(), n.to_string()], 50)?
+            .into_iter()
+            .collect(),
+        _ => HashSet::new(),
+    };
 
     // Candidates.
     let mut candidates: HashSet<i64> = HashSet::new();
-    let mut top: Vec<(u32, f32)> = vector.entries.clone();
-    top.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
-    let query: Vec<String> = top
-        .iter()
-        .take(tuning.query_terms)
-        .map(|(t, _)| format!("\"{}\"", reader.term_name(*t)))
-        .collect();
-    candidates.extend(reader.ranked(&query.join(" OR "), tuning.candidates)?);
+    if !vector.entries.is_empty() {
+        let mut top: Vec<(u32, f32)> = vector.entries.clone();
+        top.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
+        let query: Vec<String> = top
+            .iter()
+            .take(tuning.query_terms)
+            .map(|(t, _)| format!("\"{}\"", reader.term_name(*t)))
+            .collect();
+        candidates.extend(reader.ranked(&query.join(" OR "), tuning.candidates)?);
+    }
     for (_, docs) in &name_sets {
         candidates.extend(docs.iter().copied());
+    }
+    candidates.extend(mentions.keys().copied());
+    let next_episode = ep
+        .published_ts
+        .and_then(|ts| facts.next_episode_after(ep.podcast_id, ts));
+    if let Some(ts) = ep.published_ts {
+        let until = ts + (tuning.announce_days * 86_400.0) as i64;
+        candidates.extend(reader.podcast_posts_between(ts - 86_400, until)?);
     }
     let explicit_docs: HashSet<i64> = explicit.iter().map(|p| p.doc).collect();
 
     let mut scored: Vec<Proposal> = Vec::new();
-    let mut candidates: Vec<i64> = candidates.into_iter().filter(|d| !explicit_docs.contains(d)).collect();
+    let mut candidates: Vec<i64> = candidates
+        .into_iter()
+        .filter(|d| !explicit_docs.contains(d) && !index_pages.contains(d))
+        .collect();
     candidates.sort_unstable();
     for doc in candidates {
         let Some(info) = reader.doc(doc)? else {
             continue;
         };
-        let doc_vector = reader.restricted(&info, &vector)?;
-        let (cos, shared_terms) = vector.cosine(&doc_vector);
+        // A post that points at other episodes and not this one is about them.
+        let pointed = facts.episodes_pointed_at(&reader.refs_of(doc)?, MAX_EPISODES_PER_DOC);
+        if pointed.len() > MAX_EPISODES_PER_DOC {
+            continue;
+        }
+        let elsewhere = !pointed.is_empty() && !pointed.contains(&ep.id);
+        let (cos, shared_terms) = if vector.entries.is_empty() {
+            (0.0, Vec::new())
+        } else {
+            let doc_vector = reader.restricted(&info, &vector)?;
+            vector.cosine(&doc_vector)
+        };
         let shared_names: Vec<&str> = name_sets
             .iter()
             .filter(|(_, docs)| docs.contains(&doc))
             .map(|(n, _)| n.as_str())
             .collect();
+        let doc_title_words = super::similarity::words(&info.title);
+        let guest_in_title = guests
+            .iter()
+            .find(|g| doc_title_words.windows(g.len()).any(|w| w == g.as_slice()));
         let days = match (ep.published_ts, info.published_ts) {
-            (Some(a), Some(b)) => Some((a - b).unsigned_abs() as f64 / 86_400.0),
+            (Some(a), Some(b)) => Some((b - a) as f64 / 86_400.0),
             _ => None,
         };
-        let s_words = (f64::from(cos) / tuning.cosine_full).min(1.0);
-        let s_names = 1.0 - 0.5f64.powi(shared_names.len().min(8) as i32);
-        let s_date = days.map_or(0.25, |d| 0.5f64.powf(d / tuning.date_half_life_days));
-        let [ww, wn, wd] = tuning.weights;
-        let score = (ww * s_words + wn * s_names + wd * s_date).clamp(0.0, 1.0);
+        let announces = match (ep.published_ts, info.published_ts) {
+            (Some(a), Some(b)) => {
+                let window_end = a + (tuning.announce_days * 86_400.0) as i64;
+                let end = next_episode.map_or(window_end, |n| n.min(window_end));
+                b >= a - 86_400 && b < end.max(a + 86_400)
+            }
+            _ => false,
+        };
+        let mention = mentions.get(&doc);
+        let f = |b: bool| if b { 1.0 } else { 0.0 };
+        let values: [f64; 13] = [
+            (f64::from(cos) / tuning.cosine_full).min(1.0),
+            (shared_names.len().min(3) as f64) / 3.0,
+            f(guest_in_title.is_some()),
+            f(mention.is_some_and(|m| m.placement <= Placement::Heading)),
+            mention.map_or(0.0, |m| match m.placement {
+                Placement::Quoted | Placement::Cued => 1.0,
+                Placement::Passing => 0.5,
+                _ => 0.0,
+            }),
+            f(info.podcast_category),
+            f(info.host_player),
+            f(announces),
+            days.map_or(0.0, |d| 0.5f64.powf(d.abs() / tuning.date_half_life_days)),
+            f(days.is_some_and(|d| d < -1.0)),
+            f(numbered.contains(&doc)),
+            f(announces && (info.podcast_category || info.host_player)),
+            f(elsewhere),
+        ];
+        let z = tuning.bias + values.iter().zip(tuning.coef).map(|(x, w)| x * w).sum::<f64>();
+        let score = 1.0 / (1.0 + (-z).exp());
+        if let Some(rec) = record.as_deref_mut() {
+            rec.push(CandidateFeatures {
+                episode_id: ep.id,
+                doc_id: doc,
+                values,
+                score,
+            });
+        }
         if score < tuning.threshold {
             continue;
+        }
+
+        // One line a person can read: how sure, then the strongest signs.
+        let mut signs: Vec<String> = Vec::new();
+        let mut codes: Vec<&'static str> = Vec::new();
+        if let Some(m) = mention {
+            let common = if m.docs > tuning.title_max_docs {
+                format!(", a common phrase here ({} documents)", m.docs)
+            } else {
+                String::new()
+            };
+            signs.push(format!("names the title {}{common}", m.placement.wording()));
+            codes.push(Signal::TitleMention.code());
+        }
+        if let Some(g) = guest_in_title {
+            signs.push(format!("guest {} in its title", title_case(g)));
+            codes.push(Signal::GuestInTitle.code());
+        }
+        if numbered.contains(&doc) {
+            signs.push(format!("says \"episode {}\"", ep.episode_number.unwrap_or_default()));
+            codes.push(Signal::EpisodeNumber.code());
+        }
+        if info.podcast_category {
+            signs.push("filed under podcast".to_owned());
+            codes.push(Signal::PodcastCategory.code());
+        }
+        if info.host_player {
+            signs.push("has a podcast player".to_owned());
+            codes.push(Signal::HostPlayer.code());
+        }
+        if let Some(d) = days {
+            signs.push(when_published(d));
+            if announces {
+                codes.push(Signal::Announces.code());
+            }
         }
         let mut shares: Vec<String> = shared_names
             .iter()
             .take(REASON_ITEMS)
             .map(|s| (*s).to_owned())
             .collect();
+        if !shares.is_empty() {
+            codes.push(Signal::RareNames.code());
+        }
         for (t, _) in shared_terms
             .iter()
             .take(REASON_ITEMS.saturating_sub(shares.len()).max(2))
@@ -572,28 +903,20 @@ fn suggest(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow, explicit: &[
                 shares.push(term.to_owned());
             }
         }
-        let mut first = String::new();
         if !shares.is_empty() {
-            first = format!("shares: {}", shares.join(", "));
+            signs.push(format!("shares: {}", shares.join(", ")));
         }
-        if let Some(d) = days {
-            let when = days_apart(d);
-            first = if first.is_empty() {
-                when
-            } else {
-                format!("{first}; {when}")
-            };
+        if cos > 0.0 {
+            codes.push(Signal::Wording.code());
         }
-        let mut reasons = Vec::new();
-        if !first.is_empty() {
-            reasons.push(first);
-        }
+        let mut reasons = vec![format!("{}: {}", confidence(score), signs.join("; "))];
         reasons.push(format!("similar wording (score {cos:.2})"));
         scored.push(Proposal {
             doc,
             kind: LinkKind::Suggested,
             score: (score * 1000.0).round() / 1000.0,
             reasons,
+            evidence: codes,
         });
     }
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
@@ -601,14 +924,43 @@ fn suggest(reader: &mut Reader<'_>, facts: &Facts, ep: &EpisodeRow, explicit: &[
     Ok(scored)
 }
 
-fn days_apart(days: f64) -> String {
+/// How sure a calibrated score is, in words: the share of suggestions this strong that were
+/// right on the labelled archives (`tests/link_quality.rs` prints it per band).
+pub fn confidence(score: f64) -> &'static str {
+    match score {
+        s if s >= 0.9 => "very likely (9 in 10 this strong were right)",
+        s if s >= 0.7 => "likely (7 in 10 this strong were right)",
+        s if s >= 0.5 => "possible (half this strong were right)",
+        _ => "a long shot",
+    }
+}
+
+fn title_case(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// When a document came out relative to the episode (`days` after it; negative before).
+fn when_published(days: f64) -> String {
     let d = days.round() as i64;
+    let span = |n: i64| match n {
+        1 => "1 day".to_owned(),
+        n if n < 60 => format!("{n} days"),
+        n if n < 730 => format!("{} months", n / 30),
+        n => format!("{} years", n / 365),
+    };
     match d {
         0 => "published the same day".to_owned(),
-        1 => "published 1 day apart".to_owned(),
-        d if d < 60 => format!("published {d} days apart"),
-        d if d < 730 => format!("published {} months apart", d / 30),
-        d => format!("published {} years apart", d / 365),
+        d if d > 0 => format!("published {} after", span(d)),
+        d => format!("published {} before", span(-d)),
     }
 }
 
@@ -621,12 +973,16 @@ fn write_episode(
     now: &str,
     report: &mut RelinkReport,
 ) -> Result<()> {
-    let mut existing: HashMap<i64, (bool, String, f64, String)> = HashMap::new();
+    let mut existing: HashMap<i64, (bool, String, f64, String, String)> = HashMap::new();
     {
-        let mut stmt =
-            tx.prepare_cached("SELECT document_id, decided, kind, score, reasons FROM links WHERE episode_id = ?1")?;
+        let mut stmt = tx.prepare_cached(
+            "SELECT document_id, decided, kind, score, reasons, evidence FROM links WHERE episode_id = ?1",
+        )?;
         let rows = stmt.query_map([episode], |r| {
-            Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            Ok((
+                r.get::<_, i64>(0)?,
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
+            ))
         })?;
         for r in rows {
             let (doc, v) = r?;
@@ -634,21 +990,26 @@ fn write_episode(
         }
     }
     let mut upsert = tx.prepare_cached(
-        "INSERT INTO links (episode_id, document_id, kind, state, score, reasons, decided, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7) \
+        "INSERT INTO links (episode_id, document_id, kind, state, score, reasons, evidence, decided, created_at, \
+         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, 0, ?7, ?7) \
          ON CONFLICT (episode_id, document_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, \
-         score = excluded.score, reasons = excluded.reasons, updated_at = excluded.updated_at WHERE links.decided = 0",
+         score = excluded.score, reasons = excluded.reasons, evidence = excluded.evidence, \
+         updated_at = excluded.updated_at WHERE links.decided = 0",
     )?;
     let mut wanted = HashSet::new();
     for p in proposals {
         wanted.insert(p.doc);
         let reasons = serde_json::to_string(&p.reasons).unwrap_or_else(|_| "[]".into());
-        if let Some((decided, kind, score, old_reasons)) = existing.get(&p.doc) {
+        let evidence = serde_json::to_string(&p.evidence).unwrap_or_else(|_| "[]".into());
+        if let Some((decided, kind, score, old_reasons, old_evidence)) = existing.get(&p.doc) {
             if *decided {
                 report.kept_decided += 1;
                 continue;
             }
-            let unchanged = kind == p.kind.as_str() && (*score - p.score).abs() < 1e-9 && *old_reasons == reasons;
+            let unchanged = kind == p.kind.as_str()
+                && (*score - p.score).abs() < 1e-9
+                && *old_reasons == reasons
+                && *old_evidence == evidence;
             if !unchanged {
                 upsert.execute(params![
                     episode,
@@ -657,7 +1018,8 @@ fn write_episode(
                     state_of(p.kind).as_str(),
                     p.score,
                     reasons,
-                    now
+                    now,
+                    evidence
                 ])?;
             }
         } else {
@@ -668,7 +1030,8 @@ fn write_episode(
                 state_of(p.kind).as_str(),
                 p.score,
                 reasons,
-                now
+                now,
+                evidence
             ])?;
         }
         match p.kind {
@@ -703,10 +1066,18 @@ mod tests {
 
     #[test]
     fn dates_read_naturally() {
-        assert_eq!(days_apart(0.2), "published the same day");
-        assert_eq!(days_apart(2.1), "published 2 days apart");
-        assert_eq!(days_apart(95.0), "published 3 months apart");
-        assert_eq!(days_apart(800.0), "published 2 years apart");
+        assert_eq!(when_published(0.2), "published the same day");
+        assert_eq!(when_published(2.1), "published 2 days after");
+        assert_eq!(when_published(-1.0), "published 1 day before");
+        assert_eq!(when_published(95.0), "published 3 months after");
+        assert_eq!(when_published(-800.0), "published 2 years before");
+    }
+
+    #[test]
+    fn confidence_reads_as_words() {
+        assert!(confidence(0.95).starts_with("very likely"));
+        assert!(confidence(0.75).starts_with("likely"));
+        assert_eq!(confidence(0.1), "a long shot");
     }
 
     #[test]

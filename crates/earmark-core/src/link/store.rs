@@ -31,6 +31,13 @@ impl Library {
         relink::relink(self.conn_mut(), scope, tuning, now)
     }
 
+    /// Every candidate document of every episode with the features the suggestion model saw and
+    /// the score it gave: how the model is fitted and its calibration checked on labelled archives.
+    #[doc(hidden)]
+    pub fn link_candidates(&mut self, tuning: Tuning) -> Result<Vec<super::relink::CandidateFeatures>> {
+        relink::candidate_features(self.conn_mut(), tuning)
+    }
+
     fn require_episode_row(&self, id: EpisodeId) -> Result<()> {
         self.conn()
             .query_row("SELECT 1 FROM episodes WHERE id = ?1", [id.0], |_| Ok(()))
@@ -50,7 +57,7 @@ impl Library {
     pub fn episode_links(&self, episode: EpisodeId) -> Result<Vec<EpisodeLink>> {
         self.require_episode_row(episode)?;
         let mut stmt = self.conn().prepare_cached(
-            "SELECT d.id, d.url, d.title, l.kind, l.state, l.score, l.reasons FROM links l \
+            "SELECT d.id, d.url, d.title, l.kind, l.state, l.score, l.reasons, l.evidence FROM links l \
              JOIN documents d ON d.id = l.document_id WHERE l.episode_id = ?1 \
              ORDER BY CASE l.state WHEN 'accepted' THEN 0 WHEN 'suggested' THEN 1 ELSE 2 END, l.score DESC, d.id",
         )?;
@@ -63,6 +70,7 @@ impl Library {
                 state: LinkState::parse(&r.get::<_, String>(4)?),
                 score: r.get(5)?,
                 reasons: reasons_of(&r.get::<_, String>(6)?),
+                evidence: reasons_of(&r.get::<_, String>(7)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -72,7 +80,7 @@ impl Library {
     pub fn document_links(&self, doc: DocumentId) -> Result<Vec<DocumentLink>> {
         self.require_document_row(doc)?;
         let mut stmt = self.conn().prepare_cached(
-            "SELECT e.id, e.title, e.published, l.kind, l.state, l.score, l.reasons, l.note FROM links l \
+            "SELECT e.id, e.title, e.published, l.kind, l.state, l.score, l.reasons, l.note, l.evidence FROM links l \
              JOIN episodes e ON e.id = l.episode_id WHERE l.document_id = ?1 \
              ORDER BY CASE l.state WHEN 'accepted' THEN 0 WHEN 'suggested' THEN 1 ELSE 2 END, l.score DESC, e.id",
         )?;
@@ -86,6 +94,7 @@ impl Library {
                 score: r.get(5)?,
                 reasons: reasons_of(&r.get::<_, String>(6)?),
                 note: r.get(7)?,
+                evidence: reasons_of(&r.get::<_, String>(8)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -94,7 +103,7 @@ impl Library {
     /// Pending suggestions across the archive, strongest first, for a quick triage.
     pub fn link_review_queue(&self, limit: usize) -> Result<Vec<ReviewItem>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT l.episode_id, e.title, d.id, d.title, d.url, l.score, l.reasons FROM links l \
+            "SELECT l.episode_id, e.title, d.id, d.title, d.url, l.score, l.reasons, l.evidence FROM links l \
              JOIN episodes e ON e.id = l.episode_id JOIN documents d ON d.id = l.document_id \
              WHERE l.state = 'suggested' ORDER BY l.score DESC, l.episode_id, l.document_id LIMIT ?1",
         )?;
@@ -107,6 +116,7 @@ impl Library {
                 url: r.get(4)?,
                 score: r.get(5)?,
                 reasons: reasons_of(&r.get::<_, String>(6)?),
+                evidence: reasons_of(&r.get::<_, String>(7)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

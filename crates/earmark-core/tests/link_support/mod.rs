@@ -31,6 +31,9 @@ pub struct Doc<'a> {
     pub url: &'a str,
     pub published: Option<&'a str>,
     pub html: &'a str,
+    /// JSON arrays of names, as the blog ingest stores them.
+    pub categories: &'a str,
+    pub tags: &'a str,
 }
 
 /// Inserts documents through a second connection to the library file; returns their ids.
@@ -42,8 +45,8 @@ pub fn insert_docs(dir: &Path, docs: &[Doc<'_>]) -> Vec<i64> {
     {
         let mut stmt = tx
             .prepare(
-                "INSERT INTO documents (kind, url, title, published, published_ts, html_raw, html_clean, text, fetched_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '2024-01-01T00:00:00Z')",
+                "INSERT INTO documents (kind, url, title, published, published_ts, html_raw, html_clean, text, \
+                 categories, tags, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '2024-01-01T00:00:00Z')",
             )
             .expect("prepare");
         for d in docs {
@@ -63,7 +66,9 @@ pub fn insert_docs(dir: &Path, docs: &[Doc<'_>]) -> Vec<i64> {
                 ts,
                 d.html,
                 clean,
-                text
+                text,
+                d.categories,
+                d.tags
             ])
             .expect("insert document");
             ids.push(tx.last_insert_rowid());
