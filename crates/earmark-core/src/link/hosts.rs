@@ -88,12 +88,6 @@ pub fn episode_key(url: &str) -> Option<String> {
     }
 }
 
-/// Whether a normalised URL is one episode's page or player on a podcast host (whether or not the
-/// feed lets us tell which episode): a post embedding one is almost always about an episode.
-pub fn is_episode_address(url: &str) -> bool {
-    episode_key(url).is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -325,13 +325,7 @@ impl<'c> Reader<'c> {
     /// than [`max_name_docs`] allows (the phrase then says nothing about a subject).
     pub fn phrase_docs(&mut self, words: &[String]) -> Result<Option<Vec<i64>>> {
         let limit = max_name_docs(self.doc_count);
-        let rows = self
-            .st
-            .phrase
-            .query_map(params![format!("\"{}\"", words.join(" ")), (limit + 1) as i64], |r| {
-                r.get::<_, i64>(0)
-            })?;
-        let found: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+        let found = self.phrase_up_to(words, limit + 1)?;
         Ok((found.len() <= limit).then_some(found))
     }
 
