@@ -17,12 +17,24 @@ pub fn sanitize(raw: &str) -> String {
             .set_tag_attribute_value("a", "target", "_blank");
         b
     });
-    let html = if looks_like_html(raw) {
-        raw.to_owned()
+    let raw = crate::html_depth::bounded(raw);
+    let html = if looks_like_html(&raw) {
+        raw
     } else {
-        text_to_html(raw)
+        text_to_html(&raw).into()
     };
     cleaner.clean(&html).to_string()
+}
+
+/// A whole HTML document as a tree, after [`crate::html_depth::bounded`]: the one way Earmark
+/// parses a page, so no page can nest deep enough to crash a walk over it.
+pub(crate) fn parse_document(raw: &str) -> scraper::Html {
+    scraper::Html::parse_document(&crate::html_depth::bounded(raw))
+}
+
+/// An HTML fragment (a post body, show notes) as a tree, bounded like [`parse_document`].
+pub(crate) fn parse_fragment(raw: &str) -> scraper::Html {
+    scraper::Html::parse_fragment(&crate::html_depth::bounded(raw))
 }
 
 /// Plain show notes (no tags at all) keep their line breaks when shown as HTML.

@@ -18,6 +18,7 @@ pub mod error;
 pub mod feed;
 pub mod fetch;
 pub mod html;
+pub mod html_depth;
 pub mod library;
 pub mod link;
 pub mod model;

@@ -167,7 +167,7 @@ fn stored_url(asked: &Url, fetched: &Fetched) -> Url {
 /// Feed links a web page advertises (`<link rel="alternate" type="application/rss+xml">`), RSS
 /// before Atom, in page order.
 pub fn discover(html: &str, base: &Url) -> Vec<Url> {
-    let doc = scraper::Html::parse_document(html);
+    let doc = crate::html::parse_document(html);
     let Ok(sel) = scraper::Selector::parse("link[href]") else {
         return Vec::new();
     };

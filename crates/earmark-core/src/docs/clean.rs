@@ -104,7 +104,7 @@ pub(crate) enum Strip {
 
 /// Sanitises a post body (a fragment of HTML) for display.
 pub fn clean_fragment(raw: &str, base: &Url) -> String {
-    let doc = scraper::Html::parse_fragment(raw);
+    let doc = crate::html::parse_fragment(raw);
     let mut out = String::with_capacity(raw.len());
     for child in doc.root_element().children() {
         write_node(child, Strip::Fragment, &mut out);
@@ -138,7 +138,7 @@ pub(crate) fn sanitize(html: &str, base: &Url) -> String {
             }
             Some(value.into())
         });
-    b.clean(html).to_string()
+    b.clean(&crate::html_depth::bounded(html)).to_string()
 }
 
 fn write_node(node: NodeRef<'_, Node>, strip: Strip, out: &mut String) {

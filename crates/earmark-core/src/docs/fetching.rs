@@ -437,7 +437,7 @@ fn site_title(html: &str) -> String {
     if html.is_empty() {
         return String::new();
     }
-    let doc = scraper::Html::parse_document(html);
+    let doc = crate::html::parse_document(html);
     let pick = |css: &str, attr: Option<&str>| -> Option<String> {
         let sel = scraper::Selector::parse(css).ok()?;
         let el = doc.select(&sel).next()?;

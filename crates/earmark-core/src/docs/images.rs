@@ -72,7 +72,7 @@ pub fn is_archive_name(name: &str) -> bool {
 
 /// The web addresses of the images in a document's (sanitised) HTML.
 pub fn image_urls(html: &str) -> Vec<String> {
-    let doc = scraper::Html::parse_fragment(html);
+    let doc = crate::html::parse_fragment(html);
     let Ok(sel) = scraper::Selector::parse("img[src]") else {
         return Vec::new();
     };

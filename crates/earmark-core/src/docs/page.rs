@@ -102,7 +102,7 @@ fn meta_charset(head: &[u8]) -> Option<String> {
 
 /// Extracts the main content of a page at `url`.
 pub fn extract(html: &str, url: &Url) -> Result<ExtractedPage, DocError> {
-    let doc = Html::parse_document(html);
+    let doc = crate::html::parse_document(html);
     let meta = metas(&doc);
     let main = find_main(&doc).ok_or_else(|| DocError::NoContent(url.to_string()))?;
     let mut main_html = String::new();

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use scraper::{Html, Selector};
+use scraper::Selector;
 use serde::Deserialize;
 use url::Url;
 
@@ -15,7 +15,7 @@ pub const API_REL: &str = "https://api.w.org/";
 
 /// The REST API root announced by a home page (`<link rel="https://api.w.org/" href=…>`).
 pub fn api_root_from_html(html: &str, page: &Url) -> Option<Url> {
-    let doc = Html::parse_document(html);
+    let doc = crate::html::parse_document(html);
     let sel = Selector::parse("link[rel][href]").ok()?;
     doc.select(&sel)
         .find(|l| {
@@ -30,7 +30,7 @@ pub fn api_root_from_html(html: &str, page: &Url) -> Option<Url> {
 
 /// The posts feed announced by a home page (the first RSS alternate that is not a comments feed).
 pub fn feed_from_html(html: &str, page: &Url) -> Option<Url> {
-    let doc = Html::parse_document(html);
+    let doc = crate::html::parse_document(html);
     let sel = Selector::parse("link[rel=alternate][href]").ok()?;
     doc.select(&sel)
         .filter(|l| {

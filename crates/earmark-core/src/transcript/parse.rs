@@ -315,7 +315,7 @@ fn json(text: &str) -> Result<Vec<TranscriptCue>, TranscriptError> {
 /// HTML transcripts: `<cite>` names the speaker, `<time>` the moment, `<p>` the words. Without
 /// `<time>`, cues start at 0. With no `<p>` at all, each text block of the body is a cue.
 fn html(text: &str) -> Vec<TranscriptCue> {
-    let doc = scraper::Html::parse_document(text);
+    let doc = crate::html::parse_document(text);
     let Ok(sel) = scraper::Selector::parse("cite, time, p") else {
         return Vec::new();
     };
