@@ -21,9 +21,11 @@ fn answer(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let Some(id) = request.uri().path().trim_start_matches('/').parse::<i64>().ok() else {
         return not_found();
     };
+    // Only a podcast whose feed is itself a local file may name a local cover.
     let image = lock(&state.library)
         .ok()
         .and_then(|lib| lib.podcast(PodcastId(id)).ok())
+        .filter(|p| earmark_core::local_files::feed_may_name_files(&p.feed_url))
         .and_then(|p| p.image_url);
     let Some(path) = image
         .and_then(|u| url::Url::parse(&u).ok())
@@ -47,8 +49,16 @@ fn answer(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     file_response(&path, mime)
 }
 
-/// The file at `path` as `mime`, or a 404 when it cannot be read.
+/// The largest file served: covers and post images are well under this.
+const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The file at `path` as `mime`, or a 404 when it cannot be read, is not a regular file (a
+/// device never ends) or is larger than any image has reason to be.
 pub fn file_response(path: &std::path::Path, mime: &str) -> Response<Vec<u8>> {
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_BYTES);
+    if !regular {
+        return not_found();
+    }
     match std::fs::read(path) {
         Ok(bytes) => Response::builder()
             .header("Content-Type", mime)

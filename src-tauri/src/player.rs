@@ -396,6 +396,9 @@ pub struct ChapterInfo {
     pub url: Option<String>,
 }
 
+/// The largest chapters file read: thousands of chapters fit in a fraction of this.
+const CHAPTERS_MAX_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The episode's chapters: from the ID3 tag of its local file, else from its `podcast:chapters`
 /// file. An episode without chapters gives an empty list; unreadable chapter data is logged and
 /// also gives an empty list (it must never stop playback).
@@ -419,20 +422,19 @@ pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Resul
         }
         if found.is_empty() {
             if let Some(file) = &detail.podcast20.chapters {
-                let bytes = match local(&file.url) {
-                    Some(path) => std::fs::read(&path).map_err(|e| e.to_string()),
-                    None => url::Url::parse(&file.url)
-                        .map_err(|e| e.to_string())
-                        .and_then(|u| {
-                            state
-                                .config
-                                .fetcher()
-                                .map_err(|e| e.to_string())?
-                                .get(&u)
-                                .map_err(|e| e.to_string())
-                        })
-                        .map(|f| f.body),
-                };
+                // Local or remote, through the fetcher: its size cap and deadline hold for both.
+                let bytes = url::Url::parse(&file.url)
+                    .map_err(|e| e.to_string())
+                    .and_then(|u| {
+                        state
+                            .config
+                            .fetcher()
+                            .map_err(|e| e.to_string())?
+                            .with_max_bytes(CHAPTERS_MAX_BYTES)
+                            .get(&u)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map(|f| f.body);
                 match bytes.map(|b| chapters::from_json(&b).map_err(|e| e.to_string())) {
                     Ok(Ok(c)) => found = c,
                     Ok(Err(e)) | Err(e) => tracing::warn!("chapters file {}: {e}", file.url),

@@ -52,6 +52,13 @@ pub enum Error {
         /// The enclosure URL.
         url: String,
     },
+    /// A feed from the web names a file on this computer; such files are used only from feeds
+    /// that are themselves local files the user chose.
+    #[error("a feed from the web names a file on this computer ({url}); Earmark reads local files only for feeds that are local files")]
+    LocalFileRefused {
+        /// The `file:` URL.
+        url: String,
+    },
     /// A post, page or blog archive was fetched but could not be used.
     #[error(transparent)]
     Doc(#[from] crate::docs::DocError),
@@ -128,6 +135,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::NoMedia(_) => "no_media",
             Error::NotPlayable { .. } => "not_playable",
+            Error::LocalFileRefused { .. } => "local_file_refused",
             Error::Doc(e) => e.code(),
             Error::Opml(_) => "opml",
             Error::DiskFull { .. } => "disk_full",

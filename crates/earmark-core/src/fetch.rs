@@ -100,6 +100,18 @@ impl Fetcher {
         &self.config
     }
 
+    /// The same client with a smaller body cap, for small files (chapters, images) that have no
+    /// business being megabytes long.
+    pub fn with_max_bytes(&self, max_bytes: u64) -> Fetcher {
+        Fetcher {
+            client: self.client.clone(),
+            config: FetchConfig {
+                max_bytes: max_bytes.min(self.config.max_bytes),
+                ..self.config.clone()
+            },
+        }
+    }
+
     /// Fetches `url` unconditionally.
     pub fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
         match self.get_conditional(url, &Validators::default())? {
@@ -130,6 +142,13 @@ impl Fetcher {
             detail: e.to_string(),
         };
         let file = std::fs::File::open(&path).map_err(file_err)?;
+        // Only regular files: a device (`/dev/zero`) or a pipe never ends.
+        if !file.metadata().map_err(file_err)?.is_file() {
+            return Err(FetchError::File {
+                path: path.display().to_string(),
+                detail: "not a regular file".into(),
+            });
+        }
         let mut body = Vec::new();
         file.take(self.config.max_bytes + 1)
             .read_to_end(&mut body)

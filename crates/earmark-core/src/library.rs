@@ -345,15 +345,16 @@ impl Library {
     pub fn episode(&self, id: EpisodeId) -> Result<EpisodeDetail> {
         let sql = format!(
             "SELECT {EPISODE_COLUMNS}, p.title, e.notes_raw, e.image_url, e.author, e.episode_number, e.season, \
-             e.episode_type, e.explicit, e.podcast20 FROM episodes e {STATE_JOIN} JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?1"
+             e.episode_type, e.explicit, e.podcast20, p.feed_url FROM episodes e {STATE_JOIN} JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?1"
         );
-        let detail = self
+        let (detail, feed_url) = self
             .conn
             .query_row(&sql, [id.0], |r| {
                 let episode = episode_from_row(r)?;
                 let raw: String = r.get(15)?;
                 let p20: Option<String> = r.get(22)?;
-                Ok(EpisodeDetail {
+                let feed_url: String = r.get(23)?;
+                let detail = EpisodeDetail {
                     episode,
                     podcast_title: r.get(14)?,
                     notes_html: raw,
@@ -364,14 +365,21 @@ impl Library {
                     episode_type: r.get(20)?,
                     explicit: r.get(21)?,
                     podcast20: p20.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
-                })
+                };
+                Ok((detail, feed_url))
             })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("episode {}", id.0)))?;
-        Ok(EpisodeDetail {
+        let mut detail = EpisodeDetail {
             notes_html: html::sanitize(&detail.notes_html),
             ..detail
-        })
+        };
+        // Libraries made before feeds were checked, or imported from elsewhere, may still hold
+        // local paths a remote feed named: they never leave the library.
+        if !crate::local_files::feed_may_name_files(&feed_url) {
+            crate::local_files::drop_from_episode(&mut detail);
+        }
+        Ok(detail)
     }
 
     /// Where the listener is in an episode (seconds) and whether it counts as played.

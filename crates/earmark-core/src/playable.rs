@@ -8,6 +8,7 @@ use rusqlite::OptionalExtension;
 use crate::downloads::file_url_path;
 use crate::error::{Error, Result};
 use crate::library::{Library, STATE_JOIN};
+use crate::local_files;
 use crate::model::EpisodeId;
 
 /// Within this many seconds of the end an episode counts as played: finishing there marks it
@@ -41,8 +42,8 @@ pub struct Playable {
     pub title: String,
 }
 
-/// Title, enclosure URL, duration, saved position, played.
-type Stored = (String, Option<String>, Option<f64>, f64, bool);
+/// Title, enclosure URL, duration, saved position, played, the podcast's feed URL.
+type Stored = (String, Option<String>, Option<f64>, f64, bool, String);
 
 impl Library {
     /// The episode's audio source and resume point; reads only the few columns it needs (an
@@ -53,15 +54,20 @@ impl Library {
             .query_row(
                 &format!(
                     "SELECT e.title, e.enclosure_url, e.duration_secs, COALESCE(s.position_secs, 0), \
-                     COALESCE(s.played, 0) FROM episodes e {STATE_JOIN} WHERE e.id = ?1"
+                     COALESCE(s.played, 0), p.feed_url FROM episodes e {STATE_JOIN} \
+                     JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?1"
                 ),
                 [id.0],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()?;
-        let (title, url, duration_secs, saved, played) =
+        let (title, url, duration_secs, saved, played, feed_url) =
             row.ok_or_else(|| Error::NotFound(format!("episode {}", id.0)))?;
         let url = url.ok_or_else(|| Error::NoMedia(title.clone()))?;
+        // A remote feed's `file:` enclosure is never played (see `local_files`).
+        if local_files::is_file_url(&url) && !local_files::feed_may_name_files(&feed_url) {
+            return Err(Error::LocalFileRefused { url });
+        }
         let source = match (self.downloaded_file(id)?, file_url_path(&url)) {
             (Some(path), _) | (None, Some(path)) => Source::File(path),
             (None, None) if url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
@@ -93,9 +99,14 @@ mod tests {
 
     /// A library with one episode per enclosure (in order), each 600 s long.
     fn library(enclosures: &[Option<&str>]) -> (tempfile::TempDir, Library, Vec<EpisodeId>) {
+        library_of("https://a.example/feed", enclosures)
+    }
+
+    /// [`library`] for the feed at `feed_url`.
+    fn library_of(feed_url: &str, enclosures: &[Option<&str>]) -> (tempfile::TempDir, Library, Vec<EpisodeId>) {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut lib = Library::open(dir.path()).expect("open");
-        let (podcast, _) = lib.add_podcast("https://a.example/feed", "", t0()).expect("podcast");
+        let (podcast, _) = lib.add_podcast(feed_url, "", t0()).expect("podcast");
         let items = enclosures
             .iter()
             .enumerate()
@@ -128,12 +139,16 @@ mod tests {
         let file = media.path().join("talk.mp3");
         std::fs::write(&file, b"not really audio").expect("file");
         let file_url = url::Url::from_file_path(&file).expect("file url").to_string();
-        let (_dir, lib, ids) = library(&[
-            Some(&file_url),
-            Some("https://cdn.example/a.mp3"),
-            Some("ftp://old.example/a.mp3"),
-            None,
-        ]);
+        let feed = url::Url::from_file_path(media.path().join("feed.xml")).expect("feed url");
+        let (_dir, lib, ids) = library_of(
+            feed.as_str(),
+            &[
+                Some(&file_url),
+                Some("https://cdn.example/a.mp3"),
+                Some("ftp://old.example/a.mp3"),
+                None,
+            ],
+        );
         assert_eq!(lib.playable(ids[0]).expect("local").source, Source::File(file));
         assert_eq!(
             lib.playable(ids[1]).expect("web").source,
@@ -147,6 +162,19 @@ mod tests {
         assert!(err.to_string().contains("ftp://old.example/a.mp3"), "{err}");
         assert_eq!(lib.playable(ids[3]).expect_err("no enclosure").code(), "no_media");
         assert_eq!(lib.playable(EpisodeId(999)).expect_err("missing").code(), "not_found");
+    }
+
+    #[test]
+    fn a_web_feed_never_plays_a_local_file() {
+        let media = tempfile::tempdir().expect("tempdir");
+        let file = media.path().join("secret.mp3");
+        std::fs::write(&file, b"private").expect("file");
+        let file_url = url::Url::from_file_path(&file).expect("file url").to_string();
+        let (_dir, lib, ids) = library(&[Some(&file_url)]);
+        let err = lib.playable(ids[0]).expect_err("refused");
+        assert_eq!(err.code(), "local_file_refused");
+        assert_eq!(lib.local_media(ids[0]).expect("local media"), None);
+        assert_eq!(lib.episode(ids[0]).expect("episode").episode.enclosure_url, None);
     }
 
     #[test]

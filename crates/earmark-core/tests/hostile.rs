@@ -42,6 +42,118 @@ fn integrity_ok(dir: &Path) {
 }
 
 /// A feed whose only item names local files in every place a URL can go.
+fn feed_naming_files(secret: &Path) -> String {
+    let f = Url::from_file_path(secret).expect("file url");
+    format!(
+        r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:podcast="https://podcastindex.org/namespace/1.0">
+<channel><title>Hostile</title><itunes:image href="{f}"/>
+<item><guid>h1</guid><title>Reads your files</title>
+<enclosure url="{f}" type="audio/mpeg" length="1"/>
+<itunes:image href="{f}"/>
+<podcast:transcript url="{f}" type="text/plain"/>
+<podcast:chapters url="file:///dev/zero" type="application/json+chapters"/>
+<podcast:person img="{f}" href="{f}">Someone</podcast:person>
+</item></channel></rss>"#
+    )
+}
+
+#[test]
+fn a_web_feed_cannot_name_local_files() {
+    let dir = TempDir::new().expect("tempdir");
+    let secret = dir.path().join("secret.png");
+    std::fs::write(&secret, b"private").expect("secret");
+    let server = Server::start();
+    server.set("/feed.xml", Reply::rss(feed_naming_files(&secret)));
+    let mut lib = Library::open(&dir.path().join("lib")).expect("open");
+    let sub = subscribe(&mut lib, &server.url("/feed.xml"));
+    assert_eq!(sub.podcast.image_url, None);
+    let id = lib.episodes(None).expect("episodes")[0].id;
+    let d = lib.episode(id).expect("episode");
+    assert_eq!(d.episode.enclosure_url, None);
+    assert_eq!(d.image_url, None);
+    assert!(d.podcast20.transcripts.is_empty(), "{:?}", d.podcast20);
+    assert_eq!(d.podcast20.chapters, None);
+    assert!(d.podcast20.persons.iter().all(|p| p.img.is_none() && p.href.is_none()));
+    // Nothing stored mentions the file at all.
+    let conn = rusqlite::Connection::open(dir.path().join("lib").join(earmark_core::library::DB_FILE)).expect("db");
+    let mentions: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM episodes WHERE enclosure_url LIKE 'file:%' OR image_url LIKE 'file:%' \
+             OR podcast20 LIKE '%file:%') + (SELECT count(*) FROM podcasts WHERE image_url LIKE 'file:%')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(mentions, 0);
+}
+
+#[test]
+fn a_local_feed_may_name_local_files() {
+    let dir = TempDir::new().expect("tempdir");
+    let secret = dir.path().join("talk.png");
+    std::fs::write(&secret, b"mine").expect("file");
+    let feed = dir.path().join("feed.xml");
+    std::fs::write(&feed, feed_naming_files(&secret)).expect("feed");
+    let mut lib = Library::open(&dir.path().join("lib")).expect("open");
+    let feed_url = Url::from_file_path(&feed).expect("url").to_string();
+    let sub = subscribe(&mut lib, &feed_url);
+    let file_url = Url::from_file_path(&secret).expect("url").to_string();
+    assert_eq!(sub.podcast.image_url.as_deref(), Some(file_url.as_str()));
+    let id = lib.episodes(None).expect("episodes")[0].id;
+    let d = lib.episode(id).expect("episode");
+    assert_eq!(d.episode.enclosure_url.as_deref(), Some(file_url.as_str()));
+    assert_eq!(d.podcast20.transcripts.len(), 1);
+}
+
+#[test]
+fn a_stored_local_path_from_a_web_feed_is_never_used() {
+    // A library written before feeds were checked (or imported from elsewhere).
+    let dir = TempDir::new().expect("tempdir");
+    let server = Server::start();
+    server.set(
+        "/feed.xml",
+        Reply::rss(
+            r#"<rss version="2.0"><channel><title>Old</title><item><guid>o1</guid><title>Old item</title>
+<enclosure url="https://cdn.example/a.mp3" type="audio/mpeg" length="1"/></item></channel></rss>"#,
+        ),
+    );
+    let mut lib = Library::open(dir.path()).expect("open");
+    subscribe(&mut lib, &server.url("/feed.xml"));
+    let id = lib.episodes(None).expect("episodes")[0].id;
+    let conn = rusqlite::Connection::open(dir.path().join(earmark_core::library::DB_FILE)).expect("db");
+    conn.execute(
+        "UPDATE episodes SET enclosure_url = 'file:///etc/passwd', \
+         podcast20 = '{\"chapters\":{\"url\":\"file:///dev/zero\",\"mime_type\":null},\"transcripts\":[{\"url\":\"file:///etc/passwd\",\"mime_type\":\"text/plain\",\"language\":null,\"rel\":null}],\"soundbites\":[],\"persons\":[],\"funding\":[]}' \
+         WHERE id = ?1",
+        [id.0],
+    )
+    .expect("plant");
+    assert_eq!(lib.playable(id).expect_err("refused").code(), "local_file_refused");
+    assert_eq!(lib.local_media(id).expect("local media"), None);
+    let d = lib.episode(id).expect("episode");
+    assert_eq!(d.episode.enclosure_url, None);
+    assert_eq!(d.podcast20.chapters, None);
+    assert!(d.podcast20.transcripts.is_empty());
+    let err = earmark_core::transcript::ensure_transcript(&mut lib, &fetcher(), id, false, t0())
+        .expect_err("no transcript offered");
+    assert!(!err.to_string().contains("root:"), "{err}");
+}
+
+
+#[test]
+fn a_device_is_never_read_as_a_file() {
+    // A local feed (or a chapters file it names) may still point at `/dev/zero`.
+    let started = Instant::now();
+    let err = fetcher()
+        .with_max_bytes(1 << 20)
+        .get(&Url::parse("file:///dev/zero").expect("url"))
+        .expect_err("refused");
+    assert_eq!(err.code(), "file");
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
 
 fn nested_divs(depth: usize, text: &str) -> String {
     format!("{}{text}{}", "<div>".repeat(depth), "</div>".repeat(depth))

@@ -151,13 +151,22 @@ fn keep_usable_once(items: &mut Vec<ParsedItem>) {
     items.retain(|_| keep.next().unwrap_or(false));
 }
 
-/// Resolves a URL from the feed against the feed's own URL; garbage comes back as `None`.
+/// Resolves a URL from the feed against the feed's own URL; garbage comes back as `None`, and so
+/// does a `file:` URL in a feed that is not itself a local file: a server must never make Earmark
+/// read, play or show the listener's own files.
 pub(crate) fn absolute(base: &Url, raw: Option<&str>) -> Option<String> {
     let raw = raw?.trim();
     if raw.is_empty() {
         return None;
     }
-    base.join(raw).ok().map(String::from)
+    let url = base.join(raw).ok()?;
+    local_allowed(base, &url).then(|| String::from(url))
+}
+
+/// Whether `url`, named by a document fetched from `from`, may be used: anything but `file:`, and
+/// `file:` only when the document is itself a local file the user chose.
+pub fn local_allowed(from: &Url, url: &Url) -> bool {
+    url.scheme() != "file" || from.scheme() == "file"
 }
 
 /// Empty strings mean absent.
