@@ -21,6 +21,8 @@ use crate::fetch::Fetcher;
 const ATTEMPTS: u32 = 5;
 /// First wait between attempts; doubles each time.
 const BACKOFF: Duration = Duration::from_millis(200);
+/// Below this many bytes a second over a whole deadline window, a download counts as stalled.
+const STALLED_RATE: u64 = 1024;
 /// Bytes read and written at a time.
 const CHUNK: usize = 256 * 1024;
 
@@ -254,6 +256,12 @@ impl Fetcher {
         };
         let mut resp = resp;
         let mut buf = vec![0u8; CHUNK];
+        // Media may be big and lines slow, so no deadline for the whole file; but a window of
+        // `deadline` that brings less than STALLED_RATE a second is a server trickling bytes: the
+        // download stops (resumable) instead of holding its slot for ever.
+        let window = self.config().deadline;
+        let mut window_start = std::time::Instant::now();
+        let mut window_bytes = 0u64;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 file.flush().map_err(io_err(part))?;
@@ -273,6 +281,21 @@ impl Fetcher {
             };
             file.write_all(&buf[..n]).map_err(io_err(part))?;
             written += n as u64;
+            window_bytes += n as u64;
+            let in_window = window_start.elapsed();
+            if in_window > window {
+                if (window_bytes as f64) < STALLED_RATE as f64 * in_window.as_secs_f64() {
+                    file.flush().map_err(io_err(part))?;
+                    return Err(FetchError::TooSlow {
+                        url: url.to_string(),
+                        received: window_bytes,
+                        after: in_window,
+                    }
+                    .into());
+                }
+                window_start = std::time::Instant::now();
+                window_bytes = 0;
+            }
             if total.is_some_and(|t| written > t) {
                 reset(part, meta)?;
                 return Err(Error::LengthMismatch {

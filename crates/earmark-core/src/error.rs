@@ -160,6 +160,15 @@ pub enum FetchError {
     /// Only http, https and file URLs are fetched.
     #[error("unsupported URL scheme {0:?} (use http, https or file)")]
     UnsupportedScheme(String),
+    /// A server redirected to something other than http or https (a `file:` URL among them):
+    /// a server never decides what is read on this computer.
+    #[error("{url} redirects to a {scheme:?} URL; only http and https redirects are followed")]
+    RedirectScheme {
+        /// The URL that redirected.
+        url: String,
+        /// The scheme it pointed to.
+        scheme: String,
+    },
     /// The server could not be reached at all (offline, DNS, refused).
     #[error("could not connect to {host}: {detail} (are you offline?)")]
     Connect {
@@ -175,6 +184,17 @@ pub enum FetchError {
         url: String,
         /// The limit that was hit.
         limit: std::time::Duration,
+    },
+    /// The body came too slowly: the whole transfer ran past its deadline while sending less
+    /// than the minimum rate (a server trickling bytes would otherwise hold a refresh for ever).
+    #[error("timed out: {url} sent {} in {}, too slowly to finish", human_bytes(*.received), human_duration(*.after))]
+    TooSlow {
+        /// The URL being fetched.
+        url: String,
+        /// Bytes received before giving up.
+        received: u64,
+        /// How long the transfer had run.
+        after: std::time::Duration,
     },
     /// The TLS handshake or certificate check failed.
     #[error("secure connection to {url} failed: {detail}")]
@@ -229,9 +249,11 @@ impl FetchError {
     /// A short stable code for the kind of failure.
     pub fn code(&self) -> &'static str {
         match self {
-            FetchError::InvalidUrl(_) | FetchError::UnsupportedScheme(_) => "bad_url",
+            FetchError::InvalidUrl(_) | FetchError::UnsupportedScheme(_) | FetchError::RedirectScheme { .. } => {
+                "bad_url"
+            }
             FetchError::Connect { .. } => "offline",
-            FetchError::Timeout { .. } => "timeout",
+            FetchError::Timeout { .. } | FetchError::TooSlow { .. } => "timeout",
             FetchError::Tls { .. } => "tls",
             FetchError::RedirectLoop(_) | FetchError::TooManyRedirects(_) => "redirects",
             FetchError::TooLarge { .. } => "too_large",

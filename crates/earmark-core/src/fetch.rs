@@ -3,7 +3,7 @@
 //! (so loops are caught and permanent moves are known), and conditional GET.
 
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, ACCEPT, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION};
@@ -21,6 +21,12 @@ pub struct FetchConfig {
     pub max_bytes: u64,
     /// Redirect hops followed before giving up.
     pub max_redirects: usize,
+    /// How long a whole transfer (headers and body) may take at any rate. `timeout` bounds each
+    /// wait for the server; this bounds the sum, so a body that trickles in cannot hold on.
+    pub deadline: Duration,
+    /// Past `deadline`, a transfer goes on only while its average rate stays at least this many
+    /// bytes a second: a big body on a slow but honest line still arrives.
+    pub min_rate: u64,
 }
 
 impl Default for FetchConfig {
@@ -29,6 +35,8 @@ impl Default for FetchConfig {
             timeout: Duration::from_secs(30),
             max_bytes: 50 * 1024 * 1024,
             max_redirects: 10,
+            deadline: Duration::from_secs(120),
+            min_rate: 32 * 1024,
         }
     }
 }
@@ -176,6 +184,7 @@ impl Fetcher {
         let mut url = start.clone();
         let mut visited = vec![url.clone()];
         let mut all_permanent = true;
+        let started = Instant::now();
         loop {
             let mut req = self.client.get(url.clone()).header(
                 ACCEPT,
@@ -202,7 +211,10 @@ impl Fetcher {
                     return Err(FetchError::TooManyRedirects(self.config.max_redirects));
                 }
                 if !matches!(next.scheme(), "http" | "https") {
-                    return Err(FetchError::UnsupportedScheme(next.scheme().to_owned()));
+                    return Err(FetchError::RedirectScheme {
+                        url: url.to_string(),
+                        scheme: next.scheme().to_owned(),
+                    });
                 }
                 visited.push(next.clone());
                 url = next;
@@ -236,13 +248,7 @@ impl Fetcher {
             let content_type = header(reqwest::header::CONTENT_TYPE);
             let total_pages =
                 header(reqwest::header::HeaderName::from_static("x-wp-totalpages")).and_then(|v| v.trim().parse().ok());
-            let mut body = Vec::new();
-            resp.take(self.config.max_bytes + 1)
-                .read_to_end(&mut body)
-                .map_err(|e| self.classify_io(&url, e))?;
-            if body.len() as u64 > self.config.max_bytes {
-                return Err(self.too_large());
-            }
+            let body = self.read_body(resp, &url, started)?;
             let moved = (visited.len() > 1 && all_permanent).then(|| url.clone());
             return Ok(Outcome::Body(Box::new(Fetched {
                 body,
@@ -252,6 +258,31 @@ impl Fetcher {
                 content_type,
                 total_pages,
             })));
+        }
+    }
+
+    /// Reads a body up to `max_bytes`, holding the transfer begun at `started` to the deadline
+    /// and the minimum rate.
+    fn read_body(&self, mut resp: impl Read, url: &Url, started: Instant) -> Result<Vec<u8>, FetchError> {
+        let mut body = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = resp.read(&mut buf).map_err(|e| self.classify_io(url, e))?;
+            if n == 0 {
+                return Ok(body);
+            }
+            body.extend_from_slice(&buf[..n]);
+            if body.len() as u64 > self.config.max_bytes {
+                return Err(self.too_large());
+            }
+            let after = started.elapsed();
+            if after > self.config.deadline && (body.len() as f64) < self.config.min_rate as f64 * after.as_secs_f64() {
+                return Err(FetchError::TooSlow {
+                    url: url.to_string(),
+                    received: body.len() as u64,
+                    after,
+                });
+            }
         }
     }
 

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Reply, Server};
+use common::{Body, Reply, Server, MAX_STALL};
 use earmark_core::chrono::{DateTime, TimeZone, Utc};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::resolve::{self, Resolver};
@@ -140,6 +140,17 @@ fn a_stored_local_path_from_a_web_feed_is_never_used() {
     assert!(!err.to_string().contains("root:"), "{err}");
 }
 
+#[test]
+fn a_redirect_to_a_local_file_is_refused_in_plain_words() {
+    let server = Server::start();
+    server.set("/feed.xml", Reply::redirect(302, "file:///etc/passwd"));
+    let url = Url::parse(&server.url("/feed.xml")).expect("url");
+    let err = fetcher().get(&url).expect_err("refused");
+    assert_eq!(err.code(), "bad_url");
+    let msg = err.to_string();
+    assert!(msg.contains("redirects to a \"file\" URL"), "{msg}");
+    assert!(!msg.contains("use http, https or file"), "{msg}");
+}
 
 #[test]
 fn a_device_is_never_read_as_a_file() {
@@ -154,6 +165,54 @@ fn a_device_is_never_read_as_a_file() {
     assert!(started.elapsed() < Duration::from_secs(1));
 }
 
+#[test]
+fn a_trickling_body_times_out() {
+    let server = Server::start();
+    server.set(
+        "/feed.xml",
+        Reply::status(200).with_body(Body::Trickle {
+            bytes: vec![b' '; 10_000],
+            every: Duration::from_millis(20),
+        }),
+    );
+    let f = Fetcher::new(FetchConfig {
+        timeout: Duration::from_secs(5),
+        deadline: Duration::from_millis(700),
+        min_rate: 4096,
+        ..FetchConfig::default()
+    })
+    .expect("fetcher");
+    let started = Instant::now();
+    let err = f
+        .get(&Url::parse(&server.url("/feed.xml")).expect("url"))
+        .expect_err("too slow");
+    assert!(started.elapsed() < MAX_STALL, "gave up after {:?}", started.elapsed());
+    assert_eq!(err.code(), "timeout");
+    assert!(err.to_string().starts_with("timed out"), "{err}");
+}
+
+#[test]
+fn a_slow_but_steady_body_still_arrives() {
+    // Past the deadline, a body at or above the minimum rate goes on.
+    let server = Server::start();
+    server.set(
+        "/feed.xml",
+        Reply::status(200).with_body(Body::Trickle {
+            bytes: vec![b'x'; 60],
+            every: Duration::from_millis(20),
+        }),
+    );
+    let f = Fetcher::new(FetchConfig {
+        deadline: Duration::from_millis(300),
+        min_rate: 10,
+        ..FetchConfig::default()
+    })
+    .expect("fetcher");
+    let got = f
+        .get(&Url::parse(&server.url("/feed.xml")).expect("url"))
+        .expect("arrives");
+    assert_eq!(got.body.len(), 60);
+}
 
 fn nested_divs(depth: usize, text: &str) -> String {
     format!("{}{text}{}", "<div>".repeat(depth), "</div>".repeat(depth))

@@ -54,6 +54,9 @@ pub enum Body {
     StallAfter { prefix: Vec<u8>, wait: Duration },
     /// Chunked transfer encoding: `chunk` sent `count` times (or until the client hangs up).
     Chunked { chunk: Vec<u8>, count: usize },
+    /// The headers (with the full `Content-Length`), then one byte of `bytes` each `every`, for
+    /// at most [`MAX_STALL`] or until the client hangs up: a server that never quite stops.
+    Trickle { bytes: Vec<u8>, every: Duration },
 }
 
 /// A scripted response.
@@ -339,7 +342,7 @@ fn respond(stream: &mut TcpStream, shared: &Shared, reply: &Reply) -> std::io::R
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     match &reply.body {
-        Body::Bytes(b) if !has("content-length") => {
+        Body::Bytes(b) | Body::Trickle { bytes: b, .. } if !has("content-length") => {
             head.push_str(&format!("Content-Length: {}\r\n", b.len()));
         }
         Body::Chunked { .. } => head.push_str("Transfer-Encoding: chunked\r\n"),
@@ -364,6 +367,17 @@ fn respond(stream: &mut TcpStream, shared: &Shared, reply: &Reply) -> std::io::R
                 stream.write_all(b"\r\n")?;
             }
             stream.write_all(b"0\r\n\r\n")?;
+        }
+        Body::Trickle { bytes, every } => {
+            let until = Instant::now() + MAX_STALL;
+            for b in bytes {
+                if shared.stop.load(Ordering::SeqCst) || Instant::now() > until {
+                    break;
+                }
+                stream.write_all(std::slice::from_ref(b))?;
+                stream.flush()?;
+                std::thread::sleep(*every);
+            }
         }
         Body::Stall(_) => {}
     }
