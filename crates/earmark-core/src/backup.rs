@@ -121,7 +121,51 @@ fn staging(target: &Path) -> Result<PathBuf> {
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| Error::Invalid(format!("{} is not a usable folder name", target.display())))?;
+    if let Some(parent) = target.parent() {
+        reclaim_stale_staging(parent);
+    }
     Ok(target.with_file_name(format!(".{name}.partial-{}", std::process::id())))
+}
+
+/// Removes staging folders and files in `dir` left by exports and imports whose process was
+/// killed: every `.NAME.partial-PID` (and `.tar` beside it) whose PID no longer runs. Only where the system can say
+/// which processes run (`/proc`); elsewhere nothing is touched.
+fn reclaim_stale_staging(dir: &Path) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(staging_pid) else {
+            continue;
+        };
+        if pid == std::process::id() || proc.join(pid.to_string()).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let gone = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+            Ok(_) => std::fs::remove_file(&path),
+            Err(e) => Err(e),
+        };
+        match gone {
+            Ok(()) => tracing::info!("removed {} left by a stopped export or import", path.display()),
+            Err(e) => tracing::warn!("cannot remove {}: {e}", path.display()),
+        }
+    }
+}
+
+/// The PID in a staging name `.NAME.partial-PID`.
+fn staging_pid(name: &str) -> Option<u32> {
+    let (head, tail) = name.rsplit_once(".partial-")?;
+    let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &tail[digits..];
+    if !head.starts_with('.') || head.len() < 2 || digits == 0 || !(rest.is_empty() || rest == ".tar") {
+        return None;
+    }
+    tail[..digits].parse().ok()
 }
 
 fn ensure_absent_or_empty(target: &Path) -> Result<()> {
@@ -265,9 +309,11 @@ fn export_file(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>)
         )));
     }
     // The export is made in a staging folder (no need to publish it: it only feeds the tar).
-    let folder = staging(target)?.with_extension("dir");
+    let folder = staging(target)?;
     let _ = std::fs::remove_dir_all(&folder);
-    let part = target.with_extension("tar.part");
+    let mut part = folder.clone().into_os_string();
+    part.push(".tar");
+    let part = PathBuf::from(part);
     let result = (|| -> Result<BackupReport> {
         let report = export_into(lib, &folder, now).map_err(|e| disk_full_from_sqlite(e, target))?;
         let file = File::create(&part).map_err(io(&part))?;
@@ -317,6 +363,23 @@ pub fn verify(source: &Path) -> Result<Manifest> {
             continue;
         }
         has_db |= f.path == DB_FILE;
+        // A device or a link to one (`/dev/zero`) would be read for ever: only regular files of
+        // the listed size are read at all.
+        match std::fs::metadata(source.join(&f.path)) {
+            Ok(m) if !m.is_file() => {
+                bad.push(format!("{} (not a regular file)", f.path));
+                continue;
+            }
+            Ok(m) if m.len() != f.bytes => {
+                bad.push(format!("{} (size differs from the manifest)", f.path));
+                continue;
+            }
+            Ok(_) => {}
+            Err(_) => {
+                bad.push(format!("{} (missing or unreadable)", f.path));
+                continue;
+            }
+        }
         match hash_file(&source.join(&f.path)) {
             Ok((bytes, xxh3)) if bytes == f.bytes && xxh3 == f.xxh3 => {}
             Ok(_) => bad.push(format!("{} (contents differ from the manifest)", f.path)),
@@ -435,10 +498,39 @@ fn keep_only_listed(stage: &Path, manifest: &Manifest) -> Result<()> {
     }
 }
 
+/// Refuses a snapshot that holds more than Earmark's own schema (a planted trigger or view runs as
+/// soon as the library is used) or that records a download outside its media folder. Runs before
+/// the library is opened: opening migrates, and a migration's writes would fire a planted trigger.
+fn refuse_foreign(db: &Path) -> Result<()> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut refused = crate::schema_check::foreign_objects(&conn)?;
+    let names: Vec<String> = match conn.prepare("SELECT file_name FROM downloads") {
+        Ok(mut stmt) => stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?,
+        // A snapshot from before downloads were kept has no such table.
+        Err(_) => Vec::new(),
+    };
+    refused.extend(
+        names
+            .iter()
+            .filter(|n| !crate::storage::is_plain_file_name(n))
+            .map(|n| format!("download file name {n:?} (not a plain file name)")),
+    );
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "refused to import: the library holds what Earmark never writes: {}",
+        refused.join(", ")
+    )))
+}
+
 /// Makes a staged import a library: opening migrates an older snapshot and proves the file is
 /// usable, and the media now sits in the new library's own folder, whatever folder the old
 /// machine used.
 fn finish_import(stage: &Path, manifest: &Manifest) -> Result<BackupReport> {
+    refuse_foreign(&stage.join(DB_FILE))?;
     Library::open(stage)?.reset_media_dir()?;
     sync_dir(&stage.join("media"));
     sync_dir(stage);

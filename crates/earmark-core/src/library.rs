@@ -66,6 +66,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_link_evidence.sql"),
 ];
 
+/// Every migration step, in order: import compares a library's schema with what they make.
+pub(crate) fn migration_steps() -> &'static [&'static str] {
+    MIGRATIONS
+}
+
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

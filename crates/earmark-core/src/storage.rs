@@ -146,6 +146,15 @@ impl Library {
         let moving = self.setting(MOVING_TO).ok().flatten().map(PathBuf::from);
         let dir = self.media_dir();
         move |name| {
+            // Names come from the database, which may have come from elsewhere: a name that is
+            // not a plain file name is kept inside the folder, never followed out of it.
+            let safe;
+            let name = if is_plain_file_name(name) {
+                name
+            } else {
+                safe = name.replace(['/', '\\', '\0'], "_").replace("..", "__");
+                safe.as_str()
+            };
             if let Some(there) = moving.as_ref().map(|m| m.join(name)) {
                 if there.is_file() || part_path(&there).is_file() {
                     return there;
@@ -312,6 +321,12 @@ fn copy_then_remove(src: &Path, dst: &Path) -> Result<u64> {
     }
     std::fs::remove_file(src).map_err(io(src))?;
     Ok(n)
+}
+
+/// Whether `name` is a file name Earmark could have written for a download: one path component,
+/// not hidden, no separators. Anything else in a library was put there by someone else.
+pub(crate) fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0'])
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{Body, Reply, Server, MAX_STALL};
+use earmark_core::backup;
 use earmark_core::chrono::{DateTime, TimeZone, Utc};
 use earmark_core::fetch::{FetchConfig, Fetcher};
+use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
 use tempfile::TempDir;
@@ -273,3 +275,132 @@ fn a_deeply_nested_page_is_stored_without_a_crash() {
     integrity_ok(dir.path());
 }
 
+// ---------------------------------------------------------------------------------------------
+// Tampered exports
+
+/// A library with one finished download, exported to `dir/export`; returns the library folder.
+fn exported_library(dir: &Path, tamper: impl FnOnce(&rusqlite::Connection, EpisodeId)) -> std::path::PathBuf {
+    let feed = dir.join("feed.xml");
+    std::fs::write(
+        &feed,
+        r#"<rss version="2.0"><channel><title>Show</title>
+<item><guid>a</guid><title>First</title><enclosure url="http://127.0.0.1:9/a.mp3" type="audio/mpeg" length="1"/></item>
+</channel></rss>"#,
+    )
+    .expect("feed");
+    let lib_dir = dir.join("lib");
+    let mut lib = Library::open(&lib_dir).expect("library");
+    subscribe(&mut lib, Url::from_file_path(&feed).expect("url").as_str());
+    let id = lib.episodes(None).expect("episodes")[0].id;
+    let (_, dest) = lib.download_target(id).expect("target");
+    std::fs::create_dir_all(lib.media_dir()).expect("media");
+    std::fs::write(&dest, b"audio bytes").expect("media file");
+    lib.set_download(id, DownloadState::Done, 11, Some(11), None, t0())
+        .expect("record");
+    let conn = rusqlite::Connection::open(lib_dir.join(earmark_core::library::DB_FILE)).expect("conn");
+    tamper(&conn, id);
+    drop(conn);
+    backup::export(&lib, &dir.join("export"), t0()).expect("export");
+    lib_dir
+}
+
+fn no_staging_left(parent: &Path) {
+    let left: Vec<String> = std::fs::read_dir(parent)
+        .expect("read dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial-"))
+        .collect();
+    assert!(left.is_empty(), "staging left behind: {left:?}");
+}
+
+#[test]
+fn an_export_with_a_planted_trigger_is_refused() {
+    let dir = TempDir::new().expect("tempdir");
+    exported_library(dir.path(), |conn, _| {
+        conn.execute_batch("CREATE TRIGGER wipe AFTER INSERT ON queue BEGIN DELETE FROM podcasts; END;")
+            .expect("plant");
+    });
+    let target = dir.path().join("restored");
+    let err = backup::import(&dir.path().join("export"), &target).expect_err("refused");
+    assert!(err.to_string().contains("trigger wipe"), "{err}");
+    assert!(!target.exists());
+    no_staging_left(dir.path());
+}
+
+#[test]
+fn an_export_whose_download_points_outside_is_refused_and_nothing_is_deleted() {
+    let dir = TempDir::new().expect("tempdir");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, b"keep me").expect("victim");
+    let lib_dir = exported_library(dir.path(), |conn, id| {
+        conn.execute(
+            "UPDATE downloads SET file_name = '../../victim.txt' WHERE episode_id = ?1",
+            [id.0],
+        )
+        .expect("tamper");
+    });
+    let err = backup::import(&dir.path().join("export"), &dir.path().join("restored")).expect_err("refused");
+    assert!(err.to_string().contains("../../victim.txt"), "{err}");
+    // The library it came from has the same row: deleting that download stays inside.
+    let mut lib = Library::open(&lib_dir).expect("open");
+    let id = lib.episodes(None).expect("episodes")[0].id;
+    lib.delete_download(id).expect("delete");
+    assert_eq!(std::fs::read(&victim).expect("victim still there"), b"keep me");
+}
+
+#[test]
+fn an_archive_linking_to_dev_zero_is_refused_quickly_and_leaves_nothing() {
+    let dir = TempDir::new().expect("tempdir");
+    exported_library(dir.path(), |_, _| {});
+    let folder = dir.path().join("export");
+    let media = std::fs::read_dir(folder.join("media"))
+        .expect("media")
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .expect("a media file");
+    std::fs::remove_file(&media).expect("remove");
+    std::os::unix::fs::symlink("/dev/zero", &media).expect("symlink");
+    let file = dir.path().join("zero.tar");
+    {
+        let mut tar = tar::Builder::new(std::fs::File::create(&file).expect("tar"));
+        tar.follow_symlinks(false);
+        tar.append_dir_all(".", &folder).expect("append");
+        tar.finish().expect("finish");
+    }
+    let started = Instant::now();
+    let err = backup::import(&file, &dir.path().join("restored")).expect_err("refused");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    no_staging_left(dir.path());
+    // The folder form is refused the same way.
+    let err = backup::import(&folder, &dir.path().join("restored2")).expect_err("refused");
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn staging_left_by_a_killed_process_is_reclaimed() {
+    let dir = TempDir::new().expect("tempdir");
+    exported_library(dir.path(), |_, _| {});
+    // A process that has certainly ended.
+    let mut child = std::process::Command::new("true").spawn().expect("spawn");
+    let dead = child.id();
+    child.wait().expect("wait");
+    let stale_dir = dir.path().join(format!(".old.partial-{dead}"));
+    std::fs::create_dir_all(stale_dir.join("media")).expect("stale");
+    std::fs::write(stale_dir.join("media").join("big.mp3"), vec![0u8; 4096]).expect("stale file");
+    let stale_tar = dir.path().join(format!(".old.tar.partial-{dead}.tar"));
+    std::fs::write(&stale_tar, b"half a tar").expect("stale tar");
+    // A running process's staging (this one's) is left alone.
+    let live = dir.path().join(format!(".busy.partial-{}", std::process::id()));
+    std::fs::create_dir_all(&live).expect("live");
+    backup::import(&dir.path().join("export"), &dir.path().join("restored")).expect("import");
+    assert!(!stale_dir.exists());
+    assert!(!stale_tar.exists());
+    assert!(live.exists());
+}
