@@ -22,7 +22,7 @@ pub fn set(lib: &mut Library, podcast: i64, policy: &str) -> Result<()> {
             format!("refreshes keep the {count} newest episodes downloaded (unless played)")
         }
     };
-    println!("{title}: auto-download {policy}: {meaning}.");
+    say!("{title}: auto-download {policy}: {meaning}.");
     Ok(())
 }
 
@@ -32,6 +32,6 @@ pub fn download_wanted(lib: &Library, config: &Config, wanted: &[EpisodeId]) -> 
     if wanted.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!("auto-download: {} episodes", wanted.len());
+    say_err!("auto-download: {} episodes", wanted.len());
     crate::download::run(lib, config, wanted, DEFAULT_CONCURRENCY)
 }

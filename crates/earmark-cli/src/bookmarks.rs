@@ -177,7 +177,7 @@ pub fn bookmark(lib: &mut Library, action: BookmarkAction) -> Result<ExitCode> {
             if json {
                 print_json(&b)?;
             } else {
-                println!(
+                say!(
                     "Bookmark {} added: {} {}",
                     b.id.0,
                     span(b.start_secs, b.end_secs),
@@ -208,7 +208,7 @@ pub fn bookmark(lib: &mut Library, action: BookmarkAction) -> Result<ExitCode> {
             if json {
                 print_json(&b)?;
             } else {
-                println!(
+                say!(
                     "Bookmark {} is now: {} {}",
                     b.id.0,
                     span(b.start_secs, b.end_secs),
@@ -218,7 +218,7 @@ pub fn bookmark(lib: &mut Library, action: BookmarkAction) -> Result<ExitCode> {
         }
         BookmarkAction::Delete { id } => {
             lib.delete_bookmark(BookmarkId(id))?;
-            println!("Bookmark {id} deleted.");
+            say!("Bookmark {id} deleted.");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -243,7 +243,7 @@ pub fn bookmarks(lib: &mut Library, action: Option<BookmarksAction>, list: ListA
                 let plain: Vec<_> = rows.into_iter().map(|r| r.bookmark).collect();
                 print_json(&plain)?;
             } else if rows.is_empty() {
-                println!("No bookmarks. Make one with: earmark-cli bookmark add EPISODE --start 12:30 --title T");
+                say!("No bookmarks. Make one with: earmark-cli bookmark add EPISODE --start 12:30 --title T");
             } else {
                 for r in rows {
                     let b = &r.bookmark;
@@ -252,7 +252,7 @@ pub fn bookmarks(lib: &mut Library, action: Option<BookmarksAction>, list: ListA
                     } else {
                         format!("  [{}]", b.tags.join(", "))
                     };
-                    println!(
+                    say!(
                         "{:>5}  {:<19} {}{tags}\n       {} — {} (episode {})",
                         b.id.0,
                         span(b.start_secs, b.end_secs),
@@ -285,14 +285,19 @@ pub fn bookmarks(lib: &mut Library, action: Option<BookmarksAction>, list: ListA
             if json {
                 print_json(&report)?;
             } else {
-                println!(
+                say!(
                     "{} added, {} updated, {} already up to date",
-                    report.added, report.updated, report.skipped
+                    report.added,
+                    report.updated,
+                    report.skipped
                 );
                 for m in &report.missing_episodes {
-                    println!(
+                    say!(
                         "not imported: {} bookmark(s) of \"{}\" ({} in {}): the episode is not in this library",
-                        m.bookmarks, m.title, m.guid, m.podcast_feed_url
+                        m.bookmarks,
+                        m.title,
+                        m.guid,
+                        m.podcast_feed_url
                     );
                 }
             }
@@ -339,8 +344,19 @@ pub fn transcript(lib: &mut Library, config: &Config, args: TranscriptArgs) -> R
         let mut out = std::io::stdout().lock();
         for c in cues {
             match &c.speaker {
-                Some(s) => writeln!(out, "[{}] {s}: {}", times::format_hms(c.start_secs), c.text)?,
-                None => writeln!(out, "[{}] {}", times::format_hms(c.start_secs), c.text)?,
+                Some(s) => writeln!(
+                    out,
+                    "[{}] {}: {}",
+                    times::format_hms(c.start_secs),
+                    crate::term::clean(s),
+                    crate::term::clean(&c.text)
+                )?,
+                None => writeln!(
+                    out,
+                    "[{}] {}",
+                    times::format_hms(c.start_secs),
+                    crate::term::clean(&c.text)
+                )?,
             }
         }
     }

@@ -34,7 +34,7 @@ pub fn run(lib: &Library, bookmark: i64, out: &Path, end: Option<f64>) -> Result
         out,
         &tags,
     )?;
-    println!(
+    say!(
         "Wrote {} ({} frames at {} Hz, {} channel{}) to {}",
         earmark_core::bookmarks::times::format_precise(clip.start_secs)
             + "–"

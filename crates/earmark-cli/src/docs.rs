@@ -127,7 +127,7 @@ pub fn source(lib: &mut Library, config: &Config, action: SourceAction) -> Resul
             if json {
                 print_json(&report)?;
             } else {
-                println!(
+                say!(
                     "{} [source {}]: {} new, {} changed ({} requests, via {})",
                     if report.source.title.is_empty() {
                         &report.source.home_url
@@ -152,7 +152,7 @@ pub fn source(lib: &mut Library, config: &Config, action: SourceAction) -> Resul
             if json {
                 print_json(&report)?;
             } else {
-                println!(
+                say!(
                     "{} documents: {} images kept now ({} bytes), {} already kept, {} could not be kept",
                     report.documents,
                     report.fetched,
@@ -161,7 +161,7 @@ pub fn source(lib: &mut Library, config: &Config, action: SourceAction) -> Resul
                     report.failed.len()
                 );
                 for f in &report.failed {
-                    eprintln!("  {f}");
+                    say_err!("  {f}");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -184,16 +184,18 @@ pub fn source(lib: &mut Library, config: &Config, action: SourceAction) -> Resul
             } else {
                 for r in &results {
                     match r {
-                        Ok(rep) => println!(
+                        Ok(rep) => say!(
                             "updated  {}: {} new, {} changed",
-                            rep.source.home_url, rep.new, rep.updated
+                            rep.source.home_url,
+                            rep.new,
+                            rep.updated
                         ),
-                        Err(e) => println!("error    {e}"),
+                        Err(e) => say!("error    {e}"),
                     }
                 }
             }
             if failed > 0 {
-                eprintln!("earmark-cli: {failed} of {} sources failed to refresh", results.len());
+                say_err!("earmark-cli: {failed} of {} sources failed to refresh", results.len());
                 return Ok(ExitCode::from(2));
             }
             Ok(ExitCode::SUCCESS)
@@ -207,11 +209,11 @@ pub fn sources(lib: &Library, json: bool) -> Result<ExitCode> {
     if json {
         print_json(&sources)?;
     } else if sources.is_empty() {
-        println!("No blog sources yet. Try: earmark-cli source add https://blog.example/");
+        say!("No blog sources yet. Try: earmark-cli source add https://blog.example/");
     } else {
         for s in sources {
             let err = s.last_error.map(|e| format!("  [error: {e}]")).unwrap_or_default();
-            println!("{:>4}  {}  ({} documents){err}", s.id.0, s.home_url, s.document_count);
+            say!("{:>4}  {}  ({} documents){err}", s.id.0, s.home_url, s.document_count);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -228,20 +230,20 @@ pub fn page(lib: &mut Library, config: &Config, action: PageAction) -> Result<Ex
     } else {
         for o in &outcomes {
             match (&o.document, &o.error) {
-                (Some(d), _) => println!(
+                (Some(d), _) => say!(
                     "{}  {:>5}  {}  ({})",
                     if o.existed { "updated" } else { "added  " },
                     d.id.0,
                     d.title,
                     o.url
                 ),
-                (None, Some(e)) => println!("failed          {}: {e}", o.url),
+                (None, Some(e)) => say!("failed          {}: {e}", o.url),
                 (None, None) => {}
             }
         }
     }
     if failed > 0 {
-        eprintln!("earmark-cli: {failed} of {} pages could not be added", outcomes.len());
+        say_err!("earmark-cli: {failed} of {} pages could not be added", outcomes.len());
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
@@ -256,14 +258,14 @@ pub fn list(lib: &Library, args: DocsArgs) -> Result<ExitCode> {
     if args.json {
         print_json(&rows)?;
     } else if rows.is_empty() {
-        println!("No documents yet. Try: earmark-cli page add URL, or earmark-cli source add URL");
+        say!("No documents yet. Try: earmark-cli page add URL, or earmark-cli source add URL");
     } else {
         for d in rows {
             let date = d
                 .published
                 .as_deref()
                 .map_or("          ", |p| p.get(..10).unwrap_or(p));
-            println!("{:>6}  {:<4}  {date}  {}", d.id.0, d.kind.as_str(), d.title);
+            say!("{:>6}  {:<4}  {date}  {}", d.id.0, d.kind.as_str(), d.title);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -275,14 +277,14 @@ pub fn show(lib: &Library, args: DocArgs) -> Result<ExitCode> {
     if args.json {
         print_json(&d)?;
     } else {
-        println!("{}\n{}", d.title, d.url);
+        say!("{}\n{}", d.title, d.url);
         if let Some(p) = &d.published {
-            println!("Published {p}");
+            say!("Published {p}");
         }
         if !d.tags.is_empty() {
-            println!("Tags: {}", d.tags.join(", "));
+            say!("Tags: {}", d.tags.join(", "));
         }
-        println!("\n{}", d.text);
+        say!("\n{}", d.text);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -293,12 +295,15 @@ pub fn campaigns(lib: &Library, json: bool) -> Result<ExitCode> {
     if json {
         print_json(&list)?;
     } else if list.is_empty() {
-        println!("No campaigns yet. Try: earmark-cli page add URL --campaign NAME");
+        say!("No campaigns yet. Try: earmark-cli page add URL --campaign NAME");
     } else {
         for c in list {
-            println!(
+            say!(
                 "{:>4}  {}  ({} documents, {} episodes)",
-                c.id.0, c.name, c.document_count, c.episode_count
+                c.id.0,
+                c.name,
+                c.document_count,
+                c.episode_count
             );
         }
     }
@@ -311,7 +316,7 @@ pub fn campaign(lib: &mut Library, action: CampaignAction) -> Result<ExitCode> {
         CampaignAction::AddEpisode { name, episode } => {
             let id = lib.collection_ensure(&name, CollectionKind::Campaign, now())?;
             lib.collection_add_episode(id, EpisodeId(episode))?;
-            println!("Episode {episode} is in the campaign {name}.");
+            say!("Episode {episode} is in the campaign {name}.");
         }
         CampaignAction::Show { name, json } => {
             let c = lib.collection_by_name(&name)?;
@@ -319,12 +324,12 @@ pub fn campaign(lib: &mut Library, action: CampaignAction) -> Result<ExitCode> {
             if json {
                 print_json(&view)?;
             } else {
-                println!("{} ({})", view.collection.name, view.collection.kind.as_str());
+                say!("{} ({})", view.collection.name, view.collection.kind.as_str());
                 for d in &view.documents {
-                    println!("  doc     {:>6}  {}", d.id.0, d.title);
+                    say!("  doc     {:>6}  {}", d.id.0, d.title);
                 }
                 for e in view.episodes.iter().chain(&view.linked_episodes) {
-                    println!("  episode {:>6}  {}", e.id.0, e.title);
+                    say!("  episode {:>6}  {}", e.id.0, e.title);
                 }
             }
         }
@@ -353,7 +358,7 @@ pub fn tag(lib: &mut Library, args: TagArgs, add: bool) -> Result<ExitCode> {
             lib.document_tags(DocumentId(args.id))?
         }
     };
-    println!(
+    say!(
         "Tags now: {}",
         if now_tags.is_empty() {
             "(none)".to_owned()

@@ -18,7 +18,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// interrupted (paused).
 pub fn run(lib: &Library, config: &Config, episodes: &[EpisodeId], concurrency: usize) -> Result<ExitCode> {
     if episodes.is_empty() {
-        eprintln!("Nothing to download: every matching episode is already on this computer.");
+        say_err!("Nothing to download: every matching episode is already on this computer.");
         return Ok(ExitCode::SUCCESS);
     }
     let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
@@ -42,7 +42,7 @@ pub fn run(lib: &Library, config: &Config, episodes: &[EpisodeId], concurrency: 
             let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
             let bar = bars.entry(e.episode_id.0).or_insert_with(|| {
                 let b = multi.add(ProgressBar::new(0).with_style(style.clone()));
-                b.set_message(titles.get(&e.episode_id.0).cloned().unwrap_or_default());
+                b.set_message(crate::term::clean(titles.get(&e.episode_id.0).map_or("", String::as_str)).into_owned());
                 b
             });
             if let Some(t) = e.total {
@@ -53,7 +53,7 @@ pub fn run(lib: &Library, config: &Config, episodes: &[EpisodeId], concurrency: 
             // With no terminal (a pipe, a test) indicatif draws nothing, so say it plainly.
             let say = |line: String| {
                 if multi.is_hidden() {
-                    eprintln!("{line}");
+                    say_err!("{line}");
                 } else {
                     let _ = multi.println(line);
                 }
@@ -93,7 +93,7 @@ pub fn run(lib: &Library, config: &Config, episodes: &[EpisodeId], concurrency: 
         if interrupted.load(Ordering::SeqCst) {
             queue.pause_all()?;
             queue.wait_idle();
-            eprintln!("Paused; run the same command to resume.");
+            say_err!("Paused; run the same command to resume.");
             return Ok(ExitCode::from(130));
         }
         std::thread::sleep(std::time::Duration::from_millis(50));

@@ -36,9 +36,14 @@ pub fn relink(lib: &mut Library, episodes: &[i64], new_only: bool, json: bool) -
     if json {
         print_json(&r)?;
     } else {
-        println!(
+        say!(
             "{} episodes linked ({} documents read): {} explicit, {} suggested, {} removed, {} decided by people kept",
-            r.episodes, r.documents_indexed, r.explicit, r.suggested, r.removed, r.kept_decided
+            r.episodes,
+            r.documents_indexed,
+            r.explicit,
+            r.suggested,
+            r.removed,
+            r.kept_decided
         );
     }
     Ok(())
@@ -63,10 +68,10 @@ pub fn links(lib: &Library, episode: i64, json: bool) -> Result<()> {
             .collect();
         print_json(&out)?;
     } else if rows.is_empty() {
-        println!("Episode {episode} has no linked posts or pages. Try: earmark-cli relink");
+        say!("Episode {episode} has no linked posts or pages. Try: earmark-cli relink");
     } else {
         for l in rows {
-            println!(
+            say!(
                 "{:>6}  {:<9} {:<9} {:.2}  {}\n        {}\n        {}",
                 l.doc_id.0,
                 l.kind.as_str(),
@@ -84,15 +89,15 @@ pub fn links(lib: &Library, episode: i64, json: bool) -> Result<()> {
 /// Links a document to an episode by hand.
 pub fn link(lib: &mut Library, episode: i64, doc: i64, note: Option<&str>) -> Result<()> {
     lib.add_manual_link(EpisodeId(episode), DocumentId(doc), note, now())?;
-    println!("Linked document {doc} to episode {episode}.");
+    say!("Linked document {doc} to episode {episode}.");
     Ok(())
 }
 
 /// Removes a link (a manual one is deleted; an automatic one is rejected so it stays away).
 pub fn unlink(lib: &mut Library, episode: i64, doc: i64) -> Result<()> {
     match lib.unlink(EpisodeId(episode), DocumentId(doc), now())? {
-        Unlinked::Deleted => println!("Removed the link between episode {episode} and document {doc}."),
-        Unlinked::Rejected => println!(
+        Unlinked::Deleted => say!("Removed the link between episode {episode} and document {doc}."),
+        Unlinked::Rejected => say!(
             "Removed the link between episode {episode} and document {doc}; it is marked rejected so relinking will not bring it back."
         ),
     }
@@ -102,14 +107,14 @@ pub fn unlink(lib: &mut Library, episode: i64, doc: i64) -> Result<()> {
 /// Accepts a suggestion.
 pub fn accept(lib: &mut Library, episode: i64, doc: i64) -> Result<()> {
     lib.accept_link(EpisodeId(episode), DocumentId(doc), now())?;
-    println!("Accepted: document {doc} is about episode {episode}.");
+    say!("Accepted: document {doc} is about episode {episode}.");
     Ok(())
 }
 
 /// Rejects a suggestion (or a pair before it is ever suggested).
 pub fn reject(lib: &mut Library, episode: i64, doc: i64) -> Result<()> {
     lib.reject_link(EpisodeId(episode), DocumentId(doc), now())?;
-    println!("Rejected: document {doc} will not be linked to episode {episode} again.");
+    say!("Rejected: document {doc} will not be linked to episode {episode} again.");
     Ok(())
 }
 
@@ -119,10 +124,10 @@ pub fn review(lib: &Library, limit: usize, json: bool) -> Result<()> {
     if json {
         print_json(&rows)?;
     } else if rows.is_empty() {
-        println!("No suggestions waiting for review.");
+        say!("No suggestions waiting for review.");
     } else {
         for r in rows {
-            println!(
+            say!(
                 "{:.2}  episode {:>5} {}\n      document {:>5} {}\n      {}",
                 r.score,
                 r.episode_id.0,
@@ -142,10 +147,10 @@ pub fn doc_links(lib: &Library, doc: i64, json: bool) -> Result<()> {
     if json {
         print_json(&rows)?;
     } else if rows.is_empty() {
-        println!("Document {doc} is not linked to any episode.");
+        say!("Document {doc} is not linked to any episode.");
     } else {
         for l in rows {
-            println!(
+            say!(
                 "{:>6}  {:<9} {:<9} {:.2}  {}",
                 l.episode_id.0,
                 l.kind.as_str(),

@@ -12,6 +12,16 @@ use earmark_core::config::Config;
 use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
 use earmark_core::{opml, refresh, resolve, search, Library};
 
+/// `println!` for a person: the line is made safe for a terminal first (see `term`).
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::term::say(format_args!($($arg)*)) };
+}
+
+/// `eprintln!` for a person, made safe for a terminal like `say!`.
+macro_rules! say_err {
+    ($($arg:tt)*) => { $crate::term::say_err(format_args!($($arg)*)) };
+}
+
 mod auto_download;
 mod bookmarks;
 mod clip;
@@ -22,6 +32,7 @@ mod play;
 mod share;
 mod storage;
 mod sync;
+mod term;
 
 /// The one place the CLI reads the clock; the library takes time as an argument.
 fn now() -> earmark_core::chrono::DateTime<earmark_core::chrono::Utc> {
@@ -385,7 +396,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("earmark-cli: error: {e:#}");
+            say_err!("earmark-cli: error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -403,7 +414,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     // Import creates the library folder itself, so it runs before anything opens one there.
     if let Command::Import { dir } = &cli.command {
         let report = earmark_core::backup::import(dir, &config.library_dir)?;
-        println!(
+        say!(
             "Imported {} files ({} bytes) into {}",
             report.files,
             report.bytes,
@@ -418,12 +429,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Unsubscribe { podcast } => {
             let p = lib.podcast(PodcastId(podcast))?;
             if lib.set_subscribed(p.id, false, now())? {
-                println!(
+                say!(
                     "Unsubscribed from {}; its episodes and everything made about them stay",
                     p.title
                 );
             } else {
-                println!("{} was already unsubscribed", p.title);
+                say!("{} was already unsubscribed", p.title);
             }
         }
         Command::Subscribe { input, default, json } => {
@@ -436,14 +447,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&sub)?;
             } else if sub.created {
-                println!(
+                say!(
                     "Subscribed to {} ({} episodes) [podcast {}]",
-                    sub.podcast.title, sub.podcast.episode_count, sub.podcast.id.0
+                    sub.podcast.title,
+                    sub.podcast.episode_count,
+                    sub.podcast.id.0
                 );
             } else {
-                println!(
+                say!(
                     "Already subscribed to {}; refreshed ({} new episodes)",
-                    sub.podcast.title, sub.new_episodes
+                    sub.podcast.title,
+                    sub.new_episodes
                 );
             }
         }
@@ -452,7 +466,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&podcasts)?;
             } else if podcasts.is_empty() {
-                println!("No podcasts yet. Try: earmark-cli subscribe --default");
+                say!("No podcasts yet. Try: earmark-cli subscribe --default");
             } else {
                 for p in podcasts {
                     let status = match (&p.last_error, p.gone) {
@@ -460,7 +474,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         (Some(e), _) => format!(" [error: {e}]"),
                         _ => String::new(),
                     };
-                    println!("{:>5}  {}  ({} episodes){}", p.id.0, p.title, p.episode_count, status);
+                    say!("{:>5}  {}  ({} episodes){}", p.id.0, p.title, p.episode_count, status);
                 }
             }
         }
@@ -476,7 +490,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         .map_or("unknown date", |d| d.get(..10).unwrap_or(d));
                     let dur = e.duration_secs.map(fmt_duration).unwrap_or_default();
                     let gone = if e.in_feed { "" } else { "  [no longer in feed]" };
-                    println!("{:>6}  {date}  {dur:>8}  {}{gone}", e.id.0, e.title);
+                    say!("{:>6}  {date}  {dur:>8}  {}{gone}", e.id.0, e.title);
                 }
             }
         }
@@ -485,11 +499,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&d)?;
             } else {
-                println!("{}\n{}", d.episode.title, d.podcast_title);
+                say!("{}\n{}", d.episode.title, d.podcast_title);
                 if let Some(p) = &d.episode.published {
-                    println!("Published {p}");
+                    say!("Published {p}");
                 }
-                println!("\n{}", earmark_core::html::to_text(&d.notes_html));
+                say!("\n{}", earmark_core::html::to_text(&d.notes_html));
             }
         }
         Command::Refresh {
@@ -500,7 +514,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let ids = podcast.map(|p| vec![PodcastId(p)]);
             let outcome = refresh_with_progress(&mut lib, &config, ids.as_deref(), concurrency)?;
             for problem in &outcome.problems {
-                eprintln!("earmark-cli: {problem}");
+                say_err!("earmark-cli: {problem}");
             }
             let reports = outcome.reports;
             let failed = reports.iter().filter(|r| r.status == RefreshStatus::Error).count();
@@ -510,18 +524,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for r in &reports {
                     match r.status {
                         RefreshStatus::Updated => {
-                            println!("updated       {}: {} new, {} changed", r.title, r.new, r.updated)
+                            say!("updated       {}: {} new, {} changed", r.title, r.new, r.updated)
                         }
-                        RefreshStatus::NotModified => println!("not modified  {}", r.title),
+                        RefreshStatus::NotModified => say!("not modified  {}", r.title),
                         RefreshStatus::Error => {
-                            println!("error         {}: {}", r.title, r.error.as_deref().unwrap_or(""))
+                            say!("error         {}: {}", r.title, r.error.as_deref().unwrap_or(""))
                         }
                     }
                 }
             }
             let downloaded = auto_download::download_wanted(&lib, &config, &outcome.to_download)?;
             if failed > 0 {
-                eprintln!("earmark-cli: {failed} of {} feeds failed to refresh", reports.len());
+                say_err!("earmark-cli: {failed} of {} feeds failed to refresh", reports.len());
                 return Ok(ExitCode::from(2));
             }
             return Ok(downloaded);
@@ -531,10 +545,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&hits)?;
             } else if hits.is_empty() {
-                println!("Nothing found for {query:?}.");
+                say!("Nothing found for {query:?}.");
             } else {
                 for h in hits {
-                    println!(
+                    say!(
                         "{:<8} {:>6}  {}\n                 {}",
                         format!("{:?}", h.kind).to_lowercase(),
                         h.id,
@@ -567,7 +581,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Export { dir } => {
             let report = earmark_core::backup::export(&lib, &dir, now())?;
-            println!(
+            say!(
                 "Exported {} files ({} bytes) to {}",
                 report.files,
                 report.bytes,
@@ -580,14 +594,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&rows)?;
             } else if rows.is_empty() {
-                println!("No downloads yet. Try: earmark-cli download EPISODE");
+                say!("No downloads yet. Try: earmark-cli download EPISODE");
             } else {
                 for r in rows {
                     let size = r
                         .total
                         .map_or(format!("{} B", r.bytes), |t| format!("{}/{} B", r.bytes, t));
                     let err = r.error.map(|e| format!("  ({e})")).unwrap_or_default();
-                    println!(
+                    say!(
                         "{:>6}  {:<11} {size:>22}  {}{err}",
                         r.episode_id.0,
                         r.state.as_str(),
@@ -598,9 +612,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::DeleteDownload { episode } => {
             if lib.delete_download(EpisodeId(episode))? {
-                println!("Deleted the download of episode {episode}; the episode stays in the library.");
+                say!("Deleted the download of episode {episode}; the episode stays in the library.");
             } else {
-                println!("Episode {episode} has no download.");
+                say!("Episode {episode} has no download.");
             }
         }
         Command::Queue { action, json } => {
@@ -620,10 +634,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&queue)?;
             } else if queue.is_empty() {
-                println!("The queue is empty. Add episodes with: earmark-cli queue add EPISODE");
+                say!("The queue is empty. Add episodes with: earmark-cli queue add EPISODE");
             } else {
                 for (i, e) in queue.iter().enumerate() {
-                    println!("{:>3}. {:>6}  {}", i + 1, e.id.0, e.title);
+                    say!("{:>3}. {:>6}  {}", i + 1, e.id.0, e.title);
                 }
             }
         }
@@ -638,7 +652,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&now)?;
             } else {
-                println!("Skip back {} s, skip forward {} s.", now.back_secs, now.forward_secs);
+                say!("Skip back {} s, skip forward {} s.", now.back_secs, now.forward_secs);
             }
         }
         Command::MediaFolder { path } => storage::media_folder(&mut lib, path.as_deref())?,
@@ -649,7 +663,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 lib.set_played(EpisodeId(episode), false, now())?;
             }
-            println!("Episode {episode} marked {state}.");
+            say!("Episode {episode} marked {state}.");
         }
         Command::Relink { episodes, new, json } => links::relink(&mut lib, &episodes, new, json)?,
         Command::Links { episode, json } => links::links(&lib, episode, json)?,
@@ -673,13 +687,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&reports)?;
             } else {
-                println!(
+                say!(
                     "{} feeds in the file, {} new subscriptions",
                     outlines.len(),
                     added.len()
                 );
                 for r in reports.iter().filter(|r| r.status == RefreshStatus::Error) {
-                    println!("  could not fetch {}: {}", r.title, r.error.as_deref().unwrap_or(""));
+                    say!("  could not fetch {}: {}", r.title, r.error.as_deref().unwrap_or(""));
                 }
             }
         }
@@ -748,7 +762,7 @@ fn refresh_with_progress(
         earmark_core::refresh_all::refresh_all(lib, &fetcher, ids, concurrency, now(), &mut |done, total, r| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
-            bar.set_message(r.title.clone());
+            bar.set_message(term::clean(&r.title).into_owned());
         })?;
     bar.finish_and_clear();
     Ok(outcome)

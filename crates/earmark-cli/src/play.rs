@@ -31,7 +31,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         bail!("--speed must be between 0.5 and 3.0");
     }
     let playable = lib.playable(id)?;
-    let title = playable.title;
+    let title = crate::term::clean(&playable.title).into_owned();
     let media = match playable.source {
         Source::File(path) => Media::File(path),
         Source::Web { url, cache_dir } => Media::Url {
@@ -61,7 +61,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     let output = match Output::open_default() {
         Ok(o) => o,
         Err(e) => {
-            eprintln!(
+            say_err!(
                 "earmark-cli: {e}. The position ({:.0} s) is kept; connect a device and try again.",
                 start.as_secs_f64()
             );
@@ -115,15 +115,15 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         keep_streamed(lib, id, handle);
     }
     if let Some(damage) = playback.damage() {
-        eprintln!("earmark-cli: playback stopped early: {damage}");
+        say_err!("earmark-cli: playback stopped early: {damage}");
         return Ok(ExitCode::from(4));
     }
     let at_end = duration.is_none_or(|d| pos >= d.as_secs_f64() - PLAYED_MARGIN_SECS);
     if stop.is_none() && !interrupted.load(Ordering::SeqCst) && at_end {
         lib.finish_episode(id, now())?;
-        eprintln!("Finished {}.", title);
+        say_err!("Finished {}.", title);
     } else {
-        eprintln!(
+        say_err!(
             "Stopped at {}.",
             earmark_player::decode::fmt_time(Duration::from_secs_f64(pos))
         );
@@ -135,8 +135,8 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
 /// Failing to keep it costs nothing but a message: the listening already happened.
 fn keep_streamed(lib: &mut Library, id: EpisodeId, handle: &earmark_player::stream::StreamHandle) {
     match lib.adopt_download(id, |dest| handle.save_complete(dest), now()) {
-        Ok(Some(bytes)) => eprintln!("Kept the streamed episode for offline listening ({bytes} bytes)."),
+        Ok(Some(bytes)) => say_err!("Kept the streamed episode for offline listening ({bytes} bytes)."),
         Ok(None) => {}
-        Err(e) => eprintln!("earmark-cli: could not keep the streamed episode: {e}"),
+        Err(e) => say_err!("earmark-cli: could not keep the streamed episode: {e}"),
     }
 }

@@ -67,22 +67,27 @@ fn print_report(r: &ShareReport, json: bool) -> Result<()> {
     if json {
         return print_json(r);
     }
-    println!(
+    say!(
         "Sent: {} subscriptions, {} bookmarks, {} link decisions",
-        r.sent.subscriptions, r.sent.bookmarks, r.sent.decisions
+        r.sent.subscriptions,
+        r.sent.bookmarks,
+        r.sent.decisions
     );
-    println!(
+    say!(
         "Received: {} subscriptions, {} bookmarks, {} link decisions ({} files merged)",
-        r.received.subscriptions, r.received.bookmarks, r.received.decisions, r.files_merged
+        r.received.subscriptions,
+        r.received.bookmarks,
+        r.received.decisions,
+        r.files_merged
     );
     if r.waiting > 0 {
-        println!(
+        say!(
             "{} shared items wait for an episode or post this library does not have yet",
             r.waiting
         );
     }
     for s in &r.skipped {
-        println!("Skipped {s}");
+        say!("Skipped {s}");
     }
     Ok(())
 }
@@ -98,7 +103,7 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
         } => {
             let r = share::create(lib, &folder, &name, &person(p), now())?;
             if !json {
-                println!("Sharing {name:?} through {}", folder.display());
+                say!("Sharing {name:?} through {}", folder.display());
             }
             print_report(&r, json)?;
         }
@@ -109,7 +114,7 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
         } => {
             let r = share::join(lib, &folder, &person(p), now())?;
             if !json {
-                println!("Joined the archive in {}", folder.display());
+                say!("Joined the archive in {}", folder.display());
             }
             print_report(&r, json)?;
         }
@@ -119,31 +124,35 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
             if json {
                 print_json(&s)?;
             } else if !s.shared {
-                println!("Not shared (earmark-cli share create FOLDER --name NAME, or share join FOLDER)");
+                say!("Not shared (earmark-cli share create FOLDER --name NAME, or share join FOLDER)");
             } else {
-                println!(
+                say!(
                     "Sharing {:?} through {} as {}",
                     s.name.unwrap_or_default(),
                     s.folder.unwrap_or_default(),
                     s.person.unwrap_or_default()
                 );
-                println!("Last sync: {}", s.last_sync.as_deref().unwrap_or("never"));
+                say!("Last sync: {}", s.last_sync.as_deref().unwrap_or("never"));
                 if let Some(e) = s.last_error {
-                    println!("Last attempt failed: {e}");
+                    say!("Last attempt failed: {e}");
                 }
-                println!(
+                say!(
                     "Shared: {} subscriptions, {} bookmarks, {} link decisions; folder: {} files, {} bytes",
-                    s.items.subscriptions, s.items.bookmarks, s.items.decisions, s.folder_files, s.folder_bytes
+                    s.items.subscriptions,
+                    s.items.bookmarks,
+                    s.items.decisions,
+                    s.folder_files,
+                    s.folder_bytes
                 );
             }
         }
         ShareAction::Compact => {
             let removed = share::compact(lib, now())?;
-            println!("Wrote a snapshot; removed {removed} files it covers");
+            say!("Wrote a snapshot; removed {removed} files it covers");
         }
         ShareAction::Leave => {
             share::leave(lib)?;
-            println!("Stopped sharing; this library keeps everything, and the folder stays for the others");
+            say!("Stopped sharing; this library keeps everything, and the folder stays for the others");
         }
     }
     Ok(ExitCode::SUCCESS)

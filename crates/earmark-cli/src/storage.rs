@@ -13,11 +13,11 @@ pub fn storage(lib: &Library, json: bool) -> Result<()> {
         return crate::print_json(&rows);
     }
     if rows.is_empty() {
-        println!("Nothing downloaded yet. Try: earmark-cli download EPISODE");
+        say!("Nothing downloaded yet. Try: earmark-cli download EPISODE");
         return Ok(());
     }
     for r in &rows {
-        println!(
+        say!(
             "{:>5}  {:>10}  {:>4} files  {}",
             r.podcast_id.0,
             human(r.bytes),
@@ -26,7 +26,7 @@ pub fn storage(lib: &Library, json: bool) -> Result<()> {
         );
     }
     let (files, bytes) = rows.iter().fold((0, 0), |(f, b), r| (f + r.files, b + r.bytes));
-    println!("total  {:>10}  {files:>4} files", human(bytes));
+    say!("total  {:>10}  {files:>4} files", human(bytes));
     Ok(())
 }
 
@@ -34,9 +34,9 @@ pub fn storage(lib: &Library, json: bool) -> Result<()> {
 pub fn media_folder(lib: &mut Library, path: Option<&Path>) -> Result<()> {
     let Some(path) = path else {
         let folder = lib.media_folder()?;
-        println!("{}", folder.path);
+        say!("{}", folder.path);
         if let Some(to) = folder.moving_to {
-            eprintln!("A move to {to} was interrupted; run `earmark-cli media-folder {to}` to finish it.");
+            say_err!("A move to {to} was interrupted; run `earmark-cli media-folder {to}` to finish it.");
         }
         return Ok(());
     };
@@ -64,7 +64,7 @@ pub fn media_folder(lib: &mut Library, path: Option<&Path>) -> Result<()> {
             absolute.display()
         )
     })?;
-    println!(
+    say!(
         "Moved {} files ({}) to {}; it is now the media folder.",
         report.files,
         human(report.bytes),

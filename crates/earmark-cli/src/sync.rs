@@ -96,7 +96,7 @@ pub fn run(lib: &mut Library, config: &Config, args: SyncArgs) -> Result<ExitCod
                     SecretStore::Keyring => "in the desktop keyring".to_owned(),
                     SecretStore::File(p) => format!("in {} (readable by you only)", p.display()),
                 };
-                println!(
+                say!(
                     "Logged in to {} as {} ({} API), this computer is device {}; password kept {kept}",
                     account.server,
                     account.user,
@@ -111,14 +111,14 @@ pub fn run(lib: &mut Library, config: &Config, args: SyncArgs) -> Result<ExitCod
                 print_json(&status)?;
             } else {
                 match &status.account {
-                    Some(a) => println!("Syncing with {} as {} (device {})", a.server, a.user, a.device),
-                    None => println!("No sync account (earmark-cli sync login URL --user NAME)"),
+                    Some(a) => say!("Syncing with {} as {} (device {})", a.server, a.user, a.device),
+                    None => say!("No sync account (earmark-cli sync login URL --user NAME)"),
                 }
-                println!("Last sync: {}", status.last_sync.as_deref().unwrap_or("never"));
+                say!("Last sync: {}", status.last_sync.as_deref().unwrap_or("never"));
                 if let Some(e) = &status.last_error {
-                    println!("Last attempt failed: {e}");
+                    say!("Last attempt failed: {e}");
                 }
-                println!(
+                say!(
                     "Waiting to be sent: {} subscription changes, {} episode actions; {} actions from the server wait for their episode",
                     status.pending_subscriptions, status.pending_actions, status.unmatched
                 );
@@ -126,7 +126,7 @@ pub fn run(lib: &mut Library, config: &Config, args: SyncArgs) -> Result<ExitCod
         }
         Some(SyncAction::Logout) => {
             sync::logout(lib, &secrets)?;
-            println!("Logged out; the password is forgotten. Changes made here stay queued for a later login.");
+            say!("Logged out; the password is forgotten. Changes made here stay queued for a later login.");
         }
         None => {
             let report = sync::sync(lib, &secrets, &config.resolver()?, config.fetch.timeout, now())?;
@@ -141,11 +141,13 @@ pub fn run(lib: &mut Library, config: &Config, args: SyncArgs) -> Result<ExitCod
 }
 
 fn print_report(r: &SyncReport) {
-    println!(
+    say!(
         "Sent: {} subscriptions added, {} removed, {} episode actions",
-        r.sent.subscriptions_added, r.sent.subscriptions_removed, r.sent.actions
+        r.sent.subscriptions_added,
+        r.sent.subscriptions_removed,
+        r.sent.actions
     );
-    println!(
+    say!(
         "Received: {} subscriptions added, {} removed, {} episode actions ({} positions moved, {} played/unplayed)",
         r.received.subscriptions_added,
         r.received.subscriptions_removed,
@@ -154,15 +156,15 @@ fn print_report(r: &SyncReport) {
         r.played_changed
     );
     if r.unmatched > 0 {
-        println!(
+        say!(
             "{} actions from the server wait for episodes this library does not have yet",
             r.unmatched
         );
     }
     for f in &r.failed_subscriptions {
-        println!("Could not add (tried again next sync): {f}");
+        say!("Could not add (tried again next sync): {f}");
     }
     if r.queued > 0 {
-        println!("{} changes still wait to be sent", r.queued);
+        say!("{} changes still wait to be sent", r.queued);
     }
 }

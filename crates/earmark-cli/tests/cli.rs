@@ -612,3 +612,26 @@ fn export_then_import_into_another_library() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
 }
+
+#[test]
+fn control_characters_never_reach_the_terminal_raw() {
+    let server = Server::start();
+    // Raw ESC, BEL and CSI bytes in a title, as a hostile feed sends them.
+    let evil = "Clear\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m screen";
+    server.set("/feed.xml", Reply::rss(feed("Hostile", &item("e1", evil, 1))));
+    let dir = TempDir::new().expect("tempdir");
+    let human = ok(args(dir.path(), &["subscribe", &server.url("/feed.xml")]));
+    let listed = ok(args(dir.path(), &["episodes"]));
+    for text in [&human, &listed] {
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+            "raw control characters printed: {text:?}"
+        );
+    }
+    assert!(listed.contains("Clear[2J]0;pwned31m screen"), "{listed}");
+    // JSON keeps the title exact, escaped by the serializer.
+    let eps = ok_json(args(dir.path(), &["episodes", "--json"]));
+    assert_eq!(eps[0]["title"].as_str(), Some(evil));
+    let raw = ok(args(dir.path(), &["episodes", "--json"]));
+    assert!(!raw.contains('\u{1b}'), "JSON escapes it: {raw:?}");
+}
