@@ -110,6 +110,13 @@ fn fetch_one(fetcher: &Fetcher, job: &Job) -> Fetchedfeed {
         Ok(Outcome::NotModified) => Fetchedfeed::NotModified,
         Ok(Outcome::Body(f)) => match feed::parse(&f.body, &f.final_url) {
             Ok(parsed) => {
+                if parsed.duplicates_dropped > 0 {
+                    tracing::warn!(
+                        feed = %job.url,
+                        dropped = parsed.duplicates_dropped,
+                        "the feed lists the same episode more than once; kept one of each"
+                    );
+                }
                 let new_feed_url = f.moved_permanently_to.map(String::from).or_else(|| {
                     parsed
                         .new_feed_url

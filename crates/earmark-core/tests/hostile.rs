@@ -404,3 +404,33 @@ fn staging_left_by_a_killed_process_is_reclaimed() {
     assert!(!stale_tar.exists());
     assert!(live.exists());
 }
+
+#[test]
+fn five_items_sharing_one_guid_are_five_episodes() {
+    let dir = TempDir::new().expect("tempdir");
+    let server = Server::start();
+    let items: String = (1..=5)
+        .map(|n| {
+            format!(
+                r#"<item><guid>same</guid><title>Part {n}</title><enclosure url="/media/p{n}.mp3" type="audio/mpeg" length="1"/></item>"#
+            )
+        })
+        .collect();
+    server.set(
+        "/feed.xml",
+        Reply::rss(format!(
+            r#"<rss version="2.0"><channel><title>Reused guid</title>{items}</channel></rss>"#
+        )),
+    );
+    let mut lib = Library::open(dir.path()).expect("open");
+    let sub = subscribe(&mut lib, &server.url("/feed.xml"));
+    assert_eq!(sub.new_episodes, 5);
+    let mut titles: Vec<String> = lib
+        .episodes(None)
+        .expect("episodes")
+        .into_iter()
+        .map(|e| e.title)
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["Part 1", "Part 2", "Part 3", "Part 4", "Part 5"]);
+}

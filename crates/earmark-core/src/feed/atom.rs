@@ -63,6 +63,7 @@ pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
         image_url: absolute(base, feed.logo()).or_else(|| absolute(base, feed.icon())),
         language: feed.lang().map(str::to_owned),
         items,
+        duplicates_dropped: 0,
         ..ParsedFeed::default()
     })
 }

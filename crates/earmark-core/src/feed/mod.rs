@@ -40,6 +40,8 @@ pub struct ParsedFeed {
     pub podcast20: Podcast20,
     /// Items in feed order, unique by `guid`.
     pub items: Vec<ParsedItem>,
+    /// Items dropped as copies of another (same guid, same media): said in the refresh's log.
+    pub duplicates_dropped: usize,
 }
 
 /// One item of a feed, normalised.
@@ -126,29 +128,40 @@ pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
         }
         None => return Err(FeedError::Malformed("empty or not XML".into())),
     };
-    keep_usable_once(&mut feed.items);
+    feed.duplicates_dropped = keep_usable_once(&mut feed.items);
     Ok(feed)
 }
 
-/// Drops items no person could use (no title, no media, no link, no notes) and, of items sharing
-/// an identity, keeps the first: feeds list newest first, and the first is what the publisher
-/// shows.
-fn keep_usable_once(items: &mut Vec<ParsedItem>) {
-    let keep: Vec<bool> = {
-        let mut seen = std::collections::HashSet::with_capacity(items.len());
-        items
-            .iter()
-            .map(|i| {
-                let empty = i.title.is_empty()
-                    && i.enclosure_url.is_none()
-                    && i.link.is_none()
-                    && i.notes_raw.trim().is_empty();
-                !empty && seen.insert(i.guid.as_str())
-            })
-            .collect()
-    };
-    let mut keep = keep.into_iter();
-    items.retain(|_| keep.next().unwrap_or(false));
+/// Drops items no person could use (no title, no media, no link, no notes) and settles items
+/// that share a guid. Publishers reuse a guid by mistake (a template's placeholder, a copied
+/// item): when the items behind it are different episodes (different media, else different
+/// pages) each is kept under the identity rule's next key, its media URL or page, so none is
+/// lost and the choice does not depend on the feed's order. Copies of one episode collapse to the
+/// first (feeds list newest first, and the first is what the publisher shows). Returns how many
+/// copies were dropped.
+fn keep_usable_once(items: &mut Vec<ParsedItem>) -> usize {
+    items.retain(|i| {
+        !(i.title.is_empty() && i.enclosure_url.is_none() && i.link.is_none() && i.notes_raw.trim().is_empty())
+    });
+    let mut groups: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (k, i) in items.iter().enumerate() {
+        groups.entry(i.guid.as_str()).or_default().push(k);
+    }
+    let next_key = |i: &ParsedItem| i.enclosure_url.clone().or_else(|| i.link.clone());
+    let mut rekey: Vec<(usize, String)> = Vec::new();
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let keys: std::collections::HashSet<Option<String>> = members.iter().map(|&k| next_key(&items[k])).collect();
+        if keys.len() > 1 {
+            rekey.extend(members.iter().filter_map(|&k| next_key(&items[k]).map(|key| (k, key))));
+        }
+    }
+    for (k, key) in rekey {
+        items[k].guid = key;
+    }
+    let before = items.len();
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.retain(|i| seen.insert(i.guid.clone()));
+    before - items.len()
 }
 
 /// Resolves a URL from the feed against the feed's own URL; garbage comes back as `None`, and so
@@ -246,7 +259,42 @@ mod tests {
 
         // Nothing to drop: the list is left as it was.
         let mut clean = vec![item("x", "x"), item("y", "y")];
-        keep_usable_once(&mut clean);
+        assert_eq!(keep_usable_once(&mut clean), 0);
         assert_eq!(clean.len(), 2);
+    }
+
+    #[test]
+    fn one_guid_on_different_episodes_keeps_them_all() {
+        let with_media = |guid: &str, title: &str, media: &str| ParsedItem {
+            enclosure_url: Some(format!("https://cdn.example/{media}.mp3")),
+            ..item(guid, title)
+        };
+        let mut items: Vec<ParsedItem> = (1..=5)
+            .map(|n| with_media("same", &format!("Episode {n}"), &format!("e{n}")))
+            .collect();
+        items.push(with_media("same", "Episode 5 again", "e5"));
+        assert_eq!(keep_usable_once(&mut items), 1);
+        let titles: Vec<&str> = items.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Episode 1", "Episode 2", "Episode 3", "Episode 4", "Episode 5"]
+        );
+        assert_eq!(items[0].guid, "https://cdn.example/e1.mp3");
+        // The same keys whatever the order.
+        let mut reversed: Vec<ParsedItem> = items
+            .iter()
+            .rev()
+            .cloned()
+            .map(|i| ParsedItem {
+                guid: "same".into(),
+                ..i
+            })
+            .collect();
+        keep_usable_once(&mut reversed);
+        let mut a: Vec<String> = items.iter().map(|i| i.guid.clone()).collect();
+        let mut b: Vec<String> = reversed.iter().map(|i| i.guid.clone()).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
     }
 }

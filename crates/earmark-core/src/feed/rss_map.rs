@@ -154,6 +154,7 @@ fn feed_of(channel: &rss::Channel, prefix: &str, base: &Url, items: Vec<ParsedIt
         new_feed_url: absolute(base, itunes.and_then(|i| i.new_feed_url())),
         podcast20: podcast20::read(channel.extensions(), prefix, base),
         items,
+        duplicates_dropped: 0,
     }
 }
 
