@@ -57,6 +57,9 @@ type Sink = Arc<dyn Fn(DownloadEvent) + Send + Sync>;
 pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 
 struct Shared {
+    /// The shared lock on the library's [`crate::downloads::QUEUE_LOCK`], released when the last
+    /// worker lets go of the queue.
+    _running: std::fs::File,
     /// The library, for recording states; writes are short, so one connection serves all workers.
     library: Mutex<Library>,
     fetcher: Fetcher,
@@ -96,7 +99,16 @@ impl DownloadQueue {
             path: library.media_dir(),
             source,
         })?;
+        // Held (shared) for the queue's life: a listing that can take it exclusively knows no
+        // queue runs, so a row left `downloading` by a killed process shows as paused.
+        let running = crate::downloads::open_queue_lock(library.dir())
+            .and_then(|f| f.lock_shared().map(|()| f))
+            .map_err(|source| crate::Error::Io {
+                path: library.dir().join(crate::downloads::QUEUE_LOCK),
+                source,
+            })?;
         let shared = Arc::new(Shared {
+            _running: running,
             library: Mutex::new(library),
             fetcher,
             sink: Arc::new(sink),

@@ -113,7 +113,9 @@ impl Library {
         Ok(())
     }
 
-    /// Where an episode's download stands, if it has one.
+    /// Where an episode's download stands, if it has one. A download recorded as under way
+    /// while no download queue runs on this library was stopped by a killed process: it is
+    /// paused (its `.part` file resumes), and says so.
     pub fn download_state(&self, id: EpisodeId) -> Result<Option<DownloadState>> {
         let state: Option<String> = self
             .conn()
@@ -121,7 +123,21 @@ impl Library {
                 r.get(0)
             })
             .optional()?;
-        Ok(state.as_deref().map(DownloadState::parse))
+        let running = state.as_deref() == Some("downloading") && self.queue_running();
+        Ok(state.as_deref().map(|s| shown_state(s, running)))
+    }
+
+    /// Whether a download queue (this process's or another's) works on this library now: each
+    /// holds a shared lock on [`QUEUE_LOCK`] for its whole life, so an exclusive try fails.
+    pub(crate) fn queue_running(&self) -> bool {
+        let Ok(file) = open_queue_lock(self.dir()) else {
+            return true;
+        };
+        match file.try_lock() {
+            Ok(()) => false,
+            // Held by a queue, or a system that cannot say: keep the recorded state.
+            Err(_) => true,
+        }
     }
 
     /// Downloads an earlier run left queued or under way, newest change first (the order
@@ -140,12 +156,14 @@ impl Library {
             "SELECT episode_id, state, file_name, bytes, total, error FROM downloads ORDER BY updated_at DESC, episode_id",
         )?;
         let path_of = self.media_paths();
+        let mut running: Option<bool> = None;
         let rows = stmt.query_map([], |r| {
             let state: String = r.get(1)?;
             let file: String = r.get(2)?;
+            let queue_running = state == "downloading" && *running.get_or_insert_with(|| self.queue_running());
             Ok(DownloadRow {
                 episode_id: EpisodeId(r.get(0)?),
-                state: DownloadState::parse(&state),
+                state: shown_state(&state, queue_running),
                 path: path_of(&file).display().to_string(),
                 bytes: r.get::<_, i64>(3)?.max(0) as u64,
                 total: r.get::<_, Option<i64>>(4)?.map(|t| t.max(0) as u64),
@@ -224,6 +242,26 @@ impl Library {
         self.conn()
             .execute("DELETE FROM downloads WHERE episode_id = ?1", [id.0])?;
         Ok(true)
+    }
+}
+
+/// The file in a library folder that running download queues hold a shared lock on.
+pub const QUEUE_LOCK: &str = "downloads.lock";
+
+/// Opens (creating) the library's [`QUEUE_LOCK`] file.
+pub(crate) fn open_queue_lock(library_dir: &std::path::Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(library_dir.join(QUEUE_LOCK))
+}
+
+/// A stored state as the user should see it: `downloading` with no queue running is `paused`.
+fn shown_state(stored: &str, queue_running: bool) -> DownloadState {
+    match DownloadState::parse(stored) {
+        DownloadState::Downloading if !queue_running => DownloadState::Paused,
+        s => s,
     }
 }
 

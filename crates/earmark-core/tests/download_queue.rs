@@ -442,3 +442,33 @@ fn a_download_left_from_an_earlier_run_and_paused_before_the_resume_stays_paused
     // Pausing something with no download at all is still a no.
     assert!(!queue.pause(EpisodeId(9_999)).expect("pause unknown"));
 }
+
+#[test]
+fn a_download_left_under_way_by_a_killed_process_shows_as_paused() {
+    let server = Server::start();
+    let (dir, ids) = library_with(&server, 1);
+    let mut lib = Library::open(&dir.path().join("lib")).expect("library");
+    // What a process killed mid-transfer leaves behind.
+    lib.set_download(
+        ids[0],
+        DownloadState::Downloading,
+        100,
+        Some(1000),
+        None,
+        chrono::Utc::now(),
+    )
+    .expect("record");
+    assert_eq!(lib.download_state(ids[0]).expect("state"), Some(DownloadState::Paused));
+    assert_eq!(lib.downloads().expect("list")[0].state, DownloadState::Paused);
+    // While a queue runs on the library, the recorded state is what it says.
+    let (queue, _log) = start(&dir, 1);
+    assert_eq!(
+        lib.download_state(ids[0]).expect("state"),
+        Some(DownloadState::Downloading)
+    );
+    assert_eq!(lib.downloads().expect("list")[0].state, DownloadState::Downloading);
+    drop(queue);
+    assert_eq!(lib.download_state(ids[0]).expect("state"), Some(DownloadState::Paused));
+    // The app's start-up still picks it up and resumes it.
+    assert_eq!(lib.unfinished_downloads().expect("unfinished"), vec![ids[0]]);
+}
