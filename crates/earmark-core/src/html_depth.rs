@@ -123,7 +123,7 @@ fn flatten(html: &str, max_depth: usize) -> Option<String> {
         if RAW_TEXT.contains(&name.as_str()) {
             // Copy the start tag, the text and the end tag as they are.
             let close = format!("</{name}");
-            let stop = crate::html::find_ci(&bytes[end..], close.as_bytes())
+            let stop = find_ignoring_case(&bytes[end..], close.as_bytes())
                 .map_or(bytes.len(), |at| tag_end(bytes, end + at + close.len()));
             out.push_str(&html[lt..stop]);
             i = stop;
@@ -143,6 +143,14 @@ fn flatten(html: &str, max_depth: usize) -> Option<String> {
     }
     out.push_str(&html[i..]);
     changed.then_some(out)
+}
+
+/// Where `needle` (which starts with `<`) first occurs in `hay`, ignoring ASCII case.
+fn find_ignoring_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'<', hay).find(|&at| {
+        hay.get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// Where the tag whose name ends at `from` ends: just past its `>`, skipping quoted attribute
