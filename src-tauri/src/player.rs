@@ -406,7 +406,12 @@ const CHAPTERS_MAX_BYTES: u64 = 4 * 1024 * 1024;
 pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Result<Vec<ChapterInfo>, ApiError> {
     let state = Arc::clone(&state);
     blocking(move || {
-        let detail = lock(&state.library)?.episode(EpisodeId(id))?;
+        let (detail, feed_url) = {
+            let lib = lock(&state.library)?;
+            let detail = lib.episode(EpisodeId(id))?;
+            let feed_url = lib.podcast(detail.episode.podcast_id)?.feed_url;
+            (detail, feed_url)
+        };
         let local = |u: &str| {
             url::Url::parse(u)
                 .ok()
@@ -431,6 +436,7 @@ pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Resul
                             .fetcher()
                             .map_err(|e| e.to_string())?
                             .with_max_bytes(CHAPTERS_MAX_BYTES)
+                            .named_by(&feed_url)
                             .get(&u)
                             .map_err(|e| e.to_string())
                     })

@@ -321,9 +321,11 @@ impl Fetcher {
 
     /// GET with a Range from `have`, following redirects by hand (they are common on media hosts).
     fn send_following(&self, url: &Url, have: u64, validator: Option<&str>) -> Result<reqwest::blocking::Response> {
+        let (client, public) = self.client_for(url);
         let mut url = url.clone();
         for _ in 0..=self.config().max_redirects {
-            let mut req = self.client.get(url.clone());
+            self.check_hop(&url, public)?;
+            let mut req = client.get(url.clone());
             if have > 0 {
                 req = req.header(RANGE, format!("bytes={have}-"));
                 if let Some(v) = validator {

@@ -325,24 +325,23 @@ fn worker(shared: &Shared) {
 }
 
 fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
-    let (url, dest, expected) = {
+    let (url, dest, expected, fetcher) = {
         let mut lib = lock(&shared.library);
         let (url, dest) = lib.download_target(id)?;
-        let expected = lib
-            .episode(id)?
-            .episode
-            .enclosure_length
-            .and_then(|l| u64::try_from(l).ok());
+        let episode = lib.episode(id)?.episode;
+        let expected = episode.enclosure_length.and_then(|l| u64::try_from(l).ok());
+        // The feed named the media: a public feed never sends Earmark to the user's network.
+        let fetcher = shared.fetcher.named_by(&lib.podcast(episode.podcast_id)?.feed_url);
         let bytes = part_len(&lib, id);
         lib.set_download(id, DownloadState::Downloading, bytes, None, None, (shared.clock)())?;
-        (url, dest, expected)
+        (url, dest, expected, fetcher)
     };
     (shared.sink)(DownloadEvent::new(id, DownloadState::Downloading, 0, None));
     let started = Instant::now();
     let mut first: Option<u64> = None;
     let mut last_report = Instant::now() - PROGRESS_INTERVAL;
     let mut last_total = None;
-    let result = shared.fetcher.download_expecting(
+    let result = fetcher.download_expecting(
         &url,
         &dest,
         expected,

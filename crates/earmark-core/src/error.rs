@@ -169,6 +169,15 @@ pub enum FetchError {
         /// The scheme it pointed to.
         scheme: String,
     },
+    /// A document on the public web named an address on the user's own network (loopback,
+    /// private, link-local), directly or through a redirect; Earmark does not go there for it.
+    #[error(
+        "refused to fetch {url}: a document on the public web pointed it at a loopback, private or link-local address"
+    )]
+    PrivateAddress {
+        /// The URL refused.
+        url: String,
+    },
     /// The server could not be reached at all (offline, DNS, refused).
     #[error("could not connect to {host}: {detail} (are you offline?)")]
     Connect {
@@ -253,6 +262,7 @@ impl FetchError {
                 "bad_url"
             }
             FetchError::Connect { .. } => "offline",
+            FetchError::PrivateAddress { .. } => "private_address",
             FetchError::Timeout { .. } | FetchError::TooSlow { .. } => "timeout",
             FetchError::Tls { .. } => "tls",
             FetchError::RedirectLoop(_) | FetchError::TooManyRedirects(_) => "redirects",

@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use url::Url;
 
 use crate::error::FetchError;
+use crate::net_guard;
 
 /// Limits for fetching; tests shorten the timeout.
 #[derive(Debug, Clone)]
@@ -27,6 +28,10 @@ pub struct FetchConfig {
     /// Past `deadline`, a transfer goes on only while its average rate stays at least this many
     /// bytes a second: a big body on a slow but honest line still arrives.
     pub min_rate: u64,
+    /// Host names pinned to an address and counted as public hosts, whatever that address is.
+    /// For tests, which can only serve on 127.0.0.1 but must show what happens when a public
+    /// host redirects to the user's network; empty in every real configuration.
+    pub pinned_public_hosts: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Default for FetchConfig {
@@ -37,6 +42,7 @@ impl Default for FetchConfig {
             max_redirects: 10,
             deadline: Duration::from_secs(120),
             min_rate: 32 * 1024,
+            pinned_public_hosts: Vec::new(),
         }
     }
 }
@@ -80,27 +86,77 @@ pub enum Outcome {
 #[derive(Clone)]
 pub struct Fetcher {
     pub(crate) client: Client,
+    /// The same limits, connecting only to public addresses (see [`crate::net_guard`]).
+    guarded: Client,
     config: FetchConfig,
+    /// Set by [`Fetcher::named_by`]: whether the document that named the next URLs was on a
+    /// public host. Unset, each request is judged by where it starts.
+    stay_public: Option<bool>,
 }
 
 impl Fetcher {
     /// Builds a client (rustls, gzip/deflate/brotli, no automatic redirects).
     pub fn new(config: FetchConfig) -> Result<Self, FetchError> {
-        let client = Client::builder()
-            .user_agent(concat!(
-                "Earmark/",
-                env!("CARGO_PKG_VERSION"),
-                " (desktop podcast archive)"
-            ))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(15)))
-            .build()
-            .map_err(|e| FetchError::Other {
+        let builder = || {
+            Client::builder()
+                .user_agent(concat!(
+                    "Earmark/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (desktop podcast archive)"
+                ))
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(config.timeout)
+                .connect_timeout(config.timeout.min(Duration::from_secs(15)))
+        };
+        let built = |b: reqwest::blocking::ClientBuilder| {
+            b.build().map_err(|e| FetchError::Other {
                 url: String::new(),
                 detail: e.to_string(),
-            })?;
-        Ok(Fetcher { client, config })
+            })
+        };
+        let mut plain = builder();
+        for (host, addr) in &config.pinned_public_hosts {
+            plain = plain.resolve(host, *addr);
+        }
+        let client = built(plain)?;
+        let guarded = built(builder().dns_resolver(std::sync::Arc::new(net_guard::PublicOnly {
+            pinned: std::sync::Arc::new(config.pinned_public_hosts.clone()),
+        })))?;
+        Ok(Fetcher {
+            client,
+            guarded,
+            config,
+            stay_public: None,
+        })
+    }
+
+    /// The same client for URLs that the document at `origin` named (a feed's transcripts and
+    /// media, a post's images): when `origin` is on a public host, none of them may reach the
+    /// user's own network, whatever their own address says.
+    pub fn named_by(&self, origin: &str) -> Fetcher {
+        let stay_public = Url::parse(origin)
+            .map(|u| net_guard::must_stay_public(&u, &self.config.pinned_public_hosts))
+            .unwrap_or(true);
+        Fetcher {
+            stay_public: Some(stay_public),
+            ..self.clone()
+        }
+    }
+
+    /// The client for a request chain that starts at `start`, and whether it must stay public.
+    pub(crate) fn client_for(&self, start: &Url) -> (&Client, bool) {
+        let public = self
+            .stay_public
+            .unwrap_or_else(|| net_guard::must_stay_public(start, &self.config.pinned_public_hosts));
+        (if public { &self.guarded } else { &self.client }, public)
+    }
+
+    /// Refuses one hop of a chain that must stay public when its host is a private address.
+    pub(crate) fn check_hop(&self, url: &Url, public: bool) -> Result<(), FetchError> {
+        match net_guard::literal_refused(url) {
+            Some(_) if public => Err(FetchError::PrivateAddress { url: url.to_string() }),
+            _ => Ok(()),
+        }
     }
 
     /// The limits in force.
@@ -112,11 +168,11 @@ impl Fetcher {
     /// business being megabytes long.
     pub fn with_max_bytes(&self, max_bytes: u64) -> Fetcher {
         Fetcher {
-            client: self.client.clone(),
             config: FetchConfig {
                 max_bytes: max_bytes.min(self.config.max_bytes),
                 ..self.config.clone()
             },
+            ..self.clone()
         }
     }
 
@@ -185,8 +241,10 @@ impl Fetcher {
         let mut visited = vec![url.clone()];
         let mut all_permanent = true;
         let started = Instant::now();
+        let (client, public) = self.client_for(start);
         loop {
-            let mut req = self.client.get(url.clone()).header(
+            self.check_hop(&url, public)?;
+            let mut req = client.get(url.clone()).header(
                 ACCEPT,
                 "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
             );
@@ -294,6 +352,9 @@ impl Fetcher {
             };
         }
         let chain = error_chain(e);
+        if chain.contains(net_guard::REFUSED) {
+            return FetchError::PrivateAddress { url: url.to_string() };
+        }
         let lower = chain.to_ascii_lowercase();
         if url.scheme() == "https"
             && (lower.contains("tls")

@@ -23,6 +23,7 @@ pub mod library;
 pub mod link;
 pub mod local_files;
 pub mod model;
+pub mod net_guard;
 pub mod opml;
 pub mod playable;
 pub mod queue;

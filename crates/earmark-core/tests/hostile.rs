@@ -434,3 +434,101 @@ fn five_items_sharing_one_guid_are_five_episodes() {
     titles.sort();
     assert_eq!(titles, ["Part 1", "Part 2", "Part 3", "Part 4", "Part 5"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The user's own network
+
+/// A fetcher for which `public.test` is a public host served by `server` (tests can only serve
+/// on 127.0.0.1, so the name is pinned there and counted as public).
+fn public_fetcher(server: &Server) -> Fetcher {
+    let port = server
+        .base()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .expect("port");
+    Fetcher::new(FetchConfig {
+        timeout: Duration::from_secs(5),
+        pinned_public_hosts: vec![("public.test".into(), std::net::SocketAddr::from(([127, 0, 0, 1], port)))],
+        ..FetchConfig::default()
+    })
+    .expect("fetcher")
+}
+
+fn public_url(server: &Server, path: &str) -> String {
+    server.url(path).replace("127.0.0.1", "public.test")
+}
+
+#[test]
+fn a_public_page_cannot_redirect_into_the_users_network() {
+    let server = Server::start();
+    server.set("/secret", Reply::ok("router admin page"));
+    server.set("/to-literal", Reply::redirect(302, &server.url("/secret")));
+    server.set(
+        "/to-name",
+        Reply::redirect(302, &server.url("/secret").replace("127.0.0.1", "localhost")),
+    );
+    let f = public_fetcher(&server);
+    for path in ["/to-literal", "/to-name"] {
+        let err = f
+            .get(&Url::parse(&public_url(&server, path)).expect("url"))
+            .expect_err("refused");
+        assert_eq!(err.code(), "private_address", "{path}: {err}");
+        assert!(err.to_string().contains("private"), "{err}");
+    }
+    assert!(
+        server.requests_to("/secret").is_empty(),
+        "the private address was reached"
+    );
+    // A source the user added on their own network directly may redirect within it.
+    let got = f
+        .get(&Url::parse(&server.url("/to-literal")).expect("url"))
+        .expect("followed");
+    assert_eq!(got.body, b"router admin page");
+}
+
+#[test]
+fn a_public_feed_cannot_send_transcripts_or_downloads_to_the_users_network() {
+    let dir = TempDir::new().expect("tempdir");
+    let server = Server::start();
+    server.set("/t.vtt", Reply::ok("WEBVTT\n\n00:00.000 --> 00:01.000\nsecret\n"));
+    server.set("/m.mp3", Reply::ok(vec![0u8; 1000]));
+    server.set(
+        "/feed.xml",
+        Reply::rss(format!(
+            r#"<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>Public</title>
+<item><guid>p1</guid><title>Named inside</title>
+<enclosure url="{m}" type="audio/mpeg" length="1000"/>
+<podcast:transcript url="{t}" type="text/vtt"/></item></channel></rss>"#,
+            m = server.url("/m.mp3"),
+            t = server.url("/t.vtt")
+        )),
+    );
+    let f = public_fetcher(&server);
+    let mut lib = Library::open(dir.path()).expect("open");
+    let feed_url = public_url(&server, "/feed.xml");
+    resolve::subscribe(
+        &mut lib,
+        &Resolver::new(f.clone(), Url::parse(&feed_url).expect("base")),
+        &feed_url,
+        t0(),
+    )
+    .expect("subscribe");
+    let id = lib.episodes(None).expect("episodes")[0].id;
+    let err = earmark_core::transcript::ensure_transcript(&mut lib, &f, id, false, t0()).expect_err("refused");
+    assert_eq!(err.code(), "private_address", "{err}");
+    let (url, dest) = lib.download_target(id).expect("target");
+    std::fs::create_dir_all(lib.media_dir()).expect("media dir");
+    let err = f
+        .named_by(&feed_url)
+        .download(&url, &dest, &mut |_, _| {}, &std::sync::atomic::AtomicBool::new(false))
+        .expect_err("refused");
+    assert_eq!(err.code(), "private_address", "{err}");
+    assert!(server.requests_to("/t.vtt").is_empty());
+    assert!(server.requests_to("/m.mp3").is_empty());
+    // The same feed added from the user's own network may name them.
+    let ok = f.named_by(&server.url("/feed.xml"));
+    ok.download(&url, &dest, &mut |_, _| {}, &std::sync::atomic::AtomicBool::new(false))
+        .expect("allowed");
+    assert_eq!(std::fs::metadata(&dest).expect("file").len(), 1000);
+}

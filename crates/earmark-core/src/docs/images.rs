@@ -157,10 +157,10 @@ pub fn archive_images(
     source: Option<SourceId>,
     now: DateTime<Utc>,
 ) -> Result<ArchiveReport> {
-    let docs: Vec<(i64, String)> = {
+    let docs: Vec<(String, String)> = {
         let mut stmt = lib
             .conn()
-            .prepare("SELECT id, html_clean FROM documents WHERE (?1 IS NULL OR source_id = ?1) ORDER BY id")?;
+            .prepare("SELECT url, html_clean FROM documents WHERE (?1 IS NULL OR source_id = ?1) ORDER BY id")?;
         let rows = stmt.query_map([source.map(|s| s.0)], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -174,7 +174,9 @@ pub fn archive_images(
         ..ArchiveReport::default()
     };
     let mut seen = BTreeSet::new();
-    for (_, html) in docs {
+    for (doc_url, html) in docs {
+        // The post named its images: a public post never sends Earmark to the user's network.
+        let fetcher = fetcher.named_by(&doc_url);
         for url in image_urls(&html) {
             if !seen.insert(url.clone()) {
                 continue;

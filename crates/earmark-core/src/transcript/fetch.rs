@@ -90,7 +90,9 @@ pub fn ensure_transcript(
         }
         .into());
     };
-    let parsed = fetch_transcript(fetcher, offer, format)?;
+    // The feed named the file: a public feed never sends Earmark to the user's network.
+    let feed_url = lib.podcast(detail.episode.podcast_id)?.feed_url;
+    let parsed = fetch_transcript(&fetcher.named_by(&feed_url), offer, format)?;
     lib.store_transcript(episode, &parsed.url, parsed.format, &parsed.raw, &parsed.cues, now)?;
     lib.transcript_cues(episode)
 }
