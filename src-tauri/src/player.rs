@@ -317,21 +317,35 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
         media,
         start,
         title: p.title,
+        paused: false,
     })
 }
 
 /// Plays an episode from `start_secs`, else from where the listener stopped (from the top once played).
+/// With `paused`, the episode is loaded ready at that moment and waits for the listener: what an
+/// `earmark://` link from outside the app does, so no web page can start sound.
 #[tauri::command]
-pub async fn play_episode(state: State<'_, Arc<AppState>>, id: i64, start_secs: Option<f64>) -> Result<(), ApiError> {
+pub async fn play_episode(
+    state: State<'_, Arc<AppState>>,
+    id: i64,
+    start_secs: Option<f64>,
+    paused: Option<bool>,
+) -> Result<(), ApiError> {
     let state = Arc::clone(&state);
     blocking(move || {
         let cmd = {
             let lib = lock(&state.library)?;
             let mut cmd = load_command(&lib, id)?;
-            if let Some(at) = start_secs.filter(|s| s.is_finite() && *s >= 0.0) {
-                if let Command::Play { start, .. } = &mut cmd {
+            if let Command::Play {
+                start,
+                paused: load_paused,
+                ..
+            } = &mut cmd
+            {
+                if let Some(at) = start_secs.filter(|s| s.is_finite() && *s >= 0.0) {
                     *start = Duration::from_secs_f64(at);
                 }
+                *load_paused = paused.unwrap_or(false);
             }
             cmd
         };

@@ -83,7 +83,8 @@ export const api = {
   refreshAll: () => call<RefreshReport[]>("refresh_all"),
   search: (query: string) => call<SearchHit[]>("search", { query }),
   openLink: (url: string) => call<void>("open_link", { url }),
-  playEpisode: (id: number, startSecs: number | null = null) => call<void>("play_episode", { id, startSecs }),
+  playEpisode: (id: number, startSecs: number | null = null, paused = false) =>
+    call<void>("play_episode", { id, startSecs, paused }),
   episodeChapters: (id: number) => call<ChapterInfo[]>("episode_chapters", { id }),
   player: (command: PlayerCommand) => call<void>("player_command", { command }),
   skipLengths: () => call<SkipLengths>("skip_lengths"),

@@ -31,9 +31,20 @@ export async function playEpisode(id: number): Promise<void> {
   }
 }
 
-/** Opens an `earmark://` link: the episode's page, playing from that moment. */
+/**
+ * Opens an `earmark://` link: the episode's page, the player ready at that moment. Playing waits
+ * for the listener: a link can come from any web page, and none may start sound by itself.
+ */
 export function openAt(episode: number, secs: number): void {
-  void showEpisode(episode).then(() => playSegment(episode, secs, null, false));
+  void showEpisode(episode).then(() => {
+    state.segment = null;
+    if (bar.status?.episode_id === episode && bar.status.state !== "idle" && bar.status.state !== "ended") {
+      if (bar.playing) bar.toggle();
+      void api.player({ kind: "seek", secs });
+    } else {
+      void api.playEpisode(episode, secs, true).catch((err: unknown) => showError(err, "Cannot open this episode"));
+    }
+  });
 }
 
 /** Plays `[start, end)` and stops there, or loops it. */

@@ -31,6 +31,9 @@ pub enum Command {
         start: Duration,
         /// Title for status displays.
         title: String,
+        /// Load it ready at `start` but do not start the sound (a link from outside the app
+        /// opens an episode; playing waits for the listener).
+        paused: bool,
     },
     /// Pause or resume.
     Toggle,
@@ -305,14 +308,12 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
                             o.title,
                             o.media,
                             (pipeline, stream),
+                            paused,
                             &mut output,
                             &mut loaded,
                             &mut settings,
                             &on_event,
                         );
-                        if let (true, Some(l)) = (paused, &loaded) {
-                            l.playback.pause();
-                        }
                     }
                     Err(e) => on_event(Event::Error(e.to_string())),
                 }
@@ -426,7 +427,8 @@ fn handle(
             media,
             start,
             title,
-        } => load(tag, media, start, title, output, loaded, s, on_event),
+            paused,
+        } => load(tag, media, start, title, paused, output, loaded, s, on_event),
         Command::SkipBack => {
             let by = -s.skip_back.as_secs_f64();
             handle(Command::Skip(by), output, loaded, s, on_event);
@@ -485,7 +487,7 @@ fn handle(
             if let Some(l) = loaded.take() {
                 let at = l.playback.position();
                 l.playback.stop();
-                load(l.tag, l.media, at, l.title, output, loaded, s, on_event);
+                load(l.tag, l.media, at, l.title, false, output, loaded, s, on_event);
             }
         }
         other => {
@@ -534,6 +536,7 @@ fn load(
     media: Media,
     start: Duration,
     title: String,
+    paused: bool,
     output: &mut Option<Output>,
     loaded: &mut Option<Loaded>,
     s: &mut Settings,
@@ -560,7 +563,7 @@ fn load(
                     media,
                     start,
                     opened_at: start,
-                    paused: false,
+                    paused,
                 })
             }
             Err(e) => on_event(Event::Error(format!("cannot start streaming: {e}"))),
@@ -568,7 +571,7 @@ fn load(
         return;
     }
     match media.open(s.speed, start) {
-        Ok(opened) => play(tag, title, media, opened, output, loaded, s, on_event),
+        Ok(opened) => play(tag, title, media, opened, paused, output, loaded, s, on_event),
         Err(e) => on_event(Event::Error(e.to_string())),
     }
 }
@@ -580,6 +583,7 @@ fn play(
     title: String,
     media: Media,
     (mut pipeline, stream): (Pipeline, Option<StreamHandle>),
+    paused: bool,
     output: &mut Option<Output>,
     loaded: &mut Option<Loaded>,
     s: &mut Settings,
@@ -596,7 +600,7 @@ fn play(
         }
     }
     if let Some(out) = output {
-        let playback = out.play(pipeline);
+        let playback = out.start(pipeline, paused);
         *loaded = Some(Loaded {
             tag,
             title,

@@ -117,7 +117,16 @@ impl Output {
 
     /// Starts playing `pipeline` on this device.
     pub fn play(&self, pipeline: Pipeline) -> Playback {
+        self.start(pipeline, false)
+    }
+
+    /// [`Output::play`], or with `paused` set, ready at its position but silent until resumed:
+    /// paused before the device can pull a single sample.
+    pub fn start(&self, pipeline: Pipeline, paused: bool) -> Playback {
         let (playback, mut source) = Playback::headless(pipeline);
+        if paused {
+            playback.pause();
+        }
         source.pulls = Some(self.clock.clone());
         self.clock.note_time();
         self.sink.mixer().add(source);

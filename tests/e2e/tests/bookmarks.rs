@@ -268,7 +268,8 @@ async fn marks(client: &fantoccini::Client) -> (f64, f64) {
 }
 
 /// An `earmark://` link opens the episode at that moment, both at start-up and when a second
-/// start hands it to the window already open.
+/// start hands it to the window already open; it never starts the sound (a link can come from any
+/// web page): playing waits for the listener.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn earmark_links_open_the_episode_at_the_moment() {
     let pulse = start_pulse();
@@ -293,12 +294,32 @@ async fn earmark_links_open_the_episode_at_the_moment() {
     .await;
     wait_js(
         &client,
-        "return Number(document.getElementById('scrubber').value) >= 40;",
-        "playing from 0:40",
+        "return Number(document.getElementById('scrubber').value) >= 40 \
+         && document.getElementById('play-toggle').title.startsWith('Play');",
+        "ready, paused, at 0:40",
     )
     .await;
+    // Still paused a moment later: nothing started the sound.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let still = js(
+        &client,
+        "return [document.getElementById('play-toggle').title, Number(document.getElementById('scrubber').value)];",
+    )
+    .await;
+    assert!(still[0].as_str().is_some_and(|t| t.starts_with("Play")), "{still:?}");
+    assert!(
+        still[1].as_f64().is_some_and(|v| (40.0..41.0).contains(&v)),
+        "{still:?}"
+    );
     shot(&client, "links-01-opened-at-moment").await;
+    // The listener presses play: it plays from there.
     click(&client, Locator::Css("#play-toggle")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('play-toggle').title.startsWith('Pause');",
+        "playing after the listener's click",
+    )
+    .await;
 
     // A second start with another link: it hands the link over and exits.
     let second = Command::new(earmark_e2e::app_binary())
@@ -309,8 +330,9 @@ async fn earmark_links_open_the_episode_at_the_moment() {
     assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
     wait_js(
         &client,
-        "const v = Number(document.getElementById('scrubber').value); return v >= 10 && v < 30;",
-        "the second link's moment",
+        "const v = Number(document.getElementById('scrubber').value); return v >= 10 && v < 12 \
+         && document.getElementById('play-toggle').title.startsWith('Play');",
+        "the second link's moment, paused",
     )
     .await;
     client.close().await.expect("close");
