@@ -118,6 +118,7 @@ pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
     if matches!(text, std::borrow::Cow::Owned(_)) {
         prolog::refuse_entities(text.as_bytes())?;
     }
+    prolog::refuse_deep_nesting(&text)?;
     let mut feed = match prolog::root_element(&text).as_deref() {
         Some("feed") => atom::parse(&text, base)?,
         Some("rss") | Some("rdf:RDF") | Some("RDF") => rss_map::parse(&text, base)?,

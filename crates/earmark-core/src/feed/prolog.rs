@@ -36,6 +36,65 @@ pub fn refuse_entities(bytes: &[u8]) -> Result<(), FeedError> {
     Ok(())
 }
 
+/// The deepest element nesting a feed may have. Real feeds nest about six levels (rss, channel,
+/// item, media:group, media:content, media:thumbnail); the XML crates walk extension elements
+/// recursively, and a few thousand levels overflow the stack.
+pub const MAX_XML_DEPTH: usize = 100;
+
+/// Refuses documents whose elements nest deeper than [`MAX_XML_DEPTH`], in one linear pass that
+/// skips comments, CDATA, processing instructions, declarations and quoted attribute values.
+pub fn refuse_deep_nesting(text: &str) -> Result<(), FeedError> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'<', &bytes[i..]) {
+        let lt = i + at;
+        let rest = &bytes[lt..];
+        let skip_to = |end: &[u8], from: usize| {
+            memchr::memmem::find(&bytes[lt + from..], end).map_or(bytes.len(), |e| lt + from + e + end.len())
+        };
+        i = if rest.starts_with(b"<!--") {
+            skip_to(b"-->", 4)
+        } else if rest.starts_with(b"<![CDATA[") {
+            skip_to(b"]]>", 9)
+        } else if rest.starts_with(b"<?") {
+            skip_to(b"?>", 2)
+        } else if rest.starts_with(b"<!") {
+            skip_to(b">", 2)
+        } else {
+            let end = tag_end(bytes, lt + 1);
+            let tag = &bytes[lt..end];
+            if rest.get(1) == Some(&b'/') {
+                depth = depth.saturating_sub(1);
+            } else if !tag.ends_with(b"/>") {
+                depth += 1;
+                if depth > MAX_XML_DEPTH {
+                    return Err(FeedError::Malformed(format!(
+                        "elements nest deeper than {MAX_XML_DEPTH} levels"
+                    )));
+                }
+            }
+            end
+        };
+    }
+    Ok(())
+}
+
+/// Just past the `>` of the tag starting before `from`, skipping quoted attribute values.
+fn tag_end(bytes: &[u8], from: usize) -> usize {
+    let mut quote: Option<u8> = None;
+    for (k, &b) in bytes.iter().enumerate().skip(from) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => return k + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
 /// Decodes the document to UTF-8 following its BOM or XML declaration, and rewrites the
 /// declaration so the XML parser does not decode it a second time.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, FeedError> {
@@ -123,6 +182,19 @@ pub fn root_element(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_refused_and_real_shapes_are_not() {
+        let real = r#"<?xml version="1.0"?><!-- <a><a><a> --><rss><channel><item><media:group>
+<media:content url="x"><media:thumbnail url="y"/></media:content></media:group>
+<description><![CDATA[<div><div><div>]]></description><a title="<b><b>">x</a></item></channel></rss>"#;
+        assert!(refuse_deep_nesting(real).is_ok());
+        let deep = format!("<rss>{}</rss>", "<x>".repeat(MAX_XML_DEPTH + 1));
+        let err = refuse_deep_nesting(&deep).expect_err("refused");
+        assert!(err.to_string().contains("nest deeper"), "{err}");
+        let wide = format!("<rss>{}</rss>", "<x></x><y/>".repeat(50_000));
+        assert!(refuse_deep_nesting(&wide).is_ok());
+    }
 
     #[test]
     fn entity_declarations_are_refused() {
