@@ -62,13 +62,22 @@ pub fn to_text(html: &str) -> String {
     let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
     let mut pending_space = false;
+    // Once no '>' follows, none follows any later '<' either: without this, a text of many '<'
+    // and no '>' was searched to its end once per '<' (quadratic).
+    let mut no_more_tags = false;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'<' => {
                 let rest = &html[i..];
-                let Some(end) = memchr::memchr(b'>', rest.as_bytes()) else {
+                let found = if no_more_tags {
+                    None
+                } else {
+                    memchr::memchr(b'>', rest.as_bytes())
+                };
+                let Some(end) = found else {
                     // A lone '<' is text.
+                    no_more_tags = true;
                     push_text(&mut out, "<", &mut pending_space);
                     i += 1;
                     continue;

@@ -3,7 +3,9 @@
 //! every recursive walk (the parser's own tree drop among them) and make the HTML parser's scope
 //! checks quadratic. One linear pass over the text drops the start tags that would nest past
 //! [`MAX_DEPTH`] (and their end tags), so everything after it works on a tree no deeper than that.
-//! Real pages nest a few dozen levels; nothing a reader sees is lost below the cap.
+//! Real pages nest a few dozen levels; nothing a reader sees is lost below the cap. The same pass
+//! keeps at most [`MAX_ATTRIBUTES`] attributes on a tag: the parser checks each new attribute
+//! against all before it, so one tag with 30,000 attributes took half a minute.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -11,6 +13,9 @@ use std::collections::HashMap;
 /// Deepest element nesting passed on. Every tree walk in Earmark stays far from the stack's end
 /// at this depth, even on a 256 KB thread stack.
 pub const MAX_DEPTH: usize = 128;
+
+/// Most attributes kept on one tag; real tags have a handful.
+pub const MAX_ATTRIBUTES: usize = 100;
 
 /// Largest HTML handed to a parser; the rest is cut at a character boundary. Far above any real
 /// post or page (they are tens to hundreds of KB), far below what would stall the app.
@@ -20,10 +25,6 @@ pub const MAX_HTML_BYTES: usize = 8 * 1024 * 1024;
 /// nothing had to change, which is every real document.
 pub fn bounded(raw: &str) -> Cow<'_, str> {
     let cut = cut_at_char(raw, MAX_HTML_BYTES);
-    // Fewer tags than the cap cannot nest past it.
-    if memchr::memchr_iter(b'<', cut.as_bytes()).take(MAX_DEPTH + 1).count() <= MAX_DEPTH {
-        return Cow::Borrowed(cut);
-    }
     match flatten(cut, MAX_DEPTH) {
         Some(out) => Cow::Owned(out),
         None => Cow::Borrowed(cut),
@@ -94,9 +95,11 @@ fn flatten(html: &str, max_depth: usize) -> Option<String> {
         }
         let closing = rest.get(1) == Some(&b'/');
         let name_start = lt + 1 + usize::from(closing);
+        // A tag's name runs to a space, `/` or `>`, as the HTML tokenizer reads it: `</time\u{97}x>`
+        // is no end tag for `time`, and counting it as one let 20,000 `time`s nest.
         let name_len = bytes[name_start..]
             .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b':' | b'_'))
+            .take_while(|b| !matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'))
             .count();
         if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
             // A lone '<' is text.
@@ -106,7 +109,20 @@ fn flatten(html: &str, max_depth: usize) -> Option<String> {
         }
         let name = html[name_start..name_start + name_len].to_ascii_lowercase();
         let end = tag_end(bytes, name_start + name_len);
-        let tag = &html[lt..end];
+        let attrs_end = if closing {
+            None
+        } else {
+            too_many_attributes(&bytes[name_start + name_len..end])
+        };
+        let shortened;
+        let tag = match attrs_end {
+            Some(k) => {
+                changed = true;
+                shortened = format!("{}>", &html[lt..name_start + name_len + k]);
+                shortened.as_str()
+            }
+            None => &html[lt..end],
+        };
         i = end;
         if closing {
             if let Some(n) = dropped.get_mut(&name).filter(|n| **n > 0) {
@@ -151,6 +167,34 @@ fn find_ignoring_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
         hay.get(at..at + needle.len())
             .is_some_and(|w| w.eq_ignore_ascii_case(needle))
     })
+}
+
+/// Where in `attrs` (a start tag's text after its name) attribute number [`MAX_ATTRIBUTES`] + 1
+/// begins, when there is one. Attributes start at a non-space after a space, outside quotes.
+fn too_many_attributes(attrs: &[u8]) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    let mut after_space = false;
+    let mut count = 0;
+    for (k, &b) in attrs.iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b.is_ascii_whitespace() => after_space = true,
+            None => {
+                if after_space && b != b'>' && b != b'/' && b != b'=' {
+                    count += 1;
+                    if count > MAX_ATTRIBUTES {
+                        return Some(k);
+                    }
+                }
+                after_space = false;
+                if b == b'"' || b == b'\'' {
+                    quote = Some(b);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Where the tag whose name ends at `from` ends: just past its `>`, skipping quoted attribute
@@ -228,6 +272,30 @@ mod tests {
         let out = bounded(&big);
         assert!(out.len() <= MAX_HTML_BYTES);
         assert!(out.len() >= MAX_HTML_BYTES - 1);
+    }
+
+    #[test]
+    fn a_tag_keeps_at_most_the_attribute_cap() {
+        let attrs: String = (0..30_000).map(|n| format!(" a{n}=\"v>{n}\"")).collect();
+        let html = format!("<p{attrs}>kept text</p>");
+        let out = bounded(&html).into_owned();
+        assert!(out.contains("kept text"));
+        assert!(out.contains(" a99="));
+        assert!(!out.contains(" a100="));
+        let doc = scraper::Html::parse_fragment(&out);
+        let p = doc
+            .select(&scraper::Selector::parse("p").expect("sel"))
+            .next()
+            .expect("p");
+        assert_eq!(p.value().attrs().count(), MAX_ATTRIBUTES);
+        let few = "<a href=\"x\" title='y z' data-a=1 hidden>link</a>";
+        assert!(matches!(bounded(few), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn end_tags_are_named_as_the_tokenizer_names_them() {
+        let html = "<cite>A<\u{fffd}/cite><time>0:05</time\u{fffd}/cite>".repeat(5_000);
+        assert!(depth_of(&bounded(&html)) <= MAX_DEPTH + 4);
     }
 
     #[test]
