@@ -205,16 +205,40 @@ fn find_main(doc: &Html) -> Option<ElementRef<'_>> {
     densest(doc)
 }
 
+/// Whether an ancestor of `el` is furniture a page drops, remembering the answer for every element
+/// on the way up.
+fn in_chrome(el: ElementRef<'_>, memo: &mut HashMap<ego_tree::NodeId, bool>) -> bool {
+    let mut path = Vec::new();
+    let mut answer = false;
+    let mut node = el.parent();
+    while let Some(n) = node {
+        if let Some(&known) = memo.get(&n.id()) {
+            answer = known;
+            break;
+        }
+        if ElementRef::wrap(n).is_some_and(|e| clean::dropped(e, Strip::Page)) {
+            answer = true;
+            path.push(n.id());
+            break;
+        }
+        path.push(n.id());
+        node = n.parent();
+    }
+    for id in path {
+        memo.insert(id, answer);
+    }
+    answer
+}
+
 /// The element whose own paragraphs hold the most text; the body when there are no paragraphs.
 fn densest(doc: &Html) -> Option<ElementRef<'_>> {
     let p = Selector::parse("p, pre, blockquote, li").ok()?;
     let mut score: HashMap<ego_tree::NodeId, usize> = HashMap::new();
+    // Whether each element sits in page furniture, worked out once per element: asking every
+    // paragraph's ancestors again made thousands of list items in deep lists cost seconds.
+    let mut chrome: HashMap<ego_tree::NodeId, bool> = HashMap::new();
     for para in doc.select(&p) {
-        let in_chrome = para
-            .ancestors()
-            .filter_map(ElementRef::wrap)
-            .any(|a| clean::dropped(a, Strip::Page));
-        if in_chrome {
+        if in_chrome(para, &mut chrome) {
             continue;
         }
         let len = para.text().map(|t| t.trim().chars().count()).sum::<usize>();
