@@ -52,6 +52,7 @@ fn main() {
         "list_documents",
         "document_window",
         "get_document",
+        "set_remote_images",
         "document_links",
         "list_collections",
         "collection_view",

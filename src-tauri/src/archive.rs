@@ -9,6 +9,7 @@ use earmark_core::docs::model::{
     Collection, CollectionId, CollectionView, DocumentDetail, DocumentId, DocumentRow, PageOutcome, SourceReport,
 };
 use earmark_core::docs::DocQuery;
+use earmark_core::image_proxy::ImageOwner;
 use earmark_core::link::model::{DocumentLink, EpisodeLink, RelinkReport, RelinkScope, ReviewItem};
 use earmark_core::model::{EpisodeId, Window};
 use earmark_core::Library;
@@ -94,13 +95,15 @@ pub async fn list_documents(state: State<'_, Arc<AppState>>, campaign: Option<St
 /// One document with its sanitised HTML.
 #[tauri::command]
 pub async fn get_document(state: State<'_, Arc<AppState>>, id: i64) -> Res<DocumentDetail> {
-    read(&state, move |lib| {
-        let mut d = lib.document(DocumentId(id))?;
-        // Images kept for offline reading are shown from the local copies.
-        d.html = lib.document_offline_html(DocumentId(id))?;
-        Ok(d)
-    })
-    .await
+    // Images kept for offline reading are shown from the local copies, others through the proxy.
+    read(&state, move |lib| lib.document_shown(DocumentId(id))).await
+}
+
+/// Lets a podcast's, source's or page's remote images load (through the `remoteimg:` proxy), or
+/// stops them.
+#[tauri::command]
+pub async fn set_remote_images(state: State<'_, Arc<AppState>>, owner: ImageOwner, on: bool) -> Res<()> {
+    write(&state, move |lib| lib.set_remote_images(owner, on)).await
 }
 
 /// The episodes linked to a document.

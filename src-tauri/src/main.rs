@@ -14,6 +14,7 @@ mod ipc;
 mod marks;
 mod mpris;
 mod player;
+mod remoteimg;
 mod rendering;
 mod sync;
 mod waveform;
@@ -149,6 +150,7 @@ fn main() -> anyhow::Result<()> {
         .plugin(tauri_plugin_opener::init())
         .register_asynchronous_uri_scheme_protocol("cover", cover::serve)
         .register_asynchronous_uri_scheme_protocol("docimg", docimg::serve)
+        .register_asynchronous_uri_scheme_protocol("remoteimg", remoteimg::serve)
         .invoke_handler(tauri::generate_handler![
             commands::list_podcasts,
             commands::list_episodes,
@@ -177,6 +179,7 @@ fn main() -> anyhow::Result<()> {
             archive::list_documents,
             archive::document_window,
             archive::get_document,
+            archive::set_remote_images,
             archive::document_links,
             archive::list_collections,
             archive::collection_view,

@@ -36,6 +36,7 @@ import type { NewBookmark } from "./bindings/NewBookmark";
 import type { TranscriptCue } from "./bindings/TranscriptCue";
 import type { WaveSlice } from "./bindings/WaveSlice";
 import type { OpenAt } from "./bindings/OpenAt";
+import type { ImageOwner } from "./bindings/ImageOwner";
 import type { AutoDownload } from "./bindings/AutoDownload";
 import type { PodcastStorage } from "./bindings/PodcastStorage";
 import type { ArchiveReport } from "./bindings/ArchiveReport";
@@ -110,6 +111,7 @@ export const api = {
   documentWindow: (campaign: string | null, offset: number, limit: number) =>
     call<Window<DocumentRow>>("document_window", { campaign, offset, limit }),
   getDocument: (id: number) => call<DocumentDetail>("get_document", { id }),
+  setRemoteImages: (owner: ImageOwner, on: boolean) => call<void>("set_remote_images", { owner, on }),
   documentLinks: (id: number) => call<DocumentLink[]>("document_links", { id }),
   listCollections: () => call<Collection[]>("list_collections"),
   collectionView: (id: number) => call<CollectionView>("collection_view", { id }),

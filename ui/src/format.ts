@@ -32,10 +32,10 @@ export function fmtDate(iso: string | null): string {
   return isNaN(d.getTime()) ? "Date unknown" : d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
 
+/** Covers always come through the app's `cover:` scheme: the page loads nothing from other servers. */
 export function coverUrl(p: Podcast): string | null {
   if (!p.image_url) return null;
-  if (p.image_url.startsWith("file:")) return `cover://localhost/${p.id}`;
-  if (p.image_url.startsWith("https:") || p.image_url.startsWith("http:")) return p.image_url;
+  if (/^(file|https?):/i.test(p.image_url)) return `cover://localhost/${p.id}`;
   return null;
 }
 

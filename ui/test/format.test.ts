@@ -183,10 +183,10 @@ describe("coverUrl", () => {
     auto_download: { mode: "off" },
   });
 
-  test("a kept cover comes from the app; a web cover from the web", () => {
+  test("every cover comes through the app, never straight from the web", () => {
     assert.equal(coverUrl(podcast("file:///covers/42.jpg")), "cover://localhost/42");
-    assert.equal(coverUrl(podcast("https://example.org/c.jpg")), "https://example.org/c.jpg");
-    assert.equal(coverUrl(podcast("http://example.org/c.jpg")), "http://example.org/c.jpg");
+    assert.equal(coverUrl(podcast("https://example.org/c.jpg")), "cover://localhost/42");
+    assert.equal(coverUrl(podcast("HTTP://example.org/c.jpg")), "cover://localhost/42");
   });
 
   test("none for a missing cover or any other scheme", () => {

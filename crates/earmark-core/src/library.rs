@@ -370,13 +370,23 @@ impl Library {
                     episode_type: r.get(20)?,
                     explicit: r.get(21)?,
                     podcast20: p20.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+                    remote_images: 0,
+                    remote_images_allowed: false,
                 };
                 Ok((detail, feed_url))
             })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("episode {}", id.0)))?;
+        // Remote images load only through the app's proxy, and only once the user allows them.
+        let (notes_html, remote) = crate::image_proxy::proxy_images(
+            &html::sanitize(&detail.notes_html),
+            crate::image_proxy::ImageHolder::Episode(id.0),
+        );
+        let owner = crate::image_proxy::ImageOwner::Podcast(detail.episode.podcast_id.0);
         let mut detail = EpisodeDetail {
-            notes_html: html::sanitize(&detail.notes_html),
+            notes_html,
+            remote_images: remote.len() as u32,
+            remote_images_allowed: self.remote_images_allowed(owner)?,
             ..detail
         };
         // Libraries made before feeds were checked, or imported from elsewhere, may still hold
@@ -385,6 +395,14 @@ impl Library {
             crate::local_files::drop_from_episode(&mut detail);
         }
         Ok(detail)
+    }
+
+    /// An episode's show notes as the feed gave them (not sanitised: never for display).
+    pub(crate) fn episode_notes_raw(&self, id: EpisodeId) -> Result<String> {
+        self.conn
+            .query_row("SELECT notes_raw FROM episodes WHERE id = ?1", [id.0], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("episode {}", id.0)))
     }
 
     /// Where the listener is in an episode (seconds) and whether it counts as played.

@@ -137,6 +137,11 @@ pub struct EpisodeDetail {
     pub explicit: Option<bool>,
     /// Podcasting 2.0 data kept for later features.
     pub podcast20: Podcast20,
+    /// Images in the notes on other servers: shown through the app's proxy, and only once
+    /// `remote_images_allowed` (see `remote_images`).
+    pub remote_images: u32,
+    /// Whether the podcast's remote images are loaded.
+    pub remote_images_allowed: bool,
 }
 
 /// The Podcasting 2.0 namespace elements of an item or channel that Earmark keeps.

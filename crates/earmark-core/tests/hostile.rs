@@ -532,3 +532,42 @@ fn a_public_feed_cannot_send_transcripts_or_downloads_to_the_users_network() {
         .expect("allowed");
     assert_eq!(std::fs::metadata(&dest).expect("file").len(), 1000);
 }
+
+#[test]
+fn remote_images_in_notes_are_held_until_the_podcast_allows_them() {
+    use earmark_core::image_proxy::{ImageHolder, ImageOwner};
+    let dir = TempDir::new().expect("tempdir");
+    let server = Server::start();
+    let pixel = server.url("/pixel.gif?reader=42");
+    server.set(
+        "/feed.xml",
+        Reply::rss(format!(
+            r#"<rss version="2.0"><channel><title>Tracked</title><item><guid>t1</guid><title>Notes with a pixel</title>
+<description><![CDATA[<p>Hello<img src="{}" width="1" height="1"></p>]]></description></item></channel></rss>"#,
+            pixel.replace('&', "&amp;")
+        )),
+    );
+    let mut lib = Library::open(dir.path()).expect("open");
+    let sub = subscribe(&mut lib, &server.url("/feed.xml"));
+    let id = lib.episodes(None).expect("episodes")[0].id;
+    let d = lib.episode(id).expect("episode");
+    assert_eq!((d.remote_images, d.remote_images_allowed), (1, false));
+    assert!(!d.notes_html.contains(&server.base()), "{}", d.notes_html);
+    assert!(d.notes_html.contains("remoteimg://localhost/e/"), "{}", d.notes_html);
+    let holder = ImageHolder::Episode(id.0);
+    assert_eq!(lib.remote_image_origin(holder, &pixel).expect("origin"), None);
+    let owner = ImageOwner::Podcast(sub.podcast.id.0);
+    lib.set_remote_images(owner, true).expect("allow");
+    assert!(lib.episode(id).expect("episode").remote_images_allowed);
+    assert_eq!(
+        lib.remote_image_origin(holder, &pixel).expect("origin"),
+        Some(server.url("/feed.xml"))
+    );
+    // The proxy fetches only what the notes hold.
+    assert_eq!(
+        lib.remote_image_origin(holder, &server.url("/other.gif"))
+            .expect("origin"),
+        None
+    );
+    assert!(server.requests_to("/pixel.gif").is_empty());
+}

@@ -175,6 +175,8 @@ pub struct FixtureServer {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     stop: Arc<AtomicBool>,
+    /// The path of every request, in arrival order.
+    asked: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl FixtureServer {
@@ -204,18 +206,29 @@ impl FixtureServer {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let files = Arc::new(files);
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&asked);
         thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let files = Arc::clone(&files);
-                        thread::spawn(move || serve(stream, &files, bytes_per_sec));
+                        let log = Arc::clone(&log);
+                        thread::spawn(move || serve(stream, &files, bytes_per_sec, &log));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(20)),
                 }
             }
         });
-        FixtureServer { base, stop }
+        FixtureServer { base, stop, asked }
+    }
+
+    /// How many requests asked for `path` so far.
+    pub fn requests_for(&self, path: &str) -> usize {
+        self.asked
+            .lock()
+            .map(|a| a.iter().filter(|p| *p == path).count())
+            .unwrap_or(0)
     }
 }
 
@@ -225,7 +238,12 @@ impl Drop for FixtureServer {
     }
 }
 
-fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)], bytes_per_sec: Option<usize>) {
+fn serve(
+    mut stream: TcpStream,
+    files: &[(String, &'static str, Vec<u8>)],
+    bytes_per_sec: Option<usize>,
+    asked: &std::sync::Mutex<Vec<String>>,
+) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut reader = BufReader::new(match stream.try_clone() {
@@ -245,6 +263,9 @@ fn serve(mut stream: TcpStream, files: &[(String, &'static str, Vec<u8>)], bytes
         }
     }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    if let Ok(mut a) = asked.lock() {
+        a.push(path.clone());
+    }
     let found = files.iter().find(|(p, _, _)| *p == path);
     let (status, ctype, body): (&str, &str, &[u8]) = match found {
         Some((_, ct, body)) => ("200 OK", ct, body),

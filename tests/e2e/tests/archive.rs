@@ -246,6 +246,28 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
         "the overview page",
     )
     .await;
+    // Its picture is on another server: held back, and the server never asked, until allowed.
+    wait_js(
+        &client,
+        "const i = document.querySelector('#doc-body img'); const n = document.getElementById('held-images'); \
+         return !!i && i.getAttribute('src').startsWith('remoteimg://') && !!n && n.textContent.includes('1 image');",
+        "the image held back, and a notice saying so",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(server.requests_for("/img/walk.png"), 0, "the held image was fetched");
+    let loaded = js(&client, "return document.querySelector('#doc-body img').naturalWidth;").await;
+    assert_eq!(loaded.as_u64(), Some(0), "the held image was shown");
+    shot(&client, "archive-05b-images-held").await;
+    click(&client, Locator::Css("#held-images-toggle")).await;
+    wait_js(
+        &client,
+        "const i = document.querySelector('#doc-body img'); return !!i && i.complete && i.naturalWidth === 64;",
+        "the image loaded through the app once allowed",
+    )
+    .await;
+    assert_eq!(server.requests_for("/img/walk.png"), 1);
+    shot(&client, "archive-05c-images-allowed").await;
     click(&client, Locator::Css("#archive-images")).await;
     wait_js(
         &client,

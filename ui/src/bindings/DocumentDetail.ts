@@ -66,4 +66,13 @@ text: string,
 /**
  * When Earmark last fetched it (RFC 3339).
  */
-fetched_at: string, };
+fetched_at: string, 
+/**
+ * Images in the text on other servers, shown through the app's proxy once
+ * `remote_images_allowed` ([`crate::Library::document_shown`] fills both).
+ */
+remote_images: number, 
+/**
+ * Whether the source's (or page's) remote images are loaded.
+ */
+remote_images_allowed: boolean, };

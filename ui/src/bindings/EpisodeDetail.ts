@@ -45,4 +45,13 @@ explicit: boolean | null,
 /**
  * Podcasting 2.0 data kept for later features.
  */
-podcast20: Podcast20, };
+podcast20: Podcast20, 
+/**
+ * Images in the notes on other servers: shown through the app's proxy, and only once
+ * `remote_images_allowed` (see `remote_images`).
+ */
+remote_images: number, 
+/**
+ * Whether the podcast's remote images are loaded.
+ */
+remote_images_allowed: boolean, };

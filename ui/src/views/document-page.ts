@@ -6,6 +6,7 @@ import { setBusy, showError, toast } from "../notify.js";
 import { detailPane } from "../state.js";
 import { takeDetail } from "./detail.js";
 import { showEpisode } from "./episode-page.js";
+import { heldImagesNotice } from "./held-images.js";
 
 export async function showDocument(id: number): Promise<void> {
   const ticket = detailPane.begin();
@@ -57,7 +58,9 @@ export async function showDocument(id: number): Promise<void> {
     body.id = "doc-body";
     // html was sanitised by the library (ammonia, trackers and scripts removed) before it left Rust.
     body.innerHTML = d.html || "<p class=\"muted\">This document has no text.</p>";
-    takeDetail(head, actions, related, body);
+    const owner = d.source_id !== null ? { kind: "source" as const, id: d.source_id } : { kind: "page" as const, id: d.id };
+    const held = heldImagesNotice(d.remote_images, d.remote_images_allowed, owner, () => void showDocument(d.id));
+    takeDetail(head, actions, related, ...(held ? [held] : []), body);
     el.detail.scrollTop = 0;
   } catch (err) {
     showError(err, "Could not open the document");

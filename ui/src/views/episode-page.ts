@@ -9,6 +9,7 @@ import { detailPane, state } from "../state.js";
 import { renderEpisodeLinks } from "./episode-links.js";
 import { mountWaveform, refreshBookmarks, renderBookmarks, renderTranscript } from "./episode-marks.js";
 import { loadEpisodes } from "./episodes.js";
+import { heldImagesNotice } from "./held-images.js";
 import { editQueue } from "./queue.js";
 import type { Episode } from "../bindings/Episode";
 
@@ -93,7 +94,8 @@ export async function showEpisode(id: number, keepScroll = false): Promise<void>
           .catch((err: unknown) => showError(err, "Could not read the transcript"));
       transcript.append(node("h3", undefined, "Transcript"), load);
     }
-    el.detail.replaceChildren(head, actions, downloadBox, marks, media, related, transcript, notes, extra);
+    const held = heldImagesNotice(d.remote_images, d.remote_images_allowed, { kind: "podcast", id: e.podcast_id }, () => void showEpisode(e.id, true));
+    el.detail.replaceChildren(head, actions, downloadBox, marks, media, related, transcript, ...(held ? [held] : []), notes, extra);
     ticket.drewEpisode(e.id);
     void renderBookmarks(e, marks, ticket);
     void renderEpisodeLinks(e.id, related, ticket);

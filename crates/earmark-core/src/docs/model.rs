@@ -102,6 +102,11 @@ pub struct DocumentDetail {
     pub text: String,
     /// When Earmark last fetched it (RFC 3339).
     pub fetched_at: String,
+    /// Images in the text on other servers, shown through the app's proxy once
+    /// `remote_images_allowed` ([`crate::Library::document_shown`] fills both).
+    pub remote_images: u32,
+    /// Whether the source's (or page's) remote images are loaded.
+    pub remote_images_allowed: bool,
 }
 
 /// How a blog source's archive was read.

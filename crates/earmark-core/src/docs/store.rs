@@ -319,6 +319,8 @@ impl Library {
                         html: r.get(10)?,
                         text: r.get(11)?,
                         fetched_at: r.get(12)?,
+                        remote_images: 0,
+                        remote_images_allowed: false,
                     })
                 },
             )
