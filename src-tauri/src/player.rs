@@ -8,11 +8,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use earmark_core::model::{DownloadState, EpisodeId};
+use earmark_core::net_guard::MediaGuard;
 use earmark_core::playable::Source;
 use earmark_core::skip::SkipLengths;
 use earmark_core::Library;
 use earmark_player::chapters;
 use earmark_player::engine::{Command, Engine, Event, Media, SleepTimer, Status};
+use earmark_player::stream::StreamGuard;
 use earmark_player::State as PlayState;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
@@ -307,9 +309,18 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
     let start = Duration::from_secs_f64(p.resume_secs);
     let media = match p.source {
         Source::File(path) => Media::File(path),
-        Source::Web { url, cache_dir } => Media::Url {
+        Source::Web {
+            url,
+            cache_dir,
+            named_by,
+        } => Media::Url {
             url,
             cache_dir: Some(cache_dir),
+            // A feed on the web never streams from the listener's own network.
+            guard: Some({
+                let g = MediaGuard::for_feed(&named_by);
+                StreamGuard::new(Arc::clone(&g), move |u| g.allows(u))
+            }),
         },
     };
     Ok(Command::Play {

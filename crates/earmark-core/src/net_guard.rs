@@ -96,24 +96,70 @@ pub(crate) struct PublicOnly {
 
 impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        let pinned = Arc::clone(&self.pinned);
-        Box::pin(async move {
-            if let Some((_, addr)) = pinned.iter().find(|(n, _)| n.eq_ignore_ascii_case(&host)) {
-                let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(*addr));
-                return Ok(addrs);
-            }
-            let lookup = host.clone();
-            let found = tokio::task::spawn_blocking(move || (lookup.as_str(), 0).to_socket_addrs().map(Vec::from_iter))
-                .await
-                .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() })??;
-            let public: Vec<SocketAddr> = found.into_iter().filter(|a| is_public(a.ip())).collect();
-            if public.is_empty() {
-                return Err(format!("{host} {REFUSED}").into());
-            }
-            let addrs: reqwest::dns::Addrs = Box::new(public.into_iter());
-            Ok(addrs)
+        lookup(name.as_str().to_owned(), Arc::clone(&self.pinned), true)
+    }
+}
+
+/// Looks `host` up off the async runtime's threads; with `public_only`, keeps public addresses
+/// and fails when none is left. Pinned names answer their pinned address.
+fn lookup(host: String, pinned: Pinned, public_only: bool) -> reqwest::dns::Resolving {
+    Box::pin(async move {
+        if let Some((_, addr)) = pinned.iter().find(|(n, _)| n.eq_ignore_ascii_case(&host)) {
+            let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(*addr));
+            return Ok(addrs);
+        }
+        let name = host.clone();
+        let found = tokio::task::spawn_blocking(move || (name.as_str(), 0).to_socket_addrs().map(Vec::from_iter))
+            .await
+            .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() })??;
+        let kept: Vec<SocketAddr> = found
+            .into_iter()
+            .filter(|a| !public_only || is_public(a.ip()))
+            .collect();
+        if kept.is_empty() {
+            return Err(format!("{host} {REFUSED}").into());
+        }
+        let addrs: reqwest::dns::Addrs = Box::new(kept.into_iter());
+        Ok(addrs)
+    })
+}
+
+/// The rules for streaming media a feed named, for a player with its own HTTP client: a resolver
+/// and a check for each URL asked for (the first, every redirect). Whether the feed is on a
+/// public host is found out on first use, on the thread that opens the stream, so building this
+/// costs nothing while the library is locked.
+pub struct MediaGuard {
+    feed_url: String,
+    pinned: Pinned,
+    stay_public: std::sync::OnceLock<bool>,
+}
+
+impl MediaGuard {
+    /// The rules for media named by the feed at `feed_url`.
+    pub fn for_feed(feed_url: &str) -> Arc<MediaGuard> {
+        Arc::new(MediaGuard {
+            feed_url: feed_url.to_owned(),
+            pinned: Arc::new(Vec::new()),
+            stay_public: std::sync::OnceLock::new(),
         })
+    }
+
+    fn stay_public(&self) -> bool {
+        *self
+            .stay_public
+            .get_or_init(|| Url::parse(&self.feed_url).map_or(true, |u| must_stay_public(&u, &self.pinned)))
+    }
+
+    /// Whether `url` may be asked for: always for a feed on the user's own network, else only when
+    /// its host is not a private address literal (names are checked by the resolver).
+    pub fn allows(&self, url: &Url) -> bool {
+        !self.stay_public() || literal_refused(url).is_none()
+    }
+}
+
+impl reqwest::dns::Resolve for MediaGuard {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        lookup(name.as_str().to_owned(), Arc::clone(&self.pinned), self.stay_public())
     }
 }
 
@@ -154,6 +200,16 @@ mod tests {
         ] {
             assert!(is_public(ip(s)), "{s}");
         }
+    }
+
+    #[test]
+    fn a_media_guard_follows_its_feed() {
+        let u = |s: &str| Url::parse(s).expect("url");
+        let public = MediaGuard::for_feed("http://93.184.216.34/feed.xml");
+        assert!(!public.allows(&u("http://192.168.1.1/reboot")));
+        assert!(public.allows(&u("https://cdn.example/a.mp3")));
+        let local = MediaGuard::for_feed("http://127.0.0.1:8080/feed.xml");
+        assert!(local.allows(&u("http://192.168.1.1/a.mp3")));
     }
 
     #[test]

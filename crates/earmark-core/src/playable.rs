@@ -27,6 +27,9 @@ pub enum Source {
         url: String,
         /// The media folder.
         cache_dir: PathBuf,
+        /// The feed that named it: a stream is held to the rules for addresses it names
+        /// (`net_guard::MediaGuard`).
+        named_by: String,
     },
 }
 
@@ -74,6 +77,7 @@ impl Library {
                 Source::Web {
                     url,
                     cache_dir: self.media_dir(),
+                    named_by: feed_url,
                 }
             }
             (None, None) => return Err(Error::NotPlayable { url }),
@@ -155,6 +159,7 @@ mod tests {
             Source::Web {
                 url: "https://cdn.example/a.mp3".into(),
                 cache_dir: lib.media_dir(),
+                named_by: feed.to_string(),
             }
         );
         let err = lib.playable(ids[2]).expect_err("ftp");

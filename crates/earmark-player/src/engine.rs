@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::decode::MediaDecoder;
 use crate::output::{Output, Playback, State};
 use crate::pipeline::Pipeline;
-use crate::stream::{open_pipeline, StreamConfig, StreamHandle};
+use crate::stream::{open_pipeline, StreamConfig, StreamGuard, StreamHandle};
 
 /// How often a `Tick` reports the position while something is loaded.
 const TICK: Duration = Duration::from_millis(250);
@@ -179,6 +179,8 @@ pub enum Media {
         url: String,
         /// Where the temporary copy is made.
         cache_dir: Option<PathBuf>,
+        /// Addresses the stream must stay off (see [`crate::stream::StreamGuard`]).
+        guard: Option<StreamGuard>,
     },
 }
 
@@ -187,9 +189,10 @@ impl Media {
     pub fn open(&self, speed: f64, start: Duration) -> Result<(Pipeline, Option<StreamHandle>), crate::PlayError> {
         let (mut pipeline, stream) = match self {
             Media::File(path) => (Pipeline::new(MediaDecoder::open(path)?, speed), None),
-            Media::Url { url, cache_dir } => {
+            Media::Url { url, cache_dir, guard } => {
                 let cfg = StreamConfig {
                     cache_dir: cache_dir.clone(),
+                    guard: guard.clone(),
                     ..StreamConfig::default()
                 };
                 let (p, h) = open_pipeline(url, cfg, speed)?;

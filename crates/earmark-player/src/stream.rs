@@ -49,6 +49,63 @@ pub struct StreamConfig {
     /// Where the temporary copy lives (the system's temporary folder when `None` or unusable).
     /// The copy has no name and vanishes with the stream, even if the process is killed.
     pub cache_dir: Option<PathBuf>,
+    /// Keeps the stream off addresses it must not reach; `None` reaches any.
+    pub guard: Option<StreamGuard>,
+}
+
+/// Keeps a stream off addresses it must not reach: the listener's own network, when a feed on a
+/// public host named the media. The shell builds it, since it knows where the URL came from; the
+/// player only applies it, to the first request, every redirect and every reconnection.
+#[derive(Clone)]
+pub struct StreamGuard {
+    /// Resolves host names to the addresses the stream may connect to (and fails for others).
+    pub resolver: Arc<dyn reqwest::dns::Resolve>,
+    /// Whether a URL may be asked for at all: decides for hosts written as addresses, which no
+    /// resolver sees.
+    pub allow: Arc<dyn Fn(&reqwest::Url) -> bool + Send + Sync>,
+}
+
+impl StreamGuard {
+    /// A guard from a resolver and the check for each URL.
+    pub fn new<R: reqwest::dns::Resolve + 'static>(
+        resolver: Arc<R>,
+        allow: impl Fn(&reqwest::Url) -> bool + Send + Sync + 'static,
+    ) -> StreamGuard {
+        StreamGuard {
+            resolver,
+            allow: Arc::new(allow),
+        }
+    }
+}
+
+impl std::fmt::Debug for StreamGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamGuard")
+    }
+}
+
+/// A shared resolver handed to reqwest, which wants a sized one.
+struct SharedResolver(Arc<dyn reqwest::dns::Resolve>);
+
+impl reqwest::dns::Resolve for SharedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        self.0.resolve(name)
+    }
+}
+
+/// Redirects followed before a stream gives up, as reqwest's own default.
+const MAX_REDIRECTS: usize = 10;
+
+/// An error and its causes in one line: reqwest's own message alone is often just "error sending
+/// request", which hides a refusal.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for msg in std::iter::successors(Some(e), |e| e.source()).map(ToString::to_string) {
+        if !parts.iter().any(|p| p.contains(&msg)) {
+            parts.push(msg);
+        }
+    }
+    parts.join(": ")
 }
 
 impl Default for StreamConfig {
@@ -60,6 +117,7 @@ impl Default for StreamConfig {
             jump: 256 * 1024,
             ready_ahead: 96 * 1024,
             cache_dir: None,
+            guard: None,
         }
     }
 }
@@ -338,7 +396,7 @@ fn request(client: &Client, url: &str, from: u64) -> Result<Opened, PlayError> {
         // Byte offsets must mean the same thing on every request.
         .header(ACCEPT_ENCODING, "identity")
         .send()
-        .map_err(|e| stream_error(url, e))?;
+        .map_err(|e| stream_error(url, chain(&e)))?;
     match resp.status() {
         StatusCode::PARTIAL_CONTENT => {
             let (at, len) = resp
@@ -377,7 +435,7 @@ impl HttpStream {
     /// Connects and starts fetching `url` in the background. Fails at once when the server cannot
     /// be reached or will not serve the file, so the app can say so before anything plays.
     pub fn open(url: &str, cfg: StreamConfig) -> Result<(HttpStream, StreamHandle, StreamInfo), PlayError> {
-        let client = Client::builder()
+        let mut builder = Client::builder()
             .user_agent(concat!(
                 "Earmark/",
                 env!("CARGO_PKG_VERSION"),
@@ -385,9 +443,32 @@ impl HttpStream {
             ))
             .connect_timeout(cfg.connect_timeout)
             // In the blocking client this bounds each read, not the whole body.
-            .timeout(cfg.stall_timeout)
-            .build()
-            .map_err(|e| stream_error(url, e))?;
+            .timeout(cfg.stall_timeout);
+        if let Some(guard) = &cfg.guard {
+            let refused = || {
+                stream_error(
+                    url,
+                    "refused: the address is on your own network, and a feed on the web named it",
+                )
+            };
+            match reqwest::Url::parse(url) {
+                Ok(u) if (guard.allow)(&u) => {}
+                _ => return Err(refused()),
+            }
+            let allow = Arc::clone(&guard.allow);
+            builder = builder
+                .dns_resolver(Arc::new(SharedResolver(Arc::clone(&guard.resolver))))
+                .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                    if attempt.previous().len() >= MAX_REDIRECTS {
+                        attempt.error("too many redirects")
+                    } else if allow(attempt.url()) {
+                        attempt.follow()
+                    } else {
+                        attempt.error("refused: a redirect to an address on your own network")
+                    }
+                }));
+        }
+        let client = builder.build().map_err(|e| stream_error(url, e))?;
         let first = request(&client, url, 0)?;
         let content_type = first
             .body

@@ -485,6 +485,7 @@ fn the_player_keeps_answering_while_a_stream_opens() {
         media: Media::Url {
             url: server.url("ep.mp3"),
             cache_dir: None,
+            guard: None,
         },
         start: Duration::from_secs(30),
         title: "Slow server".into(),
@@ -537,6 +538,7 @@ fn an_earlier_stream_that_opens_late_does_not_cancel_the_one_asked_for_after_it(
             media: Media::Url {
                 url: server.url("ep.mp3"),
                 cache_dir: None,
+                guard: None,
             },
             start: Duration::ZERO,
             title: format!("Episode {tag}"),
@@ -560,4 +562,59 @@ fn an_earlier_stream_that_opens_late_does_not_cancel_the_one_asked_for_after_it(
         }
     };
     assert!(acted_on, "the second episode's open was dropped; last event: {last:?}");
+}
+
+/// Resolves `public.test` to the fixture server and every other name to nothing: a guard's
+/// resolver, as a shell builds one from its address rules.
+struct PinnedResolver(std::net::SocketAddr);
+
+impl reqwest::dns::Resolve for PinnedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let found = (name.as_str() == "public.test").then_some(self.0);
+        Box::pin(async move {
+            match found {
+                Some(addr) => {
+                    let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(addr));
+                    Ok(addrs)
+                }
+                None => Err("resolves only to addresses this stream may not use".into()),
+            }
+        })
+    }
+}
+
+#[test]
+fn a_guarded_stream_connects_only_where_its_guard_allows() {
+    let (_dir, _bytes, server) = serve("mp3", Behaviour::default());
+    let direct = server.url("ep.mp3");
+    let addr: std::net::SocketAddr = direct
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .and_then(|a| a.parse().ok())
+        .expect("server address");
+    let guarded = || StreamConfig {
+        guard: Some(stream::StreamGuard::new(
+            std::sync::Arc::new(PinnedResolver(addr)),
+            |u: &reqwest::Url| u.host_str() != Some("127.0.0.1"),
+        )),
+        ..quick()
+    };
+    // An address the guard refuses is never asked.
+    match HttpStream::open(&direct, guarded()) {
+        Err(PlayError::Stream(why)) => assert!(why.contains("refused"), "{why}"),
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("a refused address opened"),
+    }
+    // A name the resolver refuses fails with its reason.
+    match HttpStream::open(&direct.replace("127.0.0.1", "lan.test"), guarded()) {
+        Err(PlayError::Stream(why)) => assert!(why.contains("may not use"), "{why}"),
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("a refused name opened"),
+    }
+    assert!(server.ranges_asked().is_empty(), "the server was asked");
+    // A name the resolver allows streams through it.
+    let (mut decoder, _handle, _info) =
+        open(&direct.replace("127.0.0.1", "public.test"), "mp3", guarded()).expect("opens");
+    assert!(!take(&mut decoder, 1.0).is_empty());
 }
