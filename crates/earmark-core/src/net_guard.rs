@@ -67,6 +67,15 @@ pub(crate) fn must_stay_public(url: &Url, pinned: &[(String, SocketAddr)]) -> bo
             if pinned.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 return true;
             }
+            // Reserved names (RFC 2606, 6761) are settled without asking DNS: `localhost` is this
+            // computer, and `.example`, `.invalid` and `.test` are never anyone's network.
+            let lower = name.trim_end_matches('.').to_ascii_lowercase();
+            if lower == "localhost" || lower.ends_with(".localhost") {
+                return false;
+            }
+            if [".example", ".invalid", ".test"].iter().any(|t| lower.ends_with(t)) {
+                return true;
+            }
             let port = url.port_or_known_default().unwrap_or(80);
             match (name, port).to_socket_addrs() {
                 Ok(addrs) => addrs.into_iter().all(|a| is_public(a.ip())),
