@@ -38,7 +38,9 @@ pub async fn list_episodes(
 
 #[tauri::command]
 pub async fn get_episode(state: State<'_, Arc<AppState>>, id: i64) -> Res<EpisodeDetail> {
-    read(&state, move |lib| lib.episode(EpisodeId(id))).await
+    // Notes are sanitised after the read connection is let go: lists and search never wait on them.
+    let unprepared = read(&state, move |lib| lib.episode_unprepared(EpisodeId(id))).await?;
+    blocking(move || Ok(unprepared.prepared())).await
 }
 
 #[tauri::command]

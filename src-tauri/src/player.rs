@@ -433,7 +433,7 @@ pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Resul
     blocking(move || {
         let (detail, feed_url) = {
             let lib = lock(&state.library)?;
-            let detail = lib.episode(EpisodeId(id))?;
+            let detail = lib.episode_unprepared(EpisodeId(id))?.without_notes();
             let feed_url = lib.podcast(detail.episode.podcast_id)?.feed_url;
             (detail, feed_url)
         };

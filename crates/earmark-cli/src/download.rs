@@ -28,7 +28,10 @@ pub fn run(lib: &Library, config: &Config, episodes: &[EpisodeId], concurrency: 
     let titles: HashMap<i64, String> = episodes
         .iter()
         .map(|&id| {
-            let title = lib.episode(id).map(|d| d.episode.title).unwrap_or_default();
+            let title = lib
+                .episode_unprepared(id)
+                .map(|d| d.without_notes().episode.title)
+                .unwrap_or_default();
             (id.0, format!("{}: {title}", id.0))
         })
         .collect();

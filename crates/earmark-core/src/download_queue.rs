@@ -328,7 +328,7 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
     let (url, dest, expected, fetcher) = {
         let mut lib = lock(&shared.library);
         let (url, dest) = lib.download_target(id)?;
-        let episode = lib.episode(id)?.episode;
+        let episode = lib.episode_unprepared(id)?.without_notes().episode;
         let expected = episode.enclosure_length.and_then(|l| u64::try_from(l).ok());
         // The feed named the media: a public feed never sends Earmark to the user's network.
         let fetcher = shared.fetcher.named_by(&lib.podcast(episode.podcast_id)?.feed_url);

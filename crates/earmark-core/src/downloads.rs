@@ -14,7 +14,7 @@ use crate::model::{DownloadRow, DownloadState, EpisodeId, PodcastId};
 impl Library {
     /// The URL to fetch and the file to write for an episode's media.
     pub fn download_target(&self, id: EpisodeId) -> Result<(url::Url, PathBuf)> {
-        let d = self.episode(id)?;
+        let d = self.episode_unprepared(id)?.without_notes();
         let url = d
             .episode
             .enclosure_url
@@ -197,7 +197,7 @@ impl Library {
         if let Some(p) = self.downloaded_file(id)? {
             return Ok(Some(p));
         }
-        let d = self.episode(id)?;
+        let d = self.episode_unprepared(id)?.without_notes();
         Ok(d.episode
             .enclosure_url
             .as_deref()

@@ -127,6 +127,37 @@ pub struct FetchMeta {
     pub new_feed_url: Option<String>,
 }
 
+/// An episode read from the library whose show notes are still as the feed gave them; only
+/// [`UnpreparedEpisode::prepared`] makes it something to show. Needs no library.
+#[derive(Debug, Clone)]
+pub struct UnpreparedEpisode(EpisodeDetail);
+
+impl UnpreparedEpisode {
+    /// The episode without its show notes (empty), for the many uses that need everything else
+    /// and should not pay for sanitising.
+    pub fn without_notes(self) -> EpisodeDetail {
+        EpisodeDetail {
+            notes_html: String::new(),
+            ..self.0
+        }
+    }
+
+    /// The episode with its notes sanitised and remote images pointed at the app's proxy.
+    pub fn prepared(self) -> EpisodeDetail {
+        let detail = self.0;
+        // Remote images load only through the app's proxy, and only once the user allows them.
+        let (notes_html, remote) = crate::image_proxy::proxy_images(
+            &html::sanitize(&detail.notes_html),
+            crate::image_proxy::ImageHolder::Episode(detail.episode.id.0),
+        );
+        EpisodeDetail {
+            notes_html,
+            remote_images: remote.len() as u32,
+            ..detail
+        }
+    }
+}
+
 impl Library {
     /// The default library folder: the platform's data dir (e.g. `~/.local/share/earmark`).
     pub fn default_dir() -> Result<PathBuf> {
@@ -348,6 +379,13 @@ impl Library {
 
     /// Everything about one episode; the show notes come out sanitised.
     pub fn episode(&self, id: EpisodeId) -> Result<EpisodeDetail> {
+        Ok(self.episode_unprepared(id)?.prepared())
+    }
+
+    /// [`Library::episode`] with the show notes not yet sanitised: a shell that holds a lock the
+    /// window waits on reads this under the lock and calls [`UnpreparedEpisode::prepared`] after
+    /// letting go, so a big or hostile set of notes never holds up a list or a search.
+    pub fn episode_unprepared(&self, id: EpisodeId) -> Result<UnpreparedEpisode> {
         let sql = format!(
             "SELECT {EPISODE_COLUMNS}, p.title, e.notes_raw, e.image_url, e.author, e.episode_number, e.season, \
              e.episode_type, e.explicit, e.podcast20, p.feed_url FROM episodes e {STATE_JOIN} JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?1"
@@ -377,15 +415,8 @@ impl Library {
             })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("episode {}", id.0)))?;
-        // Remote images load only through the app's proxy, and only once the user allows them.
-        let (notes_html, remote) = crate::image_proxy::proxy_images(
-            &html::sanitize(&detail.notes_html),
-            crate::image_proxy::ImageHolder::Episode(id.0),
-        );
         let owner = crate::image_proxy::ImageOwner::Podcast(detail.episode.podcast_id.0);
         let mut detail = EpisodeDetail {
-            notes_html,
-            remote_images: remote.len() as u32,
             remote_images_allowed: self.remote_images_allowed(owner)?,
             ..detail
         };
@@ -394,7 +425,7 @@ impl Library {
         if !crate::local_files::feed_may_name_files(&feed_url) {
             crate::local_files::drop_from_episode(&mut detail);
         }
-        Ok(detail)
+        Ok(UnpreparedEpisode(detail))
     }
 
     /// An episode's show notes as the feed gave them (not sanitised: never for display).

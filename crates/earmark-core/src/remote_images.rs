@@ -45,7 +45,7 @@ impl Library {
         let (names_it, owner, origin) = match holder {
             ImageHolder::Episode(id) => {
                 let id = crate::model::EpisodeId(id);
-                let d = match self.episode(id) {
+                let d = match self.episode_unprepared(id).map(|u| u.without_notes()) {
                     Ok(d) => d,
                     Err(Error::NotFound(_)) => return Ok(None),
                     Err(e) => return Err(e),

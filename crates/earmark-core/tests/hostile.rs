@@ -238,6 +238,10 @@ fn deeply_nested_show_notes_neither_crash_nor_stall() {
     let started = Instant::now();
     let d = lib.episode(id).expect("episode");
     assert!(d.notes_html.contains("the bottom of the well"));
+    // The app reads under its lock without sanitising, and sanitises after letting go.
+    let unprepared = lib.episode_unprepared(id).expect("read");
+    assert_eq!(unprepared.clone().without_notes().notes_html, "");
+    assert_eq!(unprepared.prepared(), d);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "took {:?}",

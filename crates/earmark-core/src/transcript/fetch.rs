@@ -73,7 +73,7 @@ pub fn ensure_transcript(
     if !refresh && lib.stored_transcript(episode)?.is_some() {
         return lib.transcript_cues(episode);
     }
-    let detail = lib.episode(episode)?;
+    let detail = lib.episode_unprepared(episode)?.without_notes();
     let offers = &detail.podcast20.transcripts;
     if offers.is_empty() {
         return Err(TranscriptError::NoneOffered(episode.0).into());
