@@ -86,7 +86,7 @@ fn main() {
 /// compiled `ui/public/js` is left out: this script writes it, and a path written during the run
 /// would make every later build dirty.
 fn watch_ui_sources(ui: &Path) {
-    for name in ["src", "tsconfig.json", "package.json", "package-lock.json"] {
+    for name in ["src", "tsconfig.json", "package.json", "package-lock.json", "isolation"] {
         println!("cargo:rerun-if-changed={}", ui.join(name).display());
     }
     let public = ui.join("public");

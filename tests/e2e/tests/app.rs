@@ -222,3 +222,54 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
 
     client.close().await.expect("close session");
 }
+
+/// Calls `cmd` with `args` (a JavaScript expression) from the page; what came back, or "no
+/// answer" after two seconds.
+async fn invoke_from_page(client: &fantoccini::Client, cmd: &str, args: &str) -> String {
+    let script = format!(
+        "const done = arguments[arguments.length - 1]; \
+         window.__TAURI__.core.invoke('{cmd}', {args}).then(() => done('answered'), (e) => done('refused: ' + String(e))); \
+         setTimeout(() => done('no answer'), 2000);"
+    );
+    match client.execute_async(&script, vec![]).await {
+        Ok(v) => v.as_str().unwrap_or_default().to_owned(),
+        Err(e) => panic!("script failed: {e}"),
+    }
+}
+
+/// Every message the page sends passes Tauri's isolation frame, whose hook lets through only
+/// Earmark's own commands with plain-data arguments: a script that got into the page cannot
+/// call a plugin command or smuggle objects, even where the capability file alone would let it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_isolation_frame_passes_only_earmarks_own_calls() {
+    let library = tempfile::tempdir().expect("tempdir");
+    let (client, _window) = launch(&[("EARMARK_LIBRARY", library.path())]).await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#empty-state, .episode-row, #list"))
+        .await
+        .expect("the window");
+    let frames = client
+        .execute(
+            "return [...document.querySelectorAll('iframe')].map(f => f.src);",
+            vec![],
+        )
+        .await
+        .expect("frames");
+    assert!(
+        frames.to_string().contains("isolation-"),
+        "no isolation frame: {frames}"
+    );
+    assert_eq!(invoke_from_page(&client, "library_info", "{}").await, "answered");
+    // A command the app never calls, and an argument that is not plain data: dropped in the frame.
+    assert_eq!(
+        invoke_from_page(&client, "plugin:opener|open_url", "{url: 'https://example.org'}").await,
+        "no answer"
+    );
+    assert_eq!(
+        invoke_from_page(&client, "library_info", "{when: new Date()}").await,
+        "no answer"
+    );
+    client.close().await.expect("close");
+}
