@@ -69,9 +69,10 @@ pub fn proxy_url(holder: ImageHolder, url: &str) -> String {
 }
 
 /// Points every http(s) `<img src>` of sanitised HTML at [`proxy_url`]; returns the HTML and the
-/// remote addresses found. Works on ammonia's output, whose attributes are always double-quoted
-/// and whose `&` are written `&amp;`.
-pub fn proxy_images(html: &str, holder: ImageHolder) -> (String, Vec<String>) {
+/// remote addresses found. With `held`, each such image is also marked `data-held`, so the page
+/// can leave a space for it rather than a broken picture. Works on ammonia's output, whose
+/// attributes are always double-quoted and whose `&` are written `&amp;`.
+pub fn proxy_images(html: &str, holder: ImageHolder, held: bool) -> (String, Vec<String>) {
     let mut out = String::with_capacity(html.len());
     let mut found = Vec::new();
     let mut rest = html;
@@ -87,7 +88,12 @@ pub fn proxy_images(html: &str, holder: ImageHolder) -> (String, Vec<String>) {
                 let url = raw.replace("&amp;", "&");
                 let lower = url.to_ascii_lowercase();
                 if lower.starts_with("http://") || lower.starts_with("https://") {
-                    out.push_str(&tag[..value_start]);
+                    if held {
+                        out.push_str("<img data-held=\"\"");
+                        out.push_str(&tag[4..value_start]);
+                    } else {
+                        out.push_str(&tag[..value_start]);
+                    }
                     out.push_str(&proxy_url(holder, &url).replace('&', "&amp;"));
                     out.push_str(&tag[value_start + value_len..]);
                     found.push(url);
@@ -110,7 +116,7 @@ mod tests {
     #[test]
     fn remote_images_go_through_the_proxy_and_others_stay() {
         let html = r#"<p>a<img src="https://t.example/p.gif?a=1&amp;b=2" alt="x"><img src="docimg://localhost/k.png"><img alt="no src"><img src="HTTP://LAN/x.png"></p>"#;
-        let (out, found) = proxy_images(html, ImageHolder::Episode(7));
+        let (out, found) = proxy_images(html, ImageHolder::Episode(7), false);
         assert_eq!(found, vec!["https://t.example/p.gif?a=1&b=2", "HTTP://LAN/x.png"]);
         assert!(!out.contains("https://t.example"), "{out}");
         assert!(out.contains(
@@ -118,6 +124,13 @@ mod tests {
         ));
         assert!(out.contains(r#"<img src="docimg://localhost/k.png">"#));
         assert!(out.contains(r#"<img alt="no src">"#));
+        let (held, _) = proxy_images(html, ImageHolder::Episode(7), true);
+        assert_eq!(
+            held.matches("<img data-held=\"\" src=\"remoteimg://").count(),
+            2,
+            "{held}"
+        );
+        assert!(held.contains(r#"<img src="docimg://localhost/k.png">"#));
     }
 
     #[test]

@@ -149,6 +149,7 @@ impl UnpreparedEpisode {
         let (notes_html, remote) = crate::image_proxy::proxy_images(
             &html::sanitize(&detail.notes_html),
             crate::image_proxy::ImageHolder::Episode(detail.episode.id.0),
+            !detail.remote_images_allowed,
         );
         EpisodeDetail {
             notes_html,

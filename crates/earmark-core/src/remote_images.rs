@@ -31,10 +31,14 @@ impl Library {
     /// through the proxy, and how many were held back.
     pub fn document_shown(&self, id: DocumentId) -> Result<DocumentDetail> {
         let mut d = self.document(id)?;
-        let (html, remote) = proxy_images(&self.document_offline_html(id)?, ImageHolder::Document(id.0));
+        d.remote_images_allowed = self.remote_images_allowed(self.document_image_owner(&d))?;
+        let (html, remote) = proxy_images(
+            &self.document_offline_html(id)?,
+            ImageHolder::Document(id.0),
+            !d.remote_images_allowed,
+        );
         d.html = html;
         d.remote_images = remote.len() as u32;
-        d.remote_images_allowed = self.remote_images_allowed(self.document_image_owner(&d))?;
         Ok(d)
     }
 
@@ -51,7 +55,7 @@ impl Library {
                     Err(e) => return Err(e),
                 };
                 let feed = self.podcast(d.episode.podcast_id)?.feed_url;
-                let (_, remote) = proxy_images(&crate::html::sanitize(&self.episode_notes_raw(id)?), holder);
+                let (_, remote) = proxy_images(&crate::html::sanitize(&self.episode_notes_raw(id)?), holder, false);
                 (
                     remote.iter().any(|u| u == url),
                     ImageOwner::Podcast(d.episode.podcast_id.0),
@@ -65,7 +69,7 @@ impl Library {
                     Err(Error::NotFound(_)) => return Ok(None),
                     Err(e) => return Err(e),
                 };
-                let (_, remote) = proxy_images(&self.document_offline_html(id)?, holder);
+                let (_, remote) = proxy_images(&self.document_offline_html(id)?, holder, false);
                 (remote.iter().any(|u| u == url), self.document_image_owner(&d), d.url)
             }
         };
