@@ -199,7 +199,7 @@ fn too_many_attributes(attrs: &[u8]) -> Option<usize> {
 
 /// Where the tag whose name ends at `from` ends: just past its `>`, skipping quoted attribute
 /// values; the end of the text when it never closes.
-fn tag_end(bytes: &[u8], from: usize) -> usize {
+pub(crate) fn tag_end(bytes: &[u8], from: usize) -> usize {
     let mut quote: Option<u8> = None;
     for (k, &b) in bytes.iter().enumerate().skip(from) {
         match (quote, b) {

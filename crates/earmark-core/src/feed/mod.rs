@@ -174,13 +174,9 @@ pub(crate) fn absolute(base: &Url, raw: Option<&str>) -> Option<String> {
         return None;
     }
     let url = base.join(raw).ok()?;
-    local_allowed(base, &url).then(|| String::from(url))
-}
-
-/// Whether `url`, named by a document fetched from `from`, may be used: anything but `file:`, and
-/// `file:` only when the document is itself a local file the user chose.
-pub fn local_allowed(from: &Url, url: &Url) -> bool {
-    url.scheme() != "file" || from.scheme() == "file"
+    let allowed =
+        !crate::local_files::is_file_url(url.as_str()) || crate::local_files::feed_may_name_files(base.as_str());
+    allowed.then(|| String::from(url))
 }
 
 /// Empty strings mean absent.

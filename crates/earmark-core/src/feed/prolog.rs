@@ -62,7 +62,7 @@ pub fn refuse_deep_nesting(text: &str) -> Result<(), FeedError> {
         } else if rest.starts_with(b"<!") {
             skip_to(b">", 2)
         } else {
-            let end = tag_end(bytes, lt + 1);
+            let end = crate::html_depth::tag_end(bytes, lt + 1);
             let tag = &bytes[lt..end];
             if rest.get(1) == Some(&b'/') {
                 depth = depth.saturating_sub(1);
@@ -78,21 +78,6 @@ pub fn refuse_deep_nesting(text: &str) -> Result<(), FeedError> {
         };
     }
     Ok(())
-}
-
-/// Just past the `>` of the tag starting before `from`, skipping quoted attribute values.
-fn tag_end(bytes: &[u8], from: usize) -> usize {
-    let mut quote: Option<u8> = None;
-    for (k, &b) in bytes.iter().enumerate().skip(from) {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => return k + 1,
-            _ => {}
-        }
-    }
-    bytes.len()
 }
 
 /// Decodes the document to UTF-8 following its BOM or XML declaration, and rewrites the
