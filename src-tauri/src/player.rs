@@ -141,6 +141,8 @@ enum Save {
     Finished(i64, bool),
     /// A streamed episode arrived whole: keep it as the download.
     Streamed(i64, earmark_player::stream::StreamHandle),
+    /// Sound played: add it to the listening statistics.
+    Listened(i64, earmark_player::pipeline::Heard),
 }
 
 /// The engine's command for the listener's skip lengths (sent at start and on each change).
@@ -218,6 +220,9 @@ pub fn start(
         Event::Streamed { tag, stream } => {
             let _ = save_tx.send(Save::Streamed(tag, stream));
         }
+        Event::Listened { tag, heard } => {
+            let _ = save_tx.send(Save::Listened(tag, heard));
+        }
         Event::NoOutput(why) => {
             let _ = app.emit(
                 "player-error",
@@ -265,8 +270,14 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
                 "keep the streamed episode",
                 keep_streamed(lib, &app, EpisodeId(id), &stream, now()),
             ),
+            Save::Listened(id, heard) => (
+                "count the listening",
+                lib.record_listening(EpisodeId(id), today(), listened(heard, 0)),
+            ),
             Save::Finished(id, advance) => {
-                let done = lib.finish_episode(EpisodeId(id), now());
+                let done = lib
+                    .finish_episode(EpisodeId(id), now())
+                    .and_then(|()| lib.record_listening(EpisodeId(id), today(), listened(Default::default(), 1)));
                 let next = if advance {
                     lib.queue_advance(EpisodeId(id))
                 } else {
@@ -299,6 +310,21 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
         if let Err(e) = result {
             tracing::warn!("could not {what}: {e}");
         }
+    }
+}
+
+/// The listener's calendar day, which the statistics count by.
+fn today() -> earmark_core::chrono::NaiveDate {
+    earmark_core::chrono::Local::now().date_naive()
+}
+
+/// The statistics' record of what the engine heard.
+pub fn listened(heard: earmark_player::pipeline::Heard, finished: u32) -> earmark_core::stats::Listened {
+    earmark_core::stats::Listened {
+        wall_secs: heard.wall_secs,
+        episode_secs: heard.episode_secs,
+        trimmed_secs: 0.0,
+        finished,
     }
 }
 

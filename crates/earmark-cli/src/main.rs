@@ -30,6 +30,7 @@ mod download;
 mod links;
 mod play;
 mod share;
+mod stats;
 mod storage;
 mod sync;
 mod term;
@@ -177,6 +178,12 @@ enum Command {
         podcast: i64,
         /// off, all or latest:N.
         policy: String,
+    },
+    /// Listening statistics: time listened per podcast, month and year, episodes finished, and the
+    /// time speed and trimmed silence saved (counted from playback, not from positions).
+    Stats {
+        #[arg(long)]
+        json: bool,
     },
     /// Space used by each podcast's downloads.
     Storage {
@@ -643,6 +650,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::AutoDownload { podcast, policy } => auto_download::set(&mut lib, podcast, &policy)?,
         Command::Storage { json } => storage::storage(&lib, json)?,
+        Command::Stats { json } => stats::show(&lib, json)?,
         Command::SkipLengths { back, forward, json } => {
             let now = if back.is_some() || forward.is_some() {
                 lib.set_skip_lengths(back, forward)?

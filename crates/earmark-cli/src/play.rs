@@ -108,6 +108,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
         ));
         if last_save.elapsed() >= SAVE_EVERY {
             lib.save_position(id, pos.as_secs_f64(), now())?;
+            crate::stats::record(lib, id, playback.take_heard(), 0)?;
             last_save = Instant::now();
         }
         if playback.state() == State::Ended || interrupted.load(Ordering::SeqCst) {
@@ -121,6 +122,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     bar.finish_and_clear();
     let pos = playback.position().as_secs_f64();
     lib.save_position(id, pos, now())?;
+    crate::stats::record(lib, id, playback.take_heard(), 0)?;
     // Only a stream that arrived whole is kept (an unfinished one has nothing to save).
     if let Some(handle) = stream.as_ref().filter(|h| h.stats().complete) {
         keep_streamed(lib, id, handle);
@@ -132,6 +134,7 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     let at_end = duration.is_none_or(|d| pos >= d.as_secs_f64() - PLAYED_MARGIN_SECS);
     if stop.is_none() && !interrupted.load(Ordering::SeqCst) && at_end {
         lib.finish_episode(id, now())?;
+        crate::stats::record(lib, id, Default::default(), 1)?;
         say_err!("Finished {}.", title);
     } else {
         say_err!(

@@ -170,6 +170,20 @@ fn double_speed_plays_in_half_the_time_and_the_end_marks_played() {
     let (pos, played) = position(&library);
     assert!(played, "reaching the end marks the episode played");
     assert_eq!(pos, 0.0, "a finished episode starts from the top next time");
+
+    // The statistics count what was heard: two 0.1 s plays at 1x and 6 s of episode at 2x.
+    let out = cli(&library, None).args(["stats", "--json"]).output().expect("stats");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let total = &v["total"];
+    let listened = total["listened_secs"].as_f64().expect("listened");
+    let covered = total["episode_secs"].as_f64().expect("episode");
+    let saved = total["saved_by_speed_secs"].as_f64().expect("saved");
+    assert!((3.0..=3.5).contains(&listened), "{total}");
+    assert!((6.0..=6.5).contains(&covered), "{total}");
+    assert!((2.7..=3.2).contains(&saved), "{total}");
+    assert_eq!(total["episodes_finished"], 1, "{total}");
+    assert_eq!(v["by_podcast"].as_array().map(Vec::len), Some(1), "{v}");
 }
 
 #[test]

@@ -36,6 +36,7 @@ mod schema_check;
 pub mod search;
 pub mod share;
 pub mod skip;
+pub mod stats;
 pub mod storage;
 pub mod sync;
 pub mod transcript;

@@ -10,11 +10,15 @@ use std::time::{Duration, Instant};
 
 use crate::decode::MediaDecoder;
 use crate::output::{Output, Playback, State};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Heard, Pipeline};
 use crate::stream::{open_pipeline, StreamConfig, StreamGuard, StreamHandle};
 
 /// How often a `Tick` reports the position while something is loaded.
 const TICK: Duration = Duration::from_millis(250);
+
+/// How much listening is gathered before it is reported while playing on; a pause, the end or an
+/// unload reports what was gathered at once, so a crash loses at most this much of the statistics.
+const HEARD_REPORT_SECS: f64 = 30.0;
 
 /// What the app asks of the player.
 #[derive(Debug, Clone)]
@@ -133,6 +137,14 @@ pub enum Event {
     Error(String),
     /// No audio device could be opened; the app shows "no audio output".
     NoOutput(String),
+    /// Sound was played: the shell adds it to the listening statistics. Sent every half minute
+    /// of playing, and on pause, end or unload, always before the `Ended` it leads to.
+    Listened {
+        /// The episode.
+        tag: i64,
+        /// How long, and how much of the episode.
+        heard: Heard,
+    },
     /// Every byte of a streamed episode has arrived: the app may keep it as the download
     /// ([`StreamHandle::save_complete`]). Sent once per stream.
     Streamed {
@@ -214,6 +226,8 @@ struct Loaded {
     stream: Option<StreamHandle>,
     playback: Playback,
     ended_reported: bool,
+    /// Listening gathered but not yet reported.
+    heard: Heard,
     /// The device went away under this playback: resuming rebuilds it on a new device.
     orphaned: bool,
 }
@@ -336,6 +350,10 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
             on_event(Event::NoOutput("the audio device went away".into()));
         }
         if let Some(l) = &mut loaded {
+            l.heard.add(l.playback.take_heard());
+            if l.heard.wall_secs >= HEARD_REPORT_SECS || (l.playback.state() != State::Playing && !l.heard.is_empty()) {
+                report_heard(l, &on_event);
+            }
             if let Some(why) = l.playback.take_failure() {
                 on_event(Event::Error(why));
             }
@@ -372,12 +390,22 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
 
 /// Stops what plays, first reporting its place so the app can save it.
 fn unload(loaded: &mut Option<Loaded>, on_event: &impl Fn(Event)) {
-    if let Some(old) = loaded.take() {
+    if let Some(mut old) = loaded.take() {
+        old.heard.add(old.playback.take_heard());
+        report_heard(&mut old, on_event);
         on_event(Event::Checkpoint {
             tag: old.tag,
             position: old.playback.position(),
         });
         old.playback.stop();
+    }
+}
+
+/// Reports the listening gathered for `l`, if any.
+fn report_heard(l: &mut Loaded, on_event: &impl Fn(Event)) {
+    let heard = std::mem::take(&mut l.heard);
+    if !heard.is_empty() {
+        on_event(Event::Listened { tag: l.tag, heard });
     }
 }
 
@@ -611,6 +639,7 @@ fn play(
             stream,
             playback,
             ended_reported: false,
+            heard: Heard::default(),
             orphaned: false,
         });
     }

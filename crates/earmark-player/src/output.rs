@@ -269,6 +269,11 @@ impl Playback {
         self.lock().pipeline.set_muted(muted);
     }
 
+    /// What was played since the last call (see [`crate::pipeline::Heard`]).
+    pub fn take_heard(&self) -> crate::pipeline::Heard {
+        self.lock().pipeline.take_heard()
+    }
+
     /// Why playback ended early (damaged or truncated file), if it did.
     pub fn damage(&self) -> Option<String> {
         self.lock().pipeline.damage().map(str::to_owned)

@@ -31,6 +31,32 @@ pub struct Pipeline {
     /// For a streamed source: asks for the part of the file a seek to this time (in an episode
     /// of this length) will read, before the seek itself.
     prefetch: Option<Prefetch>,
+    /// What was handed out since the last [`Pipeline::take_heard`].
+    heard: Heard,
+}
+
+/// Listening as the pipeline counted it: the time sound came out, and the stretch of the episode
+/// it covered. Statistics are built from these (time listened, time saved by speed) rather than
+/// from positions, which a seek or a skip would turn into listening nobody did.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Heard {
+    /// Seconds of sound handed to the device.
+    pub wall_secs: f64,
+    /// Seconds of the episode that sound covered (twice `wall_secs` at 2x).
+    pub episode_secs: f64,
+}
+
+impl Heard {
+    /// Adds another count to this one.
+    pub fn add(&mut self, other: Heard) {
+        self.wall_secs += other.wall_secs;
+        self.episode_secs += other.episode_secs;
+    }
+
+    /// True when nothing was heard.
+    pub fn is_empty(&self) -> bool {
+        self.wall_secs <= 0.0 && self.episode_secs <= 0.0
+    }
 }
 
 /// See [`Pipeline::set_prefetch`]: given the target and the episode's length, asks for the bytes
@@ -57,7 +83,13 @@ impl Pipeline {
             stop_at: None,
             gate: None,
             prefetch: None,
+            heard: Heard::default(),
         }
+    }
+
+    /// What was played since the last call, and starts counting again.
+    pub fn take_heard(&mut self) -> Heard {
+        std::mem::take(&mut self.heard)
     }
 
     /// Tells the pipeline its source can be slow (a stream): `ready` says whether the next decode
@@ -167,8 +199,21 @@ impl Pipeline {
         Ok(reached)
     }
 
-    /// Fills `out` with interleaved samples; returns how many. 0 means the end.
+    /// Fills `out` with interleaved samples; returns how many. 0 means the end. What it hands
+    /// out is counted as heard (see [`Pipeline::take_heard`]).
     pub fn fill(&mut self, out: &mut [f32]) -> usize {
+        let before = self.position();
+        let written = self.fill_inner(out);
+        // No seek happens inside a fill, so the position only moves forward here.
+        let covered = self.position().saturating_sub(before);
+        self.heard.add(Heard {
+            wall_secs: (written / self.channels.max(1)) as f64 / f64::from(self.rate.max(1)),
+            episode_secs: covered.as_secs_f64(),
+        });
+        written
+    }
+
+    fn fill_inner(&mut self, out: &mut [f32]) -> usize {
         let mut written = 0;
         while written < out.len() {
             if self.ready_pos >= self.ready.len() && !self.produce() {

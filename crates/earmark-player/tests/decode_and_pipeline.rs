@@ -254,3 +254,25 @@ fn opus_is_reported_as_unsupported_not_a_crash() {
         Ok(_) => panic!("Opus decoded: update this test and the format list"),
     }
 }
+
+#[test]
+fn what_is_heard_is_counted_not_where_a_seek_lands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("heard.wav");
+    write_wav(&wav, RATE, 1, &tone(RATE, 20.0, 300.0, 0.3));
+    let (playback, mut source) = Playback::headless(Pipeline::new(MediaDecoder::open(&wav).expect("open"), 2.0));
+    // Two seconds of sound at 2x cover four seconds of the episode.
+    let _: Vec<f32> = source.by_ref().take(2 * RATE as usize).collect();
+    let heard = playback.take_heard();
+    assert!((heard.wall_secs - 2.0).abs() < 0.05, "{heard:?}");
+    assert!((heard.episode_secs - 4.0).abs() < 0.1, "{heard:?}");
+    assert!(playback.take_heard().is_empty(), "taking the count starts it again");
+    // A jump of ten seconds is not listening; a pause hears nothing.
+    playback.seek(Duration::from_secs(15)).expect("seek");
+    let _: Vec<f32> = source.by_ref().take(RATE as usize).collect();
+    playback.pause();
+    let _: Vec<f32> = source.by_ref().take(RATE as usize).collect();
+    let heard = playback.take_heard();
+    assert!((heard.wall_secs - 1.0).abs() < 0.05, "{heard:?}");
+    assert!((heard.episode_secs - 2.0).abs() < 0.1, "{heard:?}");
+}
