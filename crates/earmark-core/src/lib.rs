@@ -27,6 +27,7 @@ pub mod model;
 pub mod net_guard;
 pub mod opml;
 pub mod playable;
+pub mod playlists;
 pub mod queue;
 pub mod refresh;
 pub mod refresh_all;
