@@ -29,6 +29,7 @@ mod docs;
 mod download;
 mod links;
 mod play;
+mod playlist;
 mod share;
 mod stats;
 mod storage;
@@ -206,6 +207,11 @@ enum Command {
         forward: Option<u32>,
         #[arg(long)]
         json: bool,
+    },
+    /// Playlists beside "up next": ordered by hand, or smart (saved filters); play one through.
+    Playlist {
+        #[command(subcommand)]
+        action: playlist::PlaylistAction,
     },
     /// Show or change "up next", the episodes the app plays after the current one.
     Queue {
@@ -651,6 +657,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::AutoDownload { podcast, policy } => auto_download::set(&mut lib, podcast, &policy)?,
         Command::Storage { json } => storage::storage(&lib, json)?,
         Command::Stats { json } => stats::show(&lib, json)?,
+        Command::Playlist { action } => return playlist::run(&mut lib, action),
         Command::SkipLengths { back, forward, json } => {
             let now = if back.is_some() || forward.is_some() {
                 lib.set_skip_lengths(back, forward)?

@@ -27,8 +27,35 @@ fn parse_time(flag: &str, s: &str) -> Result<Duration> {
         .with_context(|| format!("--{flag} {s:?} is not a time (use 12:30, 1:02:03 or seconds)"))
 }
 
+/// How one play ended.
+pub struct Played {
+    /// 0 at the end or when stopped, 3 with no audio output, 4 for a damaged file.
+    pub code: ExitCode,
+    /// It played to its end (and was marked played): a playlist moves on.
+    pub finished: bool,
+}
+
+/// The Ctrl-C flag: the handler can be installed once per process, and a playlist plays many
+/// episodes, so each play clears the flag instead.
+fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    if let Some(flag) = FLAG.get() {
+        flag.store(false, Ordering::SeqCst);
+        return Ok(Arc::clone(flag));
+    }
+    let flag = Arc::new(AtomicBool::new(false));
+    let for_handler = Arc::clone(&flag);
+    ctrlc::set_handler(move || for_handler.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+    Ok(Arc::clone(FLAG.get_or_init(|| flag)))
+}
+
 /// Plays one episode; returns the exit code (0 at the end, 3 with no audio output, 4 for a damaged file).
 pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str>, speed: f64) -> Result<ExitCode> {
+    Ok(play(lib, id, from, to, speed)?.code)
+}
+
+/// Plays one episode and says how it ended.
+pub fn play(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str>, speed: f64) -> Result<Played> {
     if !(0.5..=3.0).contains(&speed) {
         bail!("--speed must be between 0.5 and 3.0");
     }
@@ -76,16 +103,15 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
                 "earmark-cli: {e}. The position ({:.0} s) is kept; connect a device and try again.",
                 start.as_secs_f64()
             );
-            return Ok(ExitCode::from(3));
+            return Ok(Played {
+                code: ExitCode::from(3),
+                finished: false,
+            });
         }
     };
     let playback = output.play(pipeline);
 
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = Arc::clone(&interrupted);
-        ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
-    }
+    let interrupted = interrupt_flag()?;
     let bar = indicatif::ProgressBar::new(duration.map_or(0, |d| d.as_millis() as u64));
     bar.set_style(
         indicatif::ProgressStyle::with_template("▶ {msg} [{bar:40}]")
@@ -129,10 +155,14 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
     }
     if let Some(damage) = playback.damage() {
         say_err!("earmark-cli: playback stopped early: {damage}");
-        return Ok(ExitCode::from(4));
+        return Ok(Played {
+            code: ExitCode::from(4),
+            finished: false,
+        });
     }
     let at_end = duration.is_none_or(|d| pos >= d.as_secs_f64() - PLAYED_MARGIN_SECS);
-    if stop.is_none() && !interrupted.load(Ordering::SeqCst) && at_end {
+    let finished = stop.is_none() && !interrupted.load(Ordering::SeqCst) && at_end;
+    if finished {
         lib.finish_episode(id, now())?;
         crate::stats::record(lib, id, Default::default(), 1)?;
         say_err!("Finished {}.", title);
@@ -142,7 +172,10 @@ pub fn run(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&str
             earmark_player::decode::fmt_time(Duration::from_secs_f64(pos))
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Played {
+        code: ExitCode::SUCCESS,
+        finished,
+    })
 }
 
 /// Keeps a stream that arrived whole as the episode's download, so it is not fetched again.

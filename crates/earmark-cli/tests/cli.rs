@@ -106,6 +106,17 @@ fn string_or_null(v: &Value) -> bool {
     v.is_string() || v.is_null()
 }
 
+/// The id (as an argument) of the episode titled `title` in an `episodes --json` answer.
+fn episode_id(episodes: &Value, title: &str) -> String {
+    episodes
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["title"] == title)
+        .expect("ep")["id"]
+        .to_string()
+}
+
 fn subscribed(server: &Server, lib: &Path, path: &str) -> Value {
     ok_json(args(lib, &["subscribe", &server.url(path), "--json"]))
 }
@@ -552,14 +563,7 @@ fn queue_commands_keep_order_and_json_shape() {
     let (ok, _, err) = run(&["subscribe", feed.to_str().expect("path")]);
     assert!(ok, "{err}");
     let eps: serde_json::Value = serde_json::from_str(&run(&["episodes", "--json"]).1).expect("json");
-    let id = |t: &str| {
-        eps.as_array()
-            .expect("array")
-            .iter()
-            .find(|e| e["title"] == t)
-            .expect("ep")["id"]
-            .to_string()
-    };
+    let id = |t: &str| episode_id(&eps, t);
     let (a, b, c) = (id("A"), id("B"), id("C"));
     assert!(run(&["queue", "add", &a, &b]).0);
     assert!(run(&["queue", "add", "--next", &c]).0);
@@ -634,4 +638,102 @@ fn control_characters_never_reach_the_terminal_raw() {
     assert_eq!(eps[0]["title"].as_str(), Some(evil));
     let raw = ok(args(dir.path(), &["episodes", "--json"]));
     assert!(!raw.contains('\u{1b}'), "JSON escapes it: {raw:?}");
+}
+
+#[test]
+fn playlist_commands_order_by_hand_filter_and_keep_their_json_shape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = dir.path().join("lib");
+    let feed = dir.path().join("feed.xml");
+    std::fs::write(
+        &feed,
+        format!(
+            "<rss version=\"2.0\" {NS}><channel><title>P</title>\
+             <item><title>A</title><guid>a</guid><pubDate>01 Jan 2024 10:00:00 +0000</pubDate><itunes:duration>5:00</itunes:duration></item>\
+             <item><title>B</title><guid>b</guid><pubDate>02 Jan 2024 10:00:00 +0000</pubDate><itunes:duration>50:00</itunes:duration></item>\
+             <item><title>C</title><guid>c</guid><pubDate>03 Jan 2024 10:00:00 +0000</pubDate><itunes:duration>9:00</itunes:duration></item>\
+             </channel></rss>"
+        ),
+    )
+    .expect("feed");
+    ok(args(&lib, &["subscribe", feed.to_str().expect("path")]));
+    let eps = ok_json(args(&lib, &["episodes", "--json"]));
+    let id = |t: &str| episode_id(&eps, t);
+    let titles = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|e| e["title"].as_str().expect("title").to_owned())
+            .collect()
+    };
+    let (a, b, c) = (id("A"), id("B"), id("C"));
+    ok(args(&lib, &["playlist", "new", "Commute"]));
+    ok(args(&lib, &["playlist", "add", "commute", &c, &a, &b]));
+    ok(args(&lib, &["playlist", "move", "Commute", &b, "1"]));
+    assert_eq!(
+        titles(&ok_json(args(&lib, &["playlist", "show", "Commute", "--json"]))),
+        ["B", "C", "A"]
+    );
+    ok(args(&lib, &["playlist", "remove", "Commute", &c]));
+    // A smart one: unplayed and under ten minutes, oldest first.
+    ok(args(
+        &lib,
+        &[
+            "playlist",
+            "new",
+            "Quick",
+            "--unplayed",
+            "--shorter-than",
+            "10",
+            "--oldest-first",
+        ],
+    ));
+    assert_eq!(
+        titles(&ok_json(args(&lib, &["playlist", "show", "Quick", "--json"]))),
+        ["A", "C"]
+    );
+    ok(args(&lib, &["mark", &a, "played"]));
+    assert_eq!(
+        titles(&ok_json(args(&lib, &["playlist", "show", "Quick", "--json"]))),
+        ["C"]
+    );
+    let list = ok_json(args(&lib, &["playlist", "list", "--json"]));
+    let all = list.as_array().expect("array");
+    assert_eq!(all.len(), 2);
+    assert_eq!(keys(&all[0]), set(&["id", "name", "rule", "episode_count"]));
+    assert_eq!(all[0]["name"], "Commute");
+    assert!(all[0]["rule"].is_null(), "ordered by hand");
+    assert_eq!(all[0]["episode_count"], 2);
+    assert_eq!(
+        keys(&all[1]["rule"]),
+        set(&[
+            "unplayed",
+            "downloaded",
+            "podcast",
+            "tag",
+            "campaign",
+            "shorter_than_mins",
+            "order",
+            "limit"
+        ])
+    );
+    assert_eq!(all[1]["rule"]["order"], "oldest");
+    // A smart playlist is not edited by hand, and a name is not taken twice.
+    let out = run(args(&lib, &["playlist", "add", "Quick", &b]));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("smart playlist"));
+    assert!(!run(args(&lib, &["playlist", "new", "quick"])).status.success());
+    ok(args(&lib, &["playlist", "filter", "Quick", "--smart", "--limit", "1"]));
+    assert_eq!(
+        titles(&ok_json(args(&lib, &["playlist", "show", "Quick", "--json"]))),
+        ["C"]
+    );
+    ok(args(&lib, &["playlist", "rename", "Quick", "Newest"]));
+    ok(args(&lib, &["playlist", "delete", "Newest"]));
+    let out = run(args(&lib, &["playlist", "show", "Newest"]));
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not found"));
+    assert_eq!(
+        ok_json(args(&lib, &["episodes", "--json"])).as_array().map(Vec::len),
+        Some(3)
+    );
 }

@@ -294,3 +294,69 @@ fn a_stream_heard_to_its_end_is_kept_as_the_download() {
         .expect("play offline");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_playlist_plays_through_moving_on_as_each_episode_ends() {
+    let pulse = start_pulse();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut items = String::new();
+    for (i, secs) in [(1, "1.5"), (2, "1"), (3, "1")] {
+        let wav = dir.path().join(format!("t{i}.wav"));
+        let status = Command::new("sox")
+            .args(["-n", "-r", "44100", "-c", "1"])
+            .arg(&wav)
+            .args(["synth", secs, "sine", "330", "vol", "0.3"])
+            .status()
+            .expect("sox must be installed (scripts/setup installs it)");
+        assert!(status.success());
+        items.push_str(&format!(
+            "<item><title>Part {i}</title><guid>p{i}</guid><enclosure url=\"t{i}.wav\" type=\"audio/wav\" length=\"1\"/></item>"
+        ));
+    }
+    let feed = dir.path().join("feed.xml");
+    std::fs::write(
+        &feed,
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Parts</title>{items}</channel></rss>"),
+    )
+    .expect("feed");
+    let library = dir.path().join("library");
+    let run = |args: &[&str]| {
+        let out = cli(&library, Some(&pulse)).args(args).output().expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&["subscribe", feed.to_str().expect("utf-8 path")]);
+    let eps = run(&["episodes", "--json"]);
+    let eps: serde_json::Value = serde_json::from_slice(&eps.stdout).expect("json");
+    let id = |t: &str| {
+        eps.as_array()
+            .expect("array")
+            .iter()
+            .find(|e| e["title"] == t)
+            .expect("episode")["id"]
+            .to_string()
+    };
+    // By hand: part 3, then part 1; part 2 is not in it.
+    run(&["playlist", "new", "Two parts"]);
+    run(&["playlist", "add", "Two parts", &id("Part 3"), &id("Part 1")]);
+    let out = run(&["playlist", "play", "Two parts"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    let (three, one) = (said.find("Finished Part 3"), said.find("Finished Part 1"));
+    assert!(three.is_some() && one.is_some() && three < one, "{said}");
+    assert!(!said.contains("Part 2") && said.contains("End of Two parts"), "{said}");
+    let eps: serde_json::Value = serde_json::from_slice(&run(&["episodes", "--json"]).stdout).expect("json");
+    let played: Vec<(String, bool)> = eps
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| (e["title"].as_str().expect("title").to_owned(), e["played"] == true))
+        .collect();
+    assert!(played.iter().all(|(t, p)| *p == (t != "Part 2")), "{played:?}");
+    // Both finished episodes count in the statistics.
+    let stats: serde_json::Value = serde_json::from_slice(&run(&["stats", "--json"]).stdout).expect("json");
+    assert_eq!(stats["total"]["episodes_finished"], 2, "{stats}");
+}
