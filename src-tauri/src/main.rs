@@ -14,6 +14,7 @@ mod ipc;
 mod marks;
 mod mpris;
 mod player;
+mod playlists;
 mod remoteimg;
 mod rendering;
 mod sync;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub sync: sync::Syncer,
     /// The `earmark://` link the app was started with, if any.
     pub startup_link: Option<applink::OpenAt>,
+    /// The playlist playback moves on within, if any.
+    pub playing_from: player::PlayingFrom,
 }
 
 /// The `earmark://` link the app was started with, for the window to open once it is ready.
@@ -81,7 +84,14 @@ impl Start {
             earmark_core::skip::SkipLengths::default()
         });
         let syncer = sync::start(app.clone(), config.clone());
-        let player = player::start(app.clone(), config.library_dir.clone(), skip, syncer.poker());
+        let playing_from = player::PlayingFrom::default();
+        let player = player::start(
+            app.clone(),
+            config.library_dir.clone(),
+            skip,
+            playing_from.clone(),
+            syncer.poker(),
+        );
         let downloads = downloads::start(app.clone(), &config)?;
         let state = Arc::new(AppState {
             config,
@@ -92,6 +102,7 @@ impl Start {
             peaks: waveform::PeaksCache::default(),
             sync: syncer,
             startup_link: link.map(applink::OpenAt::from),
+            playing_from,
         });
         app.manage(Arc::clone(&state));
         if let Some(l) = listener {
@@ -170,6 +181,11 @@ fn main() -> anyhow::Result<()> {
             startup_link,
             commands::set_auto_download,
             commands::storage,
+            playlists::list_playlists,
+            playlists::playlist_episodes,
+            playlists::create_playlist,
+            playlists::edit_playlist,
+            playlists::listening_stats,
             downloads::download_episodes,
             downloads::pause_download,
             downloads::delete_download,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::net_guard::MediaGuard;
 use earmark_core::playable::Source;
+use earmark_core::playlists::PlaylistId;
 use earmark_core::skip::SkipLengths;
 use earmark_core::Library;
 use earmark_player::chapters;
@@ -145,6 +146,21 @@ enum Save {
     Listened(i64, earmark_player::pipeline::Heard),
 }
 
+/// The playlist playback started from, if any: when an episode ends, the next one in it plays
+/// (before "up next", which takes over once the playlist is done).
+#[derive(Clone, Default)]
+pub struct PlayingFrom(Arc<Mutex<Option<PlaylistId>>>);
+
+impl PlayingFrom {
+    fn set(&self, to: Option<PlaylistId>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = to;
+    }
+
+    fn get(&self) -> Option<PlaylistId> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// The engine's command for the listener's skip lengths (sent at start and on each change).
 pub fn skip_lengths_command(lengths: SkipLengths) -> Command {
     Command::SkipLengths {
@@ -159,6 +175,7 @@ pub fn start(
     app: AppHandle,
     library_dir: PathBuf,
     skip: SkipLengths,
+    from: PlayingFrom,
     on_pause: impl Fn() + Send + Sync + 'static,
 ) -> Engine {
     let (save_tx, save_rx) = mpsc::channel::<Save>();
@@ -167,7 +184,7 @@ pub fn start(
     let saver_app = app.clone();
     std::thread::Builder::new()
         .name("earmark-saver".into())
-        .spawn(move || saver(library_dir, save_rx, saver_engine, saver_app))
+        .spawn(move || saver(library_dir, save_rx, saver_engine, saver_app, from))
         .map(|_| ())
         .unwrap_or_else(|e| tracing::error!("cannot start the position saver: {e}"));
     let last_save = Mutex::new(Instant::now());
@@ -251,7 +268,7 @@ pub fn start(
 
 /// The one writer of listening state off the player thread: saves positions; when an episode
 /// finishes, marks it played and starts the next in the queue; keeps a stream that arrived whole.
-fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, app: AppHandle) {
+fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, app: AppHandle, from: PlayingFrom) {
     let mut lib: Option<Library> = None;
     let now = earmark_core::chrono::Utc::now;
     for msg in rx {
@@ -279,7 +296,7 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
                     .finish_episode(EpisodeId(id), now())
                     .and_then(|()| lib.record_listening(EpisodeId(id), today(), listened(Default::default(), 1)));
                 let next = if advance {
-                    lib.queue_advance(EpisodeId(id))
+                    next_after(lib, &from, EpisodeId(id))
                 } else {
                     lib.queue_remove(EpisodeId(id)).map(|()| None)
                 };
@@ -311,6 +328,26 @@ fn saver(dir: PathBuf, rx: mpsc::Receiver<Save>, engine: Arc<OnceLock<Engine>>, 
             tracing::warn!("could not {what}: {e}");
         }
     }
+}
+
+/// What plays after `finished`: the next episode of the playlist playback started from, else
+/// (with no playlist, or at its end) the next in "up next".
+fn next_after(lib: &mut Library, from: &PlayingFrom, finished: EpisodeId) -> earmark_core::Result<Option<EpisodeId>> {
+    if let Some(playlist) = from.get() {
+        match lib.playlist_next(playlist, finished) {
+            Ok(Some(next)) => {
+                lib.queue_remove(finished)?;
+                return Ok(Some(next));
+            }
+            Ok(None) => from.set(None),
+            // Deleted meanwhile: the queue takes over.
+            Err(e) => {
+                tracing::info!("the playlist playing is gone: {e}");
+                from.set(None);
+            }
+        }
+    }
+    lib.queue_advance(finished)
 }
 
 /// The listener's calendar day, which the statistics count by.
@@ -360,16 +397,19 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
 
 /// Plays an episode from `start_secs`, else from where the listener stopped (from the top once played).
 /// With `paused`, the episode is loaded ready at that moment and waits for the listener: what an
-/// `earmark://` link from outside the app does, so no web page can start sound.
+/// `earmark://` link from outside the app does, so no web page can start sound. With `playlist`,
+/// playback moves on within that playlist as episodes end; without, through "up next".
 #[tauri::command]
 pub async fn play_episode(
     state: State<'_, Arc<AppState>>,
     id: i64,
     start_secs: Option<f64>,
     paused: Option<bool>,
+    playlist: Option<PlaylistId>,
 ) -> Result<(), ApiError> {
     let state = Arc::clone(&state);
     blocking(move || {
+        state.playing_from.set(playlist);
         let cmd = {
             let lib = lock(&state.library)?;
             let mut cmd = load_command(&lib, id)?;

@@ -48,6 +48,10 @@ import type { SyncFinished } from "./bindings/SyncFinished";
 import type { ShareStatus } from "./bindings/ShareStatus";
 import type { ShareReport } from "./bindings/ShareReport";
 import type { ShareFinished } from "./bindings/ShareFinished";
+import type { Playlist } from "./bindings/Playlist";
+import type { PlaylistEdit } from "./bindings/PlaylistEdit";
+import type { SmartRule } from "./bindings/SmartRule";
+import type { ListeningStats } from "./bindings/ListeningStats";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -84,8 +88,9 @@ export const api = {
   refreshAll: () => call<RefreshReport[]>("refresh_all"),
   search: (query: string) => call<SearchHit[]>("search", { query }),
   openLink: (url: string) => call<void>("open_link", { url }),
-  playEpisode: (id: number, startSecs: number | null = null, paused = false) =>
-    call<void>("play_episode", { id, startSecs, paused }),
+  /** Plays an episode; with `playlist`, playback moves on within that playlist as episodes end. */
+  playEpisode: (id: number, startSecs: number | null = null, paused = false, playlist: number | null = null) =>
+    call<void>("play_episode", { id, startSecs, paused, playlist }),
   episodeChapters: (id: number) => call<ChapterInfo[]>("episode_chapters", { id }),
   player: (command: PlayerCommand) => call<void>("player_command", { command }),
   skipLengths: () => call<SkipLengths>("skip_lengths"),
@@ -136,6 +141,11 @@ export const api = {
   onOpenLink: (handler: (o: OpenAt) => void) => tauri().event.listen<OpenAt>("open-link", (e) => handler(e.payload)),
   setAutoDownload: (podcastId: number, policy: AutoDownload) => call<void>("set_auto_download", { podcastId, policy }),
   storage: () => call<PodcastStorage[]>("storage"),
+  listPlaylists: () => call<Playlist[]>("list_playlists"),
+  playlistEpisodes: (id: number) => call<Episode[]>("playlist_episodes", { id }),
+  createPlaylist: (name: string, rule: SmartRule | null) => call<Playlist>("create_playlist", { name, rule }),
+  editPlaylist: (id: number, edit: PlaylistEdit) => call<Playlist[]>("edit_playlist", { id, edit }),
+  listeningStats: () => call<ListeningStats>("listening_stats"),
   archiveImages: (source: number | null) => call<ArchiveReport>("archive_images", { source }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   syncLogin: (server: string, user: string, password: string) => call<Account>("sync_login", { server, user, password }),

@@ -12,6 +12,7 @@ import { editQueue } from "./views/queue.js";
 import { decideReview } from "./views/review.js";
 import { runSearch } from "./views/search.js";
 import { refreshAll } from "./views/sidebar.js";
+import { showStats } from "./views/stats.js";
 
 function isTyping(t: EventTarget | null): boolean {
   return t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement;
@@ -53,6 +54,8 @@ export function onKey(ev: KeyboardEvent): void {
     bar.chapterJump(ev.key === "." ? 1 : -1);
   } else if (ev.key === "m") {
     bar.toggleMute();
+  } else if (ev.key === "t" && !ev.ctrlKey) {
+    void showStats();
   } else if (ev.key === "q" && detailPane.shown !== null) {
     void editQueue({ kind: "add", ids: [detailPane.shown], next: false }, detailPane.shown);
   } else if ((ev.key === "a" || ev.key === "x") && state.view.kind === "review") {

@@ -13,6 +13,7 @@ import { detailPane, isArchive, listPane, state } from "./state.js";
 import { loadArchive } from "./views/archive.js";
 import { onDetailClick, showPlaceholder } from "./views/detail.js";
 import { loadEpisodes, onAutoDownloadChange, selectPodcast, showEmptyLibrary } from "./views/episodes.js";
+import { loadPlaylist, loadPlaylists } from "./views/playlists.js";
 import { loadQueue, showQueue } from "./views/queue.js";
 import { onSearchInput } from "./views/search.js";
 import { loadCollections, loadPodcasts, refreshAll, subscribe } from "./views/sidebar.js";
@@ -42,7 +43,13 @@ async function init(): Promise<void> {
   for (const d of await api.listDownloads().catch(() => [])) {
     state.downloads.set(d.episode_id, { episode_id: d.episode_id, state: d.state, bytes: d.bytes, total: d.total, rate: null, eta_secs: null, error: d.error });
   }
-  await api.onQueueChanged(() => void (state.view.kind === "queue" ? showQueue(true) : loadQueue()));
+  // An episode ended: Up next moved on, and a smart playlist's counts may have changed.
+  await api.onQueueChanged(() => {
+    void (state.view.kind === "queue" ? showQueue(true) : loadQueue());
+    void loadPlaylists()
+      .then(() => (state.view.kind === "playlist" ? loadPlaylist(true) : undefined))
+      .catch(() => undefined);
+  });
   await api.onPlayerError((e) =>
     toast(e.message, "error", e.code === "no_output" ? "Earmark keeps your place; press play again once a device is connected." : undefined),
   );
@@ -67,10 +74,12 @@ async function init(): Promise<void> {
     await loadPodcasts();
     // The podcasts are clickable from here on. In a big library the collections, the review queue
     // and the first list take seconds, and what the user picks meanwhile must not be replaced.
-    const collections = loadCollections().catch((err: unknown) => showError(err, "Could not read the archive"));
+    const collections = Promise.all([loadCollections(), loadPlaylists()]).catch((err: unknown) =>
+      showError(err, "Could not read the archive and playlists"),
+    );
     if (state.podcasts.length) {
       if (!detailPane.requested) {
-        showPlaceholder("Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, r refresh, Ctrl+L add, Ctrl+, settings (skip lengths).");
+        showPlaceholder("Choose an episode to read its show notes. Keys: / search, j/k or ↑/↓ move, p play, b/n mark a moment's start/end, d download, o offline only, q queue, space pause, ←/→ skip, [ ] speed, m mute, t listening stats, r refresh, Ctrl+L add, Ctrl+, settings (skip lengths).");
       }
       const shownAt = detailPane.ticket();
       const first = listPane.requested ? Promise.resolve() : loadEpisodes();

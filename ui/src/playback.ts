@@ -23,9 +23,10 @@ export const bar = new PlayerBar(
   },
 );
 
+/** Plays an episode; opened from a playlist, playback then moves on within that playlist. */
 export async function playEpisode(id: number): Promise<void> {
   try {
-    await api.playEpisode(id);
+    await api.playEpisode(id, null, false, state.view.kind === "playlist" ? state.view.id : null);
   } catch (err) {
     showError(err, "Cannot play this episode");
   }

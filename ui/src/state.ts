@@ -3,6 +3,7 @@ import type { BookmarkRow } from "./bindings/BookmarkRow";
 import type { Collection } from "./bindings/Collection";
 import type { DownloadEvent } from "./bindings/DownloadEvent";
 import type { Episode } from "./bindings/Episode";
+import type { Playlist } from "./bindings/Playlist";
 import type { Podcast } from "./bindings/Podcast";
 import type { ReviewItem } from "./bindings/ReviewItem";
 import type { TranscriptCue } from "./bindings/TranscriptCue";
@@ -13,14 +14,18 @@ import type { Waveform } from "./waveform.js";
 /** The archive views: every post and page, one campaign, or the review queue of suggested links. */
 export type ArchiveView = { kind: "docs" } | { kind: "campaign"; id: number; name: string } | { kind: "review" } | { kind: "bookmarks" };
 
+/** A playlist's episodes; playing one of them moves on within the playlist. */
+export type PlaylistView = { kind: "playlist"; id: number; name: string };
+
 /**
- * What the list pane shows: episodes (of `state.current`), Up next, or an archive view. A search
- * shows its results over any of them (`state.searching`), and clearing it goes back to the view.
+ * What the list pane shows: episodes (of `state.current`), Up next, a playlist, or an archive
+ * view. A search shows its results over any of them (`state.searching`), and clearing it goes
+ * back to the view.
  */
-export type View = { kind: "episodes" } | { kind: "queue" } | ArchiveView;
+export type View = { kind: "episodes" } | { kind: "queue" } | PlaylistView | ArchiveView;
 
 export function isArchive(view: View): view is ArchiveView {
-  return view.kind !== "episodes" && view.kind !== "queue";
+  return view.kind !== "episodes" && view.kind !== "queue" && view.kind !== "playlist";
 }
 
 // What the list pane shows; `state` reads it, and only `setView` changes it.
@@ -52,6 +57,7 @@ export const state = {
   // The podcasts have been read once: until then a reload would show the empty-library page.
   started: false,
   queue: [] as Episode[],
+  playlists: [] as Playlist[],
   // The latest download event per episode, for progress bars and row markers.
   downloads: new Map<number, DownloadEvent>(),
   collections: [] as Collection[],

@@ -10,6 +10,7 @@ import { renderEpisodeLinks } from "./episode-links.js";
 import { mountWaveform, refreshBookmarks, renderBookmarks, renderTranscript } from "./episode-marks.js";
 import { loadEpisodes } from "./episodes.js";
 import { heldImagesNotice } from "./held-images.js";
+import { playlistControls } from "./playlists.js";
 import { editQueue } from "./queue.js";
 import type { Episode } from "../bindings/Episode";
 
@@ -155,7 +156,7 @@ function renderActions(actions: HTMLElement, e: Episode): void {
     add.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: false }, e.id);
     const next = node("button", undefined, "Play next");
     next.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: true }, e.id);
-    actions.replaceChildren(play, add, next, mark);
+    actions.replaceChildren(play, add, next, mark, ...playlistControls(e.id, () => void refreshShownEpisode(e.id)));
   } else {
     const pos = node("span", "muted", `#${queued + 1} in Up next`);
     const up = node("button", undefined, "↑");
@@ -169,7 +170,7 @@ function renderActions(actions: HTMLElement, e: Episode): void {
     const remove = node("button", undefined, "Remove from queue");
     remove.id = "queue-remove";
     remove.onclick = () => void editQueue({ kind: "remove", id: e.id }, e.id);
-    actions.replaceChildren(play, mark, pos, up, down, remove);
+    actions.replaceChildren(play, mark, pos, up, down, remove, ...playlistControls(e.id, () => void refreshShownEpisode(e.id)));
   }
 }
 

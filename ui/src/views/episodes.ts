@@ -7,6 +7,7 @@ import { isArchive, listPane, podcastTitle, setView, state } from "../state.js";
 import { loadArchive } from "./archive.js";
 import { showPlaceholder } from "./detail.js";
 import { list, type Row } from "./list.js";
+import { loadPlaylist } from "./playlists.js";
 import { showQueue } from "./queue.js";
 import { loadPodcasts, renderPodcasts, subscribe } from "./sidebar.js";
 import type { Page } from "../virtual-list.js";
@@ -23,6 +24,7 @@ export async function loadEpisodes(keepPlace = false): Promise<void> {
   if (!state.started) return;
   if (isArchive(state.view)) return loadArchive(keepPlace);
   if (state.view.kind === "queue") return showQueue(keepPlace);
+  if (state.view.kind === "playlist") return loadPlaylist(keepPlace);
   if (state.podcasts.length === 0) {
     showEmptyLibrary();
     return;

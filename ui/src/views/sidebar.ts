@@ -3,10 +3,13 @@ import { api } from "../backend.js";
 import { el, node } from "../dom.js";
 import { coverUrl } from "../format.js";
 import { hints, setBusy, showError, toast } from "../notify.js";
-import { listPane, state } from "../state.js";
+import { listPane, podcastTitle, state } from "../state.js";
 import { openArchive } from "./archive.js";
 import { loadEpisodes, selectPodcast } from "./episodes.js";
 import { showQueue } from "./queue.js";
+import { openPlaylist, showNewPlaylist } from "./playlists.js";
+import { showStats } from "./stats.js";
+import { describeRule } from "../listening.js";
 import type { Podcast } from "../bindings/Podcast";
 
 function coverNode(p: Podcast, cls: string): HTMLElement {
@@ -52,6 +55,27 @@ export function renderPodcasts(): void {
     b.onclick = () => void selectPodcast(p.id);
     frag.append(b);
   }
+  frag.append(node("div", "nav-heading", "Playlists"));
+  const v = state.view;
+  for (const p of state.playlists) {
+    const b = node("button", `podcast playlist-view${v.kind === "playlist" && v.id === p.id ? " selected" : ""}`);
+    b.dataset.id = String(p.id);
+    b.title = describeRule(p.rule, podcastTitle);
+    b.append(node("div", "cover initials", p.rule ? "✦" : "♫"), node("span", "podcast-title", p.name), node("span", "count", String(p.episode_count)));
+    b.onclick = () => void openPlaylist({ kind: "playlist", id: p.id, name: p.name });
+    frag.append(b);
+  }
+  const newList = node("button", "podcast new-playlist");
+  newList.id = "new-playlist";
+  newList.append(node("div", "cover initials", "+"), node("span", "podcast-title", "New playlist"));
+  newList.onclick = () => showNewPlaylist();
+  frag.append(newList);
+  const stats = node("button", "podcast stats-view");
+  stats.id = "stats-view";
+  stats.title = "Time listened per podcast, month and year (t)";
+  stats.append(node("div", "cover initials", "◔"), node("span", "podcast-title", "Listening stats"));
+  stats.onclick = () => void showStats();
+  frag.append(stats);
   frag.append(node("div", "nav-heading", "Archive"));
   const a = state.view;
   const docs = node("button", `podcast archive-view${a.kind === "docs" ? " selected" : ""}`);
