@@ -50,6 +50,7 @@ fn main() -> Res<()> {
     let tmp = tempfile::tempdir()?;
     let mut table = Table::default();
     peaks_bench(&mp3, secs, tmp.path(), &mut table)?;
+    loudness_bench(&mp3, secs, &mut table)?;
     clip_bench(&mp3, tmp.path(), &mut table)?;
     table.print();
     println!("\n(bench wall time {:.0} s)", started.elapsed().as_secs_f64());
@@ -182,6 +183,69 @@ fn peaks_bench(mp3: &Path, secs: f64, tmp: &Path, table: &mut Table) -> Res<()> 
         "-",
         "-".to_owned(),
         None,
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- loudness
+
+/// EBU R128 integrated loudness and true peak of the hour, ours beside ffmpeg's `ebur128` filter
+/// (which reads the same file, decodes it and meters it on one thread) in the same run.
+fn loudness_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
+    let never = AtomicBool::new(false);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (mut ours, mut ours_cpu, mut ff) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = None;
+    let mut ff_lufs = None;
+    for _ in 0..LONG_RUNS {
+        let cpu0 = cpu_ms();
+        let t = Instant::now();
+        last = Some(earmark_player::loudness::measure(mp3, threads, &never)?);
+        ours.push(t.elapsed().as_secs_f64() * 1000.0);
+        ours_cpu.push(cpu_ms() - cpu0);
+        let t = Instant::now();
+        let out = Command::new("ffmpeg")
+            .args(["-hide_banner", "-nostats", "-i"])
+            .arg(mp3)
+            .args(["-af", "ebur128=peak=true", "-f", "null", "-"])
+            .stderr(Stdio::piped())
+            .output();
+        if let Some(out) = out.ok().filter(|o| o.status.success()) {
+            ff.push(t.elapsed().as_secs_f64() * 1000.0);
+            // The summary's "I:   -17.3 LUFS" line.
+            let text = String::from_utf8_lossy(&out.stderr);
+            ff_lufs = text
+                .lines()
+                .rev()
+                .filter_map(|l| l.trim().strip_prefix("I:"))
+                .find_map(|v| v.trim().trim_end_matches("LUFS").trim().parse::<f64>().ok());
+        }
+    }
+    let m = median(ours);
+    let x = secs * 1000.0 / m;
+    let measured = last.ok_or("no measurement")?;
+    let ffm = (!ff.is_empty()).then(|| median(ff));
+    table.row(
+        "loudness (EBU R128 I + true peak), 60-min MP3",
+        ms(m),
+        ">= 300x real time",
+        format!(
+            "{x:.0}x real time, CPU {}; ffmpeg ebur128 {}",
+            ms(median(ours_cpu)),
+            ffm.map_or("n/a".to_owned(), |f| format!("{} ({:.2}x ours)", ms(f), f / m))
+        ),
+        Some(x >= 300.0),
+    );
+    table.row(
+        "  measured loudness, ours vs ffmpeg",
+        format!("{:.1} LUFS", measured.integrated_lufs),
+        "within 0.5 LU of ffmpeg",
+        format!(
+            "ffmpeg {}; true peak {:.1} dBTP",
+            ff_lufs.map_or("n/a".to_owned(), |f| format!("{f:.1} LUFS")),
+            measured.true_peak_dbtp
+        ),
+        ff_lufs.map(|f| (f - measured.integrated_lufs).abs() <= 0.5),
     );
     Ok(())
 }

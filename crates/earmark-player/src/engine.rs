@@ -38,6 +38,8 @@ pub enum Command {
         /// Load it ready at `start` but do not start the sound (a link from outside the app
         /// opens an episode; playing waits for the listener).
         paused: bool,
+        /// How it should sound (the podcast's own settings).
+        effects: Effects,
     },
     /// Pause or resume.
     Toggle,
@@ -70,6 +72,22 @@ pub enum Command {
     Stop,
     /// Set or clear the sleep timer.
     Sleep(SleepTimer),
+}
+
+/// How the listener wants an episode to sound, chosen per podcast and sent with each `Play`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Effects {
+    /// Shorten silences longer than half a second (see [`crate::trim`]).
+    pub trim_silence: bool,
+    /// Gain in dB (even loudness and the podcast's boost), limited so it never clips.
+    pub gain_db: f64,
+}
+
+impl Effects {
+    fn apply(&self, pipeline: &mut Pipeline) {
+        pipeline.set_trim_silence(self.trim_silence.then(crate::trim::TrimSilence::default));
+        pipeline.set_gain_db(self.gain_db);
+    }
 }
 
 /// When playback should stop by itself.
@@ -222,6 +240,7 @@ struct Loaded {
     tag: i64,
     title: String,
     media: Media,
+    effects: Effects,
     /// The stream behind a streamed episode, until it is reported complete.
     stream: Option<StreamHandle>,
     playback: Playback,
@@ -256,6 +275,7 @@ struct Opening {
     tag: i64,
     title: String,
     media: Media,
+    effects: Effects,
     /// Where playback should begin (a seek while opening moves it).
     start: Duration,
     /// Where the opening thread positions the stream.
@@ -323,7 +343,7 @@ fn run(rx: Receiver<Command>, on_event: impl Fn(Event)) {
                         play(
                             o.tag,
                             o.title,
-                            o.media,
+                            (o.media, o.effects),
                             (pipeline, stream),
                             paused,
                             &mut output,
@@ -459,7 +479,8 @@ fn handle(
             start,
             title,
             paused,
-        } => load(tag, media, start, title, paused, output, loaded, s, on_event),
+            effects,
+        } => load(tag, (media, effects), start, title, paused, output, loaded, s, on_event),
         Command::SkipBack => {
             let by = -s.skip_back.as_secs_f64();
             handle(Command::Skip(by), output, loaded, s, on_event);
@@ -518,7 +539,17 @@ fn handle(
             if let Some(l) = loaded.take() {
                 let at = l.playback.position();
                 l.playback.stop();
-                load(l.tag, l.media, at, l.title, false, output, loaded, s, on_event);
+                load(
+                    l.tag,
+                    (l.media, l.effects),
+                    at,
+                    l.title,
+                    false,
+                    output,
+                    loaded,
+                    s,
+                    on_event,
+                );
             }
         }
         other => {
@@ -564,7 +595,7 @@ fn handle(
 #[allow(clippy::too_many_arguments)]
 fn load(
     tag: i64,
-    media: Media,
+    (media, effects): (Media, Effects),
     start: Duration,
     title: String,
     paused: bool,
@@ -592,6 +623,7 @@ fn load(
                     tag,
                     title,
                     media,
+                    effects,
                     start,
                     opened_at: start,
                     paused,
@@ -602,7 +634,17 @@ fn load(
         return;
     }
     match media.open(s.speed, start) {
-        Ok(opened) => play(tag, title, media, opened, paused, output, loaded, s, on_event),
+        Ok(opened) => play(
+            tag,
+            title,
+            (media, effects),
+            opened,
+            paused,
+            output,
+            loaded,
+            s,
+            on_event,
+        ),
         Err(e) => on_event(Event::Error(e.to_string())),
     }
 }
@@ -612,7 +654,7 @@ fn load(
 fn play(
     tag: i64,
     title: String,
-    media: Media,
+    (media, effects): (Media, Effects),
     (mut pipeline, stream): (Pipeline, Option<StreamHandle>),
     paused: bool,
     output: &mut Option<Output>,
@@ -623,6 +665,7 @@ fn play(
     pipeline.set_speed(s.speed);
     pipeline.set_volume(s.volume);
     pipeline.set_muted(s.muted);
+    effects.apply(&mut pipeline);
     // The device is opened on first use and again after it failed, so plugging one in helps.
     if output.is_none() {
         match Output::open_default() {
@@ -636,6 +679,7 @@ fn play(
             tag,
             title,
             media,
+            effects,
             stream,
             playback,
             ended_reported: false,

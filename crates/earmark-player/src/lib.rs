@@ -8,11 +8,14 @@ pub mod clip;
 pub mod decode;
 pub mod engine;
 pub mod error;
+pub mod gain;
+pub mod loudness;
 pub mod output;
 pub mod peaks;
 pub mod pipeline;
 pub mod stream;
 pub mod stretch;
+pub mod trim;
 
 pub use decode::MediaDecoder;
 pub use error::PlayError;

@@ -422,7 +422,7 @@ pub fn compute(
 
 /// Where each chunk starts, in frames on bucket boundaries: one chunk per thread, none shorter
 /// than `MIN_CHUNK_SECS`; one chunk when the length is unknown.
-fn chunk_starts(total: Option<u64>, rate: u32, fpb: u64, threads: usize) -> Vec<u64> {
+pub(crate) fn chunk_starts(total: Option<u64>, rate: u32, fpb: u64, threads: usize) -> Vec<u64> {
     let Some(total) = total else { return vec![0] };
     let min_chunk = MIN_CHUNK_SECS * u64::from(rate);
     let n = (threads.max(1) as u64).min(total / min_chunk.max(1)).max(1);
@@ -430,7 +430,7 @@ fn chunk_starts(total: Option<u64>, rate: u32, fpb: u64, threads: usize) -> Vec<
 }
 
 /// A decoder of its own for a chunk, placed at `from`.
-fn open_at(source: &Path, from: u64) -> Result<MediaDecoder, PeaksError> {
+pub(crate) fn open_at(source: &Path, from: u64) -> Result<MediaDecoder, PeaksError> {
     let mut d = MediaDecoder::open(source)?;
     d.seek(frames_to_duration(from, d.sample_rate()))?;
     Ok(d)

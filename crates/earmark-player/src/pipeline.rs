@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::decode::{frames_to_duration, MediaDecoder};
 use crate::error::PlayError;
+use crate::gain::Limiter;
 use crate::stretch::Stretcher;
+use crate::trim::{SilenceTrimmer, TrimSilence};
 
 /// Slowest and fastest speeds offered.
 pub const SPEED_RANGE: (f64, f64) = (0.5, 3.0);
@@ -33,6 +35,15 @@ pub struct Pipeline {
     prefetch: Option<Prefetch>,
     /// What was handed out since the last [`Pipeline::take_heard`].
     heard: Heard,
+    /// Shortens long silences, when the listener asked for it.
+    trim: Option<SilenceTrimmer>,
+    /// Gain for even loudness and the podcast's boost, limited; none at 0 dB.
+    limiter: Option<Limiter>,
+    /// Frames given to the stretcher since the last seek.
+    pushed_frames: u64,
+    /// Silence dropped before the stretcher: (frames pushed when it was dropped, frames dropped),
+    /// oldest first, until playback passes that point and they join `base_frames`.
+    drops: std::collections::VecDeque<(u64, u64)>,
 }
 
 /// Listening as the pipeline counted it: the time sound came out, and the stretch of the episode
@@ -42,8 +53,11 @@ pub struct Pipeline {
 pub struct Heard {
     /// Seconds of sound handed to the device.
     pub wall_secs: f64,
-    /// Seconds of the episode that sound covered (twice `wall_secs` at 2x).
+    /// Seconds of the episode that sound covered (twice `wall_secs` at 2x), silence trimmed
+    /// from within that stretch included.
     pub episode_secs: f64,
+    /// Seconds of silence trimmed (episode time) within that stretch.
+    pub trimmed_secs: f64,
 }
 
 impl Heard {
@@ -51,6 +65,7 @@ impl Heard {
     pub fn add(&mut self, other: Heard) {
         self.wall_secs += other.wall_secs;
         self.episode_secs += other.episode_secs;
+        self.trimmed_secs += other.trimmed_secs;
     }
 
     /// True when nothing was heard.
@@ -84,7 +99,28 @@ impl Pipeline {
             gate: None,
             prefetch: None,
             heard: Heard::default(),
+            trim: None,
+            limiter: None,
+            pushed_frames: 0,
+            drops: std::collections::VecDeque::new(),
         }
+    }
+
+    /// Shortens silences longer than `opts.keep` from here on (`None`: plays them whole).
+    pub fn set_trim_silence(&mut self, opts: Option<TrimSilence>) {
+        self.trim = opts.map(|o| SilenceTrimmer::new(o, self.channels, self.rate));
+    }
+
+    /// Applies `gain_db` (loudness normalisation plus a podcast's boost) with a limiter that
+    /// keeps peaks below −1 dBFS; 0 dB leaves the audio untouched.
+    pub fn set_gain_db(&mut self, gain_db: f64) {
+        self.limiter =
+            (gain_db.is_finite() && gain_db.abs() > 0.01).then(|| Limiter::new(gain_db, self.channels, self.rate));
+    }
+
+    /// Whether silences are being shortened.
+    pub fn trims_silence(&self) -> bool {
+        self.trim.is_some()
     }
 
     /// What was played since the last call, and starts counting again.
@@ -184,7 +220,15 @@ impl Pipeline {
     /// The episode time of the next sample `fill` returns.
     pub fn position(&self) -> Duration {
         let not_yet_heard = ((self.ready.len() - self.ready_pos) / self.channels.max(1)) as f64 * self.stretch.speed();
-        let frames = (self.base_frames + self.stretch.input_frames_consumed()) as f64 - not_yet_heard;
+        let consumed = self.stretch.input_frames_consumed();
+        // Silence dropped before what the stretcher has taken lies behind us in episode time.
+        let skipped: u64 = self
+            .drops
+            .iter()
+            .take_while(|(at, _)| *at <= consumed)
+            .map(|(_, n)| n)
+            .sum();
+        let frames = (self.base_frames + consumed + skipped) as f64 - not_yet_heard;
         frames_to_duration(frames.max(0.0) as u64, self.rate)
     }
 
@@ -196,6 +240,11 @@ impl Pipeline {
         self.ready_pos = 0;
         self.input_done = false;
         self.base_frames = (reached.as_secs_f64() * f64::from(self.rate)).round() as u64;
+        self.pushed_frames = 0;
+        self.drops.clear();
+        if let Some(t) = &mut self.trim {
+            t.reset();
+        }
         Ok(reached)
     }
 
@@ -206,11 +255,29 @@ impl Pipeline {
         let written = self.fill_inner(out);
         // No seek happens inside a fill, so the position only moves forward here.
         let covered = self.position().saturating_sub(before);
+        let trimmed = self.settle_drops();
+        let rate = f64::from(self.rate.max(1));
         self.heard.add(Heard {
-            wall_secs: (written / self.channels.max(1)) as f64 / f64::from(self.rate.max(1)),
+            wall_secs: (written / self.channels.max(1)) as f64 / rate,
             episode_secs: covered.as_secs_f64(),
+            trimmed_secs: trimmed as f64 / rate,
         });
         written
+    }
+
+    /// Moves the dropped silences playback has passed into `base_frames`; returns their frames.
+    fn settle_drops(&mut self) -> u64 {
+        let consumed = self.stretch.input_frames_consumed();
+        let mut passed = 0;
+        while let Some(&(at, n)) = self.drops.front() {
+            if at > consumed {
+                break;
+            }
+            self.drops.pop_front();
+            passed += n;
+        }
+        self.base_frames += passed;
+        passed
     }
 
     fn fill_inner(&mut self, out: &mut [f32]) -> usize {
@@ -248,16 +315,32 @@ impl Pipeline {
         loop {
             self.stretch.pull(&mut self.ready);
             if !self.ready.is_empty() {
+                if let Some(l) = &mut self.limiter {
+                    l.process(&mut self.ready);
+                }
                 return true;
             }
             if self.input_done {
                 return false;
             }
-            let n = self.decoder.read(&mut self.scratch);
+            let mut n = self.decoder.read(&mut self.scratch);
             if n == 0 {
                 self.input_done = true;
                 self.stretch.finish();
-            } else {
+                continue;
+            }
+            if let Some(trim) = &mut self.trim {
+                let (kept, dropped) = trim.process(&mut self.scratch[..n]);
+                if dropped > 0 {
+                    match self.drops.back_mut() {
+                        Some((at, d)) if *at == self.pushed_frames => *d += dropped,
+                        _ => self.drops.push_back((self.pushed_frames, dropped)),
+                    }
+                }
+                n = kept;
+            }
+            self.pushed_frames += (n / self.channels.max(1)) as u64;
+            if n > 0 {
                 self.stretch.push(&self.scratch[..n]);
             }
         }

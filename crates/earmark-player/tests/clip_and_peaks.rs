@@ -613,3 +613,34 @@ fn close_up_peaks_come_from_the_samples_of_the_span() {
     assert_eq!(wide[3], Peak::default());
     assert!(peaks::span_peaks(&dir.path().join("missing.wav"), secs(0.0), secs(1.0), 4).is_err());
 }
+
+#[test]
+fn loudness_is_measured_to_ebu_r128_alike_on_one_thread_or_several() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("level.wav");
+    let rate = 22_050;
+    // A 1 kHz sine at −20 dBFS for 70 s: mono, so −23 LUFS (BS.1770), and a −20 dBTP peak.
+    write_wav(&wav, rate, 1, &common::tone(rate, 70.0, 1000.0, 0.1));
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let one = earmark_player::loudness::measure(&wav, 1, &cancel).expect("measure");
+    let two = earmark_player::loudness::measure(&wav, 2, &cancel).expect("measure in chunks");
+    assert!((one.integrated_lufs - -23.0).abs() < 0.3, "{one:?}");
+    assert!((one.true_peak_dbtp - -20.0).abs() < 0.3, "{one:?}");
+    assert!((one.secs - 70.0).abs() < 0.1, "{one:?}");
+    assert!(
+        (one.integrated_lufs - two.integrated_lufs).abs() < 0.05,
+        "{one:?} vs {two:?}"
+    );
+    assert!(
+        (one.secs - two.secs).abs() < 0.01,
+        "chunks cover the file once: {two:?}"
+    );
+    // Silence has no loudness: a clear error, not a number.
+    let quiet = dir.path().join("quiet.wav");
+    write_wav(&quiet, rate, 1, &vec![0.0; rate as usize * 5]);
+    let silent = earmark_player::loudness::measure(&quiet, 2, &cancel);
+    assert!(
+        matches!(silent, Err(earmark_player::loudness::LoudnessError::Silent)),
+        "{silent:?}"
+    );
+}

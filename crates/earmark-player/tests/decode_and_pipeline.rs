@@ -276,3 +276,54 @@ fn what_is_heard_is_counted_not_where_a_seek_lands() {
     assert!((heard.wall_secs - 1.0).abs() < 0.05, "{heard:?}");
     assert!((heard.episode_secs - 2.0).abs() < 0.1, "{heard:?}");
 }
+
+#[test]
+fn trimmed_silence_is_skipped_but_positions_stay_in_episode_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("pause.wav");
+    // 2 s of tone, 4 s of silence, 2 s of tone.
+    let mut samples = tone(RATE, 2.0, 300.0, 0.3);
+    samples.extend(std::iter::repeat_n(0.0, 4 * RATE as usize));
+    samples.extend(tone(RATE, 2.0, 300.0, 0.3));
+    write_wav(&wav, RATE, 1, &samples);
+    let mut p = Pipeline::new(MediaDecoder::open(&wav).expect("open"), 1.0);
+    p.set_trim_silence(Some(earmark_player::trim::TrimSilence::default()));
+    let pull = |p: &mut Pipeline, secs: f64| {
+        let mut left = (secs * f64::from(RATE)) as usize;
+        let mut buf = vec![0.0; 441];
+        while left > 0 {
+            let want = left.min(buf.len());
+            let n = p.fill(&mut buf[..want]);
+            if n == 0 {
+                break;
+            }
+            left -= n;
+        }
+    };
+    pull(&mut p, 2.25);
+    assert!((p.position().as_secs_f64() - 2.25).abs() < 0.05, "{:?}", p.position());
+    // Past the half second of silence that is kept, the rest of the pause is behind us.
+    pull(&mut p, 0.5);
+    assert!((p.position().as_secs_f64() - 6.25).abs() < 0.05, "{:?}", p.position());
+    let mut out = 2.75;
+    let mut buf = vec![0.0; 4096];
+    loop {
+        let n = p.fill(&mut buf);
+        if n == 0 {
+            break;
+        }
+        out += n as f64 / f64::from(RATE);
+    }
+    assert!(
+        (out - 4.5).abs() < 0.05,
+        "8 s with 3.5 s of pause trimmed plays in {out:.2} s"
+    );
+    let heard = p.take_heard();
+    assert!((heard.trimmed_secs - 3.5).abs() < 0.05, "{heard:?}");
+    assert!((heard.episode_secs - 8.0).abs() < 0.05, "{heard:?}");
+    assert!((heard.wall_secs - 4.5).abs() < 0.05, "{heard:?}");
+    // A seek into the pause lands where asked and plays the rest of it only up to the kept half second.
+    p.seek(Duration::from_secs(3)).expect("seek");
+    pull(&mut p, 0.75);
+    assert!((p.position().as_secs_f64() - 6.25).abs() < 0.05, "{:?}", p.position());
+}

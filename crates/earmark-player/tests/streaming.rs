@@ -490,6 +490,7 @@ fn the_player_keeps_answering_while_a_stream_opens() {
         start: Duration::from_secs(30),
         title: "Slow server".into(),
         paused: false,
+        effects: Default::default(),
     });
     // Status ticks keep coming and say what is happening.
     let opening = wait_for(&rx, Duration::from_secs(2), |s| s.tag == Some(7));
@@ -543,6 +544,7 @@ fn an_earlier_stream_that_opens_late_does_not_cancel_the_one_asked_for_after_it(
             start: Duration::ZERO,
             title: format!("Episode {tag}"),
             paused: false,
+            effects: Default::default(),
         });
     }
     // The second episode, once open, plays; on a machine with no sound device the engine says so
