@@ -14,7 +14,7 @@ use earmark_core::playlists::PlaylistId;
 use earmark_core::skip::SkipLengths;
 use earmark_core::Library;
 use earmark_player::chapters;
-use earmark_player::engine::{Command, Engine, Event, Media, SleepTimer, Status};
+use earmark_player::engine::{Command, Effects, Engine, Event, Media, SleepTimer, Status};
 use earmark_player::stream::StreamGuard;
 use earmark_player::State as PlayState;
 use serde::{Deserialize, Serialize};
@@ -360,7 +360,7 @@ pub fn listened(heard: earmark_player::pipeline::Heard, finished: u32) -> earmar
     earmark_core::stats::Listened {
         wall_secs: heard.wall_secs,
         episode_secs: heard.episode_secs,
-        trimmed_secs: 0.0,
+        trimmed_secs: heard.trimmed_secs,
         finished,
     }
 }
@@ -392,6 +392,10 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
         start,
         title: p.title,
         paused: false,
+        effects: Effects {
+            trim_silence: p.sound.trim_silence,
+            gain_db: p.sound.gain_db,
+        },
     })
 }
 

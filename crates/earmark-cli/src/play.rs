@@ -95,6 +95,14 @@ pub fn play(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&st
         opened?
     };
     pipeline.set_stop_at(stop);
+    // The podcast's sound choices: shortened silences, even loudness and its boost.
+    pipeline.set_trim_silence(
+        playable
+            .sound
+            .trim_silence
+            .then(earmark_player::trim::TrimSilence::default),
+    );
+    pipeline.set_gain_db(playable.sound.gain_db);
     let duration = pipeline.duration();
     let output = match Output::open_default() {
         Ok(o) => o,

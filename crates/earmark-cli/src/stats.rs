@@ -17,7 +17,7 @@ pub fn record(lib: &mut Library, id: EpisodeId, heard: Heard, finished: u32) -> 
     let listened = Listened {
         wall_secs: heard.wall_secs,
         episode_secs: heard.episode_secs,
-        trimmed_secs: 0.0,
+        trimmed_secs: heard.trimmed_secs,
         finished,
     };
     lib.record_listening(id, today, listened)?;

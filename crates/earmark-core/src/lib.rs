@@ -37,6 +37,7 @@ mod schema_check;
 pub mod search;
 pub mod share;
 pub mod skip;
+pub mod sound;
 pub mod stats;
 pub mod storage;
 pub mod sync;

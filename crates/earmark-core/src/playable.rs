@@ -43,6 +43,8 @@ pub struct Playable {
     pub resume_secs: f64,
     /// For the player's display.
     pub title: String,
+    /// How it should sound (trimmed silence, gain).
+    pub sound: crate::sound::EpisodeSound,
 }
 
 /// Title, enclosure URL, duration, saved position, played, the podcast's feed URL.
@@ -87,6 +89,7 @@ impl Library {
             source,
             resume_secs: if played || near_end { 0.0 } else { saved },
             title,
+            sound: self.episode_sound(id)?,
         })
     }
 }
