@@ -31,6 +31,7 @@ mod links;
 mod play;
 mod playlist;
 mod share;
+mod sound;
 mod stats;
 mod storage;
 mod sync;
@@ -183,6 +184,34 @@ enum Command {
     /// Listening statistics: time listened per podcast, month and year, episodes finished, and the
     /// time speed and trimmed silence saved (counted from playback, not from positions).
     Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or change how a podcast sounds: --trim-silence on|off shortens its long silences,
+    /// --boost DB (0-12) turns a quiet show up; --even-loudness on|off is the library's choice to
+    /// bring every episode to -16 LUFS.
+    Sound {
+        /// Podcast id.
+        #[arg(long)]
+        podcast: Option<i64>,
+        /// on or off.
+        #[arg(long, value_name = "on|off")]
+        trim_silence: Option<String>,
+        /// Volume boost in dB, 0-12.
+        #[arg(long, value_name = "DB")]
+        boost: Option<f64>,
+        /// on or off.
+        #[arg(long, value_name = "on|off")]
+        even_loudness: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure episodes' loudness (EBU R128) from their downloaded files and keep it, so they
+    /// play at an even level (downloads are measured as they finish).
+    Loudness {
+        /// Episode ids.
+        #[arg(required = true)]
+        episodes: Vec<i64>,
         #[arg(long)]
         json: bool,
     },
@@ -590,7 +619,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 episodes.into_iter().map(EpisodeId).collect()
             };
-            return download::run(&lib, &config, &ids, concurrency);
+            let code = download::run(&lib, &config, &ids, concurrency)?;
+            // What arrived is measured now, so it plays at an even level from the first listen.
+            let arrived: Vec<EpisodeId> = ids
+                .into_iter()
+                .filter(|id| matches!(lib.downloaded_file(*id), Ok(Some(_))))
+                .filter(|id| matches!(lib.loudness(*id), Ok(None)))
+                .collect();
+            sound::measure(&mut lib, &arrived, true)?;
+            return Ok(code);
         }
         Command::Export { dir } => {
             let report = earmark_core::backup::export(&lib, &dir, now())?;
@@ -657,6 +694,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::AutoDownload { podcast, policy } => auto_download::set(&mut lib, podcast, &policy)?,
         Command::Storage { json } => storage::storage(&lib, json)?,
         Command::Stats { json } => stats::show(&lib, json)?,
+        Command::Sound {
+            podcast,
+            trim_silence,
+            boost,
+            even_loudness,
+            json,
+        } => sound::sound(
+            &mut lib,
+            podcast,
+            trim_silence.as_deref(),
+            boost,
+            even_loudness.as_deref(),
+            json,
+        )?,
+        Command::Loudness { episodes, json } => return sound::loudness(&mut lib, &episodes, json),
         Command::Playlist { action } => return playlist::run(&mut lib, action),
         Command::SkipLengths { back, forward, json } => {
             let now = if back.is_some() || forward.is_some() {

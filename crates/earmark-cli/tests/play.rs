@@ -360,3 +360,115 @@ fn a_playlist_plays_through_moving_on_as_each_episode_ends() {
     let stats: serde_json::Value = serde_json::from_slice(&run(&["stats", "--json"]).stdout).expect("json");
     assert_eq!(stats["total"]["episodes_finished"], 2, "{stats}");
 }
+
+/// A library whose one episode is a local WAV (mono, 44.1 kHz): the pieces sox makes from each
+/// list of effect arguments, one after the other.
+fn library_of_wav(dir: &Path, pieces: &[&[&str]]) -> PathBuf {
+    let mut parts = Vec::new();
+    for (i, effects) in pieces.iter().enumerate() {
+        let part = dir.join(format!("part{i}.wav"));
+        let status = Command::new("sox")
+            .args(["-n", "-r", "44100", "-c", "1"])
+            .arg(&part)
+            .args(*effects)
+            .status()
+            .expect("sox must be installed (scripts/setup installs it)");
+        assert!(status.success());
+        parts.push(part);
+    }
+    let wav = dir.join("ep.wav");
+    if parts.len() == 1 {
+        std::fs::rename(&parts[0], &wav).expect("rename");
+    } else {
+        let status = Command::new("sox").args(&parts).arg(&wav).status().expect("sox");
+        assert!(status.success());
+    }
+    let feed = dir.join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wav</title><item><title>The episode</title>\
+         <guid>w</guid><enclosure url=\"ep.wav\" type=\"audio/wav\" length=\"1\"/></item></channel></rss>",
+    )
+    .expect("feed");
+    let library = dir.join("library");
+    let out = cli(&library, None)
+        .arg("subscribe")
+        .arg(&feed)
+        .output()
+        .expect("subscribe");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    library
+}
+
+fn ok_json(library: &Path, args: &[&str]) -> serde_json::Value {
+    let out = cli(library, None).args(args).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn loudness_is_measured_and_kept_and_a_podcast_can_be_boosted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A 1 kHz tone at -20 dBFS: -23 LUFS, so it plays 7 dB up.
+    let library = library_of_wav(dir.path(), &[&["synth", "12", "sine", "1000", "vol", "0.1"]]);
+    let rows = ok_json(&library, &["loudness", "1", "--json"]);
+    let row = &rows[0];
+    assert!(
+        (row["integrated_lufs"].as_f64().expect("lufs") + 23.0).abs() < 0.5,
+        "{rows}"
+    );
+    assert!((row["gain_db"].as_f64().expect("gain") - 7.0).abs() < 0.5, "{rows}");
+    let sound = ok_json(
+        &library,
+        &[
+            "sound",
+            "--podcast",
+            "1",
+            "--trim-silence",
+            "on",
+            "--boost",
+            "3",
+            "--json",
+        ],
+    );
+    assert_eq!(sound["trim_silence"], true, "{sound}");
+    assert_eq!(sound["volume_boost_db"], 3.0, "{sound}");
+    assert_eq!(sound["even_loudness"], true, "{sound}");
+    let off = ok_json(&library, &["sound", "--even-loudness", "off", "--json"]);
+    assert_eq!(off["even_loudness"], false);
+    // Nonsense is refused with a reason, and an episode with nothing to measure says why.
+    let out = cli(&library, None)
+        .args(["sound", "--podcast", "1", "--boost", "40"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("between 0 and 12"));
+    let out = cli(&library, None).args(["loudness", "999"]).output().expect("run");
+    assert!(!out.status.success());
+}
+
+#[test]
+fn trimmed_silence_plays_shorter_and_is_counted() {
+    let pulse = start_pulse();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 1 s of tone, 5 s of silence, 1 s of tone.
+    let tone: &[&str] = &["synth", "1", "sine", "440", "vol", "0.3"];
+    let pause: &[&str] = &["trim", "0", "5"];
+    let library = library_of_wav(dir.path(), &[tone, pause, tone]);
+    ok_json(&library, &["sound", "--podcast", "1", "--trim-silence", "on", "--json"]);
+    let t = Instant::now();
+    let out = cli(&library, Some(&pulse)).args(["play", "1"]).output().expect("play");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let wall = t.elapsed().as_secs_f64();
+    // 7 s with 4.5 s of silence trimmed is 2.5 s of sound; 7 s would mean nothing was trimmed.
+    assert!(wall < 5.5, "7 s with its pause trimmed took {wall:.2} s");
+    let (pos, played) = position(&library);
+    assert!(played && pos == 0.0, "played to the end in episode time");
+    let stats = ok_json(&library, &["stats", "--json"]);
+    let trimmed = stats["total"]["saved_by_trimming_secs"].as_f64().expect("trimmed");
+    assert!((trimmed - 4.5).abs() < 0.3, "{stats}");
+}

@@ -327,3 +327,30 @@ fn trimmed_silence_is_skipped_but_positions_stay_in_episode_time() {
     pull(&mut p, 0.75);
     assert!((p.position().as_secs_f64() - 6.25).abs() < 0.05, "{:?}", p.position());
 }
+
+#[test]
+fn gain_turns_a_quiet_episode_up_and_never_past_the_ceiling() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("quiet.wav");
+    write_wav(&wav, RATE, 1, &tone(RATE, 2.0, 440.0, 0.1));
+    let peak_with = |db: f64| {
+        let mut p = Pipeline::new(MediaDecoder::open(&wav).expect("open"), 1.0);
+        p.set_gain_db(db);
+        let mut buf = vec![0.0; 4096];
+        let mut peak = 0.0f32;
+        loop {
+            let n = p.fill(&mut buf);
+            if n == 0 {
+                break peak;
+            }
+            peak = buf[..n].iter().fold(peak, |m, s| m.max(s.abs()));
+        }
+    };
+    let flat = peak_with(0.0);
+    assert!((peak_with(6.0) / flat - 1.995).abs() < 0.02, "+6 dB doubles the level");
+    let loud = peak_with(24.0);
+    assert!(
+        loud <= earmark_player::gain::CEILING + 1e-4 && loud > 0.85,
+        "limited at {loud}"
+    );
+}
