@@ -14,13 +14,17 @@ use crate::ipc::ApiError;
 use crate::AppState;
 
 /// Starts the download manager for the app.
-pub fn start(app: AppHandle, config: &Config) -> anyhow::Result<DownloadQueue> {
+/// A finished download is measured for even loudness.
+pub fn start(app: AppHandle, config: &Config, measurer: crate::sound::Measurer) -> anyhow::Result<DownloadQueue> {
     Ok(DownloadQueue::start(
         config.library_dir.clone(),
         config.fetcher()?,
         DEFAULT_CONCURRENCY,
         Arc::new(crate::access::now),
         move |event| {
+            if event.state == earmark_core::model::DownloadState::Done {
+                measurer.measure(event.episode_id);
+            }
             let _ = app.emit("download-progress", &event);
         },
     )?)

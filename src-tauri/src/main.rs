@@ -17,6 +17,7 @@ mod player;
 mod playlists;
 mod remoteimg;
 mod rendering;
+mod sound;
 mod sync;
 mod waveform;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub startup_link: Option<applink::OpenAt>,
     /// The playlist playback moves on within, if any.
     pub playing_from: player::PlayingFrom,
+    /// Measures the loudness of episodes once they are on this computer.
+    pub measurer: sound::Measurer,
 }
 
 /// The `earmark://` link the app was started with, for the window to open once it is ready.
@@ -92,7 +95,8 @@ impl Start {
             playing_from.clone(),
             syncer.poker(),
         );
-        let downloads = downloads::start(app.clone(), &config)?;
+        let measurer = sound::Measurer::start(config.library_dir.clone());
+        let downloads = downloads::start(app.clone(), &config, measurer.clone())?;
         let state = Arc::new(AppState {
             config,
             library: Mutex::new(library),
@@ -103,6 +107,7 @@ impl Start {
             sync: syncer,
             startup_link: link.map(applink::OpenAt::from),
             playing_from,
+            measurer,
         });
         app.manage(Arc::clone(&state));
         if let Some(l) = listener {
@@ -186,6 +191,10 @@ fn main() -> anyhow::Result<()> {
             playlists::create_playlist,
             playlists::edit_playlist,
             playlists::listening_stats,
+            sound::podcast_sound,
+            sound::set_podcast_sound,
+            sound::even_loudness,
+            sound::set_even_loudness,
             downloads::download_episodes,
             downloads::pause_download,
             downloads::delete_download,

@@ -414,6 +414,8 @@ pub async fn play_episode(
     let state = Arc::clone(&state);
     blocking(move || {
         state.playing_from.set(playlist);
+        // A local file never measured (a `file:` episode) is measured now, for next time.
+        state.measurer.measure(EpisodeId(id));
         let cmd = {
             let lib = lock(&state.library)?;
             let mut cmd = load_command(&lib, id)?;

@@ -52,6 +52,7 @@ import type { Playlist } from "./bindings/Playlist";
 import type { PlaylistEdit } from "./bindings/PlaylistEdit";
 import type { SmartRule } from "./bindings/SmartRule";
 import type { ListeningStats } from "./bindings/ListeningStats";
+import type { PodcastSound } from "./bindings/PodcastSound";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -146,6 +147,10 @@ export const api = {
   createPlaylist: (name: string, rule: SmartRule | null) => call<Playlist>("create_playlist", { name, rule }),
   editPlaylist: (id: number, edit: PlaylistEdit) => call<Playlist[]>("edit_playlist", { id, edit }),
   listeningStats: () => call<ListeningStats>("listening_stats"),
+  podcastSound: (podcastId: number) => call<PodcastSound>("podcast_sound", { podcastId }),
+  setPodcastSound: (podcastId: number, sound: PodcastSound) => call<void>("set_podcast_sound", { podcastId, sound }),
+  evenLoudness: () => call<boolean>("even_loudness"),
+  setEvenLoudness: (on: boolean) => call<void>("set_even_loudness", { on }),
   archiveImages: (source: number | null) => call<ArchiveReport>("archive_images", { source }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   syncLogin: (server: string, user: string, password: string) => call<Account>("sync_login", { server, user, password }),

@@ -32,6 +32,7 @@ export const el = {
   toast: $<HTMLElement>("#toast"),
   offlineOnly: $<HTMLInputElement>("#offline-only"),
   autoDownload: $<HTMLSelectElement>("#auto-download"),
+  podcastSound: $<HTMLSelectElement>("#podcast-sound"),
 };
 
 /**

@@ -12,7 +12,7 @@ import { wireSync } from "./sync-settings.js";
 import { detailPane, isArchive, listPane, state } from "./state.js";
 import { loadArchive } from "./views/archive.js";
 import { onDetailClick, showPlaceholder } from "./views/detail.js";
-import { loadEpisodes, onAutoDownloadChange, selectPodcast, showEmptyLibrary } from "./views/episodes.js";
+import { loadEpisodes, onAutoDownloadChange, onPodcastSoundChange, selectPodcast, showEmptyLibrary } from "./views/episodes.js";
 import { loadPlaylist, loadPlaylists } from "./views/playlists.js";
 import { loadQueue, showQueue } from "./views/queue.js";
 import { onSearchInput } from "./views/search.js";
@@ -40,6 +40,7 @@ async function init(): Promise<void> {
   await api.onOpenLink((o) => openAt(o.episode_id, o.secs));
   el.offlineOnly.addEventListener("change", () => void loadEpisodes());
   el.autoDownload.addEventListener("change", onAutoDownloadChange);
+  el.podcastSound.addEventListener("change", onPodcastSoundChange);
   for (const d of await api.listDownloads().catch(() => [])) {
     state.downloads.set(d.episode_id, { episode_id: d.episode_id, state: d.state, bytes: d.bytes, total: d.total, rate: null, eta_secs: null, error: d.error });
   }

@@ -1,4 +1,4 @@
-// The settings dialog (Ctrl+,): skip lengths, sync (sync-settings.ts), the shared archive
+// The settings dialog (Ctrl+,): skip lengths, even loudness, sync (sync-settings.ts), the shared archive
 // (share-settings.ts), and the About section.
 import { api, asApiError } from "./backend.js";
 import { $ } from "./dom.js";
@@ -13,12 +13,14 @@ const settings = {
   back: $<HTMLInputElement>("#skip-back-secs"),
   forward: $<HTMLInputElement>("#skip-forward-secs"),
   error: $<HTMLElement>("#settings-error"),
+  even: $<HTMLInputElement>("#even-loudness"),
 };
 
 /** Opens the settings dialog filled with what is in force. */
 export async function openSettings(): Promise<void> {
   try {
-    const [now, info] = await Promise.all([api.skipLengths(), api.libraryInfo(), loadSync(), loadShare()]);
+    const [now, info, even] = await Promise.all([api.skipLengths(), api.libraryInfo(), api.evenLoudness(), loadSync(), loadShare()]);
+    settings.even.checked = even;
     $<HTMLElement>("#about-version").textContent = info.version;
     $<HTMLElement>("#about-library").textContent = info.library_dir;
     settings.back.value = String(now.back_secs);
@@ -34,6 +36,7 @@ export async function openSettings(): Promise<void> {
 async function saveSettings(): Promise<void> {
   try {
     const now = await api.setSkipLengths(Number(settings.back.value), Number(settings.forward.value));
+    await api.setEvenLoudness(settings.even.checked);
     bar.showSkipLengths(now);
     settings.dialog.close();
     toast(`Skips now go ${now.back_secs} s back and ${now.forward_secs} s forward`);

@@ -27,6 +27,7 @@ export async function loadArchive(keepPlace = false): Promise<void> {
   const view = state.view;
   if (!isArchive(view)) return;
   el.autoDownload.hidden = true;
+  el.podcastSound.hidden = true;
   const req = listPane.begin(keepPlace);
   keepPlace = req.keepPlace;
   try {

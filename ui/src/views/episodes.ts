@@ -54,9 +54,15 @@ export async function loadEpisodes(keepPlace = false): Promise<void> {
   el.listCount.textContent = `${total.toLocaleString()} episode${total === 1 ? "" : "s"}`;
   const podcast = state.podcasts.find((p) => p.id === podcastId);
   el.autoDownload.hidden = !podcast;
+  el.podcastSound.hidden = true;
   if (podcast) {
     const a = podcast.auto_download;
     el.autoDownload.value = a.mode === "latest" ? `latest:${a.count}` : a.mode;
+    void api.podcastSound(podcast.id).then((s) => {
+      if (!req.latest) return;
+      showSoundChoice(`${s.trim_silence ? 1 : 0}:${s.volume_boost_db}`);
+      el.podcastSound.hidden = false;
+    }).catch(() => undefined);
   }
   void api.storage().then((rows) => {
     const used = rows.filter((r) => podcastId === null || r.podcast_id === podcastId).reduce((n, r) => n + r.bytes, 0);
@@ -103,6 +109,27 @@ export function showEmptyLibrary(): void {
     add,
   );
   showPlaceholder("Episodes you open appear here.");
+}
+
+/** Shows a podcast's sound choice, adding it to the menu when it was set elsewhere (a boost the CLI set). */
+function showSoundChoice(value: string): void {
+  if (![...el.podcastSound.options].some((o) => o.value === value)) {
+    const [trim, boost] = value.split(":");
+    el.podcastSound.append(new Option(`Sound: ${trim === "1" ? "trim, " : ""}boost +${boost} dB`, value));
+  }
+  el.podcastSound.value = value;
+}
+
+/** The sound choice above a podcast's episodes: heard from the next episode played. */
+export function onPodcastSoundChange(): void {
+  const id = state.current;
+  if (id === null) return;
+  const [trim, boost] = el.podcastSound.value.split(":");
+  const sound = { trim_silence: trim === "1", volume_boost_db: Number(boost) };
+  void api
+    .setPodcastSound(id, sound)
+    .then(() => toast(sound.trim_silence || sound.volume_boost_db ? "Heard from the next episode you play" : "This podcast plays as published"))
+    .catch((err: unknown) => showError(err, "Could not change how this podcast sounds"));
 }
 
 /** The auto-download choice above a podcast's episodes. */

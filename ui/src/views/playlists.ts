@@ -34,6 +34,7 @@ export async function loadPlaylist(keepPlace = false): Promise<void> {
   const view = state.view;
   if (view.kind !== "playlist") return;
   el.autoDownload.hidden = true;
+  el.podcastSound.hidden = true;
   const req = listPane.begin(keepPlace);
   keepPlace = req.keepPlace;
   try {

@@ -1,0 +1,143 @@
+//! How a podcast sounds, in the real window: choosing "trim silence" above its episodes makes an
+//! episode with a long pause play through in far less time, its position staying in episode
+//! time, the time saved counted in the statistics; the settings offer even loudness, on by default.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use earmark_e2e::click;
+use earmark_e2e::pulse::start_pulse;
+use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
+use fantoccini::Locator;
+
+/// A feed whose one episode is 1 s of tone, 6 s of silence and 1 s of tone (a local WAV).
+fn make_paused_episode(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut parts = Vec::new();
+    for (i, effects) in [
+        &["synth", "1", "sine", "440", "vol", "0.3"][..],
+        &["trim", "0", "6"][..],
+        &["synth", "1", "sine", "440", "vol", "0.3"][..],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let part = dir.join(format!("part{i}.wav"));
+        let ok = Command::new("sox")
+            .args(["-n", "-r", "44100", "-c", "1"])
+            .arg(&part)
+            .args(*effects)
+            .status()
+            .expect("sox (scripts/setup installs it)")
+            .success();
+        assert!(ok);
+        parts.push(part);
+    }
+    let ok = Command::new("sox")
+        .args(&parts)
+        .arg(dir.join("pause.wav"))
+        .status()
+        .expect("sox")
+        .success();
+    assert!(ok);
+    let feed = dir.join("feed.xml");
+    std::fs::write(
+        &feed,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Pauses</title>\
+         <item><title>A long pause</title><guid>pause</guid><pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate>\
+         <enclosure url=\"pause.wav\" type=\"audio/wav\" length=\"1\"/></item></channel></rss>",
+    )
+    .expect("feed");
+    feed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trim_silence_shortens_a_pause_and_the_saving_is_counted() {
+    let pulse = start_pulse();
+    let media = tempfile::tempdir().expect("tempdir");
+    let feed = make_paused_episode(media.path());
+    let library = tempfile::tempdir().expect("tempdir");
+    earmark_e2e::subscribe(library.path(), &feed);
+    let (client, _window) = launch(&[
+        ("EARMARK_LIBRARY", library.path()),
+        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+    ])
+    .await;
+
+    // The podcast's own list offers its sound; choose "trim silence".
+    click(
+        &client,
+        Locator::XPath("//button[contains(@class,'podcast')][.//span[text()='Pauses']]"),
+    )
+    .await;
+    wait_js(
+        &client,
+        "return !document.getElementById('podcast-sound').hidden && document.getElementById('podcast-sound').value === '0:0';",
+        "the podcast's sound menu, as published",
+    )
+    .await;
+    js(
+        &client,
+        "const s = document.getElementById('podcast-sound'); s.value = '1:0'; s.dispatchEvent(new Event('change')); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "return document.body.textContent.includes('Heard from the next episode you play');",
+        "the choice confirmed",
+    )
+    .await;
+    shot(&client, "44-podcast-sound").await;
+
+    // Eight seconds of episode, six of them a pause cut to half a second, play in under five.
+    click(
+        &client,
+        Locator::XPath("//div[contains(@class,'row-title')][text()='A long pause']"),
+    )
+    .await;
+    wait_js(
+        &client,
+        "return (document.getElementById('detail-title') || {}).textContent === 'A long pause';",
+        "the episode's page",
+    )
+    .await;
+    click(&client, Locator::Css("#play-episode")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing';",
+        "playing",
+    )
+    .await;
+    let started = Instant::now();
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'ended';",
+        "the end of the episode",
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(5500),
+        "8 s with a 6 s pause trimmed took {took:?}"
+    );
+
+    // The statistics count the pause skipped (5.5 s of it).
+    press_key(&client, "t").await;
+    wait_js(
+        &client,
+        "return ['5 s', '6 s'].includes((document.querySelector('#stats-trimmed strong') || {}).textContent);",
+        "the trimmed time in the statistics",
+    )
+    .await;
+    shot(&client, "45-stats-trimmed").await;
+
+    // Even loudness is a setting of its own, on unless turned off.
+    click(&client, Locator::Css("#settings-button")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('settings').open && document.getElementById('even-loudness').checked;",
+        "even loudness on in the settings",
+    )
+    .await;
+    shot(&client, "46-settings-sound").await;
+    client.close().await.expect("close session");
+}
