@@ -28,6 +28,7 @@ mod clip;
 mod docs;
 mod download;
 mod links;
+mod local;
 mod play;
 mod playlist;
 mod share;
@@ -180,6 +181,29 @@ enum Command {
         podcast: i64,
         /// off, all or latest:N.
         policy: String,
+    },
+    /// Import audio and video files, or whole folders, from this computer as a podcast of their
+    /// own (titles, dates and cover from the files' tags). Files are copied into the library unless
+    /// --reference; importing more under the same name adds to it.
+    ImportLocal {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The podcast's name (default: the album the files share, else the folder's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Play the files from where they are instead of copying them (moving them later breaks this).
+        #[arg(long)]
+        reference: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a local podcast's episodes whose files were moved or deleted (exit code 2 when any).
+    Missing {
+        /// Podcast id.
+        podcast: i64,
+        #[arg(long)]
+        json: bool,
     },
     /// Listening statistics: time listened per podcast, month and year, episodes finished, and the
     /// time speed and trimmed silence saved (counted from playback, not from positions).
@@ -694,6 +718,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::AutoDownload { podcast, policy } => auto_download::set(&mut lib, podcast, &policy)?,
         Command::Storage { json } => storage::storage(&lib, json)?,
         Command::Stats { json } => stats::show(&lib, json)?,
+        Command::ImportLocal {
+            paths,
+            name,
+            reference,
+            json,
+        } => local::import(&mut lib, &paths, name.as_deref(), reference, json)?,
+        Command::Missing { podcast, json } => return local::missing(&lib, podcast, json),
         Command::Sound {
             podcast,
             trim_silence,

@@ -59,6 +59,12 @@ pub enum Error {
         /// The `file:` URL.
         url: String,
     },
+    /// A local file an episode plays from was moved or deleted.
+    #[error("the file for this episode is gone from {path}: it was moved or deleted. Put it back, or import it again from where it is now")]
+    LocalFileMissing {
+        /// Where the file was.
+        path: PathBuf,
+    },
     /// A post, page or blog archive was fetched but could not be used.
     #[error(transparent)]
     Doc(#[from] crate::docs::DocError),
@@ -136,6 +142,7 @@ impl Error {
             Error::NoMedia(_) => "no_media",
             Error::NotPlayable { .. } => "not_playable",
             Error::LocalFileRefused { .. } => "local_file_refused",
+            Error::LocalFileMissing { .. } => "local_file_missing",
             Error::Doc(e) => e.code(),
             Error::Opml(_) => "opml",
             Error::DiskFull { .. } => "disk_full",

@@ -23,6 +23,7 @@ pub mod image_proxy;
 pub mod library;
 pub mod link;
 pub mod local_files;
+pub mod local_import;
 pub mod model;
 pub mod net_guard;
 pub mod opml;

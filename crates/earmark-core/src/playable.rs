@@ -74,7 +74,10 @@ impl Library {
             return Err(Error::LocalFileRefused { url });
         }
         let source = match (self.downloaded_file(id)?, file_url_path(&url)) {
-            (Some(path), _) | (None, Some(path)) => Source::File(path),
+            (Some(path), _) => Source::File(path),
+            // A file of the listener's own (a local podcast) may have been moved or deleted.
+            (None, Some(path)) if !path.is_file() => return Err(Error::LocalFileMissing { path }),
+            (None, Some(path)) => Source::File(path),
             (None, None) if url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
                 Source::Web {
                     url,

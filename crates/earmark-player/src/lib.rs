@@ -15,6 +15,7 @@ pub mod peaks;
 pub mod pipeline;
 pub mod stream;
 pub mod stretch;
+pub mod tags;
 pub mod trim;
 
 pub use decode::MediaDecoder;
