@@ -52,6 +52,7 @@ fn main() {
         "set_podcast_sound",
         "even_loudness",
         "set_even_loudness",
+        "import_local",
         "download_episodes",
         "pause_download",
         "delete_download",

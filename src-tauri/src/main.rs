@@ -11,6 +11,7 @@ mod cover;
 mod docimg;
 mod downloads;
 mod ipc;
+mod local;
 mod marks;
 mod mpris;
 mod player;
@@ -195,6 +196,7 @@ fn main() -> anyhow::Result<()> {
             sound::set_podcast_sound,
             sound::even_loudness,
             sound::set_even_loudness,
+            local::import_local,
             downloads::download_episodes,
             downloads::pause_download,
             downloads::delete_download,

@@ -53,6 +53,7 @@ import type { PlaylistEdit } from "./bindings/PlaylistEdit";
 import type { SmartRule } from "./bindings/SmartRule";
 import type { ListeningStats } from "./bindings/ListeningStats";
 import type { PodcastSound } from "./bindings/PodcastSound";
+import type { LocalReport } from "./bindings/LocalReport";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -150,6 +151,7 @@ export const api = {
   podcastSound: (podcastId: number) => call<PodcastSound>("podcast_sound", { podcastId }),
   setPodcastSound: (podcastId: number, sound: PodcastSound) => call<void>("set_podcast_sound", { podcastId, sound }),
   evenLoudness: () => call<boolean>("even_loudness"),
+  importLocal: (paths: string[], name: string, reference: boolean) => call<LocalReport>("import_local", { paths, name, reference }),
   setEvenLoudness: (on: boolean) => call<void>("set_even_loudness", { on }),
   archiveImages: (source: number | null) => call<ArchiveReport>("archive_images", { source }),
   syncStatus: () => call<SyncStatus>("sync_status"),

@@ -7,6 +7,7 @@ import { isArchive, listPane, podcastTitle, setView, state } from "../state.js";
 import { loadArchive } from "./archive.js";
 import { showPlaceholder } from "./detail.js";
 import { list, type Row } from "./list.js";
+import { showImportLocal } from "./local-import.js";
 import { loadPlaylist } from "./playlists.js";
 import { showQueue } from "./queue.js";
 import { loadPodcasts, renderPodcasts, subscribe } from "./sidebar.js";
@@ -102,11 +103,16 @@ export function showEmptyLibrary(): void {
   const add = node("button", "primary", "Add Voice of the Child");
   add.id = "add-default";
   add.onclick = () => void subscribe(null);
+  const files = node("button", undefined, "Import files from this computer");
+  files.id = "import-local-empty";
+  files.onclick = () => showImportLocal();
   el.empty.replaceChildren(
     node("h2", undefined, "Start your archive"),
     node("p", undefined, "Paste a podcast's feed URL, its web page, or an Apple Podcasts link or id into the box on the left and press Add."),
     node("p", undefined, "Or start with the Voice of the Child podcast from Researching Reform:"),
     add,
+    node("p", undefined, "Or bring in recordings you already have (or paste a folder's path, like /home/you/Recordings, into the box):"),
+    files,
   );
   showPlaceholder("Episodes you open appear here.");
 }

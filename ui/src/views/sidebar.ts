@@ -5,6 +5,7 @@ import { coverUrl } from "../format.js";
 import { hints, setBusy, showError, toast } from "../notify.js";
 import { listPane, podcastTitle, state } from "../state.js";
 import { openArchive } from "./archive.js";
+import { looksLikePath, showImportLocal } from "./local-import.js";
 import { loadEpisodes, selectPodcast } from "./episodes.js";
 import { showQueue } from "./queue.js";
 import { openPlaylist, showNewPlaylist } from "./playlists.js";
@@ -118,6 +119,8 @@ export async function loadCollections(): Promise<void> {
 }
 
 export async function subscribe(input: string | null): Promise<void> {
+  // A path on this computer: files to import, not a feed to subscribe to.
+  if (input !== null && looksLikePath(input)) return showImportLocal(input.trim());
   if (input !== null && input.trim() === "") {
     toast("Paste a feed URL, web page, or Apple Podcasts link first.", "error", hints.bad_url);
     el.addInput.focus();
