@@ -53,6 +53,7 @@ fn main() {
         "even_loudness",
         "set_even_loudness",
         "import_local",
+        "episode_video",
         "download_episodes",
         "pause_download",
         "delete_download",

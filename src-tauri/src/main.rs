@@ -20,6 +20,7 @@ mod remoteimg;
 mod rendering;
 mod sound;
 mod sync;
+mod video_server;
 mod waveform;
 
 use std::sync::{Arc, Mutex};
@@ -51,6 +52,8 @@ pub struct AppState {
     pub playing_from: player::PlayingFrom,
     /// Measures the loudness of episodes once they are on this computer.
     pub measurer: sound::Measurer,
+    /// Serves video episodes' pictures to the webview (none if it could not start).
+    pub video: Option<video_server::VideoServer>,
 }
 
 /// The `earmark://` link the app was started with, for the window to open once it is ready.
@@ -97,6 +100,10 @@ impl Start {
             syncer.poker(),
         );
         let measurer = sound::Measurer::start(config.library_dir.clone());
+        // Without it video episodes play as sound, as they did before the picture pane.
+        let video = video_server::VideoServer::start(config.library_dir.clone())
+            .map_err(|e| tracing::warn!("no video pictures: {e}"))
+            .ok();
         let downloads = downloads::start(app.clone(), &config, measurer.clone())?;
         let state = Arc::new(AppState {
             config,
@@ -109,6 +116,7 @@ impl Start {
             startup_link: link.map(applink::OpenAt::from),
             playing_from,
             measurer,
+            video,
         });
         app.manage(Arc::clone(&state));
         if let Some(l) = listener {
@@ -197,6 +205,7 @@ fn main() -> anyhow::Result<()> {
             sound::even_loudness,
             sound::set_even_loudness,
             local::import_local,
+            video_server::episode_video,
             downloads::download_episodes,
             downloads::pause_download,
             downloads::delete_download,

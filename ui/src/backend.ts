@@ -54,6 +54,7 @@ import type { SmartRule } from "./bindings/SmartRule";
 import type { ListeningStats } from "./bindings/ListeningStats";
 import type { PodcastSound } from "./bindings/PodcastSound";
 import type { LocalReport } from "./bindings/LocalReport";
+import type { EpisodeVideo } from "./bindings/EpisodeVideo";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -151,6 +152,7 @@ export const api = {
   podcastSound: (podcastId: number) => call<PodcastSound>("podcast_sound", { podcastId }),
   setPodcastSound: (podcastId: number, sound: PodcastSound) => call<void>("set_podcast_sound", { podcastId, sound }),
   evenLoudness: () => call<boolean>("even_loudness"),
+  episodeVideo: (id: number) => call<EpisodeVideo | null>("episode_video", { id }),
   importLocal: (paths: string[], name: string, reference: boolean) => call<LocalReport>("import_local", { paths, name, reference }),
   setEvenLoudness: (on: boolean) => call<void>("set_even_loudness", { on }),
   archiveImages: (source: number | null) => call<ArchiveReport>("archive_images", { source }),

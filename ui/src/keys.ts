@@ -13,6 +13,7 @@ import { decideReview } from "./views/review.js";
 import { runSearch } from "./views/search.js";
 import { refreshAll } from "./views/sidebar.js";
 import { showStats } from "./views/stats.js";
+import { toggleFullScreen, toggleLarge } from "./video.js";
 
 function isTyping(t: EventTarget | null): boolean {
   return t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement;
@@ -54,6 +55,10 @@ export function onKey(ev: KeyboardEvent): void {
     bar.chapterJump(ev.key === "." ? 1 : -1);
   } else if (ev.key === "m") {
     bar.toggleMute();
+  } else if (ev.key === "v" && !ev.ctrlKey) {
+    toggleLarge();
+  } else if (ev.key === "f" && !ev.ctrlKey) {
+    toggleFullScreen();
   } else if (ev.key === "t" && !ev.ctrlKey) {
     void showStats();
   } else if (ev.key === "q" && detailPane.shown !== null) {

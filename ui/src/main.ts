@@ -14,6 +14,7 @@ import { loadArchive } from "./views/archive.js";
 import { onDetailClick, showPlaceholder } from "./views/detail.js";
 import { loadEpisodes, onAutoDownloadChange, onPodcastSoundChange, selectPodcast, showEmptyLibrary } from "./views/episodes.js";
 import { loadPlaylist, loadPlaylists } from "./views/playlists.js";
+import { wireVideo } from "./video.js";
 import { loadQueue, showQueue } from "./views/queue.js";
 import { onSearchInput } from "./views/search.js";
 import { loadCollections, loadPodcasts, refreshAll, subscribe } from "./views/sidebar.js";
@@ -41,6 +42,7 @@ async function init(): Promise<void> {
   el.offlineOnly.addEventListener("change", () => void loadEpisodes());
   el.autoDownload.addEventListener("change", onAutoDownloadChange);
   el.podcastSound.addEventListener("change", onPodcastSoundChange);
+  wireVideo();
   for (const d of await api.listDownloads().catch(() => [])) {
     state.downloads.set(d.episode_id, { episode_id: d.episode_id, state: d.state, bytes: d.bytes, total: d.total, rate: null, eta_secs: null, error: d.error });
   }

@@ -6,6 +6,7 @@ import { detailPane, state } from "./state.js";
 import { highlightCue } from "./views/episode-marks.js";
 import { setPlayButton, showEpisode } from "./views/episode-page.js";
 import { loadEpisodes } from "./views/episodes.js";
+import { followPlayer } from "./video.js";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
 
 export const bar = new PlayerBar(
@@ -61,6 +62,7 @@ export function playSegment(episode: number, start: number, end: number | null, 
 
 /** Follows playback: the playhead, the transcript line, and a segment's end. */
 export function onPlayerStatus(s: PlayerStatus): void {
+  followPlayer(s);
   if (state.wave && s.episode_id === detailPane.shown) state.wave.setPlayhead(s.position_secs);
   if (s.episode_id === detailPane.shown && state.cues.length) highlightCue(s.position_secs);
   const seg = state.segment;

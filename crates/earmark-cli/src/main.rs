@@ -224,6 +224,9 @@ enum Command {
         /// Volume boost in dB, 0-12.
         #[arg(long, value_name = "DB")]
         boost: Option<f64>,
+        /// on: the app plays this podcast's video episodes as sound only.
+        #[arg(long, value_name = "on|off")]
+        sound_only: Option<String>,
         /// on or off.
         #[arg(long, value_name = "on|off")]
         even_loudness: Option<String>,
@@ -729,6 +732,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             podcast,
             trim_silence,
             boost,
+            sound_only,
             even_loudness,
             json,
         } => sound::sound(
@@ -736,6 +740,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             podcast,
             trim_silence.as_deref(),
             boost,
+            sound_only.as_deref(),
             even_loudness.as_deref(),
             json,
         )?,

@@ -36,6 +36,7 @@ pub fn sound(
     podcast: Option<i64>,
     trim_silence: Option<&str>,
     boost: Option<f64>,
+    sound_only: Option<&str>,
     even_loudness: Option<&str>,
     json: bool,
 ) -> Result<()> {
@@ -44,8 +45,8 @@ pub fn sound(
     }
     let even = lib.normalise_loudness()?;
     let Some(id) = podcast.map(PodcastId) else {
-        if trim_silence.is_some() || boost.is_some() {
-            bail!("--trim-silence and --boost are a podcast's: give --podcast ID");
+        if trim_silence.is_some() || boost.is_some() || sound_only.is_some() {
+            bail!("--trim-silence, --boost and --sound-only are a podcast's: give --podcast ID");
         }
         if json {
             return crate::print_json(&serde_json::json!({ "even_loudness": even }));
@@ -60,25 +61,35 @@ pub fn sound(
     if let Some(db) = boost {
         s.volume_boost_db = db;
     }
-    if trim_silence.is_some() || boost.is_some() {
+    if let Some(v) = sound_only {
+        s.sound_only = on_off(v)?;
+    }
+    if trim_silence.is_some() || boost.is_some() || sound_only.is_some() {
         lib.set_podcast_sound(id, s)?;
     }
     let PodcastSound {
         trim_silence,
         volume_boost_db,
+        sound_only,
     } = lib.podcast_sound(id)?;
     if json {
         return crate::print_json(&serde_json::json!({
             "podcast_id": id.0,
             "trim_silence": trim_silence,
             "volume_boost_db": volume_boost_db,
+            "sound_only": sound_only,
             "even_loudness": even,
         }));
     }
     say!(
-        "Podcast {}: trim silence {}, volume boost {volume_boost_db:+.1} dB; even loudness {}",
+        "Podcast {}: trim silence {}, volume boost {volume_boost_db:+.1} dB, video {}; even loudness {}",
         id.0,
         if trim_silence { "on" } else { "off" },
+        if sound_only {
+            "as sound only"
+        } else {
+            "with its picture"
+        },
         if even { "on" } else { "off" }
     );
     Ok(())

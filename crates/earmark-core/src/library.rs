@@ -67,6 +67,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_listening.sql"),
     include_str!("../migrations/0016_playlists.sql"),
     include_str!("../migrations/0017_sound.sql"),
+    include_str!("../migrations/0018_sound_only.sql"),
 ];
 
 /// Every migration step, in order: import compares a library's schema with what they make.

@@ -34,6 +34,9 @@ pub struct PodcastSound {
     pub trim_silence: bool,
     /// Extra gain for a quiet show, 0–12 dB (a limiter keeps peaks from clipping).
     pub volume_boost_db: f64,
+    /// Video episodes play as sound only: the picture pane stays closed.
+    #[serde(default)]
+    pub sound_only: bool,
 }
 
 /// An episode's measured loudness (EBU R128 / ITU-R BS.1770).
@@ -66,12 +69,13 @@ impl Library {
     pub fn podcast_sound(&self, id: PodcastId) -> Result<PodcastSound> {
         self.conn()
             .query_row(
-                "SELECT trim_silence, volume_boost_db FROM podcasts WHERE id = ?1",
+                "SELECT trim_silence, volume_boost_db, sound_only FROM podcasts WHERE id = ?1",
                 [id.0],
                 |r| {
                     Ok(PodcastSound {
                         trim_silence: r.get(0)?,
                         volume_boost_db: r.get(1)?,
+                        sound_only: r.get(2)?,
                     })
                 },
             )
@@ -88,8 +92,8 @@ impl Library {
             )));
         }
         let n = self.conn().execute(
-            "UPDATE podcasts SET trim_silence = ?2, volume_boost_db = ?3 WHERE id = ?1",
-            params![id.0, sound.trim_silence, sound.volume_boost_db],
+            "UPDATE podcasts SET trim_silence = ?2, volume_boost_db = ?3, sound_only = ?4 WHERE id = ?1",
+            params![id.0, sound.trim_silence, sound.volume_boost_db, sound.sound_only],
         )?;
         if n == 0 {
             return Err(Error::NotFound(format!("podcast {}", id.0)));
@@ -222,6 +226,7 @@ mod tests {
             PodcastSound {
                 trim_silence: true,
                 volume_boost_db: 3.0,
+                sound_only: true,
             },
         )
         .expect("set");
@@ -229,6 +234,7 @@ mod tests {
         let mut lib = Library::open(dir.path()).expect("reopen");
         let s = lib.episode_sound(e).expect("sound");
         assert!(s.trim_silence);
+        assert!(lib.podcast_sound(p).expect("read").sound_only);
         assert_eq!(s.gain_db, 10.0, "7 dB up to −16 LUFS, and the 3 dB boost");
         lib.set_normalise_loudness(false).expect("off");
         assert_eq!(lib.episode_sound(e).expect("sound").gain_db, 3.0, "only the boost");
@@ -239,8 +245,8 @@ mod tests {
     fn nonsense_is_refused_and_normalising_is_bounded() {
         let (_dir, mut lib, p, e) = library();
         let boost = |db| PodcastSound {
-            trim_silence: false,
             volume_boost_db: db,
+            ..PodcastSound::default()
         };
         assert!(lib.set_podcast_sound(p, boost(-1.0)).is_err());
         assert!(lib.set_podcast_sound(p, boost(f64::NAN)).is_err());

@@ -11,4 +11,8 @@ trim_silence: boolean,
 /**
  * Extra gain for a quiet show, 0–12 dB (a limiter keeps peaks from clipping).
  */
-volume_boost_db: number, };
+volume_boost_db: number, 
+/**
+ * Video episodes play as sound only: the picture pane stays closed.
+ */
+sound_only: boolean, };

@@ -11,6 +11,7 @@ import { mountWaveform, refreshBookmarks, renderBookmarks, renderTranscript } fr
 import { loadEpisodes } from "./episodes.js";
 import { heldImagesNotice } from "./held-images.js";
 import { playlistControls } from "./playlists.js";
+import { showPicture } from "../video.js";
 import { editQueue } from "./queue.js";
 import type { Episode } from "../bindings/Episode";
 
@@ -156,7 +157,7 @@ function renderActions(actions: HTMLElement, e: Episode): void {
     add.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: false }, e.id);
     const next = node("button", undefined, "Play next");
     next.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: true }, e.id);
-    actions.replaceChildren(play, add, next, mark, ...playlistControls(e.id, () => void refreshShownEpisode(e.id)));
+    actions.replaceChildren(play, add, next, mark, ...pictureButton(e), ...playlistControls(e.id, () => void refreshShownEpisode(e.id)));
   } else {
     const pos = node("span", "muted", `#${queued + 1} in Up next`);
     const up = node("button", undefined, "↑");
@@ -172,6 +173,19 @@ function renderActions(actions: HTMLElement, e: Episode): void {
     remove.onclick = () => void editQueue({ kind: "remove", id: e.id }, e.id);
     actions.replaceChildren(play, mark, pos, up, down, remove, ...playlistControls(e.id, () => void refreshShownEpisode(e.id)));
   }
+}
+
+/** For a video episode: bring its picture back when its podcast was set to sound only. */
+function pictureButton(e: Episode): HTMLElement[] {
+  if (!e.enclosure_type?.startsWith("video/")) return [];
+  const b = node("button", undefined, "Show picture");
+  b.id = "show-picture";
+  b.title = "Show this podcast's video (the picture shows once the episode is on this computer)";
+  b.onclick = () =>
+    void showPicture(e.podcast_id, e.id)
+      .then(() => toast("Its picture shows when it plays"))
+      .catch((err: unknown) => showError(err, "Could not change this podcast"));
+  return [b];
 }
 
 /**

@@ -12,6 +12,7 @@ import { loadPlaylist } from "./playlists.js";
 import { showQueue } from "./queue.js";
 import { loadPodcasts, renderPodcasts, subscribe } from "./sidebar.js";
 import type { Page } from "../virtual-list.js";
+import type { PodcastSound } from "../bindings/PodcastSound";
 
 export async function selectPodcast(id: number | null): Promise<void> {
   setView({ view: { kind: "episodes" }, podcast: id, searching: false });
@@ -61,6 +62,7 @@ export async function loadEpisodes(keepPlace = false): Promise<void> {
     el.autoDownload.value = a.mode === "latest" ? `latest:${a.count}` : a.mode;
     void api.podcastSound(podcast.id).then((s) => {
       if (!req.latest) return;
+      shownSound = s;
       showSoundChoice(`${s.trim_silence ? 1 : 0}:${s.volume_boost_db}`);
       el.podcastSound.hidden = false;
     }).catch(() => undefined);
@@ -117,6 +119,9 @@ export function showEmptyLibrary(): void {
   showPlaceholder("Episodes you open appear here.");
 }
 
+/** The shown podcast's sound choices as last read (the menu changes two of them). */
+let shownSound: PodcastSound | null = null;
+
 /** Shows a podcast's sound choice, adding it to the menu when it was set elsewhere (a boost the CLI set). */
 function showSoundChoice(value: string): void {
   if (![...el.podcastSound.options].some((o) => o.value === value)) {
@@ -131,7 +136,8 @@ export function onPodcastSoundChange(): void {
   const id = state.current;
   if (id === null) return;
   const [trim, boost] = el.podcastSound.value.split(":");
-  const sound = { trim_silence: trim === "1", volume_boost_db: Number(boost) };
+  const sound: PodcastSound = { sound_only: shownSound?.sound_only ?? false, trim_silence: trim === "1", volume_boost_db: Number(boost) };
+  shownSound = sound;
   void api
     .setPodcastSound(id, sound)
     .then(() => toast(sound.trim_silence || sound.volume_boost_db ? "Heard from the next episode you play" : "This podcast plays as published"))

@@ -1,0 +1,112 @@
+// The picture pane: a video episode's picture, muted, following the audio engine (the one clock)
+// through play, pause, seek, skip and speed. It sits in a corner while browsing, grows to a large
+// pane (v) and goes full screen (f); "Sound only" closes it for the podcast from now on.
+import { api } from "./backend.js";
+import { $ } from "./dom.js";
+import { showError, toast } from "./notify.js";
+import { correct, engineNow } from "./video-sync.js";
+import type { EpisodeVideo } from "./bindings/EpisodeVideo";
+import type { PlayerStatus } from "./bindings/PlayerStatus";
+
+const pane = $<HTMLDivElement>("#video-pane");
+const video = $<HTMLVideoElement>("#video");
+
+let shown: { episode: number; info: EpisodeVideo } | null = null;
+// The episode the pane was last asked about (its answer may still be on its way).
+let current: number | null = null;
+// The engine's last tick: where it was, when it said so, at what speed, and whether it played.
+let tick = { pos: 0, at: 0, speed: 1, playing: false };
+let timer = 0;
+
+/** Follows the player: opens the pane for a video episode with a local file, keeps it in step. */
+export function followPlayer(s: PlayerStatus): void {
+  tick = { pos: s.position_secs, at: performance.now(), speed: s.speed, playing: s.state === "playing" && !s.buffering };
+  const id = s.episode_id;
+  if (id === null || s.state === "idle") return close();
+  if (current !== id) {
+    current = id;
+    shown = null;
+    pane.hidden = true;
+    void api
+      .episodeVideo(id)
+      .then((info) => {
+        if (!info || info.sound_only || current !== id) return;
+        shown = { episode: id, info };
+        video.src = info.url;
+        pane.hidden = false;
+        pane.dataset.episode = String(id);
+        step();
+      })
+      .catch((err: unknown) => showError(err, "Cannot show this episode's picture"));
+    return;
+  }
+  step();
+}
+
+
+/** One correction now, and the next soon while the picture is up. */
+function step(): void {
+  window.clearTimeout(timer);
+  if (!shown || pane.hidden) return;
+  const target = engineNow(tick.pos, tick.at, performance.now(), tick.speed, tick.playing);
+  if (video.readyState >= 1) {
+    const c = correct(video.currentTime, target, tick.speed, tick.playing);
+    if (c.seekTo !== null) video.currentTime = c.seekTo;
+    video.playbackRate = c.rate;
+    if (tick.playing && video.paused) void video.play().catch(() => undefined);
+    if (!tick.playing && !video.paused) video.pause();
+  }
+  pane.dataset.drift = String(video.currentTime - target);
+  timer = window.setTimeout(step, 100);
+}
+
+function close(): void {
+  window.clearTimeout(timer);
+  shown = null;
+  current = null;
+  pane.hidden = true;
+  video.pause();
+  video.removeAttribute("src");
+  video.load();
+}
+
+/** Corner ↔ large. */
+export function toggleLarge(): void {
+  if (pane.hidden) return;
+  pane.classList.toggle("large");
+}
+
+/** Full screen, or back. */
+export function toggleFullScreen(): void {
+  if (pane.hidden) return;
+  if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+  else void pane.requestFullscreen().catch(() => pane.classList.add("large"));
+}
+
+async function soundOnly(): Promise<void> {
+  if (!shown) return;
+  const podcast = shown.info.podcast_id;
+  try {
+    const now = await api.podcastSound(podcast);
+    await api.setPodcastSound(podcast, { ...now, sound_only: true });
+    close();
+    toast("This podcast now plays as sound only", "info", "Choose “Show picture” on a video episode's page to bring it back.");
+  } catch (err) {
+    showError(err, "Could not change this podcast");
+  }
+}
+
+/** Shows the picture of a podcast set to sound only again (from a video episode's page). */
+export async function showPicture(podcast: number, episode: number): Promise<void> {
+  const now = await api.podcastSound(podcast);
+  await api.setPodcastSound(podcast, { ...now, sound_only: false });
+  if (current === episode) current = null;
+  shown = null;
+}
+
+export function wireVideo(): void {
+  $<HTMLButtonElement>("#video-size").addEventListener("click", toggleLarge);
+  $<HTMLButtonElement>("#video-full").addEventListener("click", toggleFullScreen);
+  $<HTMLButtonElement>("#video-sound-only").addEventListener("click", () => void soundOnly());
+  video.addEventListener("loadedmetadata", step);
+}
