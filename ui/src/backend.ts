@@ -56,15 +56,36 @@ import type { PodcastSound } from "./bindings/PodcastSound";
 import type { LocalReport } from "./bindings/LocalReport";
 import type { EpisodeVideo } from "./bindings/EpisodeVideo";
 
-interface TauriGlobal {
-  core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
-  event: { listen<T>(event: string, handler: (e: { payload: T }) => void): Promise<() => void> };
+/** What Tauri injects into every window of ours (`withGlobalTauri` is off, so this is all there is). */
+interface TauriInternals {
+  invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+  transformCallback(handler: (message: unknown) => void, once?: boolean): number;
 }
 
-function tauri(): TauriGlobal {
-  const t = (window as unknown as { __TAURI__?: TauriGlobal }).__TAURI__;
+interface EventInternals {
+  unregisterListener(event: string, id: number): void;
+}
+
+function internals(): TauriInternals {
+  const t = (window as unknown as { __TAURI_INTERNALS__?: TauriInternals }).__TAURI_INTERNALS__;
   if (!t) throw new Error("Earmark's window must run inside the Earmark app");
   return t;
+}
+
+/**
+ * Listens to one of the backend's events. Written here over Tauri's internals rather than through
+ * the global API object, so the window carries no `window.__TAURI__` for an injected script to use.
+ */
+async function listen<T>(event: string, handler: (payload: T) => void): Promise<() => void> {
+  const t = internals();
+  const callback = t.transformCallback((message) => handler((message as { payload: T }).payload));
+  const id = await t.invoke<number>("plugin:event|listen", { event, target: { kind: "Any" }, handler: callback });
+  return async () => {
+    const events = (window as unknown as { __TAURI_EVENT_PLUGIN_INTERNALS__?: EventInternals })
+      .__TAURI_EVENT_PLUGIN_INTERNALS__;
+    events?.unregisterListener(event, id);
+    await t.invoke<void>("plugin:event|unlisten", { event, eventId: id });
+  };
 }
 
 /** Turns whatever a command rejected with into an ApiError. */
@@ -74,7 +95,7 @@ export function asApiError(e: unknown): ApiError {
 }
 
 function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  return tauri().core.invoke<T>(cmd, args).catch((e: unknown) => {
+  return internals().invoke<T>(cmd, args).catch((e: unknown) => {
     throw asApiError(e);
   });
 }
@@ -100,18 +121,18 @@ export const api = {
   setSkipLengths: (backSecs: number | null, forwardSecs: number | null) =>
     call<SkipLengths>("set_skip_lengths", { backSecs, forwardSecs }),
   setPlayed: (id: number, played: boolean) => call<void>("set_played", { id, played }),
-  onPlayer: (handler: (s: PlayerStatus) => void) => tauri().event.listen<PlayerStatus>("player", (e) => handler(e.payload)),
+  onPlayer: (handler: (s: PlayerStatus) => void) => listen<PlayerStatus>("player", handler),
   onPlayerError: (handler: (e: PlayerError) => void) =>
-    tauri().event.listen<PlayerError>("player-error", (e) => handler(e.payload)),
+    listen<PlayerError>("player-error", handler),
   queueList: () => call<Episode[]>("queue_list"),
   queueEdit: (edit: QueueEdit) => call<Episode[]>("queue_edit", { edit }),
-  onQueueChanged: (handler: () => void) => tauri().event.listen<null>("queue-changed", () => handler()),
+  onQueueChanged: (handler: () => void) => listen<null>("queue-changed", () => handler()),
   downloadEpisodes: (ids: number[]) => call<void>("download_episodes", { ids }),
   pauseDownload: (id: number) => call<boolean>("pause_download", { id }),
   deleteDownload: (id: number) => call<boolean>("delete_download", { id }),
   listDownloads: () => call<DownloadRow[]>("list_downloads"),
   onDownload: (handler: (e: DownloadEvent) => void) =>
-    tauri().event.listen<DownloadEvent>("download-progress", (e) => handler(e.payload)),
+    listen<DownloadEvent>("download-progress", handler),
   addSource: (url: string, campaign: string | null) => call<SourceReport>("add_source", { url, campaign }),
   addPages: (urls: string[], campaign: string | null) => call<PageOutcome[]>("add_pages", { urls, campaign }),
   listDocuments: (campaign: string | null) => call<DocumentRow[]>("list_documents", { campaign }),
@@ -139,9 +160,9 @@ export const api = {
   episodeWaveform: (id: number) => call<WaveSlice>("episode_waveform", { id }),
   waveformRange: (id: number, start: number, end: number, n: number) => call<WaveSlice>("waveform_range", { id, start, end, n }),
   exportClip: (bookmark: number, format: "wav" | "flac") => call<string>("export_clip", { bookmark, format }),
-  onWaveform: (handler: (s: WaveSlice) => void) => tauri().event.listen<WaveSlice>("waveform-progress", (e) => handler(e.payload)),
+  onWaveform: (handler: (s: WaveSlice) => void) => listen<WaveSlice>("waveform-progress", handler),
   startupLink: () => call<OpenAt | null>("startup_link"),
-  onOpenLink: (handler: (o: OpenAt) => void) => tauri().event.listen<OpenAt>("open-link", (e) => handler(e.payload)),
+  onOpenLink: (handler: (o: OpenAt) => void) => listen<OpenAt>("open-link", handler),
   setAutoDownload: (podcastId: number, policy: AutoDownload) => call<void>("set_auto_download", { podcastId, policy }),
   storage: () => call<PodcastStorage[]>("storage"),
   listPlaylists: () => call<Playlist[]>("list_playlists"),
@@ -161,14 +182,14 @@ export const api = {
   syncLogout: () => call<void>("sync_logout"),
   syncNow: () => call<SyncReport | null>("sync_now"),
   onSyncFinished: (handler: (f: SyncFinished) => void) =>
-    tauri().event.listen<SyncFinished>("sync-finished", (e) => handler(e.payload)),
+    listen<SyncFinished>("sync-finished", handler),
   shareStatus: () => call<ShareStatus>("share_status"),
   shareStart: (folder: string, name: string, person: string, join: boolean) =>
     call<ShareReport>("share_start", { folder, name, person, join }),
   shareNow: () => call<ShareReport | null>("share_now"),
   shareLeave: () => call<void>("share_leave"),
   onShareFinished: (handler: (f: ShareFinished) => void) =>
-    tauri().event.listen<ShareFinished>("share-finished", (e) => handler(e.payload)),
+    listen<ShareFinished>("share-finished", handler),
   onRefreshProgress: (handler: (p: RefreshProgress) => void) =>
-    tauri().event.listen<RefreshProgress>("refresh-progress", (e) => handler(e.payload)),
+    listen<RefreshProgress>("refresh-progress", handler),
 };

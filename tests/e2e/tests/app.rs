@@ -228,7 +228,7 @@ async fn add_feed_browse_search_and_read_hostile_notes() {
 async fn invoke_from_page(client: &fantoccini::Client, cmd: &str, args: &str) -> String {
     let script = format!(
         "const done = arguments[arguments.length - 1]; \
-         window.__TAURI__.core.invoke('{cmd}', {args}).then(() => done('answered'), (e) => done('refused: ' + String(e))); \
+         window.__TAURI_INTERNALS__.invoke('{cmd}', {args}).then(() => done('answered'), (e) => done('refused: ' + String(e))); \
          setTimeout(() => done('no answer'), 2000);"
     );
     match client.execute_async(&script, vec![]).await {
@@ -240,6 +240,7 @@ async fn invoke_from_page(client: &fantoccini::Client, cmd: &str, args: &str) ->
 /// Every message the page sends passes Tauri's isolation frame, whose hook lets through only
 /// Earmark's own commands with plain-data arguments: a script that got into the page cannot
 /// call a plugin command or smuggle objects, even where the capability file alone would let it.
+/// There is no `window.__TAURI__` either.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_isolation_frame_passes_only_earmarks_own_calls() {
     let library = tempfile::tempdir().expect("tempdir");
@@ -257,6 +258,16 @@ async fn the_isolation_frame_passes_only_earmarks_own_calls() {
         "the isolation frame",
     )
     .await;
+    // The global API object is not injected (`withGlobalTauri` is off): the UI's one backend
+    // module is the only caller, and a script has no ready-made `__TAURI__` to reach for.
+    assert_eq!(
+        client
+            .execute("return typeof window.__TAURI__;", vec![])
+            .await
+            .expect("script")
+            .as_str(),
+        Some("undefined")
+    );
     assert_eq!(invoke_from_page(&client, "library_info", "{}").await, "answered");
     // A command the app never calls, and an argument that is not plain data: dropped in the frame.
     assert_eq!(

@@ -263,7 +263,7 @@ async fn play_pause_seek_and_change_speed() {
     .await;
 
     // Sleep timer: a short one (the menu offers minutes) pauses playback by itself.
-    js(&client, "window.__TAURI__.core.invoke('player_command', {command: {kind: 'sleep', minutes: 0.04, end_of_episode: false}}); return true;").await;
+    js(&client, "window.__TAURI_INTERNALS__.invoke('player_command', {command: {kind: 'sleep', minutes: 0.04, end_of_episode: false}}); return true;").await;
     wait_js(
         &client,
         "return document.getElementById('player-sub').textContent.includes('sleep in');",
