@@ -49,8 +49,13 @@ pub async fn launch_with_args(env: &[(&str, &Path)], args: &[&str]) -> (Client, 
 }
 
 /// Runs `script` in the page and returns its value.
+/// A page that stops answering (its web process stuck) fails the test after 30 s instead of
+/// hanging the suite.
 pub async fn js(client: &Client, script: &str) -> serde_json::Value {
-    client.execute(script, vec![]).await.expect("execute")
+    tokio::time::timeout(Duration::from_secs(30), client.execute(script, vec![]))
+        .await
+        .unwrap_or_else(|_| panic!("the page did not answer a script within 30 s: {script}"))
+        .expect("execute")
 }
 
 /// Presses a keyboard shortcut the way the app hears it: a `keydown` on the document, with no
