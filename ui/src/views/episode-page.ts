@@ -181,9 +181,21 @@ function pictureButton(e: Episode): HTMLElement[] {
   const b = node("button", undefined, "Show picture");
   b.id = "show-picture";
   b.title = "Show this podcast's video (the picture shows once the episode is on this computer)";
+  // Only a podcast set to sound only needs it; the answer lands on this button alone, so a late
+  // one after the page moved on changes nothing that is shown.
+  b.hidden = true;
+  void api
+    .podcastSound(e.podcast_id)
+    .then((s) => {
+      b.hidden = !s.sound_only;
+    })
+    .catch(() => undefined);
   b.onclick = () =>
     void showPicture(e.podcast_id, e.id)
-      .then(() => toast("Its picture shows when it plays"))
+      .then(() => {
+        b.hidden = true;
+        toast("Its picture shows when it plays");
+      })
       .catch((err: unknown) => showError(err, "Could not change this podcast"));
   return [b];
 }
