@@ -32,6 +32,9 @@ export function followPlayer(s: PlayerStatus): void {
       .then((info) => {
         if (!info || info.sound_only || current !== id) return;
         shown = { episode: id, info };
+        // The engine plays the sound: the picture is always silent (set on each new source, as
+        // WebKit does not keep the attribute's state across loads).
+        video.muted = true;
         video.src = info.url;
         pane.hidden = false;
         pane.dataset.episode = String(id);
@@ -73,7 +76,8 @@ function close(): void {
 /** Corner ↔ large. */
 export function toggleLarge(): void {
   if (pane.hidden) return;
-  pane.classList.toggle("large");
+  const large = pane.classList.toggle("large");
+  $<HTMLButtonElement>("#video-size").textContent = large ? "Smaller" : "Larger";
 }
 
 /** Full screen, or back. */
