@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::decode::MediaDecoder;
 use crate::output::{Output, Playback, State};
 use crate::pipeline::{Heard, Pipeline};
-use crate::stream::{open_pipeline, StreamConfig, StreamGuard, StreamHandle};
+use crate::stream::{open_pipeline, StreamConfig, StreamGuard, StreamHandle, StreamWatch};
 
 /// How often a `Tick` reports the position while something is loaded.
 const TICK: Duration = Duration::from_millis(250);
@@ -162,6 +162,14 @@ pub enum Event {
         tag: i64,
         /// How long, and how much of the episode.
         heard: Heard,
+    },
+    /// A streamed episode began to play from this stream: the shell may read it too (a video
+    /// episode's picture) while the engine holds it. Sent each time a stream's pipeline starts.
+    StreamOpened {
+        /// The episode.
+        tag: i64,
+        /// The stream, held weakly.
+        stream: StreamWatch,
     },
     /// Every byte of a streamed episode has arrived: the app may keep it as the download
     /// ([`StreamHandle::save_complete`]). Sent once per stream.
@@ -674,6 +682,9 @@ fn play(
         }
     }
     if let Some(out) = output {
+        if let Some(h) = &stream {
+            on_event(Event::StreamOpened { tag, stream: h.watch() });
+        }
         let playback = out.start(pipeline, paused);
         *loaded = Some(Loaded {
             tag,

@@ -15,7 +15,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, Response};
@@ -358,6 +358,82 @@ impl StreamHandle {
             return Err(e);
         }
         Ok(Some(len))
+    }
+}
+
+impl StreamHandle {
+    /// A hold on this stream that does not keep it alive: the shell keeps one for the picture
+    /// pane, which may read the stream only while the engine still plays it.
+    pub fn watch(&self) -> StreamWatch {
+        StreamWatch(Arc::downgrade(&self.shared))
+    }
+
+    /// The file's length, once known (from the first answer, or when a body of unknown length
+    /// ended).
+    pub fn file_len(&self) -> Option<u64> {
+        self.shared.lock().len
+    }
+
+    /// Reads bytes at `at` for a second reader of the same stream (a video episode's picture),
+    /// waiting up to `wait` for them to arrive. Unlike the decoder's reads it never moves where
+    /// the worker fetches: the picture follows the sound, whose bytes sit beside its own, so the
+    /// decoder keeps deciding. Returns 0 at the end of the file; an error when the stream failed,
+    /// was closed before the bytes came, or `wait` passed.
+    pub fn read_fetched(&self, at: u64, buf: &mut [u8], wait: Duration) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let deadline = Instant::now() + wait;
+        let mut st = self.shared.lock();
+        loop {
+            if let Some(end) = st.have.run_end(at) {
+                let n = usize::try_from(end - at).map_or(buf.len(), |left| left.min(buf.len()));
+                drop(st);
+                self.shared.read_at(at, &mut buf[..n])?;
+                return Ok(n);
+            }
+            if st.len.is_some_and(|l| at >= l) {
+                return Ok(0);
+            }
+            if let Some(why) = &st.failed {
+                return Err(io::Error::other(why.clone()));
+            }
+            if st.closed {
+                return Err(io::Error::other("the stream was closed"));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("byte {at} did not arrive within {wait:?}"),
+                ));
+            }
+            st = self
+                .shared
+                .changed
+                .wait_timeout(st, deadline - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+}
+
+/// A weak hold on a stream (see [`StreamHandle::watch`]).
+#[derive(Clone)]
+pub struct StreamWatch(Weak<Shared>);
+
+impl StreamWatch {
+    /// The stream, while the engine still holds it.
+    pub fn upgrade(&self) -> Option<StreamHandle> {
+        self.0.upgrade().map(|shared| StreamHandle { shared })
+    }
+}
+
+impl std::fmt::Debug for StreamWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamWatch")
+            .field("alive", &(self.0.strong_count() > 0))
+            .finish()
     }
 }
 

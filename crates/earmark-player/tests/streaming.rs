@@ -620,3 +620,54 @@ fn a_guarded_stream_connects_only_where_its_guard_allows() {
         open(&direct.replace("127.0.0.1", "public.test"), "mp3", guarded()).expect("opens");
     assert!(!take(&mut decoder, 1.0).is_empty());
 }
+
+/// The picture of a streamed video episode reads the engine's own copy: a second reader gets the
+/// file's exact bytes as they arrive, waits (boundedly) for bytes not here yet, never moves where
+/// the worker fetches, and cannot keep the stream alive once the player lets it go.
+#[test]
+fn a_second_reader_shares_the_stream_without_steering_it() {
+    let (_dir, bytes, server) = serve(
+        "mp3",
+        Behaviour {
+            ranges: true,
+            bytes_per_sec: Some(400_000),
+            content_type: Some("audio/mpeg".into()),
+            ..Behaviour::default()
+        },
+    );
+    let len = bytes.len() as u64;
+    let (mut decoder, handle, _) = open(&server.url("ep.mp3"), "mp3", quick()).expect("open stream");
+    assert_eq!(handle.file_len(), Some(len));
+    let watch = handle.watch();
+    let reader = watch.upgrade().expect("the stream is alive");
+    // The last byte is seconds away at this rate: a short wait for it times out.
+    let early = reader.read_fetched(len - 1, &mut [0u8; 1], Duration::from_millis(50));
+    assert_eq!(early.map_err(|e| e.kind()), Err(std::io::ErrorKind::TimedOut));
+    let second = std::thread::spawn(move || {
+        let (mut out, mut buf) = (Vec::new(), vec![0u8; 64 * 1024]);
+        loop {
+            let n = reader
+                .read_fetched(out.len() as u64, &mut buf, Duration::from_secs(10))
+                .expect("bytes arrive");
+            if n == 0 {
+                return out;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    });
+    assert_eq!(take(&mut decoder, 1.0).len(), RATE as usize);
+    let got = second.join().expect("the second reader");
+    assert!(
+        got == bytes,
+        "the second reader read {} bytes, not the file's {len}",
+        got.len()
+    );
+    assert_eq!(handle.stats().ranged, 0, "no request started anywhere but the top");
+    drop(decoder);
+    drop(handle);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while watch.upgrade().is_some() {
+        assert!(Instant::now() < deadline, "the watch kept the stream alive");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
