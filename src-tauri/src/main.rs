@@ -92,16 +92,18 @@ impl Start {
         });
         let syncer = sync::start(app.clone(), config.clone());
         let playing_from = player::PlayingFrom::default();
+        let playing_stream = video_server::PlayingStream::default();
         let player = player::start(
             app.clone(),
             config.library_dir.clone(),
             skip,
             playing_from.clone(),
+            playing_stream.clone(),
             syncer.poker(),
         );
         let measurer = sound::Measurer::start(config.library_dir.clone());
         // Without it video episodes play as sound, as they did before the picture pane.
-        let video = video_server::VideoServer::start(config.library_dir.clone())
+        let video = video_server::VideoServer::start(config.library_dir.clone(), playing_stream)
             .map_err(|e| tracing::warn!("no video pictures: {e}"))
             .ok();
         let downloads = downloads::start(app.clone(), &config, measurer.clone())?;

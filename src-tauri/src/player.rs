@@ -176,6 +176,7 @@ pub fn start(
     library_dir: PathBuf,
     skip: SkipLengths,
     from: PlayingFrom,
+    playing_stream: crate::video_server::PlayingStream,
     on_pause: impl Fn() + Send + Sync + 'static,
 ) -> Engine {
     let (save_tx, save_rx) = mpsc::channel::<Save>();
@@ -234,6 +235,7 @@ pub fn start(
                 },
             );
         }
+        Event::StreamOpened { tag, stream } => playing_stream.set(tag, stream),
         Event::Streamed { tag, stream } => {
             let _ = save_tx.send(Save::Streamed(tag, stream));
         }

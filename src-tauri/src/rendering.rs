@@ -32,6 +32,15 @@ pub fn choose() {
     }
 }
 
+/// Whether WebKit composites (after [`choose`]): it does unless the variable is set to anything
+/// but "0", as WebKit reads it. Without compositing WebKit's video sink waits on the page's
+/// thread for each frame, and a rate change pushed through a playing pipeline from that thread
+/// can deadlock the page (seen here with WebKitGTK 2.50): the picture pane then follows other
+/// speeds by stepping instead of changing the `<video>`'s rate.
+pub fn composited() -> bool {
+    std::env::var_os(DISABLE_COMPOSITING).is_none_or(|v| v == "0")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

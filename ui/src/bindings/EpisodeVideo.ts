@@ -15,4 +15,9 @@ podcast_id: number,
 /**
  * The podcast is set to sound only: the pane stays closed unless asked.
  */
-sound_only: boolean, };
+sound_only: boolean, 
+/**
+ * The `<video>` may play at the engine's speed; when false (WebKit without compositing, see
+ * `rendering::composited`) it plays natively only at 1x and is stepped at other speeds.
+ */
+native_rate: boolean, };
