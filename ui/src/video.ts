@@ -4,7 +4,7 @@
 import { api } from "./backend.js";
 import { $ } from "./dom.js";
 import { showError, toast } from "./notify.js";
-import { correct, engineNow } from "./video-sync.js";
+import { correct, engineNow, STEP_MS, stepTo } from "./video-sync.js";
 import type { EpisodeVideo } from "./bindings/EpisodeVideo";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
 
@@ -52,15 +52,36 @@ function step(): void {
   window.clearTimeout(timer);
   if (!shown || pane.hidden) return;
   const target = engineNow(tick.pos, tick.at, performance.now(), tick.speed, tick.playing);
-  if (video.readyState >= 1) {
-    const c = correct(video.currentTime, target, tick.speed, tick.playing);
-    if (c.seekTo !== null) video.currentTime = c.seekTo;
-    video.playbackRate = c.rate;
-    if (tick.playing && video.paused) void video.play().catch(() => undefined);
-    if (!tick.playing && !video.paused) video.pause();
+  // Nothing is asked of the `<video>` until its current frame is drawn (HAVE_CURRENT_DATA) and no
+  // seek is under way: while it prerolls, WebKit's software video sink waits on this thread to
+  // paint, and a play, pause or rate change sent meanwhile can deadlock the page. It also keeps
+  // to one jump at a time.
+  if (video.readyState >= 2 && !video.seeking) {
+    if (shown.info.native_rate || tick.speed === 1) follow(target);
+    else stepped(target);
   }
   pane.dataset.drift = String(video.currentTime - target);
-  timer = window.setTimeout(step, 100);
+  timer = window.setTimeout(step, shown.info.native_rate || tick.speed === 1 ? 100 : STEP_MS);
+}
+
+/** The `<video>` plays at the engine's speed, jumping back in step when it drifts. */
+function follow(target: number): void {
+  const c = correct(video.currentTime, target, tick.speed, tick.playing);
+  if (c.seekTo !== null) video.currentTime = c.seekTo;
+  // Set only when it changes: each change goes through WebKit's media pipeline.
+  if (video.playbackRate !== c.rate) video.playbackRate = c.rate;
+  if (tick.playing && video.paused) void video.play().catch(() => undefined);
+  if (!tick.playing && !video.paused) video.pause();
+}
+
+/**
+ * The `<video>` stays paused and is moved by seeks (WebKit without compositing can deadlock the
+ * page on a rate change: see `native_rate`). At 1x it plays natively again; its rate stays 1.
+ */
+function stepped(target: number): void {
+  if (!video.paused) video.pause();
+  const to = stepTo(video.currentTime, target, tick.speed, tick.playing);
+  if (to !== null) video.currentTime = to;
 }
 
 function close(): void {
@@ -112,5 +133,6 @@ export function wireVideo(): void {
   $<HTMLButtonElement>("#video-size").addEventListener("click", toggleLarge);
   $<HTMLButtonElement>("#video-full").addEventListener("click", toggleFullScreen);
   $<HTMLButtonElement>("#video-sound-only").addEventListener("click", () => void soundOnly());
-  video.addEventListener("loadedmetadata", step);
+  video.addEventListener("loadeddata", step);
+  video.addEventListener("seeked", step);
 }

@@ -50,11 +50,15 @@ pub async fn launch_with_args(env: &[(&str, &Path)], args: &[&str]) -> (Client, 
 
 /// Runs `script` in the page and returns its value.
 /// A page that stops answering (its web process stuck) fails the test after 30 s instead of
-/// hanging the suite.
+/// hanging the suite; `E2E_JS_SECS` lengthens that to attach a debugger to the stuck process.
 pub async fn js(client: &Client, script: &str) -> serde_json::Value {
-    tokio::time::timeout(Duration::from_secs(30), client.execute(script, vec![]))
+    let secs = std::env::var("E2E_JS_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    tokio::time::timeout(Duration::from_secs(secs), client.execute(script, vec![]))
         .await
-        .unwrap_or_else(|_| panic!("the page did not answer a script within 30 s: {script}"))
+        .unwrap_or_else(|_| panic!("the page did not answer a script within {secs} s: {script}"))
         .expect("execute")
 }
 
