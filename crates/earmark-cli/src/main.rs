@@ -781,7 +781,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let outlines = opml::parse(&bytes)?;
-            let added = opml::import(&mut lib, &outlines, now())?;
+            let imported = opml::import(&mut lib, &outlines, now())?;
+            let added = imported.added;
             let reports = if added.is_empty() {
                 Vec::new()
             } else {
@@ -795,6 +796,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     outlines.len(),
                     added.len()
                 );
+                if !imported.skipped_local.is_empty() {
+                    say!(
+                        "  {} left out: they name files on this computer, and an OPML file may come from anyone \
+                         (subscribe to a local feed by choosing it: earmark-cli subscribe PATH)",
+                        imported.skipped_local.len()
+                    );
+                }
                 for r in reports.iter().filter(|r| r.status == RefreshStatus::Error) {
                     say!("  could not fetch {}: {}", r.title, r.error.as_deref().unwrap_or(""));
                 }

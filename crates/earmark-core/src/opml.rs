@@ -71,21 +71,37 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Outline>> {
     Ok(out)
 }
 
-/// Adds every outline's feed to the library (without fetching); returns the ids added, in order.
-/// Feeds already subscribed are skipped. Refresh afterwards to fetch them.
-pub fn import(lib: &mut Library, outlines: &[Outline], now: DateTime<Utc>) -> Result<Vec<PodcastId>> {
-    let mut added = Vec::new();
+/// What an OPML import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The podcasts added, in the file's order (feeds already subscribed are not repeated).
+    pub added: Vec<PodcastId>,
+    /// Feeds left out because they name a file on this computer: an OPML file may come from
+    /// anyone, and a local feed's own `file:` addresses are read from disk, so local feeds are
+    /// subscribed only by choosing them (`earmark-cli subscribe PATH`, `import-local`).
+    pub skipped_local: Vec<String>,
+}
+
+/// Adds every outline's web feed to the library (without fetching). Refresh afterwards to fetch
+/// them.
+pub fn import(lib: &mut Library, outlines: &[Outline], now: DateTime<Utc>) -> Result<Imported> {
+    let mut done = Imported::default();
     for o in outlines {
         let url = url::Url::parse(&o.feed_url).map_err(|_| Error::Opml(format!("bad feed URL {:?}", o.feed_url)))?;
-        if !matches!(url.scheme(), "http" | "https" | "file") {
-            return Err(Error::Opml(format!("unsupported feed URL {:?}", o.feed_url)));
+        match url.scheme() {
+            "http" | "https" => {}
+            "file" => {
+                done.skipped_local.push(o.feed_url.clone());
+                continue;
+            }
+            _ => return Err(Error::Opml(format!("unsupported feed URL {:?}", o.feed_url))),
         }
         let (id, created) = lib.add_podcast(url.as_str(), &o.title, now)?;
         if created {
-            added.push(id);
+            done.added.push(id);
         }
     }
-    Ok(added)
+    Ok(done)
 }
 
 /// Writes the library's subscriptions as OPML 2.0.
@@ -115,6 +131,28 @@ pub fn export(lib: &Library, now: DateTime<Utc>) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_opml_file_cannot_subscribe_to_files_on_this_computer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut lib = Library::open(dir.path()).expect("library");
+        let outlines = parse(
+            br#"<opml version="2.0"><body><outline text="Web" xmlUrl="https://a.example/feed"/>
+            <outline text="Passwords" xmlUrl="file:///etc/passwd"/></body></opml>"#,
+        )
+        .expect("parses");
+        let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let done = import(&mut lib, &outlines, at).expect("import");
+        assert_eq!(done.added.len(), 1);
+        assert_eq!(done.skipped_local, vec!["file:///etc/passwd".to_owned()]);
+        let feeds: Vec<String> = lib
+            .podcasts()
+            .expect("podcasts")
+            .into_iter()
+            .map(|p| p.feed_url)
+            .collect();
+        assert_eq!(feeds, vec!["https://a.example/feed".to_owned()]);
+    }
 
     #[test]
     fn nested_outlines_are_found() {

@@ -72,6 +72,13 @@ pub fn classify(input: &str) -> Result<Target> {
     }
 }
 
+/// Whether a feed address may come from someone else (a sync server, an OPML file): only web
+/// addresses. A `file:` feed is honoured only when the user chose that file on this computer,
+/// since a local feed's own `file:` enclosures, transcripts and covers are read from disk.
+pub fn is_web_feed(url: &str) -> bool {
+    Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
 fn apple_id_in_path(path: &str) -> Option<u64> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix("id"))

@@ -432,3 +432,61 @@ fn a_url_that_is_no_sync_server_and_a_wrong_password_are_told_apart() {
     assert_eq!(err.code(), "not_a_sync_server", "{err}");
     assert!(a.lib.sync_status().expect("status").account.is_none());
 }
+
+/// Registers `device` and uploads a subscription list for it, as another app would.
+fn post_subscriptions(server: &str, device: &str, add: &[&str]) {
+    let client = reqwest::blocking::Client::new();
+    let resp = client
+        .post(format!("{server}/api/2/devices/{USER}/{device}.json"))
+        .basic_auth(USER, Some(PASSWORD))
+        .header("Content-Type", "application/json")
+        .body(serde_json::json!({"caption": "Phone", "type": "mobile"}).to_string())
+        .send()
+        .expect("post device");
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let resp = client
+        .post(format!("{server}/api/2/subscriptions/{USER}/{device}.json"))
+        .basic_auth(USER, Some(PASSWORD))
+        .header("Content-Type", "application/json")
+        .body(serde_json::json!({"add": add, "remove": []}).to_string())
+        .send()
+        .expect("post");
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
+/// A local podcast's feed is a path on this computer: it is never sent to the server, and a
+/// server (or another device) naming a file or a path subscribes nothing here.
+#[test]
+fn local_feeds_stay_here_and_a_server_cannot_name_files() {
+    let podsync = Podsync::start();
+    let feeds = feeds();
+    let mut a = device("laptop");
+    a.login(&podsync.url());
+    let local = tempfile::tempdir().expect("tempdir");
+    let path = local.path().join("local.xml");
+    std::fs::write(&path, feed_xml(&feeds.base()).replace("<guid>votc-", "<guid>local-")).expect("feed");
+    a.subscribe(path.to_str().expect("utf-8 path"));
+    a.subscribe(&feeds.url("/feed.xml"));
+    let sent = a.sync().expect("A");
+    assert_eq!(sent.sent.subscriptions_added, 1, "only the web feed is sent: {sent:?}");
+
+    post_subscriptions(&podsync.url(), "phone", &["file:///etc/passwd", "/etc/hosts"]);
+    let mut b = device("desktop");
+    b.login(&podsync.url());
+    let got = b.sync().expect("B");
+    let feeds_here: Vec<String> = b
+        .lib
+        .podcasts()
+        .expect("podcasts")
+        .into_iter()
+        .map(|p| p.feed_url)
+        .collect();
+    assert_eq!(feeds_here, vec![feeds.url("/feed.xml")], "{got:?}");
+    assert!(
+        got.failed_subscriptions
+            .iter()
+            .any(|f| f.contains("file:///etc/passwd") && f.contains("web feeds")),
+        "{:?}",
+        got.failed_subscriptions
+    );
+}

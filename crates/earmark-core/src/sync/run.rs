@@ -13,7 +13,7 @@ use super::wire::{format_time, OutAction};
 use super::{Account, Flavour, SyncError, SyncReport};
 use crate::error::{Error, Result};
 use crate::library::Library;
-use crate::resolve::{subscribe, Resolver};
+use crate::resolve::{is_web_feed, subscribe, Resolver};
 
 /// How far back to ask a server that counts `since` in the actions' own time (the Nextcloud app):
 /// an action another device uploads late, but made within this window, is still seen.
@@ -205,11 +205,20 @@ fn pull_subscriptions(
             continue;
         }
         let changes = server.pull_subs(account.flavour, device, cursor.unwrap_or(0))?;
-        for url in changes.remove {
+        // Only web feeds come from a server: a `file:` address or a path would subscribe this
+        // computer to a file of its own on the server's say-so (and a local podcast is never
+        // sent, see `push_subscriptions`).
+        for url in changes.remove.into_iter().filter(|u| is_web_feed(u)) {
             wanted.entry(url).or_insert(false);
         }
         for url in changes.add {
-            wanted.insert(url, true);
+            if is_web_feed(&url) {
+                wanted.insert(url, true);
+            } else {
+                report.failed_subscriptions.push(format!(
+                    "{url}: not subscribed: a sync server can only name web feeds (http, https)"
+                ));
+            }
         }
         cursors.push((device.clone(), changes.timestamp));
     }
@@ -270,8 +279,24 @@ fn push_subscriptions(lib: &mut Library, server: &Server, account: &Account, rep
     if pending.is_empty() {
         return Ok(());
     }
-    let add: Vec<String> = pending.iter().filter(|p| p.1).map(|p| p.0.clone()).collect();
-    let remove: Vec<String> = pending.iter().filter(|p| !p.1).map(|p| p.0.clone()).collect();
+    // A local podcast's feed is a path on this computer: it means nothing elsewhere and would
+    // tell the server where the listener keeps files, so it stays here (and is cleared below).
+    let web = |p: &&(String, bool, String)| is_web_feed(&p.0);
+    let add: Vec<String> = pending
+        .iter()
+        .filter(web)
+        .filter(|p| p.1)
+        .map(|p| p.0.clone())
+        .collect();
+    let remove: Vec<String> = pending
+        .iter()
+        .filter(web)
+        .filter(|p| !p.1)
+        .map(|p| p.0.clone())
+        .collect();
+    if add.is_empty() && remove.is_empty() {
+        return lib.clear_pending_subs(&pending);
+    }
     let uploaded = server.push_subs(account.flavour, &account.device, &add, &remove)?;
     for (sent, stored) in &uploaded.update_urls {
         if sent != stored {
