@@ -72,6 +72,14 @@ pub enum Command {
     Stop,
     /// Set or clear the sleep timer.
     Sleep(SleepTimer),
+    /// How episode `tag` should sound now (its loudness was just measured, or its podcast's
+    /// choices changed): applied at once if it is loaded or opening, else ignored.
+    Effects {
+        /// The episode it is for.
+        tag: i64,
+        /// How it should sound.
+        effects: Effects,
+    },
 }
 
 /// How the listener wants an episode to sound, chosen per podcast and sent with each `Play`.
@@ -84,8 +92,12 @@ pub struct Effects {
 }
 
 impl Effects {
-    fn apply(&self, pipeline: &mut Pipeline) {
-        pipeline.set_trim_silence(self.trim_silence.then(crate::trim::TrimSilence::default));
+    /// Applies them to a pipeline, new or playing: the trimmer is only made or dropped when
+    /// trimming turns on or off, and a running limiter keeps its state.
+    pub fn apply(&self, pipeline: &mut Pipeline) {
+        if pipeline.trims_silence() != self.trim_silence {
+            pipeline.set_trim_silence(self.trim_silence.then(crate::trim::TrimSilence::default));
+        }
         pipeline.set_gain_db(self.gain_db);
     }
 }
@@ -540,6 +552,15 @@ fn handle(
             s.muted = m;
             if let Some(l) = loaded {
                 l.playback.set_muted(m);
+            }
+        }
+        Command::Effects { tag, effects } => {
+            if let Some(l) = loaded.as_mut().filter(|l| l.tag == tag) {
+                l.effects = effects;
+                l.playback.with_pipeline(|p| effects.apply(p));
+            }
+            if let Some(o) = s.opening.as_mut().filter(|o| o.tag == tag) {
+                o.effects = effects;
             }
         }
         Command::Toggle | Command::Resume if loaded.as_ref().is_some_and(|l| l.orphaned) => {

@@ -28,6 +28,12 @@ impl Limiter {
         }
     }
 
+    /// Changes the gain while playing (a loudness measured mid-episode, a new boost), keeping the
+    /// limiter's state, so the level changes and nothing else.
+    pub fn set_gain_db(&mut self, gain_db: f64) {
+        self.gain = 10f64.powf(gain_db / 20.0) as f32;
+    }
+
     /// The linear gain applied before limiting.
     pub fn gain(&self) -> f32 {
         self.gain

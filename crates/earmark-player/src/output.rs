@@ -269,6 +269,12 @@ impl Playback {
         self.lock().pipeline.set_muted(muted);
     }
 
+    /// Changes the pipeline while it plays (the engine's `Effects`), under the same lock as
+    /// the output thread's reads.
+    pub(crate) fn with_pipeline<R>(&self, f: impl FnOnce(&mut Pipeline) -> R) -> R {
+        f(&mut self.lock().pipeline)
+    }
+
     /// What was played since the last call (see [`crate::pipeline::Heard`]).
     pub fn take_heard(&self) -> crate::pipeline::Heard {
         self.lock().pipeline.take_heard()

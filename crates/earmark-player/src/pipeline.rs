@@ -113,9 +113,14 @@ impl Pipeline {
 
     /// Applies `gain_db` (loudness normalisation plus a podcast's boost) with a limiter that
     /// keeps peaks below −1 dBFS; 0 dB leaves the audio untouched.
+    /// A limiter already running keeps its state and only changes its gain.
     pub fn set_gain_db(&mut self, gain_db: f64) {
-        self.limiter =
-            (gain_db.is_finite() && gain_db.abs() > 0.01).then(|| Limiter::new(gain_db, self.channels, self.rate));
+        let on = gain_db.is_finite() && gain_db.abs() > 0.01;
+        match (&mut self.limiter, on) {
+            (Some(l), true) => l.set_gain_db(gain_db),
+            (None, true) => self.limiter = Some(Limiter::new(gain_db, self.channels, self.rate)),
+            (_, false) => self.limiter = None,
+        }
     }
 
     /// Whether silences are being shortened.

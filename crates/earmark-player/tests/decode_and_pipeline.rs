@@ -354,3 +354,35 @@ fn gain_turns_a_quiet_episode_up_and_never_past_the_ceiling() {
         "limited at {loud}"
     );
 }
+
+/// A loudness measured while an episode plays (or a podcast's new boost) reaches the sound at
+/// once: the gain changes mid-stream, and an engine `Effects` for the playing episode applies
+/// the same way, turning trimming on without a new pipeline.
+#[test]
+fn gain_and_trimming_change_while_playing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("quiet.wav");
+    write_wav(&wav, RATE, 1, &tone(RATE, 4.0, 440.0, 0.1));
+    let mut p = Pipeline::new(MediaDecoder::open(&wav).expect("open"), 1.0);
+    let peak_of = |p: &mut Pipeline, secs: f64| {
+        let mut buf = vec![0.0; (RATE as f64 * secs) as usize];
+        let n = p.fill(&mut buf);
+        buf[..n].iter().fold(0.0f32, |m, s| m.max(s.abs()))
+    };
+    let before = peak_of(&mut p, 1.0);
+    earmark_player::engine::Effects {
+        trim_silence: false,
+        gain_db: 6.0,
+    }
+    .apply(&mut p);
+    let louder = peak_of(&mut p, 1.0);
+    assert!((louder / before - 1.995).abs() < 0.02, "{before} then {louder}");
+    earmark_player::engine::Effects {
+        trim_silence: true,
+        gain_db: 12.0,
+    }
+    .apply(&mut p);
+    assert!(p.trims_silence());
+    let loudest = peak_of(&mut p, 1.0);
+    assert!((loudest / louder - 1.995).abs() < 0.02, "{louder} then {loudest}");
+}
