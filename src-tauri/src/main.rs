@@ -54,6 +54,8 @@ pub struct AppState {
     pub measurer: sound::Measurer,
     /// Serves video episodes' pictures to the webview (none if it could not start).
     pub video: Option<video_server::VideoServer>,
+    /// The episode the engine has loaded.
+    pub now_playing: player::NowPlaying,
 }
 
 /// The `earmark://` link the app was started with, for the window to open once it is ready.
@@ -93,15 +95,16 @@ impl Start {
         let syncer = sync::start(app.clone(), config.clone());
         let playing_from = player::PlayingFrom::default();
         let playing_stream = video_server::PlayingStream::default();
+        let now_playing = player::NowPlaying::default();
         let player = player::start(
             app.clone(),
             config.library_dir.clone(),
             skip,
             playing_from.clone(),
-            playing_stream.clone(),
+            (playing_stream.clone(), now_playing.clone()),
             syncer.poker(),
         );
-        let measurer = sound::Measurer::start(config.library_dir.clone());
+        let measurer = sound::Measurer::start(config.library_dir.clone(), player.clone(), now_playing.clone());
         // Without it video episodes play as sound, as they did before the picture pane.
         let video = video_server::VideoServer::start(config.library_dir.clone(), playing_stream)
             .map_err(|e| tracing::warn!("no video pictures: {e}"))
@@ -119,6 +122,7 @@ impl Start {
             playing_from,
             measurer,
             video,
+            now_playing,
         });
         app.manage(Arc::clone(&state));
         if let Some(l) = listener {

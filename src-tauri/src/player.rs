@@ -3,6 +3,7 @@
 //! and the commands here turn UI requests into engine commands.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -161,6 +162,41 @@ impl PlayingFrom {
     }
 }
 
+/// The episode the engine has loaded, from its ticks: what a change of sound (a loudness just
+/// measured, a podcast's new settings) is for, so it is heard at once instead of from the next play.
+#[derive(Clone)]
+pub struct NowPlaying(Arc<AtomicI64>);
+
+impl Default for NowPlaying {
+    fn default() -> Self {
+        NowPlaying(Arc::new(AtomicI64::new(-1)))
+    }
+}
+
+impl NowPlaying {
+    fn set(&self, tag: Option<i64>) {
+        self.0.store(tag.unwrap_or(-1), Ordering::Relaxed);
+    }
+
+    /// The loaded episode, if any.
+    pub fn get(&self) -> Option<i64> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|t| *t >= 0)
+    }
+}
+
+/// The engine command that makes episode `id` sound as the library now says (its podcast's
+/// trimming and boost, its measured loudness); the engine ignores it unless `id` is loaded.
+pub fn effects_command(lib: &Library, id: i64) -> earmark_core::Result<Command> {
+    let sound = lib.episode_sound(EpisodeId(id))?;
+    Ok(Command::Effects {
+        tag: id,
+        effects: Effects {
+            trim_silence: sound.trim_silence,
+            gain_db: sound.gain_db,
+        },
+    })
+}
+
 /// The engine's command for the listener's skip lengths (sent at start and on each change).
 pub fn skip_lengths_command(lengths: SkipLengths) -> Command {
     Command::SkipLengths {
@@ -176,7 +212,7 @@ pub fn start(
     library_dir: PathBuf,
     skip: SkipLengths,
     from: PlayingFrom,
-    playing_stream: crate::video_server::PlayingStream,
+    (playing_stream, now_playing): (crate::video_server::PlayingStream, NowPlaying),
     on_pause: impl Fn() + Send + Sync + 'static,
 ) -> Engine {
     let (save_tx, save_rx) = mpsc::channel::<Save>();
@@ -193,6 +229,7 @@ pub fn start(
     let mpris_for_events = Arc::clone(&mpris_cell);
     let engine = Engine::spawn(move |event| match event {
         Event::Tick(status) => {
+            now_playing.set(status.tag);
             let _ = app.emit("player", PlayerStatus::from(&status));
             if let Some(m) = mpris_for_events.get() {
                 m.update(&status);

@@ -131,7 +131,7 @@ function showSoundChoice(value: string): void {
   el.podcastSound.value = value;
 }
 
-/** The sound choice above a podcast's episodes: heard from the next episode played. */
+/** The sound choice above a podcast's episodes: heard at once, also in an episode playing now. */
 export function onPodcastSoundChange(): void {
   const id = state.current;
   if (id === null) return;
@@ -140,7 +140,7 @@ export function onPodcastSoundChange(): void {
   shownSound = sound;
   void api
     .setPodcastSound(id, sound)
-    .then(() => toast(sound.trim_silence || sound.volume_boost_db ? "Heard from the next episode you play" : "This podcast plays as published"))
+    .then(() => toast(sound.trim_silence || sound.volume_boost_db ? "This podcast now plays with that sound" : "This podcast plays as published"))
     .catch((err: unknown) => showError(err, "Could not change how this podcast sounds"));
 }
 
