@@ -89,7 +89,9 @@ function close(): void {
   shown = null;
   current = null;
   pane.hidden = true;
-  video.pause();
+  // No pause first: without compositing, WebKit's video sink holds a lock while it waits for
+  // this thread to paint a frame, and a pause takes that lock (a frozen page, seen in the e2e
+  // test). Emptying the source tears the player down, and WebKit releases a paint wait first.
   video.removeAttribute("src");
   video.load();
 }

