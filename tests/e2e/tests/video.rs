@@ -156,13 +156,18 @@ async fn open_episode(client: &Client) {
     .await;
 }
 
-/// Opens the app on `library`, records the engine's ticks, and plays the video episode until its
-/// picture shows.
-async fn play_video(library: &std::path::Path, alsa_conf: &std::path::Path) -> (Client, earmark_e2e::window::Guards) {
+/// Opens the app on `library`, records the engine's ticks, and starts the video episode.
+async fn start_video(library: &std::path::Path, alsa_conf: &std::path::Path) -> (Client, earmark_e2e::window::Guards) {
     let (client, window) = launch(&[("EARMARK_LIBRARY", library), ("ALSA_CONFIG_PATH", alsa_conf)]).await;
     js(&client, RECORD).await;
     open_episode(&client).await;
     click(&client, Locator::Css("#play-episode")).await;
+    (client, window)
+}
+
+/// As [`start_video`], until its picture shows.
+async fn play_video(library: &std::path::Path, alsa_conf: &std::path::Path) -> (Client, earmark_e2e::window::Guards) {
+    let (client, window) = start_video(library, alsa_conf).await;
     wait_for_picture(&client).await;
     (client, window)
 }
@@ -239,13 +244,7 @@ async fn sound_only_keeps_the_picture_off_until_asked() {
         .output()
         .expect("earmark-cli sound");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (client, _window) = launch(&[
-        ("EARMARK_LIBRARY", library.path()),
-        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-    ])
-    .await;
-    open_episode(&client).await;
-    click(&client, Locator::Css("#play-episode")).await;
+    let (client, _window) = start_video(library.path(), &pulse.alsa_conf).await;
     wait_js(
         &client,
         "return document.getElementById('player').dataset.state === 'playing';",
