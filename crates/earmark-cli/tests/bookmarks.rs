@@ -3,14 +3,13 @@
 //! message and changes nothing, exports are written atomically and import back without
 //! duplicates, and a transcript is fetched from the fixture server on 127.0.0.1.
 
-#[path = "../../earmark-core/tests/common/mod.rs"]
-mod common;
+use earmark_test_support::http;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{Reply, Server};
+use http::{Reply, Server};
 use serde_json::Value;
 use tempfile::TempDir;
 

@@ -2,15 +2,14 @@
 //! is a contract (the app's bindings and scripts read it), errors go to stderr with a non-zero
 //! exit, and two processes can share one library.
 
-#[path = "../../earmark-core/tests/common/mod.rs"]
-mod common;
+use earmark_test_support::http;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{Reply, Server};
+use http::{Reply, Server};
 use serde_json::Value;
 use tempfile::TempDir;
 

@@ -1,16 +1,14 @@
 //! `earmark-cli source add`, `sources`, `page add`, `docs --json` (the key contract), `doc`,
 //! `campaigns`, `campaign add-episode` and `tag`/`untag` against a fixture blog on 127.0.0.1.
 
-#[path = "../../earmark-core/tests/common/mod.rs"]
-mod common;
-#[path = "../../earmark-core/tests/wpsite/mod.rs"]
-mod wpsite;
+use earmark_test_support::http;
+use earmark_test_support::wpsite;
 
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use common::{Reply, Server};
+use http::{Reply, Server};
 
 fn cli(library: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_earmark-cli"))

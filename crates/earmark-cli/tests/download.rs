@@ -1,15 +1,14 @@
 //! `earmark-cli download`, `downloads --json` and `delete-download` against a local server,
 //! including `kill -9` in the middle of a download and a resume that ends byte-identical.
 
-#[path = "../../earmark-core/tests/common/mod.rs"]
-mod common;
+use earmark_test_support::http;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Body, Reply, Request, Server};
+use http::{Body, Reply, Request, Server};
 
 fn media(len: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 13 + 5) % 251) as u8).collect()

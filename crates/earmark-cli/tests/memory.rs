@@ -3,14 +3,14 @@
 //! deep, and each run's peak resident memory (the kernel's high-water mark for the process,
 //! `VmHWM`) stays under a bound, with a clear error or a stored feed and an intact library.
 
-#[path = "../../earmark-core/tests/common/mod.rs"]
-mod common;
+use earmark_test_support::http;
+use earmark_test_support::sqlite::assert_intact;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Body, Reply, Server};
+use http::{Body, Reply, Server};
 
 /// Runs `earmark-cli --library LIB subscribe URL`, sampling the child's `VmHWM` every 5 ms (it
 /// only grows, so the last sample is the peak but for the final few ms). Returns (success,
@@ -51,14 +51,6 @@ fn subscribe_watching_memory(lib: &Path, url: &str) -> (bool, String, f64) {
         let _ = e.read_to_string(&mut err);
     }
     (status.success(), err, peak_kb as f64 / 1024.0)
-}
-
-fn integrity_ok(lib: &Path) {
-    let conn = rusqlite::Connection::open(lib.join("library.sqlite3")).expect("open the library");
-    let verdict: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity check");
-    assert_eq!(verdict, "ok");
 }
 
 const ENTITY_BOMB: &str = r#"<?xml version="1.0"?>
@@ -113,6 +105,6 @@ fn hostile_feeds_are_handled_in_bounded_memory() {
         }
         assert!(peak > 1.0, "{path}: no memory reading ({peak} MiB)");
         assert!(peak < bound, "{path}: peak {peak:.1} MiB, over the {bound} MiB bound");
-        integrity_ok(dir.path());
+        assert_intact(&dir.path().join("library.sqlite3"));
     }
 }

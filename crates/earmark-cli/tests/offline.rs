@@ -1,14 +1,13 @@
 //! The offline archive from the terminal: `auto-download` and the downloads `refresh` then
 //! starts, `storage`, and `media-folder` (moving the downloaded files).
 
-#[path = "../../earmark-core/tests/common/mod.rs"]
-mod common;
+use earmark_test_support::http;
 
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use common::{Reply, Server};
+use http::{Reply, Server};
 
 fn cli(library: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));

@@ -8,13 +8,11 @@ use std::time::{Duration, Instant};
 
 // Shared with the end-to-end tests; this file uses only part of it.
 #[allow(dead_code)]
-#[path = "../../../tests/e2e/src/pulse.rs"]
-mod pulse;
+use earmark_test_support::pulse;
 
 use pulse::{alsa_config, start_pulse, Pulse};
 
-#[path = "../../earmark-player/tests/common/media_server.rs"]
-mod media_server;
+use earmark_test_support::media_server;
 
 use media_server::{Behaviour, MediaServer};
 

@@ -3,17 +3,16 @@
 //! with nothing lost.
 #![allow(clippy::disallowed_methods)]
 
-#[path = "../../earmark-core/tests/common/mod.rs"]
-mod common;
+use earmark_test_support::http;
 mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Reply, Server};
 use earmark_core::bookmarks::{BookmarkEdit, BookmarkFilter, NewBookmark};
 use earmark_core::Library;
+use http::{Reply, Server};
 use support::{json, keys, set};
 
 fn cli(lib: &Path) -> Command {

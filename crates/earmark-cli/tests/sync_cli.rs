@@ -2,18 +2,16 @@
 //! the JSON of `sync --json` and `sync status --json` (a contract), and a clear failure when the
 //! server is gone, with the change kept.
 
-#[path = "../../earmark-core/tests/common/mod.rs"]
-mod common;
+use earmark_test_support::http;
 mod support;
-#[path = "../../earmark-core/tests/sync_support/mod.rs"]
-mod sync_support;
+use earmark_test_support::gpodder;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{Reply, Server};
+use gpodder::{Podsync, PASSWORD, USER};
+use http::{Reply, Server};
 use support::{json, keys, set};
-use sync_support::{Podsync, PASSWORD, USER};
 
 fn cli(lib: &Path, secrets: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));

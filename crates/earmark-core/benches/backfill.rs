@@ -7,10 +7,9 @@
 // A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-#[path = "../tests/wpsite/mod.rs"]
-mod wpsite;
+use earmark_test_support::bench::{median, ms, peak_kib, Table};
+use earmark_test_support::http;
+use earmark_test_support::wpsite;
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -34,7 +33,7 @@ fn main() -> Res<()> {
         return child(&args[i + 1]);
     }
     let started = Instant::now();
-    let server = common::Server::start();
+    let server = http::Server::start();
     wpsite::mount(
         &server,
         Arc::new(Mutex::new(wpsite::generate(POSTS, PAGES, WORDS_PER_POST))),
@@ -61,14 +60,17 @@ fn main() -> Res<()> {
     }
     let total_ms = median(total);
     let per_doc_us = total_ms * 1000.0 / (POSTS + PAGES) as f64;
-    let mut t = Table::default();
-    t.row(
-        &format!("backfill {POSTS} posts + {PAGES} pages (REST, 100/request)"),
+    let mut t = Table::new(&["measure", "median", "note"]);
+    t.push(vec![
+        format!("backfill {POSTS} posts + {PAGES} pages (REST, 100/request)"),
         ms(total_ms),
-        &format!("{per_doc_us:.0} µs/document, {requests} requests"),
-    );
-    t.row("  peak memory (VmHWM) of that process", mem(median(peak)), "");
-    t.row("refresh, nothing changed (modified_after)", ms(median(refresh)), "");
+        format!("{per_doc_us:.0} µs/document, {requests} requests"),
+    ]);
+    t.push(vec!["  peak memory (VmHWM) of that process".into(), mem(median(peak))]);
+    t.push(vec![
+        "refresh, nothing changed (modified_after)".into(),
+        ms(median(refresh)),
+    ]);
     t.print();
     println!(
         "\n({RUNS} runs each; bench wall time {:.0} s)",
@@ -89,7 +91,7 @@ fn child(home: &str) -> Res<()> {
     let t0 = Instant::now();
     let report = docs::add_source(&mut lib, &fetcher, home, None, now)?;
     let backfill_ms = t0.elapsed().as_secs_f64() * 1000.0;
-    let hwm = vm_hwm_kb();
+    let hwm = peak_kib();
     let t1 = Instant::now();
     let again = docs::refresh_source(&mut lib, &fetcher, report.source.id, now)?;
     let refresh_ms = t1.elapsed().as_secs_f64() * 1000.0;
@@ -99,76 +101,6 @@ fn child(home: &str) -> Res<()> {
     Ok(())
 }
 
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else {
-        format!("{v:.0} ms")
-    }
-}
-
 fn mem(kb: f64) -> String {
     format!("{:.1} MB", kb / 1024.0)
-}
-
-#[derive(Default)]
-struct Table {
-    rows: Vec<[String; 3]>,
-}
-
-impl Table {
-    fn row(&mut self, measure: &str, median: String, note: &str) {
-        self.rows.push([measure.to_owned(), median, note.to_owned()]);
-    }
-
-    fn print(&self) {
-        let head = ["measure", "median", "note"].map(str::to_owned);
-        let mut w = [0usize; 3];
-        for r in std::iter::once(&head).chain(&self.rows) {
-            for (i, c) in r.iter().enumerate() {
-                w[i] = w[i].max(c.chars().count());
-            }
-        }
-        let line = |c: &[String; 3]| {
-            println!(
-                "| {:<w0$} | {:>w1$} | {:<w2$} |",
-                c[0],
-                c[1],
-                c[2],
-                w0 = w[0],
-                w1 = w[1],
-                w2 = w[2]
-            )
-        };
-        println!();
-        line(&head);
-        println!(
-            "|{}|",
-            w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|")
-        );
-        for r in &self.rows {
-            line(r);
-        }
-    }
 }

@@ -7,6 +7,7 @@
 //! deterministically; nothing touches the network. Peak memory is the process's `VmHWM`
 //! (Linux), read at the end.
 
+use earmark_test_support::bench::{median, ms, peak_kib};
 use std::time::Instant;
 
 use earmark_core::bookmarks::{export, BookmarkFilter, BookmarkOrder, NewBookmark};
@@ -92,11 +93,6 @@ const WORDS: &[&str] = &[
     "library",
 ];
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn time_ms<T>(f: &mut dyn FnMut() -> Res<T>) -> Res<(f64, T)> {
     f()?; // warm-up
     let mut times = Vec::with_capacity(RUNS);
@@ -108,26 +104,6 @@ fn time_ms<T>(f: &mut dyn FnMut() -> Res<T>) -> Res<(f64, T)> {
         last = Some(out);
     }
     Ok((median(times), last.ok_or("no runs")?))
-}
-
-fn ms(v: f64) -> String {
-    if v >= 10.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.2} ms")
-    }
-}
-
-fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn main() -> Res<()> {

@@ -10,6 +10,7 @@
 // A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+use earmark_test_support::bench::{median, peak_kib};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -208,27 +209,11 @@ fn child(spec: &str) {
     })
     .expect("client");
     let url = url::Url::parse(url).expect("url");
-    let idle = vm_hwm_kb();
+    let idle = peak_kib() as f64;
     fetcher
         .download(&url, &PathBuf::from(dest), &mut |_, _| {}, &AtomicBool::new(false))
         .expect("download");
-    println!("{idle} {}", vm_hwm_kb());
-}
-
-fn vm_hwm_kb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0.0)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    println!("{idle} {}", peak_kib() as f64);
 }
 
 /// A scratch library with `n` episodes whose media are `c{i}.bin` on the server.

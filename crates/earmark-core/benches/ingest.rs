@@ -8,6 +8,7 @@
 // A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+use earmark_test_support::bench::{median, ms, peak_kib, Table};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -64,80 +65,6 @@ fn main() -> Res<()> {
 }
 
 // ---------------------------------------------------------------- table
-
-#[derive(Default)]
-struct Table {
-    rows: Vec<[String; 5]>,
-}
-
-impl Table {
-    fn row(&mut self, measure: &str, median: String, goal: &str, ratio: String, met: Option<bool>) {
-        let met = match met {
-            Some(true) => "yes",
-            Some(false) => "NO",
-            None => "-",
-        };
-        self.rows
-            .push([measure.to_owned(), median, goal.to_owned(), ratio, met.to_owned()]);
-    }
-
-    fn print(&self) {
-        let head = ["measure", "median", "goal", "ratio/peer", "met?"];
-        let mut w = head.map(str::len);
-        for r in &self.rows {
-            for (i, c) in r.iter().enumerate() {
-                w[i] = w[i].max(c.chars().count());
-            }
-        }
-        let line = |c: &[String; 5]| {
-            println!(
-                "| {:<w0$} | {:>w1$} | {:<w2$} | {:<w3$} | {:<w4$} |",
-                c[0],
-                c[1],
-                c[2],
-                c[3],
-                c[4],
-                w0 = w[0],
-                w1 = w[1],
-                w2 = w[2],
-                w3 = w[3],
-                w4 = w[4]
-            )
-        };
-        println!();
-        line(&head.map(str::to_owned));
-        println!(
-            "|{}|",
-            w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|")
-        );
-        for r in &self.rows {
-            line(r);
-        }
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else if v >= 10.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.2} ms")
-    }
-}
 
 // ---------------------------------------------------------------- deterministic text
 
@@ -297,20 +224,8 @@ fn child(mode: &str, path: &Path) -> Res<()> {
         assert_eq!(out.new as usize, parsed.items.len());
     }
     let total_ms = t0.elapsed().as_secs_f64() * 1000.0;
-    println!("{parse_ms} {total_ms} {} {}", vm_hwm_kb(), parsed.items.len());
+    println!("{parse_ms} {total_ms} {} {}", peak_kib(), parsed.items.len());
     Ok(())
-}
-
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[derive(Default)]

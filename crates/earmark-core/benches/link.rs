@@ -8,6 +8,7 @@
 //! (no parallelism) in the same run, and the machine's load average is printed. Peak memory is the
 //! process's `VmHWM` after the runs (it includes building the archive).
 
+use earmark_test_support::bench::{median, ms, peak_kib, Table};
 use std::time::Instant;
 
 use earmark_core::feed::{ParsedFeed, ParsedItem};
@@ -28,7 +29,7 @@ fn main() -> Res<()> {
     let started = Instant::now();
     let load_before = loadavg();
     let tmp = tempfile::tempdir()?;
-    let mut table = Vec::new();
+    let mut table = Table::new(&["measure", "median", "goal", "runs", "met?"]);
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).ok_or("time")?;
 
     let build = Instant::now();
@@ -148,7 +149,7 @@ fn main() -> Res<()> {
         ONE_NEW_RUNS,
     ));
 
-    print_table(&table);
+    table.print();
     println!(
         "\nfirst pass: {} explicit, {} suggested; full relink: {} explicit, {} suggested, {} removed; \
          archive built in {build_s:.1} s; peak memory (VmHWM) {:.0} MB; bench wall time {:.0} s; \
@@ -158,7 +159,7 @@ fn main() -> Res<()> {
         last.explicit,
         last.suggested,
         last.removed,
-        peak_kb() as f64 / 1024.0,
+        peak_kib() as f64 / 1024.0,
         started.elapsed().as_secs_f64(),
         loadavg(),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -323,8 +324,8 @@ impl Rng {
     }
 }
 
-fn row(measure: &str, median_ms: f64, goal: &str, met: bool, runs: usize) -> [String; 5] {
-    [
+fn row(measure: &str, median_ms: f64, goal: &str, met: bool, runs: usize) -> Vec<String> {
+    vec![
         measure.to_owned(),
         ms(median_ms),
         goal.to_owned(),
@@ -336,71 +337,6 @@ fn row(measure: &str, median_ms: f64, goal: &str, met: bool, runs: usize) -> [St
         }
         .to_owned(),
     ]
-}
-
-fn print_table(rows: &[[String; 5]]) {
-    let head = ["measure", "median", "goal", "runs", "met?"].map(str::to_owned);
-    let mut w = [0usize; 5];
-    for r in rows.iter().chain(std::iter::once(&head)) {
-        for (i, c) in r.iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
-        }
-    }
-    let line = |c: &[String; 5]| {
-        println!(
-            "| {:<w0$} | {:>w1$} | {:<w2$} | {:>w3$} | {:<w4$} |",
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            c[4],
-            w0 = w[0],
-            w1 = w[1],
-            w2 = w[2],
-            w3 = w[3],
-            w4 = w[4]
-        )
-    };
-    println!();
-    line(&head);
-    println!(
-        "|{}|",
-        w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|")
-    );
-    for r in rows {
-        line(r);
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else if v >= 10.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.2} ms")
-    }
-}
-
-fn peak_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// The 1, 5 and 15 minute load averages, to judge how busy the machine was.

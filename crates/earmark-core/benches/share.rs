@@ -11,6 +11,7 @@
 //! Run: `cargo bench -p earmark-core --bench share`. Nothing touches the network.
 #![allow(clippy::disallowed_methods)]
 
+use earmark_test_support::bench::median;
 use std::path::Path;
 use std::time::Instant;
 
@@ -78,11 +79,6 @@ fn dir_size(dir: &Path) -> u64 {
         }
     }
     total
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() -> Res<()> {

@@ -11,10 +11,9 @@
 //!
 //! Run: `cargo bench -p earmark-core --bench sync` (needs podsync: ./scripts/setup installs it).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-#[path = "../tests/sync_support/mod.rs"]
-mod sync_support;
+use earmark_test_support::bench::{median, peak_kib, rss_kib};
+use earmark_test_support::gpodder;
+use earmark_test_support::http;
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +21,7 @@ use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::sync::{self, LoginRequest, Secrets, SyncReport};
 use earmark_core::{chrono, Library};
-use sync_support::{Podsync, PASSWORD, USER};
+use gpodder::{Podsync, PASSWORD, USER};
 
 const FEEDS: usize = 300;
 const ACTIONS: usize = 20_000;
@@ -72,7 +71,7 @@ fn post(server: &str, path: &str, body: String) -> Res<()> {
 }
 
 /// What the phone uploaded: its subscriptions, then plays (with positions), downloads and deletes.
-fn seed(server: &str, feeds: &common::Server) -> Res<()> {
+fn seed(server: &str, feeds: &http::Server) -> Res<()> {
     post(
         server,
         &format!("/api/2/devices/{USER}/phone.json"),
@@ -110,28 +109,6 @@ fn seed(server: &str, feeds: &common::Server) -> Res<()> {
         )?;
     }
     Ok(())
-}
-
-fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
 }
 
 fn reset_peak() {
@@ -186,17 +163,12 @@ fn run_sync(d: &mut Device) -> Res<(SyncReport, f64, u64)> {
     Ok((report, ms, peak_kib().saturating_sub(before)))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() -> Res<()> {
     let podsync = Podsync::start();
-    let feeds = common::Server::start();
+    let feeds = http::Server::start();
     let base = feeds.base();
     for f in 0..FEEDS {
-        feeds.set(&format!("/feed/{f}.xml"), common::Reply::rss(feed_xml(&base, f)));
+        feeds.set(&format!("/feed/{f}.xml"), http::Reply::rss(feed_xml(&base, f)));
     }
     let t = Instant::now();
     seed(&podsync.url(), &feeds)?;

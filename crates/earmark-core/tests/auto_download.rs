@@ -3,12 +3,11 @@
 // A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-mod common;
+use earmark_test_support::http;
 
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Reply, Server};
 use earmark_core::auto_download::AutoDownload;
 use earmark_core::chrono::{DateTime, TimeZone, Utc};
 use earmark_core::download_queue::DownloadQueue;
@@ -16,6 +15,7 @@ use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{EpisodeId, PodcastId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
+use http::{Reply, Server};
 
 fn fetcher() -> Fetcher {
     Fetcher::new(FetchConfig {

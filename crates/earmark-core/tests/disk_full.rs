@@ -7,7 +7,8 @@
 // A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-mod common;
+use earmark_test_support::http;
+use earmark_test_support::sqlite::assert_intact;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +16,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Reply, Request, Server};
 use earmark_core::chrono::{TimeZone, Utc};
 use earmark_core::download::part_path;
 use earmark_core::download_queue::{DownloadEvent, DownloadQueue};
@@ -23,6 +23,7 @@ use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
+use http::{Reply, Request, Server};
 
 /// A tmpfs mounted on a fresh temporary folder; unmounted when dropped.
 struct Tmpfs {
@@ -140,12 +141,6 @@ fn subscribe(server: &Server, feed_dir: &Path, lib_dir: &Path) -> EpisodeId {
     lib.episodes(None).expect("episodes")[0].id
 }
 
-fn integrity(lib_dir: &Path) -> String {
-    let conn = rusqlite::Connection::open(lib_dir.join(earmark_core::library::DB_FILE)).expect("open db");
-    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("check")
-}
-
 #[test]
 fn a_download_into_a_full_disk_is_disk_full_and_keeps_the_part() {
     let fs = tmpfs_or_skip!("1m");
@@ -207,7 +202,7 @@ fn a_library_on_a_full_disk_stays_consistent_and_resumes_once_there_is_room() {
     assert!(why.contains("disk is full"), "{why}");
 
     // The database is intact and still knows the episode and where the listener was.
-    assert_eq!(integrity(&lib_dir), "ok");
+    assert_intact(&lib_dir.join(earmark_core::library::DB_FILE));
     let lib = Library::open(&lib_dir).expect("library reopens");
     assert_eq!(lib.listening_state(id).expect("state"), (42.0, false));
     assert!(lib.downloaded_file(id).expect("query").is_none());
@@ -250,7 +245,7 @@ fn an_export_into_a_full_disk_leaves_nothing_behind() {
             .collect();
         assert!(left.is_empty(), "{size}: left behind {left:?}");
     }
-    assert_eq!(integrity(lib_dir.path()), "ok");
+    assert_intact(&lib_dir.path().join(earmark_core::library::DB_FILE));
 }
 
 #[test]

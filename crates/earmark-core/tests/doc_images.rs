@@ -3,15 +3,15 @@
 //! as an image and an SVG are reported and nothing is written for them; a second run fetches
 //! nothing again.
 
-mod common;
+use earmark_test_support::http;
 
 use std::time::Duration;
 
-use common::{Reply, Server};
 use earmark_core::chrono::{TimeZone, Utc};
 use earmark_core::docs::{self, images};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::Library;
+use http::{Reply, Server};
 
 fn png() -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n".to_vec();

@@ -3,13 +3,12 @@
 //! fetch only what changed (checked on the request log), pages with furniture to strip, hostile
 //! HTML, broken pages, a 404 and a timeout in a list, collections and tags.
 
-mod common;
-mod wpsite;
+use earmark_test_support::http;
+use earmark_test_support::wpsite;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Body, Reply, Server};
 use earmark_core::chrono::{DateTime, Utc};
 use earmark_core::docs::{self, CollectionKind, DocKind, DocQuery, SourceMethod};
 use earmark_core::feed::{ParsedFeed, ParsedItem};
@@ -17,6 +16,7 @@ use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::library::FetchMeta;
 use earmark_core::model::SearchKind;
 use earmark_core::{search, Library};
+use http::{Body, Reply, Server};
 use tempfile::TempDir;
 
 fn now() -> DateTime<Utc> {

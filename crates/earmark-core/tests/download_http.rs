@@ -2,15 +2,15 @@
 //! file changing between attempts, 416, a wrong length, cancel and resume. The finished file
 //! must always equal the source, byte for byte, and nothing half-written may sit at the destination.
 
-mod common;
+use earmark_test_support::http;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Body, Reply, Request, Server};
 use earmark_core::download::{part_path, Finished};
 use earmark_core::fetch::{FetchConfig, Fetcher};
+use http::{Body, Reply, Request, Server};
 
 fn fetcher() -> Fetcher {
     Fetcher::new(FetchConfig {

@@ -3,18 +3,18 @@
 // A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-mod common;
+use earmark_test_support::http;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Body, Reply, Request, Server};
 use earmark_core::chrono::{TimeZone, Utc};
 use earmark_core::download_queue::{DownloadEvent, DownloadQueue};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
+use http::{Body, Reply, Request, Server};
 
 fn fetcher() -> Fetcher {
     Fetcher::new(FetchConfig {

@@ -1,19 +1,19 @@
 //! Subscribe, refresh and OPML against a real HTTP server on 127.0.0.1 (see `common`): what the
 //! library stores, what it sends, and that a failure never damages what is already there.
 
-mod common;
+use earmark_test_support::http;
 
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Body, Reply, Server};
 use earmark_core::chrono::{DateTime, TimeZone, Utc};
 use earmark_core::error::{Error, FeedError, FetchError};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{Episode, PodcastId, RefreshReport, RefreshStatus, Subscription};
 use earmark_core::resolve::{self, Resolver, Target};
 use earmark_core::{opml, refresh, Library};
+use http::{Body, Reply, Server};
 use tempfile::TempDir;
 use url::Url;
 

@@ -1,9 +1,9 @@
 //! Fuzz targets for everything that reads what strangers write: the feed parser, the HTML cleaners
 //! and page extractor, the transcript parsers, the URL normalisers and library import (see
-//! `fuzz_support` for the driver, its settings and how a failure becomes a fixture). Each target
+//! `earmark_test_support::fuzz` for the driver, its settings and how a failure becomes a fixture). Each target
 //! asserts more than "no panic" where a property is cheap to state: sanitised HTML holds no script.
 
-mod fuzz_support;
+use earmark_test_support::fuzz;
 
 use std::path::{Path, PathBuf};
 
@@ -81,15 +81,22 @@ fn fuzz_feed_parser() {
     );
     let base = Url::parse("https://feeds.example/show.xml").expect("base");
     let local = Url::parse("file:///home/me/feed.xml").expect("base");
-    fuzz_support::fuzz("feed", &fixtures(), &seeds, XML_TOKENS, |bytes| {
-        if let Ok(parsed) = feed::parse(bytes, &base) {
-            // A remote feed never yields a local file, whatever its bytes.
-            for i in &parsed.items {
-                assert!(!i.enclosure_url.as_deref().is_some_and(|u| u.starts_with("file:")));
+    fuzz::fuzz(
+        "feed",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &fixtures(),
+        &seeds,
+        XML_TOKENS,
+        |bytes| {
+            if let Ok(parsed) = feed::parse(bytes, &base) {
+                // A remote feed never yields a local file, whatever its bytes.
+                for i in &parsed.items {
+                    assert!(!i.enclosure_url.as_deref().is_some_and(|u| u.starts_with("file:")));
+                }
             }
-        }
-        let _ = feed::parse(bytes, &local);
-    });
+            let _ = feed::parse(bytes, &local);
+        },
+    );
 }
 
 #[test]
@@ -101,17 +108,24 @@ fn fuzz_html_cleaners_and_page_extractor() {
         b"plain text notes\n\nwith paragraphs & ampersands < and >".to_vec(),
     ];
     let base = Url::parse("https://blog.example/2024/01/post/").expect("base");
-    fuzz_support::fuzz("html", &fixtures(), &seeds, HTML_TOKENS, |bytes| {
-        let text = String::from_utf8_lossy(bytes);
-        for clean in [html::sanitize(&text), docs::clean::clean_fragment(&text, &base)] {
-            let lower = clean.to_ascii_lowercase();
-            assert!(!lower.contains("<script"), "script survived: {clean}");
-            assert!(!lower.contains("javascript:"), "javascript: survived: {clean}");
-        }
-        let _ = html::to_text(&text);
-        let _ = html::title_text(&text);
-        let _ = docs::page::extract(&text, &base);
-    });
+    fuzz::fuzz(
+        "html",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &fixtures(),
+        &seeds,
+        HTML_TOKENS,
+        |bytes| {
+            let text = String::from_utf8_lossy(bytes);
+            for clean in [html::sanitize(&text), docs::clean::clean_fragment(&text, &base)] {
+                let lower = clean.to_ascii_lowercase();
+                assert!(!lower.contains("<script"), "script survived: {clean}");
+                assert!(!lower.contains("javascript:"), "javascript: survived: {clean}");
+            }
+            let _ = html::to_text(&text);
+            let _ = html::title_text(&text);
+            let _ = docs::page::extract(&text, &base);
+        },
+    );
 }
 
 #[test]
@@ -141,15 +155,22 @@ fn fuzz_transcript_parsers() {
         TranscriptFormat::Html,
         TranscriptFormat::Text,
     ];
-    fuzz_support::fuzz("transcript", &fixtures(), &seeds, dict, |bytes| {
-        for f in formats {
-            if let Ok(cues) = earmark_core::transcript::parse::parse(f, bytes) {
-                for c in cues {
-                    assert!(c.start_secs.is_finite(), "{f:?}: {c:?}");
+    fuzz::fuzz(
+        "transcript",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &fixtures(),
+        &seeds,
+        dict,
+        |bytes| {
+            for f in formats {
+                if let Ok(cues) = earmark_core::transcript::parse::parse(f, bytes) {
+                    for c in cues {
+                        assert!(c.start_secs.is_finite(), "{f:?}: {c:?}");
+                    }
                 }
             }
-        }
-    });
+        },
+    );
 }
 
 #[test]
@@ -164,15 +185,22 @@ fn fuzz_url_normalisers() {
     let dict: &[&[u8]] = &[
         b"%", b"%00", b"://", b"@", b"?", b"#", b"[", b"]", b"xn--", b"..", b"\\",
     ];
-    fuzz_support::fuzz("url", &fixtures(), &seeds, dict, |bytes| {
-        let text = String::from_utf8_lossy(bytes);
-        if let Some(n) = link::urls::normalize(&text) {
-            // The normal form grows by no more than percent-encoding (three bytes for one) and
-            // a port.
-            assert!(n.len() <= 3 * text.len() + 8, "{n}");
-        }
-        let _ = link::hosts::episode_key(&text);
-    });
+    fuzz::fuzz(
+        "url",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &fixtures(),
+        &seeds,
+        dict,
+        |bytes| {
+            let text = String::from_utf8_lossy(bytes);
+            if let Some(n) = link::urls::normalize(&text) {
+                // The normal form grows by no more than percent-encoding (three bytes for one) and
+                // a port.
+                assert!(n.len() <= 3 * text.len() + 8, "{n}");
+            }
+            let _ = link::hosts::episode_key(&text);
+        },
+    );
 }
 
 /// A small valid export as a `.tar`, to mutate.
@@ -213,28 +241,35 @@ fn fuzz_library_import() {
         b"ustar\0",
     ];
     let n = std::cell::Cell::new(0u32);
-    fuzz_support::fuzz("import", &fixtures(), &seeds, dict, |bytes| {
-        n.set(n.get() + 1);
-        let round = work.path().join(format!("r{}", n.get()));
-        std::fs::create_dir_all(&round).expect("round");
-        let file = round.join("in.tar");
-        std::fs::write(&file, bytes).expect("write");
-        let target = round.join("lib");
-        if backup::import(&file, &target).is_ok() {
-            // What imports is a library that opens.
-            Library::open(&target).expect("an imported library opens");
-        }
-        // Nothing appears beside the round's own files.
-        let mut names: Vec<String> = std::fs::read_dir(&round)
-            .expect("list")
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "in.tar" && n != "lib")
-            .collect();
-        names.sort();
-        assert!(names.is_empty(), "left behind: {names:?}");
-        let _ = std::fs::remove_dir_all(&round);
-    });
+    fuzz::fuzz(
+        "import",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &fixtures(),
+        &seeds,
+        dict,
+        |bytes| {
+            n.set(n.get() + 1);
+            let round = work.path().join(format!("r{}", n.get()));
+            std::fs::create_dir_all(&round).expect("round");
+            let file = round.join("in.tar");
+            std::fs::write(&file, bytes).expect("write");
+            let target = round.join("lib");
+            if backup::import(&file, &target).is_ok() {
+                // What imports is a library that opens.
+                Library::open(&target).expect("an imported library opens");
+            }
+            // Nothing appears beside the round's own files.
+            let mut names: Vec<String> = std::fs::read_dir(&round)
+                .expect("list")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != "in.tar" && n != "lib")
+                .collect();
+            names.sort();
+            assert!(names.is_empty(), "left behind: {names:?}");
+            let _ = std::fs::remove_dir_all(&round);
+        },
+    );
     // Nothing was written outside the work folder's rounds.
     let stray: Vec<_> = std::fs::read_dir(work.path()).expect("list").flatten().collect();
     assert!(stray.is_empty(), "{} entries left in the work folder", stray.len());

@@ -3,18 +3,19 @@
 //! for ever; and tampered library exports. Each case asserts a clear error or a safe result, in
 //! bounded time, with the library intact and nothing outside it read or written.
 
-mod common;
+use earmark_test_support::http;
+use earmark_test_support::sqlite::assert_intact;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Body, Reply, Server, MAX_STALL};
 use earmark_core::backup;
 use earmark_core::chrono::{DateTime, TimeZone, Utc};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
+use http::{Body, Reply, Server, MAX_STALL};
 use tempfile::TempDir;
 use url::Url;
 
@@ -33,14 +34,6 @@ fn fetcher() -> Fetcher {
 fn subscribe(lib: &mut Library, feed_url: &str) -> earmark_core::model::Subscription {
     let base = Url::parse(feed_url).expect("base");
     resolve::subscribe(lib, &Resolver::new(fetcher(), base), feed_url, t0()).expect("subscribe")
-}
-
-fn integrity_ok(dir: &Path) {
-    let conn = rusqlite::Connection::open(dir.join(earmark_core::library::DB_FILE)).expect("db");
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity_check");
-    assert_eq!(check, "ok");
 }
 
 /// A feed whose only item names local files in every place a URL can go.
@@ -247,7 +240,7 @@ fn deeply_nested_show_notes_neither_crash_nor_stall() {
         "took {:?}",
         started.elapsed()
     );
-    integrity_ok(dir.path());
+    assert_intact(&dir.path().join(earmark_core::library::DB_FILE));
 }
 
 #[test]
@@ -276,7 +269,7 @@ fn a_deeply_nested_page_is_stored_without_a_crash() {
         .as_ref()
         .unwrap_or_else(|| panic!("stored: {:?}", out[0].error));
     assert_eq!(doc.title, "Deep page");
-    integrity_ok(dir.path());
+    assert_intact(&dir.path().join(earmark_core::library::DB_FILE));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,11 +3,10 @@
 //! from a newer Earmark.
 #![allow(clippy::disallowed_methods)]
 
-mod common;
+use earmark_test_support::http;
 
 use std::path::{Path, PathBuf};
 
-use common::{Reply, Server};
 use earmark_core::bookmarks::{BookmarkEdit, BookmarkFilter, NewBookmark};
 use earmark_core::chrono::{DateTime, Duration, Utc};
 use earmark_core::docs::DocumentId;
@@ -16,6 +15,7 @@ use earmark_core::link::model::LinkState;
 use earmark_core::model::EpisodeId;
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::{share, Library};
+use http::{Reply, Server};
 use tempfile::TempDir;
 
 fn feed_server() -> Server {

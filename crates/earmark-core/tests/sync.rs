@@ -2,12 +2,11 @@
 //! 127.0.0.1 (through a proxy that injects faults), and against a server of ours that answers like
 //! the Nextcloud gPodder Sync app.
 
-mod common;
-mod sync_support;
+use earmark_test_support::gpodder;
+use earmark_test_support::http;
 
 use std::time::Duration;
 
-use common::{Reply, Server};
 use earmark_core::chrono::{DateTime, Utc};
 use earmark_core::error::Error;
 use earmark_core::fetch::{FetchConfig, Fetcher};
@@ -15,7 +14,8 @@ use earmark_core::model::{EpisodeId, PodcastId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::sync::{self, Flavour, LoginRequest, Secrets, SyncError, SyncReport};
 use earmark_core::Library;
-use sync_support::{Fault, NextcloudLike, Podsync, Proxy, PASSWORD, USER};
+use gpodder::{Fault, NextcloudLike, Podsync, Proxy, PASSWORD, USER};
+use http::{Reply, Server};
 use tempfile::TempDir;
 use url::Url;
 

@@ -2,18 +2,18 @@
 //! WebVTT and JSON files are stored with their cues, and a damaged file or a 404 stores nothing
 //! (an older good transcript stays). Cue text is searchable with its time.
 
-mod common;
+use earmark_test_support::http;
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use common::{Reply, Server};
 use earmark_core::feed::{ParsedFeed, ParsedItem};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::library::FetchMeta;
 use earmark_core::model::{EpisodeId, Podcast20, SearchKind, Transcript};
 use earmark_core::transcript::{best_offer, ensure_transcript, TranscriptFormat};
 use earmark_core::{search, Error, FetchError, Library};
+use http::{Reply, Server};
 
 const SRT: &str = "1\n00:00:01,000 --> 00:00:04,000\nWelcome to the show.\n\n2\n00:00:04,000 --> 00:00:09,500\nToday we talk about kinship care.\n";
 const VTT: &str = "WEBVTT\n\n00:00.500 --> 00:03.000\n<v Ann>Hello from the VTT file.\n\n00:03.000 --> 00:07.000\n<v Bob>Special guardianship explained.\n";

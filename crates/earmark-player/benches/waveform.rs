@@ -8,6 +8,7 @@
 //! (one decoder per core, each from its own seek point); a one-thread row shows what parallel
 //! decoding buys.
 
+use earmark_test_support::bench::{median, ms, Table};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
@@ -406,77 +407,3 @@ fn media() -> Res<Option<PathBuf>> {
 }
 
 // ---------------------------------------------------------------- table
-
-#[derive(Default)]
-struct Table {
-    rows: Vec<[String; 5]>,
-}
-
-impl Table {
-    fn row(&mut self, measure: &str, median: String, goal: &str, ratio: String, met: Option<bool>) {
-        let met = match met {
-            Some(true) => "yes",
-            Some(false) => "NO",
-            None => "-",
-        };
-        self.rows
-            .push([measure.to_owned(), median, goal.to_owned(), ratio, met.to_owned()]);
-    }
-
-    fn print(&self) {
-        let head = ["measure", "median", "goal", "ratio/peer", "met?"];
-        let mut w = head.map(str::len);
-        for r in &self.rows {
-            for (i, c) in r.iter().enumerate() {
-                w[i] = w[i].max(c.chars().count());
-            }
-        }
-        let line = |c: &[String; 5]| {
-            println!(
-                "| {:<w0$} | {:>w1$} | {:<w2$} | {:<w3$} | {:<w4$} |",
-                c[0],
-                c[1],
-                c[2],
-                c[3],
-                c[4],
-                w0 = w[0],
-                w1 = w[1],
-                w2 = w[2],
-                w3 = w[3],
-                w4 = w[4]
-            )
-        };
-        println!();
-        line(&head.map(str::to_owned));
-        println!(
-            "|{}|",
-            w.iter().map(|n| "-".repeat(n + 2)).collect::<Vec<_>>().join("|")
-        );
-        for r in &self.rows {
-            line(r);
-        }
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else if v >= 10.0 {
-        format!("{v:.0} ms")
-    } else {
-        format!("{v:.2} ms")
-    }
-}

@@ -2,8 +2,7 @@
 //! chapter files, both written by strangers. The driver (shared with earmark-core's fuzz targets)
 //! says how to run longer and how a failure becomes a fixture.
 
-#[path = "../../earmark-core/tests/fuzz_support/mod.rs"]
-mod fuzz_support;
+use earmark_test_support::fuzz;
 
 use std::path::{Path, PathBuf};
 
@@ -78,14 +77,21 @@ fn fuzz_id3_chapters() {
         b"\x7f\x7f\x7f\x7f",
         b"ID3\x03\x00\x80",
     ];
-    fuzz_support::fuzz("id3", &fixtures(), &[id3_seed()], dict, |bytes| {
-        if let Ok(found) = chapters::from_id3_bytes(bytes) {
-            for c in found {
-                assert!(c.start_secs.is_finite() && c.start_secs >= 0.0, "{c:?}");
-                assert!(c.title.chars().count() <= 500, "{c:?}");
+    fuzz::fuzz(
+        "id3",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &fixtures(),
+        &[id3_seed()],
+        dict,
+        |bytes| {
+            if let Ok(found) = chapters::from_id3_bytes(bytes) {
+                for c in found {
+                    assert!(c.start_secs.is_finite() && c.start_secs >= 0.0, "{c:?}");
+                    assert!(c.title.chars().count() <= 500, "{c:?}");
+                }
             }
-        }
-    });
+        },
+    );
 }
 
 #[test]
@@ -103,17 +109,24 @@ fn fuzz_json_chapters() {
         b"\"javascript:x\"",
         b"\\u0000",
     ];
-    fuzz_support::fuzz("json-chapters", &fixtures(), &seeds, dict, |bytes| {
-        if let Ok(found) = chapters::from_json(bytes) {
-            for c in found {
-                assert!(c.start_secs.is_finite() && c.start_secs >= 0.0, "{c:?}");
-                assert!(
-                    c.url
-                        .as_deref()
-                        .is_none_or(|u| u.to_ascii_lowercase().starts_with("http")),
-                    "{c:?}"
-                );
+    fuzz::fuzz(
+        "json-chapters",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &fixtures(),
+        &seeds,
+        dict,
+        |bytes| {
+            if let Ok(found) = chapters::from_json(bytes) {
+                for c in found {
+                    assert!(c.start_secs.is_finite() && c.start_secs >= 0.0, "{c:?}");
+                    assert!(
+                        c.url
+                            .as_deref()
+                            .is_none_or(|u| u.to_ascii_lowercase().starts_with("http")),
+                        "{c:?}"
+                    );
+                }
             }
-        }
-    });
+        },
+    );
 }

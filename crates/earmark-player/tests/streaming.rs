@@ -6,8 +6,7 @@
 //! part that has not arrived waits for it without holding up pause, the position or the output.
 
 mod common;
-#[path = "common/media_server.rs"]
-mod media_server;
+use earmark_test_support::media_server;
 
 use std::path::Path;
 use std::sync::mpsc;

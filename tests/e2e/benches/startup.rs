@@ -9,6 +9,7 @@
 //! `cargo build --release -p earmark -p earmark-cli && cargo bench -p earmark-e2e --bench startup`
 //! (`EARMARK_APP_BIN`/`EARMARK_CLI_BIN` pick other binaries; `STARTUP_ROUNDS`, default 5).
 
+use earmark_test_support::bench::median;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -425,19 +426,6 @@ fn tree_pss_kb(pid: u32) -> u64 {
             })
         })
         .sum()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 /// A feed of `n` episodes, newest first, one hour apart.

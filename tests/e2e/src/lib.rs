@@ -2,7 +2,7 @@
 //! WebDriver to the real app in a real WebKit window, an isolated library, and a fixture HTTP
 //! server on 127.0.0.1. Each piece is stopped when its guard drops.
 
-pub mod pulse;
+pub use earmark_test_support::pulse;
 pub mod window;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -9,8 +9,7 @@ use earmark_e2e::pulse::start_pulse;
 use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
 use fantoccini::Locator;
 
-#[path = "../../../crates/earmark-player/tests/common/media_server.rs"]
-mod media_server;
+use earmark_test_support::media_server;
 
 /// The position the player bar shows, in seconds.
 async fn shown_position(client: &fantoccini::Client) -> f64 {

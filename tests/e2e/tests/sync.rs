@@ -3,8 +3,7 @@
 //! episode. The app finds the server's API, syncs by itself, and the show appears with its place;
 //! Settings says when it last synced. Screenshots saved.
 
-#[path = "../../../crates/earmark-core/tests/sync_support/mod.rs"]
-mod sync_support;
+use earmark_test_support::gpodder;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -13,7 +12,7 @@ use std::time::Duration;
 use earmark_e2e::window::{js, launch, shot, wait_js};
 use earmark_e2e::{click, FixtureServer};
 use fantoccini::Locator;
-use sync_support::{Podsync, PASSWORD, USER};
+use gpodder::{Podsync, PASSWORD, USER};
 
 const FEED: &str = r#"<?xml version="1.0"?>
 <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
@@ -25,7 +24,7 @@ const FEED: &str = r#"<?xml version="1.0"?>
 
 /// A request as another app would send it (HTTP Basic, JSON body).
 fn post(port: u16, path: &str, body: &str) {
-    let auth = earmark_e2e_base64(format!("{USER}:{PASSWORD}").as_bytes());
+    let auth = gpodder::base64_encode(format!("{USER}:{PASSWORD}").as_bytes());
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect podsync");
     let req = format!(
         "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\n\
@@ -38,22 +37,6 @@ fn post(port: u16, path: &str, body: &str) {
     assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
 }
 
-fn earmark_e2e_base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                T[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_from_settings_and_the_phone_s_show_and_place_arrive() {

@@ -10,6 +10,9 @@
 //! input is saved under `CARGO_TARGET_TMPDIR/fuzz/crashes/`; once fixed, copy it into
 //! `tests/fixtures/fuzz/<target>/`, where every file is run again on each run.
 //!
+//! Callers pass their `CARGO_TARGET_TMPDIR` (known only when an integration test is compiled) as
+//! the work directory.
+//!
 //! Settings (environment): `EARMARK_FUZZ_SECS` (budget per target, default 2 s: the test
 //! command's short run), `EARMARK_FUZZ_SEED` (default: fixed per target, so a run repeats),
 //! `EARMARK_FUZZ_SLOW_SECS` (per-input limit, default 10 s in a debug build, 2 s optimised;
@@ -28,7 +31,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -39,7 +42,7 @@ impl Rng {
 
     /// A number in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 
@@ -102,7 +105,7 @@ pub fn mutate(rng: &mut Rng, input: &mut Vec<u8>, seeds: &[Vec<u8>], dict: &[&[u
         }
         _ => {
             let i = at(rng, input);
-            input.insert(i, rng.next() as u8);
+            input.insert(i, rng.next_u64() as u8);
         }
     }
     // Keep inputs bounded: bombs are interesting up to a few MB, not beyond.
@@ -113,10 +116,6 @@ fn env_f64(name: &str, default: f64) -> f64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn work_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz")
-}
-
 fn fingerprint(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
@@ -125,7 +124,7 @@ fn fingerprint(bytes: &[u8]) -> u64 {
 
 /// Runs `run` on every file of `fixtures/fuzz/<name>/` (the regression corpus), on every seed, then
 /// on mutations for the time budget. Panics, with the saved input's path, on the first failure.
-pub fn fuzz(name: &str, fixtures: &Path, seeds: &[Vec<u8>], dict: &[&[u8]], run: impl Fn(&[u8])) -> u64 {
+pub fn fuzz(name: &str, work: &Path, fixtures: &Path, seeds: &[Vec<u8>], dict: &[&[u8]], run: impl Fn(&[u8])) -> u64 {
     let budget = Duration::from_secs_f64(env_f64("EARMARK_FUZZ_SECS", 2.0));
     let slow = Duration::from_secs_f64(env_f64(
         "EARMARK_FUZZ_SLOW_SECS",
@@ -135,7 +134,7 @@ pub fn fuzz(name: &str, fixtures: &Path, seeds: &[Vec<u8>], dict: &[&[u8]], run:
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| fingerprint(name.as_bytes()));
-    let dir = work_dir();
+    let dir = work.join("fuzz");
     let _ = std::fs::create_dir_all(dir.join("crashes"));
     let current = dir.join(format!("{name}.current"));
     let check = |input: &[u8]| {

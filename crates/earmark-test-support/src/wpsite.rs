@@ -1,17 +1,16 @@
-//! A WordPress-like fixture site for tests and the backfill benchmark, served by `common::Server`
+//! A WordPress-like fixture site for tests and the backfill benchmark, served by `http::Server`
 //! on 127.0.0.1: a home page (announcing the REST API or not), `/wp-json/wp/v2/{posts,pages,
 //! categories,tags,users}` with WordPress's paging (`per_page`, `page`, `X-WP-TotalPages`, 400 past
 //! the end), `orderby=modified` and `modified_after`, and `/feed/` paged with `?paged=N` (404 past
-//! the end). Everything is generated here; the including crate must declare `mod common;`.
-#![allow(dead_code)]
+//! the end). Everything is generated here; it is mounted on a [`crate::http::Server`].
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use earmark_core::chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, NaiveDateTime};
 
-use crate::common::{Reply, Request, Server};
+use crate::http::{Reply, Request, Server};
 
 /// One post or page of the fixture site.
 #[derive(Debug, Clone)]

@@ -5,8 +5,7 @@
 //! so no thread waits on a kept-alive socket; dropping the server stops the accept loop, cuts
 //! stalls short and joins every thread it started.
 //!
-//! Shared with the CLI tests through `#[path]`, so it uses only the standard library.
-#![allow(dead_code)]
+//! Standard library only.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

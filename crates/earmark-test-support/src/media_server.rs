@@ -1,7 +1,6 @@
 //! A small HTTP/1.1 file server for the streaming tests, bound to 127.0.0.1 only. It serves one
 //! file, honours `Range: bytes=N-` (or pretends not to), can send slowly, cut a connection
 //! short or stall, and logs the `Range` header of every request. Standard library only.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
