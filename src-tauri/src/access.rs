@@ -4,6 +4,7 @@
 //! behind it. Both run on the blocking pool, never on the main thread (which draws the window)
 //! nor on the async runtime.
 
+use earmark_core::ErrorCode;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use earmark_core::Library;
@@ -23,14 +24,14 @@ pub type Res<T> = Result<T, ApiError>;
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::new("internal", format!("background task failed: {e}")))?
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("background task failed: {e}")))?
 }
 
 /// Takes one of the app's connections; a poisoned lock (a panic while holding it) is an error
 /// the window can show, not a second panic.
 pub fn lock(conn: &Mutex<Library>) -> Res<MutexGuard<'_, Library>> {
     conn.lock()
-        .map_err(|_| ApiError::new("internal", "library lock poisoned; restart Earmark"))
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "library lock poisoned; restart Earmark"))
 }
 
 /// Runs `f` with the read connection.

@@ -1,6 +1,7 @@
 //! The commands the UI calls. Each is one domain operation: take the arguments, call
 //! earmark-core on a blocking thread, map the error. No SQL and no logic live here.
 
+use earmark_core::ErrorCode;
 use std::sync::Arc;
 
 use earmark_core::model::{
@@ -120,16 +121,16 @@ pub async fn refresh_all(app: AppHandle, state: State<'_, Arc<AppState>>) -> Res
 /// Opens a link from show notes in the system browser; only web and mail links are opened.
 #[tauri::command]
 pub fn open_link(app: AppHandle, url: String) -> Res<()> {
-    let parsed = url::Url::parse(&url).map_err(|_| ApiError::new("bad_url", format!("not a link: {url}")))?;
+    let parsed = url::Url::parse(&url).map_err(|_| ApiError::new(ErrorCode::BadUrl, format!("not a link: {url}")))?;
     if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
         return Err(ApiError::new(
-            "bad_url",
+            ErrorCode::BadUrl,
             format!("Earmark only opens web and mail links, not {}", parsed.scheme()),
         ));
     }
     app.opener()
         .open_url(parsed.as_str(), None::<&str>)
-        .map_err(|e| ApiError::new("open_failed", format!("could not open the browser: {e}")))
+        .map_err(|e| ApiError::new(ErrorCode::OpenFailed, format!("could not open the browser: {e}")))
 }
 
 impl From<earmark_core::FetchError> for ApiError {

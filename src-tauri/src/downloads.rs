@@ -1,6 +1,7 @@
 //! Download commands: the UI asks for episodes, pauses or deletes them; the library's download
 //! manager does the work and its events reach the window as `download-progress`.
 
+use earmark_core::ErrorCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -77,7 +78,7 @@ pub async fn delete_download(state: State<'_, Arc<AppState>>, id: i64) -> Res<bo
         while state.downloads.is_active(id) {
             if Instant::now() > deadline {
                 return Err(ApiError::new(
-                    "busy",
+                    ErrorCode::Busy,
                     "The download is still stopping; try again in a moment.",
                 ));
             }

@@ -1,5 +1,6 @@
 //! Types that exist only at the IPC boundary.
 
+use earmark_core::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -7,8 +8,8 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ApiError {
-    /// `offline`, `timeout`, `bad_url`, `bad_feed`, `not_found`, … (from `earmark_core::Error::code`).
-    pub code: String,
+    /// What kind of failure (from `earmark_core::Error::code`, or the window's own).
+    pub code: ErrorCode,
     /// A sentence for the user.
     pub message: String,
 }
@@ -16,7 +17,7 @@ pub struct ApiError {
 impl From<earmark_core::Error> for ApiError {
     fn from(e: earmark_core::Error) -> Self {
         ApiError {
-            code: e.code().to_owned(),
+            code: e.code(),
             message: e.to_string(),
         }
     }
@@ -24,9 +25,9 @@ impl From<earmark_core::Error> for ApiError {
 
 impl ApiError {
     /// An error of our own making at the boundary.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }

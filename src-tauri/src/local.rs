@@ -1,6 +1,7 @@
 //! Importing audio and video files or folders from this computer as a local podcast, for the
 //! window: the core does the import; the player reads each file's tags.
 
+use earmark_core::ErrorCode;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -52,7 +53,7 @@ pub async fn import_local(
             .collect();
         if let Some(p) = paths.iter().find(|p| !p.is_absolute()) {
             return Err(ApiError::new(
-                "invalid",
+                ErrorCode::Invalid,
                 format!("{} is not a full path: start it with / or ~/", p.display()),
             ));
         }
@@ -63,7 +64,7 @@ pub async fn import_local(
                 .cloned()
                 .unwrap_or_else(|| "the folder holds none".into());
             return Err(ApiError::new(
-                "invalid",
+                ErrorCode::Invalid,
                 format!("No audio or video files to import ({why})."),
             ));
         }

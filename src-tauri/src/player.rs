@@ -13,7 +13,7 @@ use earmark_core::net_guard::MediaGuard;
 use earmark_core::playable::Source;
 use earmark_core::playlists::PlaylistId;
 use earmark_core::skip::SkipLengths;
-use earmark_core::Library;
+use earmark_core::{ErrorCode, Library};
 use earmark_player::chapters;
 use earmark_player::engine::{Command, Effects, Engine, Event, Media, SleepTimer, Status};
 use earmark_player::stream::StreamGuard;
@@ -29,6 +29,21 @@ use crate::AppState;
 /// How often the position is saved while playing.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
 
+/// What the player is doing, as the bar and the video pane branch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum BarState {
+    /// Nothing is loaded.
+    Idle,
+    /// Sound is coming out (or waiting for the network, see `buffering`).
+    Playing,
+    /// Paused by the listener.
+    Paused,
+    /// The episode played to its end.
+    Ended,
+}
+
 /// What the player bar shows; pushed as the `player` event four times a second.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -38,8 +53,8 @@ pub struct PlayerStatus {
     pub episode_id: Option<i64>,
     /// Its title.
     pub title: String,
-    /// idle, playing, paused or ended.
-    pub state: String,
+    /// What the player is doing.
+    pub state: BarState,
     /// Position in seconds.
     pub position_secs: f64,
     /// Length in seconds, when known.
@@ -66,12 +81,11 @@ impl From<&Status> for PlayerStatus {
             episode_id: s.tag,
             title: s.title.clone(),
             state: match s.state {
-                None => "idle",
-                Some(PlayState::Playing) => "playing",
-                Some(PlayState::Paused) => "paused",
-                Some(PlayState::Ended) => "ended",
-            }
-            .to_owned(),
+                None => BarState::Idle,
+                Some(PlayState::Playing) => BarState::Playing,
+                Some(PlayState::Paused) => BarState::Paused,
+                Some(PlayState::Ended) => BarState::Ended,
+            },
             position_secs: s.position.as_secs_f64(),
             duration_secs: s.duration.map(|d| d.as_secs_f64()),
             speed: s.speed,
@@ -131,8 +145,8 @@ pub enum PlayerCommand {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct PlayerError {
-    /// `no_output` or `playback`.
-    pub code: String,
+    /// `no_output`, `playback`, or why the next episode could not be loaded.
+    pub code: ErrorCode,
     /// A sentence for the user.
     pub message: String,
 }
@@ -258,7 +272,7 @@ pub fn start(
             let _ = app.emit(
                 "player-error",
                 PlayerError {
-                    code: "playback".into(),
+                    code: ErrorCode::Playback,
                     message: format!("Playback stopped early: {why}"),
                 },
             );
@@ -267,7 +281,7 @@ pub fn start(
             let _ = app.emit(
                 "player-error",
                 PlayerError {
-                    code: "playback".into(),
+                    code: ErrorCode::Playback,
                     message,
                 },
             );
@@ -283,7 +297,7 @@ pub fn start(
             let _ = app.emit(
                 "player-error",
                 PlayerError {
-                    code: "no_output".into(),
+                    code: ErrorCode::NoOutput,
                     message: format!("No audio output ({why}). Connect headphones or speakers and press play again."),
                 },
             );
@@ -501,7 +515,10 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
     if state.player.send(cmd) {
         Ok(())
     } else {
-        Err(ApiError::new("internal", "the player has stopped; restart Earmark"))
+        Err(ApiError::new(
+            ErrorCode::Internal,
+            "the player has stopped; restart Earmark",
+        ))
     }
 }
 

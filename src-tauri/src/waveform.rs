@@ -2,6 +2,7 @@
 //! in the library's `peaks/` folder) and pushed to the window as they are computed, zoomed views
 //! of any range, and a bookmarked segment exported as WAV or FLAC into the library's `clips/`.
 
+use earmark_core::ErrorCode;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -89,7 +90,7 @@ fn reduce(peaks: &[Peak], factor: usize) -> Vec<Peak> {
 fn media_path(state: &AppState, id: i64) -> Res<PathBuf> {
     lock(&state.library)?.local_media(EpisodeId(id))?.ok_or_else(|| {
         ApiError::new(
-            "not_downloaded",
+            ErrorCode::NotDownloaded,
             "The waveform is drawn from the episode's file: download the episode first (d).",
         )
     })
@@ -122,7 +123,7 @@ pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, i
                 ),
             );
         })
-        .map_err(|e| ApiError::new("waveform", e.to_string()))?;
+        .map_err(|e| ApiError::new(ErrorCode::Waveform, e.to_string()))?;
         let fine = outcome.peaks;
         let factor = ((1.0 / fine.bucket_secs()) as usize / OVERVIEW_PER_SECOND).max(1);
         let overview = reduce(fine.buckets(), factor);
@@ -162,7 +163,7 @@ pub async fn waveform_range(
         let columns = if span < 10.0 {
             let path = media_path(&state, id)?;
             peaks::span_peaks(&path, Duration::from_secs_f64(start), Duration::from_secs_f64(end), n)
-                .map_err(|e| ApiError::new("waveform", e.to_string()))?
+                .map_err(|e| ApiError::new(ErrorCode::Waveform, e.to_string()))?
         } else {
             let cached = state
                 .peaks
@@ -171,7 +172,10 @@ pub async fn waveform_range(
                 .ok()
                 .and_then(|c| c.as_ref().filter(|(e, _)| *e == id).map(|(_, p)| Arc::clone(p)));
             let Some(fine) = cached else {
-                return Err(ApiError::new("waveform", "the waveform is still being computed"));
+                return Err(ApiError::new(
+                    ErrorCode::Waveform,
+                    "the waveform is still being computed",
+                ));
             };
             fine.range(Duration::from_secs_f64(start), Duration::from_secs_f64(end), n)
         };
@@ -194,7 +198,7 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
             "wav" | "flac" => format,
             other => {
                 return Err(ApiError::new(
-                    "invalid",
+                    ErrorCode::Invalid,
                     format!("unknown clip format {other:?}; use wav or flac"),
                 ))
             }
@@ -203,17 +207,17 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
             .clip_request(BookmarkId(bookmark), None)
             .map_err(|e| match e {
                 earmark_core::Error::Bookmark(BookmarkError::NotASegment(_)) => ApiError::new(
-                    "not_a_segment",
+                    ErrorCode::NotASegment,
                     "This bookmark is a moment, not a segment: mark its end first (n, or type an end).",
                 ),
                 earmark_core::Error::Bookmark(BookmarkError::NotDownloaded { .. }) => ApiError::new(
-                    "not_downloaded",
+                    ErrorCode::NotDownloaded,
                     "A clip is cut from the episode's file: download the episode first (d).",
                 ),
                 other => ApiError::from(other),
             })?;
         let dir = state.config.library_dir.join("clips");
-        std::fs::create_dir_all(&dir).map_err(|e| ApiError::new("io", format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(|e| ApiError::new(ErrorCode::Io, format!("{}: {e}", dir.display())))?;
         let out = dir.join(clip.file_name(&ext));
         let tags = ClipTags {
             title: clip.title,
@@ -228,7 +232,7 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
             &out,
             &tags,
         )
-        .map_err(|e| ApiError::new("clip", e.to_string()))?;
+        .map_err(|e| ApiError::new(ErrorCode::Clip, e.to_string()))?;
         Ok(out.display().to_string())
     })
     .await

@@ -3,8 +3,10 @@ import { asApiError } from "./backend.js";
 import { el, node } from "./dom.js";
 import { state } from "./state.js";
 import type { ApiError } from "./bindings/ApiError";
+import type { ErrorCode } from "./bindings/ErrorCode";
 
-export const hints: Record<string, string> = {
+/** What to do next, for the errors a person can act on; the compiler checks each key is a real code. */
+export const hints: Partial<Record<ErrorCode, string>> = {
   offline: "Check your internet connection, then try again. Downloaded episodes still play.",
   timeout: "The server is slow to answer. Try again in a moment.",
   bad_url: "Paste a feed URL (https://…), a podcast's web page, or an Apple Podcasts link or id.",

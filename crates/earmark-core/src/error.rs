@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub use crate::error_code::ErrorCode;
+
 /// The result type of every fallible library call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -130,26 +132,26 @@ pub enum Error {
 
 impl Error {
     /// A short stable code for the kind of error, for shells that match on it (the UI, JSON output).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Db(_) => "db",
-            Error::SchemaTooNew { .. } => "schema_too_new",
-            Error::Io { .. } => "io",
+            Error::Db(_) => ErrorCode::Db,
+            Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            Error::Io { .. } => ErrorCode::Io,
             Error::Fetch(e) => e.code(),
-            Error::Feed(_) => "bad_feed",
-            Error::NotFound(_) => "not_found",
-            Error::Invalid(_) => "invalid",
-            Error::NoMedia(_) => "no_media",
-            Error::NotPlayable { .. } => "not_playable",
-            Error::LocalFileRefused { .. } => "local_file_refused",
-            Error::LocalFileMissing { .. } => "local_file_missing",
+            Error::Feed(_) => ErrorCode::BadFeed,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Invalid(_) => ErrorCode::Invalid,
+            Error::NoMedia(_) => ErrorCode::NoMedia,
+            Error::NotPlayable { .. } => ErrorCode::NotPlayable,
+            Error::LocalFileRefused { .. } => ErrorCode::LocalFileRefused,
+            Error::LocalFileMissing { .. } => ErrorCode::LocalFileMissing,
             Error::Doc(e) => e.code(),
-            Error::Opml(_) => "opml",
-            Error::DiskFull { .. } => "disk_full",
-            Error::LengthMismatch { .. } => "length_mismatch",
-            Error::Truncated { .. } => "truncated",
-            Error::MediaMissing { .. } => "media_missing",
-            Error::DamagedExport { .. } => "damaged_export",
+            Error::Opml(_) => ErrorCode::Opml,
+            Error::DiskFull { .. } => ErrorCode::DiskFull,
+            Error::LengthMismatch { .. } => ErrorCode::LengthMismatch,
+            Error::Truncated { .. } => ErrorCode::Truncated,
+            Error::MediaMissing { .. } => ErrorCode::MediaMissing,
+            Error::DamagedExport { .. } => ErrorCode::DamagedExport,
             Error::Sync(e) => e.code(),
             Error::Share(e) => e.code(),
             Error::Bookmark(e) => e.code(),
@@ -263,21 +265,21 @@ pub enum FetchError {
 
 impl FetchError {
     /// A short stable code for the kind of failure.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             FetchError::InvalidUrl(_) | FetchError::UnsupportedScheme(_) | FetchError::RedirectScheme { .. } => {
-                "bad_url"
+                ErrorCode::BadUrl
             }
-            FetchError::Connect { .. } => "offline",
-            FetchError::PrivateAddress { .. } => "private_address",
-            FetchError::Timeout { .. } | FetchError::TooSlow { .. } => "timeout",
-            FetchError::Tls { .. } => "tls",
-            FetchError::RedirectLoop(_) | FetchError::TooManyRedirects(_) => "redirects",
-            FetchError::TooLarge { .. } => "too_large",
-            FetchError::Gone => "gone",
-            FetchError::Status { .. } => "http_status",
-            FetchError::File { .. } => "file",
-            FetchError::Other { .. } => "fetch",
+            FetchError::Connect { .. } => ErrorCode::Offline,
+            FetchError::PrivateAddress { .. } => ErrorCode::PrivateAddress,
+            FetchError::Timeout { .. } | FetchError::TooSlow { .. } => ErrorCode::Timeout,
+            FetchError::Tls { .. } => ErrorCode::Tls,
+            FetchError::RedirectLoop(_) | FetchError::TooManyRedirects(_) => ErrorCode::Redirects,
+            FetchError::TooLarge { .. } => ErrorCode::TooLarge,
+            FetchError::Gone => ErrorCode::Gone,
+            FetchError::Status { .. } => ErrorCode::HttpStatus,
+            FetchError::File { .. } => ErrorCode::File,
+            FetchError::Other { .. } => ErrorCode::Fetch,
         }
     }
 }

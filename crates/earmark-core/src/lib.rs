@@ -15,6 +15,7 @@ pub mod download;
 pub mod download_queue;
 pub mod downloads;
 pub mod error;
+mod error_code;
 pub mod feed;
 pub mod fetch;
 pub mod html;
@@ -45,7 +46,7 @@ pub mod sync;
 pub mod transcript;
 
 pub use chrono;
-pub use error::{Error, FeedError, FetchError, Result};
+pub use error::{Error, ErrorCode, FeedError, FetchError, Result};
 pub use library::Library;
 
 /// How many threads to spread CPU-bound work over: one per core, at most `max` (more threads than

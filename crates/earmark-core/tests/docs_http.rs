@@ -543,7 +543,7 @@ fn campaigns_hold_documents_and_episodes_and_tags_attach_to_both() {
     assert_eq!(
         lib.collection_add_episode(cid, earmark_core::model::EpisodeId(999))
             .map_err(|e| e.code()),
-        Err("not_found")
+        Err(earmark_core::ErrorCode::NotFound)
     );
     let view = lib.collection_view(cid).expect("view");
     assert_eq!(view.collection.name, "In Dad's Shoes");
@@ -577,7 +577,7 @@ fn campaigns_hold_documents_and_episodes_and_tags_attach_to_both() {
             ..DocQuery::default()
         })
         .map_err(|e| e.code()),
-        Err("not_found")
+        Err(earmark_core::ErrorCode::NotFound)
     );
 
     lib.tag_episode(ep, &["fathers", "Courts", "fathers"]).expect("tag");
@@ -595,6 +595,6 @@ fn campaigns_hold_documents_and_episodes_and_tags_attach_to_both() {
     assert_eq!(
         lib.tag_document(earmark_core::docs::DocumentId(12345), &["x"])
             .map_err(|e| e.code()),
-        Err("not_found")
+        Err(earmark_core::ErrorCode::NotFound)
     );
 }

@@ -11,6 +11,8 @@ pub(crate) mod store;
 pub mod times;
 mod uid;
 
+use crate::error_code::ErrorCode;
+
 pub use model::{
     Bookmark, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkOrder, BookmarkRow, ImportReport, MissingEpisode,
     NewBookmark,
@@ -75,17 +77,17 @@ pub enum BookmarkError {
 
 impl BookmarkError {
     /// A short stable code for shells that match on the kind of error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            BookmarkError::Time(_) => "bad_time",
-            BookmarkError::NotFinite(_) | BookmarkError::Negative { .. } => "bad_time",
-            BookmarkError::EndNotAfterStart { .. } => "end_not_after_start",
-            BookmarkError::PastEnd { .. } => "past_end",
-            BookmarkError::UnknownEpisode(_) => "unknown_episode",
-            BookmarkError::NotFound(_) => "not_found",
-            BookmarkError::BadImport(_) => "bad_import",
-            BookmarkError::NotASegment(_) => "not_a_segment",
-            BookmarkError::NotDownloaded { .. } => "not_downloaded",
+            BookmarkError::Time(_) => ErrorCode::BadTime,
+            BookmarkError::NotFinite(_) | BookmarkError::Negative { .. } => ErrorCode::BadTime,
+            BookmarkError::EndNotAfterStart { .. } => ErrorCode::EndNotAfterStart,
+            BookmarkError::PastEnd { .. } => ErrorCode::PastEnd,
+            BookmarkError::UnknownEpisode(_) => ErrorCode::UnknownEpisode,
+            BookmarkError::NotFound(_) => ErrorCode::NotFound,
+            BookmarkError::BadImport(_) => ErrorCode::BadImport,
+            BookmarkError::NotASegment(_) => ErrorCode::NotASegment,
+            BookmarkError::NotDownloaded { .. } => ErrorCode::NotDownloaded,
         }
     }
 }

@@ -140,7 +140,7 @@ pub fn add_pages(
                 url: raw.clone(),
                 document: None,
                 existed: false,
-                error_code: Some(e.code().to_owned()),
+                error_code: Some(e.code().as_str().to_owned()),
                 error: Some(e.to_string()),
             },
         };

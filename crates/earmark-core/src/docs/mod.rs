@@ -20,6 +20,7 @@ mod store;
 mod tags;
 pub mod wordpress;
 
+use crate::error_code::ErrorCode;
 use chrono::{DateTime, Utc};
 use xxhash_rust::xxh3::Xxh3;
 
@@ -61,12 +62,12 @@ pub enum DocError {
 
 impl DocError {
     /// A short stable code for the kind of failure.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            DocError::NotHtml { .. } => "not_html",
-            DocError::NoContent(_) => "no_content",
-            DocError::BadApi { .. } => "bad_api",
-            DocError::BadFeed { .. } => "bad_feed",
+            DocError::NotHtml { .. } => ErrorCode::NotHtml,
+            DocError::NoContent(_) => ErrorCode::NoContent,
+            DocError::BadApi { .. } => ErrorCode::BadApi,
+            DocError::BadFeed { .. } => ErrorCode::BadFeed,
         }
     }
 }

@@ -19,6 +19,7 @@ mod folder;
 mod run;
 mod store;
 
+use crate::error_code::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -61,16 +62,16 @@ pub enum ShareError {
 
 impl ShareError {
     /// A stable name for shells and JSON output.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ShareError::NotShared => "not_shared",
-            ShareError::AlreadyShared(_) => "already_shared",
-            ShareError::FolderGone(_) => "folder_gone",
-            ShareError::Foreign(_) => "foreign_folder",
-            ShareError::TooNew { .. } => "format_too_new",
-            ShareError::Empty => "share_empty",
-            ShareError::Io(_) => "share_io",
-            ShareError::Damaged(_) => "share_damaged",
+            ShareError::NotShared => ErrorCode::NotShared,
+            ShareError::AlreadyShared(_) => ErrorCode::AlreadyShared,
+            ShareError::FolderGone(_) => ErrorCode::FolderGone,
+            ShareError::Foreign(_) => ErrorCode::ForeignFolder,
+            ShareError::TooNew { .. } => ErrorCode::FormatTooNew,
+            ShareError::Empty => ErrorCode::ShareEmpty,
+            ShareError::Io(_) => ErrorCode::ShareIo,
+            ShareError::Damaged(_) => ErrorCode::ShareDamaged,
         }
     }
 }

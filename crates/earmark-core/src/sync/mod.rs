@@ -15,6 +15,7 @@ mod secret;
 mod store;
 pub mod wire;
 
+use crate::error_code::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -95,17 +96,17 @@ pub enum SyncError {
 
 impl SyncError {
     /// A stable name for shells and JSON output.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SyncError::NotLoggedIn => "not_logged_in",
-            SyncError::LoginRefused => "login_refused",
-            SyncError::Unreachable(_) => "unreachable",
-            SyncError::ServerFailed(_) => "server_failed",
-            SyncError::Status { .. } => "bad_status",
-            SyncError::BadAnswer(_) => "bad_answer",
-            SyncError::NotASyncServer(_) => "not_a_sync_server",
-            SyncError::Invalid(_) => "invalid",
-            SyncError::Secret(_) => "secret",
+            SyncError::NotLoggedIn => ErrorCode::NotLoggedIn,
+            SyncError::LoginRefused => ErrorCode::LoginRefused,
+            SyncError::Unreachable(_) => ErrorCode::Unreachable,
+            SyncError::ServerFailed(_) => ErrorCode::ServerFailed,
+            SyncError::Status { .. } => ErrorCode::BadStatus,
+            SyncError::BadAnswer(_) => ErrorCode::BadAnswer,
+            SyncError::NotASyncServer(_) => ErrorCode::NotASyncServer,
+            SyncError::Invalid(_) => ErrorCode::Invalid,
+            SyncError::Secret(_) => ErrorCode::Secret,
         }
     }
 }

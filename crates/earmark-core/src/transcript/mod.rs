@@ -6,6 +6,7 @@ mod fetch;
 pub mod parse;
 mod store;
 
+use crate::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -136,11 +137,11 @@ pub enum TranscriptError {
 
 impl TranscriptError {
     /// A short stable code for shells that match on the kind of error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TranscriptError::NoneOffered(_) => "no_transcript",
-            TranscriptError::Unsupported { .. } => "transcript_unsupported",
-            TranscriptError::Corrupt { .. } => "transcript_corrupt",
+            TranscriptError::NoneOffered(_) => ErrorCode::NoTranscript,
+            TranscriptError::Unsupported { .. } => ErrorCode::TranscriptUnsupported,
+            TranscriptError::Corrupt { .. } => ErrorCode::TranscriptCorrupt,
         }
     }
 }
