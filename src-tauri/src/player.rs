@@ -3,23 +3,22 @@
 //! and the commands here turn UI requests into engine commands.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use earmark_core::chapters::{self, Chapter, ChapterSources};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::net_guard::MediaGuard;
 use earmark_core::playable::Source;
 use earmark_core::playlists::PlaylistId;
 use earmark_core::skip::SkipLengths;
 use earmark_core::{ErrorCode, Library};
-use earmark_player::chapters;
 use earmark_player::engine::{Command, Effects, Engine, Event, Media, SleepTimer, Status};
 use earmark_player::stream::StreamGuard;
 use earmark_player::State as PlayState;
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 use ts_rs::TS;
 
 use crate::access::{blocking, lock, read, write};
@@ -73,6 +72,11 @@ pub struct PlayerStatus {
     pub buffering: bool,
     /// The episode plays from its URL rather than a local file.
     pub streaming: bool,
+    /// The title of the chapter playing (empty when untitled), if the episode has chapters and
+    /// the position is in one.
+    pub chapter: Option<String>,
+    /// The episode has chapters, so the chapter buttons and keys do something.
+    pub has_chapters: bool,
 }
 
 impl From<&Status> for PlayerStatus {
@@ -95,6 +99,8 @@ impl From<&Status> for PlayerStatus {
             sleep_at_end: s.sleep_at_end,
             buffering: s.buffering,
             streaming: s.streaming,
+            chapter: None,
+            has_chapters: false,
         }
     }
 }
@@ -132,6 +138,10 @@ pub enum PlayerCommand {
     },
     /// Stop and unload.
     Stop,
+    /// To the next chapter's start.
+    ChapterNext,
+    /// To this chapter's start if more than 3 s in, else the one before.
+    ChapterPrevious,
     /// Sleep timer: pause after `minutes`, or stop at the end of the episode; neither turns it off.
     Sleep {
         /// Minutes from now, or null.
@@ -177,24 +187,94 @@ impl PlayingFrom {
 }
 
 /// The episode the engine has loaded, from its ticks: what a change of sound (a loudness just
-/// measured, a podcast's new settings) is for, so it is heard at once instead of from the next play.
-#[derive(Clone)]
-pub struct NowPlaying(Arc<AtomicI64>);
+/// measured, a podcast's new settings) is for, so it is heard at once instead of from the next play;
+/// and its chapters with the last position heard, so the bar's current chapter and the chapter keys
+/// follow the core's rules instead of the page working them out.
+#[derive(Clone, Default)]
+pub struct NowPlaying(Arc<Mutex<Loaded>>);
 
-impl Default for NowPlaying {
-    fn default() -> Self {
-        NowPlaying(Arc::new(AtomicI64::new(-1)))
-    }
+#[derive(Default)]
+struct Loaded {
+    tag: Option<i64>,
+    position_secs: f64,
+    chapters: Vec<Chapter>,
 }
 
 impl NowPlaying {
-    fn set(&self, tag: Option<i64>) {
-        self.0.store(tag.unwrap_or(-1), Ordering::Relaxed);
+    fn loaded(&self) -> std::sync::MutexGuard<'_, Loaded> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Notes a tick; true when the loaded episode changed, so its chapters are to be read.
+    fn tick(&self, tag: Option<i64>, position_secs: f64) -> bool {
+        let mut now = self.loaded();
+        now.position_secs = position_secs;
+        if now.tag == tag {
+            return false;
+        }
+        now.tag = tag;
+        now.chapters.clear();
+        tag.is_some()
+    }
+
+    /// Keeps the chapters read for episode `tag`, unless another episode was loaded meanwhile.
+    fn set_chapters(&self, tag: i64, chapters: Vec<Chapter>) {
+        let mut now = self.loaded();
+        if now.tag == Some(tag) {
+            now.chapters = chapters;
+        }
     }
 
     /// The loaded episode, if any.
     pub fn get(&self) -> Option<i64> {
-        Some(self.0.load(Ordering::Relaxed)).filter(|t| *t >= 0)
+        self.loaded().tag
+    }
+
+    /// The title of the chapter playing (empty for an untitled one), and whether there are chapters.
+    fn chapter(&self) -> (Option<String>, bool) {
+        let now = self.loaded();
+        let title = chapters::current(&now.chapters, now.position_secs).map(|i| now.chapters[i].title.clone());
+        (title, !now.chapters.is_empty())
+    }
+
+    /// Where "next chapter" (or "previous") goes from the last position heard: `None` past the
+    /// last chapter; previous before the first chapter is the episode's start.
+    fn chapter_jump(&self, forward: bool) -> Option<Duration> {
+        let now = self.loaded();
+        if now.chapters.is_empty() {
+            return None;
+        }
+        let target = if forward {
+            chapters::next_start(&now.chapters, now.position_secs)?
+        } else {
+            chapters::previous_start(&now.chapters, now.position_secs).unwrap_or(0.0)
+        };
+        Some(Duration::from_secs_f64(target))
+    }
+}
+
+/// Reads episode `tag`'s chapters off the player's thread (a chapters document may be fetched) and
+/// hands them to `now` if that episode is still the one loaded.
+fn read_chapters(app: &AppHandle, tag: i64, now: NowPlaying) {
+    let Some(state) = app.try_state::<Arc<AppState>>() else {
+        return;
+    };
+    let state = Arc::clone(&state);
+    let spawned = std::thread::Builder::new()
+        .name("earmark-chapters".into())
+        .spawn(move || {
+            let sources = match lock(&state.library).map(|lib| ChapterSources::of(&lib, EpisodeId(tag))) {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => return tracing::warn!("chapters of episode {tag}: {e}"),
+                Err(e) => return tracing::warn!("chapters of episode {tag}: {}", e.message),
+            };
+            match state.config.fetcher() {
+                Ok(fetcher) => now.set_chapters(tag, sources.read(&fetcher)),
+                Err(e) => tracing::warn!("chapters of episode {tag}: {e}"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot read chapters: {e}");
     }
 }
 
@@ -243,8 +323,14 @@ pub fn start(
     let mpris_for_events = Arc::clone(&mpris_cell);
     let engine = Engine::spawn(move |event| match event {
         Event::Tick(status) => {
-            now_playing.set(status.tag);
-            let _ = app.emit("player", PlayerStatus::from(&status));
+            if now_playing.tick(status.tag, status.position.as_secs_f64()) {
+                if let Some(tag) = status.tag {
+                    read_chapters(&app, tag, now_playing.clone());
+                }
+            }
+            let mut bar = PlayerStatus::from(&status);
+            (bar.chapter, bar.has_chapters) = now_playing.chapter();
+            let _ = app.emit("player", bar);
             if let Some(m) = mpris_for_events.get() {
                 m.update(&status);
             }
@@ -503,6 +589,14 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
         PlayerCommand::Volume { value } => Command::Volume(value),
         PlayerCommand::Mute { on } => Command::Mute(on),
         PlayerCommand::Stop => Command::Stop,
+        PlayerCommand::ChapterNext | PlayerCommand::ChapterPrevious => {
+            let forward = matches!(command, PlayerCommand::ChapterNext);
+            match state.now_playing.chapter_jump(forward) {
+                Some(at) => Command::Seek(at),
+                // Past the last chapter, "next" does nothing rather than guess.
+                None => return Ok(()),
+            }
+        }
         PlayerCommand::Sleep {
             minutes,
             end_of_episode,
@@ -549,58 +643,16 @@ pub struct ChapterInfo {
     pub url: Option<String>,
 }
 
-/// The largest chapters file read: thousands of chapters fit in a fraction of this.
-const CHAPTERS_MAX_BYTES: u64 = 4 * 1024 * 1024;
-
-/// The episode's chapters: from the ID3 tag of its local file, else from its `podcast:chapters`
-/// file. An episode without chapters gives an empty list; unreadable chapter data is logged and
-/// also gives an empty list (it must never stop playback).
+/// The episode's chapters (see [`ChapterSources::read`]): the library is read under its lock, the
+/// chapters file after letting go of it.
 #[tauri::command]
 pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Result<Vec<ChapterInfo>, ApiError> {
     let state = Arc::clone(&state);
     blocking(move || {
-        let (detail, feed_url) = {
-            let lib = lock(&state.library)?;
-            let detail = lib.episode_unprepared(EpisodeId(id))?.without_notes();
-            let feed_url = lib.podcast(detail.episode.podcast_id)?.feed_url;
-            (detail, feed_url)
-        };
-        let local = |u: &str| {
-            url::Url::parse(u)
-                .ok()
-                .filter(|u| u.scheme() == "file")
-                .and_then(|u| u.to_file_path().ok())
-        };
-        let mut found = Vec::new();
-        if let Some(path) = detail.episode.enclosure_url.as_deref().and_then(local) {
-            match chapters::from_id3(&path) {
-                Ok(c) => found = c,
-                Err(e) => tracing::warn!("chapters in {}: {e}", path.display()),
-            }
-        }
-        if found.is_empty() {
-            if let Some(file) = &detail.podcast20.chapters {
-                // Local or remote, through the fetcher: its size cap and deadline hold for both.
-                let bytes = url::Url::parse(&file.url)
-                    .map_err(|e| e.to_string())
-                    .and_then(|u| {
-                        state
-                            .config
-                            .fetcher()
-                            .map_err(|e| e.to_string())?
-                            .with_max_bytes(CHAPTERS_MAX_BYTES)
-                            .named_by(&feed_url)
-                            .get(&u)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map(|f| f.body);
-                match bytes.map(|b| chapters::from_json(&b).map_err(|e| e.to_string())) {
-                    Ok(Ok(c)) => found = c,
-                    Ok(Err(e)) | Err(e) => tracing::warn!("chapters file {}: {e}", file.url),
-                }
-            }
-        }
-        Ok(found
+        let sources = ChapterSources::of(&*lock(&state.library)?, EpisodeId(id))?;
+        let fetcher = state.config.fetcher()?;
+        Ok(sources
+            .read(&fetcher)
             .into_iter()
             .map(|c| ChapterInfo {
                 start_secs: c.start_secs,
@@ -650,4 +702,57 @@ fn keep_streamed(
     );
     tracing::info!(episode = id.0, bytes, "kept a streamed episode as its download");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chapter(start_secs: f64, end_secs: Option<f64>, title: &str) -> Chapter {
+        Chapter {
+            start_secs,
+            end_secs,
+            title: title.into(),
+            url: None,
+            image_url: None,
+        }
+    }
+
+    #[test]
+    fn the_bar_follows_the_chapters_of_the_episode_loaded() {
+        let now = NowPlaying::default();
+        assert!(now.tick(Some(7), 0.0), "a new episode asks for its chapters");
+        assert!(!now.tick(Some(7), 1.0), "the same episode does not");
+        assert_eq!(now.chapter(), (None, false));
+        assert_eq!(now.chapter_jump(true), None, "no chapters, no jump");
+
+        let three = vec![
+            chapter(0.0, Some(30.0), "Opening"),
+            chapter(30.0, Some(60.0), "Middle part"),
+            chapter(60.0, None, "Closing"),
+        ];
+        now.set_chapters(8, three.clone());
+        assert_eq!(now.chapter(), (None, false), "chapters of another episode are not kept");
+        now.set_chapters(7, three);
+        now.tick(Some(7), 31.0);
+        assert_eq!(now.chapter(), (Some("Middle part".into()), true));
+        assert_eq!(now.chapter_jump(true), Some(Duration::from_secs(60)));
+        assert_eq!(
+            now.chapter_jump(false),
+            Some(Duration::from_secs(0)),
+            "1 s in goes to the one before"
+        );
+        now.tick(Some(7), 45.0);
+        assert_eq!(
+            now.chapter_jump(false),
+            Some(Duration::from_secs(30)),
+            "15 s in restarts this one"
+        );
+        now.tick(Some(7), 70.0);
+        assert_eq!(now.chapter_jump(true), None, "past the last chapter");
+
+        assert!(!now.tick(None, 0.0), "nothing loaded reads nothing");
+        assert_eq!(now.get(), None);
+        assert_eq!(now.chapter(), (None, false), "unloading forgets the chapters");
+    }
 }

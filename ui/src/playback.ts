@@ -11,12 +11,7 @@ import type { PlayerStatus } from "./bindings/PlayerStatus";
 
 export const bar = new PlayerBar(
   (e) => showError(e, "Player"),
-  (s, before) => {
-    if (s.episode_id !== null && s.episode_id !== before?.episode_id) {
-      bar.setChapters([]);
-      const id = s.episode_id;
-      void api.episodeChapters(id).then((c) => bar.status?.episode_id === id && bar.setChapters(c));
-    }
+  (s) => {
     // When an episode finishes or another starts, lists show the new played/progress state.
     if ((s.state === "ended" || s.state === "paused") && !state.searching) void loadEpisodes(true);
     const play = document.getElementById("play-episode") as HTMLButtonElement | null;

@@ -4,7 +4,6 @@
 import { api } from "./backend.js";
 import { fmtClock } from "./format.js";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
-import type { ChapterInfo } from "./bindings/ChapterInfo";
 import type { SkipLengths } from "./bindings/SkipLengths";
 
 const q = <T extends HTMLElement>(sel: string): T => {
@@ -32,7 +31,6 @@ export class PlayerBar {
   private readonly backBtn = q<HTMLButtonElement>("#skip-back");
   private readonly forwardBtn = q<HTMLButtonElement>("#skip-forward");
   private readonly nextChapter = q<HTMLButtonElement>("#chapter-next");
-  private chapters: ChapterInfo[] = [];
   private dragging = false;
   // A scrubber seek on its way: ticks sent before it landed would pull the scrubber back.
   private seeking: { secs: number; until: number } | null = null;
@@ -70,31 +68,10 @@ export class PlayerBar {
     api.player(cmd).catch(this.onError);
   }
 
-  /** Chapters of the loaded episode (sorted by start), for the current-chapter display and jumps. */
-  setChapters(chapters: ChapterInfo[]): void {
-    this.chapters = [...chapters].sort((a, b) => a.start_secs - b.start_secs);
-    this.prevChapter.disabled = this.nextChapter.disabled = this.chapters.length === 0;
-  }
-
-  /** The chapter playing at `secs`: the last one that has started and not ended. */
-  currentChapter(secs: number): ChapterInfo | null {
-    let found: ChapterInfo | null = null;
-    for (const c of this.chapters) if (c.start_secs <= secs + 1e-3) found = c;
-    return found && (found.end_secs === null || secs < found.end_secs) ? found : null;
-  }
-
-  /** Next: the first chapter starting ahead. Previous: this chapter's start if more than 3 s in, else the one before. */
+  /** Next or previous chapter: the backend knows the chapters and where playback is. */
   chapterJump(direction: 1 | -1): void {
-    const pos = this.status?.position_secs ?? 0;
-    let target: number | undefined;
-    if (direction > 0) target = this.chapters.find((c) => c.start_secs > pos + 0.05)?.start_secs;
-    else {
-      const started = this.chapters.filter((c) => c.start_secs <= pos + 1e-3);
-      const cur = started[started.length - 1];
-      if (cur && pos - cur.start_secs > 3) target = cur.start_secs;
-      else target = started[started.length - 2]?.start_secs ?? 0;
-    }
-    if (target !== undefined) this.send({ kind: "seek", secs: target });
+    if (!this.status?.has_chapters) return;
+    this.send({ kind: direction > 0 ? "chapter_next" : "chapter_previous" });
   }
 
   get playing(): boolean {
@@ -145,6 +122,7 @@ export class PlayerBar {
     const idle = s.state === "idle";
     this.root.classList.toggle("idle", idle);
     this.root.dataset.state = s.state;
+    this.prevChapter.disabled = this.nextChapter.disabled = !s.has_chapters;
     this.root.classList.toggle("buffering", s.buffering);
     setText(this.title, idle ? "Nothing playing" : s.title);
     setText(this.sub, idle
@@ -155,7 +133,7 @@ export class PlayerBar {
             s.state === "paused" ? "Paused" : s.buffering ? "Buffering…" : "Playing",
             s.streaming ? "streaming" : "",
             `${s.speed}×`,
-            this.currentChapter(s.position_secs)?.title ?? "",
+            s.chapter ?? "",
             s.sleep_at_end ? "stops at the end" : s.sleep_remaining_secs !== null ? `sleep in ${fmtClock(s.sleep_remaining_secs)}` : "",
           ]
             .filter(Boolean)

@@ -9,6 +9,7 @@ pub mod applink;
 pub mod auto_download;
 pub mod backup;
 pub mod bookmarks;
+pub mod chapters;
 pub mod config;
 pub mod docs;
 pub mod download;

@@ -3,7 +3,6 @@
 //! whole pipeline can be tested by pulling samples with no audio device.
 #![warn(missing_docs)]
 
-pub mod chapters;
 pub mod clip;
 pub mod decode;
 pub mod engine;

@@ -19,7 +19,7 @@ value: number, } | { "kind": "mute",
 /**
  * True to mute.
  */
-on: boolean, } | { "kind": "stop" } | { "kind": "sleep", 
+on: boolean, } | { "kind": "stop" } | { "kind": "chapter_next" } | { "kind": "chapter_previous" } | { "kind": "sleep", 
 /**
  * Minutes from now, or null.
  */

@@ -52,4 +52,13 @@ buffering: boolean,
 /**
  * The episode plays from its URL rather than a local file.
  */
-streaming: boolean, };
+streaming: boolean, 
+/**
+ * The title of the chapter playing (empty when untitled), if the episode has chapters and
+ * the position is in one.
+ */
+chapter: string | null, 
+/**
+ * The episode has chapters, so the chapter buttons and keys do something.
+ */
+has_chapters: boolean, };

@@ -6,7 +6,7 @@ use earmark_test_support::fuzz;
 
 use std::path::{Path, PathBuf};
 
-use earmark_player::chapters;
+use earmark_core::chapters;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz")
