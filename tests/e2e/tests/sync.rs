@@ -37,7 +37,6 @@ fn post(port: u16, path: &str, body: &str) {
     assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_from_settings_and_the_phone_s_show_and_place_arrive() {
     let server = FixtureServer::start(vec![(
