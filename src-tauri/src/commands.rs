@@ -168,7 +168,7 @@ pub async fn queue_edit(state: State<'_, Arc<AppState>>, edit: QueueEdit) -> Res
 pub async fn set_auto_download(
     state: State<'_, Arc<AppState>>,
     podcast_id: i64,
-    policy: earmark_core::auto_download::AutoDownload,
+    policy: earmark_core::download::policy::AutoDownload,
 ) -> Res<()> {
     write(&state, move |lib| lib.set_auto_download(PodcastId(podcast_id), policy)).await
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use earmark_core::config::Config;
-use earmark_core::download_queue::{DownloadQueue, DEFAULT_CONCURRENCY};
+use earmark_core::download::queue::{DownloadQueue, DEFAULT_CONCURRENCY};
 use earmark_core::model::{DownloadRow, EpisodeId};
 use tauri::{AppHandle, Emitter, State};
 

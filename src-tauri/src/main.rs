@@ -41,7 +41,7 @@ pub struct AppState {
     /// The playback engine (its own thread).
     pub player: earmark_player::engine::Engine,
     /// The download manager (its own worker threads).
-    pub downloads: earmark_core::download_queue::DownloadQueue,
+    pub downloads: earmark_core::download::queue::DownloadQueue,
     /// The last waveform computed, for zooming.
     pub peaks: waveform::PeaksCache,
     /// The background gPodder sync.

@@ -698,7 +698,7 @@ fn keep_streamed(
     };
     let _ = app.emit(
         "download-progress",
-        &earmark_core::download_queue::DownloadEvent::new(id, DownloadState::Done, bytes, Some(bytes)),
+        &earmark_core::download::queue::DownloadEvent::new(id, DownloadState::Done, bytes, Some(bytes)),
     );
     tracing::info!(episode = id.0, bytes, "kept a streamed episode as its download");
     Ok(())

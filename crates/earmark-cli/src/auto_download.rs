@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use earmark_core::auto_download::AutoDownload;
 use earmark_core::config::Config;
-use earmark_core::download_queue::DEFAULT_CONCURRENCY;
+use earmark_core::download::policy::AutoDownload;
+use earmark_core::download::queue::DEFAULT_CONCURRENCY;
 use earmark_core::model::{EpisodeId, PodcastId};
 use earmark_core::Library;
 

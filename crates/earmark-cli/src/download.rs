@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use earmark_core::config::Config;
-use earmark_core::download_queue::{DownloadEvent, DownloadQueue};
+use earmark_core::download::queue::{DownloadEvent, DownloadQueue};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::Library;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};

@@ -149,7 +149,7 @@ enum Command {
         #[arg(long, conflicts_with = "episodes")]
         podcast: Option<i64>,
         /// Transfers at once.
-        #[arg(long, default_value_t = earmark_core::download_queue::DEFAULT_CONCURRENCY)]
+        #[arg(long, default_value_t = earmark_core::download::queue::DEFAULT_CONCURRENCY)]
         concurrency: usize,
     },
     /// Write the whole library (a consistent snapshot, the downloaded media and a manifest with

@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use earmark_core::download_queue::{DownloadEvent, DownloadQueue};
+use earmark_core::download::queue::{DownloadEvent, DownloadQueue};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::DownloadState;
 

@@ -6,15 +6,12 @@
 #![warn(missing_docs)]
 
 pub mod applink;
-pub mod auto_download;
 pub mod backup;
 pub mod bookmarks;
 pub mod chapters;
 pub mod config;
 pub mod docs;
 pub mod download;
-pub mod download_queue;
-pub mod downloads;
 pub mod error;
 mod error_code;
 pub mod feed;

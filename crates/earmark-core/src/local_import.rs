@@ -428,7 +428,11 @@ impl Library {
     pub fn missing_local_files(&self, podcast: PodcastId) -> Result<Vec<(EpisodeId, PathBuf)>> {
         let mut out = Vec::new();
         for e in self.episodes(Some(podcast))? {
-            let Some(path) = e.enclosure_url.as_deref().and_then(crate::downloads::file_url_path) else {
+            let Some(path) = e
+                .enclosure_url
+                .as_deref()
+                .and_then(crate::download::records::file_url_path)
+            else {
                 continue;
             };
             if !path.is_file() && self.downloaded_file(e.id)?.is_none() {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use rusqlite::OptionalExtension;
 
-use crate::downloads::file_url_path;
+use crate::download::records::file_url_path;
 use crate::error::{Error, Result};
 use crate::library::{Library, STATE_JOIN};
 use crate::local_files;

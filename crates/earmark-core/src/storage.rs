@@ -16,7 +16,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::download::part_path;
+use crate::download::transfer::part_path;
 use crate::error::{Error, Result};
 use crate::library::Library;
 use crate::model::PodcastId;

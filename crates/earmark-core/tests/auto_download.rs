@@ -8,9 +8,9 @@ use earmark_test_support::http;
 use std::path::Path;
 use std::time::Duration;
 
-use earmark_core::auto_download::AutoDownload;
 use earmark_core::chrono::{DateTime, TimeZone, Utc};
-use earmark_core::download_queue::DownloadQueue;
+use earmark_core::download::policy::AutoDownload;
+use earmark_core::download::queue::DownloadQueue;
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{EpisodeId, PodcastId};
 use earmark_core::resolve::{self, Resolver};

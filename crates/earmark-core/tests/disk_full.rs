@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use earmark_core::chrono::{TimeZone, Utc};
-use earmark_core::download::part_path;
-use earmark_core::download_queue::{DownloadEvent, DownloadQueue};
+use earmark_core::download::queue::{DownloadEvent, DownloadQueue};
+use earmark_core::download::transfer::part_path;
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use earmark_core::download::{part_path, Finished};
+use earmark_core::download::transfer::{part_path, Finished};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use http::{Body, Reply, Request, Server};
 

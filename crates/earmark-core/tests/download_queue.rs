@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use earmark_core::chrono::{TimeZone, Utc};
-use earmark_core::download_queue::{DownloadEvent, DownloadQueue};
+use earmark_core::download::queue::{DownloadEvent, DownloadQueue};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
@@ -276,7 +276,7 @@ fn pause_keeps_the_part_and_enqueueing_again_resumes_with_range() {
         "the running one paused"
     );
     let (_, dest) = lib.download_target(first_id).expect("target");
-    let part = earmark_core::download::part_path(&dest);
+    let part = earmark_core::download::transfer::part_path(&dest);
     let kept = std::fs::metadata(&part).expect("part kept").len();
     assert!(kept > 0);
 

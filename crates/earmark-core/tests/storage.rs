@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use earmark_core::chrono::{TimeZone, Utc};
-use earmark_core::download::part_path;
+use earmark_core::download::transfer::part_path;
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::model::{DownloadState, EpisodeId, PodcastId};
 use earmark_core::resolve::{self, Resolver};

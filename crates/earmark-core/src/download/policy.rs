@@ -1,6 +1,6 @@
 //! Auto-download: each podcast's choice of what a refresh fetches for offline listening, and
 //! the episodes that choice asks for after a refresh. The transfers themselves go through
-//! [`crate::download_queue::DownloadQueue`] like any other download.
+//! [`crate::download::queue::DownloadQueue`] like any other download.
 
 use std::str::FromStr;
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::download::{part_path, Finished};
+use crate::download::transfer::{part_path, Finished};
 use crate::error::Result;
 use crate::fetch::Fetcher;
 use crate::library::Library;
@@ -57,7 +57,7 @@ type Sink = Arc<dyn Fn(DownloadEvent) + Send + Sync>;
 pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 
 struct Shared {
-    /// The shared lock on the library's [`crate::downloads::QUEUE_LOCK`], released when the last
+    /// The shared lock on the library's [`crate::download::records::QUEUE_LOCK`], released when the last
     /// worker lets go of the queue.
     _running: std::fs::File,
     /// The library, for recording states; writes are short, so one connection serves all workers.
@@ -101,10 +101,10 @@ impl DownloadQueue {
         })?;
         // Held (shared) for the queue's life: a listing that can take it exclusively knows no
         // queue runs, so a row left `downloading` by a killed process shows as paused.
-        let running = crate::downloads::open_queue_lock(library.dir())
+        let running = crate::download::records::open_queue_lock(library.dir())
             .and_then(|f| f.lock_shared().map(|()| f))
             .map_err(|source| crate::Error::Io {
-                path: library.dir().join(crate::downloads::QUEUE_LOCK),
+                path: library.dir().join(crate::download::records::QUEUE_LOCK),
                 source,
             })?;
         let shared = Arc::new(Shared {

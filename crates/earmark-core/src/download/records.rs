@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use crate::download::media_file_name;
+use crate::download::transfer::media_file_name;
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
 use crate::model::{DownloadRow, DownloadState, EpisodeId, PodcastId};
@@ -229,7 +229,7 @@ impl Library {
             .optional()?;
         let Some(name) = name else { return Ok(false) };
         let path = self.media_path(&name);
-        for p in [path.clone(), crate::download::part_path(&path)] {
+        for p in [path.clone(), crate::download::transfer::part_path(&path)] {
             match std::fs::remove_file(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
