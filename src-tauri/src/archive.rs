@@ -94,9 +94,9 @@ pub async fn list_documents(state: State<'_, Arc<AppState>>, campaign: Option<St
 
 /// One document with its sanitised HTML.
 #[tauri::command]
-pub async fn get_document(state: State<'_, Arc<AppState>>, id: i64) -> Res<DocumentDetail> {
+pub async fn get_document(state: State<'_, Arc<AppState>>, id: DocumentId) -> Res<DocumentDetail> {
     // Images kept for offline reading are shown from the local copies, others through the proxy.
-    read(&state, move |lib| lib.document_shown(DocumentId(id))).await
+    read(&state, move |lib| lib.document_shown(id)).await
 }
 
 /// Lets a podcast's, source's or page's remote images load (through the `remoteimg:` proxy), or
@@ -108,8 +108,8 @@ pub async fn set_remote_images(state: State<'_, Arc<AppState>>, owner: ImageOwne
 
 /// The episodes linked to a document.
 #[tauri::command]
-pub async fn document_links(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<DocumentLink>> {
-    read(&state, move |lib| lib.document_links(DocumentId(id))).await
+pub async fn document_links(state: State<'_, Arc<AppState>>, id: DocumentId) -> Res<Vec<DocumentLink>> {
+    read(&state, move |lib| lib.document_links(id)).await
 }
 
 /// Campaigns and topics.
@@ -120,14 +120,14 @@ pub async fn list_collections(state: State<'_, Arc<AppState>>) -> Res<Vec<Collec
 
 /// A campaign's pages and every episode linked to any of them.
 #[tauri::command]
-pub async fn collection_view(state: State<'_, Arc<AppState>>, id: i64) -> Res<CollectionView> {
-    read(&state, move |lib| lib.collection_view(CollectionId(id))).await
+pub async fn collection_view(state: State<'_, Arc<AppState>>, id: CollectionId) -> Res<CollectionView> {
+    read(&state, move |lib| lib.collection_view(id)).await
 }
 
 /// The posts and pages linked or suggested for an episode.
 #[tauri::command]
-pub async fn episode_links(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<EpisodeLink>> {
-    read(&state, move |lib| lib.episode_links(EpisodeId(id))).await
+pub async fn episode_links(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<Vec<EpisodeLink>> {
+    read(&state, move |lib| lib.episode_links(id)).await
 }
 
 /// What a person decided about a link.
@@ -150,9 +150,14 @@ pub enum LinkDecision {
 
 /// Accept, reject, unlink or link an episode and a document.
 #[tauri::command]
-pub async fn decide_link(state: State<'_, Arc<AppState>>, episode: i64, doc: i64, decision: LinkDecision) -> Res<()> {
+pub async fn decide_link(
+    state: State<'_, Arc<AppState>>,
+    episode: EpisodeId,
+    doc: DocumentId,
+    decision: LinkDecision,
+) -> Res<()> {
     write(&state, move |lib| {
-        let (e, d) = (EpisodeId(episode), DocumentId(doc));
+        let (e, d) = (episode, doc);
         match decision {
             LinkDecision::Accept => lib.accept_link(e, d, now()),
             LinkDecision::Reject => lib.reject_link(e, d, now()),
@@ -188,13 +193,12 @@ pub async fn relink_all(state: State<'_, Arc<AppState>>) -> Res<RelinkReport> {
 #[tauri::command]
 pub async fn archive_images(
     state: State<'_, Arc<AppState>>,
-    source: Option<i64>,
+    source: Option<earmark_core::docs::model::SourceId>,
 ) -> Res<earmark_core::docs::images::ArchiveReport> {
     let state = Arc::clone(&state);
     blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
         let fetcher = state.config.fetcher()?;
-        let source = source.map(earmark_core::docs::model::SourceId);
         if let Some(s) = source {
             lib.set_source_archive(s, true)?;
         }

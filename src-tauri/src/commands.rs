@@ -26,21 +26,21 @@ pub const MAX_WINDOW: u32 = 2_000;
 #[tauri::command]
 pub async fn list_episodes(
     state: State<'_, Arc<AppState>>,
-    podcast_id: Option<i64>,
+    podcast_id: Option<PodcastId>,
     offline_only: bool,
     offset: u64,
     limit: u32,
 ) -> Res<Window<Episode>> {
     read(&state, move |lib| {
-        lib.episode_window(podcast_id.map(PodcastId), offline_only, offset, limit.min(MAX_WINDOW))
+        lib.episode_window(podcast_id, offline_only, offset, limit.min(MAX_WINDOW))
     })
     .await
 }
 
 #[tauri::command]
-pub async fn get_episode(state: State<'_, Arc<AppState>>, id: i64) -> Res<EpisodeDetail> {
+pub async fn get_episode(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<EpisodeDetail> {
     // Notes are sanitised after the read connection is let go: lists and search never wait on them.
-    let unprepared = read(&state, move |lib| lib.episode_unprepared(EpisodeId(id))).await?;
+    let unprepared = read(&state, move |lib| lib.episode_unprepared(id)).await?;
     blocking(move || Ok(unprepared.prepared())).await
 }
 
@@ -150,12 +150,9 @@ pub async fn queue_list(state: State<'_, Arc<AppState>>) -> Res<Vec<Episode>> {
 pub async fn queue_edit(state: State<'_, Arc<AppState>>, edit: QueueEdit) -> Res<Vec<Episode>> {
     write(&state, move |lib| {
         match edit {
-            QueueEdit::Add { ids, next } => {
-                let ids: Vec<EpisodeId> = ids.into_iter().map(EpisodeId).collect();
-                lib.queue_add(&ids, next)?
-            }
-            QueueEdit::Remove { id } => lib.queue_remove(EpisodeId(id))?,
-            QueueEdit::Move { id, index } => lib.queue_move(EpisodeId(id), index as usize)?,
+            QueueEdit::Add { ids, next } => lib.queue_add(&ids, next)?,
+            QueueEdit::Remove { id } => lib.queue_remove(id)?,
+            QueueEdit::Move { id, index } => lib.queue_move(id, index as usize)?,
             QueueEdit::Clear => lib.queue_clear()?,
         }
         lib.queue()
@@ -167,10 +164,10 @@ pub async fn queue_edit(state: State<'_, Arc<AppState>>, edit: QueueEdit) -> Res
 #[tauri::command]
 pub async fn set_auto_download(
     state: State<'_, Arc<AppState>>,
-    podcast_id: i64,
+    podcast_id: PodcastId,
     policy: earmark_core::download::policy::AutoDownload,
 ) -> Res<()> {
-    write(&state, move |lib| lib.set_auto_download(PodcastId(podcast_id), policy)).await
+    write(&state, move |lib| lib.set_auto_download(podcast_id, policy)).await
 }
 
 /// Space used by downloads, per podcast.

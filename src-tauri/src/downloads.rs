@@ -50,28 +50,23 @@ pub fn resume(state: Arc<AppState>) {
 
 /// Queues episodes for download (already downloaded ones report done at once).
 #[tauri::command]
-pub async fn download_episodes(state: State<'_, Arc<AppState>>, ids: Vec<i64>) -> Res<()> {
+pub async fn download_episodes(state: State<'_, Arc<AppState>>, ids: Vec<EpisodeId>) -> Res<()> {
     let state = Arc::clone(&state);
-    blocking(move || {
-        let ids: Vec<EpisodeId> = ids.into_iter().map(EpisodeId).collect();
-        state.downloads.enqueue(&ids).map_err(ApiError::from)
-    })
-    .await
+    blocking(move || state.downloads.enqueue(&ids).map_err(ApiError::from)).await
 }
 
 /// Pauses a queued or running download; the partial file stays for a later resume.
 #[tauri::command]
-pub async fn pause_download(state: State<'_, Arc<AppState>>, id: i64) -> Res<bool> {
+pub async fn pause_download(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<bool> {
     let state = Arc::clone(&state);
-    blocking(move || state.downloads.pause(EpisodeId(id)).map_err(ApiError::from)).await
+    blocking(move || state.downloads.pause(id).map_err(ApiError::from)).await
 }
 
 /// Deletes an episode's download (finished or partial); the episode and everything about it stay.
 #[tauri::command]
-pub async fn delete_download(state: State<'_, Arc<AppState>>, id: i64) -> Res<bool> {
+pub async fn delete_download(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<bool> {
     let state = Arc::clone(&state);
     blocking(move || {
-        let id = EpisodeId(id);
         // A running transfer is stopped first, so it cannot write the file back after the delete.
         state.downloads.pause(id).map_err(ApiError::from)?;
         let deadline = Instant::now() + Duration::from_secs(5);

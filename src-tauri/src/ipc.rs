@@ -1,5 +1,6 @@
 //! Types that exist only at the IPC boundary.
 
+use earmark_core::model::EpisodeId;
 use earmark_core::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
@@ -68,22 +69,19 @@ pub enum QueueEdit {
     /// Add episodes at the end, or first with `next`.
     Add {
         /// Episode ids.
-        #[ts(type = "number[]")]
-        ids: Vec<i64>,
+        ids: Vec<EpisodeId>,
         /// Put them first.
         next: bool,
     },
     /// Take one off.
     Remove {
         /// Episode id.
-        #[ts(type = "number")]
-        id: i64,
+        id: EpisodeId,
     },
     /// Move one to a place (0 = first).
     Move {
         /// Episode id.
-        #[ts(type = "number")]
-        id: i64,
+        id: EpisodeId,
         /// New index.
         index: u32,
     },

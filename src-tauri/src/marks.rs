@@ -44,16 +44,16 @@ pub async fn add_bookmark(state: State<'_, Arc<AppState>>, bookmark: NewBookmark
 
 /// Changes the given fields of a bookmark.
 #[tauri::command]
-pub async fn edit_bookmark(state: State<'_, Arc<AppState>>, id: i64, edit: BookmarkEdit) -> Res<Bookmark> {
-    let edited = write(&state, move |lib| lib.edit_bookmark(BookmarkId(id), &edit, now())).await?;
+pub async fn edit_bookmark(state: State<'_, Arc<AppState>>, id: BookmarkId, edit: BookmarkEdit) -> Res<Bookmark> {
+    let edited = write(&state, move |lib| lib.edit_bookmark(id, &edit, now())).await?;
     state.sync.poke();
     Ok(edited)
 }
 
 /// Deletes a bookmark.
 #[tauri::command]
-pub async fn delete_bookmark(state: State<'_, Arc<AppState>>, id: i64) -> Res<()> {
-    write(&state, move |lib| lib.delete_bookmark(BookmarkId(id))).await?;
+pub async fn delete_bookmark(state: State<'_, Arc<AppState>>, id: BookmarkId) -> Res<()> {
+    write(&state, move |lib| lib.delete_bookmark(id)).await?;
     state.sync.poke();
     Ok(())
 }
@@ -96,7 +96,7 @@ pub async fn export_bookmarks(state: State<'_, Arc<AppState>>, format: String) -
 
 /// The transcript of an episode, fetched (once) when it offers one.
 #[tauri::command]
-pub async fn episode_transcript(state: State<'_, Arc<AppState>>, id: i64) -> Res<Vec<TranscriptCue>> {
+pub async fn episode_transcript(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<Vec<TranscriptCue>> {
     let state = Arc::clone(&state);
     blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
@@ -104,7 +104,7 @@ pub async fn episode_transcript(state: State<'_, Arc<AppState>>, id: i64) -> Res
         Ok(earmark_core::transcript::ensure_transcript(
             &mut lib,
             &fetcher,
-            EpisodeId(id),
+            id,
             false,
             now(),
         )?)

@@ -545,7 +545,7 @@ fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
 #[tauri::command]
 pub async fn play_episode(
     state: State<'_, Arc<AppState>>,
-    id: i64,
+    id: EpisodeId,
     start_secs: Option<f64>,
     paused: Option<bool>,
     playlist: Option<PlaylistId>,
@@ -554,10 +554,10 @@ pub async fn play_episode(
     blocking(move || {
         state.playing_from.set(playlist);
         // A local file never measured (a `file:` episode) is measured now, for next time.
-        state.measurer.measure(EpisodeId(id));
+        state.measurer.measure(id);
         let cmd = {
             let lib = lock(&state.library)?;
-            let mut cmd = load_command(&lib, id)?;
+            let mut cmd = load_command(&lib, id.0)?;
             if let Command::Play {
                 start,
                 paused: load_paused,
@@ -618,12 +618,12 @@ pub fn player_command(state: State<'_, Arc<AppState>>, command: PlayerCommand) -
 
 /// Marks an episode played or unplayed by hand.
 #[tauri::command]
-pub async fn set_played(state: State<'_, Arc<AppState>>, id: i64, played: bool) -> Result<(), ApiError> {
+pub async fn set_played(state: State<'_, Arc<AppState>>, id: EpisodeId, played: bool) -> Result<(), ApiError> {
     write(&state, move |lib| {
         if played {
-            lib.finish_episode(EpisodeId(id), crate::access::now())
+            lib.finish_episode(id, crate::access::now())
         } else {
-            lib.set_played(EpisodeId(id), false, crate::access::now())
+            lib.set_played(id, false, crate::access::now())
         }
     })
     .await
@@ -646,10 +646,10 @@ pub struct ChapterInfo {
 /// The episode's chapters (see [`ChapterSources::read`]): the library is read under its lock, the
 /// chapters file after letting go of it.
 #[tauri::command]
-pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: i64) -> Result<Vec<ChapterInfo>, ApiError> {
+pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Result<Vec<ChapterInfo>, ApiError> {
     let state = Arc::clone(&state);
     blocking(move || {
-        let sources = ChapterSources::of(&*lock(&state.library)?, EpisodeId(id))?;
+        let sources = ChapterSources::of(&*lock(&state.library)?, id)?;
         let fetcher = state.config.fetcher()?;
         Ok(sources
             .read(&fetcher)

@@ -336,11 +336,11 @@ pub struct EpisodeVideo {
 /// The video of an episode that has a picture: its file on this computer, or (for a video episode
 /// that is not here) the engine's stream of it while it plays. None for audio.
 #[tauri::command]
-pub async fn episode_video(state: State<'_, Arc<AppState>>, id: i64) -> Res<Option<EpisodeVideo>> {
+pub async fn episode_video(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<Option<EpisodeVideo>> {
     let server = state.video.clone();
     read(&state, move |lib| {
-        let local = lib.local_media(EpisodeId(id))?;
-        let e = lib.episode_unprepared(EpisodeId(id))?.without_notes().episode;
+        let local = lib.local_media(id)?;
+        let e = lib.episode_unprepared(id)?.without_notes().episode;
         let video = match local {
             Some(path) => video_mime(&path).is_some(),
             None => stream_mime(e.enclosure_type.as_deref(), e.enclosure_url.as_deref()).is_some(),
@@ -350,7 +350,7 @@ pub async fn episode_video(state: State<'_, Arc<AppState>>, id: i64) -> Res<Opti
         }
         let sound_only = lib.podcast_sound(e.podcast_id)?.sound_only;
         Ok(server.map(|s| EpisodeVideo {
-            url: s.url(id),
+            url: s.url(id.0),
             podcast_id: e.podcast_id.0,
             sound_only,
             native_rate: crate::rendering::composited(),

@@ -87,8 +87,8 @@ fn reduce(peaks: &[Peak], factor: usize) -> Vec<Peak> {
         .collect()
 }
 
-fn media_path(state: &AppState, id: i64) -> Res<PathBuf> {
-    lock(&state.library)?.local_media(EpisodeId(id))?.ok_or_else(|| {
+fn media_path(state: &AppState, id: EpisodeId) -> Res<PathBuf> {
+    lock(&state.library)?.local_media(id)?.ok_or_else(|| {
         ApiError::new(
             ErrorCode::NotDownloaded,
             "The waveform is drawn from the episode's file: download the episode first (d).",
@@ -99,12 +99,13 @@ fn media_path(state: &AppState, id: i64) -> Res<PathBuf> {
 /// Computes (or loads from the cache) an episode's waveform, sending overview slices as
 /// `waveform-progress` events while it works; returns the whole overview.
 #[tauri::command]
-pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, id: i64) -> Res<WaveSlice> {
+pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<WaveSlice> {
     let state = Arc::clone(&state);
     blocking(move || -> Res<WaveSlice> {
         // Stops the one before even when this episode turns out to have no file here.
         let cancel = state.peaks.start_job();
         let path = media_path(&state, id)?;
+        let id = id.0;
         let cache_dir = state.config.library_dir.join("peaks");
         let mut factor = 1;
         let outcome = peaks::load_or_compute(&path, &cache_dir, &PeaksOptions::default(), &cancel, &mut |p| {
@@ -150,7 +151,7 @@ pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, i
 #[tauri::command]
 pub async fn waveform_range(
     state: State<'_, Arc<AppState>>,
-    id: i64,
+    id: EpisodeId,
     start: f64,
     end: f64,
     n: usize,
@@ -170,7 +171,7 @@ pub async fn waveform_range(
                 .last
                 .lock()
                 .ok()
-                .and_then(|c| c.as_ref().filter(|(e, _)| *e == id).map(|(_, p)| Arc::clone(p)));
+                .and_then(|c| c.as_ref().filter(|(e, _)| *e == id.0).map(|(_, p)| Arc::clone(p)));
             let Some(fine) = cached else {
                 return Err(ApiError::new(
                     ErrorCode::Waveform,
@@ -179,7 +180,7 @@ pub async fn waveform_range(
             };
             fine.range(Duration::from_secs_f64(start), Duration::from_secs_f64(end), n)
         };
-        let mut s = slice(id, span / n as f64, 0, &columns, Some(n));
+        let mut s = slice(id.0, span / n as f64, 0, &columns, Some(n));
         // `first` counts whole columns from zero; the window places the slice at `start` itself.
         s.first = 0;
         Ok(s)
@@ -191,7 +192,7 @@ pub async fn waveform_range(
 /// name made here (bookmark id and times; never a title or a network name as a path). Returns
 /// the file's path.
 #[tauri::command]
-pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format: String) -> Res<String> {
+pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: BookmarkId, format: String) -> Res<String> {
     let state = Arc::clone(&state);
     blocking(move || -> Res<String> {
         let ext = match format.as_str() {
@@ -204,7 +205,7 @@ pub async fn export_clip(state: State<'_, Arc<AppState>>, bookmark: i64, format:
             }
         };
         let clip = lock(&state.library)?
-            .clip_request(BookmarkId(bookmark), None)
+            .clip_request(bookmark, None)
             .map_err(|e| match e {
                 earmark_core::Error::Bookmark(BookmarkError::NotASegment(_)) => ApiError::new(
                     ErrorCode::NotASegment,

@@ -1,5 +1,12 @@
 // The only module that talks to Tauri. Everything else calls these typed functions, whose
 // types are generated from the Rust side (src/bindings, written by `cargo test`).
+import type { EpisodeId } from "./bindings/EpisodeId";
+import type { PodcastId } from "./bindings/PodcastId";
+import type { PlaylistId } from "./bindings/PlaylistId";
+import type { DocumentId } from "./bindings/DocumentId";
+import type { CollectionId } from "./bindings/CollectionId";
+import type { BookmarkId } from "./bindings/BookmarkId";
+import type { SourceId } from "./bindings/SourceId";
 import type { Episode } from "./bindings/Episode";
 import type { Window } from "./bindings/Window";
 import type { EpisodeDetail } from "./bindings/EpisodeDetail";
@@ -104,32 +111,32 @@ export const api = {
   libraryInfo: () => call<LibraryInfo>("library_info"),
   listPodcasts: () => call<Podcast[]>("list_podcasts"),
   /** One window of a podcast's (or every podcast's) episode list, optionally only the downloaded ones, with the list's length. */
-  listEpisodes: (podcastId: number | null, offlineOnly: boolean, offset: number, limit: number) =>
+  listEpisodes: (podcastId: PodcastId | null, offlineOnly: boolean, offset: number, limit: number) =>
     call<Window<Episode>>("list_episodes", { podcastId, offlineOnly, offset, limit }),
-  getEpisode: (id: number) => call<EpisodeDetail>("get_episode", { id }),
+  getEpisode: (id: EpisodeId) => call<EpisodeDetail>("get_episode", { id }),
   subscribe: (input: string) => call<Subscription>("subscribe", { input }),
   subscribeDefault: () => call<Subscription>("subscribe_default"),
   refreshAll: () => call<RefreshReport[]>("refresh_all"),
   search: (query: string) => call<SearchHit[]>("search", { query }),
   openLink: (url: string) => call<void>("open_link", { url }),
   /** Plays an episode; with `playlist`, playback moves on within that playlist as episodes end. */
-  playEpisode: (id: number, startSecs: number | null = null, paused = false, playlist: number | null = null) =>
+  playEpisode: (id: EpisodeId, startSecs: number | null = null, paused = false, playlist: PlaylistId | null = null) =>
     call<void>("play_episode", { id, startSecs, paused, playlist }),
-  episodeChapters: (id: number) => call<ChapterInfo[]>("episode_chapters", { id }),
+  episodeChapters: (id: EpisodeId) => call<ChapterInfo[]>("episode_chapters", { id }),
   player: (command: PlayerCommand) => call<void>("player_command", { command }),
   skipLengths: () => call<SkipLengths>("skip_lengths"),
   setSkipLengths: (backSecs: number | null, forwardSecs: number | null) =>
     call<SkipLengths>("set_skip_lengths", { backSecs, forwardSecs }),
-  setPlayed: (id: number, played: boolean) => call<void>("set_played", { id, played }),
+  setPlayed: (id: EpisodeId, played: boolean) => call<void>("set_played", { id, played }),
   onPlayer: (handler: (s: PlayerStatus) => void) => listen<PlayerStatus>("player", handler),
   onPlayerError: (handler: (e: PlayerError) => void) =>
     listen<PlayerError>("player-error", handler),
   queueList: () => call<Episode[]>("queue_list"),
   queueEdit: (edit: QueueEdit) => call<Episode[]>("queue_edit", { edit }),
   onQueueChanged: (handler: () => void) => listen<null>("queue-changed", () => handler()),
-  downloadEpisodes: (ids: number[]) => call<void>("download_episodes", { ids }),
-  pauseDownload: (id: number) => call<boolean>("pause_download", { id }),
-  deleteDownload: (id: number) => call<boolean>("delete_download", { id }),
+  downloadEpisodes: (ids: EpisodeId[]) => call<void>("download_episodes", { ids }),
+  pauseDownload: (id: EpisodeId) => call<boolean>("pause_download", { id }),
+  deleteDownload: (id: EpisodeId) => call<boolean>("delete_download", { id }),
   listDownloads: () => call<DownloadRow[]>("list_downloads"),
   onDownload: (handler: (e: DownloadEvent) => void) =>
     listen<DownloadEvent>("download-progress", handler),
@@ -139,13 +146,13 @@ export const api = {
   /** One window of the archive's list (`listDocuments`), with its length. */
   documentWindow: (campaign: string | null, offset: number, limit: number) =>
     call<Window<DocumentRow>>("document_window", { campaign, offset, limit }),
-  getDocument: (id: number) => call<DocumentDetail>("get_document", { id }),
+  getDocument: (id: DocumentId) => call<DocumentDetail>("get_document", { id }),
   setRemoteImages: (owner: ImageOwner, on: boolean) => call<void>("set_remote_images", { owner, on }),
-  documentLinks: (id: number) => call<DocumentLink[]>("document_links", { id }),
+  documentLinks: (id: DocumentId) => call<DocumentLink[]>("document_links", { id }),
   listCollections: () => call<Collection[]>("list_collections"),
-  collectionView: (id: number) => call<CollectionView>("collection_view", { id }),
-  episodeLinks: (id: number) => call<EpisodeLink[]>("episode_links", { id }),
-  decideLink: (episode: number, doc: number, decision: LinkDecision) => call<void>("decide_link", { episode, doc, decision }),
+  collectionView: (id: CollectionId) => call<CollectionView>("collection_view", { id }),
+  episodeLinks: (id: EpisodeId) => call<EpisodeLink[]>("episode_links", { id }),
+  decideLink: (episode: EpisodeId, doc: DocumentId, decision: LinkDecision) => call<void>("decide_link", { episode, doc, decision }),
   reviewQueue: () => call<ReviewItem[]>("review_queue", { limit: null }),
   relinkAll: () => call<RelinkReport>("relink_all"),
   listBookmarks: (filter: BookmarkFilter) => call<BookmarkRow[]>("list_bookmarks", { filter }),
@@ -153,17 +160,17 @@ export const api = {
   bookmarkWindow: (filter: BookmarkFilter, offset: number, limit: number) =>
     call<Window<BookmarkRow>>("bookmark_window", { filter, offset, limit }),
   addBookmark: (bookmark: NewBookmark) => call<Bookmark>("add_bookmark", { bookmark }),
-  editBookmark: (id: number, edit: BookmarkEdit) => call<Bookmark>("edit_bookmark", { id, edit }),
-  deleteBookmark: (id: number) => call<void>("delete_bookmark", { id }),
+  editBookmark: (id: BookmarkId, edit: BookmarkEdit) => call<Bookmark>("edit_bookmark", { id, edit }),
+  deleteBookmark: (id: BookmarkId) => call<void>("delete_bookmark", { id }),
   exportBookmarks: (format: "md" | "csv" | "json") => call<string>("export_bookmarks", { format }),
-  episodeTranscript: (id: number) => call<TranscriptCue[]>("episode_transcript", { id }),
-  episodeWaveform: (id: number) => call<WaveSlice>("episode_waveform", { id }),
-  waveformRange: (id: number, start: number, end: number, n: number) => call<WaveSlice>("waveform_range", { id, start, end, n }),
-  exportClip: (bookmark: number, format: "wav" | "flac") => call<string>("export_clip", { bookmark, format }),
+  episodeTranscript: (id: EpisodeId) => call<TranscriptCue[]>("episode_transcript", { id }),
+  episodeWaveform: (id: EpisodeId) => call<WaveSlice>("episode_waveform", { id }),
+  waveformRange: (id: EpisodeId, start: number, end: number, n: number) => call<WaveSlice>("waveform_range", { id, start, end, n }),
+  exportClip: (bookmark: BookmarkId, format: "wav" | "flac") => call<string>("export_clip", { bookmark, format }),
   onWaveform: (handler: (s: WaveSlice) => void) => listen<WaveSlice>("waveform-progress", handler),
   startupLink: () => call<OpenAt | null>("startup_link"),
   onOpenLink: (handler: (o: OpenAt) => void) => listen<OpenAt>("open-link", handler),
-  setAutoDownload: (podcastId: number, policy: AutoDownload) => call<void>("set_auto_download", { podcastId, policy }),
+  setAutoDownload: (podcastId: PodcastId, policy: AutoDownload) => call<void>("set_auto_download", { podcastId, policy }),
   storage: () => call<PodcastStorage[]>("storage"),
   listPlaylists: () => call<Playlist[]>("list_playlists"),
   playlistEpisodes: (id: number) => call<Episode[]>("playlist_episodes", { id }),
@@ -173,10 +180,10 @@ export const api = {
   podcastSound: (podcastId: number) => call<PodcastSound>("podcast_sound", { podcastId }),
   setPodcastSound: (podcastId: number, sound: PodcastSound) => call<void>("set_podcast_sound", { podcastId, sound }),
   evenLoudness: () => call<boolean>("even_loudness"),
-  episodeVideo: (id: number) => call<EpisodeVideo | null>("episode_video", { id }),
+  episodeVideo: (id: EpisodeId) => call<EpisodeVideo | null>("episode_video", { id }),
   importLocal: (paths: string[], name: string, reference: boolean) => call<LocalReport>("import_local", { paths, name, reference }),
   setEvenLoudness: (on: boolean) => call<void>("set_even_loudness", { on }),
-  archiveImages: (source: number | null) => call<ArchiveReport>("archive_images", { source }),
+  archiveImages: (source: SourceId | null) => call<ArchiveReport>("archive_images", { source }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   syncLogin: (server: string, user: string, password: string) => call<Account>("sync_login", { server, user, password }),
   syncLogout: () => call<void>("sync_logout"),
