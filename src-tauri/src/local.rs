@@ -5,30 +5,12 @@ use earmark_core::ErrorCode;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use earmark_core::local_import::{media_files, Keep, LocalFile, LocalReport, LocalTags};
+use earmark_core::local_import::{media_files, Keep, LocalFile, LocalReport};
 use tauri::State;
 
 use crate::access::{blocking, lock, now, Res};
 use crate::ipc::ApiError;
 use crate::AppState;
-
-fn tags_of(path: &Path) -> LocalTags {
-    match earmark_player::tags::read(path) {
-        Ok(t) => LocalTags {
-            title: t.title,
-            artist: t.artist,
-            album: t.album,
-            date: t.date,
-            comment: t.comment,
-            cover: t.cover,
-            duration_secs: t.duration.map(|d| d.as_secs_f64()),
-        },
-        Err(e) => {
-            tracing::info!("no tags in {}: {e}", path.display());
-            LocalTags::default()
-        }
-    }
-}
 
 /// Imports the files and folders at `paths` (absolute, or starting `~/`) as the local podcast
 /// `name`, copying them into the library unless `reference`.
@@ -72,7 +54,7 @@ pub async fn import_local(
         let files: Vec<LocalFile> = found
             .into_iter()
             .map(|path| LocalFile {
-                tags: tags_of(&path),
+                tags: earmark_shell::tags_of(&path),
                 path,
             })
             .collect();

@@ -9,13 +9,10 @@ use std::time::{Duration, Instant};
 
 use earmark_core::chapters::{self, Chapter, ChapterSources};
 use earmark_core::model::{DownloadState, EpisodeId};
-use earmark_core::net_guard::MediaGuard;
-use earmark_core::playable::Source;
 use earmark_core::playlists::PlaylistId;
 use earmark_core::skip::SkipLengths;
 use earmark_core::{ErrorCode, Library};
-use earmark_player::engine::{Command, Effects, Engine, Event, Media, SleepTimer, Status};
-use earmark_player::stream::StreamGuard;
+use earmark_player::engine::{Command, Effects, Engine, Event, SleepTimer, Status};
 use earmark_player::State as PlayState;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -509,22 +506,7 @@ pub fn listened(heard: earmark_player::pipeline::Heard, finished: u32) -> earmar
 fn load_command(lib: &Library, id: i64) -> Result<Command, ApiError> {
     let p = lib.playable(EpisodeId(id))?;
     let start = Duration::from_secs_f64(p.resume_secs);
-    let media = match p.source {
-        Source::File(path) => Media::File(path),
-        Source::Web {
-            url,
-            cache_dir,
-            named_by,
-        } => Media::Url {
-            url,
-            cache_dir: Some(cache_dir),
-            // A feed on the web never streams from the listener's own network.
-            guard: Some({
-                let g = MediaGuard::for_feed(&named_by);
-                StreamGuard::new(Arc::clone(&g), move |u| g.allows(u))
-            }),
-        },
-    };
+    let media = earmark_shell::media_of(p.source);
     Ok(Command::Play {
         tag: id,
         media,

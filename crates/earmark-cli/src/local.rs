@@ -5,30 +5,11 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use earmark_core::local_import::{media_files, Keep, LocalFile, LocalTags};
+use earmark_core::local_import::{media_files, Keep, LocalFile};
 use earmark_core::model::PodcastId;
 use earmark_core::Library;
 
 use crate::now;
-
-/// What the player's tag reader found, as the core takes it.
-pub fn tags_of(path: &std::path::Path) -> LocalTags {
-    match earmark_player::tags::read(path) {
-        Ok(t) => LocalTags {
-            title: t.title,
-            artist: t.artist,
-            album: t.album,
-            date: t.date,
-            comment: t.comment,
-            cover: t.cover,
-            duration_secs: t.duration.map(|d| d.as_secs_f64()),
-        },
-        Err(e) => {
-            tracing::info!("no tags in {}: {e}", path.display());
-            LocalTags::default()
-        }
-    }
-}
 
 /// A file's modification time, for files whose tags carry no date.
 pub fn modified(path: &std::path::Path) -> Option<earmark_core::chrono::DateTime<earmark_core::chrono::Utc>> {
@@ -49,7 +30,7 @@ pub fn import(lib: &mut Library, paths: &[PathBuf], name: Option<&str>, referenc
     let files: Vec<LocalFile> = found
         .into_iter()
         .map(|path| LocalFile {
-            tags: tags_of(&path),
+            tags: earmark_shell::tags_of(&path),
             path,
         })
         .collect();

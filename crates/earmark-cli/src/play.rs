@@ -9,11 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use earmark_core::model::EpisodeId;
-use earmark_core::net_guard::MediaGuard;
-use earmark_core::playable::{Source, PLAYED_MARGIN_SECS};
+use earmark_core::playable::PLAYED_MARGIN_SECS;
 use earmark_core::Library;
 use earmark_player::engine::Media;
-use earmark_player::stream::StreamGuard;
 use earmark_player::{Output, State};
 
 use crate::now;
@@ -61,22 +59,7 @@ pub fn play(lib: &mut Library, id: EpisodeId, from: Option<&str>, to: Option<&st
     }
     let playable = lib.playable(id)?;
     let title = crate::term::clean(&playable.title).into_owned();
-    let media = match playable.source {
-        Source::File(path) => Media::File(path),
-        Source::Web {
-            url,
-            cache_dir,
-            named_by,
-        } => Media::Url {
-            url,
-            cache_dir: Some(cache_dir),
-            // A feed on the web never streams from the listener's own network.
-            guard: Some({
-                let g = MediaGuard::for_feed(&named_by);
-                StreamGuard::new(Arc::clone(&g), move |u| g.allows(u))
-            }),
-        },
-    };
+    let media = earmark_shell::media_of(playable.source);
     let start = match from {
         Some(f) => parse_time("from", f)?,
         None => Duration::from_secs_f64(playable.resume_secs),
