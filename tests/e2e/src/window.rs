@@ -21,6 +21,38 @@ pub async fn launch(env: &[(&str, &Path)]) -> (Client, Guards) {
     launch_with_args(env, &[]).await
 }
 
+/// A window on a new library subscribed to one feed, its sound going to a private PulseAudio
+/// sink that plays in real time: how every test that listens to an episode begins. Fields drop
+/// in order, so the window closes before the library and the sink go.
+pub struct Listening {
+    /// What keeps the window alive.
+    pub window: Guards,
+    /// The WebDriver session on it.
+    pub client: Client,
+    /// The library folder the app opened.
+    pub library: tempfile::TempDir,
+    /// The sink the app plays into.
+    pub pulse: crate::pulse::Pulse,
+}
+
+/// Starts a sink, subscribes a new library to `feed` and opens the app on it.
+pub async fn listen_to(feed: impl AsRef<std::ffi::OsStr>) -> Listening {
+    let pulse = crate::pulse::start_pulse();
+    let library = tempfile::tempdir().expect("tempdir");
+    crate::subscribe(library.path(), feed);
+    let (client, window) = launch(&[
+        ("EARMARK_LIBRARY", library.path()),
+        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
+    ])
+    .await;
+    Listening {
+        window,
+        client,
+        library,
+        pulse,
+    }
+}
+
 /// As [`launch`], with command-line arguments for the app (e.g. an `earmark://` link).
 pub async fn launch_with_args(env: &[(&str, &Path)], args: &[&str]) -> (Client, Guards) {
     let (display, xvfb) = start_xvfb();

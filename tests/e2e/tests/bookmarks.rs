@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
+use earmark_e2e::window::{js, press_key, shot, wait_js};
+use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::Locator;
 
 fn episode(dir: &std::path::Path) -> std::path::PathBuf {
@@ -47,17 +48,13 @@ fn episode(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
-    let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
-    let feed = episode(media.path());
-    let library = tempfile::tempdir().expect("tempdir");
-    earmark_e2e::subscribe(library.path(), &feed);
-
-    let (client, _window) = launch(&[
-        ("EARMARK_LIBRARY", library.path()),
-        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-    ])
-    .await;
+    let Listening {
+        client,
+        window: _window,
+        library,
+        pulse: _pulse,
+    } = listen_to(episode(media.path())).await;
     earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('play-episode');").await;
     wait_js(
         &client,

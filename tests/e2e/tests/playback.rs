@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
 use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
+use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::Locator;
 
 use earmark_test_support::media_server;
@@ -87,17 +88,13 @@ fn write_feed(dir: &std::path::Path, enclosure: &str) -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn play_pause_seek_and_change_speed() {
-    let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
-    let feed = make_episode(media.path());
-    let library = tempfile::tempdir().expect("tempdir");
-    earmark_e2e::subscribe(library.path(), &feed);
-
-    let (client, _window) = launch(&[
-        ("EARMARK_LIBRARY", library.path()),
-        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-    ])
-    .await;
+    let Listening {
+        client,
+        window: _window,
+        library: _library,
+        pulse: _pulse,
+    } = listen_to(make_episode(media.path())).await;
 
     // Open the episode and press Play.
     earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('play-episode');").await;
@@ -317,17 +314,13 @@ fn make_two_short_episodes(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_plays_next_and_marks_played() {
-    let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
-    let feed = make_two_short_episodes(media.path());
-    let library = tempfile::tempdir().expect("tempdir");
-    earmark_e2e::subscribe(library.path(), &feed);
-
-    let (client, _window) = launch(&[
-        ("EARMARK_LIBRARY", library.path()),
-        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-    ])
-    .await;
+    let Listening {
+        client,
+        window: _window,
+        library: _library,
+        pulse: _pulse,
+    } = listen_to(make_two_short_episodes(media.path())).await;
 
     // Queue the second episode from its page.
     wait_js(

@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use earmark_e2e::click;
-use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
+use earmark_e2e::window::{js, press_key, shot, wait_js};
+use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::{Client, Locator};
 
 /// Three short episodes (2 s of tone each), newest first: Part three, Part two, Part one.
@@ -76,16 +76,13 @@ async fn add_to_playlist(client: &Client, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_playlist_plays_within_itself_and_the_listening_is_counted() {
-    let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
-    let feed = make_parts(media.path());
-    let library = tempfile::tempdir().expect("tempdir");
-    earmark_e2e::subscribe(library.path(), &feed);
-    let (client, _window) = launch(&[
-        ("EARMARK_LIBRARY", library.path()),
-        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-    ])
-    .await;
+    let Listening {
+        client,
+        window: _window,
+        library: _library,
+        pulse: _pulse,
+    } = listen_to(make_parts(media.path())).await;
     wait_js(
         &client,
         "return document.querySelectorAll('.episode-row').length === 3;",

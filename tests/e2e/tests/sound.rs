@@ -7,8 +7,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::click;
-use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
+use earmark_e2e::window::{js, press_key, shot, wait_js};
+use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::Locator;
 
 /// A feed whose one episode is 1 s of tone, 6 s of silence and 1 s of tone (a local WAV).
@@ -53,16 +53,13 @@ fn make_paused_episode(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trim_silence_shortens_a_pause_and_the_saving_is_counted() {
-    let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
-    let feed = make_paused_episode(media.path());
-    let library = tempfile::tempdir().expect("tempdir");
-    earmark_e2e::subscribe(library.path(), &feed);
-    let (client, _window) = launch(&[
-        ("EARMARK_LIBRARY", library.path()),
-        ("ALSA_CONFIG_PATH", pulse.alsa_conf.as_path()),
-    ])
-    .await;
+    let Listening {
+        client,
+        window: _window,
+        library: _library,
+        pulse: _pulse,
+    } = listen_to(make_paused_episode(media.path())).await;
 
     // The podcast's own list offers its sound; choose "trim silence".
     click(
