@@ -2,9 +2,11 @@
 //! (`generate_handler!`), the command list `build.rs` gives Tauri (which makes one `allow-*`
 //! permission per command), the grants in `capabilities/default.json`, and the calls in
 //! `ui/src/backend.ts`. A command missing from any of them either cannot be called or is granted
-//! without a handler; this fails naming the difference.
+//! without a handler; this fails naming the difference. A fifth list, the isolation hook's
+//! (`ui/isolation/index.js`), names each command with the arguments the window passes it, and must
+//! match `backend.ts` argument for argument.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 fn read(rel: &str) -> String {
@@ -62,6 +64,70 @@ fn ui_calls() -> BTreeSet<String> {
             (!after[..open].contains('\n')).then(|| quoted(&after[open..]).next().map(str::to_owned))?
         })
         .collect()
+}
+
+/// Each `call<T>("command", { a, b: c })` of `backend.ts`: the command and its argument names.
+fn ui_call_args() -> BTreeMap<String, BTreeSet<String>> {
+    let backend = read("../ui/src/backend.ts");
+    let mut calls: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for after in backend.split("call<").skip(1) {
+        let Some(open) = after.find("(\"") else { continue };
+        if after[..open].contains('\n') {
+            continue;
+        }
+        let rest = &after[open + 2..];
+        let Some(close) = rest.find('"') else { continue };
+        let names = calls.entry(rest[..close].to_owned()).or_default();
+        let rest = rest[close + 1..].trim_start();
+        let Some(object) = rest
+            .strip_prefix(',')
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('{'))
+        else {
+            continue;
+        };
+        // Up to the object's closing brace; the arguments are names or `name: value`, never nested.
+        let object = &object[..object.find('}').unwrap_or(object.len())];
+        for part in object.split(',') {
+            let name = part.split(':').next().unwrap_or_default().trim();
+            if !name.is_empty() {
+                names.insert(name.to_owned());
+            }
+        }
+    }
+    calls
+}
+
+/// The isolation hook's `COMMAND_ARGS`: one `["command", ["arg", …]],` per line.
+fn isolation_args() -> BTreeMap<String, BTreeSet<String>> {
+    let hook = read("../ui/isolation/index.js");
+    between(&hook, "const COMMAND_ARGS = new Map([", "]);")
+        .lines()
+        .filter_map(|line| {
+            let mut names = quoted(line);
+            let command = names.next()?.to_owned();
+            Some((command, names.map(str::to_owned).collect()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_isolation_hook_lets_through_exactly_what_the_window_sends() {
+    let ui = ui_call_args();
+    let hook = isolation_args();
+    assert!(hook.len() > 20, "could not read COMMAND_ARGS: {hook:?}");
+    assert_eq!(
+        hook.keys().collect::<Vec<_>>(),
+        handlers().iter().collect::<Vec<_>>(),
+        "the isolation hook's commands differ from main.rs's generate_handler!"
+    );
+    for (command, args) in &ui {
+        assert_eq!(
+            hook.get(command),
+            Some(args),
+            "ui/isolation/index.js lets {command} through with other arguments than backend.ts passes"
+        );
+    }
 }
 
 #[test]

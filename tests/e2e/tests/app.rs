@@ -278,5 +278,11 @@ async fn the_isolation_frame_passes_only_earmarks_own_calls() {
         invoke_from_page(&client, "library_info", "{when: new Date()}").await,
         "no answer"
     );
+    // A name the app never registered, and an argument the window never passes that command.
+    assert_eq!(invoke_from_page(&client, "delete_everything", "{}").await, "no answer");
+    assert_eq!(
+        invoke_from_page(&client, "get_episode", "{id: 1, path: '/etc/passwd'}").await,
+        "no answer"
+    );
     client.close().await.expect("close");
 }
