@@ -32,6 +32,7 @@ export const el = {
   toast: $<HTMLElement>("#toast"),
   offlineOnly: $<HTMLInputElement>("#offline-only"),
   autoDownload: $<HTMLSelectElement>("#auto-download"),
+  reviewEvidence: $<HTMLSelectElement>("#review-evidence"),
   podcastSound: $<HTMLSelectElement>("#podcast-sound"),
 };
 

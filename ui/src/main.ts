@@ -40,6 +40,7 @@ async function init(): Promise<void> {
   await api.onDownload(onDownloadEvent);
   await api.onOpenLink((o) => openAt(o.episode_id, o.secs));
   el.offlineOnly.addEventListener("change", () => void loadEpisodes());
+  el.reviewEvidence.addEventListener("change", () => void loadArchive());
   el.autoDownload.addEventListener("change", onAutoDownloadChange);
   el.podcastSound.addEventListener("change", onPodcastSoundChange);
   wireVideo();

@@ -297,6 +297,16 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
         "the review queue",
     )
     .await;
+    // Its filter by evidence: offered when there is something to review, every kind counted.
+    wait_js(
+        &client,
+        "const s = document.getElementById('review-evidence'); \
+         const count = document.getElementById('list-count').textContent; \
+         return s.hidden ? count === '0 suggestions' \
+           : s.options.length >= 1 && s.options[0].textContent === 'All evidence (' + parseInt(count, 10) + ')';",
+        "the evidence filter",
+    )
+    .await;
     shot(&client, "archive-07-review").await;
     client.close().await.expect("close");
 }

@@ -28,6 +28,7 @@ export async function loadArchive(keepPlace = false): Promise<void> {
   if (!isArchive(view)) return;
   el.autoDownload.hidden = true;
   el.podcastSound.hidden = true;
+  el.reviewEvidence.hidden = view.kind !== "review";
   const req = listPane.begin(keepPlace);
   keepPlace = req.keepPlace;
   try {

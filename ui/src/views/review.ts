@@ -10,6 +10,7 @@ import { showDocument } from "./document-page.js";
 import { showEpisode } from "./episode-page.js";
 import { list } from "./list.js";
 import { renderPodcasts } from "./sidebar.js";
+import { evidenceCounts, evidenceWords, withEvidence } from "../review-filter.js";
 import type { ReviewItem } from "../bindings/ReviewItem";
 
 export function showReviewItem(r: ReviewItem): void {
@@ -53,15 +54,27 @@ export async function decideReview(r: ReviewItem, kind: "accept" | "reject"): Pr
   }
 }
 
-/** The review queue's list (`loadArchive` began the request and reports its errors). */
+/** The review queue's list (`loadArchive` began the request and reports its errors), narrowed to
+ * one kind of evidence when staff chose one above the list. */
 export async function loadReviewList(req: ListRequest): Promise<void> {
   const items = await api.reviewQueue();
   if (!req.claim()) return;
   state.review = items;
   renderPodcasts();
+  const kinds = evidenceCounts(items);
+  const chosen = kinds.some((k) => k.code === el.reviewEvidence.value) ? el.reviewEvidence.value : "";
+  el.reviewEvidence.replaceChildren(
+    new Option(`All evidence (${items.length})`, ""),
+    ...kinds.map((k) => new Option(`${evidenceWords(k.code)} (${k.count})`, k.code)),
+  );
+  el.reviewEvidence.value = chosen;
+  el.reviewEvidence.hidden = items.length === 0;
+  const shown = withEvidence(items, chosen || null);
   el.listTitle.textContent = "Review links";
-  el.listCount.textContent = `${items.length} suggestion${items.length === 1 ? "" : "s"}`;
-  list.setItems(items.map((item) => ({ kind: "review", item })), req.keepPlace);
+  el.listCount.textContent = chosen
+    ? `${shown.length} of ${items.length} suggestions`
+    : `${items.length} suggestion${items.length === 1 ? "" : "s"}`;
+  list.setItems(shown.map((item) => ({ kind: "review", item })), req.keepPlace);
   el.empty.hidden = items.length > 0;
   if (!items.length) {
     el.empty.replaceChildren(
