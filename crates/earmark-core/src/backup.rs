@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{io_at, Error, Result};
 use crate::library::{Library, DB_FILE, SCHEMA_VERSION};
 
 /// The manifest's own format version; bumped when its layout changes.
@@ -66,51 +66,39 @@ impl From<&Manifest> for BackupReport {
     }
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| {
-        if source.kind() == std::io::ErrorKind::StorageFull {
-            Error::DiskFull { path: path.to_owned() }
-        } else {
-            Error::Io {
-                path: path.to_owned(),
-                source,
-            }
-        }
-    }
-}
-
 /// Copies `from` to `to` while hashing it; returns (bytes, hex hash).
 fn copy_hashed(from: &Path, to: &Path) -> Result<(u64, String)> {
-    let mut src = File::open(from).map_err(io(from))?;
-    let mut dst = File::create(to).map_err(io(to))?;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = src.read(&mut buf).map_err(io(from))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        dst.write_all(&buf[..n]).map_err(io(to))?;
-        total += n as u64;
-    }
-    dst.sync_all().map_err(io(to))?;
-    Ok((total, format!("{:032x}", hasher.digest128())))
+    read_hashed(from, Some(to))
 }
 
+/// The size and hash of a file, as the manifest records them.
 fn hash_file(path: &Path) -> Result<(u64, String)> {
-    let mut src = File::open(path).map_err(io(path))?;
+    read_hashed(path, None)
+}
+
+/// Reads `from` once, hashing it and, when `to` is given, writing a synced copy there.
+fn read_hashed(from: &Path, to: Option<&Path>) -> Result<(u64, String)> {
+    let mut src = File::open(from).map_err(io_at(from))?;
+    let mut dst = match to {
+        Some(to) => Some((File::create(to).map_err(io_at(to))?, to)),
+        None => None,
+    };
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0u64;
     loop {
-        let n = src.read(&mut buf).map_err(io(path))?;
+        let n = src.read(&mut buf).map_err(io_at(from))?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
+        if let Some((file, to)) = &mut dst {
+            file.write_all(&buf[..n]).map_err(io_at(to))?;
+        }
         total += n as u64;
+    }
+    if let Some((file, to)) = dst {
+        file.sync_all().map_err(io_at(to))?;
     }
     Ok((total, format!("{:032x}", hasher.digest128())))
 }
@@ -177,7 +165,7 @@ fn ensure_absent_or_empty(target: &Path) -> Result<()> {
                     target.display()
                 )));
             }
-            std::fs::remove_dir(target).map_err(io(target))
+            std::fs::remove_dir(target).map_err(io_at(target))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(source) => Err(Error::Io {
@@ -189,7 +177,7 @@ fn ensure_absent_or_empty(target: &Path) -> Result<()> {
 
 /// Puts a finished staging folder or file in its place and makes the rename durable.
 fn publish(stage: &Path, target: &Path) -> Result<()> {
-    std::fs::rename(stage, target).map_err(io(target))?;
+    std::fs::rename(stage, target).map_err(io_at(target))?;
     if let Some(parent) = target.parent() {
         sync_dir(parent);
     }
@@ -242,7 +230,7 @@ fn disk_full_from_sqlite(e: Error, target: &Path) -> Error {
 
 fn export_into(lib: &Library, stage: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<BackupReport> {
     let media_out = stage.join("media");
-    std::fs::create_dir_all(&media_out).map_err(io(&media_out))?;
+    std::fs::create_dir_all(&media_out).map_err(io_at(&media_out))?;
     // The snapshot: SQLite copies pages while other connections keep writing (WAL).
     let db_out = stage.join(DB_FILE);
     {
@@ -293,9 +281,9 @@ fn export_into(lib: &Library, stage: &Path, now: chrono::DateTime<chrono::Utc>) 
     };
     let path = stage.join(MANIFEST);
     let text = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Invalid(format!("manifest: {e}")))?;
-    let mut f = File::create(&path).map_err(io(&path))?;
-    f.write_all(&text).map_err(io(&path))?;
-    f.sync_all().map_err(io(&path))?;
+    let mut f = File::create(&path).map_err(io_at(&path))?;
+    f.write_all(&text).map_err(io_at(&path))?;
+    f.sync_all().map_err(io_at(&path))?;
     sync_dir(&media_out);
     sync_dir(stage);
     Ok(BackupReport::from(&manifest))
@@ -316,11 +304,11 @@ fn export_file(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>)
     let part = PathBuf::from(part);
     let result = (|| -> Result<BackupReport> {
         let report = export_into(lib, &folder, now).map_err(|e| disk_full_from_sqlite(e, target))?;
-        let file = File::create(&part).map_err(io(&part))?;
+        let file = File::create(&part).map_err(io_at(&part))?;
         let mut tar = tar::Builder::new(file);
-        tar.append_dir_all(".", &folder).map_err(io(&part))?;
-        let file = tar.into_inner().map_err(io(&part))?;
-        file.sync_all().map_err(io(&part))?;
+        tar.append_dir_all(".", &folder).map_err(io_at(&part))?;
+        let file = tar.into_inner().map_err(io_at(&part))?;
+        file.sync_all().map_err(io_at(&part))?;
         publish(&part, target)?;
         Ok(report)
     })();
@@ -335,7 +323,7 @@ fn export_file(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>)
 /// A damaged export is refused with the list of bad files.
 pub fn verify(source: &Path) -> Result<Manifest> {
     let path = source.join(MANIFEST);
-    let text = std::fs::read(&path).map_err(io(&path))?;
+    let text = std::fs::read(&path).map_err(io_at(&path))?;
     let manifest: Manifest = serde_json::from_slice(&text)
         .map_err(|e| Error::Invalid(format!("{} is not an Earmark export manifest: {e}", path.display())))?;
     if manifest.version > MANIFEST_VERSION {
@@ -424,8 +412,8 @@ pub fn import(source: &Path, target: &Path) -> Result<BackupReport> {
 
 /// Unpacks a `.tar` export straight into `stage` and checks it there: nothing is copied twice.
 fn import_archive(source: &Path, stage: &Path) -> Result<BackupReport> {
-    std::fs::create_dir_all(stage).map_err(io(stage))?;
-    let file = File::open(source).map_err(io(source))?;
+    std::fs::create_dir_all(stage).map_err(io_at(stage))?;
+    let file = File::open(source).map_err(io_at(source))?;
     // `unpack` refuses entries that would land outside the folder (`..`, absolute paths).
     tar::Archive::new(file)
         .unpack(stage)
@@ -437,7 +425,7 @@ fn import_archive(source: &Path, stage: &Path) -> Result<BackupReport> {
 
 /// Copies a checked folder export into `stage`, checking every file again as it is copied.
 fn import_folder(source: &Path, manifest: &Manifest, stage: &Path) -> Result<BackupReport> {
-    std::fs::create_dir_all(stage.join("media")).map_err(io(stage))?;
+    std::fs::create_dir_all(stage.join("media")).map_err(io_at(stage))?;
     for f in &manifest.files {
         copy_checked(&source.join(&f.path), &stage.join(&f.path), &f.xxh3, &f.path)?;
     }
@@ -467,11 +455,11 @@ fn keep_only_listed(stage: &Path, manifest: &Manifest) -> Result<()> {
         .map(|f| (f.path.as_str(), f.xxh3.as_str()))
         .collect();
     let sweep = |dir: &Path, prefix: &str| -> Result<()> {
-        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-            let entry = entry.map_err(io(dir))?;
+        for entry in std::fs::read_dir(dir).map_err(io_at(dir))? {
+            let entry = entry.map_err(io_at(dir))?;
             let path = entry.path();
             let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
-            let meta = std::fs::symlink_metadata(&path).map_err(io(&path))?;
+            let meta = std::fs::symlink_metadata(&path).map_err(io_at(&path))?;
             if rel == "media" && meta.is_dir() {
                 continue;
             }
@@ -480,11 +468,11 @@ fn keep_only_listed(stage: &Path, manifest: &Manifest) -> Result<()> {
                 Some(&want) => {
                     let copy = path.with_extension("import-copy");
                     copy_checked(&path, &copy, want, &rel)?;
-                    std::fs::remove_file(&path).map_err(io(&path))?;
-                    std::fs::rename(&copy, &path).map_err(io(&path))?;
+                    std::fs::remove_file(&path).map_err(io_at(&path))?;
+                    std::fs::rename(&copy, &path).map_err(io_at(&path))?;
                 }
-                None if meta.is_dir() => std::fs::remove_dir_all(&path).map_err(io(&path))?,
-                None => std::fs::remove_file(&path).map_err(io(&path))?,
+                None if meta.is_dir() => std::fs::remove_dir_all(&path).map_err(io_at(&path))?,
+                None => std::fs::remove_file(&path).map_err(io_at(&path))?,
             }
         }
         Ok(())
@@ -494,7 +482,7 @@ fn keep_only_listed(stage: &Path, manifest: &Manifest) -> Result<()> {
     if media.is_dir() {
         sweep(&media, "media/")
     } else {
-        std::fs::create_dir_all(&media).map_err(io(&media))
+        std::fs::create_dir_all(&media).map_err(io_at(&media))
     }
 }
 

@@ -130,6 +130,22 @@ pub enum Error {
     },
 }
 
+/// Turns an I/O failure at `path` into the library's error: a full disk becomes
+/// [`Error::DiskFull`], which says what the user can do about it; anything else is [`Error::Io`]
+/// with the path. Shared by every module that writes files, so they all say it the same way.
+pub(crate) fn io_at(path: &std::path::Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| {
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            Error::DiskFull { path: path.to_owned() }
+        } else {
+            Error::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    }
+}
+
 impl Error {
     /// A short stable code for the kind of error, for shells that match on it (the UI, JSON output).
     pub fn code(&self) -> ErrorCode {

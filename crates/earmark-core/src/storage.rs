@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::download::transfer::part_path;
-use crate::error::{Error, Result};
+use crate::error::{io_at, Error, Result};
 use crate::library::Library;
 use crate::model::PodcastId;
 
@@ -63,19 +63,6 @@ pub struct MoveReport {
     /// Their size in bytes.
     #[ts(type = "number")]
     pub bytes: u64,
-}
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| {
-        if source.kind() == std::io::ErrorKind::StorageFull {
-            Error::DiskFull { path: path.to_owned() }
-        } else {
-            Error::Io {
-                path: path.to_owned(),
-                source,
-            }
-        }
-    }
 }
 
 fn sync_dir(dir: &Path) {
@@ -176,8 +163,8 @@ impl Library {
                 target.display()
             )));
         }
-        std::fs::create_dir_all(target).map_err(io(target))?;
-        let target = target.canonicalize().map_err(io(target))?;
+        std::fs::create_dir_all(target).map_err(io_at(target))?;
+        let target = target.canonicalize().map_err(io_at(target))?;
         let current = self.media_dir();
         let mut sources = Vec::new();
         if let Some(moving) = self.setting(MOVING_TO)?.map(PathBuf::from) {
@@ -210,7 +197,7 @@ impl Library {
                 };
                 if dst.is_file() {
                     // An earlier run copied it and stopped before removing the original.
-                    std::fs::remove_file(&src).map_err(io(&src))?;
+                    std::fs::remove_file(&src).map_err(io_at(&src))?;
                     continue;
                 }
                 report.bytes += move_file(&src, &dst)?;
@@ -284,7 +271,7 @@ impl Library {
 
 /// Moves one file, returning its size: a rename within a filesystem, else a copy.
 fn move_file(src: &Path, dst: &Path) -> Result<u64> {
-    let len = std::fs::metadata(src).map_err(io(src))?.len();
+    let len = std::fs::metadata(src).map_err(io_at(src))?.len();
     match std::fs::rename(src, dst) {
         Ok(()) => Ok(len),
         Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => copy_then_remove(src, dst),
@@ -304,9 +291,9 @@ fn copy_then_remove(src: &Path, dst: &Path) -> Result<u64> {
         .ok_or_else(|| Error::Invalid(format!("{} is not a usable file name", dst.display())))?;
     let tmp = dst.with_file_name(format!(".{name}.moving"));
     let copied = (|| -> Result<u64> {
-        let n = std::fs::copy(src, &tmp).map_err(io(&tmp))?;
-        File::open(&tmp).and_then(|f| f.sync_all()).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, dst).map_err(io(dst))?;
+        let n = std::fs::copy(src, &tmp).map_err(io_at(&tmp))?;
+        File::open(&tmp).and_then(|f| f.sync_all()).map_err(io_at(&tmp))?;
+        std::fs::rename(&tmp, dst).map_err(io_at(dst))?;
         Ok(n)
     })();
     let n = match copied {
@@ -319,7 +306,7 @@ fn copy_then_remove(src: &Path, dst: &Path) -> Result<u64> {
     if let Some(dir) = dst.parent() {
         sync_dir(dir);
     }
-    std::fs::remove_file(src).map_err(io(src))?;
+    std::fs::remove_file(src).map_err(io_at(src))?;
     Ok(n)
 }
 

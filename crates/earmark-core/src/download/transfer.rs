@@ -14,7 +14,7 @@ use reqwest::header::{CONTENT_RANGE, ETAG, IF_RANGE, LAST_MODIFIED, LOCATION, RA
 use reqwest::StatusCode;
 use url::Url;
 
-use crate::error::{Error, FetchError, Result};
+use crate::error::{io_at, Error, FetchError, Result};
 use crate::fetch::Fetcher;
 
 /// Attempts per download (the first and the retries after drops and 5xx answers).
@@ -79,19 +79,6 @@ fn meta_path(dest: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| {
-        if source.kind() == std::io::ErrorKind::StorageFull {
-            Error::DiskFull { path: path.to_owned() }
-        } else {
-            Error::Io {
-                path: path.to_owned(),
-                source,
-            }
-        }
-    }
-}
-
 impl Fetcher {
     /// Downloads `url` to `dest`, resuming a `.part` left by an earlier attempt. `progress` gets
     /// (bytes so far, total when known) after every chunk; `cancel` stops it between chunks.
@@ -152,9 +139,9 @@ impl Fetcher {
                             expected.unwrap_or(0)
                         );
                     }
-                    let file = File::open(&part).map_err(io_err(&part))?;
-                    file.sync_all().map_err(io_err(&part))?;
-                    std::fs::rename(&part, dest).map_err(io_err(dest))?;
+                    let file = File::open(&part).map_err(io_at(&part))?;
+                    file.sync_all().map_err(io_at(&part))?;
+                    std::fs::rename(&part, dest).map_err(io_at(dest))?;
                     if let Some(dir) = dest.parent() {
                         // The rename itself must reach the disk too.
                         if let Ok(d) = File::open(dir) {
@@ -213,7 +200,7 @@ impl Fetcher {
                     reset(part, meta)?;
                     return Ok(Step::Restart);
                 }
-                let file = OpenOptions::new().append(true).open(part).map_err(io_err(part))?;
+                let file = OpenOptions::new().append(true).open(part).map_err(io_at(part))?;
                 (file, have, total)
             }
             StatusCode::RANGE_NOT_SATISFIABLE => {
@@ -235,8 +222,8 @@ impl Fetcher {
                 let validator = header(ETAG)
                     .filter(|e| !e.starts_with("W/"))
                     .or_else(|| header(LAST_MODIFIED));
-                std::fs::write(meta, validator.unwrap_or("")).map_err(io_err(meta))?;
-                let file = File::create(part).map_err(io_err(part))?;
+                std::fs::write(meta, validator.unwrap_or("")).map_err(io_at(meta))?;
+                let file = File::create(part).map_err(io_at(part))?;
                 (file, 0, resp.content_length())
             }
             StatusCode::GONE | StatusCode::NOT_FOUND => {
@@ -264,14 +251,14 @@ impl Fetcher {
         let mut window_bytes = 0u64;
         loop {
             if cancel.load(Ordering::Relaxed) {
-                file.flush().map_err(io_err(part))?;
+                file.flush().map_err(io_at(part))?;
                 return Ok(Step::Cancelled { bytes: written });
             }
             let n = match resp.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) => {
-                    file.flush().map_err(io_err(part))?;
+                    file.flush().map_err(io_at(part))?;
                     return Err(FetchError::Other {
                         url: url.to_string(),
                         detail: format!("connection lost: {e}"),
@@ -279,13 +266,13 @@ impl Fetcher {
                     .into());
                 }
             };
-            file.write_all(&buf[..n]).map_err(io_err(part))?;
+            file.write_all(&buf[..n]).map_err(io_at(part))?;
             written += n as u64;
             window_bytes += n as u64;
             let in_window = window_start.elapsed();
             if in_window > window {
                 if (window_bytes as f64) < STALLED_RATE as f64 * in_window.as_secs_f64() {
-                    file.flush().map_err(io_err(part))?;
+                    file.flush().map_err(io_at(part))?;
                     return Err(FetchError::TooSlow {
                         url: url.to_string(),
                         received: window_bytes,
@@ -305,7 +292,7 @@ impl Fetcher {
             }
             progress(written, total);
         }
-        file.flush().map_err(io_err(part))?;
+        file.flush().map_err(io_at(part))?;
         match total {
             Some(t) if written < t => Err(FetchError::Other {
                 url: url.to_string(),
@@ -357,7 +344,7 @@ fn reset(part: &Path, meta: &Path) -> Result<()> {
         match std::fs::remove_file(p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(p)(e)),
+            Err(e) => return Err(io_at(p)(e)),
         }
     }
     Ok(())
