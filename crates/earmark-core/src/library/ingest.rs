@@ -221,12 +221,13 @@ impl Library {
                  updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
                  ?19, ?20, 1, ?21, ?21)",
             )?;
+            // The same numbering as `insert` from ?2 on, so both take one list of values.
             let mut update = tx.prepare_cached(
-                "UPDATE episodes SET title = ?2, link = ?3, published = ?4, published_ts = ?5, feed_position = ?6, \
-                 duration_secs = ?7, enclosure_url = ?8, enclosure_type = ?9, enclosure_length = ?10, notes_raw = ?11, \
-                 image_url = ?12, author = ?13, episode_number = ?14, season = ?15, \
-                 episode_type = ?16, explicit = ?17, podcast20 = ?18, content_hash = ?19, in_feed = 1, updated_at = ?20 \
-                 WHERE id = ?1",
+                "UPDATE episodes SET title = ?3, link = ?4, published = ?5, published_ts = ?6, feed_position = ?7, \
+                 duration_secs = ?8, enclosure_url = ?9, enclosure_type = ?10, enclosure_length = ?11, notes_raw = ?12, \
+                 image_url = ?13, author = ?14, episode_number = ?15, season = ?16, \
+                 episode_type = ?17, explicit = ?18, podcast20 = ?19, content_hash = ?20, in_feed = 1, updated_at = ?21 \
+                 WHERE id = ?1 AND guid = ?2",
             )?;
             let mut touch = tx.prepare_cached(
                 "UPDATE episodes SET in_feed = 1, feed_position = ?2 WHERE id = ?1 AND (in_feed = 0 OR feed_position <> ?2)",
@@ -238,6 +239,30 @@ impl Library {
                 let published = item.published.map(rfc3339);
                 let published_ts = item.published.map(|d| d.timestamp());
                 let p20 = item_podcast20(item);
+                // ?1 is the podcast for a new episode; a changed one puts its own id there.
+                let mut values: [&dyn rusqlite::ToSql; 21] = [
+                    &id.0,
+                    &item.guid,
+                    &item.title,
+                    &item.link,
+                    &published,
+                    &published_ts,
+                    &position,
+                    &item.duration_secs,
+                    &item.enclosure_url,
+                    &item.enclosure_type,
+                    &item.enclosure_length,
+                    &item.notes_raw,
+                    &item.image_url,
+                    &item.author,
+                    &item.episode_number,
+                    &item.season,
+                    &item.episode_type,
+                    &item.explicit,
+                    &p20,
+                    &hash,
+                    &now_s,
+                ];
                 match known.get(&item.guid) {
                     Some(&(eid, old_hash)) if old_hash == hash => {
                         touch.execute(params![eid, position])?;
@@ -247,55 +272,13 @@ impl Library {
                         if !words.query_row(params![eid, item.title, item.notes_raw], |r| r.get::<_, bool>(0))? {
                             reindex.push(eid);
                         }
-                        update.execute(params![
-                            eid,
-                            item.title,
-                            item.link,
-                            published,
-                            published_ts,
-                            position,
-                            item.duration_secs,
-                            item.enclosure_url,
-                            item.enclosure_type,
-                            item.enclosure_length,
-                            item.notes_raw,
-                            item.image_url,
-                            item.author,
-                            item.episode_number,
-                            item.season,
-                            item.episode_type,
-                            item.explicit,
-                            p20,
-                            hash,
-                            now_s
-                        ])?;
+                        values[0] = &eid;
+                        update.execute(&values[..])?;
                         seen.push(eid);
                         out.updated += 1;
                     }
                     None => {
-                        insert.execute(params![
-                            id.0,
-                            item.guid,
-                            item.title,
-                            item.link,
-                            published,
-                            published_ts,
-                            position,
-                            item.duration_secs,
-                            item.enclosure_url,
-                            item.enclosure_type,
-                            item.enclosure_length,
-                            item.notes_raw,
-                            item.image_url,
-                            item.author,
-                            item.episode_number,
-                            item.season,
-                            item.episode_type,
-                            item.explicit,
-                            p20,
-                            hash,
-                            now_s
-                        ])?;
+                        insert.execute(&values[..])?;
                         let eid = tx.last_insert_rowid();
                         to_index.push(eid);
                         known.insert(item.guid.clone(), (eid, hash));

@@ -1001,28 +1001,22 @@ fn write_episode(
         wanted.insert(p.doc);
         let reasons = serde_json::to_string(&p.reasons).unwrap_or_else(|_| "[]".into());
         let evidence = serde_json::to_string(&p.evidence).unwrap_or_else(|_| "[]".into());
-        if let Some((decided, kind, score, old_reasons, old_evidence)) = existing.get(&p.doc) {
-            if *decided {
+        // A person's decision stands; a proposal that says what the row already says is not
+        // written again.
+        let unchanged = match existing.get(&p.doc) {
+            Some((true, ..)) => {
                 report.kept_decided += 1;
                 continue;
             }
-            let unchanged = kind == p.kind.as_str()
-                && (*score - p.score).abs() < 1e-9
-                && *old_reasons == reasons
-                && *old_evidence == evidence;
-            if !unchanged {
-                upsert.execute(params![
-                    episode,
-                    p.doc,
-                    p.kind.as_str(),
-                    state_of(p.kind).as_str(),
-                    p.score,
-                    reasons,
-                    now,
-                    evidence
-                ])?;
+            Some((false, kind, score, old_reasons, old_evidence)) => {
+                kind == p.kind.as_str()
+                    && (*score - p.score).abs() < 1e-9
+                    && *old_reasons == reasons
+                    && *old_evidence == evidence
             }
-        } else {
+            None => false,
+        };
+        if !unchanged {
             upsert.execute(params![
                 episode,
                 p.doc,

@@ -37,6 +37,30 @@ fn load(lib: &Library, row: &ShareRow) -> Result<AutoCommit> {
     Ok(doc.with_actor(actor))
 }
 
+/// The library's record of a share that starts now: everything in `doc` counts as published.
+fn new_row(
+    folder: &Path,
+    name: String,
+    archive_id: String,
+    actor: &ActorId,
+    person: &str,
+    doc: &mut AutoCommit,
+) -> Result<ShareRow> {
+    let heads = heads_text(&doc.get_heads());
+    Ok(ShareRow {
+        folder: folder_text(folder)?,
+        name,
+        archive_id,
+        actor: actor.to_hex_string(),
+        person: person.to_owned(),
+        heads: heads.clone(),
+        published: heads,
+        waiting: 0,
+        last_sync: None,
+        last_error: None,
+    })
+}
+
 /// Starts a shared archive in `folder` (made if missing; refused if it already holds one) from
 /// what this library has, and syncs once.
 pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: DateTime<Utc>) -> Result<ShareReport> {
@@ -58,18 +82,7 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
     let bytes = doc.save();
     let first = folder::write_content(folder, &bytes, true)?;
     lib.insert_share(
-        &ShareRow {
-            folder: folder_text(folder)?,
-            name: name.to_owned(),
-            archive_id,
-            actor: actor.to_hex_string(),
-            person: person.to_owned(),
-            heads: heads_text(&doc.get_heads()),
-            published: heads_text(&doc.get_heads()),
-            waiting: 0,
-            last_sync: None,
-            last_error: None,
-        },
+        &new_row(folder, name.to_owned(), archive_id, &actor, person, &mut doc)?,
         &bytes,
     )?;
     lib.share_commit_received(None, &heads_text(&doc.get_heads()), &[first], &[], &[], now)?;
@@ -97,18 +110,7 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
     doc.set_actor(actor.clone());
     let bytes = doc.save_nocompress();
     lib.insert_share(
-        &ShareRow {
-            folder: folder_text(folder)?,
-            name: manifest.name,
-            archive_id: manifest.id,
-            actor: actor.to_hex_string(),
-            person: person.to_owned(),
-            heads: heads_text(&doc.get_heads()),
-            published: heads_text(&doc.get_heads()),
-            waiting: 0,
-            last_sync: None,
-            last_error: None,
-        },
+        &new_row(folder, manifest.name, manifest.id, &actor, person, &mut doc)?,
         &bytes,
     )?;
     lib.share_commit_received(None, &heads_text(&doc.get_heads()), &merged, &[], &[], now)?;
