@@ -3,34 +3,20 @@
 //! message and changes nothing, exports are written atomically and import back without
 //! duplicates, and a transcript is fetched from the fixture server on 127.0.0.1.
 
+use earmark_test_support::cli::sealed;
 use earmark_test_support::http;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use http::{Reply, Server};
 use serde_json::Value;
 use tempfile::TempDir;
 
 fn cli(lib: &Path, a: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library").arg(lib).args(a);
-    for var in [
-        "EARMARK_LIBRARY",
-        "EARMARK_LOG",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("EARMARK_ITUNES_BASE", "http://127.0.0.1:9/")
-        .env("EARMARK_HTTP_TIMEOUT_SECS", "5")
-        .stdin(Stdio::null());
+    let mut c = sealed(env!("CARGO_BIN_EXE_earmark-cli"), lib);
+    c.args(a);
     c
 }
 

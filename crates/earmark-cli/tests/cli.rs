@@ -2,6 +2,7 @@
 //! is a contract (the app's bindings and scripts read it), errors go to stderr with a non-zero
 //! exit, and two processes can share one library.
 
+use earmark_test_support::cli::sealed;
 use earmark_test_support::http;
 
 use std::collections::BTreeSet;
@@ -37,25 +38,7 @@ fn item(guid: &str, title: &str, day: u32) -> String {
 /// A command for the binary with a library of its own and no way to reach anything but the
 /// fixture server.
 fn cli(lib: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library").arg(lib);
-    for var in [
-        "EARMARK_LIBRARY",
-        "EARMARK_LOG",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        c.env_remove(var);
-    }
-    // Nothing listens on port 9 of 127.0.0.1: a lookup that was not pointed at a fixture fails fast.
-    c.env("EARMARK_ITUNES_BASE", "http://127.0.0.1:9/")
-        .env("EARMARK_HTTP_TIMEOUT_SECS", "5")
-        .stdin(Stdio::null());
-    c
+    sealed(env!("CARGO_BIN_EXE_earmark-cli"), lib)
 }
 
 fn run(mut cmd: Command) -> Output {

@@ -2,13 +2,12 @@
 //! the segment's samples; a point bookmark without an end and an unknown bookmark are refused
 //! with nothing written.
 
+use earmark_test_support::cli::sealed;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn cli(library: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library").arg(library);
-    c
+    sealed(env!("CARGO_BIN_EXE_earmark-cli"), library)
 }
 
 /// A library whose one episode is a 10-second mono 8 kHz WAV (a rising ramp, so every sample

@@ -1,20 +1,18 @@
 //! `earmark-cli source add`, `sources`, `page add`, `docs --json` (the key contract), `doc`,
 //! `campaigns`, `campaign add-episode` and `tag`/`untag` against a fixture blog on 127.0.0.1.
 
+use earmark_test_support::cli::sealed;
 use earmark_test_support::http;
 use earmark_test_support::wpsite;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use http::{Reply, Server};
 
 fn cli(library: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_earmark-cli"))
-        .arg("--library")
-        .arg(library)
-        .env("EARMARK_ITUNES_BASE", "http://127.0.0.1:9/")
+    sealed(env!("CARGO_BIN_EXE_earmark-cli"), library)
         .env("EARMARK_HTTP_TIMEOUT_SECS", "2")
         .args(args)
         .output()

@@ -1,6 +1,7 @@
 //! `earmark-cli download`, `downloads --json` and `delete-download` against a local server,
 //! including `kill -9` in the middle of a download and a resume that ends byte-identical.
 
+use earmark_test_support::cli::sealed;
 use earmark_test_support::http;
 
 use std::path::Path;
@@ -15,11 +16,7 @@ fn media(len: usize) -> Vec<u8> {
 }
 
 fn cli(library: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library")
-        .arg(library)
-        .env("EARMARK_ITUNES_BASE", "http://127.0.0.1:9/");
-    c
+    sealed(env!("CARGO_BIN_EXE_earmark-cli"), library)
 }
 
 fn ranged(req: &Request, data: &[u8]) -> Reply {

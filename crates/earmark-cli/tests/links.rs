@@ -1,8 +1,9 @@
 //! `earmark-cli relink | links | link | unlink | accept | reject | review | doc-links` on a real
 //! library: the JSON shapes are a contract, unknown ids are clear errors with a non-zero exit.
 
+use earmark_test_support::cli::sealed;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use earmark_core::library::FetchMeta;
 use earmark_core::{chrono, feed, Library};
@@ -16,13 +17,7 @@ const FEED: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Vo
 </channel></rss>"#;
 
 fn cli(lib: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library")
-        .arg(lib)
-        .env_remove("EARMARK_LIBRARY")
-        .env_remove("EARMARK_LOG")
-        .stdin(Stdio::null());
-    c
+    sealed(env!("CARGO_BIN_EXE_earmark-cli"), lib)
 }
 
 fn run(lib: &Path, args: &[&str]) -> Output {

@@ -3,13 +3,12 @@
 //! named and dated from the tags, whose episodes can be bookmarked and clipped; importing again
 //! adds nothing twice; referenced files that are moved are reported, not crashed on.
 
+use earmark_test_support::cli::sealed;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn cli(library: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library").arg(library);
-    c
+    sealed(env!("CARGO_BIN_EXE_earmark-cli"), library)
 }
 
 fn run(library: &Path, args: &[&str]) -> Output {

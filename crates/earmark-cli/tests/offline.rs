@@ -1,6 +1,7 @@
 //! The offline archive from the terminal: `auto-download` and the downloads `refresh` then
 //! starts, `storage`, and `media-folder` (moving the downloaded files).
 
+use earmark_test_support::cli::sealed;
 use earmark_test_support::http;
 
 use std::path::Path;
@@ -10,11 +11,7 @@ use std::sync::{Arc, Mutex};
 use http::{Reply, Server};
 
 fn cli(library: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library")
-        .arg(library)
-        .env("EARMARK_ITUNES_BASE", "http://127.0.0.1:9/");
-    c
+    sealed(env!("CARGO_BIN_EXE_earmark-cli"), library)
 }
 
 fn run(library: &Path, args: &[&str]) -> Output {

@@ -3,6 +3,7 @@
 //! with nothing lost.
 #![allow(clippy::disallowed_methods)]
 
+use earmark_test_support::cli::sealed;
 use earmark_test_support::http;
 mod support;
 
@@ -16,12 +17,7 @@ use http::{Reply, Server};
 use support::{json, keys, set};
 
 fn cli(lib: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library")
-        .arg(lib)
-        .env_remove("EARMARK_LIBRARY")
-        .stdin(Stdio::null());
-    c
+    sealed(env!("CARGO_BIN_EXE_earmark-cli"), lib)
 }
 
 fn notes(lib: &Path) -> Vec<(String, String)> {

@@ -2,36 +2,23 @@
 //! the JSON of `sync --json` and `sync status --json` (a contract), and a clear failure when the
 //! server is gone, with the change kept.
 
+use earmark_test_support::cli::sealed;
 use earmark_test_support::http;
 mod support;
 use earmark_test_support::gpodder;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use gpodder::{Podsync, PASSWORD, USER};
 use http::{Reply, Server};
 use support::{json, keys, set};
 
 fn cli(lib: &Path, secrets: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmark-cli"));
-    c.arg("--library").arg(lib);
-    for var in [
-        "EARMARK_LIBRARY",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("EARMARK_ITUNES_BASE", "http://127.0.0.1:9/")
-        .env("EARMARK_HTTP_TIMEOUT_SECS", "3")
+    let mut c = sealed(env!("CARGO_BIN_EXE_earmark-cli"), lib);
+    c.env("EARMARK_HTTP_TIMEOUT_SECS", "3")
         .env("EARMARK_SECRETS_DIR", secrets)
-        .env("EARMARK_KEYRING", "off")
-        .stdin(Stdio::null());
+        .env("EARMARK_KEYRING", "off");
     c
 }
 

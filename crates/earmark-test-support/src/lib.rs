@@ -7,6 +7,7 @@
 //! Nothing here may reach beyond 127.0.0.1 or download anything.
 
 pub mod bench;
+pub mod cli;
 pub mod fuzz;
 pub mod http;
 pub mod media_server;
