@@ -184,6 +184,35 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
         serde_json::json!(0)
     );
 
+    // 3b. The review queue holds the suggestion, and its filter the kinds of evidence behind it:
+    // choosing one keeps the suggestions resting on it and says how many of the queue those are.
+    click(&client, Locator::Css("#review-view")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('list-title').textContent === 'Review links' && \
+         !document.getElementById('review-evidence').hidden && \
+         document.querySelectorAll('.review-row').length >= 1;",
+        "the review queue with its filter",
+    )
+    .await;
+    js(
+        &client,
+        "const s = document.getElementById('review-evidence'); s.value = s.options[1].value; \
+         s.dispatchEvent(new Event('change')); return true;",
+    )
+    .await;
+    wait_js(
+        &client,
+        "const s = document.getElementById('review-evidence'); \
+         const n = parseInt(s.options[1].textContent.match(/\\((\\d+)\\)$/)[1], 10); \
+         return s.value === s.options[1].value && \
+           document.getElementById('list-count').textContent.startsWith(n + ' of ') && \
+           document.querySelectorAll('.review-row').length === n;",
+        "the queue narrowed to one kind of evidence",
+    )
+    .await;
+    shot(&client, "archive-03b-review-by-evidence").await;
+
     // 4. Open the adoption episode: the post naming it is linked; the similar post is suggested.
     let _ = js(&client, "document.querySelector('.podcast.all').click(); return true;").await;
     wait_js(
