@@ -31,6 +31,7 @@ export const el = {
   detail: $<HTMLElement>("#detail"),
   toast: $<HTMLElement>("#toast"),
   offlineOnly: $<HTMLInputElement>("#offline-only"),
+  offlineFilter: $<HTMLElement>("#offline-filter"),
   autoDownload: $<HTMLSelectElement>("#auto-download"),
   reviewEvidence: $<HTMLSelectElement>("#review-evidence"),
   podcastSound: $<HTMLSelectElement>("#podcast-sound"),

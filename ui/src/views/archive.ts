@@ -29,6 +29,8 @@ export async function loadArchive(keepPlace = false): Promise<void> {
   el.autoDownload.hidden = true;
   el.podcastSound.hidden = true;
   el.reviewEvidence.hidden = view.kind !== "review";
+  // Documents and suggestions are never "downloaded": the episodes' filter does not apply here.
+  el.offlineFilter.hidden = true;
   const req = listPane.begin(keepPlace);
   keepPlace = req.keepPlace;
   try {

@@ -56,6 +56,8 @@ export async function loadEpisodes(keepPlace = false): Promise<void> {
   el.listCount.textContent = `${total.toLocaleString()} episode${total === 1 ? "" : "s"}`;
   const podcast = state.podcasts.find((p) => p.id === podcastId);
   el.autoDownload.hidden = !podcast;
+  el.offlineFilter.hidden = false;
+  el.reviewEvidence.hidden = true;
   el.podcastSound.hidden = true;
   if (podcast) {
     const a = podcast.auto_download;

@@ -35,6 +35,8 @@ export async function loadPlaylist(keepPlace = false): Promise<void> {
   if (view.kind !== "playlist") return;
   el.autoDownload.hidden = true;
   el.podcastSound.hidden = true;
+  el.offlineFilter.hidden = true;
+  el.reviewEvidence.hidden = true;
   const req = listPane.begin(keepPlace);
   keepPlace = req.keepPlace;
   try {

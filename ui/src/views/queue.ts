@@ -23,6 +23,8 @@ export async function showQueue(keepPlace = false): Promise<void> {
   if (!req.claim()) return;
   el.autoDownload.hidden = true;
   el.podcastSound.hidden = true;
+  el.offlineFilter.hidden = true;
+  el.reviewEvidence.hidden = true;
   el.listTitle.textContent = "Up next";
   el.listCount.textContent = `${state.queue.length} episode${state.queue.length === 1 ? "" : "s"}`;
   list.setItems(state.queue.map((episode) => ({ kind: "episode", episode })), keepPlace);

@@ -27,6 +27,8 @@ export async function runSearch(q: string): Promise<void> {
     // Results come from the whole archive: one podcast's auto-download setting does not belong here.
     el.autoDownload.hidden = true;
     el.podcastSound.hidden = true;
+    el.offlineFilter.hidden = true;
+    el.reviewEvidence.hidden = true;
     el.listCount.textContent = `${hits.length} result${hits.length === 1 ? "" : "s"}`;
     list.setItems(hits.map((hit) => ({ kind: "hit", hit })));
     el.empty.hidden = hits.length > 0;
