@@ -68,16 +68,18 @@ fn print_report(r: &ShareReport, json: bool) -> Result<()> {
         return print_json(r);
     }
     say!(
-        "Sent: {} subscriptions, {} bookmarks, {} link decisions",
+        "Sent: {} subscriptions, {} bookmarks, {} link decisions, {} tags",
         r.sent.subscriptions,
         r.sent.bookmarks,
-        r.sent.decisions
+        r.sent.decisions,
+        r.sent.tags
     );
     say!(
-        "Received: {} subscriptions, {} bookmarks, {} link decisions ({} files merged)",
+        "Received: {} subscriptions, {} bookmarks, {} link decisions, {} tags ({} files merged)",
         r.received.subscriptions,
         r.received.bookmarks,
         r.received.decisions,
+        r.received.tags,
         r.files_merged
     );
     if r.waiting > 0 {
@@ -137,10 +139,11 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
                     say!("Last attempt failed: {e}");
                 }
                 say!(
-                    "Shared: {} subscriptions, {} bookmarks, {} link decisions; folder: {} files, {} bytes",
+                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags; folder: {} files, {} bytes",
                     s.items.subscriptions,
                     s.items.bookmarks,
                     s.items.decisions,
+                    s.items.tags,
                     s.folder_files,
                     s.folder_bytes
                 );

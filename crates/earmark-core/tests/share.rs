@@ -418,3 +418,59 @@ fn a_bookmark_waiting_for_its_episode_arrives_once_the_feed_does() {
     assert_eq!((r.received.bookmarks, r.waiting), (1, 0), "{r:?}");
     assert_eq!(bea.bookmarks(), a.bookmarks());
 }
+
+#[test]
+fn tags_on_episodes_and_posts_travel_and_so_does_their_removal() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, mut c) = three(&feeds);
+    let (ep, post) = (a.ep(1), a.post());
+    a.lib.tag_episode(ep, &["Custody", "press pack"]).expect("tag episode");
+    a.lib.tag_document(post, &["In Dad's Shoes"]).expect("tag post");
+    assert_eq!(a.sync().sent.tags, 3);
+    let got = b.sync();
+    assert_eq!(got.received.tags, 3, "{got:?}");
+    assert_eq!(b.lib.episode_tags(b.ep(1)).expect("tags"), ["Custody", "press pack"]);
+    assert_eq!(b.lib.document_tags(b.post()).expect("tags"), ["In Dad's Shoes"]);
+    assert_eq!(b.lib.share_status().expect("status").items.tags, 3);
+
+    // Bea takes one off (tags are case-insensitive) and adds her own; Ann and Cal follow.
+    assert_eq!(b.lib.untag_episode(b.ep(1), &["custody"]).expect("untag"), 1);
+    b.lib.tag_document(b.post(), &["campaign"]).expect("tag");
+    let sent = b.sync();
+    assert_eq!(sent.sent.tags, 2, "{sent:?}");
+    a.sync();
+    c.sync();
+    for lib in [&a, &b, &c] {
+        assert_eq!(
+            lib.lib.episode_tags(lib.ep(1)).expect("tags"),
+            ["press pack"],
+            "{}",
+            lib.person
+        );
+        assert_eq!(
+            lib.lib.document_tags(lib.post()).expect("tags"),
+            ["campaign", "In Dad's Shoes"],
+            "{}",
+            lib.person
+        );
+    }
+    let who = a
+        .lib
+        .share_authorship("tags", "document\nhttps://blog.example/children-in-care\ncampaign")
+        .expect("authorship")
+        .expect("known");
+    assert_eq!(who.by, "Bea");
+}
+
+#[test]
+fn two_people_tagging_one_episode_at_once_keep_both_tags() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, _c) = three(&feeds);
+    a.lib.tag_episode(a.ep(2), &["custody"]).expect("tag");
+    b.lib.tag_episode(b.ep(2), &["family court"]).expect("tag");
+    a.sync();
+    b.sync();
+    a.sync();
+    assert_eq!(a.lib.episode_tags(a.ep(2)).expect("tags"), ["custody", "family court"]);
+    assert_eq!(b.lib.episode_tags(b.ep(2)).expect("tags"), ["custody", "family court"]);
+}

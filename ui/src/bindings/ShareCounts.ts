@@ -15,4 +15,8 @@ bookmarks: number,
 /**
  * Link decisions (accepted, rejected, manual).
  */
-decisions: number, };
+decisions: number, 
+/**
+ * Tags on episodes and documents (each tag on each thing counts once).
+ */
+tags: number, };

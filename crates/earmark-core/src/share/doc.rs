@@ -6,8 +6,15 @@
 //!   subscriptions: { <feed URL>: { alive, by, at, url } },
 //!   bookmarks:     { <uid>: { alive, by, at, feed, guid, start, end, title, note (text), tags } },
 //!   decisions:     { <feed>\n<guid>\n<doc URL>: { alive, by, at, feed, guid, url, note,
-//!                    decision: "{state, manual, at, by}", history: ["{…}", …] } } }
+//!                    decision: "{state, manual, at, by}", history: ["{…}", …] } },
+//!   tags:          { episode\n<feed>\n<guid>\n<tag> | document\n<doc URL>\n<tag>:
+//!                    { alive, by, at, on, feed, guid, url, name } } }
 //! ```
+//!
+//! A tag is one item per (thing, tag), so two people tagging the same episode differently both
+//! keep theirs; the key holds the tag lower-cased (tags are case-insensitive), the item its
+//! spelling. Archives shared before tags travelled have no `tags` map until a machine first
+//! writes one; if two make it at once, both maps are read (see [`read_all`]).
 //!
 //! `alive` is false once an item is deleted (else the time of its last change). When two machines wrote it concurrently (one deleted,
 //! one edited) the engine keeps both values and we read "alive" if either is true: the edit wins.
@@ -19,16 +26,17 @@ use serde::{Deserialize, Serialize};
 
 use super::{ShareError, FORMAT};
 
-/// The three kinds of shared item.
+/// The kinds of shared item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
     Subscription,
     Bookmark,
     Decision,
+    Tag,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Subscription, Kind::Bookmark, Kind::Decision];
+    pub const ALL: [Kind; 4] = [Kind::Subscription, Kind::Bookmark, Kind::Decision, Kind::Tag];
 
     /// The key under the document's root, and the kind's name in the library.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +44,7 @@ impl Kind {
             Kind::Subscription => "subscriptions",
             Kind::Bookmark => "bookmarks",
             Kind::Decision => "decisions",
+            Kind::Tag => "tags",
         }
     }
 }
@@ -63,6 +72,18 @@ pub(crate) struct SharedDecision {
     pub note: Option<String>,
 }
 
+/// A staff tag on an episode (by feed URL and guid) or a document (by its URL).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SharedTag {
+    /// `episode` or `document`.
+    pub on: String,
+    pub feed: Option<String>,
+    pub guid: Option<String>,
+    pub url: Option<String>,
+    /// The tag as spelt.
+    pub name: String,
+}
+
 /// One shared item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -70,6 +91,7 @@ pub(crate) enum Item {
     Subscription { url: String },
     Bookmark(SharedBookmark),
     Decision(SharedDecision),
+    Tag(SharedTag),
 }
 
 impl Item {
@@ -188,11 +210,20 @@ pub(crate) fn write(
     by: &str,
     at: &str,
 ) -> Result<(), ShareError> {
-    let map = child(doc, &ROOT, kind.as_str()).ok_or_else(|| ShareError::Damaged(format!("no {}", kind.as_str())))?;
-    let obj = match child(doc, &map, key) {
+    let maps = kind_maps(doc, kind);
+    // The item where it is, in whichever map holds it (see `read_all`).
+    let obj = match maps.iter().find_map(|m| child(doc, m, key)) {
         Some(o) => o,
         None if item.is_none() => return Ok(()),
-        None => doc.put_object(&map, key, ObjType::Map).map_err(am)?,
+        None => {
+            let map = match child(doc, &ROOT, kind.as_str()) {
+                Some(map) => map,
+                // An archive shared before this kind travelled: its first item makes the map.
+                None if kind == Kind::Tag => doc.put_object(ROOT, kind.as_str(), ObjType::Map).map_err(am)?,
+                None => return Err(ShareError::Damaged(format!("no {}", kind.as_str()))),
+            };
+            doc.put_object(&map, key, ObjType::Map).map_err(am)?
+        }
     };
     // A live item's `alive` is the time of its last change (the engine drops a put of the value a
     // key already holds, so a plain `true` would not be written again); a deleted one's is
@@ -244,17 +275,52 @@ pub(crate) fn write(
             let n = doc.length(&history);
             doc.insert(&history, n, decision.as_str()).map_err(am)?;
         }
+        Some(Item::Tag(t)) => {
+            let opt = |v: &Option<String>| v.as_deref().map_or(ScalarValue::Null, str_);
+            put_if_changed(doc, &obj, "on", str_(&t.on))?;
+            put_if_changed(doc, &obj, "feed", opt(&t.feed))?;
+            put_if_changed(doc, &obj, "guid", opt(&t.guid))?;
+            put_if_changed(doc, &obj, "url", opt(&t.url))?;
+            put_if_changed(doc, &obj, "name", str_(&t.name))?;
+        }
     }
     Ok(())
 }
 
+/// Every map the document holds for a kind: one, unless two machines made it at once.
+fn kind_maps(doc: &AutoCommit, kind: Kind) -> Vec<ObjId> {
+    doc.get_all(ROOT, kind.as_str())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(v, id)| matches!(v, Value::Object(ObjType::Map)).then_some(id))
+        .collect()
+}
+
 /// Every item of a kind in the merged document.
 pub(crate) fn read_all(doc: &AutoCommit, kind: Kind) -> Vec<(String, Shared)> {
-    let Some(map) = child(doc, &ROOT, kind.as_str()) else {
-        return Vec::new();
-    };
+    // Two machines that made a kind's map at once leave two maps under one key; the engine shows
+    // one, so every one is read, or the other machine's items would look deleted.
+    let maps = kind_maps(doc, kind);
     let mut out = Vec::new();
+    let mut done = std::collections::HashSet::new();
+    for map in &maps {
+        read_map(doc, kind, map, &mut done, &mut out);
+    }
+    out
+}
+
+fn read_map(
+    doc: &AutoCommit,
+    kind: Kind,
+    map: &ObjId,
+    done: &mut std::collections::HashSet<String>,
+    out: &mut Vec<(String, Shared)>,
+) {
+    let map = map.clone();
     for key in doc.keys(&map) {
+        if !done.insert(key.clone()) {
+            continue;
+        }
         // Two machines may have created the same item at once (the same link decided on both):
         // every object the key holds is read, and the latest decision among them wins.
         let objects: Vec<ObjId> = doc
@@ -282,7 +348,6 @@ pub(crate) fn read_all(doc: &AutoCommit, kind: Kind) -> Vec<(String, Shared)> {
         }
         out.push((key, Shared { item, by, at }));
     }
-    out
 }
 
 fn read_item(doc: &AutoCommit, kind: Kind, objects: &[ObjId], obj: &ObjId) -> Option<Item> {
@@ -318,6 +383,13 @@ fn read_item(doc: &AutoCommit, kind: Kind, objects: &[ObjId], obj: &ObjId) -> Op
                 note: text(doc, obj, "note"),
             }))
         }
+        Kind::Tag => Some(Item::Tag(SharedTag {
+            on: text(doc, obj, "on")?,
+            feed: text(doc, obj, "feed"),
+            guid: text(doc, obj, "guid"),
+            url: text(doc, obj, "url"),
+            name: text(doc, obj, "name")?,
+        })),
     }
 }
 
@@ -346,4 +418,58 @@ pub(crate) fn history(doc: &AutoCommit, key: &str) -> Vec<(String, String, Strin
     }
     out.sort_by(|a, b| a.2.cmp(&b.2));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn tag(name: &str) -> Item {
+        Item::Tag(SharedTag {
+            on: "episode".into(),
+            feed: Some("https://feed.example/rss".into()),
+            guid: Some("ep-1".into()),
+            url: None,
+            name: name.into(),
+        })
+    }
+
+    fn alive(doc: &AutoCommit) -> Vec<String> {
+        let mut keys: Vec<String> = read_all(doc, Kind::Tag)
+            .into_iter()
+            .filter(|(_, s)| s.item.is_some())
+            .map(|(k, _)| k)
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// An archive from before tags travelled has no `tags` map; two machines tagging at once each
+    /// make one. Both machines' tags must survive the merge, and a removal must reach a tag in
+    /// either map.
+    #[test]
+    fn two_machines_making_the_tags_map_at_once_lose_nothing() {
+        let mut old = AutoCommit::new();
+        old.put(ROOT, "format", FORMAT).unwrap();
+        for kind in [Kind::Subscription, Kind::Bookmark, Kind::Decision] {
+            old.put_object(ROOT, kind.as_str(), ObjType::Map).unwrap();
+        }
+        let mut ann = old.fork();
+        let mut bea = old.fork();
+        write(&mut ann, Kind::Tag, "k-custody", Some(&tag("custody")), "Ann", "t1").unwrap();
+        write(&mut bea, Kind::Tag, "k-press", Some(&tag("press")), "Bea", "t1").unwrap();
+        ann.merge(&mut bea).unwrap();
+        assert_eq!(doc_maps(&ann), 2, "the engine keeps both maps");
+        assert_eq!(alive(&ann), ["k-custody", "k-press"]);
+
+        write(&mut ann, Kind::Tag, "k-press", None, "Ann", "t2").unwrap();
+        write(&mut ann, Kind::Tag, "k-custody", None, "Ann", "t2").unwrap();
+        assert!(alive(&ann).is_empty(), "{:?}", alive(&ann));
+    }
+
+    fn doc_maps(doc: &AutoCommit) -> usize {
+        kind_maps(doc, Kind::Tag).len()
+    }
 }

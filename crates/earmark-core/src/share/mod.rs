@@ -1,4 +1,4 @@
-//! A shared team archive: what people make (subscriptions, bookmarks, link decisions) merged
+//! A shared team archive: what people make (subscriptions, bookmarks, link decisions, tags) merged
 //! across libraries by Automerge, offline-first, through a shared folder (Nextcloud, Dropbox,
 //! Syncthing, a network drive). Concurrent changes are resolved by the engine; this module maps
 //! the library to and from one Automerge document and moves that document's changes through the
@@ -86,6 +86,8 @@ pub struct ShareCounts {
     pub bookmarks: u32,
     /// Link decisions (accepted, rejected, manual).
     pub decisions: u32,
+    /// Tags on episodes and documents (each tag on each thing counts once).
+    pub tags: u32,
 }
 
 /// What one sync did: the contract of `earmark-cli share sync --json`.

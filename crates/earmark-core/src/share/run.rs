@@ -283,6 +283,7 @@ fn sync_inner(
         subscriptions: per_kind[0],
         bookmarks: per_kind[1],
         decisions: per_kind[2],
+        tags: per_kind[3],
     };
     report.waiting = waiting;
     Ok(report)
@@ -293,6 +294,7 @@ fn bump(c: &mut ShareCounts, kind: Kind) {
         Kind::Subscription => c.subscriptions += 1,
         Kind::Bookmark => c.bookmarks += 1,
         Kind::Decision => c.decisions += 1,
+        Kind::Tag => c.tags += 1,
     }
 }
 
@@ -338,6 +340,7 @@ impl Library {
                 subscriptions: count(Kind::Subscription),
                 bookmarks: count(Kind::Bookmark),
                 decisions: count(Kind::Decision),
+                tags: count(Kind::Tag),
             },
             folder_files: u32::try_from(entries.len()).unwrap_or(u32::MAX),
             folder_bytes: entries.iter().map(|e| e.len).sum(),

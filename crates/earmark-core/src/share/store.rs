@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::doc::{Item, Kind, SharedBookmark, SharedDecision};
+use super::doc::{Item, Kind, SharedBookmark, SharedDecision, SharedTag};
 use crate::bookmarks::store::{clean_tags, set_tags};
 use crate::error::Result;
 use crate::library::{rfc3339, Library};
@@ -30,6 +30,17 @@ pub(crate) enum Applied {
     Done,
     /// The item needs something this library does not have yet (its episode or post).
     Waiting,
+}
+
+/// The key a tag is shared under: what it is on, and the tag lower-cased (tags are
+/// case-insensitive, so "Custody" and "custody" are one tag).
+pub(crate) fn tag_key(t: &SharedTag) -> String {
+    let name = t.name.to_lowercase();
+    match (&t.feed, &t.guid, &t.url) {
+        (Some(feed), Some(guid), _) => format!("episode\n{feed}\n{guid}\n{name}"),
+        (_, _, Some(url)) => format!("document\n{url}\n{name}"),
+        _ => format!("{}\n{name}", t.on),
+    }
 }
 
 /// The key a decision is shared under.
@@ -216,6 +227,28 @@ impl Library {
                     out.insert(decision_key(&d.feed, &d.guid, &d.url), Item::Decision(d));
                 }
             }
+            Kind::Tag => {
+                let mut stmt = conn.prepare(
+                    "SELECT 'episode', p.feed_url, e.guid, NULL, t.name FROM episode_tags et \
+                     JOIN tags t ON t.id = et.tag_id JOIN episodes e ON e.id = et.episode_id \
+                     JOIN podcasts p ON p.id = e.podcast_id \
+                     UNION ALL SELECT 'document', NULL, NULL, d.url, t.name FROM document_tags dt \
+                     JOIN tags t ON t.id = dt.tag_id JOIN documents d ON d.id = dt.document_id",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(SharedTag {
+                        on: r.get(0)?,
+                        feed: r.get(1)?,
+                        guid: r.get(2)?,
+                        url: r.get(3)?,
+                        name: r.get(4)?,
+                    })
+                })?;
+                for row in rows {
+                    let t = row?;
+                    out.insert(tag_key(&t), Item::Tag(t));
+                }
+            }
         }
         Ok(out)
     }
@@ -251,9 +284,9 @@ impl Library {
         incoming: &[(Kind, String, Option<Item>, String, String)],
         agreed: &[(Kind, String, Option<i64>)],
         now: DateTime<Utc>,
-    ) -> Result<(u32, u32, [u32; 3])> {
+    ) -> Result<(u32, u32, [u32; 4])> {
         let tx = self.conn_mut().transaction()?;
-        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 3]);
+        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 4]);
         for (kind, key, item, by, at) in incoming {
             match apply(&tx, *kind, key, item.as_ref(), now)? {
                 Applied::Done => {
@@ -386,6 +419,35 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             };
             set_tags(tx, id, &b.tags)?;
         }
+        (Kind::Tag, None) => {
+            // Gone there: taken off here too (a thing or tag this library lacks has nothing to remove).
+            let Some(t) = tag_from_key(key) else {
+                return Ok(Applied::Done);
+            };
+            if let Some((table, column, id)) = tag_target(tx, &t)? {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE {column} = ?1 AND tag_id = (SELECT id FROM tags WHERE name = ?2)"
+                    ),
+                    params![id, t.name],
+                )?;
+            }
+        }
+        (_, Some(Item::Tag(t))) => {
+            // Tags are made by the same rules everywhere; one that breaks them came from a
+            // damaged or hostile file and is left out.
+            if t.name.trim().is_empty() || t.name.chars().count() > 100 || t.name.chars().any(char::is_control) {
+                return Ok(Applied::Done);
+            }
+            let Some((table, column, id)) = tag_target(tx, t)? else {
+                return Ok(Applied::Waiting);
+            };
+            tx.execute("INSERT OR IGNORE INTO tags (name) VALUES (?1)", [&t.name])?;
+            tx.execute(
+                &format!("INSERT OR IGNORE INTO {table} ({column}, tag_id) SELECT ?1, id FROM tags WHERE name = ?2"),
+                params![id, t.name],
+            )?;
+        }
         (Kind::Decision, None) => {
             let mut parts = key.split('\n');
             let (Some(feed), Some(guid), Some(url)) = (parts.next(), parts.next(), parts.next()) else {
@@ -432,4 +494,39 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
         }
     }
     Ok(Applied::Done)
+}
+
+/// Where a shared tag goes in this library: the episode or document's tag table and row, or
+/// `None` while that episode or document is not here yet.
+fn tag_target(tx: &Transaction<'_>, t: &SharedTag) -> Result<Option<(&'static str, &'static str, i64)>> {
+    Ok(match (&t.feed, &t.guid, &t.url) {
+        (Some(feed), Some(guid), _) => episode_id(tx, feed, guid)?.map(|id| ("episode_tags", "episode_id", id)),
+        (_, _, Some(url)) => tx
+            .query_row("SELECT id FROM documents WHERE url = ?1", [url], |r| r.get(0))
+            .optional()?
+            .map(|id| ("document_tags", "document_id", id)),
+        _ => None,
+    })
+}
+
+/// A shared tag's key read back: what it is on and the tag (lower-cased), for a removal.
+fn tag_from_key(key: &str) -> Option<SharedTag> {
+    let parts: Vec<&str> = key.split('\n').collect();
+    match parts.as_slice() {
+        ["episode", feed, guid, name] => Some(SharedTag {
+            on: "episode".into(),
+            feed: Some((*feed).to_owned()),
+            guid: Some((*guid).to_owned()),
+            url: None,
+            name: (*name).to_owned(),
+        }),
+        ["document", url, name] => Some(SharedTag {
+            on: "document".into(),
+            feed: None,
+            guid: None,
+            url: Some((*url).to_owned()),
+            name: (*name).to_owned(),
+        }),
+        _ => None,
+    }
 }
