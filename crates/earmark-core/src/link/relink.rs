@@ -45,7 +45,7 @@ pub const FEATURES: [&str; 13] = [
 ];
 
 /// The tuning of the linker. The defaults were fitted on a labelled archive made by
-/// `tests/fixtures/link-blog/generate.py --seed 1` (the tuning set; the committed seed-2 archive
+/// `tests/fixtures/link-blog/generate.py --seed 1` (the tuning set; its seed-2 archive
 /// is the test set) and checked on `tests/fixtures/link-archive`: the suggestion score is a
 /// logistic model of [`FEATURES`], so it reads as the share of such suggestions that were right.
 #[derive(Debug, Clone, Copy)]
