@@ -474,3 +474,29 @@ fn two_people_tagging_one_episode_at_once_keep_both_tags() {
     assert_eq!(a.lib.episode_tags(a.ep(2)).expect("tags"), ["custody", "family court"]);
     assert_eq!(b.lib.episode_tags(b.ep(2)).expect("tags"), ["custody", "family court"]);
 }
+
+#[test]
+fn a_feed_read_from_a_local_file_stays_on_its_machine() {
+    let feeds = feed_server();
+    let (root, _folder, mut a, mut b, _c) = three(&feeds);
+    let local = root.path().join("my-recordings.xml");
+    std::fs::write(
+        &local,
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>My recordings</title>
+<item><guid>r1</guid><title>One</title><enclosure url="file:///tmp/one.mp3" type="audio/mpeg" length="1"/></item>
+</channel></rss>"#,
+    )
+    .expect("feed file");
+    let url = url::Url::from_file_path(&local).expect("file url").to_string();
+    let resolver = Resolver::new(
+        Fetcher::new(FetchConfig::default()).expect("fetcher"),
+        url::Url::parse("http://127.0.0.1:9/").expect("url"),
+    );
+    resolve::subscribe(&mut a.lib, &resolver, &url, t(0)).expect("subscribe to the file");
+    assert_eq!(a.sync().sent.subscriptions, 0);
+    b.sync();
+    assert!(
+        b.lib.podcasts().expect("podcasts").iter().all(|p| p.feed_url != url),
+        "a teammate got a path on Ann's computer"
+    );
+}

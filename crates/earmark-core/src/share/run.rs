@@ -11,6 +11,7 @@ use super::store::ShareRow;
 use super::{ShareCounts, ShareError, ShareReport, ShareStatus, FORMAT};
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
+use crate::resolve::is_web_feed;
 
 /// The first bytes of every Automerge chunk (document or change).
 const AUTOMERGE_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
@@ -171,7 +172,10 @@ fn sync_inner(
             }
         }
         for (k, key) in synced.keys() {
-            if k == kind.as_str() && !items.contains_key(key) {
+            // A subscription this library could never share (a local feed, from the folder) is
+            // not gone from here: it was never here to share.
+            let shareable = kind != Kind::Subscription || is_web_feed(key);
+            if k == kind.as_str() && !items.contains_key(key) && shareable {
                 pending.push((kind, key.clone(), None));
             }
         }

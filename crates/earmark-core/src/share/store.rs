@@ -10,6 +10,7 @@ use super::doc::{Item, Kind, SharedBookmark, SharedDecision, SharedTag};
 use crate::bookmarks::store::{clean_tags, set_tags};
 use crate::error::Result;
 use crate::library::{rfc3339, Library};
+use crate::resolve::is_web_feed;
 
 /// The share as the library keeps it.
 pub(crate) struct ShareRow {
@@ -174,7 +175,11 @@ impl Library {
                 let mut stmt = conn.prepare("SELECT feed_url FROM podcasts WHERE subscribed = 1")?;
                 for url in stmt.query_map([], |r| r.get::<_, String>(0))? {
                     let url = url?;
-                    out.insert(url.clone(), Item::Subscription { url });
+                    // A feed read from a file on this computer names a path here; it means nothing
+                    // (or something else) on a teammate's machine, so it is never shared.
+                    if is_web_feed(&url) {
+                        out.insert(url.clone(), Item::Subscription { url });
+                    }
                 }
             }
             Kind::Bookmark => {
@@ -376,6 +381,10 @@ fn episode_id(tx: &Transaction<'_>, feed: &str, guid: &str) -> Result<Option<i64
 fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: DateTime<Utc>) -> Result<Applied> {
     let now_s = rfc3339(now);
     match (kind, item) {
+        // Only web feeds travel (see `local_items`): a file URL from the folder, written by an
+        // older build or by hand, is never subscribed to or unsubscribed from here.
+        (Kind::Subscription, None) if !is_web_feed(key) => {}
+        (_, Some(Item::Subscription { url })) if !is_web_feed(url) => {}
         (Kind::Subscription, None) => {
             tx.execute("UPDATE podcasts SET subscribed = 0 WHERE feed_url = ?1", [key])?;
         }
@@ -528,5 +537,51 @@ fn tag_from_key(key: &str) -> Option<SharedTag> {
             name: (*name).to_owned(),
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn subscribed(lib: &Library) -> Vec<(String, bool)> {
+        let mut stmt = lib
+            .conn()
+            .prepare("SELECT feed_url, subscribed FROM podcasts ORDER BY feed_url")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// A folder item naming a file on this computer, as an older build (or a hand) could write:
+    /// it is neither subscribed to nor, as a removal, allowed to unsubscribe a local feed here.
+    #[test]
+    fn a_shared_subscription_to_a_local_file_changes_nothing_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lib = Library::open(dir.path()).unwrap();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        lib.add_podcast("file:///home/ann/feeds/local.xml", "Local", now)
+            .unwrap();
+        let before = subscribed(&lib);
+        assert!(!lib
+            .local_items(Kind::Subscription)
+            .unwrap()
+            .contains_key("file:///home/ann/feeds/local.xml"));
+
+        let tx = lib.conn_mut().transaction().unwrap();
+        let passwd = Item::Subscription {
+            url: "file:///etc/passwd".into(),
+        };
+        assert!(matches!(
+            apply(&tx, Kind::Subscription, "file:///etc/passwd", Some(&passwd), now).unwrap(),
+            Applied::Done
+        ));
+        apply(&tx, Kind::Subscription, "file:///home/ann/feeds/local.xml", None, now).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(subscribed(&lib), before);
     }
 }
