@@ -68,18 +68,20 @@ fn print_report(r: &ShareReport, json: bool) -> Result<()> {
         return print_json(r);
     }
     say!(
-        "Sent: {} subscriptions, {} bookmarks, {} link decisions, {} tags",
+        "Sent: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs",
         r.sent.subscriptions,
         r.sent.bookmarks,
         r.sent.decisions,
-        r.sent.tags
+        r.sent.tags,
+        r.sent.sources
     );
     say!(
-        "Received: {} subscriptions, {} bookmarks, {} link decisions, {} tags ({} files merged)",
+        "Received: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs ({} files merged)",
         r.received.subscriptions,
         r.received.bookmarks,
         r.received.decisions,
         r.received.tags,
+        r.received.sources,
         r.files_merged
     );
     if r.waiting > 0 {
@@ -139,11 +141,12 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
                     say!("Last attempt failed: {e}");
                 }
                 say!(
-                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags; folder: {} files, {} bytes",
+                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs; folder: {} files, {} bytes",
                     s.items.subscriptions,
                     s.items.bookmarks,
                     s.items.decisions,
                     s.items.tags,
+                    s.items.sources,
                     s.folder_files,
                     s.folder_bytes
                 );

@@ -500,3 +500,26 @@ fn a_feed_read_from_a_local_file_stays_on_its_machine() {
         "a teammate got a path on Ann's computer"
     );
 }
+
+#[test]
+fn a_blog_added_on_one_machine_is_kept_on_the_others_with_its_campaign() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, _c) = three(&feeds);
+    let campaign = a
+        .lib
+        .collection_ensure("In Dad's Shoes", earmark_core::docs::CollectionKind::Campaign, t(0))
+        .expect("campaign");
+    a.lib
+        .source_upsert("https://researchingreform.example/", Some(campaign), t(0))
+        .expect("source");
+    // A blog named by a file URL (no such thing is made by the app, but a folder can say anything)
+    // is not sent.
+    a.lib.source_upsert("file:///etc/", None, t(0)).expect("odd source");
+    assert_eq!(a.sync().sent.sources, 1);
+    assert_eq!(b.sync().received.sources, 1);
+    let sources = b.lib.sources().expect("sources");
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    assert_eq!(sources[0].home_url, "https://researchingreform.example/");
+    assert_eq!(sources[0].campaign.as_deref(), Some("In Dad's Shoes"));
+    assert_eq!(b.lib.share_status().expect("status").items.sources, 1);
+}

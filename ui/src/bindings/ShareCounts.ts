@@ -19,4 +19,8 @@ decisions: number,
 /**
  * Tags on episodes and documents (each tag on each thing counts once).
  */
-tags: number, };
+tags: number, 
+/**
+ * Blogs whose archives are kept (by home URL, with their campaign).
+ */
+sources: number, };

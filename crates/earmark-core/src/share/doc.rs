@@ -8,13 +8,14 @@
 //!   decisions:     { <feed>\n<guid>\n<doc URL>: { alive, by, at, feed, guid, url, note,
 //!                    decision: "{state, manual, at, by}", history: ["{…}", …] } },
 //!   tags:          { episode\n<feed>\n<guid>\n<tag> | document\n<doc URL>\n<tag>:
-//!                    { alive, by, at, on, feed, guid, url, name } } }
+//!                    { alive, by, at, on, feed, guid, url, name } },
+//!   sources:       { <blog home URL>: { alive, by, at, url, campaign } } }
 //! ```
 //!
 //! A tag is one item per (thing, tag), so two people tagging the same episode differently both
 //! keep theirs; the key holds the tag lower-cased (tags are case-insensitive), the item its
-//! spelling. Archives shared before tags travelled have no `tags` map until a machine first
-//! writes one; if two make it at once, both maps are read (see [`read_all`]).
+//! spelling. Archives shared before tags and sources travelled have no such map until a machine
+//! first writes one; if two make it at once, both maps are read (see [`read_all`]).
 //!
 //! `alive` is false once an item is deleted (else the time of its last change). When two machines wrote it concurrently (one deleted,
 //! one edited) the engine keeps both values and we read "alive" if either is true: the edit wins.
@@ -33,10 +34,17 @@ pub(crate) enum Kind {
     Bookmark,
     Decision,
     Tag,
+    Source,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Subscription, Kind::Bookmark, Kind::Decision, Kind::Tag];
+    pub const ALL: [Kind; 5] = [
+        Kind::Subscription,
+        Kind::Bookmark,
+        Kind::Decision,
+        Kind::Tag,
+        Kind::Source,
+    ];
 
     /// The key under the document's root, and the kind's name in the library.
     pub fn as_str(self) -> &'static str {
@@ -45,6 +53,7 @@ impl Kind {
             Kind::Bookmark => "bookmarks",
             Kind::Decision => "decisions",
             Kind::Tag => "tags",
+            Kind::Source => "sources",
         }
     }
 }
@@ -84,6 +93,13 @@ pub(crate) struct SharedTag {
     pub name: String,
 }
 
+/// A blog whose archive the library keeps, by its home URL, with the campaign it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SharedSource {
+    pub url: String,
+    pub campaign: Option<String>,
+}
+
 /// One shared item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -92,6 +108,7 @@ pub(crate) enum Item {
     Bookmark(SharedBookmark),
     Decision(SharedDecision),
     Tag(SharedTag),
+    Source(SharedSource),
 }
 
 impl Item {
@@ -219,7 +236,9 @@ pub(crate) fn write(
             let map = match child(doc, &ROOT, kind.as_str()) {
                 Some(map) => map,
                 // An archive shared before this kind travelled: its first item makes the map.
-                None if kind == Kind::Tag => doc.put_object(ROOT, kind.as_str(), ObjType::Map).map_err(am)?,
+                None if matches!(kind, Kind::Tag | Kind::Source) => {
+                    doc.put_object(ROOT, kind.as_str(), ObjType::Map).map_err(am)?
+                }
                 None => return Err(ShareError::Damaged(format!("no {}", kind.as_str()))),
             };
             doc.put_object(&map, key, ObjType::Map).map_err(am)?
@@ -282,6 +301,11 @@ pub(crate) fn write(
             put_if_changed(doc, &obj, "guid", opt(&t.guid))?;
             put_if_changed(doc, &obj, "url", opt(&t.url))?;
             put_if_changed(doc, &obj, "name", str_(&t.name))?;
+        }
+        Some(Item::Source(src)) => {
+            put_if_changed(doc, &obj, "url", str_(&src.url))?;
+            let campaign = src.campaign.as_deref().map_or(ScalarValue::Null, str_);
+            put_if_changed(doc, &obj, "campaign", campaign)?;
         }
     }
     Ok(())
@@ -389,6 +413,10 @@ fn read_item(doc: &AutoCommit, kind: Kind, objects: &[ObjId], obj: &ObjId) -> Op
             guid: text(doc, obj, "guid"),
             url: text(doc, obj, "url"),
             name: text(doc, obj, "name")?,
+        })),
+        Kind::Source => Some(Item::Source(SharedSource {
+            url: text(doc, obj, "url")?,
+            campaign: text(doc, obj, "campaign"),
         })),
     }
 }

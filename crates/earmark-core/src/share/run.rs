@@ -288,6 +288,7 @@ fn sync_inner(
         bookmarks: per_kind[1],
         decisions: per_kind[2],
         tags: per_kind[3],
+        sources: per_kind[4],
     };
     report.waiting = waiting;
     Ok(report)
@@ -299,6 +300,7 @@ fn bump(c: &mut ShareCounts, kind: Kind) {
         Kind::Bookmark => c.bookmarks += 1,
         Kind::Decision => c.decisions += 1,
         Kind::Tag => c.tags += 1,
+        Kind::Source => c.sources += 1,
     }
 }
 
@@ -345,6 +347,7 @@ impl Library {
                 bookmarks: count(Kind::Bookmark),
                 decisions: count(Kind::Decision),
                 tags: count(Kind::Tag),
+                sources: count(Kind::Source),
             },
             folder_files: u32::try_from(entries.len()).unwrap_or(u32::MAX),
             folder_bytes: entries.iter().map(|e| e.len).sum(),

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::doc::{Item, Kind, SharedBookmark, SharedDecision, SharedTag};
+use super::doc::{Item, Kind, SharedBookmark, SharedDecision, SharedSource, SharedTag};
 use crate::bookmarks::store::{clean_tags, set_tags};
 use crate::error::Result;
 use crate::library::{rfc3339, Library};
@@ -254,6 +254,23 @@ impl Library {
                     out.insert(tag_key(&t), Item::Tag(t));
                 }
             }
+            Kind::Source => {
+                let mut stmt = conn.prepare(
+                    "SELECT s.home_url, c.name FROM sources s LEFT JOIN collections c ON c.id = s.collection_id",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(SharedSource {
+                        url: r.get(0)?,
+                        campaign: r.get(1)?,
+                    })
+                })?;
+                for row in rows {
+                    let src = row?;
+                    if is_web_feed(&src.url) {
+                        out.insert(src.url.clone(), Item::Source(src));
+                    }
+                }
+            }
         }
         Ok(out)
     }
@@ -289,9 +306,9 @@ impl Library {
         incoming: &[(Kind, String, Option<Item>, String, String)],
         agreed: &[(Kind, String, Option<i64>)],
         now: DateTime<Utc>,
-    ) -> Result<(u32, u32, [u32; 4])> {
+    ) -> Result<(u32, u32, [u32; 5])> {
         let tx = self.conn_mut().transaction()?;
-        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 4]);
+        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 5]);
         for (kind, key, item, by, at) in incoming {
             match apply(&tx, *kind, key, item.as_ref(), now)? {
                 Applied::Done => {
@@ -427,6 +444,31 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
                 }
             };
             set_tags(tx, id, &b.tags)?;
+        }
+        // Removing a blog is not something this library does (its documents and links stay), so
+        // a removal from the folder changes nothing; a new blog is kept here and its archive read
+        // by the next refresh. Only web addresses: a file URL never names a path here.
+        (Kind::Source, None) => {}
+        (_, Some(Item::Source(src))) => {
+            if !is_web_feed(&src.url) {
+                return Ok(Applied::Done);
+            }
+            let collection: Option<i64> = match &src.campaign {
+                Some(name) if !name.trim().is_empty() && name.chars().count() <= 200 => {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO collections (name, kind, created_at) VALUES (?1, 'campaign', ?2)",
+                        params![name, now_s],
+                    )?;
+                    tx.query_row("SELECT id FROM collections WHERE name = ?1", [name], |r| r.get(0))
+                        .optional()?
+                }
+                _ => None,
+            };
+            tx.execute(
+                "INSERT INTO sources (home_url, collection_id, added_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (home_url) DO UPDATE SET collection_id = COALESCE(excluded.collection_id, collection_id)",
+                params![src.url, collection, now_s],
+            )?;
         }
         (Kind::Tag, None) => {
             // Gone there: taken off here too (a thing or tag this library lacks has nothing to remove).
