@@ -79,7 +79,7 @@ enum Command {
     /// Keep listening state and subscriptions in step with other apps through a gPodder sync
     /// server or a Nextcloud with gPodder Sync: `sync login`, `sync`, `sync status`, `sync logout`.
     Sync(sync::SyncArgs),
-    /// Share subscriptions, bookmarks, link decisions, tags and blogs with a team through a shared folder:
+    /// Share subscriptions, bookmarks, link decisions, tags, blogs and pages with a team through a shared folder:
     /// `share create FOLDER --name NAME`, `share join FOLDER`, `share sync`, `share status`, `share leave`.
     Share(share::ShareArgs),
     /// List subscribed podcasts.

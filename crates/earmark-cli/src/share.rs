@@ -68,20 +68,22 @@ fn print_report(r: &ShareReport, json: bool) -> Result<()> {
         return print_json(r);
     }
     say!(
-        "Sent: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs",
+        "Sent: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages",
         r.sent.subscriptions,
         r.sent.bookmarks,
         r.sent.decisions,
         r.sent.tags,
-        r.sent.sources
+        r.sent.sources,
+        r.sent.pages
     );
     say!(
-        "Received: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs ({} files merged)",
+        "Received: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages ({} files merged)",
         r.received.subscriptions,
         r.received.bookmarks,
         r.received.decisions,
         r.received.tags,
         r.received.sources,
+        r.received.pages,
         r.files_merged
     );
     if r.waiting > 0 {
@@ -141,12 +143,13 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
                     say!("Last attempt failed: {e}");
                 }
                 say!(
-                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs; folder: {} files, {} bytes",
+                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages; folder: {} files, {} bytes",
                     s.items.subscriptions,
                     s.items.bookmarks,
                     s.items.decisions,
                     s.items.tags,
                     s.items.sources,
+                    s.items.pages,
                     s.folder_files,
                     s.folder_bytes
                 );

@@ -42,6 +42,14 @@ pub fn refresh_all(
         if let Err(e) = crate::docs::refresh_sources(lib, fetcher, now) {
             problems.push(format!("refreshing the blogs: {e}"));
         }
+        match crate::docs::fetch_shared_pages(lib, fetcher, now) {
+            Ok(outcomes) => problems.extend(
+                outcomes
+                    .into_iter()
+                    .filter_map(|o| o.error.map(|e| format!("a page the team shared, {}: {e}", o.url))),
+            ),
+            Err(e) => problems.push(format!("reading the pages the team shared: {e}")),
+        }
     }
     if let Err(e) = lib.relink(&RelinkScope::New, now) {
         problems.push(format!("linking new episodes and posts: {e}"));

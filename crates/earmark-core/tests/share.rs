@@ -523,3 +523,56 @@ fn a_blog_added_on_one_machine_is_kept_on_the_others_with_its_campaign() {
     assert_eq!(sources[0].campaign.as_deref(), Some("In Dad's Shoes"));
     assert_eq!(b.lib.share_status().expect("status").items.sources, 1);
 }
+
+#[test]
+fn a_page_added_on_one_machine_is_read_by_the_next_refresh_on_the_others() {
+    let feeds = feed_server();
+    feeds.set(
+        "/in-dads-shoes/overview",
+        Reply::ok(
+            "<html><head><title>An Overview | In Dad's Shoes</title></head><body><article>\
+             <h1>An Overview</h1><p>In Dad's Shoes asks separated fathers to walk a mile at the school \
+             gate and talk about contact with their children.</p></article></body></html>",
+        )
+        .header("Content-Type", "text/html; charset=utf-8"),
+    );
+    let (_root, _folder, mut a, mut b, _c) = three(&feeds);
+    let url = feeds.url("/in-dads-shoes/overview");
+    let page = a
+        .lib
+        .insert_document_for_tests("page", &url, "An Overview", None, "<p>x</p>")
+        .expect("page");
+    let campaign = a
+        .lib
+        .collection_ensure("In Dad's Shoes", earmark_core::docs::CollectionKind::Campaign, t(0))
+        .expect("campaign");
+    a.lib.collection_add_documents(campaign, &[page]).expect("join");
+    assert_eq!(a.sync().sent.pages, 1);
+    assert_eq!(b.sync().received.pages, 1);
+    // Not a document yet: a page is one once read, which the next refresh does.
+    assert_eq!(b.lib.document_id_by_url(&url).expect("lookup"), None);
+    assert_eq!(
+        b.lib.pages_waiting().expect("waiting"),
+        [(url.clone(), Some("In Dad's Shoes".to_owned()))]
+    );
+    // Waiting pages count as this library's, so the next sync sends no removal.
+    let again = b.sync();
+    assert_eq!((again.sent.pages, again.file_written.clone()), (0, None), "{again:?}");
+
+    let fetcher = Fetcher::new(FetchConfig::default()).expect("fetcher");
+    let read = earmark_core::docs::fetch_shared_pages(&mut b.lib, &fetcher, t(1)).expect("read pages");
+    assert!(read.iter().all(|o| o.error.is_none()), "{read:?}");
+    let doc = b
+        .lib
+        .document_id_by_url(&url)
+        .expect("lookup")
+        .expect("the page is here now");
+    assert!(b.lib.pages_waiting().expect("waiting").is_empty());
+    let campaigns = b.lib.collections(None).expect("collections");
+    let shoes = campaigns
+        .iter()
+        .find(|c| c.name == "In Dad's Shoes")
+        .expect("the campaign");
+    let view = b.lib.collection_view(shoes.id).expect("view");
+    assert!(view.documents.iter().any(|d| d.id == doc), "{view:?}");
+}

@@ -23,4 +23,8 @@ tags: number,
 /**
  * Blogs whose archives are kept (by home URL, with their campaign).
  */
-sources: number, };
+sources: number, 
+/**
+ * Pages added by URL (with their campaign); a teammate's next refresh reads them.
+ */
+pages: number, };

@@ -104,6 +104,25 @@ pub fn refresh_source(lib: &mut Library, fetcher: &Fetcher, id: SourceId, now: D
     }
 }
 
+/// Reads the pages teammates shared (see `share`) that this library has not read yet, each as
+/// [`add_pages`] would, into its campaign. A page read, or refused for good (gone, not a page), no
+/// longer waits; one that failed for a passing reason (offline, a timeout) is tried again by the
+/// next refresh.
+pub fn fetch_shared_pages(lib: &mut Library, fetcher: &Fetcher, now: DateTime<Utc>) -> Result<Vec<PageOutcome>> {
+    let mut out = Vec::new();
+    for (url, campaign) in lib.pages_waiting()? {
+        let outcomes = add_pages(lib, fetcher, std::slice::from_ref(&url), campaign.as_deref(), now)?;
+        let passing = outcomes
+            .iter()
+            .any(|o| matches!(o.error_code.as_deref(), Some("offline" | "timeout")));
+        if !passing {
+            lib.page_no_longer_waiting(&url)?;
+        }
+        out.extend(outcomes);
+    }
+    Ok(out)
+}
+
 /// Adds pages by URL, each on its own: a 404, a timeout or a page with no content is reported in
 /// its outcome and the others are still fetched and stored. Only a library error stops the list.
 /// A page already in the library is updated in place (same id), never duplicated.

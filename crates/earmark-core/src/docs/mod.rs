@@ -24,7 +24,7 @@ use crate::error_code::ErrorCode;
 use chrono::{DateTime, Utc};
 use xxhash_rust::xxh3::Xxh3;
 
-pub use fetching::{add_pages, add_source, refresh_source, refresh_sources};
+pub use fetching::{add_pages, add_source, fetch_shared_pages, refresh_source, refresh_sources};
 pub use model::*;
 pub use store::{Change, DocQuery};
 

@@ -212,6 +212,23 @@ impl Library {
         Ok(out)
     }
 
+    /// Pages a teammate shared through the team archive that this library has not read yet, with
+    /// their campaign, oldest first: the next refresh reads them.
+    pub fn pages_waiting(&self) -> Result<Vec<(String, Option<String>)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT url, campaign FROM pages_to_fetch ORDER BY added_at, url")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A shared page has been read (or refused for good): it no longer waits.
+    pub(crate) fn page_no_longer_waiting(&mut self, url: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM pages_to_fetch WHERE url = ?1", [url])?;
+        Ok(())
+    }
+
     /// The document stored at `url`, if any.
     pub fn document_id_by_url(&self, url: &str) -> Result<Option<DocumentId>> {
         Ok(self

@@ -54,6 +54,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0016_playlists.sql"),
     include_str!("../../migrations/0017_sound.sql"),
     include_str!("../../migrations/0018_sound_only.sql"),
+    include_str!("../../migrations/0019_shared_pages.sql"),
 ];
 
 /// Every migration step, in order: import compares a library's schema with what they make.

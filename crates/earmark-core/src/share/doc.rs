@@ -9,7 +9,8 @@
 //!                    decision: "{state, manual, at, by}", history: ["{…}", …] } },
 //!   tags:          { episode\n<feed>\n<guid>\n<tag> | document\n<doc URL>\n<tag>:
 //!                    { alive, by, at, on, feed, guid, url, name } },
-//!   sources:       { <blog home URL>: { alive, by, at, url, campaign } } }
+//!   sources:       { <blog home URL>: { alive, by, at, url, campaign } },
+//!   pages:         { <page URL>: { alive, by, at, url, campaign } } }
 //! ```
 //!
 //! A tag is one item per (thing, tag), so two people tagging the same episode differently both
@@ -35,16 +36,24 @@ pub(crate) enum Kind {
     Decision,
     Tag,
     Source,
+    Page,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Subscription,
         Kind::Bookmark,
         Kind::Decision,
         Kind::Tag,
         Kind::Source,
+        Kind::Page,
     ];
+
+    /// Kinds a library only ever adds to (a blog or page is never removed by hand), so a key
+    /// missing here is never sent as a removal.
+    pub fn add_only(self) -> bool {
+        matches!(self, Kind::Source | Kind::Page)
+    }
 
     /// The key under the document's root, and the kind's name in the library.
     pub fn as_str(self) -> &'static str {
@@ -54,6 +63,7 @@ impl Kind {
             Kind::Decision => "decisions",
             Kind::Tag => "tags",
             Kind::Source => "sources",
+            Kind::Page => "pages",
         }
     }
 }
@@ -93,7 +103,8 @@ pub(crate) struct SharedTag {
     pub name: String,
 }
 
-/// A blog whose archive the library keeps, by its home URL, with the campaign it belongs to.
+/// A blog whose archive the library keeps, by its home URL, or a page added by its URL; with the
+/// campaign it belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct SharedSource {
     pub url: String,
@@ -109,6 +120,7 @@ pub(crate) enum Item {
     Decision(SharedDecision),
     Tag(SharedTag),
     Source(SharedSource),
+    Page(SharedSource),
 }
 
 impl Item {
@@ -236,7 +248,7 @@ pub(crate) fn write(
             let map = match child(doc, &ROOT, kind.as_str()) {
                 Some(map) => map,
                 // An archive shared before this kind travelled: its first item makes the map.
-                None if matches!(kind, Kind::Tag | Kind::Source) => {
+                None if matches!(kind, Kind::Tag | Kind::Source | Kind::Page) => {
                     doc.put_object(ROOT, kind.as_str(), ObjType::Map).map_err(am)?
                 }
                 None => return Err(ShareError::Damaged(format!("no {}", kind.as_str()))),
@@ -302,7 +314,7 @@ pub(crate) fn write(
             put_if_changed(doc, &obj, "url", opt(&t.url))?;
             put_if_changed(doc, &obj, "name", str_(&t.name))?;
         }
-        Some(Item::Source(src)) => {
+        Some(Item::Source(src) | Item::Page(src)) => {
             put_if_changed(doc, &obj, "url", str_(&src.url))?;
             let campaign = src.campaign.as_deref().map_or(ScalarValue::Null, str_);
             put_if_changed(doc, &obj, "campaign", campaign)?;
@@ -415,6 +427,10 @@ fn read_item(doc: &AutoCommit, kind: Kind, objects: &[ObjId], obj: &ObjId) -> Op
             name: text(doc, obj, "name")?,
         })),
         Kind::Source => Some(Item::Source(SharedSource {
+            url: text(doc, obj, "url")?,
+            campaign: text(doc, obj, "campaign"),
+        })),
+        Kind::Page => Some(Item::Page(SharedSource {
             url: text(doc, obj, "url")?,
             campaign: text(doc, obj, "campaign"),
         })),

@@ -1,4 +1,4 @@
-//! A shared team archive: what people make (subscriptions, bookmarks, link decisions, tags, blog sources) merged
+//! A shared team archive: what people make (subscriptions, bookmarks, link decisions, tags, blogs, pages) merged
 //! across libraries by Automerge, offline-first, through a shared folder (Nextcloud, Dropbox,
 //! Syncthing, a network drive). Concurrent changes are resolved by the engine; this module maps
 //! the library to and from one Automerge document and moves that document's changes through the
@@ -90,6 +90,8 @@ pub struct ShareCounts {
     pub tags: u32,
     /// Blogs whose archives are kept (by home URL, with their campaign).
     pub sources: u32,
+    /// Pages added by URL (with their campaign); a teammate's next refresh reads them.
+    pub pages: u32,
 }
 
 /// What one sync did: the contract of `earmark-cli share sync --json`.

@@ -174,7 +174,7 @@ fn sync_inner(
         for (k, key) in synced.keys() {
             // A subscription this library could never share (a local feed, from the folder) is
             // not gone from here: it was never here to share.
-            let shareable = kind != Kind::Subscription || is_web_feed(key);
+            let shareable = (kind != Kind::Subscription || is_web_feed(key)) && !kind.add_only();
             if k == kind.as_str() && !items.contains_key(key) && shareable {
                 pending.push((kind, key.clone(), None));
             }
@@ -289,6 +289,7 @@ fn sync_inner(
         decisions: per_kind[2],
         tags: per_kind[3],
         sources: per_kind[4],
+        pages: per_kind[5],
     };
     report.waiting = waiting;
     Ok(report)
@@ -301,6 +302,7 @@ fn bump(c: &mut ShareCounts, kind: Kind) {
         Kind::Decision => c.decisions += 1,
         Kind::Tag => c.tags += 1,
         Kind::Source => c.sources += 1,
+        Kind::Page => c.pages += 1,
     }
 }
 
@@ -348,6 +350,7 @@ impl Library {
                 decisions: count(Kind::Decision),
                 tags: count(Kind::Tag),
                 sources: count(Kind::Source),
+                pages: count(Kind::Page),
             },
             folder_files: u32::try_from(entries.len()).unwrap_or(u32::MAX),
             folder_bytes: entries.iter().map(|e| e.len).sum(),

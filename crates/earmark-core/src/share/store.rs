@@ -271,6 +271,28 @@ impl Library {
                     }
                 }
             }
+            Kind::Page => {
+                // Pages added by URL, and those a teammate shared that wait for the next refresh
+                // (else this library would seem to have dropped them).
+                let mut stmt = conn.prepare(
+                    "SELECT d.url, (SELECT c.name FROM collection_documents cd JOIN collections c \
+                     ON c.id = cd.collection_id WHERE cd.document_id = d.id ORDER BY c.id LIMIT 1) \
+                     FROM documents d WHERE d.source_id IS NULL AND d.kind = 'page' \
+                     UNION SELECT url, campaign FROM pages_to_fetch",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(SharedSource {
+                        url: r.get(0)?,
+                        campaign: r.get(1)?,
+                    })
+                })?;
+                for row in rows {
+                    let page = row?;
+                    if is_web_feed(&page.url) && !out.contains_key(&page.url) {
+                        out.insert(page.url.clone(), Item::Page(page));
+                    }
+                }
+            }
         }
         Ok(out)
     }
@@ -306,9 +328,9 @@ impl Library {
         incoming: &[(Kind, String, Option<Item>, String, String)],
         agreed: &[(Kind, String, Option<i64>)],
         now: DateTime<Utc>,
-    ) -> Result<(u32, u32, [u32; 5])> {
+    ) -> Result<(u32, u32, [u32; 6])> {
         let tx = self.conn_mut().transaction()?;
-        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 5]);
+        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 6]);
         for (kind, key, item, by, at) in incoming {
             match apply(&tx, *kind, key, item.as_ref(), now)? {
                 Applied::Done => {
@@ -469,6 +491,22 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
                  ON CONFLICT (home_url) DO UPDATE SET collection_id = COALESCE(excluded.collection_id, collection_id)",
                 params![src.url, collection, now_s],
             )?;
+        }
+        (Kind::Page, None) => {}
+        (_, Some(Item::Page(page))) => {
+            let known: Option<i64> = tx
+                .query_row("SELECT id FROM documents WHERE url = ?1", [&page.url], |r| r.get(0))
+                .optional()?;
+            if known.is_none() && is_web_feed(&page.url) {
+                let campaign = page
+                    .campaign
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty() && c.chars().count() <= 200);
+                tx.execute(
+                    "INSERT OR IGNORE INTO pages_to_fetch (url, campaign, added_at) VALUES (?1, ?2, ?3)",
+                    params![page.url, campaign, now_s],
+                )?;
+            }
         }
         (Kind::Tag, None) => {
             // Gone there: taken off here too (a thing or tag this library lacks has nothing to remove).
