@@ -8,6 +8,7 @@
 //! (Linux), read at the end.
 
 use earmark_test_support::bench::{median, ms, peak_kib};
+use earmark_test_support::rng::Rng;
 use std::time::Instant;
 
 use earmark_core::bookmarks::{export, BookmarkFilter, BookmarkOrder, NewBookmark};
@@ -27,21 +28,12 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 /// A measured piece of work that reports a size.
 type Job<'a> = Box<dyn Fn() -> Res<usize> + 'a>;
 
-/// A small xorshift generator: the same data on every machine.
-struct Rng(u64);
+/// Random words for generated bookmarks, from the shared generator (the same data on every machine).
+trait Words {
+    fn words(&mut self, n: usize) -> String;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+impl Words for Rng {
     fn words(&mut self, n: usize) -> String {
         (0..n)
             .map(|_| WORDS[self.below(WORDS.len())])
@@ -110,7 +102,7 @@ fn main() -> Res<()> {
     let tmp = tempfile::tempdir()?;
     let mut lib = Library::open(tmp.path())?;
     let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
 
     let setup = Instant::now();
     let mut episodes = Vec::new();

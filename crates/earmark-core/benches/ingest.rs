@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_methods)]
 
 use earmark_test_support::bench::{median, ms, peak_kib, Table};
+use earmark_test_support::rng::Rng;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -68,26 +69,18 @@ fn main() -> Res<()> {
 
 // ---------------------------------------------------------------- deterministic text
 
-/// A small xorshift generator: the same numbers on every machine.
-struct Rng(u64);
+/// Show-notes words from the shared generator (the same numbers on every machine).
+trait Words {
+    fn word(&mut self) -> &'static str;
+    fn words(&mut self, n: usize) -> String;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+impl Words for Rng {
     /// A word with a Zipf-like (log-uniform rank) distribution: a few words are everywhere, most
     /// are rare, as in real show notes.
     fn word(&mut self) -> &'static str {
         let v = vocab();
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        let u = self.unit();
         let rank = ((v.len() as f64 + 1.0).powf(u) - 1.0) as usize;
         v[rank.min(v.len() - 1)]
     }
@@ -141,7 +134,7 @@ const WORDS: &str = "people time show story world years talk life week guest mus
 
 /// RSS text of `n` items with HTML show notes, about 3 KB per item; `stamp` varies the content.
 fn rss_feed(seed: u64, n: usize, stamp: &str, notes_words: usize) -> String {
-    let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut r = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut s = String::with_capacity(n * (notes_words * 9 + 800));
     s.push_str(concat!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
@@ -593,7 +586,7 @@ fn search_bench(dir: &Path, table: &mut Table) -> Res<()> {
     let at = std::env::var_os("EARMARK_BENCH_SEARCH_LIB").map_or_else(|| dir.join("search-lib"), Into::into);
     let mut lib = Library::open(&at)?;
     let now = chrono::Utc::now();
-    let mut r = Rng(0x5EA_7C4);
+    let mut r = Rng::new(0x5EA_7C4);
     let mut total = 0usize;
     let mut first_podcast = None;
     for p in 0..SEARCH_PODCASTS {

@@ -9,6 +9,7 @@
 //! process's `VmHWM` after the runs (it includes building the archive).
 
 use earmark_test_support::bench::{median, ms, peak_kib, Table};
+use earmark_test_support::rng::Rng;
 use std::time::Instant;
 
 use earmark_core::feed::{ParsedFeed, ParsedItem};
@@ -33,7 +34,7 @@ fn main() -> Res<()> {
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).ok_or("time")?;
 
     let build = Instant::now();
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut rng = Rng::new(0x5eed_1234_abcd_0001);
     let words: Vec<String> = (0..VOCABULARY).map(|i| pseudo_word(&mut rng, i)).collect();
     let names: Vec<String> = (0..NAMES)
         .map(|i| {
@@ -299,27 +300,15 @@ fn capitalise(s: &mut String) {
     }
 }
 
-/// A small xorshift generator: the same numbers on every machine.
-struct Rng(u64);
+/// Word choices from the shared generator (the same numbers on every machine).
+trait Zipf {
+    fn zipf(&mut self, n: usize) -> usize;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
+impl Zipf for Rng {
     /// Roughly Zipf: low indexes (common words) far more often than high ones.
     fn zipf(&mut self, n: usize) -> usize {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        let x = (n as f64).powf(u) - 1.0;
+        let x = (n as f64).powf(self.unit()) - 1.0;
         (x as usize).min(n - 1)
     }
 }

@@ -11,6 +11,7 @@
 //! (`/proc/thread-self/schedstat`); the pipeline is single-threaded.
 
 use earmark_test_support::bench::{median, ms, Table};
+use earmark_test_support::rng::Rng;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -82,23 +83,6 @@ fn max(v: &[f64]) -> f64 {
 
 fn elapsed_ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
-}
-
-/// A small xorshift generator: the same seek targets on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// The `n`th field (1-based, as in proc(5)) of `/proc/self/stat` as clock ticks, in seconds
@@ -308,7 +292,7 @@ fn seek_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
     let mut p = Pipeline::new(MediaDecoder::open(mp3)?, 1.0);
     let mut block = vec![0.0f32; BLOCK_FRAMES * 2];
     p.fill(&mut block);
-    let mut rng = Rng(0x0005_EEC0_FFEE);
+    let mut rng = Rng::new(0x0005_EEC0_FFEE);
     let mut all = Vec::with_capacity(SEEK_TARGETS);
     let (mut fwd, mut back) = (Vec::new(), Vec::new());
     let mut worst_error = 0.0f64;

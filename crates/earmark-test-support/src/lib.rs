@@ -12,6 +12,7 @@ pub mod fuzz;
 pub mod http;
 pub mod media_server;
 pub mod pulse;
+pub mod rng;
 
 #[cfg(feature = "library")]
 pub mod gpodder;
