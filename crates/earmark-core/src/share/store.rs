@@ -255,42 +255,24 @@ impl Library {
                 }
             }
             Kind::Source => {
-                let mut stmt = conn.prepare(
+                for src in web_addresses(
+                    conn,
                     "SELECT s.home_url, c.name FROM sources s LEFT JOIN collections c ON c.id = s.collection_id",
-                )?;
-                let rows = stmt.query_map([], |r| {
-                    Ok(SharedSource {
-                        url: r.get(0)?,
-                        campaign: r.get(1)?,
-                    })
-                })?;
-                for row in rows {
-                    let src = row?;
-                    if is_web_feed(&src.url) {
-                        out.insert(src.url.clone(), Item::Source(src));
-                    }
+                )? {
+                    out.insert(src.url.clone(), Item::Source(src));
                 }
             }
             Kind::Page => {
                 // Pages added by URL, and those a teammate shared that wait for the next refresh
                 // (else this library would seem to have dropped them).
-                let mut stmt = conn.prepare(
+                for page in web_addresses(
+                    conn,
                     "SELECT d.url, (SELECT c.name FROM collection_documents cd JOIN collections c \
                      ON c.id = cd.collection_id WHERE cd.document_id = d.id ORDER BY c.id LIMIT 1) \
                      FROM documents d WHERE d.source_id IS NULL AND d.kind = 'page' \
                      UNION SELECT url, campaign FROM pages_to_fetch",
-                )?;
-                let rows = stmt.query_map([], |r| {
-                    Ok(SharedSource {
-                        url: r.get(0)?,
-                        campaign: r.get(1)?,
-                    })
-                })?;
-                for row in rows {
-                    let page = row?;
-                    if is_web_feed(&page.url) && !out.contains_key(&page.url) {
-                        out.insert(page.url.clone(), Item::Page(page));
-                    }
+                )? {
+                    out.entry(page.url.clone()).or_insert(Item::Page(page));
                 }
             }
         }
@@ -475,8 +457,8 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             if !is_web_feed(&src.url) {
                 return Ok(Applied::Done);
             }
-            let collection: Option<i64> = match &src.campaign {
-                Some(name) if !name.trim().is_empty() && name.chars().count() <= 200 => {
+            let collection: Option<i64> = match usable_campaign(&src.campaign) {
+                Some(name) => {
                     tx.execute(
                         "INSERT OR IGNORE INTO collections (name, kind, created_at) VALUES (?1, 'campaign', ?2)",
                         params![name, now_s],
@@ -498,10 +480,7 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
                 .query_row("SELECT id FROM documents WHERE url = ?1", [&page.url], |r| r.get(0))
                 .optional()?;
             if known.is_none() && is_web_feed(&page.url) {
-                let campaign = page
-                    .campaign
-                    .as_deref()
-                    .filter(|c| !c.trim().is_empty() && c.chars().count() <= 200);
+                let campaign = usable_campaign(&page.campaign);
                 tx.execute(
                     "INSERT OR IGNORE INTO pages_to_fetch (url, campaign, added_at) VALUES (?1, ?2, ?3)",
                     params![page.url, campaign, now_s],
@@ -583,6 +562,32 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
         }
     }
     Ok(Applied::Done)
+}
+
+/// (URL, campaign) rows from `sql`, keeping only web addresses: a file URL never travels.
+fn web_addresses(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<SharedSource>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(SharedSource {
+            url: r.get(0)?,
+            campaign: r.get(1)?,
+        })
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let src = row?;
+        if is_web_feed(&src.url) {
+            out.push(src);
+        }
+    }
+    Ok(out)
+}
+
+/// A campaign name from the folder, if it is one a person could have made (not blank, not huge).
+fn usable_campaign(campaign: &Option<String>) -> Option<&str> {
+    campaign
+        .as_deref()
+        .filter(|c| !c.trim().is_empty() && c.chars().count() <= 200)
 }
 
 /// Where a shared tag goes in this library: the episode or document's tag table and row, or
