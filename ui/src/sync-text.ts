@@ -41,7 +41,7 @@ export function describeShare(s: ShareStatus, nowMs: number): string {
   if (!s.shared) return "Not shared. Start an archive in a folder your team syncs (Nextcloud, Dropbox, Syncthing), or join one there.";
   const last = s.last_sync ? `last synced ${ago(s.last_sync, nowMs)}` : "not synced yet";
   const i = s.items;
-  return `Sharing "${s.name ?? ""}" as ${s.person ?? ""} through ${s.folder ?? ""}: ${i.bookmarks} bookmarks, ${i.decisions} link decisions, ${i.tags} tags, ${i.subscriptions} subscriptions, ${i.sources} blogs, ${i.pages} pages; ${last}.`;
+  return `Sharing "${s.name ?? ""}" as ${s.person ?? ""} through ${s.folder ?? ""}: ${i.bookmarks} bookmarks, ${i.decisions} link decisions, ${i.tags} tags, ${i.subscriptions} subscriptions, ${i.sources} blogs, ${i.pages} pages, ${i.collections} campaigns and topics; ${last}.`;
 }
 
 /** What a share sync brought here, in a few words (empty when nothing). */
@@ -53,6 +53,7 @@ export function summariseShare(r: ShareReport): string {
   if (got.tags) parts.push(`${got.tags} tag${got.tags === 1 ? "" : "s"}`);
   if (got.sources) parts.push(`${got.sources} blog${got.sources === 1 ? "" : "s"}`);
   if (got.pages) parts.push(`${got.pages} page${got.pages === 1 ? "" : "s"}`);
+  if (got.collections) parts.push(`${got.collections} campaign${got.collections === 1 ? "" : "s"} or topic${got.collections === 1 ? "" : "s"}`);
   if (got.subscriptions) parts.push(`${got.subscriptions} subscription${got.subscriptions === 1 ? "" : "s"}`);
   return parts.length ? `from the team: ${parts.join(", ")}` : "";
 }

@@ -60,7 +60,7 @@ group("share words", () => {
     person: "Ann",
     last_sync: "2026-12-05T11:58:00Z",
     last_error: null,
-    items: { subscriptions: 1, bookmarks: 12, decisions: 3, tags: 7, sources: 2, pages: 8 },
+    items: { subscriptions: 1, bookmarks: 12, decisions: 3, tags: 7, sources: 2, pages: 8, collections: 2 },
     folder_files: 4,
     folder_bytes: 2048,
   };
@@ -68,18 +68,19 @@ group("share words", () => {
   test("the status says what is shared, as whom, where and when", () => {
     const s = describeShare(share, now);
     assert.ok(s.includes('Sharing "Researching Reform" as Ann through /home/ann/Nextcloud/Archive'), s);
-    assert.ok(s.includes("12 bookmarks, 3 link decisions, 7 tags, 1 subscriptions, 2 blogs, 8 pages; last synced 2 minutes ago"), s);
+    assert.ok(s.includes("12 bookmarks, 3 link decisions, 7 tags, 1 subscriptions, 2 blogs, 8 pages, 2 campaigns and topics; last synced 2 minutes ago"), s);
     assert.ok(/^Not shared/.test(describeShare({ ...share, shared: false }, now)));
   });
 
   test("only what came from the team is news, and a shared bookmark says who changed it", () => {
-    const none = { subscriptions: 0, bookmarks: 0, decisions: 0, tags: 0, sources: 0, pages: 0 };
+    const none = { subscriptions: 0, bookmarks: 0, decisions: 0, tags: 0, sources: 0, pages: 0, collections: 0 };
     const report = { sent: { ...none, bookmarks: 5 }, received: none, files_merged: 0, file_written: "changes/x.amc", skipped: [], waiting: 0 };
     assert.equal(summariseShare(report), "");
     assert.equal(summariseShare({ ...report, received: { ...none, bookmarks: 1, decisions: 2 } }), "from the team: 1 bookmark, 2 link decisions");
     assert.equal(summariseShare({ ...report, received: { ...none, tags: 1 } }), "from the team: 1 tag");
     assert.equal(summariseShare({ ...report, received: { ...none, sources: 2 } }), "from the team: 2 blogs");
     assert.equal(summariseShare({ ...report, received: { ...none, pages: 1 } }), "from the team: 1 page");
+    assert.equal(summariseShare({ ...report, received: { ...none, collections: 2 } }), "from the team: 2 campaigns or topics");
     assert.equal(changedBy("Bea", "2026-12-05T11:00:00Z", now), "by Bea, 1 hour ago");
     assert.equal(changedBy(null, null, now), "");
   });

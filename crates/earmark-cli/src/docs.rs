@@ -87,6 +87,30 @@ pub enum CampaignAction {
         /// Episode id.
         episode: i64,
     },
+    /// Move an episode or a document to another place in its campaign's order (shared archives
+    /// carry the order to the team).
+    Move {
+        /// Campaign name.
+        name: String,
+        /// What moves: an episode or a document.
+        #[arg(value_enum)]
+        what: TagTarget,
+        /// Its id.
+        id: i64,
+        /// Its new place, 1 being first (past the end: last).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        to: u32,
+    },
+    /// Take an episode or a document out of a campaign.
+    Remove {
+        /// Campaign name.
+        name: String,
+        /// What goes: an episode or a document.
+        #[arg(value_enum)]
+        what: TagTarget,
+        /// Its id.
+        id: i64,
+    },
     /// Show one campaign: its documents and episodes.
     Show {
         /// Campaign name.
@@ -317,6 +341,26 @@ pub fn campaign(lib: &mut Library, action: CampaignAction) -> Result<ExitCode> {
             let id = lib.collection_ensure(&name, CollectionKind::Campaign, now())?;
             lib.collection_add_episode(id, EpisodeId(episode))?;
             say!("Episode {episode} is in the campaign {name}.");
+        }
+        CampaignAction::Move { name, what, id, to } => {
+            let c = lib.collection_by_name(&name)?;
+            let place = usize::try_from(to - 1).unwrap_or(usize::MAX);
+            match what {
+                TagTarget::Episode => lib.collection_move_episode(c.id, EpisodeId(id), place)?,
+                TagTarget::Doc => lib.collection_move_document(c.id, DocumentId(id), place)?,
+            }
+            say!("Moved to place {to} in {}.", c.name);
+        }
+        CampaignAction::Remove { name, what, id } => {
+            let c = lib.collection_by_name(&name)?;
+            let removed = match what {
+                TagTarget::Episode => lib.collection_remove_episode(c.id, EpisodeId(id))?,
+                TagTarget::Doc => lib.collection_remove_document(c.id, DocumentId(id))?,
+            };
+            if !removed {
+                return Err(earmark_core::Error::NotFound(format!("that item in the campaign {}", c.name)).into());
+            }
+            say!("Taken out of {}.", c.name);
         }
         CampaignAction::Show { name, json } => {
             let c = lib.collection_by_name(&name)?;

@@ -68,22 +68,24 @@ fn print_report(r: &ShareReport, json: bool) -> Result<()> {
         return print_json(r);
     }
     say!(
-        "Sent: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages",
+        "Sent: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages, {} collections",
         r.sent.subscriptions,
         r.sent.bookmarks,
         r.sent.decisions,
         r.sent.tags,
         r.sent.sources,
-        r.sent.pages
+        r.sent.pages,
+        r.sent.collections
     );
     say!(
-        "Received: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages ({} files merged)",
+        "Received: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages, {} collections ({} files merged)",
         r.received.subscriptions,
         r.received.bookmarks,
         r.received.decisions,
         r.received.tags,
         r.received.sources,
         r.received.pages,
+        r.received.collections,
         r.files_merged
     );
     if r.waiting > 0 {
@@ -143,13 +145,14 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
                     say!("Last attempt failed: {e}");
                 }
                 say!(
-                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages; folder: {} files, {} bytes",
+                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages, {} collections; folder: {} files, {} bytes",
                     s.items.subscriptions,
                     s.items.bookmarks,
                     s.items.decisions,
                     s.items.tags,
                     s.items.sources,
                     s.items.pages,
+                    s.items.collections,
                     s.folder_files,
                     s.folder_bytes
                 );

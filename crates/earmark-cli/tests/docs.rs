@@ -1,5 +1,5 @@
 //! `earmark-cli source add`, `sources`, `page add`, `docs --json` (the key contract), `doc`,
-//! `campaigns`, `campaign add-episode` and `tag`/`untag` against a fixture blog on 127.0.0.1.
+//! `campaigns`, `campaign add-episode|move|remove|show` and `tag`/`untag` against a fixture blog on 127.0.0.1.
 
 use earmark_test_support::cli::sealed;
 use earmark_test_support::http;
@@ -111,6 +111,54 @@ fn docs_json_has_exactly_the_contract_keys() {
     // Search reports posts and pages by kind.
     let hits = json(&cli(lib, &["search", "campaign paragraph", "--json"]));
     assert_eq!(hits[0]["kind"], "page");
+
+    // A campaign's order: a second page comes last, moves to the top, and the first one is taken out.
+    server.set(
+        "/in-dads-shoes/invitation/",
+        Reply::ok(
+            "<html><head><title>Invitation</title></head><body><article><h1>Invitation</h1>\
+             <p>An invitation to walk a mile at the school gate, long enough to be the main content.</p></article></body></html>",
+        )
+        .header("Content-Type", "text/html"),
+    );
+    let out = cli(
+        lib,
+        &[
+            "page",
+            "add",
+            &server.url("/in-dads-shoes/invitation/"),
+            "--campaign",
+            "In Dad's Shoes",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let order = |lib: &Path| -> Vec<i64> {
+        let view = json(&cli(lib, &["campaign", "show", "In Dad's Shoes", "--json"]));
+        view["documents"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|d| d["id"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    let both = order(lib);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both[0], id);
+    let second = both[1].to_string();
+    let out = cli(
+        lib,
+        &["campaign", "move", "In Dad's Shoes", "doc", &second, "--to", "1"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(order(lib), [both[1], id]);
+    let out = cli(lib, &["campaign", "remove", "In Dad's Shoes", "doc", &id.to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(order(lib), [both[1]]);
+    let out = cli(lib, &["campaign", "remove", "In Dad's Shoes", "doc", &id.to_string()]);
+    assert!(!out.status.success());
+    let out = cli(
+        lib,
+        &["campaign", "move", "In Dad's Shoes", "doc", &second, "--to", "0"],
+    );
+    assert!(!out.status.success(), "place 0 is refused");
 
     // A refresh with nothing new.
     let out = cli(lib, &["source", "refresh", "--json"]);

@@ -90,7 +90,15 @@ fn share_json_contract_and_kill_9_during_sync() {
     );
     assert_eq!(
         keys(&created["sent"]),
-        set(&["subscriptions", "bookmarks", "decisions", "tags", "sources", "pages"])
+        set(&[
+            "subscriptions",
+            "bookmarks",
+            "decisions",
+            "tags",
+            "sources",
+            "pages",
+            "collections"
+        ])
     );
     assert_eq!(created["sent"]["bookmarks"], 300);
     let joined = json(

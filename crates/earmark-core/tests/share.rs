@@ -132,6 +132,18 @@ impl Lib {
     }
 }
 
+/// A library with nothing in it yet (no subscription, no post) joining the archive in `folder`.
+fn newcomer_joins(person: &'static str, folder: &Path) -> (Lib, share::ShareReport) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lib = Lib {
+        lib: Library::open(&dir.path().join("lib")).expect("open"),
+        _dir: dir,
+        person,
+    };
+    let joined = share::join(&mut lib.lib, folder, person, t(0)).expect("join");
+    (lib, joined)
+}
+
 /// Three libraries sharing one folder: Ann made it, Bea and Cal joined.
 fn three(feeds: &Server) -> (TempDir, PathBuf, Lib, Lib, Lib) {
     let root = tempfile::tempdir().expect("tempdir");
@@ -402,13 +414,7 @@ fn a_bookmark_waiting_for_its_episode_arrives_once_the_feed_does() {
     a.add_bookmark("Quote", "n");
     share::create(&mut a.lib, &folder, "Team", a.person, t(0)).expect("create");
     // Bea's library has not subscribed to the show yet.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut bea = Lib {
-        lib: Library::open(&dir.path().join("lib")).expect("open"),
-        _dir: dir,
-        person: "Bea",
-    };
-    let joined = share::join(&mut bea.lib, &folder, bea.person, t(0)).expect("join");
+    let (mut bea, joined) = newcomer_joins("Bea", &folder);
     assert_eq!(joined.waiting, 1, "{joined:?}");
     assert!(bea.bookmarks().is_empty());
     // The shared subscription came in as a show with no episodes yet; its first refresh brings them.
@@ -575,4 +581,108 @@ fn a_page_added_on_one_machine_is_read_by_the_next_refresh_on_the_others() {
         .expect("the campaign");
     let view = b.lib.collection_view(shoes.id).expect("view");
     assert!(view.documents.iter().any(|d| d.id == doc), "{view:?}");
+}
+
+/// A campaign's members as (episode guids, document URLs), in the campaign's order.
+fn campaign_members(lib: &Library) -> (Vec<String>, Vec<String>) {
+    let Ok(c) = lib.collection_by_name("In Dad's Shoes") else {
+        return (Vec::new(), Vec::new());
+    };
+    let view = lib.collection_view(c.id).expect("view");
+    (
+        view.episodes.into_iter().map(|e| e.guid).collect(),
+        view.documents.into_iter().map(|d| d.url).collect(),
+    )
+}
+
+#[test]
+fn a_campaign_travels_with_its_members_in_order_and_so_do_moves_and_removals() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, mut c) = three(&feeds);
+    let kind = earmark_core::docs::CollectionKind::Campaign;
+    let id = a.lib.collection_ensure("In Dad's Shoes", kind, t(0)).expect("campaign");
+    for n in [2, 1, 3] {
+        a.lib.collection_add_episode(id, a.ep(n)).expect("add");
+    }
+    a.lib.collection_add_documents(id, &[a.post()]).expect("add post");
+    assert_eq!(a.sync().sent.collections, 1);
+    let got = b.sync();
+    assert_eq!(got.received.collections, 1, "{got:?}");
+    let post = "https://blog.example/children-in-care".to_owned();
+    assert_eq!(
+        campaign_members(&b.lib),
+        (vec!["ep-2".into(), "ep-1".into(), "ep-3".into()], vec![post.clone()])
+    );
+
+    // Bea moves episode 3 to the top; at the same time Cal takes episode 2 out and Ann takes the
+    // post out. Each change reaches everyone.
+    c.sync();
+    let bid = b.lib.collection_by_name("in dad's shoes").expect("by name").id;
+    b.lib.collection_move_episode(bid, b.ep(3), 0).expect("move");
+    let cid = c.lib.collection_by_name("In Dad's Shoes").expect("by name").id;
+    assert!(c.lib.collection_remove_episode(cid, c.ep(2)).expect("remove"));
+    assert!(a.lib.collection_remove_document(id, a.post()).expect("remove post"));
+    for lib in [&mut a, &mut b, &mut c] {
+        assert_eq!(lib.sync().sent.collections, 1, "{}", lib.person);
+    }
+    for lib in [&mut a, &mut b, &mut c] {
+        lib.sync();
+    }
+    for lib in [&a, &b, &c] {
+        assert_eq!(
+            campaign_members(&lib.lib),
+            (vec!["ep-3".into(), "ep-1".into()], vec![]),
+            "{}",
+            lib.person
+        );
+    }
+    // Everyone agrees: nothing more to send.
+    for lib in [&mut a, &mut b, &mut c] {
+        let again = lib.sync();
+        assert_eq!(
+            (again.sent.collections, again.file_written.clone()),
+            (0, None),
+            "{again:?}"
+        );
+    }
+    assert_eq!(c.lib.share_status().expect("status").items.collections, 1);
+}
+
+#[test]
+fn campaign_members_not_here_yet_keep_their_place_until_they_arrive() {
+    let feeds = feed_server();
+    let root = tempfile::tempdir().expect("tempdir");
+    let folder = root.path().join("shared");
+    let mut a = library("Ann", &feeds);
+    let kind = earmark_core::docs::CollectionKind::Campaign;
+    let id = a.lib.collection_ensure("In Dad's Shoes", kind, t(0)).expect("campaign");
+    for n in [3, 1] {
+        a.lib.collection_add_episode(id, a.ep(n)).expect("add");
+    }
+    share::create(&mut a.lib, &folder, "Team", a.person, t(0)).expect("create");
+    // Bea has not refreshed the show: the campaign arrives, its episodes wait.
+    let (mut bea, joined) = newcomer_joins("Bea", &folder);
+    assert_eq!(joined.received.collections, 1, "{joined:?}");
+    assert_eq!(campaign_members(&bea.lib), (vec![], vec![]));
+    // Waiting members count as hers: her next sync removes nothing.
+    let again = bea.sync();
+    assert_eq!(
+        (again.sent.collections, again.file_written.clone()),
+        (0, None),
+        "{again:?}"
+    );
+
+    let fetcher = Fetcher::new(FetchConfig::default()).expect("fetcher");
+    earmark_core::refresh::refresh(&mut bea.lib, &fetcher, None, 2, t(0), &mut |_, _, _| {}).expect("refresh");
+    // She adds an episode of her own before syncing: it goes after the ones that waited.
+    let bid = bea.lib.collection_by_name("In Dad's Shoes").expect("campaign").id;
+    bea.lib.collection_add_episode(bid, bea.ep(2)).expect("add");
+    let r = bea.sync();
+    assert_eq!(r.sent.collections, 1, "{r:?}");
+    assert_eq!(
+        campaign_members(&bea.lib),
+        (vec!["ep-3".into(), "ep-1".into(), "ep-2".into()], vec![])
+    );
+    a.sync();
+    assert_eq!(campaign_members(&a.lib), campaign_members(&bea.lib));
 }

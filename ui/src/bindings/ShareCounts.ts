@@ -27,4 +27,9 @@ sources: number,
 /**
  * Pages added by URL (with their campaign); a teammate's next refresh reads them.
  */
-pages: number, };
+pages: number, 
+/**
+ * Campaigns and topics, each with its members in order (a change of members or order counts
+ * the collection once).
+ */
+collections: number, };

@@ -14,6 +14,16 @@ const COLLECTION_SELECT: &str = "SELECT c.id, c.name, c.kind, c.description, \
      (SELECT COUNT(*) FROM collection_documents WHERE collection_id = c.id), \
      (SELECT COUNT(*) FROM collection_episodes WHERE collection_id = c.id) FROM collections c";
 
+/// The SQL for "the next free position" in a collection's order of `kind` members (`document` or
+/// `episode`, kept in `table`), counting the places held by members a teammate shared that this
+/// library does not hold yet (`share_members_waiting`); `?1` is the collection.
+pub(crate) fn next_position_sql(table: &str, kind: &str) -> String {
+    format!(
+        "(SELECT COALESCE(MAX(position) + 1, 0) FROM (SELECT position FROM {table} WHERE collection_id = ?1 \
+         UNION ALL SELECT position FROM share_members_waiting WHERE collection_id = ?1 AND member_kind = '{kind}'))"
+    )
+}
+
 fn collection_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
     let kind: String = r.get(2)?;
     Ok(Collection {
@@ -78,10 +88,10 @@ impl Library {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut exists = tx.prepare_cached("SELECT 1 FROM documents WHERE id = ?1")?;
-            let mut join = tx.prepare_cached(
-                "INSERT OR IGNORE INTO collection_documents (collection_id, document_id, position) VALUES (?1, ?2, \
-                 (SELECT COALESCE(MAX(position) + 1, 0) FROM collection_documents WHERE collection_id = ?1))",
-            )?;
+            let mut join = tx.prepare_cached(&format!(
+                "INSERT OR IGNORE INTO collection_documents (collection_id, document_id, position) VALUES (?1, ?2, {})",
+                next_position_sql("collection_documents", "document")
+            ))?;
             for d in docs {
                 if !exists.exists([d.0])? {
                     return Err(Error::NotFound(format!("document {}", d.0)));
@@ -103,8 +113,10 @@ impl Library {
             return Err(Error::NotFound(format!("episode {}", episode.0)));
         }
         conn.execute(
-            "INSERT OR IGNORE INTO collection_episodes (collection_id, episode_id, position) VALUES (?1, ?2, \
-             (SELECT COALESCE(MAX(position) + 1, 0) FROM collection_episodes WHERE collection_id = ?1))",
+            &format!(
+                "INSERT OR IGNORE INTO collection_episodes (collection_id, episode_id, position) VALUES (?1, ?2, {})",
+                next_position_sql("collection_episodes", "episode")
+            ),
             params![id.0, episode.0],
         )?;
         Ok(())
@@ -124,6 +136,64 @@ impl Library {
             "DELETE FROM collection_episodes WHERE collection_id = ?1 AND episode_id = ?2",
             params![id.0, episode.0],
         )? > 0)
+    }
+
+    /// Moves an episode to place `to` (0 is first; past the end is last) in its collection's order.
+    pub fn collection_move_episode(&mut self, id: CollectionId, episode: EpisodeId, to: usize) -> Result<()> {
+        self.move_member(id, ("collection_episodes", "episode_id", "episode"), episode.0, to)
+    }
+
+    /// Moves a document to place `to` (0 is first; past the end is last) in its collection's order.
+    pub fn collection_move_document(&mut self, id: CollectionId, doc: DocumentId, to: usize) -> Result<()> {
+        self.move_member(id, ("collection_documents", "document_id", "document"), doc.0, to)
+    }
+
+    /// Renumbers a collection's members of one kind with `member` at `to`. Members a teammate
+    /// shared that are not here yet hold places too, so they are renumbered with the others.
+    fn move_member(
+        &mut self,
+        id: CollectionId,
+        (table, column, kind): (&str, &str, &str),
+        member: i64,
+        to: usize,
+    ) -> Result<()> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // (position, held member id, or the waiting member's key)
+        let mut order: Vec<(i64, Option<i64>, Option<String>)> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT position, {column}, NULL FROM {table} WHERE collection_id = ?1 \
+                 UNION ALL SELECT position, NULL, member FROM share_members_waiting \
+                 WHERE collection_id = ?1 AND member_kind = ?2 ORDER BY 1, 2, 3"
+            ))?;
+            let rows = stmt.query_map(params![id.0, kind], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let Some(from) = order.iter().position(|(_, m, _)| *m == Some(member)) else {
+            return Err(Error::NotFound(format!("{kind} {member} in collection {}", id.0)));
+        };
+        let moved = order.remove(from);
+        order.insert(to.min(order.len()), moved);
+        {
+            let mut held = tx.prepare(&format!(
+                "UPDATE {table} SET position = ?3 WHERE collection_id = ?1 AND {column} = ?2"
+            ))?;
+            let mut waiting = tx.prepare(
+                "UPDATE share_members_waiting SET position = ?4 WHERE collection_id = ?1 AND member_kind = ?2 \
+                 AND member = ?3",
+            )?;
+            for (position, (_, held_id, key)) in order.iter().enumerate() {
+                let position = i64::try_from(position).unwrap_or(i64::MAX);
+                match (held_id, key) {
+                    (Some(m), _) => held.execute(params![id.0, m, position])?,
+                    (None, Some(k)) => waiting.execute(params![id.0, kind, k, position])?,
+                    (None, None) => 0,
+                };
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// A campaign's own view: its documents in order, its episodes, and the episodes linked to any

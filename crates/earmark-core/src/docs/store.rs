@@ -163,10 +163,10 @@ impl Library {
                  html_raw = ?12, html_clean = ?13, text = ?14, content_hash = ?15, fetched_at = ?16, last_error = NULL \
                  WHERE url = ?3",
             )?;
-            let mut join = tx.prepare_cached(
-                "INSERT OR IGNORE INTO collection_documents (collection_id, document_id, position) VALUES (?1, ?2, \
-                 (SELECT COALESCE(MAX(position) + 1, 0) FROM collection_documents WHERE collection_id = ?1))",
-            )?;
+            let mut join = tx.prepare_cached(&format!(
+                "INSERT OR IGNORE INTO collection_documents (collection_id, document_id, position) VALUES (?1, ?2, {})",
+                super::collections::next_position_sql("collection_documents", "document")
+            ))?;
             for d in docs {
                 let hash = d.content_hash();
                 let existing: Option<(i64, i64)> =

@@ -55,6 +55,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0017_sound.sql"),
     include_str!("../../migrations/0018_sound_only.sql"),
     include_str!("../../migrations/0019_shared_pages.sql"),
+    include_str!("../../migrations/0020_shared_members.sql"),
 ];
 
 /// Every migration step, in order: import compares a library's schema with what they make.

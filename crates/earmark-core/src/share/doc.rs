@@ -10,8 +10,14 @@
 //!   tags:          { episode\n<feed>\n<guid>\n<tag> | document\n<doc URL>\n<tag>:
 //!                    { alive, by, at, on, feed, guid, url, name } },
 //!   sources:       { <blog home URL>: { alive, by, at, url, campaign } },
-//!   pages:         { <page URL>: { alive, by, at, url, campaign } } }
+//!   pages:         { <page URL>: { alive, by, at, url, campaign } },
+//!   collections:   { <name, lower-cased>: { alive, by, at, name, kind,
+//!                    documents: [<doc URL>, …], episodes: [<feed>\n<guid>, …] } } }
 //! ```
+//!
+//! A collection's members are Automerge lists, so two people adding to one campaign at once both
+//! keep theirs and a move is a removal and an insertion the engine merges; a member two machines
+//! added at once appears twice in the list and is read once, where it first appears.
 //!
 //! A tag is one item per (thing, tag), so two people tagging the same episode differently both
 //! keep theirs; the key holds the tag lower-cased (tags are case-insensitive), the item its
@@ -24,6 +30,8 @@
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{ShareError, FORMAT};
@@ -37,22 +45,29 @@ pub(crate) enum Kind {
     Tag,
     Source,
     Page,
+    Collection,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Subscription,
         Kind::Bookmark,
         Kind::Decision,
         Kind::Tag,
         Kind::Source,
         Kind::Page,
+        Kind::Collection,
     ];
 
-    /// Kinds a library only ever adds to (a blog or page is never removed by hand), so a key
-    /// missing here is never sent as a removal.
+    /// Kinds a library only ever adds to (a blog, a page or a collection is never removed by
+    /// hand), so a key missing here is never sent as a removal.
     pub fn add_only(self) -> bool {
-        matches!(self, Kind::Source | Kind::Page)
+        matches!(self, Kind::Source | Kind::Page | Kind::Collection)
+    }
+
+    /// Kinds an archive shared by an older build may lack until a machine first writes one.
+    fn came_later(self) -> bool {
+        matches!(self, Kind::Tag | Kind::Source | Kind::Page | Kind::Collection)
     }
 
     /// The key under the document's root, and the kind's name in the library.
@@ -64,6 +79,7 @@ impl Kind {
             Kind::Tag => "tags",
             Kind::Source => "sources",
             Kind::Page => "pages",
+            Kind::Collection => "collections",
         }
     }
 }
@@ -111,6 +127,18 @@ pub(crate) struct SharedSource {
     pub campaign: Option<String>,
 }
 
+/// A campaign or topic with its members in order: documents by URL, episodes by feed URL and
+/// guid (`<feed>\n<guid>`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SharedCollection {
+    /// The name as spelt (the key holds it lower-cased: names are case-insensitive).
+    pub name: String,
+    /// `campaign` or `topic`.
+    pub kind: String,
+    pub documents: Vec<String>,
+    pub episodes: Vec<String>,
+}
+
 /// One shared item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -121,6 +149,7 @@ pub(crate) enum Item {
     Tag(SharedTag),
     Source(SharedSource),
     Page(SharedSource),
+    Collection(SharedCollection),
 }
 
 impl Item {
@@ -248,9 +277,7 @@ pub(crate) fn write(
             let map = match child(doc, &ROOT, kind.as_str()) {
                 Some(map) => map,
                 // An archive shared before this kind travelled: its first item makes the map.
-                None if matches!(kind, Kind::Tag | Kind::Source | Kind::Page) => {
-                    doc.put_object(ROOT, kind.as_str(), ObjType::Map).map_err(am)?
-                }
+                None if kind.came_later() => doc.put_object(ROOT, kind.as_str(), ObjType::Map).map_err(am)?,
                 None => return Err(ShareError::Damaged(format!("no {}", kind.as_str()))),
             };
             doc.put_object(&map, key, ObjType::Map).map_err(am)?
@@ -319,8 +346,102 @@ pub(crate) fn write(
             let campaign = src.campaign.as_deref().map_or(ScalarValue::Null, str_);
             put_if_changed(doc, &obj, "campaign", campaign)?;
         }
+        Some(Item::Collection(c)) => {
+            put_if_changed(doc, &obj, "name", str_(&c.name))?;
+            put_if_changed(doc, &obj, "kind", str_(&c.kind))?;
+            write_list(doc, &obj, "documents", &c.documents)?;
+            write_list(doc, &obj, "episodes", &c.episodes)?;
+        }
     }
     Ok(())
+}
+
+/// Makes the list under `key` read as `want` (each member once) with as few removals and
+/// insertions as the two differ by (their longest common run is kept), so a teammate's concurrent insertions elsewhere
+/// in the list survive the merge.
+fn write_list(doc: &mut AutoCommit, obj: &ObjId, key: &str, want: &[String]) -> Result<(), ShareError> {
+    let list = match doc.get(obj, key) {
+        Ok(Some((Value::Object(ObjType::List), id))) => id,
+        _ => doc.put_object(obj, key, ObjType::List).map_err(am)?,
+    };
+    let have = list_texts(doc, &list);
+    let keep = common_run(&have, want);
+    let kept_have: std::collections::HashSet<usize> = keep.iter().map(|&(h, _)| h).collect();
+    let kept_want: std::collections::HashSet<usize> = keep.iter().map(|&(_, w)| w).collect();
+    // Removals from the end, so earlier indices stay put.
+    for i in (0..have.len()).rev() {
+        if !kept_have.contains(&i) {
+            doc.delete(&list, i).map_err(am)?;
+        }
+    }
+    // What is left is the common run, in order; insert the rest of `want` around it.
+    for (i, w) in want.iter().enumerate() {
+        if !kept_want.contains(&i) {
+            doc.insert(&list, i, w.as_str()).map_err(am)?;
+        }
+    }
+    Ok(())
+}
+
+/// The pairs (index in `a`, index in `b`) of a longest common subsequence of the two, where `b`
+/// holds each member once (a member `a` holds twice, as a concurrent double addition leaves it,
+/// matches at most once). With unique members this is the longest increasing run of `b`'s indices
+/// taken in `a`'s order: O(n log n), so a campaign of thousands of posts costs nothing.
+fn common_run(a: &[String], b: &[String]) -> Vec<(usize, usize)> {
+    let place: HashMap<&str, usize> = b.iter().enumerate().map(|(j, m)| (m.as_str(), j)).collect();
+    let mut used = std::collections::HashSet::new();
+    let pairs: Vec<(usize, usize)> = a
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| place.get(m.as_str()).map(|&j| (i, j)))
+        .filter(|&(_, j)| used.insert(j))
+        .collect();
+    // Patience: `tails[k]` is the pair ending the best run of length k + 1 found so far.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut before: Vec<Option<usize>> = vec![None; pairs.len()];
+    for (p, &(_, j)) in pairs.iter().enumerate() {
+        let k = tails.partition_point(|&t| pairs[t].1 < j);
+        before[p] = k.checked_sub(1).map(|k| tails[k]);
+        if k == tails.len() {
+            tails.push(p);
+        } else {
+            tails[k] = p;
+        }
+    }
+    let mut out = Vec::with_capacity(tails.len());
+    let mut at = tails.last().copied();
+    while let Some(p) = at {
+        out.push(pairs[p]);
+        at = before[p];
+    }
+    out.reverse();
+    out
+}
+
+/// A list's text values in order (anything else is skipped).
+fn list_texts(doc: &AutoCommit, list: &ObjId) -> Vec<String> {
+    (0..doc.length(list))
+        .filter_map(|i| match doc.get(list, i) {
+            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+                ScalarValue::Str(t) => Some(t.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// A member list as read: each member once, where it first appears (two machines that added it at
+/// once left it twice).
+fn members(doc: &AutoCommit, obj: &ObjId, key: &str) -> Vec<String> {
+    let Some(list) = child(doc, obj, key) else {
+        return Vec::new();
+    };
+    let mut seen = std::collections::HashSet::new();
+    list_texts(doc, &list)
+        .into_iter()
+        .filter(|m| seen.insert(m.clone()))
+        .collect()
 }
 
 /// Every map the document holds for a kind: one, unless two machines made it at once.
@@ -434,6 +555,12 @@ fn read_item(doc: &AutoCommit, kind: Kind, objects: &[ObjId], obj: &ObjId) -> Op
             url: text(doc, obj, "url")?,
             campaign: text(doc, obj, "campaign"),
         })),
+        Kind::Collection => Some(Item::Collection(SharedCollection {
+            name: text(doc, obj, "name")?,
+            kind: text(doc, obj, "kind")?,
+            documents: members(doc, obj, "documents"),
+            episodes: members(doc, obj, "episodes"),
+        })),
     }
 }
 
@@ -511,6 +638,95 @@ mod tests {
         write(&mut ann, Kind::Tag, "k-press", None, "Ann", "t2").unwrap();
         write(&mut ann, Kind::Tag, "k-custody", None, "Ann", "t2").unwrap();
         assert!(alive(&ann).is_empty(), "{:?}", alive(&ann));
+    }
+
+    fn campaign(docs: &[&str]) -> Item {
+        Item::Collection(SharedCollection {
+            name: "In Dad's Shoes".into(),
+            kind: "campaign".into(),
+            documents: docs.iter().map(|d| (*d).to_owned()).collect(),
+            episodes: Vec::new(),
+        })
+    }
+
+    fn read_campaign(doc: &AutoCommit) -> Vec<String> {
+        match read_all(doc, Kind::Collection).pop().and_then(|(_, s)| s.item) {
+            Some(Item::Collection(c)) => c.documents,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Writing a list is a diff: the new order reads back exactly, whatever the change.
+    #[test]
+    fn a_member_list_reads_back_as_written() {
+        let mut doc = new_doc("t").unwrap();
+        let orders: [&[&str]; 6] = [
+            &["a", "b", "c"],
+            &["a", "c", "b"],
+            &["d", "a", "c", "b"],
+            &["b"],
+            &[],
+            &["c", "b", "a", "d", "e"],
+        ];
+        for order in orders {
+            write(&mut doc, Kind::Collection, "k", Some(&campaign(order)), "Ann", "t").unwrap();
+            assert_eq!(read_campaign(&doc), order);
+        }
+    }
+
+    /// Ann appends a page while Bea moves one to the top: the merge keeps both changes, on both
+    /// machines alike; a page both added at once is read once.
+    #[test]
+    fn concurrent_additions_and_moves_merge() {
+        let mut base = new_doc("t").unwrap();
+        write(
+            &mut base,
+            Kind::Collection,
+            "k",
+            Some(&campaign(&["a", "b", "c"])),
+            "Ann",
+            "t0",
+        )
+        .unwrap();
+        let mut ann = base.fork();
+        let mut bea = base.fork();
+        write(
+            &mut ann,
+            Kind::Collection,
+            "k",
+            Some(&campaign(&["a", "b", "c", "d", "x"])),
+            "Ann",
+            "t1",
+        )
+        .unwrap();
+        write(
+            &mut bea,
+            Kind::Collection,
+            "k",
+            Some(&campaign(&["c", "a", "b", "x"])),
+            "Bea",
+            "t1",
+        )
+        .unwrap();
+        ann.merge(&mut bea).unwrap();
+        bea.merge(&mut ann.clone()).unwrap();
+        let merged = read_campaign(&ann);
+        assert_eq!(merged, read_campaign(&bea));
+        let mut sorted = merged.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["a", "b", "c", "d", "x"], "{merged:?}");
+        assert_eq!(merged[0], "c", "Bea's move holds: {merged:?}");
+    }
+
+    /// A long list with a change in the middle is written as that change, not rewritten whole.
+    #[test]
+    fn a_change_in_a_long_list_touches_only_what_changed() {
+        let long: Vec<String> = (0..5000).map(|i| format!("https://blog.example/{i}")).collect();
+        let mut a = long.clone();
+        a.remove(2500);
+        a.insert(10, "https://blog.example/new".into());
+        let run = common_run(&long, &a);
+        assert_eq!(run.len(), long.len() - 1);
     }
 
     fn doc_maps(doc: &AutoCommit) -> usize {

@@ -1,4 +1,5 @@
-//! A shared team archive: what people make (subscriptions, bookmarks, link decisions, tags, blogs, pages) merged
+//! A shared team archive: what people make (subscriptions, bookmarks, link decisions, tags, blogs, pages,
+//! collections with their members in order) merged
 //! across libraries by Automerge, offline-first, through a shared folder (Nextcloud, Dropbox,
 //! Syncthing, a network drive). Concurrent changes are resolved by the engine; this module maps
 //! the library to and from one Automerge document and moves that document's changes through the
@@ -16,6 +17,7 @@
 
 mod doc;
 mod folder;
+mod members;
 mod run;
 mod store;
 
@@ -92,6 +94,9 @@ pub struct ShareCounts {
     pub sources: u32,
     /// Pages added by URL (with their campaign); a teammate's next refresh reads them.
     pub pages: u32,
+    /// Campaigns and topics, each with its members in order (a change of members or order counts
+    /// the collection once).
+    pub collections: u32,
 }
 
 /// What one sync did: the contract of `earmark-cli share sync --json`.

@@ -161,6 +161,9 @@ fn sync_inner(
 
     // What changed here since both sides last agreed, and what the folder has that is not merged:
     // both found without the document, so a sync with nothing to do never loads it.
+    // Collection members a teammate named that have arrived since (an episode after a refresh)
+    // join their collections first; the archive already counts them, so this sends nothing.
+    lib.settle_waiting_members()?;
     let synced = lib.share_synced()?;
     let mut local = Vec::new();
     let mut pending: Vec<(Kind, String, Option<Item>)> = Vec::new();
@@ -290,6 +293,7 @@ fn sync_inner(
         tags: per_kind[3],
         sources: per_kind[4],
         pages: per_kind[5],
+        collections: per_kind[6],
     };
     report.waiting = waiting;
     Ok(report)
@@ -303,6 +307,7 @@ fn bump(c: &mut ShareCounts, kind: Kind) {
         Kind::Tag => c.tags += 1,
         Kind::Source => c.sources += 1,
         Kind::Page => c.pages += 1,
+        Kind::Collection => c.collections += 1,
     }
 }
 
@@ -351,6 +356,7 @@ impl Library {
                 tags: count(Kind::Tag),
                 sources: count(Kind::Source),
                 pages: count(Kind::Page),
+                collections: count(Kind::Collection),
             },
             folder_files: u32::try_from(entries.len()).unwrap_or(u32::MAX),
             folder_bytes: entries.iter().map(|e| e.len).sum(),

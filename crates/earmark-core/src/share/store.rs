@@ -275,6 +275,7 @@ impl Library {
                     out.entry(page.url.clone()).or_insert(Item::Page(page));
                 }
             }
+            Kind::Collection => out = super::members::local_collections(conn)?,
         }
         Ok(out)
     }
@@ -310,9 +311,9 @@ impl Library {
         incoming: &[(Kind, String, Option<Item>, String, String)],
         agreed: &[(Kind, String, Option<i64>)],
         now: DateTime<Utc>,
-    ) -> Result<(u32, u32, [u32; 6])> {
+    ) -> Result<(u32, u32, [u32; 7])> {
         let tx = self.conn_mut().transaction()?;
-        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 6]);
+        let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 7]);
         for (kind, key, item, by, at) in incoming {
             match apply(&tx, *kind, key, item.as_ref(), now)? {
                 Applied::Done => {
@@ -387,7 +388,7 @@ fn set_synced_plain(tx: &Transaction<'_>, items: &[(Kind, String, Option<i64>)])
     Ok(())
 }
 
-fn episode_id(tx: &Transaction<'_>, feed: &str, guid: &str) -> Result<Option<i64>> {
+pub(super) fn episode_id(tx: &Transaction<'_>, feed: &str, guid: &str) -> Result<Option<i64>> {
     Ok(tx
         .prepare_cached(
             "SELECT e.id FROM episodes e JOIN podcasts p ON p.id = e.podcast_id WHERE p.feed_url = ?1 AND e.guid = ?2 \
@@ -475,6 +476,10 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             )?;
         }
         (Kind::Page, None) => {}
+        // A collection is never removed through the archive (as blogs and pages are not); its
+        // members are, one by one, inside the item.
+        (Kind::Collection, None) => {}
+        (_, Some(Item::Collection(c))) => super::members::apply_collection(tx, c, now)?,
         (_, Some(Item::Page(page))) => {
             let known: Option<i64> = tx
                 .query_row("SELECT id FROM documents WHERE url = ?1", [&page.url], |r| r.get(0))
