@@ -67,6 +67,8 @@ fn main() {
         "document_links",
         "list_collections",
         "collection_view",
+        "collection_move",
+        "collection_remove",
         "episode_links",
         "decide_link",
         "review_queue",

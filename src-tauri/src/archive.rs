@@ -124,6 +124,58 @@ pub async fn collection_view(state: State<'_, Arc<AppState>>, id: CollectionId) 
     read(&state, move |lib| lib.collection_view(id)).await
 }
 
+/// An episode or a document in a campaign or topic.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+#[ts(export)]
+pub enum CollectionMember {
+    /// An episode put in the collection by hand.
+    Episode(EpisodeId),
+    /// A post or page of the collection.
+    Document(DocumentId),
+}
+
+/// Moves a member to place `to` (0 is first) in its collection's order; a shared archive carries
+/// the order to the team at the next sync, which this asks for.
+#[tauri::command]
+pub async fn collection_move(
+    state: State<'_, Arc<AppState>>,
+    id: CollectionId,
+    member: CollectionMember,
+    to: u32,
+) -> Res<CollectionView> {
+    let to = usize::try_from(to).unwrap_or(usize::MAX);
+    let view = write(&state, move |lib| {
+        match member {
+            CollectionMember::Episode(e) => lib.collection_move_episode(id, e, to)?,
+            CollectionMember::Document(d) => lib.collection_move_document(id, d, to)?,
+        }
+        lib.collection_view(id)
+    })
+    .await?;
+    state.sync.poke();
+    Ok(view)
+}
+
+/// Takes a member out of its collection (the episode or document itself stays in the library).
+#[tauri::command]
+pub async fn collection_remove(
+    state: State<'_, Arc<AppState>>,
+    id: CollectionId,
+    member: CollectionMember,
+) -> Res<CollectionView> {
+    let view = write(&state, move |lib| {
+        match member {
+            CollectionMember::Episode(e) => lib.collection_remove_episode(id, e)?,
+            CollectionMember::Document(d) => lib.collection_remove_document(id, d)?,
+        };
+        lib.collection_view(id)
+    })
+    .await?;
+    state.sync.poke();
+    Ok(view)
+}
+
 /// The posts and pages linked or suggested for an episode.
 #[tauri::command]
 pub async fn episode_links(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<Vec<EpisodeLink>> {

@@ -225,6 +225,8 @@ fn main() -> anyhow::Result<()> {
             archive::document_links,
             archive::list_collections,
             archive::collection_view,
+            archive::collection_move,
+            archive::collection_remove,
             archive::episode_links,
             archive::decide_link,
             archive::review_queue,

@@ -15,6 +15,8 @@
     ["add_source", ["campaign", "url"]],
     ["archive_images", ["source"]],
     ["bookmark_window", ["filter", "limit", "offset"]],
+    ["collection_move", ["id", "member", "to"]],
+    ["collection_remove", ["id", "member"]],
     ["collection_view", ["id"]],
     ["create_playlist", ["name", "rule"]],
     ["decide_link", ["decision", "doc", "episode"]],

@@ -35,6 +35,7 @@ import type { CollectionView } from "./bindings/CollectionView";
 import type { ReviewItem } from "./bindings/ReviewItem";
 import type { RelinkReport } from "./bindings/RelinkReport";
 import type { LinkDecision } from "./bindings/LinkDecision";
+import type { CollectionMember } from "./bindings/CollectionMember";
 import type { Bookmark } from "./bindings/Bookmark";
 import type { BookmarkRow } from "./bindings/BookmarkRow";
 import type { BookmarkFilter } from "./bindings/BookmarkFilter";
@@ -151,6 +152,8 @@ export const api = {
   documentLinks: (id: DocumentId) => call<DocumentLink[]>("document_links", { id }),
   listCollections: () => call<Collection[]>("list_collections"),
   collectionView: (id: CollectionId) => call<CollectionView>("collection_view", { id }),
+  collectionMove: (id: CollectionId, member: CollectionMember, to: number) => call<CollectionView>("collection_move", { id, member, to }),
+  collectionRemove: (id: CollectionId, member: CollectionMember) => call<CollectionView>("collection_remove", { id, member }),
   episodeLinks: (id: EpisodeId) => call<EpisodeLink[]>("episode_links", { id }),
   decideLink: (episode: EpisodeId, doc: DocumentId, decision: LinkDecision) => call<void>("decide_link", { episode, doc, decision }),
   reviewQueue: () => call<ReviewItem[]>("review_queue", { limit: null }),

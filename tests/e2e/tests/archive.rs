@@ -263,6 +263,26 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
     );
     shot(&client, "archive-06-campaign").await;
 
+    // Its pages' order is set by hand: the first moves down.
+    let order = "JSON.stringify([...document.querySelectorAll('#campaign-pages .link-row .link-title')].map(b => b.textContent))";
+    let before = js(&client, &format!("return {order};")).await;
+    let mut titles: Vec<String> = serde_json::from_str(before.as_str().unwrap_or_default()).expect("titles");
+    assert_eq!(titles.len(), 2, "{before}");
+    click(
+        &client,
+        Locator::Css("#campaign-pages .link-row button[title^='Move this page down']"),
+    )
+    .await;
+    titles.reverse();
+    let flipped = serde_json::json!(serde_json::json!(titles).to_string());
+    wait_js(
+        &client,
+        &format!("return {order} === {flipped};"),
+        "the page moved down",
+    )
+    .await;
+    shot(&client, "archive-06b-campaign-reordered").await;
+
     // Keep the campaign's images offline; with the server gone the page still shows its picture.
     js(
         &client,

@@ -19,7 +19,7 @@ export async function openArchive(view: ArchiveView): Promise<void> {
   // "Posts & pages" again brings back the form for adding more.
   if (view.kind === "docs") showAddArchive();
   else if (view.kind === "bookmarks") showBookmarksPanel();
-  else if (view.kind === "campaign") void showCampaign(view.id);
+  else if (view.kind === "campaign") void showCampaign(view.id, () => void loadArchive(true));
   await loadArchive();
 }
 
