@@ -1,5 +1,5 @@
 //! `earmark-cli share`: a shared team archive through a folder (Nextcloud, Dropbox, Syncthing, a
-//! network drive), merged by Automerge.
+//! network drive) or an automerge-repo sync server, merged by Automerge.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +20,9 @@ pub struct ShareArgs {
 
 #[derive(Subcommand)]
 enum ShareAction {
-    /// Start a shared archive in FOLDER from this library.
+    /// Start a shared archive in FOLDER from this library. FOLDER may instead be a sync server's
+    /// address (ws://… or wss://…, an automerge-repo sync server behind your team's own login):
+    /// the archive's address to give the team is printed.
     Create {
         folder: PathBuf,
         /// The archive's name, e.g. "Researching Reform".
@@ -32,7 +34,8 @@ enum ShareAction {
         #[arg(long)]
         json: bool,
     },
-    /// Join the shared archive in FOLDER (what this library has is shared too).
+    /// Join the shared archive in FOLDER, or at a sync server address a teammate gave
+    /// (ws[s]://…#automerge:…); what this library has is shared too.
     Join {
         folder: PathBuf,
         #[arg(long = "as")]
@@ -111,7 +114,12 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
         } => {
             let r = share::create(lib, &folder, &name, &person(p), now())?;
             if !json {
-                say!("Sharing {name:?} through {}", folder.display());
+                // For a server, the address now holds the archive's id: the one to pass around.
+                let at = lib
+                    .share_status()?
+                    .folder
+                    .unwrap_or_else(|| folder.display().to_string());
+                say!("Sharing {name:?} through {at}");
             }
             print_report(&r, json)?;
         }

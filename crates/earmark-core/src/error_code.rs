@@ -118,6 +118,8 @@ error_codes! {
     ShareIo = "share_io",
     /// A file in the shared folder is damaged.
     ShareDamaged = "share_damaged",
+    /// The archive's sync server could not be reached, or answered in a way it should not.
+    ShareServer = "share_server",
     /// A time that cannot be read or is out of range.
     BadTime = "bad_time",
     /// A segment whose end is not after its start.

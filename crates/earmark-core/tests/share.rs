@@ -686,3 +686,216 @@ fn campaign_members_not_here_yet_keep_their_place_until_they_arrive() {
     a.sync();
     assert_eq!(campaign_members(&a.lib), campaign_members(&bea.lib));
 }
+
+// The same archive through a sync server (tools/share-server: automerge-repo's own server parts,
+// run by Node on 127.0.0.1) instead of a folder.
+
+use earmark_test_support::share_server::ShareServer;
+
+/// Three libraries sharing one archive on `server`: Ann made it, Bea and Cal joined by its address.
+fn three_on(server: &ShareServer, feeds: &Server) -> (String, Lib, Lib, Lib) {
+    let mut a = library("Ann", feeds);
+    let mut b = library("Bea", feeds);
+    let mut c = library("Cal", feeds);
+    a.add_bookmark("Opening", "said first");
+    share::create(
+        &mut a.lib,
+        Path::new(&server.url()),
+        "Researching Reform",
+        a.person,
+        t(0),
+    )
+    .expect("create");
+    let address = a.lib.share_status().expect("status").folder.expect("address");
+    assert!(
+        address.starts_with(&format!("{}#automerge:", server.url())),
+        "{address}"
+    );
+    for lib in [&mut b, &mut c] {
+        let joined = share::join(&mut lib.lib, Path::new(&address), lib.person, t(0)).expect("join");
+        assert_eq!(joined.received.bookmarks, 1, "{}: {joined:?}", lib.person);
+    }
+    (address, a, b, c)
+}
+
+#[test]
+fn through_a_sync_server_bookmarks_notes_and_campaigns_merge_as_through_a_folder() {
+    let feeds = feed_server();
+    let server = ShareServer::start();
+    let (_address, mut a, mut b, mut c) = three_on(&server, &feeds);
+    assert_eq!(
+        b.lib.share_status().expect("status").name.as_deref(),
+        Some("Researching Reform")
+    );
+    let who = b
+        .lib
+        .share_authorship("bookmarks", &b.bookmarks()[0].0)
+        .expect("authorship")
+        .expect("known");
+    assert_eq!(who.by, "Ann");
+
+    // Two people edit one note at once: it merges as text.
+    let (bid, cid) = (b.only_bookmark(), c.only_bookmark());
+    b.lib
+        .edit_bookmark(
+            bid,
+            &BookmarkEdit {
+                note: Some("Bea: said first".into()),
+                ..Default::default()
+            },
+            t(1),
+        )
+        .expect("edit");
+    c.lib
+        .edit_bookmark(
+            cid,
+            &BookmarkEdit {
+                note: Some("said first, twice".into()),
+                ..Default::default()
+            },
+            t(1),
+        )
+        .expect("edit");
+    b.sync();
+    c.sync();
+    b.sync();
+    a.sync();
+    let note = &a.bookmarks()[0].2;
+    assert_eq!(note, "Bea: said first, twice", "{note}");
+    assert_eq!(b.bookmarks(), a.bookmarks());
+    assert_eq!(c.bookmarks(), a.bookmarks());
+
+    // A campaign's order, as through a folder.
+    let kind = earmark_core::docs::CollectionKind::Campaign;
+    let id = a.lib.collection_ensure("In Dad's Shoes", kind, t(0)).expect("campaign");
+    for n in [3, 1] {
+        a.lib.collection_add_episode(id, a.ep(n)).expect("add");
+    }
+    assert_eq!(a.sync().sent.collections, 1);
+    assert_eq!(c.sync().received.collections, 1);
+    assert_eq!(campaign_members(&c.lib).0, ["ep-3", "ep-1"]);
+
+    // Nothing new: nothing sent, nothing received.
+    let idle = b.sync();
+    b.sync();
+    let again = b.sync();
+    assert_eq!(again, share::ShareReport::default(), "after {idle:?}");
+}
+
+#[test]
+fn a_server_that_is_down_loses_nothing_and_what_waited_goes_when_it_is_back() {
+    let feeds = feed_server();
+    let mut server = ShareServer::start();
+    let (_address, mut a, mut b, _c) = three_on(&server, &feeds);
+    server.stop();
+    a.add_bookmark("Made offline", "while the server was down");
+    let err = share::sync(&mut a.lib, t(0)).expect_err("the server is down");
+    assert_eq!(err.code().as_str(), "share_server", "{err}");
+    assert!(err.to_string().contains("sent next time"), "{err}");
+    let status = a.lib.share_status().expect("status");
+    assert!(status.last_error.is_some_and(|e| e.contains("cannot be reached")));
+    assert_eq!(a.bookmarks().len(), 2);
+
+    server.restart();
+    let sent = a.sync();
+    assert_eq!(
+        sent.sent.bookmarks, 0,
+        "already in the document since the failed sync: {sent:?}"
+    );
+    let got = b.sync();
+    assert_eq!(got.received.bookmarks, 1, "{got:?}");
+    assert_eq!(b.bookmarks(), a.bookmarks());
+    assert!(a.lib.share_status().expect("status").last_error.is_none());
+}
+
+#[test]
+fn a_wrong_address_or_no_server_is_refused_and_changes_nothing() {
+    let feeds = feed_server();
+    let server = ShareServer::start();
+    let (address, ..) = three_on(&server, &feeds);
+    let mut d = library("Dan", &feeds);
+    // An id the server never saw.
+    let other = format!("{}#automerge:{}", server.url(), "pEbmSWqJdBuPadRGm8tDZXgWR6");
+    for bad in [
+        other.as_str(),
+        "ws://127.0.0.1:9/#automerge:pEbmSWqJdBuPadRGm8tDZXgWR6",
+        "ws://127.0.0.1:9/",
+    ] {
+        let err = share::join(&mut d.lib, Path::new(bad), d.person, t(0)).expect_err(bad);
+        assert!(
+            matches!(err.code().as_str(), "share_empty" | "share_server"),
+            "{bad}: {err}"
+        );
+        assert!(!d.lib.share_status().expect("status").shared, "{bad}");
+    }
+    // A folder-only operation says so.
+    let mut e = library("Eve", &feeds);
+    share::join(&mut e.lib, Path::new(&address), e.person, t(0)).expect("join");
+    let err = share::compact(&mut e.lib, t(0)).expect_err("no compaction on a server");
+    assert!(err.to_string().contains("compaction is for shared folders"), "{err}");
+}
+
+/// A WebSocket server on 127.0.0.1 that answers a client's first frame with `reply` (one frame
+/// per call, for the first `frames` frames it gets); the address of an archive on it.
+fn hostile_server(reply: fn(usize) -> Vec<u8>, frames: usize) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            let Ok(mut ws) = tungstenite::accept(stream) else {
+                return;
+            };
+            for n in 0..frames {
+                if ws.read().is_err() {
+                    return;
+                }
+                let _ = ws.send(tungstenite::Message::binary(reply(n)));
+            }
+            let _ = ws.read();
+        }
+    });
+    format!("ws://127.0.0.1:{port}/#automerge:pEbmSWqJdBuPadRGm8tDZXgWR6")
+}
+
+fn cbor(fields: Vec<(&str, ciborium::Value)>) -> Vec<u8> {
+    let map = ciborium::Value::Map(
+        fields
+            .into_iter()
+            .map(|(k, v)| (ciborium::Value::Text(k.into()), v))
+            .collect(),
+    );
+    let mut out = Vec::new();
+    ciborium::into_writer(&map, &mut out).expect("cbor");
+    out
+}
+
+#[test]
+fn a_server_answering_garbage_is_an_error_that_changes_nothing() {
+    let feeds = feed_server();
+    let not_cbor = hostile_server(|_| vec![0xff, 0x00, 0x13, 0x37], 1);
+    let bad_sync = hostile_server(
+        |n| {
+            use ciborium::Value::{Bytes, Text};
+            if n == 0 {
+                cbor(vec![("type", Text("peer".into())), ("senderId", Text("evil".into()))])
+            } else {
+                cbor(vec![
+                    ("type", Text("sync".into())),
+                    ("senderId", Text("evil".into())),
+                    ("documentId", Text("pEbmSWqJdBuPadRGm8tDZXgWR6".into())),
+                    ("data", Bytes(vec![0x42, 0xff, 0xff, 0xff, 0xff])),
+                ])
+            }
+        },
+        2,
+    );
+    for (address, says) in [(not_cbor, "not CBOR"), (bad_sync, "cannot read")] {
+        let mut d = library("Dan", &feeds);
+        d.add_bookmark("Mine", "kept");
+        let err = share::join(&mut d.lib, Path::new(&address), d.person, t(0)).expect_err("garbage");
+        assert_eq!(err.code().as_str(), "share_server", "{err}");
+        assert!(err.to_string().contains(says), "{says}: {err}");
+        assert!(!d.lib.share_status().expect("status").shared);
+        assert_eq!(d.bookmarks().len(), 1);
+    }
+}

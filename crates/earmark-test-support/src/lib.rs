@@ -1,6 +1,7 @@
 //! What Earmark's tests and benchmarks share, so each helper is written once: a scripted HTTP
 //! server and a ranged media server on 127.0.0.1, a private PulseAudio sink that plays in real
-//! time, a mutation fuzzer that runs under `cargo test`, and the table every benchmark prints.
+//! time, an automerge-repo sync server (Node, from tools/share-server), a mutation fuzzer that runs
+//! under `cargo test`, and the table every benchmark prints.
 //! With the `library` feature: a WordPress-like site, the gPodder sync servers and a check that a
 //! library's SQLite file is whole.
 //!
@@ -13,6 +14,7 @@ pub mod http;
 pub mod media_server;
 pub mod pulse;
 pub mod rng;
+pub mod share_server;
 
 #[cfg(feature = "library")]
 pub mod gpodder;

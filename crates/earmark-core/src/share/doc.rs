@@ -205,6 +205,11 @@ pub(crate) fn check(doc: &AutoCommit) -> Result<(), ShareError> {
     }
 }
 
+/// The archive's name, as its creator gave it.
+pub(crate) fn name(doc: &AutoCommit) -> String {
+    text(doc, &ROOT, "name").unwrap_or_default()
+}
+
 fn child(doc: &AutoCommit, parent: &ObjId, key: &str) -> Option<ObjId> {
     match doc.get(parent, key) {
         Ok(Some((Value::Object(_), id))) => Some(id),

@@ -19,6 +19,7 @@ mod doc;
 mod folder;
 mod members;
 mod run;
+mod server;
 mod store;
 
 use crate::error_code::ErrorCode;
@@ -57,6 +58,13 @@ pub enum ShareError {
     /// Reading or writing the folder failed.
     #[error("the shared folder: {0}")]
     Io(String),
+    /// The archive's sync server could not be reached or broke off (nothing here is lost: what
+    /// changed here is sent at the next sync).
+    #[error("the sync server: {0}")]
+    Server(String),
+    /// The sync server holds no archive at the address given.
+    #[error("the sync server has no archive at {0}; check the address your team gave you")]
+    NotOnServer(String),
     /// The stored document could not be read.
     #[error("the shared archive in this library is damaged ({0}); share leave and join again")]
     Damaged(String),
@@ -74,6 +82,8 @@ impl ShareError {
             ShareError::Empty => ErrorCode::ShareEmpty,
             ShareError::Io(_) => ErrorCode::ShareIo,
             ShareError::Damaged(_) => ErrorCode::ShareDamaged,
+            ShareError::Server(_) => ErrorCode::ShareServer,
+            ShareError::NotOnServer(_) => ErrorCode::ShareEmpty,
         }
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::doc::{self, Item, Kind};
 use super::folder::{self, Manifest};
+use super::server;
 use super::store::ShareRow;
 use super::{ShareCounts, ShareError, ShareReport, ShareStatus, FORMAT};
 use crate::error::{Error, Result};
@@ -71,6 +72,15 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
     let mut doc = doc::new_doc(name)?;
     let actor = ActorId::random();
     doc.set_actor(actor.clone());
+    if let Some(server) = folder.to_str().filter(|t| server::is_server(t)) {
+        // A new document on the server: nothing is recorded here until the server holds it.
+        let addr = server::Address::new_on(server)?;
+        server::sync_with(&addr, &mut doc, false)?;
+        let mut row = new_row(folder, name.to_owned(), addr.doc_id.clone(), &actor, person, &mut doc)?;
+        row.folder = addr.text();
+        lib.insert_share(&row, &doc.save_nocompress())?;
+        return sync(lib, now);
+    }
     let archive_id = folder::content_name(format!("{name}\n{}\n{}", actor.to_hex_string(), rfc3339(now)).as_bytes());
     folder::init(
         folder,
@@ -95,6 +105,19 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
 pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) -> Result<ShareReport> {
     if let Some(row) = lib.share_row()? {
         return Err(ShareError::AlreadyShared(row.name).into());
+    }
+    if let Some(text) = folder.to_str().filter(|t| server::is_server(t)) {
+        let addr = server::Address::parse(text)?;
+        let mut doc = AutoCommit::new();
+        server::sync_with(&addr, &mut doc, true)?;
+        doc::check(&doc)?;
+        let actor = ActorId::random();
+        doc.set_actor(actor.clone());
+        let mut row = new_row(folder, doc::name(&doc), addr.doc_id.clone(), &actor, person, &mut doc)?;
+        row.folder = addr.text();
+        lib.insert_share(&row, &doc.save_nocompress())?;
+        let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
+        return sync_inner(lib, &row, now, Some(doc));
     }
     let manifest = folder::read_manifest(folder)?;
     let mut doc = AutoCommit::new();
@@ -148,22 +171,27 @@ fn sync_inner(
     preloaded: Option<AutoCommit>,
 ) -> Result<ShareReport> {
     let folder = Path::new(&row.folder);
-    let manifest = folder::read_manifest(folder)?;
-    if manifest.id != row.archive_id {
-        return Err(ShareError::Foreign(format!(
-            "{} now holds another archive ({:?}); sharing stopped",
-            row.folder, manifest.name
-        ))
-        .into());
-    }
+    let server = if server::is_server(&row.folder) {
+        Some(server::Address::parse(&row.folder)?)
+    } else {
+        let manifest = folder::read_manifest(folder)?;
+        if manifest.id != row.archive_id {
+            return Err(ShareError::Foreign(format!(
+                "{} now holds another archive ({:?}); sharing stopped",
+                row.folder, manifest.name
+            ))
+            .into());
+        }
+        None
+    };
     let at = rfc3339(now);
     let mut report = ShareReport::default();
 
-    // What changed here since both sides last agreed, and what the folder has that is not merged:
-    // both found without the document, so a sync with nothing to do never loads it.
     // Collection members a teammate named that have arrived since (an episode after a refresh)
     // join their collections first; the archive already counts them, so this sends nothing.
     lib.settle_waiting_members()?;
+    // What changed here since both sides last agreed, and what the folder has that is not merged:
+    // both found without the document, so a sync with nothing to do never loads it.
     let synced = lib.share_synced()?;
     let mut local = Vec::new();
     let mut pending: Vec<(Kind, String, Option<Item>)> = Vec::new();
@@ -184,13 +212,20 @@ fn sync_inner(
         }
         local.push(items);
     }
-    let seen = lib.files_seen()?;
-    let unseen: Vec<_> = folder::list(folder)?
-        .into_iter()
-        .filter(|e| !seen.contains(&e.name))
-        .collect();
+    let unseen: Vec<_> = match server {
+        // What the server has that is new is known only by asking it.
+        Some(_) => Vec::new(),
+        None => {
+            let seen = lib.files_seen()?;
+            folder::list(folder)?
+                .into_iter()
+                .filter(|e| !seen.contains(&e.name))
+                .collect()
+        }
+    };
     let unpublished = row.heads != row.published;
-    if pending.is_empty() && unseen.is_empty() && !unpublished && row.waiting == 0 && preloaded.is_none() {
+    let idle = pending.is_empty() && unseen.is_empty() && !unpublished && row.waiting == 0;
+    if idle && preloaded.is_none() && server.is_none() {
         lib.record_share_idle(now)?;
         return Ok(report);
     }
@@ -218,8 +253,21 @@ fn sync_inner(
             &at,
         )?;
     }
-    let outgoing = doc.save_after(&heads_of(&row.published));
     let mut files = Vec::new();
+    if let Some(addr) = &server {
+        // 2'. The server and this library bring each other up to date, by the engine's own
+        // sync messages.
+        let before = doc.get_heads();
+        server::sync_with(addr, &mut doc, false)?;
+        doc::check(&doc)?;
+        let heads = heads_text(&doc.get_heads());
+        if doc.get_heads() == before && !read_back {
+            lib.share_commit_received(None, &heads, &files, &[], &[], now)?;
+            return Ok(report);
+        }
+        return read_into_library(lib, &mut doc, &synced, &local, &sent, &files, now, report);
+    }
+    let outgoing = doc.save_after(&heads_of(&row.published));
     if !outgoing.is_empty() {
         let name = folder::write_content(folder, &outgoing, false)?;
         report.file_written = Some(name.clone());
@@ -268,10 +316,26 @@ fn sync_inner(
         lib.share_commit_received(None, &heads, &files, &[], &[], now)?;
         return Ok(report);
     }
+    read_into_library(lib, &mut doc, &synced, &local, &sent, &files, now, report)
+}
+
+/// Step 3 of a sync: what the merged document holds that differs from the library goes into it.
+#[allow(clippy::too_many_arguments)]
+fn read_into_library(
+    lib: &mut Library,
+    doc: &mut AutoCommit,
+    synced: &std::collections::HashMap<(String, String), i64>,
+    local: &[std::collections::HashMap<String, Item>],
+    sent: &[(Kind, String, Option<i64>)],
+    files: &[String],
+    now: DateTime<Utc>,
+    mut report: ShareReport,
+) -> Result<ShareReport> {
+    let heads = heads_text(&doc.get_heads());
     let mut incoming = Vec::new();
     let mut agreed = Vec::new();
     for (i, kind) in Kind::ALL.into_iter().enumerate() {
-        for (key, shared) in doc::read_all(&doc, kind) {
+        for (key, shared) in doc::read_all(doc, kind) {
             let dh = shared.item.as_ref().map(Item::hash);
             let lh = local[i].get(&key).map(Item::hash);
             if dh == lh {
@@ -285,7 +349,7 @@ fn sync_inner(
         }
     }
     let bytes = doc.save_nocompress();
-    let (_, waiting, per_kind) = lib.share_commit_received(Some(&bytes), &heads, &files, &incoming, &agreed, now)?;
+    let (_, waiting, per_kind) = lib.share_commit_received(Some(&bytes), &heads, files, &incoming, &agreed, now)?;
     report.received = ShareCounts {
         subscriptions: per_kind[0],
         bookmarks: per_kind[1],
@@ -315,6 +379,13 @@ fn bump(c: &mut ShareCounts, kind: Kind) {
 /// library had merged before taking it). Files another machine wrote since stay. Returns the
 /// number of files removed.
 pub fn compact(lib: &mut Library, now: DateTime<Utc>) -> Result<u32> {
+    let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
+    if server::is_server(&row.folder) {
+        return Err(ShareError::Server(
+            "compaction is for shared folders: a sync server stores the archive its own way".into(),
+        )
+        .into());
+    }
     sync(lib, now)?;
     let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
     let folder = Path::new(&row.folder);
