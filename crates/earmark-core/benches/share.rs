@@ -6,9 +6,12 @@
 //!   under 2 s;
 //! - a sync with nothing new, the median of [`RUNS`] (goal under 50 ms), beside its peer in the
 //!   same run: reading the library's items alone (the part of a sync that is SQL);
-//! - the folder's size after 10,000 edits (100 syncs of 100 note edits), then after compaction.
+//! - the folder's size after 10,000 edits (100 syncs of 100 note edits), then after compaction;
+//! - the same archive through an automerge-repo sync server on 127.0.0.1 (`tools/share-server`,
+//!   installed by `scripts/setup`): Ann puts it there, Cal (a third library) joins it, and a sync
+//!   with nothing new, whose floor is one round trip with the server.
 //!
-//! Run: `cargo bench -p earmark-core --bench share`. Nothing touches the network.
+//! Run: `cargo bench -p earmark-core --bench share`. Nothing touches the network beyond 127.0.0.1.
 #![allow(clippy::disallowed_methods)]
 
 use earmark_test_support::bench::median;
@@ -197,11 +200,54 @@ fn main() -> Res<()> {
         format!("after compaction ({removed} files removed, {compact_ms:.0} ms)"),
         after_compact as f64 / 1e6
     );
+
+    // The same archive through a sync server.
+    let server = earmark_test_support::share_server::ShareServer::start();
+    share::leave(&mut ann)?;
+    let t = Instant::now();
+    share::create(&mut ann, Path::new(&server.url()), "Bench", "Ann", now())?;
+    println!(
+        "{:<62} {:>7.0} ms",
+        "Ann puts the archive on a sync server (create)",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let address = ann.share_status()?.folder.ok_or("no address")?;
+    let mut cal = base_library(&tmp.path().join("cal"))?;
+    let t = Instant::now();
+    let joined = share::join(&mut cal, Path::new(&address), "Cal", now())?;
+    let server_merge_ms = t.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "{:<62} {:>7.0} ms",
+        "Cal merges it all from the server (join)", server_merge_ms
+    );
+    if joined.received.bookmarks as usize != BOOKMARKS {
+        return Err(format!("the server merge missed items: {joined:?}").into());
+    }
+    let mut server_idle = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let r = share::sync(&mut cal, now())?;
+        server_idle.push(t.elapsed().as_secs_f64() * 1000.0);
+        if r != share::ShareReport::default() {
+            return Err(format!("an idle server sync did work: {r:?}").into());
+        }
+    }
+    let server_idle_ms = median(server_idle);
+    println!(
+        "{:<62} {:>7.1} ms",
+        "sync with nothing new through the server (median)", server_idle_ms
+    );
+
     println!(
         "\nmerge {merge_ms:.0} ms (goal < 2,000 ms: {}); idle sync {idle_ms:.1} ms, {:.1}x its SQL alone (goal < 50 ms: {})",
         if merge_ms < 2000.0 { "met" } else { "NOT met" },
         idle_ms / peer_ms,
         if idle_ms < 50.0 { "met" } else { "NOT met" }
+    );
+    println!(
+        "through the server: merge {server_merge_ms:.0} ms (goal < 2,000 ms: {}); idle sync {server_idle_ms:.1} ms (goal < 50 ms: {})",
+        if server_merge_ms < 2000.0 { "met" } else { "NOT met" },
+        if server_idle_ms < 50.0 { "met" } else { "NOT met" }
     );
     Ok(())
 }

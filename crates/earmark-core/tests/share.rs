@@ -899,3 +899,49 @@ fn a_server_answering_garbage_is_an_error_that_changes_nothing() {
         assert_eq!(d.bookmarks().len(), 1);
     }
 }
+
+/// The library keeps its copy of the archive as a whole save plus the changes of each sync since,
+/// folded into a new whole save once they grow: many small syncs never lose a change, and each
+/// one appends little.
+#[test]
+fn many_small_syncs_are_stored_as_chunks_and_folded_without_losing_a_change() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, _c) = three(&feeds);
+    a.add_bookmark("Quote", "note 0");
+    a.sync();
+    let id = a.only_bookmark();
+    let db = a._dir.path().join("lib").join(earmark_core::library::DB_FILE);
+    let chunks = || -> (i64, i64) {
+        let conn = rusqlite::Connection::open(&db).expect("db");
+        conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM share_doc_chunks), (SELECT length(doc) FROM share)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("chunks")
+    };
+    let mut most = 0;
+    let mut folded = false;
+    for n in 1..=150 {
+        let edit = BookmarkEdit {
+            note: Some(format!("note {n}")),
+            ..BookmarkEdit::default()
+        };
+        a.lib.edit_bookmark(id, &edit, t(n)).expect("edit");
+        a.sync();
+        let (count, _) = chunks();
+        folded |= count < most;
+        most = most.max(count);
+    }
+    assert!(most > 1, "syncs appended chunks");
+    assert!(most <= 100, "chunks fold before 100: {most}");
+    assert!(folded, "the chunks were folded into a whole save at least once");
+    // Every sync read the library's copy back from its whole save and chunks; it holds every
+    // change: Bea gets the last note, and a sync with nothing new sends nothing.
+    let again = a.sync();
+    assert_eq!(again.file_written, None, "{again:?}");
+    b.sync();
+    assert_eq!(b.bookmarks()[0].2, "note 150");
+    let status = a.lib.share_status().expect("status");
+    assert!(status.last_error.is_none());
+}

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::doc::{self, Item, Kind};
 use super::folder::{self, Manifest};
 use super::server;
-use super::store::ShareRow;
+use super::store::{DocSave, ShareRow};
 use super::{ShareCounts, ShareError, ShareReport, ShareStatus, FORMAT};
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
@@ -35,8 +35,25 @@ fn folder_text(folder: &Path) -> Result<String> {
 /// compressed.
 fn load(lib: &Library, row: &ShareRow) -> Result<AutoCommit> {
     let actor = ActorId::try_from(row.actor.as_str()).map_err(|e| ShareError::Damaged(e.to_string()))?;
-    let doc = AutoCommit::load(&lib.share_doc()?).map_err(|e| ShareError::Damaged(e.to_string()))?;
+    let (whole, chunks) = lib.share_doc()?;
+    let damaged = |e: automerge::AutomergeError| ShareError::Damaged(e.to_string());
+    let mut doc = AutoCommit::load(&whole).map_err(damaged)?;
+    for chunk in chunks {
+        doc.load_incremental(&chunk).map_err(damaged)?;
+    }
     Ok(doc.with_actor(actor))
+}
+
+/// What a sync stores of the document: the changes since `stored` (the heads the library holds)
+/// as a chunk, or, once the chunks have grown to half the whole save (or to 100 of them), a new
+/// whole save that replaces them. A sync after a few edits then writes kilobytes, not megabytes.
+fn to_store(lib: &Library, doc: &mut AutoCommit, stored: &[ChangeHash]) -> Result<DocSave> {
+    let (chunks, chunk_bytes, whole) = lib.share_doc_size()?;
+    if chunks >= 100 || chunk_bytes * 2 > whole {
+        Ok(DocSave::Whole(doc.save_nocompress()))
+    } else {
+        Ok(DocSave::Append(doc.save_after(stored)))
+    }
 }
 
 /// The library's record of a share that starts now: everything in `doc` counts as published.
@@ -236,6 +253,7 @@ fn sync_inner(
     };
 
     // 1. What changed here goes into the document as this library's change.
+    let mut stored = heads_of(&row.heads);
     let mut sent = Vec::new();
     for (kind, key, item) in &pending {
         doc::write(&mut doc, *kind, key, item.as_ref(), &row.person, &at)?;
@@ -245,13 +263,9 @@ fn sync_inner(
     if !sent.is_empty() {
         // Saved in the library before it reaches the folder: a crash in between sends it next
         // time, and no change of this library's is ever in the folder without being in its document.
-        lib.share_commit_sent(
-            &doc.save_nocompress(),
-            &heads_text(&doc.get_heads()),
-            &sent,
-            &row.person,
-            &at,
-        )?;
+        let save = to_store(lib, &mut doc, &stored)?;
+        lib.share_commit_sent(&save, &heads_text(&doc.get_heads()), &sent, &row.person, &at)?;
+        stored = doc.get_heads();
     }
     let mut files = Vec::new();
     if let Some(addr) = &server {
@@ -265,7 +279,7 @@ fn sync_inner(
             lib.share_commit_received(None, &heads, &files, &[], &[], now)?;
             return Ok(report);
         }
-        return read_into_library(lib, &mut doc, &synced, &local, &sent, &files, now, report);
+        return read_into_library(lib, &mut doc, &stored, &synced, &local, &sent, &files, now, report);
     }
     let outgoing = doc.save_after(&heads_of(&row.published));
     if !outgoing.is_empty() {
@@ -316,7 +330,7 @@ fn sync_inner(
         lib.share_commit_received(None, &heads, &files, &[], &[], now)?;
         return Ok(report);
     }
-    read_into_library(lib, &mut doc, &synced, &local, &sent, &files, now, report)
+    read_into_library(lib, &mut doc, &stored, &synced, &local, &sent, &files, now, report)
 }
 
 /// Step 3 of a sync: what the merged document holds that differs from the library goes into it.
@@ -324,6 +338,7 @@ fn sync_inner(
 fn read_into_library(
     lib: &mut Library,
     doc: &mut AutoCommit,
+    stored: &[ChangeHash],
     synced: &std::collections::HashMap<(String, String), i64>,
     local: &[std::collections::HashMap<String, Item>],
     sent: &[(Kind, String, Option<i64>)],
@@ -348,8 +363,8 @@ fn read_into_library(
             incoming.push((kind, key, shared.item, shared.by, shared.at));
         }
     }
-    let bytes = doc.save_nocompress();
-    let (_, waiting, per_kind) = lib.share_commit_received(Some(&bytes), &heads, files, &incoming, &agreed, now)?;
+    let save = to_store(lib, doc, stored)?;
+    let (_, waiting, per_kind) = lib.share_commit_received(Some(&save), &heads, files, &incoming, &agreed, now)?;
     report.received = ShareCounts {
         subscriptions: per_kind[0],
         bookmarks: per_kind[1],

@@ -75,11 +75,26 @@ impl Library {
             .optional()?)
     }
 
-    /// The stored document (megabytes for a big archive): read only when a sync has work to do.
-    pub(crate) fn share_doc(&self) -> Result<Vec<u8>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT doc FROM share WHERE id = 1", [], |r| r.get(0))?)
+    /// The stored document (megabytes for a big archive), read only when a sync has work to do:
+    /// its last whole save and the chunks of changes appended since, in order.
+    pub(crate) fn share_doc(&self) -> Result<(Vec<u8>, Vec<Vec<u8>>)> {
+        let conn = self.conn();
+        let whole = conn.query_row("SELECT doc FROM share WHERE id = 1", [], |r| r.get(0))?;
+        let mut stmt = conn.prepare("SELECT bytes FROM share_doc_chunks ORDER BY seq")?;
+        let chunks = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok((whole, chunks))
+    }
+
+    /// How the stored document stands: (chunks appended, their bytes, the whole save's bytes), to
+    /// decide when to fold the chunks into a new whole save.
+    pub(crate) fn share_doc_size(&self) -> Result<(i64, i64, i64)> {
+        Ok(self.conn().query_row(
+            "SELECT (SELECT COUNT(*) FROM share_doc_chunks), \
+             (SELECT COALESCE(SUM(length(bytes)), 0) FROM share_doc_chunks), \
+             (SELECT length(doc) FROM share WHERE id = 1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.unwrap_or(0))),
+        )?)
     }
 
     /// How many shared items of each kind this library holds, as agreed at the last sync.
@@ -95,6 +110,7 @@ impl Library {
         let tx = self.conn_mut().transaction()?;
         tx.execute("DELETE FROM share_files_seen", [])?;
         tx.execute("DELETE FROM share_synced", [])?;
+        tx.execute("DELETE FROM share_doc_chunks", [])?;
         tx.execute(
             "INSERT INTO share (id, folder, name, archive_id, actor, person, doc, published, heads) \
              VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -117,6 +133,7 @@ impl Library {
         tx.execute("DELETE FROM share", [])?;
         tx.execute("DELETE FROM share_files_seen", [])?;
         tx.execute("DELETE FROM share_synced", [])?;
+        tx.execute("DELETE FROM share_doc_chunks", [])?;
         tx.commit()?;
         Ok(())
     }
@@ -284,16 +301,17 @@ impl Library {
     /// sync's two commits, made before anything reaches the folder.
     pub(crate) fn share_commit_sent(
         &mut self,
-        doc: &[u8],
+        doc: &DocSave,
         heads: &[String],
         sent: &[(Kind, String, Option<i64>)],
         by: &str,
         at: &str,
     ) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
+        store_doc(&tx, doc)?;
         tx.execute(
-            "UPDATE share SET doc = ?1, heads = ?2 WHERE id = 1",
-            params![doc, serde_json::to_string(heads).unwrap_or_default()],
+            "UPDATE share SET heads = ?1 WHERE id = 1",
+            [serde_json::to_string(heads).unwrap_or_default()],
         )?;
         set_synced(&tx, sent, by, at)?;
         tx.commit()?;
@@ -305,7 +323,7 @@ impl Library {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn share_commit_received(
         &mut self,
-        doc: Option<&[u8]>,
+        doc: Option<&DocSave>,
         published: &[String],
         files: &[String],
         incoming: &[(Kind, String, Option<Item>, String, String)],
@@ -332,7 +350,7 @@ impl Library {
             }
         }
         if let Some(doc) = doc {
-            tx.execute("UPDATE share SET doc = ?1 WHERE id = 1", [doc])?;
+            store_doc(&tx, doc)?;
         }
         let published = serde_json::to_string(published).unwrap_or_default();
         tx.execute(
@@ -356,6 +374,27 @@ impl Library {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// How a sync stores the document: a whole save (which replaces the chunks), or the changes since
+/// the stored heads appended as a chunk.
+pub(crate) enum DocSave {
+    Whole(Vec<u8>),
+    Append(Vec<u8>),
+}
+
+fn store_doc(tx: &Transaction<'_>, doc: &DocSave) -> Result<()> {
+    match doc {
+        DocSave::Whole(bytes) => {
+            tx.execute("UPDATE share SET doc = ?1 WHERE id = 1", [bytes])?;
+            tx.execute("DELETE FROM share_doc_chunks", [])?;
+        }
+        DocSave::Append(bytes) if bytes.is_empty() => {}
+        DocSave::Append(bytes) => {
+            tx.execute("INSERT INTO share_doc_chunks (bytes) VALUES (?1)", [bytes])?;
+        }
+    }
+    Ok(())
 }
 
 fn set_synced(tx: &Transaction<'_>, items: &[(Kind, String, Option<i64>)], by: &str, at: &str) -> Result<()> {
