@@ -11,7 +11,7 @@ use std::fs::File;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use earmark_core::model::EpisodeId;
@@ -49,36 +49,47 @@ const STREAM_STALL: Duration = Duration::from_secs(60);
 
 /// The stream the engine plays now, if any (the player's `StreamOpened` event sets it): a streamed
 /// video episode's picture is read from the engine's own copy. Held weakly, so it never keeps a
-/// finished stream's temporary file alive.
+/// finished stream's temporary file alive. A request waiting for the stream to open is woken
+/// when it does.
 #[derive(Clone, Default)]
-pub struct PlayingStream(Arc<Mutex<Option<(i64, StreamWatch)>>>);
+pub struct PlayingStream(Arc<(Mutex<Slot>, Condvar)>);
+
+/// The episode the engine streams, and its stream.
+type Slot = Option<(i64, StreamWatch)>;
+
+fn stream_of(slot: &Slot, id: i64) -> Option<StreamHandle> {
+    slot.as_ref()
+        .filter(|(tag, _)| *tag == id)
+        .and_then(|(_, w)| w.upgrade())
+}
 
 impl PlayingStream {
-    /// The engine began playing episode `tag` from `stream`.
-    pub fn set(&self, tag: i64, stream: StreamWatch) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((tag, stream));
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.0 .0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Episode `id`'s stream, while the engine plays it.
-    fn get(&self, id: i64) -> Option<StreamHandle> {
-        let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        slot.as_ref()
-            .filter(|(tag, _)| *tag == id)
-            .and_then(|(_, w)| w.upgrade())
+    /// The engine began playing episode `tag` from `stream`.
+    pub fn set(&self, tag: i64, stream: StreamWatch) {
+        *self.slot() = Some((tag, stream));
+        self.0 .1.notify_all();
     }
 
     /// Waits up to `within` for the engine to play episode `id` from a stream (it may still be
     /// connecting when the pane asks).
     fn wait_for(&self, id: i64, within: Duration) -> Option<StreamHandle> {
         let deadline = Instant::now() + within;
+        let mut slot = self.slot();
         loop {
-            if let Some(h) = self.get(id) {
+            if let Some(h) = stream_of(&slot, id) {
                 return Some(h);
             }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+            let left = deadline.checked_duration_since(Instant::now())?;
+            slot = self
+                .0
+                 .1
+                .wait_timeout(slot, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
         }
     }
 }
