@@ -222,6 +222,13 @@ impl NowPlaying {
         }
     }
 
+    /// The chapters already read for episode `tag` when it is the one loaded, so its page does
+    /// not read (or fetch) them a second time.
+    fn chapters_of(&self, tag: i64) -> Option<Vec<Chapter>> {
+        let now = self.loaded();
+        (now.tag == Some(tag) && !now.chapters.is_empty()).then(|| now.chapters.clone())
+    }
+
     /// The loaded episode, if any.
     pub fn get(&self) -> Option<i64> {
         self.loaded().tag
@@ -631,10 +638,14 @@ pub struct ChapterInfo {
 pub async fn episode_chapters(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Result<Vec<ChapterInfo>, ApiError> {
     let state = Arc::clone(&state);
     blocking(move || {
-        let sources = ChapterSources::of(&*lock(&state.library)?, id)?;
-        let fetcher = state.config.fetcher()?;
-        Ok(sources
-            .read(&fetcher)
+        let chapters = match state.now_playing.chapters_of(id.0) {
+            Some(known) => known,
+            None => {
+                let sources = ChapterSources::of(&*lock(&state.library)?, id)?;
+                sources.read(&state.config.fetcher()?)
+            }
+        };
+        Ok(chapters
             .into_iter()
             .map(|c| ChapterInfo {
                 start_secs: c.start_secs,
