@@ -490,3 +490,45 @@ fn local_feeds_stay_here_and_a_server_cannot_name_files() {
         got.failed_subscriptions
     );
 }
+
+/// A gPodder-API server that counts `since` in the actions' own time (the API leaves it open):
+/// an action another device made days ago and uploads only now is older than this device's
+/// cursor, so the cursor alone misses it; the daily sweep of the last week finds it.
+#[test]
+fn a_late_upload_to_a_server_counting_action_time_is_found_by_the_daily_sweep() {
+    let podsync = Podsync::start();
+    let proxy = Proxy::start(podsync.port);
+    proxy.set(Fault::ActionTimeSince);
+    let feeds = feeds();
+    let mut a = device("laptop");
+    let mut b = device("desktop");
+    a.login(&proxy.url());
+    b.login(&proxy.url());
+    a.subscribe(&feeds.url("/feed.xml"));
+    a.lib.save_position(a.ep(1), 100.0, at(-60)).expect("position");
+    a.sync().expect("A");
+    b.sync().expect("B gets the podcast (its first pull reads everything)");
+    b.sync().expect("B is up to date");
+    assert_eq!(b.state(1).0, 100.0, "B's cursor is now a minute ago");
+
+    // A listened three days ago, offline, and uploads it now.
+    a.lib
+        .save_position(a.ep(2), 500.0, at(-3 * 24 * 3600))
+        .expect("position");
+    assert_eq!(a.sync().expect("A uploads").sent.actions, 1);
+
+    let sync_b = |b: &mut Device, when| sync::sync(&mut b.lib, &b.secrets, &resolver(), TIMEOUT, when);
+    proxy.take_log();
+    sync_b(&mut b, at(60)).expect("B, an hour later");
+    assert_eq!(b.state(2), (0.0, false), "the cursor alone misses a late upload here");
+    let asked: Vec<String> = proxy
+        .take_log()
+        .into_iter()
+        .filter(|l| l.contains("/episodes/"))
+        .collect();
+    assert_eq!(asked.len(), 1, "one small request: {asked:?}");
+
+    let swept = sync_b(&mut b, at(25 * 3600)).expect("B, a day later");
+    assert_eq!(b.state(2).0, 500.0, "the daily sweep found it: {swept:?}");
+    assert_eq!(swept.positions_moved, 1);
+}

@@ -110,6 +110,10 @@ pub enum Fault {
     Garbage = 5,
     /// Refuse connections (as if the server were down).
     Down = 6,
+    /// Pass everything through, but answer episode actions as a gPodder-API server that counts
+    /// `since` in the actions' own time would (the API leaves it open): podsync is asked for all
+    /// of them, and only those made after `since` are passed on.
+    ActionTimeSince = 7,
 }
 
 struct Head {
@@ -249,6 +253,9 @@ impl Proxy {
                 6 => {
                     let _ = stream.shutdown(Shutdown::Both);
                 }
+                7 if head.method == "GET" && head.target.contains("/api/2/episodes/") => {
+                    by_action_time(stream, &head, upstream);
+                }
                 _ => forward(stream, &head, upstream),
             }
         }));
@@ -288,6 +295,53 @@ fn forward(client: &TcpStream, head: &Head, upstream: u16) {
     let mut c = client;
     let _ = c.write_all(&answer);
     let _ = c.shutdown(Shutdown::Both);
+}
+
+/// An episode-action pull answered by action time (see [`Fault::ActionTimeSince`]).
+fn by_action_time(client: &TcpStream, head: &Head, upstream: u16) {
+    let (path, query) = head.target.split_once('?').unwrap_or((head.target.as_str(), ""));
+    let since: i64 = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("since="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else {
+        respond(client, "502 Bad Gateway", "text/plain", b"");
+        return;
+    };
+    // HTTP/1.0, so the answer comes whole (no chunks) and ends when the connection does.
+    let mut req = format!("GET {path}?since=0 HTTP/1.0\r\n");
+    for (k, v) in &head.headers {
+        if k != "connection" && k != "keep-alive" {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    req.push_str("\r\n");
+    let _ = up.write_all(req.as_bytes());
+    let mut answer = Vec::new();
+    let _ = up.read_to_end(&mut answer);
+    let Some(split) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        respond(client, "502 Bad Gateway", "text/plain", b"");
+        return;
+    };
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&answer[split + 4..]) else {
+        respond(client, "502 Bad Gateway", "text/plain", b"");
+        return;
+    };
+    let action_time = |a: &serde_json::Value| {
+        a["timestamp"].as_str().and_then(|t| {
+            chrono::NaiveDateTime::parse_from_str(t.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|d| d.and_utc().timestamp())
+        })
+    };
+    let mut newest = since;
+    if let Some(actions) = json["actions"].as_array_mut() {
+        actions.retain(|a| action_time(a).is_some_and(|t| t > since));
+        newest = actions.iter().filter_map(action_time).fold(since, i64::max);
+    }
+    json["timestamp"] = serde_json::json!(newest);
+    respond(client, "200 OK", "application/json", json.to_string().as_bytes());
 }
 
 /// One stored episode action on the Nextcloud-like server.

@@ -18,6 +18,13 @@ use crate::resolve::{is_web_feed, subscribe, Resolver};
 /// How far back to ask a server that counts `since` in the actions' own time (the Nextcloud app):
 /// an action another device uploads late, but made within this window, is still seen.
 const ACTION_TIME_LOOKBACK_SECS: i64 = 7 * 24 * 3600;
+/// How often a sync with a gPodder-API server asks for the last [`ACTION_TIME_LOOKBACK_SECS`]
+/// of actions instead of only those since its cursor. Servers of that API disagree on whether
+/// `since` counts upload time (gpodder.net, podsync) or the actions' own time, and nothing in
+/// their answers says which. On an upload-time server the sweep only sees again what was seen
+/// (applying it changes nothing); on an action-time one it finds another device's late uploads,
+/// which the cursor alone would miss for good. Other syncs stay one small request.
+const SWEEP_EVERY_SECS: i64 = 24 * 3600;
 
 /// What a login needs.
 pub struct LoginRequest<'a> {
@@ -156,18 +163,23 @@ fn steps(
 ) -> Result<()> {
     pull_subscriptions(lib, server, account, resolver, now, report)?;
     push_subscriptions(lib, server, account, report)?;
-    let since = match account.flavour {
+    let sweep = account.flavour == Flavour::Gpodder && now.timestamp() - lib.actions_swept_at()? >= SWEEP_EVERY_SECS;
+    let ask = match account.flavour {
+        Flavour::Gpodder if sweep && since > 0 => (since - ACTION_TIME_LOOKBACK_SECS).max(1),
         Flavour::Gpodder => since,
         Flavour::Nextcloud if since > 0 => (since - ACTION_TIME_LOOKBACK_SECS).max(1),
         Flavour::Nextcloud => 0,
     };
-    let (actions, timestamp) = server.pull_actions(account.flavour, since)?;
+    let (actions, timestamp) = server.pull_actions(account.flavour, ask)?;
     report.received.actions = u32::try_from(actions.len()).unwrap_or(u32::MAX);
     let applied = lib.apply_actions(actions)?;
     report.positions_moved = applied.positions_moved;
     report.played_changed = applied.played_changed;
     report.unmatched = applied.unmatched;
     lib.set_actions_since(timestamp)?;
+    if sweep {
+        lib.set_actions_swept_at(now.timestamp())?;
+    }
     push_actions(lib, server, account, report)
 }
 

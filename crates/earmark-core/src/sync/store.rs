@@ -167,6 +167,23 @@ impl Library {
         })
     }
 
+    /// When a sync last asked for a week of actions (unix seconds; 0 = never).
+    pub(crate) fn actions_swept_at(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT actions_swept_at FROM sync_account WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    pub(crate) fn set_actions_swept_at(&mut self, at: i64) -> Result<()> {
+        self.conn()
+            .execute("UPDATE sync_account SET actions_swept_at = ?1 WHERE id = 1", [at])?;
+        Ok(())
+    }
+
     pub(crate) fn set_actions_since(&mut self, since: i64) -> Result<()> {
         self.conn()
             .execute("UPDATE sync_account SET actions_since = ?1 WHERE id = 1", [since])?;
