@@ -1,7 +1,8 @@
 //! What Earmark's tests and benchmarks share, so each helper is written once: a scripted HTTP
 //! server and a ranged media server on 127.0.0.1, a private PulseAudio sink that plays in real
-//! time, an automerge-repo sync server (Node, from tools/share-server), a mutation fuzzer that runs
-//! under `cargo test`, and the table every benchmark prints.
+//! time, an automerge-repo sync server (Node, from tools/share-server), a private D-Bus session with a
+//! real Secret Service keyring, a mutation fuzzer that runs under `cargo test`, and the table every
+//! benchmark prints.
 //! With the `library` feature: a WordPress-like site, the gPodder sync servers and a check that a
 //! library's SQLite file is whole.
 //!
@@ -14,6 +15,7 @@ pub mod http;
 pub mod media_server;
 pub mod pulse;
 pub mod rng;
+pub mod session_bus;
 pub mod share_server;
 
 #[cfg(feature = "library")]

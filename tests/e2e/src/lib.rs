@@ -342,28 +342,5 @@ fn is_missing_element(e: &fantoccini::error::CmdError) -> bool {
     text.contains("StaleElementReference") || text.contains("NoSuchElement")
 }
 
-/// A private D-Bus session bus (for the desktop media controls); stopped on drop.
-pub struct SessionBus {
-    /// The value for `DBUS_SESSION_BUS_ADDRESS`.
-    pub address: String,
-    _proc: Proc,
-}
-
-/// Starts `dbus-daemon --session` and reads the address it listens on.
-pub fn start_session_bus() -> SessionBus {
-    let mut child = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon must be installed (scripts/setup installs it)");
-    let stdout = child.stdout.take().expect("stdout");
-    let proc = Proc(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("dbus-daemon address");
-    let address = line.trim().to_owned();
-    assert!(address.starts_with("unix:"), "unexpected bus address {address:?}");
-    SessionBus { address, _proc: proc }
-}
+/// A private D-Bus session bus (for the desktop media controls), written once in the test support.
+pub use earmark_test_support::session_bus::{start_session_bus, SessionBus};
