@@ -152,7 +152,13 @@ fn share_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<O
         "share-finished",
         |lib| Ok(lib.share_status()?.shared),
         |lib| lib.share_status(),
-        |lib| share::sync(lib, now()),
+        |lib| {
+            let report = share::sync(lib, now())?;
+            // Each sync that changed something adds a file; past a few hundred the folder is
+            // compacted, so a team's folder never grows without end.
+            share::tidy(lib, now())?;
+            Ok(report)
+        },
         |status, report, error| ShareFinished { status, report, error },
     )
 }

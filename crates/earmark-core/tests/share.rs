@@ -945,3 +945,35 @@ fn many_small_syncs_are_stored_as_chunks_and_folded_without_losing_a_change() {
     let status = a.lib.share_status().expect("status");
     assert!(status.last_error.is_none());
 }
+
+/// The app tidies the folder after its syncs: nothing below the limit, a compaction above it, and
+/// a teammate still merges everything afterwards.
+#[test]
+fn a_folder_past_its_limit_is_compacted_by_tidy_and_nothing_is_lost() {
+    let feeds = feed_server();
+    let (_root, folder, mut a, mut b, _c) = three(&feeds);
+    a.add_bookmark("Quote", "note 0");
+    a.sync();
+    let id = a.only_bookmark();
+    assert_eq!(
+        share::tidy(&mut a.lib, t(0)).expect("tidy"),
+        0,
+        "a small folder is left alone"
+    );
+    for n in 1..=share::TIDY_AFTER_FILES as i64 {
+        let edit = BookmarkEdit {
+            note: Some(format!("note {n}")),
+            ..BookmarkEdit::default()
+        };
+        a.lib.edit_bookmark(id, &edit, t(n)).expect("edit");
+        a.sync();
+    }
+    let before = files(&folder).len();
+    assert!(before > share::TIDY_AFTER_FILES as usize, "{before} files");
+    let removed = share::tidy(&mut a.lib, t(0)).expect("tidy");
+    let after = files(&folder).len();
+    assert!(removed > 0 && after < 10, "removed {removed}, {after} left of {before}");
+    assert_eq!(share::tidy(&mut a.lib, t(0)).expect("tidy again"), 0);
+    b.sync();
+    assert_eq!(b.bookmarks()[0].2, format!("note {}", share::TIDY_AFTER_FILES));
+}

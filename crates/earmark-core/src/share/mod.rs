@@ -26,7 +26,7 @@ use crate::error_code::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
 
-pub use run::{compact, create, join, leave, sync};
+pub use run::{compact, create, join, leave, sync, tidy, TIDY_AFTER_FILES};
 
 /// The folder format this build writes and reads.
 pub const FORMAT: i64 = 1;

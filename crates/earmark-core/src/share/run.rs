@@ -390,6 +390,27 @@ fn bump(c: &mut ShareCounts, kind: Kind) {
     }
 }
 
+/// How many files a shared folder may hold before [`tidy`] compacts it: each sync that changed
+/// something adds one, and every machine reads every file it has not merged yet.
+pub const TIDY_AFTER_FILES: u32 = 200;
+
+/// Compacts the shared folder when it holds more than [`TIDY_AFTER_FILES`] files, as the app does
+/// after its syncs so a team's folder never grows without end; returns the files removed (0 when
+/// it was small enough, or the archive lives on a server, which stores it its own way).
+pub fn tidy(lib: &mut Library, now: DateTime<Utc>) -> Result<u32> {
+    let Some(row) = lib.share_row()? else {
+        return Ok(0);
+    };
+    if server::is_server(&row.folder) {
+        return Ok(0);
+    }
+    let files = folder::list(Path::new(&row.folder))?.len();
+    if files <= TIDY_AFTER_FILES as usize {
+        return Ok(0);
+    }
+    compact(lib, now)
+}
+
 /// Writes a snapshot of the whole archive, then removes the files it covers (every file this
 /// library had merged before taking it). Files another machine wrote since stay. Returns the
 /// number of files removed.
