@@ -977,3 +977,31 @@ fn a_folder_past_its_limit_is_compacted_by_tidy_and_nothing_is_lost() {
     b.sync();
     assert_eq!(b.bookmarks()[0].2, format!("note {}", share::TIDY_AFTER_FILES));
 }
+
+/// A server that lost everything (restored from nothing) gets the whole archive back from the
+/// first library that syncs, even one with nothing new of its own; the others go on from there.
+#[test]
+fn a_server_that_lost_its_data_is_filled_again_by_the_libraries() {
+    let feeds = feed_server();
+    let mut server = ShareServer::start();
+    let (_address, mut a, mut b, _c) = three_on(&server, &feeds);
+    assert_eq!(a.sync(), share::ShareReport::default(), "Ann is up to date");
+    server.lose_data();
+    server.restart();
+    // Ann has nothing new: her sync still sends the server all it lacks.
+    a.sync();
+    b.lib
+        .edit_bookmark(
+            b.only_bookmark(),
+            &BookmarkEdit {
+                note: Some("after the restore".into()),
+                ..BookmarkEdit::default()
+            },
+            t(5),
+        )
+        .expect("edit");
+    b.sync();
+    a.sync();
+    assert_eq!(a.bookmarks()[0].2, "after the restore");
+    assert_eq!(a.bookmarks(), b.bookmarks());
+}

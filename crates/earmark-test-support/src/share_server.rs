@@ -93,6 +93,16 @@ impl ShareServer {
         }
     }
 
+    /// Stops it and throws its data away, as a server restored from nothing would have it.
+    pub fn lose_data(&mut self) {
+        self.stop();
+        if let Ok(entries) = std::fs::read_dir(self.dir.path()) {
+            for e in entries.flatten() {
+                let _ = std::fs::remove_dir_all(e.path()).or_else(|_| std::fs::remove_file(e.path()));
+            }
+        }
+    }
+
     /// Starts it again on the same port with the same data.
     pub fn restart(&mut self) {
         self.stop();
