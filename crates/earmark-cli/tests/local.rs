@@ -4,6 +4,7 @@
 //! adds nothing twice; referenced files that are moved are reported, not crashed on.
 
 use earmark_test_support::cli::sealed;
+use earmark_test_support::media;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -26,8 +27,7 @@ fn ok_json(library: &Path, args: &[&str]) -> serde_json::Value {
 }
 
 fn ffmpeg(args: &[&str]) {
-    let ok = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
+    let ok = media::ffmpeg()
         .args(args)
         .status()
         .expect("ffmpeg (scripts/setup installs it)")

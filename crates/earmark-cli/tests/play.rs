@@ -2,6 +2,7 @@
 //! itself (it plays in real time, unlike ALSA's null device), reached through ALSA's pulse plugin.
 //! Covers resume after `kill -9`, segment playback, speed, and "no audio output".
 
+use earmark_test_support::media::ffmpeg;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,8 +36,8 @@ fn library_with<T>(enclosure: impl FnOnce(Vec<u8>) -> (String, T)) -> (tempfile:
         .expect("sox must be installed (scripts/setup installs it)");
     assert!(status.success());
     let mp3 = dir.path().join("tone.mp3");
-    let status = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
+    let status = ffmpeg()
+        .args(["-i"])
         .arg(&wav)
         .args(["-c:a", "libmp3lame", "-b:a", "96k"])
         .arg(&mp3)

@@ -11,6 +11,7 @@
 //! (`/proc/thread-self/schedstat`); the pipeline is single-threaded.
 
 use earmark_test_support::bench::{median, ms, Table};
+use earmark_test_support::media::ffmpeg;
 use earmark_test_support::rng::Rng;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -135,8 +136,8 @@ fn make_media(dir: &Path) -> Res<Option<PathBuf>> {
         return Ok(None);
     }
     let seg = dir.join("segment.mp3");
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+    let status = ffmpeg()
+        .args(["-f", "lavfi", "-i"])
         .arg(format!("sine=frequency=220:duration={SEGMENT_SECS}:sample_rate=44100"))
         .args(["-f", "lavfi", "-i"])
         .arg(format!(
@@ -159,18 +160,8 @@ fn make_media(dir: &Path) -> Res<Option<PathBuf>> {
     let line = format!("file '{}'\n", seg.display());
     std::fs::write(&list, line.repeat(SEGMENTS as usize))?;
     let mp3 = dir.join("episode.mp3");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-        ])
+    let status = ffmpeg()
+        .args(["-f", "concat", "-safe", "0", "-i"])
         .arg(&list)
         .args(["-c", "copy"])
         .arg(&mp3)
@@ -390,8 +381,8 @@ fn decode_all(mp3: &Path) -> Res<Pass> {
 /// seconds of the whole subprocess (its start-up is a few tens of milliseconds of seconds).
 fn ffmpeg_decode(mp3: &Path) -> Res<Pass> {
     let (t, c) = (Instant::now(), children_cpu_secs());
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-threads", "1", "-i"])
+    let status = ffmpeg()
+        .args(["-nostdin", "-threads", "1", "-i"])
         .arg(mp3)
         .args(["-map", "0:a", "-c:a", "pcm_f32le", "-threads", "1", "-f", "null", "-"])
         .status()?;

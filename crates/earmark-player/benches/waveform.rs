@@ -9,6 +9,7 @@
 //! decoding buys.
 
 use earmark_test_support::bench::{median, ms, Table};
+use earmark_test_support::media;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
@@ -81,8 +82,8 @@ fn peaks_bench(mp3: &Path, secs: f64, tmp: &Path, table: &mut Table) -> Res<()> 
     for _ in 0..LONG_RUNS {
         // ffmpeg decoding the whole file to nothing: what any decoder-based waveform starts from.
         let t = Instant::now();
-        let ok = Command::new("ffmpeg")
-            .args(["-hide_banner", "-loglevel", "error", "-i"])
+        let ok = media::ffmpeg()
+            .args(["-i"])
             .arg(mp3)
             .args(["-f", "null", "-"])
             .status()
@@ -205,8 +206,8 @@ fn loudness_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
         ours.push(t.elapsed().as_secs_f64() * 1000.0);
         ours_cpu.push(cpu_ms() - cpu0);
         let t = Instant::now();
-        let out = Command::new("ffmpeg")
-            .args(["-hide_banner", "-nostats", "-i"])
+        let out = media::ffmpeg()
+            .args(["-nostats", "-i"])
             .arg(mp3)
             .args(["-af", "ebur128=peak=true", "-f", "null", "-"])
             .stderr(Stdio::piped())
@@ -273,8 +274,8 @@ fn clip_bench(mp3: &Path, tmp: &Path, table: &mut Table) -> Res<()> {
         let mut peer = Vec::new();
         for _ in 0..SHORT_RUNS {
             let t = Instant::now();
-            let ok = Command::new("ffmpeg")
-                .args(["-hide_banner", "-loglevel", "error", "-y", "-ss"])
+            let ok = media::ffmpeg()
+                .args(["-ss"])
                 .arg(format!("{}", CLIP_START.as_secs_f64()))
                 .arg("-t")
                 .arg(format!("{}", CLIP_LEN.as_secs_f64()))
@@ -359,8 +360,8 @@ fn media() -> Res<Option<PathBuf>> {
     }
     std::fs::create_dir_all(&dir)?;
     let seg = dir.join("segment.mp3");
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+    let status = media::ffmpeg()
+        .args(["-f", "lavfi", "-i"])
         .arg(format!("sine=frequency=220:duration={SEGMENT_SECS}:sample_rate=44100"))
         .args(["-f", "lavfi", "-i"])
         .arg(format!(
@@ -383,18 +384,8 @@ fn media() -> Res<Option<PathBuf>> {
     std::fs::write(&list, format!("file '{}'\n", seg.display()).repeat(SEGMENTS as usize))?;
     // Written under another name and renamed, so an interrupted run leaves no half file to reuse.
     let partial = dir.join("episode-60min.partial.mp3");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-        ])
+    let status = media::ffmpeg()
+        .args(["-f", "concat", "-safe", "0", "-i"])
         .arg(&list)
         .args(["-c", "copy"])
         .arg(&partial)

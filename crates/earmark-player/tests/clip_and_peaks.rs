@@ -6,6 +6,7 @@
 
 mod common;
 
+use earmark_test_support::media::ffmpeg;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,8 +111,8 @@ fn wav_clips_are_exact_to_the_sample_and_flac_decodes_to_the_same() {
 
     // ffmpeg, a second decoder, agrees on both files.
     let ffmpeg_pcm = |p: &Path| {
-        let out = Command::new("ffmpeg")
-            .args(["-loglevel", "error", "-i"])
+        let out = ffmpeg()
+            .args(["-i"])
             .arg(p)
             .args(["-f", "s16le", "-"])
             .output()

@@ -3,6 +3,7 @@
 
 mod common;
 
+use earmark_test_support::media::ffmpeg;
 use std::time::Duration;
 
 use common::{encode, hum_with_click, tone, write_wav, zero_crossing_freq};
@@ -72,17 +73,8 @@ fn the_audio_track_of_an_mp4_video_plays() {
     let wav = dir.path().join("av.wav");
     write_wav(&wav, RATE, 1, &tone(RATE, 2.0, 440.0, 0.5));
     let video = dir.path().join("video.mp4");
-    let status = std::process::Command::new("ffmpeg")
-        .args([
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=blue:s=64x48:d=2",
-            "-i",
-        ])
+    let status = ffmpeg()
+        .args(["-f", "lavfi", "-i", "color=c=blue:s=64x48:d=2", "-i"])
         .arg(&wav)
         .args(["-c:v", "mpeg4", "-c:a", "aac", "-shortest"])
         .arg(&video)
@@ -236,8 +228,8 @@ fn opus_is_reported_as_unsupported_not_a_crash() {
     let wav = dir.path().join("o.wav");
     write_wav(&wav, 48_000, 1, &tone(48_000, 1.0, 440.0, 0.3));
     let opus = dir.path().join("o.opus");
-    let ok = std::process::Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
+    let ok = ffmpeg()
+        .args(["-i"])
         .arg(&wav)
         .args(["-c:a", "libopus", "-b:a", "32k"])
         .arg(&opus)

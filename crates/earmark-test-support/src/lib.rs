@@ -12,6 +12,7 @@ pub mod bench;
 pub mod cli;
 pub mod fuzz;
 pub mod http;
+pub mod media;
 pub mod media_server;
 pub mod pulse;
 pub mod rng;

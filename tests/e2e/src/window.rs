@@ -106,6 +106,26 @@ pub async fn press_key(client: &Client, key: &str) {
         .expect("key press");
 }
 
+/// Waits for the player bar to say `state` (`playing`, `paused`, `ended`, …).
+pub async fn wait_state(client: &Client, state: &str, what: &str) {
+    let script = format!("return document.getElementById('player').dataset.state === '{state}';");
+    wait_js(client, &script, what).await;
+}
+
+/// Opens the episode titled `title` from the list showing and waits for its page.
+pub async fn open_episode(client: &Client, title: &str) {
+    let xpath = format!("//div[contains(@class,'row-title')][text()='{title}']");
+    crate::click(client, fantoccini::Locator::XPath(&xpath)).await;
+    let shown = format!("return (document.getElementById('detail-title') || {{}}).textContent === '{title}';");
+    wait_js(client, &shown, &format!("the page of {title:?}")).await;
+}
+
+/// Presses the episode page's Play and waits until it plays.
+pub async fn play_shown_episode(client: &Client) {
+    crate::click(client, fantoccini::Locator::Css("#play-episode")).await;
+    wait_state(client, "playing", "playing").await;
+}
+
 /// Waits up to 20 s for `script` to return true; on failure says what the window shows.
 pub async fn wait_js(client: &Client, script: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -2,7 +2,7 @@
 //! read) and campaign pages, open an episode and accept a suggested post, open the campaign view
 //! and see the episode its page links to, and the review queue; screenshots saved.
 
-use std::process::Command;
+use earmark_test_support::media::ffmpeg;
 use std::time::Duration;
 
 use earmark_e2e::window::{js, launch, shot, text, wait_js};
@@ -61,18 +61,8 @@ fn campaign_page(title: &str, body: &str) -> String {
 async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
     let work = tempfile::tempdir().expect("tempdir");
     let png = work.path().join("walk.png");
-    let ok = Command::new("ffmpeg")
-        .args([
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=orange:s=64x48",
-            "-frames:v",
-            "1",
-        ])
+    let ok = ffmpeg()
+        .args(["-f", "lavfi", "-i", "color=c=orange:s=64x48", "-frames:v", "1"])
         .arg(&png)
         .status()
         .expect("ffmpeg (scripts/setup installs it)")

@@ -2,6 +2,7 @@
 //! n mark a segment without stopping it; dragging the end handle on the waveform moves the end;
 //! the segment is exported as a WAV clip; the library-wide view lists it. Screenshots saved.
 
+use earmark_test_support::media::ffmpeg;
 use std::process::Command;
 use std::time::Duration;
 
@@ -25,8 +26,8 @@ fn episode(dir: &std::path::Path) -> std::path::PathBuf {
         .success();
     assert!(ok);
     let mp3 = dir.join("talk.mp3");
-    let ok = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
+    let ok = ffmpeg()
+        .args(["-i"])
         .arg(&wav)
         .args(["-c:a", "libmp3lame", "-b:a", "96k"])
         .arg(&mp3)

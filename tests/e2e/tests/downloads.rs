@@ -1,11 +1,12 @@
 //! Downloading an episode in the real window: the progress bar moves while the bytes arrive,
 //! the episode is then marked offline, and it plays with the server gone.
 
+use earmark_test_support::media::ffmpeg;
 use std::process::Command;
 use std::time::Duration;
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, shot, text, wait_js};
+use earmark_e2e::window::{js, launch, shot, text, wait_js, wait_state};
 use earmark_e2e::{click, FixtureServer};
 use fantoccini::Locator;
 
@@ -21,8 +22,8 @@ fn tone_mp3(dir: &std::path::Path) -> Vec<u8> {
         .expect("sox (scripts/setup installs it)")
         .success();
     assert!(ok);
-    let ok = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
+    let ok = ffmpeg()
+        .args(["-i"])
         .arg(&wav)
         .args(["-c:a", "libmp3lame", "-b:a", "96k"])
         .arg(&mp3)
@@ -108,12 +109,7 @@ async fn download_with_progress_then_play_offline() {
     // With the server gone, it plays from the file.
     drop(server);
     click(&client, Locator::Css("#play-episode")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "playing offline",
-    )
-    .await;
+    wait_state(&client, "playing", "playing offline").await;
     wait_js(
         &client,
         "return Number(document.getElementById('scrubber').value) >= 1;",

@@ -1,11 +1,11 @@
 //! Local media in the real window: a folder path typed into the Add box opens the import form,
 //! the folder becomes a podcast whose episode carries its tagged title, and it plays.
 
-use std::process::Command;
+use earmark_test_support::media::ffmpeg;
 
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::window::{js, launch, open_episode, shot, wait_js};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,17 +14,8 @@ async fn a_folder_path_imports_as_a_podcast_that_plays() {
     let media = tempfile::tempdir().expect("tempdir");
     let folder = media.path().join("Kitchen Table");
     std::fs::create_dir_all(&folder).expect("folder");
-    let ok = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=300:duration=3",
-        ])
+    let ok = ffmpeg()
+        .args(["-f", "lavfi", "-i", "sine=frequency=300:duration=3"])
         .args([
             "-c:a",
             "libmp3lame",
@@ -69,17 +60,7 @@ async fn a_folder_path_imports_as_a_podcast_that_plays() {
         "the local podcast with its tagged episode",
     )
     .await;
-    click(
-        &client,
-        Locator::XPath("//div[contains(@class,'row-title')][text()='Kitchen interview']"),
-    )
-    .await;
-    wait_js(
-        &client,
-        "return (document.getElementById('detail-title') || {}).textContent === 'Kitchen interview';",
-        "the episode's page",
-    )
-    .await;
+    open_episode(&client, "Kitchen interview").await;
     click(&client, Locator::Css("#play-episode")).await;
     wait_js(
         &client,

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{launch, wait_js};
+use earmark_e2e::window::{launch, play_shown_episode, wait_js, wait_state};
 use earmark_e2e::{click, start_session_bus, workspace_root};
 use fantoccini::Locator;
 
@@ -68,13 +68,7 @@ async fn media_keys_reach_the_player() {
         Locator::XPath("//div[contains(@class,'row-title')][text()='Episode 1: Listening to children']"),
     )
     .await;
-    click(&client, Locator::Css("#play-episode")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "playing",
-    )
-    .await;
+    play_shown_episode(&client).await;
 
     // The desktop sees it playing, with its title.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -94,12 +88,7 @@ async fn media_keys_reach_the_player() {
 
     // A media key press: PlayPause from the desktop pauses the app.
     dbus_send(&bus.address, &["org.mpris.MediaPlayer2.Player.PlayPause"]);
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'paused';",
-        "the media key to pause",
-    )
-    .await;
+    wait_state(&client, "paused", "the media key to pause").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !playback_status(&bus.address).contains("Paused") {
         assert!(Instant::now() < deadline, "MPRIS never said Paused");
@@ -108,12 +97,7 @@ async fn media_keys_reach_the_player() {
 
     // The device goes away while playing: the app pauses, says so, and keeps the place.
     click(&client, Locator::Css("#play-toggle")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "playing again",
-    )
-    .await;
+    wait_state(&client, "playing", "playing again").await;
     wait_js(
         &client,
         "return Number(document.getElementById('scrubber').value) >= 2;",
@@ -121,12 +105,7 @@ async fn media_keys_reach_the_player() {
     )
     .await;
     pulse.stop();
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'paused';",
-        "a pause when the device goes",
-    )
-    .await;
+    wait_state(&client, "paused", "a pause when the device goes").await;
     wait_js(
         &client,
         "return document.getElementById('toast').textContent.includes('No audio output');",
@@ -147,12 +126,7 @@ async fn media_keys_reach_the_player() {
     // It comes back: play continues from the same place on the new device.
     pulse.restart();
     click(&client, Locator::Css("#play-toggle")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "playing on the new device",
-    )
-    .await;
+    wait_state(&client, "playing", "playing on the new device").await;
     let now = client
         .execute("return Number(document.getElementById('scrubber').value);", vec![])
         .await

@@ -1,12 +1,13 @@
 //! Playing a local episode in the real window, through a real (null) audio device that plays in
 //! real time: play, pause, seek with the scrubber, change speed; the displayed position follows.
 
+use earmark_test_support::media::ffmpeg;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
+use earmark_e2e::window::{js, launch, open_episode, play_shown_episode, press_key, shot, wait_js, wait_state};
 use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::Locator;
 
@@ -43,8 +44,8 @@ fn make_audio(dir: &std::path::Path) -> std::path::PathBuf {
          [CHAPTER]\nTIMEBASE=1/1000\nSTART=60000\nEND=90000\ntitle=Closing\n",
     )
     .expect("chapters");
-    let ok = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
+    let ok = ffmpeg()
+        .args(["-i"])
         .arg(&wav)
         .arg("-i")
         .arg(&meta)
@@ -104,13 +105,7 @@ async fn play_pause_seek_and_change_speed() {
         .for_element(Locator::Css("#play-episode"))
         .await
         .expect("play button");
-    click(&client, Locator::Css("#play-episode")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "playing",
-    )
-    .await;
+    play_shown_episode(&client).await;
     wait_js(
         &client,
         "return Number(document.getElementById('scrubber').value) >= 2;",
@@ -123,12 +118,7 @@ async fn play_pause_seek_and_change_speed() {
 
     // Pause: the position holds.
     click(&client, Locator::Css("#play-toggle")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'paused';",
-        "paused",
-    )
-    .await;
+    wait_state(&client, "paused", "paused").await;
     let held = shown_position(&client).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let still = shown_position(&client).await;
@@ -204,12 +194,7 @@ async fn play_pause_seek_and_change_speed() {
     .await;
     if js(&client, "return document.getElementById('player').dataset.state;").await == serde_json::json!("playing") {
         click(&client, Locator::Css("#play-toggle")).await;
-        wait_js(
-            &client,
-            "return document.getElementById('player').dataset.state === 'paused';",
-            "paused again",
-        )
-        .await;
+        wait_state(&client, "paused", "paused again").await;
     }
 
     // Double speed, play: about two seconds of episode per second.
@@ -225,12 +210,7 @@ async fn play_pause_seek_and_change_speed() {
     )
     .await;
     click(&client, Locator::Css("#play-toggle")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "playing again",
-    )
-    .await;
+    wait_state(&client, "playing", "playing again").await;
     let t0 = Instant::now();
     let p0 = shown_position(&client).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -244,19 +224,9 @@ async fn play_pause_seek_and_change_speed() {
 
     // Keyboard: space pauses.
     press_key(&client, " ").await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'paused';",
-        "space to pause",
-    )
-    .await;
+    wait_state(&client, "paused", "space to pause").await;
     press_key(&client, " ").await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "space to play",
-    )
-    .await;
+    wait_state(&client, "playing", "space to play").await;
 
     // Sleep timer: a short one (the menu offers minutes) pauses playback by itself.
     js(&client, "window.__TAURI_INTERNALS__.invoke('player_command', {command: {kind: 'sleep', minutes: 0.04, end_of_episode: false}}); return true;").await;
@@ -267,12 +237,7 @@ async fn play_pause_seek_and_change_speed() {
     )
     .await;
     shot(&client, "24-sleep-timer").await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'paused';",
-        "the sleep timer to pause",
-    )
-    .await;
+    wait_state(&client, "paused", "the sleep timer to pause").await;
 
     client.close().await.expect("close session");
 }
@@ -288,8 +253,8 @@ fn make_two_short_episodes(dir: &std::path::Path) -> std::path::PathBuf {
             .expect("sox")
             .success();
         assert!(ok);
-        let ok = Command::new("ffmpeg")
-            .args(["-loglevel", "error", "-y", "-i"])
+        let ok = ffmpeg()
+            .args(["-i"])
             .arg(&wav)
             .args(["-c:a", "libmp3lame", "-b:a", "64k"])
             .arg(dir.join(format!("{name}.mp3")))
@@ -350,17 +315,7 @@ async fn the_queue_plays_next_and_marks_played() {
     .await;
 
     // Play the first: when it ends, the second starts by itself and the first is marked played.
-    click(
-        &client,
-        Locator::XPath("//div[contains(@class,'row-title')][text()='First short one']"),
-    )
-    .await;
-    wait_js(
-        &client,
-        "return (document.getElementById('detail-title') || {}).textContent === 'First short one';",
-        "first page",
-    )
-    .await;
+    open_episode(&client, "First short one").await;
     click(&client, Locator::Css("#play-episode")).await;
     wait_js(
         &client,
@@ -447,12 +402,7 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
 
     // → jumps 20 s ahead in the stream (past what has arrived), ← comes back 5 s.
     click(&client, Locator::Css("#play-toggle")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'paused';",
-        "paused",
-    )
-    .await;
+    wait_state(&client, "paused", "paused").await;
     let before = shown_position(&client).await;
     press_key(&client, "ArrowRight").await;
     let want = before + 20.0;

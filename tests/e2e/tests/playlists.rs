@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use earmark_e2e::click;
-use earmark_e2e::window::{js, press_key, shot, wait_js};
+use earmark_e2e::window::{js, open_episode, press_key, shot, wait_js};
 use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::{Client, Locator};
 
@@ -39,20 +39,6 @@ fn make_parts(dir: &std::path::Path) -> std::path::PathBuf {
     )
     .expect("feed");
     feed
-}
-
-async fn open_episode(client: &Client, title: &str) {
-    click(
-        client,
-        Locator::XPath(&format!("//div[contains(@class,'row-title')][text()='{title}']")),
-    )
-    .await;
-    wait_js(
-        client,
-        &format!("return (document.getElementById('detail-title') || {{}}).textContent === '{title}';"),
-        "the episode's page",
-    )
-    .await;
 }
 
 /// Chooses the playlist called `name` in the episode page's "Add to playlist" menu.

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::click;
-use earmark_e2e::window::{js, press_key, shot, wait_js};
+use earmark_e2e::window::{js, open_episode, play_shown_episode, press_key, shot, wait_js, wait_state};
 use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::Locator;
 
@@ -74,24 +74,8 @@ async fn trim_silence_shortens_a_pause_and_the_saving_is_counted() {
     )
     .await;
     // The episode starts as published; trimming chosen while it plays applies at once.
-    click(
-        &client,
-        Locator::XPath("//div[contains(@class,'row-title')][text()='A long pause']"),
-    )
-    .await;
-    wait_js(
-        &client,
-        "return (document.getElementById('detail-title') || {}).textContent === 'A long pause';",
-        "the episode's page",
-    )
-    .await;
-    click(&client, Locator::Css("#play-episode")).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "playing",
-    )
-    .await;
+    open_episode(&client, "A long pause").await;
+    play_shown_episode(&client).await;
     let started = Instant::now();
     js(
         &client,
@@ -108,12 +92,7 @@ async fn trim_silence_shortens_a_pause_and_the_saving_is_counted() {
 
     // Eight seconds of episode, six of them a pause cut to half a second, play in under five and
     // a half, though trimming was chosen only once the episode was playing.
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'ended';",
-        "the end of the episode",
-    )
-    .await;
+    wait_state(&client, "ended", "the end of the episode").await;
     let took = started.elapsed();
     assert!(
         took < Duration::from_millis(5500),

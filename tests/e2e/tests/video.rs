@@ -4,13 +4,16 @@
 //! window is within 0.2 s of the engine's position (the engine's position is taken from its own
 //! `player` events, interpolated to the moment of the screenshot).
 
-use std::process::Command;
+use earmark_test_support::media::ffmpeg;
 use std::time::Duration;
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, press_key, shot, wait_js};
+use earmark_e2e::window::{js, launch, open_episode, press_key, shot, wait_js, wait_state};
 use earmark_e2e::{click, FixtureServer};
 use fantoccini::{Client, Locator};
+
+/// The video episode's title in the fixture feed.
+const CLOCK_TITLE: &str = "A clock on screen";
 
 const BITS: usize = 10;
 const W: u32 = 320;
@@ -28,8 +31,7 @@ fn make_video(dir: &std::path::Path) -> std::path::PathBuf {
         })
         .collect();
     let out = dir.join("clock.mp4");
-    let ok = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
+    let ok = ffmpeg()
         .args(["-f", "lavfi", "-i", &format!("color=c=black:s={W}x{H}:r=25:d=40")])
         .args(["-f", "lavfi", "-i", "sine=frequency=330:duration=40"])
         .args(["-vf", &boxes.join(",")])
@@ -141,26 +143,11 @@ async fn wait_for_picture(client: &Client) {
     }
 }
 
-/// Opens the video episode's page.
-async fn open_episode(client: &Client) {
-    click(
-        client,
-        Locator::XPath("//div[contains(@class,'row-title')][text()='A clock on screen']"),
-    )
-    .await;
-    wait_js(
-        client,
-        "return (document.getElementById('detail-title') || {}).textContent === 'A clock on screen';",
-        "the episode's page",
-    )
-    .await;
-}
-
 /// Opens the app on `library`, records the engine's ticks, and starts the video episode.
 async fn start_video(library: &std::path::Path, alsa_conf: &std::path::Path) -> (Client, earmark_e2e::window::Guards) {
     let (client, window) = launch(&[("EARMARK_LIBRARY", library), ("ALSA_CONFIG_PATH", alsa_conf)]).await;
     js(&client, RECORD).await;
-    open_episode(&client).await;
+    open_episode(&client, CLOCK_TITLE).await;
     click(&client, Locator::Css("#play-episode")).await;
     (client, window)
 }
@@ -245,12 +232,7 @@ async fn sound_only_keeps_the_picture_off_until_asked() {
         .expect("earmark-cli sound");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (client, _window) = start_video(library.path(), &pulse.alsa_conf).await;
-    wait_js(
-        &client,
-        "return document.getElementById('player').dataset.state === 'playing';",
-        "playing",
-    )
-    .await;
+    wait_state(&client, "playing", "playing").await;
     wait_js(
         &client,
         "const b = document.getElementById('show-picture'); return !!b && !b.hidden;",

@@ -528,6 +528,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use earmark_test_support::media::ffmpeg;
     use id3::frame::{Chapter as Id3Chapter, ExtendedLink, Picture, PictureType, TableOfContents};
     use id3::{Frame, Tag, TagLike, Version};
 
@@ -707,17 +708,8 @@ mod tests {
         // Skipped quietly where ffmpeg is not installed; the in-memory tests cover the parsing.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tone.mp3");
-        let made = std::process::Command::new("ffmpeg")
-            .args([
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "sine=frequency=440:duration=1",
-                "-b:a",
-                "64k",
-            ])
+        let made = ffmpeg()
+            .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-b:a", "64k"])
             .arg(&path)
             .status();
         if !matches!(made, Ok(s) if s.success()) {

@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
+use earmark_test_support::media::ffmpeg;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Writes a 16-bit PCM WAV.
 pub fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
@@ -72,8 +72,8 @@ pub fn encode(wav: &Path, ext: &str) -> PathBuf {
         "ogg" => &["-c:a", "libvorbis", "-q:a", "4"],
         other => panic!("no encoder set for {other}"),
     };
-    let status = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
+    let status = ffmpeg()
+        .args(["-i"])
         .arg(wav)
         .args(codec)
         .arg(&out)
