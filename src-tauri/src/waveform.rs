@@ -29,7 +29,7 @@ const OVERVIEW_PER_SECOND: usize = 10;
 /// flipping through episodes never leaves several whole-file decodes running at once.
 #[derive(Default)]
 pub struct PeaksCache {
-    last: Mutex<Option<(i64, Arc<Peaks>)>>,
+    last: Mutex<Option<(EpisodeId, Arc<Peaks>)>>,
     running: Mutex<Option<Arc<AtomicBool>>>,
 }
 
@@ -51,8 +51,7 @@ impl PeaksCache {
 #[ts(export)]
 pub struct WaveSlice {
     /// The episode.
-    #[ts(type = "number")]
-    pub episode_id: i64,
+    pub episode_id: EpisodeId,
     /// Seconds per column.
     pub bucket_secs: f64,
     /// The index of the first column.
@@ -65,7 +64,7 @@ pub struct WaveSlice {
     pub total: Option<usize>,
 }
 
-fn slice(episode_id: i64, bucket_secs: f64, first: usize, peaks: &[Peak], total: Option<usize>) -> WaveSlice {
+fn slice(episode_id: EpisodeId, bucket_secs: f64, first: usize, peaks: &[Peak], total: Option<usize>) -> WaveSlice {
     WaveSlice {
         episode_id,
         bucket_secs,
@@ -105,7 +104,6 @@ pub async fn episode_waveform(app: AppHandle, state: State<'_, Arc<AppState>>, i
         // Stops the one before even when this episode turns out to have no file here.
         let cancel = state.peaks.start_job();
         let path = media_path(&state, id)?;
-        let id = id.0;
         let cache_dir = state.config.library_dir.join("peaks");
         let mut factor = 1;
         let outcome = peaks::load_or_compute(&path, &cache_dir, &PeaksOptions::default(), &cancel, &mut |p| {
@@ -171,7 +169,7 @@ pub async fn waveform_range(
                 .last
                 .lock()
                 .ok()
-                .and_then(|c| c.as_ref().filter(|(e, _)| *e == id.0).map(|(_, p)| Arc::clone(p)));
+                .and_then(|c| c.as_ref().filter(|(e, _)| *e == id).map(|(_, p)| Arc::clone(p)));
             let Some(fine) = cached else {
                 return Err(ApiError::new(
                     ErrorCode::Waveform,
@@ -180,7 +178,7 @@ pub async fn waveform_range(
             };
             fine.range(Duration::from_secs_f64(start), Duration::from_secs_f64(end), n)
         };
-        let mut s = slice(id.0, span / n as f64, 0, &columns, Some(n));
+        let mut s = slice(id, span / n as f64, 0, &columns, Some(n));
         // `first` counts whole columns from zero; the window places the slice at `start` itself.
         s.first = 0;
         Ok(s)
