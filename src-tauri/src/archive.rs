@@ -135,8 +135,7 @@ pub enum CollectionMember {
     Document(DocumentId),
 }
 
-/// Moves a member to place `to` (0 is first) in its collection's order; a shared archive carries
-/// the order to the team at the next sync, which this asks for.
+/// Moves a member to place `to` (0 is first) in its collection's order.
 #[tauri::command]
 pub async fn collection_move(
     state: State<'_, Arc<AppState>>,
@@ -145,16 +144,11 @@ pub async fn collection_move(
     to: u32,
 ) -> Res<CollectionView> {
     let to = usize::try_from(to).unwrap_or(usize::MAX);
-    let view = write(&state, move |lib| {
-        match member {
-            CollectionMember::Episode(e) => lib.collection_move_episode(id, e, to)?,
-            CollectionMember::Document(d) => lib.collection_move_document(id, d, to)?,
-        }
-        lib.collection_view(id)
+    arrange(&state, id, move |lib| match member {
+        CollectionMember::Episode(e) => lib.collection_move_episode(id, e, to),
+        CollectionMember::Document(d) => lib.collection_move_document(id, d, to),
     })
-    .await?;
-    state.sync.poke();
-    Ok(view)
+    .await
 }
 
 /// Takes a member out of its collection (the episode or document itself stays in the library).
@@ -164,11 +158,22 @@ pub async fn collection_remove(
     id: CollectionId,
     member: CollectionMember,
 ) -> Res<CollectionView> {
-    let view = write(&state, move |lib| {
-        match member {
-            CollectionMember::Episode(e) => lib.collection_remove_episode(id, e)?,
-            CollectionMember::Document(d) => lib.collection_remove_document(id, d)?,
-        };
+    arrange(&state, id, move |lib| match member {
+        CollectionMember::Episode(e) => lib.collection_remove_episode(id, e).map(|_| ()),
+        CollectionMember::Document(d) => lib.collection_remove_document(id, d).map(|_| ()),
+    })
+    .await
+}
+
+/// Changes a collection's members, answers with its view, and asks for a share sync: a shared
+/// archive carries members and their order to the team.
+async fn arrange(
+    state: &State<'_, Arc<AppState>>,
+    id: CollectionId,
+    change: impl FnOnce(&mut Library) -> earmark_core::Result<()> + Send + 'static,
+) -> Res<CollectionView> {
+    let view = write(state, move |lib| {
+        change(lib)?;
         lib.collection_view(id)
     })
     .await?;

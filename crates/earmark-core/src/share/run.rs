@@ -56,9 +56,10 @@ fn to_store(lib: &Library, doc: &mut AutoCommit, stored: &[ChangeHash]) -> Resul
     }
 }
 
-/// The library's record of a share that starts now: everything in `doc` counts as published.
+/// The library's record of a share that starts now at `folder` (an absolute folder, or a server
+/// archive's address): everything in `doc` counts as published.
 fn new_row(
-    folder: &Path,
+    folder: String,
     name: String,
     archive_id: String,
     actor: &ActorId,
@@ -67,7 +68,7 @@ fn new_row(
 ) -> Result<ShareRow> {
     let heads = heads_text(&doc.get_heads());
     Ok(ShareRow {
-        folder: folder_text(folder)?,
+        folder,
         name,
         archive_id,
         actor: actor.to_hex_string(),
@@ -93,8 +94,14 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
         // A new document on the server: nothing is recorded here until the server holds it.
         let addr = server::Address::new_on(server)?;
         server::sync_with(&addr, &mut doc, false)?;
-        let mut row = new_row(folder, name.to_owned(), addr.doc_id.clone(), &actor, person, &mut doc)?;
-        row.folder = addr.text();
+        let row = new_row(
+            addr.text(),
+            name.to_owned(),
+            addr.doc_id.clone(),
+            &actor,
+            person,
+            &mut doc,
+        )?;
         lib.insert_share(&row, &doc.save_nocompress())?;
         return sync(lib, now);
     }
@@ -110,7 +117,14 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
     let bytes = doc.save();
     let first = folder::write_content(folder, &bytes, true)?;
     lib.insert_share(
-        &new_row(folder, name.to_owned(), archive_id, &actor, person, &mut doc)?,
+        &new_row(
+            folder_text(folder)?,
+            name.to_owned(),
+            archive_id,
+            &actor,
+            person,
+            &mut doc,
+        )?,
         &bytes,
     )?;
     lib.share_commit_received(None, &heads_text(&doc.get_heads()), &[first], &[], &[], now)?;
@@ -130,8 +144,14 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
         doc::check(&doc)?;
         let actor = ActorId::random();
         doc.set_actor(actor.clone());
-        let mut row = new_row(folder, doc::name(&doc), addr.doc_id.clone(), &actor, person, &mut doc)?;
-        row.folder = addr.text();
+        let row = new_row(
+            addr.text(),
+            doc::name(&doc),
+            addr.doc_id.clone(),
+            &actor,
+            person,
+            &mut doc,
+        )?;
         lib.insert_share(&row, &doc.save_nocompress())?;
         let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
         return sync_inner(lib, &row, now, Some(doc));
@@ -151,7 +171,14 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
     doc.set_actor(actor.clone());
     let bytes = doc.save_nocompress();
     lib.insert_share(
-        &new_row(folder, manifest.name, manifest.id, &actor, person, &mut doc)?,
+        &new_row(
+            folder_text(folder)?,
+            manifest.name,
+            manifest.id,
+            &actor,
+            person,
+            &mut doc,
+        )?,
         &bytes,
     )?;
     lib.share_commit_received(None, &heads_text(&doc.get_heads()), &merged, &[], &[], now)?;
