@@ -60,7 +60,8 @@ async function init(): Promise<void> {
   // What another device or a teammate changed arrives with a sync: the lists show it at once.
   const reloadLists = async (): Promise<void> => {
     const wasEmpty = state.podcasts.length === 0;
-    await loadPodcasts();
+    // A teammate's campaign or topic, or a change to one, shows in the sidebar too.
+    await Promise.all([loadPodcasts(), loadCollections()]);
     // The first show arriving in an empty library opens, as one added by hand does.
     if (wasEmpty && state.podcasts.length) await selectPodcast(state.podcasts[0].id);
     else if (isArchive(state.view)) await loadArchive(true);
