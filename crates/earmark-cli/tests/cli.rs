@@ -129,10 +129,18 @@ fn podcasts_json_contract() {
         "last_refresh",
         "last_error",
     ];
-    // The documented fields, plus the model's `author`, `gone`, `auto_download` and `subscribed`:
-    // nothing else, nothing missing.
+    // The documented fields, plus the model's `author`, `gone`, `auto_download`, `subscribed` and
+    // (in a shared archive) who subscribed the team, `changed_by`/`changed_at`: nothing else,
+    // nothing missing.
     let mut all = set(&required);
-    all.extend(set(&["author", "gone", "auto_download", "subscribed"]));
+    all.extend(set(&[
+        "author",
+        "gone",
+        "auto_download",
+        "subscribed",
+        "changed_by",
+        "changed_at",
+    ]));
     assert_eq!(keys(p), all, "{p}");
     assert!(p["id"].is_i64());
     assert_eq!(p["title"], "Alpha");

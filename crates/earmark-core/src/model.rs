@@ -47,6 +47,12 @@ pub struct Podcast {
     pub subscribed: bool,
     /// What refreshes download for offline listening.
     pub auto_download: AutoDownload,
+    /// In a shared archive: who changed the subscription (subscribed to it) last (as their library names them).
+    #[serde(default)]
+    pub changed_by: Option<String>,
+    /// In a shared archive: when (RFC 3339).
+    #[serde(default)]
+    pub changed_at: Option<String>,
 }
 
 /// A slice of a long list and the size of the whole: the app's long lists (episodes, posts and

@@ -1005,3 +1005,67 @@ fn a_server_that_lost_its_data_is_filled_again_by_the_libraries() {
     assert_eq!(a.bookmarks()[0].2, "after the restore");
     assert_eq!(a.bookmarks(), b.bookmarks());
 }
+
+#[test]
+fn each_shared_item_says_who_changed_it_last_where_it_is_listed() {
+    let feeds = feed_server();
+    feeds.set(
+        "/in-dads-shoes/overview",
+        Reply::ok(
+            "<html><head><title>An Overview</title></head><body><article><h1>An Overview</h1>\
+             <p>Fathers walk a mile at the school gate.</p></article></body></html>",
+        )
+        .header("Content-Type", "text/html; charset=utf-8"),
+    );
+    let (_root, folder, mut a, mut b, _c) = three(&feeds);
+    // Before anyone syncs a change, nothing is attributed.
+    assert_eq!(b.lib.episode_links(b.ep(1)).expect("links"), []);
+    let campaign = a
+        .lib
+        .collection_ensure("Ça compte", earmark_core::docs::CollectionKind::Campaign, t(0))
+        .expect("campaign");
+    a.lib.collection_add_documents(campaign, &[a.post()]).expect("join");
+    a.lib
+        .source_upsert("https://researchingreform.example/", None, t(0))
+        .expect("source");
+    let url = feeds.url("/in-dads-shoes/overview");
+    a.lib
+        .insert_document_for_tests("page", &url, "An Overview", None, "<p>x</p>")
+        .expect("page");
+    a.sync();
+    // Bea decides a link; the next syncs carry it to Ann.
+    b.sync();
+    b.lib
+        .add_manual_link(b.ep(1), b.post(), Some("same case"), t(5))
+        .expect("link");
+    share::sync(&mut b.lib, t(5)).expect("sync B");
+    a.sync();
+
+    // Dee joins with an empty library: all she has came from Ann.
+    let (dee, _) = newcomer_joins("Dee", &folder);
+    let by = |v: (&Option<String>, &Option<String>)| (v.0.clone(), v.1.is_some());
+    let ann = (Some("Ann".to_owned()), true);
+    let bea = (Some("Bea".to_owned()), true);
+    // On Dee's side, what Ann made says Ann …
+    let podcast = &dee.lib.podcasts().expect("podcasts")[0];
+    assert_eq!(by((&podcast.changed_by, &podcast.changed_at)), ann, "{podcast:?}");
+    let shoes = dee.lib.collection_by_name("Ça compte").expect("campaign");
+    assert_eq!(by((&shoes.changed_by, &shoes.changed_at)), ann, "{shoes:?}");
+    let listed = &dee.lib.collections(None).expect("collections")[0];
+    assert_eq!(by((&listed.changed_by, &listed.changed_at)), ann);
+    let view = dee.lib.collection_view(shoes.id).expect("view").collection;
+    assert_eq!(by((&view.changed_by, &view.changed_at)), ann);
+    let source = &dee.lib.sources().expect("sources")[0];
+    assert_eq!(by((&source.changed_by, &source.changed_at)), ann, "{source:?}");
+    // … and on Ann's side, the page she added is hers and the link Bea decided is Bea's.
+    let page = a.lib.document_id_by_url(&url).expect("lookup").expect("page");
+    let detail = a.lib.document(page).expect("page");
+    assert_eq!(by((&detail.changed_by, &detail.changed_at)), ann);
+    let links = a.lib.episode_links(a.ep(1)).expect("links");
+    assert_eq!(by((&links[0].changed_by, &links[0].changed_at)), bea, "{links:?}");
+    let back = a.lib.document_links(a.post()).expect("links");
+    assert_eq!(by((&back[0].changed_by, &back[0].changed_at)), bea, "{back:?}");
+    // A post read from a blog is nobody's change: it carries no name.
+    let post = a.lib.document(a.post()).expect("post");
+    assert_eq!(post.changed_by, None);
+}

@@ -29,4 +29,12 @@ document_count: number,
 /**
  * Episodes put in it directly.
  */
-episode_count: number, };
+episode_count: number, 
+/**
+ * In a shared archive: who changed it (its name, kind or members) last (as their library names them).
+ */
+changed_by: string | null, 
+/**
+ * In a shared archive: when (RFC 3339).
+ */
+changed_at: string | null, };

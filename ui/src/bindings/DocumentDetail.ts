@@ -75,4 +75,12 @@ remote_images: number,
 /**
  * Whether the source's (or page's) remote images are loaded.
  */
-remote_images_allowed: boolean, };
+remote_images_allowed: boolean, 
+/**
+ * In a shared archive: who changed it (a page added by URL) last (as their library names them).
+ */
+changed_by: string | null, 
+/**
+ * In a shared archive: when (RFC 3339).
+ */
+changed_at: string | null, };

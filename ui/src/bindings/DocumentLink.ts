@@ -42,4 +42,12 @@ note: string | null,
 /**
  * Codes of the kinds of evidence behind it.
  */
-evidence: Array<string>, };
+evidence: Array<string>, 
+/**
+ * In a shared archive: who changed the decision on this link last (as their library names them).
+ */
+changed_by: string | null, 
+/**
+ * In a shared archive: when (RFC 3339).
+ */
+changed_at: string | null, };

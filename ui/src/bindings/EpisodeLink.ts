@@ -41,4 +41,12 @@ reasons: Array<string>,
  * Codes of the kinds of evidence behind an automatic link ("links_audio", "names_title",
  * "podcast_category", …); empty for a manual one.
  */
-evidence: Array<string>, };
+evidence: Array<string>, 
+/**
+ * In a shared archive: who changed the decision on this link last (as their library names them).
+ */
+changed_by: string | null, 
+/**
+ * In a shared archive: when (RFC 3339).
+ */
+changed_at: string | null, };

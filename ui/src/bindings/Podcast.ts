@@ -54,4 +54,12 @@ subscribed: boolean,
 /**
  * What refreshes download for offline listening.
  */
-auto_download: AutoDownload, };
+auto_download: AutoDownload, 
+/**
+ * In a shared archive: who changed the subscription (subscribed to it) last (as their library names them).
+ */
+changed_by: string | null, 
+/**
+ * In a shared archive: when (RFC 3339).
+ */
+changed_at: string | null, };

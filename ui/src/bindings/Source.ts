@@ -41,4 +41,12 @@ high_water: string | null,
 /**
  * Why the last refresh failed, if it did.
  */
-last_error: string | null, };
+last_error: string | null, 
+/**
+ * In a shared archive: who changed it (added it, or its campaign) last (as their library names them).
+ */
+changed_by: string | null, 
+/**
+ * In a shared archive: when (RFC 3339).
+ */
+changed_at: string | null, };

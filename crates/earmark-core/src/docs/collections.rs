@@ -9,6 +9,7 @@ use super::store::row_from;
 use crate::error::{Error, Result};
 use crate::library::{episode_from_row, rfc3339, Library, EPISODE_COLUMNS, STATE_JOIN};
 use crate::model::EpisodeId;
+use crate::share::Kind;
 
 const COLLECTION_SELECT: &str = "SELECT c.id, c.name, c.kind, c.description, \
      (SELECT COUNT(*) FROM collection_documents WHERE collection_id = c.id), \
@@ -33,6 +34,8 @@ fn collection_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
         description: r.get(3)?,
         document_count: r.get(4)?,
         episode_count: r.get(5)?,
+        changed_by: None,
+        changed_at: None,
     })
 }
 
@@ -70,6 +73,18 @@ impl Library {
             .query_row([name.trim()], collection_from_row)
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("collection {name:?}")))
+            .and_then(|c| self.with_changed(c))
+    }
+
+    /// A collection with who changed it last in a shared archive, where it is keyed by its name
+    /// lower-cased as Rust lower-cases it (SQLite's `lower` knows only ASCII).
+    fn with_changed(&self, c: Collection) -> Result<Collection> {
+        let (changed_by, changed_at) = self.changed(Kind::Collection, &c.name.to_lowercase())?;
+        Ok(Collection {
+            changed_by,
+            changed_at,
+            ..c
+        })
     }
 
     /// Every collection, by name; `kind` narrows to campaigns or topics.
@@ -78,7 +93,7 @@ impl Library {
             "{COLLECTION_SELECT} WHERE (?1 IS NULL OR c.kind = ?1) ORDER BY c.name COLLATE NOCASE"
         ))?;
         let rows = stmt.query_map([kind.map(CollectionKind::as_str)], collection_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.map(|c| self.with_changed(c?)).collect()
     }
 
     /// Appends documents to a collection, in the order given (ones already in it keep their place).
@@ -204,7 +219,8 @@ impl Library {
             .prepare_cached(&format!("{COLLECTION_SELECT} WHERE c.id = ?1"))?
             .query_row([id.0], collection_from_row)
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("collection {}", id.0)))?;
+            .ok_or_else(|| Error::NotFound(format!("collection {}", id.0)))
+            .and_then(|c| self.with_changed(c))?;
         let mut stmt = conn.prepare_cached(
             "SELECT d.id, d.kind, d.title, d.url, d.published, ?2 FROM collection_documents cd \
              JOIN documents d ON d.id = cd.document_id WHERE cd.collection_id = ?1 ORDER BY cd.position, d.id",

@@ -107,6 +107,12 @@ pub struct DocumentDetail {
     pub remote_images: u32,
     /// Whether the source's (or page's) remote images are loaded.
     pub remote_images_allowed: bool,
+    /// In a shared archive: who changed it (a page added by URL) last (as their library names them).
+    #[serde(default)]
+    pub changed_by: Option<String>,
+    /// In a shared archive: when (RFC 3339).
+    #[serde(default)]
+    pub changed_at: Option<String>,
 }
 
 /// How a blog source's archive was read.
@@ -162,6 +168,12 @@ pub struct Source {
     pub high_water: Option<String>,
     /// Why the last refresh failed, if it did.
     pub last_error: Option<String>,
+    /// In a shared archive: who changed it (added it, or its campaign) last (as their library names them).
+    #[serde(default)]
+    pub changed_by: Option<String>,
+    /// In a shared archive: when (RFC 3339).
+    #[serde(default)]
+    pub changed_at: Option<String>,
 }
 
 /// What adding or refreshing a source did (`earmark-cli source add --json`).
@@ -248,6 +260,12 @@ pub struct Collection {
     /// Episodes put in it directly.
     #[ts(type = "number")]
     pub episode_count: i64,
+    /// In a shared archive: who changed it (its name, kind or members) last (as their library names them).
+    #[serde(default)]
+    pub changed_by: Option<String>,
+    /// In a shared archive: when (RFC 3339).
+    #[serde(default)]
+    pub changed_at: Option<String>,
 }
 
 /// A campaign's own view: its documents in order, the episodes put in it, and the episodes linked

@@ -33,7 +33,9 @@ pub struct DocQuery<'a> {
 }
 
 const SOURCE_SELECT: &str = "SELECT s.id, s.home_url, s.title, s.method, c.name, \
-     (SELECT COUNT(*) FROM documents d WHERE d.source_id = s.id), s.last_refresh, s.high_water, s.last_error \
+     (SELECT COUNT(*) FROM documents d WHERE d.source_id = s.id), s.last_refresh, s.high_water, s.last_error, \
+     (SELECT by FROM share_synced WHERE kind = 'sources' AND key = s.home_url), \
+     (SELECT at FROM share_synced WHERE kind = 'sources' AND key = s.home_url) \
      FROM sources s LEFT JOIN collections c ON c.id = s.collection_id";
 
 fn source_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Source> {
@@ -48,6 +50,8 @@ fn source_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Source> {
         last_refresh: r.get(6)?,
         high_water: r.get(7)?,
         last_error: r.get(8)?,
+        changed_by: r.get(9)?,
+        changed_at: r.get(10)?,
     })
 }
 
@@ -314,7 +318,10 @@ impl Library {
         let detail = conn
             .query_row(
                 "SELECT id, kind, title, url, published, modified, author, categories, tags, source_id, html_clean, \
-                 text, fetched_at FROM documents WHERE id = ?1",
+                 text, fetched_at, \
+                 (SELECT by FROM share_synced WHERE kind = 'pages' AND key = documents.url), \
+                 (SELECT at FROM share_synced WHERE kind = 'pages' AND key = documents.url) \
+                 FROM documents WHERE id = ?1",
                 [id.0],
                 |r| {
                     let kind: String = r.get(1)?;
@@ -338,6 +345,8 @@ impl Library {
                         fetched_at: r.get(12)?,
                         remote_images: 0,
                         remote_images_allowed: false,
+                        changed_by: r.get(13)?,
+                        changed_at: r.get(14)?,
                     })
                 },
             )

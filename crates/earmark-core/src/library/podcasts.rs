@@ -10,7 +10,9 @@ use super::{rfc3339, Library};
 
 const PODCAST_SELECT: &str = "SELECT p.id, p.title, p.feed_url, p.link, p.image_url, p.author, \
      (SELECT COUNT(*) FROM episodes e WHERE e.podcast_id = p.id), p.last_refresh, p.last_error, p.gone, \
-     p.auto_download, p.auto_download_count, p.subscribed FROM podcasts p";
+     p.auto_download, p.auto_download_count, p.subscribed, \
+     (SELECT by FROM share_synced WHERE kind = 'subscriptions' AND key = p.feed_url), \
+     (SELECT at FROM share_synced WHERE kind = 'subscriptions' AND key = p.feed_url) FROM podcasts p";
 
 fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
     Ok(Podcast {
@@ -26,6 +28,8 @@ fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
         gone: r.get(9)?,
         auto_download: AutoDownload::from_columns(&r.get::<_, String>(10)?, r.get(11)?),
         subscribed: r.get(12)?,
+        changed_by: r.get(13)?,
+        changed_at: r.get(14)?,
     })
 }
 

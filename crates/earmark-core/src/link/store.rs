@@ -17,6 +17,11 @@ fn reasons_of(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
+/// Joins a link's shared decision as `ss` (who decided it last, and when), keyed as the share
+/// keys decisions: the episode's feed and guid, and the document's address (`e`, `p`, `d`).
+const DECISION_CHANGED: &str = "LEFT JOIN share_synced ss ON ss.kind = 'decisions' \
+     AND ss.key = p.feed_url || char(10) || e.guid || char(10) || d.url";
+
 impl Library {
     /// Recomputes the automatic links of the episodes in `scope` (explicit evidence and
     /// suggestions). Rows a person decided are never changed, a rejected pair never comes back,
@@ -56,11 +61,12 @@ impl Library {
     /// first, then rejected ones (so a person can change their mind).
     pub fn episode_links(&self, episode: EpisodeId) -> Result<Vec<EpisodeLink>> {
         self.require_episode_row(episode)?;
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT d.id, d.url, d.title, l.kind, l.state, l.score, l.reasons, l.evidence FROM links l \
-             JOIN documents d ON d.id = l.document_id WHERE l.episode_id = ?1 \
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT d.id, d.url, d.title, l.kind, l.state, l.score, l.reasons, l.evidence, ss.by, ss.at FROM links l \
+             JOIN documents d ON d.id = l.document_id JOIN episodes e ON e.id = l.episode_id \
+             JOIN podcasts p ON p.id = e.podcast_id {DECISION_CHANGED} WHERE l.episode_id = ?1 \
              ORDER BY CASE l.state WHEN 'accepted' THEN 0 WHEN 'suggested' THEN 1 ELSE 2 END, l.score DESC, d.id",
-        )?;
+        ))?;
         let rows = stmt.query_map([episode.0], |r| {
             Ok(EpisodeLink {
                 doc_id: DocumentId(r.get(0)?),
@@ -71,6 +77,8 @@ impl Library {
                 score: r.get(5)?,
                 reasons: reasons_of(&r.get::<_, String>(6)?),
                 evidence: reasons_of(&r.get::<_, String>(7)?),
+                changed_by: r.get(8)?,
+                changed_at: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -79,11 +87,12 @@ impl Library {
     /// The episodes linked to a document, in the same order as [`Library::episode_links`].
     pub fn document_links(&self, doc: DocumentId) -> Result<Vec<DocumentLink>> {
         self.require_document_row(doc)?;
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT e.id, e.title, e.published, l.kind, l.state, l.score, l.reasons, l.note, l.evidence FROM links l \
-             JOIN episodes e ON e.id = l.episode_id WHERE l.document_id = ?1 \
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT e.id, e.title, e.published, l.kind, l.state, l.score, l.reasons, l.note, l.evidence, ss.by, ss.at \
+             FROM links l JOIN episodes e ON e.id = l.episode_id JOIN documents d ON d.id = l.document_id \
+             JOIN podcasts p ON p.id = e.podcast_id {DECISION_CHANGED} WHERE l.document_id = ?1 \
              ORDER BY CASE l.state WHEN 'accepted' THEN 0 WHEN 'suggested' THEN 1 ELSE 2 END, l.score DESC, e.id",
-        )?;
+        ))?;
         let rows = stmt.query_map([doc.0], |r| {
             Ok(DocumentLink {
                 episode_id: EpisodeId(r.get(0)?),
@@ -95,6 +104,8 @@ impl Library {
                 reasons: reasons_of(&r.get::<_, String>(6)?),
                 note: r.get(7)?,
                 evidence: reasons_of(&r.get::<_, String>(8)?),
+                changed_by: r.get(9)?,
+                changed_at: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

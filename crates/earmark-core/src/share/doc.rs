@@ -478,38 +478,49 @@ fn read_map(
     done: &mut std::collections::HashSet<String>,
     out: &mut Vec<(String, Shared)>,
 ) {
-    let map = map.clone();
-    for key in doc.keys(&map) {
+    for key in doc.keys(map) {
         if !done.insert(key.clone()) {
             continue;
         }
-        // Two machines may have created the same item at once (the same link decided on both):
-        // every object the key holds is read, and the latest decision among them wins.
-        let objects: Vec<ObjId> = doc
-            .get_all(&map, key.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(v, id)| matches!(v, Value::Object(ObjType::Map)).then_some(id))
-            .collect();
-        let Some(obj) = child(doc, &map, &key) else { continue };
-        let alive = objects.iter().any(|o| {
-            doc.get_all(o, "alive").unwrap_or_default().iter().any(|(v, _)| {
-                matches!(v, Value::Scalar(s) if matches!(s.as_ref(), ScalarValue::Str(_) | ScalarValue::Boolean(true)))
-            })
-        });
-        let by = text(doc, &obj, "by").unwrap_or_default();
-        let at = text(doc, &obj, "at").unwrap_or_default();
-        let item = if alive {
-            read_item(doc, kind, &objects, &obj)
-        } else {
-            None
-        };
-        if alive && item.is_none() {
-            // An item this build cannot read (damaged, or from a newer format) is left alone.
-            continue;
+        if let Some(shared) = read_key(doc, kind, map, &key) {
+            out.push((key, shared));
         }
-        out.push((key, Shared { item, by, at }));
     }
+}
+
+/// One item as the merged document holds it, if it does (alive or deleted): to tell whether what
+/// this library would send is already there, word for word.
+pub(crate) fn read_one(doc: &AutoCommit, kind: Kind, key: &str) -> Option<Shared> {
+    let maps = kind_maps(doc, kind);
+    let map = maps.iter().find(|m| child(doc, m, key).is_some())?;
+    read_key(doc, kind, map, key)
+}
+
+/// The item under `key` in `map`; `None` when there is none, or it is alive but this build cannot
+/// read it (damaged, or from a newer format), which is then left alone.
+fn read_key(doc: &AutoCommit, kind: Kind, map: &ObjId, key: &str) -> Option<Shared> {
+    // Two machines may have created the same item at once (the same link decided on both):
+    // every object the key holds is read, and the latest decision among them wins.
+    let objects: Vec<ObjId> = doc
+        .get_all(map, key)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(v, id)| matches!(v, Value::Object(ObjType::Map)).then_some(id))
+        .collect();
+    let obj = child(doc, map, key)?;
+    let alive = objects.iter().any(|o| {
+        doc.get_all(o, "alive").unwrap_or_default().iter().any(|(v, _)| {
+            matches!(v, Value::Scalar(s) if matches!(s.as_ref(), ScalarValue::Str(_) | ScalarValue::Boolean(true)))
+        })
+    });
+    let by = text(doc, &obj, "by").unwrap_or_default();
+    let at = text(doc, &obj, "at").unwrap_or_default();
+    let item = if alive {
+        Some(read_item(doc, kind, &objects, &obj)?)
+    } else {
+        None
+    };
+    Some(Shared { item, by, at })
 }
 
 fn read_item(doc: &AutoCommit, kind: Kind, objects: &[ObjId], obj: &ObjId) -> Option<Item> {

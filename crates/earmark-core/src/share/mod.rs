@@ -16,6 +16,7 @@
 //! on a link, the later by its own time wins, and both stay in the link's history.
 
 mod doc;
+pub(crate) use doc::Kind;
 mod folder;
 mod members;
 mod run;

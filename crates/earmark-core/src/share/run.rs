@@ -303,17 +303,37 @@ fn sync_inner(
 
     // 1. What changed here goes into the document as this library's change.
     let mut stored = heads_of(&row.heads);
-    let mut sent = Vec::new();
+    let (mut sent, mut known) = (Vec::new(), Vec::new());
     for (kind, key, item) in &pending {
+        if let Some(item) = item {
+            // Already in the archive word for word (a library joining with the same subscription
+            // or blog): agreed as it stands, so it keeps the name of whoever made it.
+            if let Some(there) = doc::read_one(&doc, *kind, key) {
+                if there.item.as_ref().map(Item::hash) == Some(item.hash()) {
+                    known.push((*kind, key.clone(), item.hash(), there.by, there.at));
+                    continue;
+                }
+            }
+        }
         doc::write(&mut doc, *kind, key, item.as_ref(), &row.person, &at)?;
         sent.push((*kind, key.clone(), item.as_ref().map(Item::hash)));
         bump(&mut report.sent, *kind);
     }
-    if !sent.is_empty() {
+    if !sent.is_empty() || !known.is_empty() {
         // Saved in the library before it reaches the folder: a crash in between sends it next
         // time, and no change of this library's is ever in the folder without being in its document.
-        let save = to_store(lib, &mut doc, &stored)?;
-        lib.share_commit_sent(&save, &heads_text(&doc.get_heads()), &sent, &row.person, &at)?;
+        let save = match sent.is_empty() {
+            true => None,
+            false => Some(to_store(lib, &mut doc, &stored)?),
+        };
+        lib.share_commit_sent(
+            save.as_ref(),
+            &heads_text(&doc.get_heads()),
+            &sent,
+            &known,
+            &row.person,
+            &at,
+        )?;
         stored = doc.get_heads();
     }
     let mut files = Vec::new();

@@ -168,19 +168,25 @@ impl Library {
 
     /// Who changed a shared item last and when (for the window's "changed by").
     pub fn share_authorship(&self, kind: &str, key: &str) -> Result<Option<super::Authorship>> {
+        Ok(match self.changed_raw(kind, key)? {
+            (Some(by), Some(at)) => Some(super::Authorship { by, at }),
+            _ => None,
+        })
+    }
+
+    /// Who changed a shared item last and when, as the lists' `changed_by`/`changed_at` carry it:
+    /// both `None` outside a share, or for an item no sync has carried yet.
+    pub(crate) fn changed(&self, kind: Kind, key: &str) -> Result<(Option<String>, Option<String>)> {
+        self.changed_raw(kind.as_str(), key)
+    }
+
+    fn changed_raw(&self, kind: &str, key: &str) -> Result<(Option<String>, Option<String>)> {
         Ok(self
             .conn()
-            .query_row(
-                "SELECT by, at FROM share_synced WHERE kind = ?1 AND key = ?2 AND by IS NOT NULL",
-                params![kind, key],
-                |r| {
-                    Ok(super::Authorship {
-                        by: r.get(0)?,
-                        at: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?)
+            .prepare_cached("SELECT by, at FROM share_synced WHERE kind = ?1 AND key = ?2 AND by IS NOT NULL")?
+            .query_row(params![kind, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((None, None)))
     }
 
     /// The library's items of a kind in their shared form.
@@ -297,23 +303,30 @@ impl Library {
         Ok(out)
     }
 
-    /// Saves the document, what this library sent (now agreed), and nothing else: the first of a
-    /// sync's two commits, made before anything reaches the folder.
+    /// Saves the document, what this library sent (now agreed), what it found already in the
+    /// archive as it is here (agreed, with the name of whoever put it there), and nothing else:
+    /// the first of a sync's two commits, made before anything reaches the folder.
     pub(crate) fn share_commit_sent(
         &mut self,
-        doc: &DocSave,
+        doc: Option<&DocSave>,
         heads: &[String],
         sent: &[(Kind, String, Option<i64>)],
+        known: &[(Kind, String, i64, String, String)],
         by: &str,
         at: &str,
     ) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
-        store_doc(&tx, doc)?;
-        tx.execute(
-            "UPDATE share SET heads = ?1 WHERE id = 1",
-            [serde_json::to_string(heads).unwrap_or_default()],
-        )?;
+        if let Some(doc) = doc {
+            store_doc(&tx, doc)?;
+            tx.execute(
+                "UPDATE share SET heads = ?1 WHERE id = 1",
+                [serde_json::to_string(heads).unwrap_or_default()],
+            )?;
+        }
         set_synced(&tx, sent, by, at)?;
+        for (kind, key, hash, by, at) in known {
+            set_synced(&tx, &[(*kind, key.clone(), Some(*hash))], by, at)?;
+        }
         tx.commit()?;
         Ok(())
     }
