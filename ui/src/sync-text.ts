@@ -63,3 +63,10 @@ export function changedBy(by: string | null, at: string | null, nowMs: number): 
   if (!by) return "";
   return at ? `by ${by}, ${ago(at, nowMs)}` : `by ${by}`;
 }
+
+/** "accepted by Bea, 2 h ago" on any other shared item: what was done to it, by whom and when;
+ * empty outside a shared archive. */
+export function changedLine(what: string, item: { changed_by?: string | null; changed_at?: string | null }, nowMs: number): string {
+  const by = changedBy(item.changed_by ?? null, item.changed_at ?? null, nowMs);
+  return by ? `${what} ${by}` : "";
+}

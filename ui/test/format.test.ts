@@ -181,6 +181,8 @@ describe("coverUrl", () => {
     gone: false,
     subscribed: true,
     auto_download: { mode: "off" },
+    changed_by: null,
+    changed_at: null,
   });
 
   test("every cover comes through the app, never straight from the web", () => {

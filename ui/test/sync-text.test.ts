@@ -1,6 +1,6 @@
 import { describe as group, test } from "node:test";
 import assert from "node:assert/strict";
-import { ago, changedBy, describe, describeShare, summarise, summariseShare } from "../src/sync-text.js";
+import { ago, changedBy, changedLine, describe, describeShare, summarise, summariseShare } from "../src/sync-text.js";
 import type { SyncStatus } from "../src/bindings/SyncStatus";
 import type { SyncReport } from "../src/bindings/SyncReport";
 
@@ -83,5 +83,12 @@ group("share words", () => {
     assert.equal(summariseShare({ ...report, received: { ...none, collections: 2 } }), "from the team: 2 campaigns or topics");
     assert.equal(changedBy("Bea", "2026-12-05T11:00:00Z", now), "by Bea, 1 hour ago");
     assert.equal(changedBy(null, null, now), "");
+  });
+
+  test("says what was done to any other shared item, and nothing outside a share", () => {
+    const decided = { changed_by: "Ann", changed_at: "2026-12-05T11:58:00Z" };
+    assert.equal(changedLine("accepted", decided, now), "accepted by Ann, 2 minutes ago");
+    assert.equal(changedLine("subscribed", { changed_by: null, changed_at: null }, now), "");
+    assert.equal(changedLine("added", {}, now), "");
   });
 });

@@ -1,6 +1,6 @@
 //! The shared archive in the real window: Bea's library (driven by the CLI) starts an archive in a
 //! folder with a bookmark in it; Ann joins it from Settings → Share, and Bea's bookmark appears in
-//! her Bookmarks view with its author. Screenshots saved.
+//! her Bookmarks view with its author, as does the campaign Bea made. Screenshots saved.
 
 use std::time::Duration;
 
@@ -54,6 +54,10 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
         .output()
         .expect("bookmark"));
     ok(cli(&bea)
+        .args(["campaign", "add-episode", "In Dad's Shoes", "1"])
+        .output()
+        .expect("campaign"));
+    ok(cli(&bea)
         .args(["share", "create"])
         .arg(&folder)
         .args(["--name", "Researching Reform", "--as", "Bea"])
@@ -97,6 +101,15 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
     )
     .await;
     shot(&client, "share-03-bookmark-by-bea").await;
+    // Every shared item says who changed it last: here, the campaign Bea made.
+    click(&client, Locator::Css(".campaign-view")).await;
+    wait_js(
+        &client,
+        "return (document.getElementById('campaign-meta')?.textContent ?? '').includes('changed by Bea');",
+        "the campaign with its author",
+    )
+    .await;
+    shot(&client, "share-04-campaign-by-bea").await;
 
     // Ann's own bookmark goes to the folder by itself (a change pokes the sync), and reaches Bea.
     ok(cli(&ann)

@@ -2,6 +2,7 @@
 import { api } from "../backend.js";
 import { el, node, reasonsLine } from "../dom.js";
 import { fmtDate, hostOf } from "../format.js";
+import { changedLine } from "../sync-text.js";
 import { setBusy, showError, toast } from "../notify.js";
 import { detailPane } from "../state.js";
 import { takeDetail } from "./detail.js";
@@ -16,7 +17,8 @@ export async function showDocument(id: number): Promise<void> {
     const head = node("header");
     const title = node("h1", undefined, d.title || d.url);
     title.id = "doc-title";
-    const meta = node("div", "meta", [d.kind, fmtDate(d.published), d.author ?? "", hostOf(d.url)].filter(Boolean).join(" · "));
+    const added = changedLine("added", d, Date.now());
+    const meta = node("div", "meta", [d.kind, fmtDate(d.published), d.author ?? "", hostOf(d.url), added].filter(Boolean).join(" · "));
     head.append(title, meta);
     const tags = [...d.collections.map((c) => `⚑ ${c}`), ...d.categories, ...d.tags];
     if (tags.length) head.append(node("div", "muted", tags.join(" · ")));
@@ -50,6 +52,8 @@ export async function showDocument(id: number): Promise<void> {
       b.onclick = () => void showEpisode(l.episode_id);
       row.append(b, node("span", `badge ${l.kind}`, l.kind));
       if (l.state !== l.kind) row.append(node("span", `badge state-${l.state}`, l.state));
+      const who = changedLine(l.kind === "manual" ? "linked" : l.state, l, Date.now());
+      if (who) row.append(node("span", "muted changed-by", who));
       if (l.reasons.length) row.append(reasonsLine(l.reasons));
       if (l.note) row.append(node("div", "reasons", `Note: ${l.note}`));
       related.append(row);

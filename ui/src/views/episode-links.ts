@@ -1,6 +1,7 @@
 // The episode page's related posts and pages.
 import { api } from "../backend.js";
 import { node, reasonsLine } from "../dom.js";
+import { changedLine } from "../sync-text.js";
 import { showError, toast } from "../notify.js";
 import type { DetailTicket } from "../pane.js";
 import { detailPane } from "../state.js";
@@ -33,6 +34,8 @@ export async function renderEpisodeLinks(episodeId: number, box: HTMLElement, ti
     b.onclick = () => void showDocument(l.doc_id);
     row.append(b, node("span", `badge ${l.kind}`, l.kind));
       if (l.state !== l.kind) row.append(node("span", `badge state-${l.state}`, l.state));
+    const who = changedLine(l.kind === "manual" ? "linked" : l.state, l, Date.now());
+    if (who) row.append(node("span", "muted changed-by", who));
     if (l.state === "suggested") {
       const accept = node("button", "small accept", "Accept");
       accept.onclick = () => decide(l, { kind: "accept" });

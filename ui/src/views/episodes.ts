@@ -4,6 +4,7 @@ import { el, node } from "../dom.js";
 import { fmtBytes } from "../format.js";
 import { showError, toast } from "../notify.js";
 import { isArchive, listPane, podcastTitle, setView, state } from "../state.js";
+import { changedLine } from "../sync-text.js";
 import { loadArchive } from "./archive.js";
 import { showPlaceholder } from "./detail.js";
 import { list, type Row } from "./list.js";
@@ -55,6 +56,8 @@ export async function loadEpisodes(keepPlace = false): Promise<void> {
   el.listTitle.textContent = podcastId === null ? "All episodes" : podcastTitle(podcastId);
   el.listCount.textContent = `${total.toLocaleString()} episode${total === 1 ? "" : "s"}`;
   const podcast = state.podcasts.find((p) => p.id === podcastId);
+  // In a shared archive, who subscribed the team to this show.
+  el.listTitle.title = podcast ? changedLine("subscribed", podcast, Date.now()) : "";
   el.autoDownload.hidden = !podcast;
   el.offlineFilter.hidden = false;
   el.reviewEvidence.hidden = true;

@@ -11,6 +11,7 @@ import { showQueue } from "./queue.js";
 import { openPlaylist, showNewPlaylist } from "./playlists.js";
 import { showStats } from "./stats.js";
 import { describeRule } from "../listening.js";
+import { changedLine } from "../sync-text.js";
 import type { Podcast } from "../bindings/Podcast";
 
 function coverNode(p: Podcast, cls: string): HTMLElement {
@@ -44,7 +45,7 @@ export function renderPodcasts(): void {
   for (const p of state.podcasts) {
     const b = node("button", `podcast${state.current === p.id && state.view.kind === "episodes" ? " selected" : ""}`);
     b.dataset.id = String(p.id);
-    b.title = p.feed_url;
+    b.title = [p.feed_url, changedLine("subscribed", p, Date.now())].filter(Boolean).join("\n");
     const text = node("span", "podcast-title", p.title || p.feed_url);
     const count = node("span", "count", String(p.episode_count));
     b.append(coverNode(p, "cover"), text, count);
@@ -88,7 +89,7 @@ export function renderPodcasts(): void {
     const b = node("button", `podcast campaign-view${a.kind === "campaign" && a.id === c.id ? " selected" : ""}`);
     b.dataset.id = String(c.id);
     b.append(node("div", "cover initials", "⚑"), node("span", "podcast-title", c.name), node("span", "count", String(c.document_count)));
-    b.title = `${c.kind}: ${c.document_count} documents, ${c.episode_count} episodes`;
+    b.title = [`${c.kind}: ${c.document_count} documents, ${c.episode_count} episodes`, changedLine("changed", c, Date.now())].filter(Boolean).join("\n");
     b.onclick = () => void openArchive({ kind: "campaign", id: c.id, name: c.name });
     frag.append(b);
   }
