@@ -69,6 +69,8 @@ fn main() {
         "collection_view",
         "collection_move",
         "collection_remove",
+        "item_tags",
+        "edit_tags",
         "episode_links",
         "decide_link",
         "review_queue",

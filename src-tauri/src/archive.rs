@@ -7,6 +7,7 @@ use std::sync::Arc;
 use earmark_core::docs::fetching;
 use earmark_core::docs::model::{
     Collection, CollectionId, CollectionView, DocumentDetail, DocumentId, DocumentRow, PageOutcome, SourceReport,
+    Tagged, TagsView,
 };
 use earmark_core::docs::DocQuery;
 use earmark_core::image_proxy::ImageOwner;
@@ -175,6 +176,31 @@ async fn arrange(
     let view = write(state, move |lib| {
         change(lib)?;
         lib.collection_view(id)
+    })
+    .await?;
+    state.sync.poke();
+    Ok(view)
+}
+
+/// An episode's or document's tags, with who put each there in a shared archive, and the
+/// library's vocabulary for completion.
+#[tauri::command]
+pub async fn item_tags(state: State<'_, Arc<AppState>>, on: Tagged) -> Res<TagsView> {
+    read(&state, move |lib| lib.tags_view(on)).await
+}
+
+/// Adds and removes tags on an episode or document; a shared archive carries them to the team.
+#[tauri::command]
+pub async fn edit_tags(
+    state: State<'_, Arc<AppState>>,
+    on: Tagged,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> Res<TagsView> {
+    let view = write(&state, move |lib| {
+        let add: Vec<&str> = add.iter().map(String::as_str).collect();
+        let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+        lib.edit_tags(on, &add, &remove)
     })
     .await?;
     state.sync.poke();

@@ -227,6 +227,8 @@ fn main() -> anyhow::Result<()> {
             archive::collection_view,
             archive::collection_move,
             archive::collection_remove,
+            archive::item_tags,
+            archive::edit_tags,
             archive::episode_links,
             archive::decide_link,
             archive::review_queue,

@@ -28,6 +28,8 @@ import type { SourceReport } from "./bindings/SourceReport";
 import type { PageOutcome } from "./bindings/PageOutcome";
 import type { DocumentRow } from "./bindings/DocumentRow";
 import type { DocumentDetail } from "./bindings/DocumentDetail";
+import type { Tagged } from "./bindings/Tagged";
+import type { TagsView } from "./bindings/TagsView";
 import type { DocumentLink } from "./bindings/DocumentLink";
 import type { EpisodeLink } from "./bindings/EpisodeLink";
 import type { Collection } from "./bindings/Collection";
@@ -154,6 +156,8 @@ export const api = {
   collectionView: (id: CollectionId) => call<CollectionView>("collection_view", { id }),
   collectionMove: (id: CollectionId, member: CollectionMember, to: number) => call<CollectionView>("collection_move", { id, member, to }),
   collectionRemove: (id: CollectionId, member: CollectionMember) => call<CollectionView>("collection_remove", { id, member }),
+  itemTags: (on: Tagged) => call<TagsView>("item_tags", { on }),
+  editTags: (on: Tagged, add: string[], remove: string[]) => call<TagsView>("edit_tags", { on, add, remove }),
   episodeLinks: (id: EpisodeId) => call<EpisodeLink[]>("episode_links", { id }),
   decideLink: (episode: EpisodeId, doc: DocumentId, decision: LinkDecision) => call<void>("decide_link", { episode, doc, decision }),
   reviewQueue: () => call<ReviewItem[]>("review_queue", { limit: null }),

@@ -597,4 +597,27 @@ fn campaigns_hold_documents_and_episodes_and_tags_attach_to_both() {
             .map_err(|e| e.code()),
         Err(earmark_core::ErrorCode::NotFound)
     );
+
+    // The app's tag editor: adds and removes in one step, answers with the tags (nobody's change
+    // outside a shared archive) and the whole vocabulary.
+    use earmark_core::docs::Tagged;
+    let view = lib
+        .edit_tags(Tagged::Episode(ep), &["custody", "  press  pack "], &["COURTS"])
+        .expect("edit");
+    let names: Vec<_> = view.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["custody", "fathers", "press pack"]);
+    assert!(view
+        .tags
+        .iter()
+        .all(|t| t.changed_by.is_none() && t.changed_at.is_none()));
+    assert_eq!(view.vocabulary, ["Courts", "custody", "fathers", "press", "press pack"]);
+    assert_eq!(lib.tags_view(Tagged::Episode(ep)).expect("view"), view);
+    assert_eq!(
+        lib.tags_view(Tagged::Episode(earmark_core::model::EpisodeId(9999)))
+            .map_err(|e| e.code()),
+        Err(earmark_core::ErrorCode::NotFound)
+    );
+    assert!(lib
+        .edit_tags(Tagged::Document(ids[0]), &[&"x".repeat(101)], &[])
+        .is_err());
 }

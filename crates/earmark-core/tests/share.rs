@@ -466,6 +466,20 @@ fn tags_on_episodes_and_posts_travel_and_so_does_their_removal() {
         .expect("authorship")
         .expect("known");
     assert_eq!(who.by, "Bea");
+    // The tag editor on the post's page says who put each tag there.
+    let view = a
+        .lib
+        .tags_view(earmark_core::docs::Tagged::Document(a.post()))
+        .expect("tags");
+    let who: Vec<_> = view
+        .tags
+        .iter()
+        .map(|t| (t.name.as_str(), t.changed_by.as_deref(), t.changed_at.is_some()))
+        .collect();
+    assert_eq!(
+        who,
+        [("campaign", Some("Bea"), true), ("In Dad's Shoes", Some("Ann"), true)]
+    );
 }
 
 #[test]

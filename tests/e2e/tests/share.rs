@@ -1,10 +1,11 @@
 //! The shared archive in the real window: Bea's library (driven by the CLI) starts an archive in a
 //! folder with a bookmark in it; Ann joins it from Settings → Share, and Bea's bookmark appears in
-//! her Bookmarks view with its author, as does the campaign Bea made. Screenshots saved.
+//! her Bookmarks view with its author, as do the campaign and the tag Bea made; the tag Ann adds on
+//! the episode's page reaches Bea. Screenshots saved.
 
 use std::time::Duration;
 
-use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::window::{js, launch, open_episode, shot, wait_js};
 use earmark_e2e::{cli, click, subscribe, FixtureServer};
 use fantoccini::Locator;
 
@@ -57,6 +58,10 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
         .args(["campaign", "add-episode", "In Dad's Shoes", "1"])
         .output()
         .expect("campaign"));
+    ok(cli(&bea)
+        .args(["tag", "episode", "1", "custody"])
+        .output()
+        .expect("tag"));
     ok(cli(&bea)
         .args(["share", "create"])
         .arg(&folder)
@@ -111,6 +116,31 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
     .await;
     shot(&client, "share-04-campaign-by-bea").await;
 
+    // Tags are shared items too: Bea's on the episode says so on its page, and Ann adds her own
+    // there, which reaches Bea with the next sync.
+    click(&client, Locator::Css(".podcast.all")).await;
+    open_episode(&client, "Fathers at the school gate").await;
+    wait_js(
+        &client,
+        "return [...document.querySelectorAll('#item-tags .tag-chip')].some((c) => c.textContent.startsWith('custody') && c.title.startsWith('added by Bea'));",
+        "Bea's tag with its author",
+    )
+    .await;
+    client
+        .find(Locator::Css("#tag-input"))
+        .await
+        .expect("the tag field")
+        .send_keys("press pack\u{e007}")
+        .await
+        .expect("type a tag");
+    wait_js(
+        &client,
+        "return [...document.querySelectorAll('#item-tags .tag-chip')].map((c) => c.firstChild.textContent).join('|') === 'custody|press pack';",
+        "Ann's tag beside Bea's",
+    )
+    .await;
+    shot(&client, "share-05-episode-tags").await;
+
     // Ann's own bookmark goes to the folder by itself (a change pokes the sync), and reaches Bea.
     ok(cli(&ann)
         .args(["bookmark", "add", "1", "--start", "2:00", "--title", "Ann's moment"])
@@ -120,5 +150,6 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
     let out = ok(cli(&bea).args(["share", "sync", "--json"]).output().expect("sync"));
     let report: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(report["received"]["bookmarks"], 1, "{report}");
+    assert_eq!(report["received"]["tags"], 1, "{report}");
     tokio::time::sleep(Duration::from_millis(10)).await;
 }

@@ -8,6 +8,7 @@ import { detailPane } from "../state.js";
 import { takeDetail } from "./detail.js";
 import { showEpisode } from "./episode-page.js";
 import { heldImagesNotice } from "./held-images.js";
+import { tagsBox } from "./tags.js";
 
 export async function showDocument(id: number): Promise<void> {
   const ticket = detailPane.begin();
@@ -20,8 +21,10 @@ export async function showDocument(id: number): Promise<void> {
     const added = changedLine("added", d, Date.now());
     const meta = node("div", "meta", [d.kind, fmtDate(d.published), d.author ?? "", hostOf(d.url), added].filter(Boolean).join(" · "));
     head.append(title, meta);
-    const tags = [...d.collections.map((c) => `⚑ ${c}`), ...d.categories, ...d.tags];
-    if (tags.length) head.append(node("div", "muted", tags.join(" · ")));
+    // Campaigns and the site's categories are read here; staff's tags are edited below them.
+    const site = [...d.collections.map((c) => `⚑ ${c}`), ...d.categories];
+    if (site.length) head.append(node("div", "muted", site.join(" · ")));
+    head.append(tagsBox({ kind: "document", id: d.id }, ticket));
     const actions = node("div", "actions");
     const open = node("button", undefined, "Open on the web");
     open.onclick = () => void api.openLink(d.url).catch((e: unknown) => showError(e, "Could not open the link"));

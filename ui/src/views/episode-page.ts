@@ -7,6 +7,7 @@ import { showError, toast } from "../notify.js";
 import { bar, playEpisode } from "../playback.js";
 import { detailPane, state } from "../state.js";
 import { renderEpisodeLinks } from "./episode-links.js";
+import { tagsBox } from "./tags.js";
 import { mountWaveform, refreshBookmarks, renderBookmarks, renderTranscript } from "./episode-marks.js";
 import { loadEpisodes } from "./episodes.js";
 import { heldImagesNotice } from "./held-images.js";
@@ -30,7 +31,7 @@ export async function showEpisode(id: number, keepScroll = false): Promise<void>
     meta.textContent = [d.podcast_title, fmtDate(e.published), fmtDuration(e.duration_secs), d.episode_type && d.episode_type !== "full" ? d.episode_type : ""]
       .filter(Boolean)
       .join(" · ");
-    head.append(title, meta);
+    head.append(title, meta, tagsBox({ kind: "episode", id: e.id }, ticket));
     if (!e.in_feed) head.append(node("div", "notice", "This episode is no longer in the podcast's feed; Earmark keeps it in your archive."));
     const media = node("div", "media");
     if (e.enclosure_url) {

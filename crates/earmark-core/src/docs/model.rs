@@ -283,3 +283,37 @@ pub struct CollectionView {
     /// not already in `episodes`; newest first.
     pub linked_episodes: Vec<crate::model::Episode>,
 }
+
+/// What staff tag: an episode or a post or page (`{"kind": "episode", "id": 3}` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+#[ts(export)]
+pub enum Tagged {
+    /// An episode.
+    Episode(crate::model::EpisodeId),
+    /// A post or page.
+    Document(DocumentId),
+}
+
+/// One of staff's tags on an episode or document, as its page shows it: in a shared archive a
+/// tag is an item of its own, so it says who put it there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TagInfo {
+    /// The tag, as first spelled.
+    pub name: String,
+    /// In a shared archive: who put it on this item (as their library names them).
+    pub changed_by: Option<String>,
+    /// In a shared archive: when (RFC 3339).
+    pub changed_at: Option<String>,
+}
+
+/// An item's tags and every tag the library knows (for completion as a person types).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TagsView {
+    /// The item's tags, by name.
+    pub tags: Vec<TagInfo>,
+    /// Every tag in the library, by name.
+    pub vocabulary: Vec<String>,
+}

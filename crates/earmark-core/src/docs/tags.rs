@@ -2,17 +2,15 @@
 
 use rusqlite::params;
 
-use super::model::DocumentId;
+use rusqlite::OptionalExtension;
+
+use super::model::{DocumentId, TagInfo, Tagged, TagsView};
 use crate::error::{Error, Result};
 use crate::library::Library;
 use crate::model::EpisodeId;
+use crate::share::Kind;
 
-/// What a tag is attached to.
-#[derive(Clone, Copy)]
-enum Target {
-    Episode(EpisodeId),
-    Document(DocumentId),
-}
+use Tagged as Target;
 
 impl Target {
     fn parts(self) -> (&'static str, &'static str, &'static str, i64) {
@@ -27,6 +25,27 @@ impl Target {
             Target::Episode(e) => format!("episode {}", e.0),
             Target::Document(d) => format!("document {}", d.0),
         }
+    }
+
+    /// What a shared tag's key begins with for this item (see the share's `tag_key`): the
+    /// episode's feed and guid, or the document's address; `None` if the item is gone.
+    fn share_prefix(self, lib: &Library) -> Result<Option<String>> {
+        Ok(match self {
+            Target::Episode(e) => lib
+                .conn()
+                .prepare_cached(
+                    "SELECT p.feed_url, e.guid FROM episodes e JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?1",
+                )?
+                .query_row([e.0], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .optional()?
+                .map(|(feed, guid)| format!("episode\n{feed}\n{guid}\n")),
+            Target::Document(d) => lib
+                .conn()
+                .prepare_cached("SELECT url FROM documents WHERE id = ?1")?
+                .query_row([d.0], |r| r.get::<_, String>(0))
+                .optional()?
+                .map(|url| format!("document\n{url}\n")),
+        })
     }
 }
 
@@ -114,6 +133,36 @@ impl Library {
     /// A document's tags, by name.
     pub fn document_tags(&self, id: DocumentId) -> Result<Vec<String>> {
         self.tags_of(Target::Document(id))
+    }
+
+    /// An item's tags with who put each there (in a shared archive), and the library's whole
+    /// vocabulary: what the tag editor on an episode's or document's page shows.
+    pub fn tags_view(&self, on: Tagged) -> Result<TagsView> {
+        let prefix = on.share_prefix(self)?.ok_or_else(|| Error::NotFound(on.describe()))?;
+        let mut tags = Vec::new();
+        for name in self.tags_of(on)? {
+            let (changed_by, changed_at) = self.changed(Kind::Tag, &format!("{prefix}{}", name.to_lowercase()))?;
+            tags.push(TagInfo {
+                name,
+                changed_by,
+                changed_at,
+            });
+        }
+        Ok(TagsView {
+            tags,
+            vocabulary: self.tags()?,
+        })
+    }
+
+    /// Adds and removes tags on an item in one step (the app's tag editor), then shows it.
+    pub fn edit_tags(&mut self, on: Tagged, add: &[&str], remove: &[&str]) -> Result<TagsView> {
+        if !add.is_empty() {
+            self.tag(on, add)?;
+        }
+        if !remove.is_empty() {
+            self.untag(on, remove)?;
+        }
+        self.tags_view(on)
     }
 
     /// Every tag in use or made, by name (for completion in the app).
