@@ -128,13 +128,14 @@ impl Start {
         if let Some(l) = listener {
             applink::serve(app.clone(), l);
         }
-        WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+        let window = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
             .title("Earmark")
             .inner_size(1200.0, 760.0)
             .min_inner_size(760.0, 480.0)
             // The window only ever shows the app itself; links go to the system browser.
             .on_navigation(app_only)
             .build()?;
+        rendering::start(&window);
         downloads::resume(state);
         Ok(())
     }

@@ -339,17 +339,24 @@ pub struct EpisodeVideo {
     pub podcast_id: i64,
     /// The podcast is set to sound only: the pane stays closed unless asked.
     pub sound_only: bool,
-    /// The `<video>` may play at the engine's speed; when false (WebKit without compositing, see
-    /// `rendering::composited`) it plays natively only at 1x and is stepped at other speeds.
+    /// The `<video>` may play at the engine's speed; when false (no GPU, see
+    /// `rendering::native_rate`) it plays natively only at 1x and is stepped at other speeds.
     pub native_rate: bool,
+    /// WebKit draws the picture through its compositor (`rendering::composited`), where pausing
+    /// the `<video>` is safe; without, a pause may freeze the page, so it is never paused.
+    pub composited: bool,
 }
 
 /// The video of an episode that has a picture: its file on this computer, or (for a video episode
 /// that is not here) the engine's stream of it while it plays. None for audio.
 #[tauri::command]
-pub async fn episode_video(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Res<Option<EpisodeVideo>> {
+pub async fn episode_video(
+    window: tauri::WebviewWindow,
+    state: State<'_, Arc<AppState>>,
+    id: EpisodeId,
+) -> Res<Option<EpisodeVideo>> {
     let server = state.video.clone();
-    read(&state, move |lib| {
+    let video = read(&state, move |lib| {
         let local = lib.local_media(id)?;
         let e = lib.episode_unprepared(id)?.without_notes().episode;
         let video = match local {
@@ -364,10 +371,15 @@ pub async fn episode_video(state: State<'_, Arc<AppState>>, id: EpisodeId) -> Re
             url: s.url(id.0),
             podcast_id: e.podcast_id.0,
             sound_only,
-            native_rate: crate::rendering::composited(),
+            native_rate: crate::rendering::native_rate(),
+            composited: crate::rendering::composited(),
         }))
     })
-    .await
+    .await?;
+    if video.as_ref().is_some_and(|v| !v.sound_only) {
+        crate::rendering::picture_ahead(&window);
+    }
+    Ok(video)
 }
 
 #[cfg(test)]

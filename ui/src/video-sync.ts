@@ -34,7 +34,7 @@ export const STEP_MS = 100;
 
 /**
  * Where a stepped picture should be shown now: when the `<video>` cannot play at the engine's
- * speed (WebKit without compositing, at any speed but 1x) it stays paused and is moved by
+ * speed (no GPU, at any speed but 1x) it stays paused and is moved by
  * seeks, each aimed half a step ahead so the picture is as often early as late. `null`: leave it.
  */
 export function stepTo(videoTime: number, engineTime: number, speed: number, playing: boolean): number | null {

@@ -67,6 +67,10 @@ function step(): void {
 /** The `<video>` plays at the engine's speed, jumping back in step when it drifts. */
 function follow(target: number): void {
   const c = correct(video.currentTime, target, tick.speed, tick.playing);
+  // A long jump (a seek, a skip) is made paused where that is safe, and play resumes once its
+  // frame is drawn (the next step): a jump made while playing through WebKit's compositor
+  // emulated on the CPU sometimes left the picture 0.3 s ahead of the element's own clock.
+  if (c.seekTo !== null && shown?.info.composited && Math.abs(video.currentTime - target) > 1 && !video.paused) video.pause();
   if (c.seekTo !== null) video.currentTime = c.seekTo;
   // Set only when it changes: each change goes through WebKit's media pipeline.
   if (video.playbackRate !== c.rate) video.playbackRate = c.rate;
@@ -75,8 +79,8 @@ function follow(target: number): void {
 }
 
 /**
- * The `<video>` stays paused and is moved by seeks (WebKit without compositing can deadlock the
- * page on a rate change: see `native_rate`). At 1x it plays natively again; its rate stays 1.
+ * The `<video>` stays paused and is moved by seeks, where it may not play at the engine's speed
+ * (no GPU: see `native_rate`). At 1x it plays natively again; its rate stays 1.
  */
 function stepped(target: number): void {
   if (!video.paused) video.pause();

@@ -171,17 +171,31 @@ async fn command(client: &Client, json: &str) {
 /// Screenshots the window (saved as `name`) and checks the picture is within 0.2 s of the engine
 /// (beyond how far the screenshot's moment is uncertain).
 async fn assert_in_step(client: &Client, name: &str, what: &str) -> f64 {
-    let (picture, engine, spread) = compare(client, name).await;
-    eprintln!("{what}: picture {picture:.2} s, engine {engine:.2} s (±{spread:.2})");
+    // Three screenshots a quarter of a second apart, judged by the middle one of their offsets: on
+    // a 2-core machine drawing with emulated OpenGL, one screenshot now and then catches a frame
+    // the compositor held back. A picture that is off stays off in two of three.
+    let mut seen = Vec::new();
+    for i in 0..3 {
+        let shot_name = if i == 0 {
+            name.to_owned()
+        } else {
+            format!("{name}-{}", i + 1)
+        };
+        let (picture, engine, spread) = compare(client, &shot_name).await;
+        eprintln!("{what}: picture {picture:.2} s, engine {engine:.2} s (±{spread:.2})");
+        seen.push((picture - engine, picture, engine, spread));
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    seen.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (offset, picture, engine, spread) = seen[1];
     assert!(
-        (picture - engine).abs() <= 0.2 + spread,
-        "{what}: the picture shows {picture:.2} s, the engine is at {engine:.2} s (±{spread:.2})"
+        offset.abs() <= 0.2 + spread,
+        "{what}: the picture shows {picture:.2} s, the engine is at {engine:.2} s (±{spread:.2}), the middle of {seen:?}"
     );
     engine
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "WebKitGTK without compositing (Xvfb) can deadlock its page while a video plays and seeks: about 1 run in 6; see issue 17"]
 async fn the_picture_follows_the_audio_after_a_seek_and_at_double_speed() {
     let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");
@@ -216,9 +230,9 @@ async fn the_picture_follows_the_audio_after_a_seek_and_at_double_speed() {
 }
 
 /// A podcast set to sound only keeps the pane closed while its video episode plays; the
-/// episode's page then offers "Show picture" (and only then), which brings the pane back. (The
-/// pane's own "Sound only" button closes a playing picture, which without a GPU can freeze
-/// WebKitGTK's page, see issue 17: the setting is made from the CLI here.)
+/// episode's page then offers "Show picture" (and only then), which brings the pane back; the
+/// pane's own "Sound only" closes the playing picture again, and the window goes on answering
+/// (a closing picture froze WebKitGTK's page without compositing, see `rendering.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sound_only_keeps_the_picture_off_until_asked() {
     let pulse = start_pulse();
@@ -251,6 +265,14 @@ async fn sound_only_keeps_the_picture_off_until_asked() {
         js(&client, "return document.getElementById('show-picture').hidden;").await == true,
         "no \"Show picture\" once the picture shows"
     );
+    click(&client, Locator::Css("#video-sound-only")).await;
+    wait_js(
+        &client,
+        "return document.getElementById('video-pane').hidden && document.getElementById('player').dataset.state === 'playing';",
+        "the picture closed, the sound playing on",
+    )
+    .await;
+    shot(&client, "53-video-sound-only-again").await;
     client.close().await.expect("close session");
 }
 
@@ -258,7 +280,6 @@ async fn sound_only_keeps_the_picture_off_until_asked() {
 /// 127.0.0.1 here) and the picture is read from the engine's own copy of the stream, in step
 /// after a seek as for a downloaded file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "WebKitGTK without compositing (Xvfb) can deadlock its page while a video plays and seeks: about 1 run in 6; see issue 17"]
 async fn a_streamed_video_shows_its_picture_from_the_engines_copy() {
     let pulse = start_pulse();
     let media = tempfile::tempdir().expect("tempdir");

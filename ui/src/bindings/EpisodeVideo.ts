@@ -17,7 +17,12 @@ podcast_id: number,
  */
 sound_only: boolean, 
 /**
- * The `<video>` may play at the engine's speed; when false (WebKit without compositing, see
- * `rendering::composited`) it plays natively only at 1x and is stepped at other speeds.
+ * The `<video>` may play at the engine's speed; when false (no GPU, see
+ * `rendering::native_rate`) it plays natively only at 1x and is stepped at other speeds.
  */
-native_rate: boolean, };
+native_rate: boolean, 
+/**
+ * WebKit draws the picture through its compositor (`rendering::composited`), where pausing
+ * the `<video>` is safe; without, a pause may freeze the page, so it is never paused.
+ */
+composited: boolean, };
