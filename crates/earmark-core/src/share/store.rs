@@ -325,7 +325,12 @@ impl Library {
         }
         set_synced(&tx, sent, by, at)?;
         for (kind, key, hash, by, at) in known {
-            set_synced(&tx, &[(*kind, key.clone(), Some(*hash))], by, at)?;
+            let item = [(*kind, key.clone(), Some(*hash))];
+            // An item an older build wrote without its author's name is agreed with no name.
+            match by.is_empty() {
+                true => set_synced_plain(&tx, &item)?,
+                false => set_synced(&tx, &item, by, at)?,
+            }
         }
         tx.commit()?;
         Ok(())
