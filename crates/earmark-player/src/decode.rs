@@ -66,11 +66,34 @@ enum Stop {
     Undecodable,
     /// Reading or decoding failed for good.
     Damaged(String),
+    /// Asked again after one of the above: nothing more to record.
+    Over,
 }
 
 impl Packets {
-    /// Decodes the next packet of our track, skipping (and counting) undecodable ones.
-    fn next(&mut self) -> Result<AudioBufferRef<'_>, Stop> {
+    /// The next packet's audio that a seek does not drop whole, and how many frames at its start
+    /// it still drops (fewer than the packet holds), taken off `skip_frames`; `Stop::Over` once
+    /// the stream has `ended`.
+    fn next_after(&mut self, ended: bool, skip_frames: &mut u64) -> Result<(AudioBufferRef<'_>, usize), Stop> {
+        if ended {
+            return Err(Stop::Over);
+        }
+        let skip = loop {
+            let frames = self.decode_next()?;
+            let skip = (*skip_frames).min(frames);
+            *skip_frames -= skip;
+            if skip < frames {
+                break skip;
+            }
+        };
+        // Borrowed only here, after the loop: a borrow returned from inside it would hold the
+        // decoder for the loop's next turn too.
+        Ok((self.decoder.last_decoded(), skip as usize))
+    }
+
+    /// Decodes the next packet of our track, skipping (and counting) undecodable ones; returns
+    /// its frames (the audio is the decoder's `last_decoded`).
+    fn decode_next(&mut self) -> Result<u64, Stop> {
         let mut bad_run = 0u32;
         loop {
             let packet = match self.format.next_packet() {
@@ -86,8 +109,7 @@ impl Packets {
                 continue;
             }
             match self.decoder.decode(&packet) {
-                // Re-borrowed here so the loop's other arms keep `self.decoder` usable.
-                Ok(_) => break,
+                Ok(decoded) => return Ok(decoded.frames() as u64),
                 Err(SymError::DecodeError(why)) => {
                     self.skipped += 1;
                     bad_run += 1;
@@ -99,7 +121,6 @@ impl Packets {
                 Err(e) => return Err(Stop::Damaged(e.to_string())),
             }
         }
-        Ok(self.decoder.last_decoded())
     }
 }
 
@@ -250,35 +271,21 @@ impl MediaDecoder {
     fn fill_pending(&mut self) -> bool {
         self.pending.clear();
         self.pending_pos = 0;
-        loop {
-            if self.ended {
-                return false;
-            }
-            let decoded = match self.packets.next() {
-                Ok(d) => d,
-                Err(stop) => {
-                    self.stop(stop);
-                    return false;
-                }
-            };
-            let spec = *decoded.spec();
-            self.channels = spec.channels.count();
-            let frames = decoded.frames() as u64;
-            let need = decoded.capacity() as u64;
-            let buf = match &mut self.sample_buf {
-                Some(b) if b.capacity() as u64 >= need * spec.channels.count() as u64 => b,
-                slot => slot.insert(SampleBuffer::new(need, spec)),
-            };
-            buf.copy_interleaved_ref(decoded);
-            let samples = buf.samples();
-            let skip = self.skip_frames.min(frames);
-            self.skip_frames -= skip;
-            let from = (skip as usize) * self.channels;
-            if from < samples.len() {
-                self.pending.extend_from_slice(&samples[from..]);
-                return true;
-            }
-        }
+        let (decoded, skip) = match self.packets.next_after(self.ended, &mut self.skip_frames) {
+            Ok(d) => d,
+            Err(stop) => return self.stop(stop),
+        };
+        let spec = *decoded.spec();
+        self.channels = spec.channels.count();
+        let need = decoded.capacity() as u64;
+        let buf = match &mut self.sample_buf {
+            Some(b) if b.capacity() as u64 >= need * spec.channels.count() as u64 => b,
+            slot => slot.insert(SampleBuffer::new(need, spec)),
+        };
+        buf.copy_interleaved_ref(decoded);
+        let from = (skip * self.channels).min(buf.samples().len());
+        self.pending.extend_from_slice(&buf.samples()[from..]);
+        true
     }
 
     /// Hands the next decoded audio to `visit` as one slice per channel, all the same length, and
@@ -302,58 +309,46 @@ impl MediaDecoder {
             self.position_frames += frames as u64;
             return true;
         }
-        loop {
-            if self.ended {
-                return false;
+        let (decoded, skip) = match self.packets.next_after(self.ended, &mut self.skip_frames) {
+            Ok(d) => d,
+            Err(stop) => return self.stop(stop),
+        };
+        let spec = *decoded.spec();
+        self.channels = spec.channels.count();
+        let frames = decoded.frames();
+        let mut refs: [&[f32]; 8] = [&[]; 8];
+        let n = self.channels.min(refs.len());
+        if let AudioBufferRef::F32(buf) = &decoded {
+            for (ch, r) in refs.iter_mut().enumerate().take(n) {
+                *r = &buf.chan(ch)[skip..frames];
             }
-            let decoded = match self.packets.next() {
-                Ok(d) => d,
-                Err(stop) => {
-                    self.stop(stop);
-                    return false;
-                }
-            };
-            let spec = *decoded.spec();
-            self.channels = spec.channels.count();
-            let frames = decoded.frames();
-            let skip = (self.skip_frames.min(frames as u64)) as usize;
-            self.skip_frames -= skip as u64;
-            if skip >= frames {
-                continue;
+            visit(&refs[..n]);
+        } else {
+            let capacity = decoded.capacity();
+            let fits = self
+                .planar_buf
+                .as_ref()
+                .is_some_and(|b| b.capacity() >= capacity && *b.spec() == spec);
+            if !fits {
+                self.planar_buf = None;
             }
-            let mut refs: [&[f32]; 8] = [&[]; 8];
-            let n = self.channels.min(refs.len());
-            if let AudioBufferRef::F32(buf) = &decoded {
-                for (ch, r) in refs.iter_mut().enumerate().take(n) {
-                    *r = &buf.chan(ch)[skip..frames];
-                }
-                visit(&refs[..n]);
-            } else {
-                let capacity = decoded.capacity();
-                let fits = self
-                    .planar_buf
-                    .as_ref()
-                    .is_some_and(|b| b.capacity() >= capacity && *b.spec() == spec);
-                if !fits {
-                    self.planar_buf = Some(AudioBuffer::new(capacity as u64, spec));
-                }
-                let Some(buf) = self.planar_buf.as_mut() else {
-                    continue;
-                };
-                decoded.convert(buf);
-                for (ch, r) in refs.iter_mut().enumerate().take(n) {
-                    *r = &buf.chan(ch)[skip..frames];
-                }
-                visit(&refs[..n]);
+            let buf = self
+                .planar_buf
+                .get_or_insert_with(|| AudioBuffer::new(capacity as u64, spec));
+            decoded.convert(buf);
+            for (ch, r) in refs.iter_mut().enumerate().take(n) {
+                *r = &buf.chan(ch)[skip..frames];
             }
-            self.position_frames += (frames - skip) as u64;
-            return true;
+            visit(&refs[..n]);
         }
+        self.position_frames += (frames - skip) as u64;
+        true
     }
 
-    /// Records why the stream stopped.
-    fn stop(&mut self, stop: Stop) {
+    /// Records why the stream stopped; false, for the readers to return.
+    fn stop(&mut self, stop: Stop) -> bool {
         match stop {
+            Stop::Over => {}
             Stop::End => self.finish_at_end(),
             Stop::Undecodable => {
                 self.damage = Some(format!("undecodable data from {}", fmt_time(self.position())));
@@ -364,6 +359,7 @@ impl MediaDecoder {
                 self.ended = true;
             }
         }
+        false
     }
 
     /// At the end of the stream: a file much shorter than its header promised was truncated.
