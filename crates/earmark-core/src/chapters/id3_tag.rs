@@ -636,12 +636,8 @@ mod tests {
         tag.add_frame(id3_chap("a", 0, 0, Some("First")));
         tag.add_frame(id3_chap("c", 90_000, u32::MAX, None));
         let got = from_id3_bytes(&tag_bytes(&tag, Version::Id3v23)).unwrap();
-        let summary: Vec<(f64, Option<f64>, &str)> = got
-            .iter()
-            .map(|c| (c.start_secs, c.end_secs, c.title.as_str()))
-            .collect();
         assert_eq!(
-            summary,
+            crate::chapters::spans(&got),
             [
                 (0.0, Some(30.0), "First"),
                 (30.0, Some(90.0), "Second"),

@@ -148,12 +148,8 @@ mod tests {
             {"startTime":0,"title":"First"},
             {"startTime":60,"title":"Second"}]}"#;
         let got = from_json(doc).unwrap();
-        let summary: Vec<(f64, Option<f64>, &str)> = got
-            .iter()
-            .map(|c| (c.start_secs, c.end_secs, c.title.as_str()))
-            .collect();
         assert_eq!(
-            summary,
+            crate::chapters::spans(&got),
             [
                 (0.0, Some(60.0), "First"),
                 (60.0, Some(120.0), "Second"),

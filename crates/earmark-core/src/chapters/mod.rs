@@ -193,6 +193,15 @@ fn fill_missing_ends(chapters: &mut [Chapter]) {
     }
 }
 
+/// Chapters as (start, end, title), what the sources' tests compare.
+#[cfg(test)]
+pub(crate) fn spans(chapters: &[Chapter]) -> Vec<(f64, Option<f64>, &str)> {
+    chapters
+        .iter()
+        .map(|c| (c.start_secs, c.end_secs, c.title.as_str()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
