@@ -5,7 +5,7 @@ use earmark_core::ErrorCode;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use earmark_core::local_import::{media_files, Keep, LocalFile, LocalReport};
+use earmark_core::local_import::{media_files, Keep, LocalReport};
 use tauri::State;
 
 use crate::access::{blocking, lock, now, Res};
@@ -51,13 +51,7 @@ pub async fn import_local(
             ));
         }
         // Tags are read before the library is locked: a folder of hundreds of files takes a while.
-        let files: Vec<LocalFile> = found
-            .into_iter()
-            .map(|path| LocalFile {
-                tags: earmark_shell::tags_of(&path),
-                path,
-            })
-            .collect();
+        let files = earmark_shell::with_tags(found);
         let keep = if reference { Keep::Reference } else { Keep::Copy };
         let modified = |p: &Path| {
             std::fs::metadata(p)

@@ -27,13 +27,7 @@ pub fn import(lib: &mut Library, paths: &[PathBuf], name: Option<&str>, referenc
         }
         bail!("no audio or video files found in what was given");
     }
-    let files: Vec<LocalFile> = found
-        .into_iter()
-        .map(|path| LocalFile {
-            tags: earmark_shell::tags_of(&path),
-            path,
-        })
-        .collect();
+    let files = earmark_shell::with_tags(found);
     let name = match name {
         Some(n) => n.to_owned(),
         None => default_name(&files, paths),

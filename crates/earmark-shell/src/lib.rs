@@ -3,10 +3,10 @@
 //! app and the CLI, do it here, once, so they cannot drift apart.
 #![warn(missing_docs)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use earmark_core::local_import::LocalTags;
+use earmark_core::local_import::{LocalFile, LocalTags};
 use earmark_core::net_guard::MediaGuard;
 use earmark_core::playable::Source;
 use earmark_player::engine::Media;
@@ -55,10 +55,21 @@ pub fn tags_of(path: &Path) -> LocalTags {
     }
 }
 
+/// Found media files with their tags, ready for the core's local import (read before the
+/// library is locked: a folder of hundreds of files takes a while).
+pub fn with_tags(found: Vec<PathBuf>) -> Vec<LocalFile> {
+    found
+        .into_iter()
+        .map(|path| LocalFile {
+            tags: tags_of(&path),
+            path,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     fn a_file_plays_as_a_file_and_a_web_episode_streams_guarded() {
