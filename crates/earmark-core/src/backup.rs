@@ -202,17 +202,31 @@ pub fn export(lib: &Library, target: &Path, now: chrono::DateTime<chrono::Utc>) 
         return export_file(lib, target, now);
     }
     ensure_absent_or_empty(target)?;
+    staged(
+        target,
+        |stage| export_into(lib, stage, now),
+        |e| disk_full_from_sqlite(e, target),
+    )
+}
+
+/// Builds into a staging folder beside `target` and publishes it there only once it is whole; a
+/// failure removes the stage and is reported as `report_as` puts it, so a killed or failed run
+/// never leaves a half-made folder under the name asked for.
+fn staged(
+    target: &Path,
+    build: impl FnOnce(&Path) -> Result<BackupReport>,
+    report_as: impl FnOnce(Error) -> Error,
+) -> Result<BackupReport> {
     let stage = staging(target)?;
     let _ = std::fs::remove_dir_all(&stage);
-    let result = export_into(lib, &stage, now);
-    match result {
+    match build(&stage) {
         Ok(report) => {
             publish(&stage, target)?;
             Ok(report)
         }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&stage);
-            Err(disk_full_from_sqlite(e, target))
+            Err(report_as(e))
         }
     }
 }
@@ -392,22 +406,14 @@ pub fn import(source: &Path, target: &Path) -> Result<BackupReport> {
     // A folder is checked before anything else; an archive once unpacked.
     let folder_manifest = if source.is_file() { None } else { Some(verify(source)?) };
     ensure_absent_or_empty(target)?;
-    let stage = staging(target)?;
-    let _ = std::fs::remove_dir_all(&stage);
-    let result = match &folder_manifest {
-        None => import_archive(source, &stage),
-        Some(manifest) => import_folder(source, manifest, &stage),
-    };
-    match result {
-        Ok(report) => {
-            publish(&stage, target)?;
-            Ok(report)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&stage);
-            Err(e)
-        }
-    }
+    staged(
+        target,
+        |stage| match &folder_manifest {
+            None => import_archive(source, stage),
+            Some(manifest) => import_folder(source, manifest, stage),
+        },
+        |e| e,
+    )
 }
 
 /// Unpacks a `.tar` export straight into `stage` and checks it there: nothing is copied twice.
