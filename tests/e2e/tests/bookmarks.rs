@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
+use earmark_e2e::window::listen_to;
 use earmark_e2e::window::{js, press_key, shot, wait_js};
-use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::Locator;
 
 fn episode(dir: &std::path::Path) -> std::path::PathBuf {
@@ -50,12 +50,8 @@ fn episode(dir: &std::path::Path) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     let media = tempfile::tempdir().expect("tempdir");
-    let Listening {
-        client,
-        window: _window,
-        library,
-        pulse: _pulse,
-    } = listen_to(episode(media.path())).await;
+    let listening = listen_to(episode(media.path())).await;
+    let client = listening.client.clone();
     earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('play-episode');").await;
     wait_js(
         &client,
@@ -143,7 +139,7 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     )
     .await;
     let path = std::path::PathBuf::from(path.as_str().expect("path"));
-    assert!(path.starts_with(library.path()), "{}", path.display());
+    assert!(path.starts_with(listening.library.path()), "{}", path.display());
     let size = std::fs::metadata(&path).expect("clip file").len();
     // 16-bit mono 44.1 kHz: about 88 kB per second of segment, plus the header.
     let expected = ((end2 - start2) * 44_100.0 * 2.0) as u64;

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
+use earmark_e2e::window::listen_to;
 use earmark_e2e::window::{js, launch, open_episode, play_shown_episode, press_key, shot, wait_js, wait_state};
-use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::Locator;
 
 use earmark_test_support::media_server;
@@ -90,12 +90,8 @@ fn write_feed(dir: &std::path::Path, enclosure: &str) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn play_pause_seek_and_change_speed() {
     let media = tempfile::tempdir().expect("tempdir");
-    let Listening {
-        client,
-        window: _window,
-        library: _library,
-        pulse: _pulse,
-    } = listen_to(make_episode(media.path())).await;
+    let listening = listen_to(make_episode(media.path())).await;
+    let client = listening.client.clone();
 
     // Open the episode and press Play.
     earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('play-episode');").await;
@@ -280,12 +276,8 @@ fn make_two_short_episodes(dir: &std::path::Path) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_plays_next_and_marks_played() {
     let media = tempfile::tempdir().expect("tempdir");
-    let Listening {
-        client,
-        window: _window,
-        library: _library,
-        pulse: _pulse,
-    } = listen_to(make_two_short_episodes(media.path())).await;
+    let listening = listen_to(make_two_short_episodes(media.path())).await;
+    let client = listening.client.clone();
 
     // Queue the second episode from its page.
     wait_js(

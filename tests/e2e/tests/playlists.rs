@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use earmark_e2e::click;
+use earmark_e2e::window::listen_to;
 use earmark_e2e::window::{js, open_episode, press_key, shot, wait_js};
-use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::{Client, Locator};
 
 /// Three short episodes (2 s of tone each), newest first: Part three, Part two, Part one.
@@ -63,12 +63,8 @@ async fn add_to_playlist(client: &Client, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_playlist_plays_within_itself_and_the_listening_is_counted() {
     let media = tempfile::tempdir().expect("tempdir");
-    let Listening {
-        client,
-        window: _window,
-        library: _library,
-        pulse: _pulse,
-    } = listen_to(make_parts(media.path())).await;
+    let listening = listen_to(make_parts(media.path())).await;
+    let client = listening.client.clone();
     wait_js(
         &client,
         "return document.querySelectorAll('.episode-row').length === 3;",

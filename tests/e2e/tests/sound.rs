@@ -7,8 +7,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::click;
+use earmark_e2e::window::listen_to;
 use earmark_e2e::window::{js, open_episode, play_shown_episode, press_key, shot, wait_js, wait_state};
-use earmark_e2e::window::{listen_to, Listening};
 use fantoccini::Locator;
 
 /// A feed whose one episode is 1 s of tone, 6 s of silence and 1 s of tone (a local WAV).
@@ -54,12 +54,8 @@ fn make_paused_episode(dir: &std::path::Path) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trim_silence_shortens_a_pause_and_the_saving_is_counted() {
     let media = tempfile::tempdir().expect("tempdir");
-    let Listening {
-        client,
-        window: _window,
-        library: _library,
-        pulse: _pulse,
-    } = listen_to(make_paused_episode(media.path())).await;
+    let listening = listen_to(make_paused_episode(media.path())).await;
+    let client = listening.client.clone();
 
     // The podcast's own list offers its sound; choose "trim silence".
     click(
