@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use earmark_core::docs::{self, DocQuery};
-use earmark_core::fetch::{FetchConfig, Fetcher};
+use earmark_core::fetch::Fetcher;
 use earmark_core::{chrono, Library};
 
 const RUNS: usize = 5;
@@ -83,10 +83,7 @@ fn main() -> Res<()> {
 fn child(home: &str) -> Res<()> {
     let dir = tempfile::tempdir()?;
     let mut lib = Library::open(dir.path())?;
-    let fetcher = Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(60),
-        ..FetchConfig::default()
-    })?;
+    let fetcher = Fetcher::with_timeout(Duration::from_secs(60))?;
     let now = chrono::Utc::now();
     let t0 = Instant::now();
     let report = docs::add_source(&mut lib, &fetcher, home, None, now)?;

@@ -43,11 +43,7 @@ fn main() {
     // Throughput against curl, alternating so neither gets a warmer cache.
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).expect("mkdir");
-    let fetcher = Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(60),
-        ..FetchConfig::default()
-    })
-    .expect("client");
+    let fetcher = Fetcher::with_timeout(Duration::from_secs(60)).expect("client");
     let url = url::Url::parse(&format!("{base}/200m.bin")).expect("url");
     let (mut ours, mut curl) = (Vec::new(), Vec::new());
     for run in 0..RUNS {
@@ -203,11 +199,7 @@ fn child_run(url: &str, dest: &Path) -> (f64, f64) {
 
 fn child(spec: &str) {
     let (url, dest) = spec.split_once('\n').expect("spec");
-    let fetcher = Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(120),
-        ..FetchConfig::default()
-    })
-    .expect("client");
+    let fetcher = Fetcher::with_timeout(Duration::from_secs(120)).expect("client");
     let url = url::Url::parse(url).expect("url");
     let idle = peak_kib() as f64;
     fetcher

@@ -95,6 +95,15 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
+    /// A client with the default settings but its own time limit per request: what a caller
+    /// that talks to a server it knows to be near (a test's, a local one) wants.
+    pub fn with_timeout(timeout: std::time::Duration) -> Result<Self, FetchError> {
+        Fetcher::new(FetchConfig {
+            timeout,
+            ..FetchConfig::default()
+        })
+    }
+
     /// Builds a client (rustls, gzip/deflate/brotli, no automatic redirects).
     pub fn new(config: FetchConfig) -> Result<Self, FetchError> {
         let builder = || {

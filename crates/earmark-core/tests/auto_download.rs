@@ -11,18 +11,14 @@ use std::time::Duration;
 use earmark_core::chrono::{DateTime, TimeZone, Utc};
 use earmark_core::download::policy::AutoDownload;
 use earmark_core::download::queue::DownloadQueue;
-use earmark_core::fetch::{FetchConfig, Fetcher};
+use earmark_core::fetch::Fetcher;
 use earmark_core::model::{EpisodeId, PodcastId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
 use http::{Reply, Server};
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(5),
-        ..FetchConfig::default()
-    })
-    .expect("client")
+    Fetcher::with_timeout(Duration::from_secs(5)).expect("client")
 }
 
 fn at(day: u32) -> DateTime<Utc> {

@@ -19,7 +19,7 @@ use std::time::Duration;
 use earmark_core::chrono::{TimeZone, Utc};
 use earmark_core::download::queue::{DownloadEvent, DownloadQueue};
 use earmark_core::download::transfer::part_path;
-use earmark_core::fetch::{FetchConfig, Fetcher};
+use earmark_core::fetch::Fetcher;
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
@@ -90,11 +90,7 @@ macro_rules! tmpfs_or_skip {
 }
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(5),
-        ..FetchConfig::default()
-    })
-    .expect("client")
+    Fetcher::with_timeout(Duration::from_secs(5)).expect("client")
 }
 
 fn media(len: usize) -> Vec<u8> {

@@ -30,11 +30,7 @@ fn library() -> (TempDir, Library) {
 }
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        timeout: Duration::from_millis(800),
-        ..FetchConfig::default()
-    })
-    .expect("fetcher")
+    Fetcher::with_timeout(Duration::from_millis(800)).expect("fetcher")
 }
 
 fn site(server: &Server, s: wpsite::WpSite) -> wpsite::Shared {

@@ -9,15 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use earmark_core::download::transfer::{part_path, Finished};
-use earmark_core::fetch::{FetchConfig, Fetcher};
+use earmark_core::fetch::Fetcher;
 use http::{Body, Reply, Request, Server};
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(3),
-        ..FetchConfig::default()
-    })
-    .expect("client")
+    Fetcher::with_timeout(Duration::from_secs(3)).expect("client")
 }
 
 /// Deterministic bytes that differ at every position modulo 251.

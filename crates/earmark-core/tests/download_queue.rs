@@ -10,18 +10,14 @@ use std::time::{Duration, Instant};
 
 use earmark_core::chrono::{TimeZone, Utc};
 use earmark_core::download::queue::{DownloadEvent, DownloadQueue};
-use earmark_core::fetch::{FetchConfig, Fetcher};
+use earmark_core::fetch::Fetcher;
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
 use http::{Body, Reply, Request, Server};
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(5),
-        ..FetchConfig::default()
-    })
-    .expect("client")
+    Fetcher::with_timeout(Duration::from_secs(5)).expect("client")
 }
 
 fn media(len: usize, seed: u8) -> Vec<u8> {

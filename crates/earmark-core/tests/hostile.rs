@@ -24,11 +24,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(5),
-        ..FetchConfig::default()
-    })
-    .expect("fetcher")
+    Fetcher::with_timeout(Duration::from_secs(5)).expect("fetcher")
 }
 
 fn subscribe(lib: &mut Library, feed_url: &str) -> earmark_core::model::Subscription {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use earmark_core::feed::{ParsedFeed, ParsedItem};
-use earmark_core::fetch::{FetchConfig, Fetcher};
+use earmark_core::fetch::Fetcher;
 use earmark_core::library::FetchMeta;
 use earmark_core::model::{EpisodeId, Podcast20, SearchKind, Transcript};
 use earmark_core::transcript::{best_offer, ensure_transcript, TranscriptFormat};
@@ -26,11 +26,7 @@ fn t() -> DateTime<Utc> {
 }
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        timeout: Duration::from_secs(3),
-        ..FetchConfig::default()
-    })
-    .expect("client")
+    Fetcher::with_timeout(Duration::from_secs(3)).expect("client")
 }
 
 fn offer(url: String, mime: Option<&str>) -> Transcript {
