@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use http::{Body, Reply, Request, Server};
+use http::{Body, Reply, Server};
 
 fn media(len: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 13 + 5) % 251) as u8).collect()
@@ -17,23 +17,6 @@ fn media(len: usize) -> Vec<u8> {
 
 fn cli(library: &Path) -> Command {
     sealed(env!("CARGO_BIN_EXE_earmark-cli"), library)
-}
-
-fn ranged(req: &Request, data: &[u8]) -> Reply {
-    match req
-        .header("range")
-        .and_then(|r| r.strip_prefix("bytes="))
-        .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok())
-    {
-        Some(start) if start < data.len() => Reply::status(206)
-            .header("ETag", "\"m\"")
-            .header(
-                "Content-Range",
-                &format!("bytes {start}-{}/{}", data.len() - 1, data.len()),
-            )
-            .body(data[start..].to_vec()),
-        _ => Reply::ok(data.to_vec()).header("ETag", "\"m\""),
-    }
 }
 
 fn subscribe(server: &Server, library: &Path) {
@@ -73,7 +56,7 @@ fn killed_mid_download_resumes_to_a_byte_identical_file() {
                     wait: Duration::from_secs(3),
                 })
         } else {
-            ranged(r, &d)
+            Reply::ranged(r, &d, "\"m\"")
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");

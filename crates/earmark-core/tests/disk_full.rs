@@ -23,7 +23,7 @@ use earmark_core::fetch::Fetcher;
 use earmark_core::model::{DownloadState, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
-use http::{Reply, Request, Server};
+use http::{Reply, Server};
 
 /// A tmpfs mounted on a fresh temporary folder; unmounted when dropped.
 struct Tmpfs {
@@ -97,23 +97,6 @@ fn media(len: usize) -> Vec<u8> {
     (0..len).map(|i| ((i * 31 + 7) % 251) as u8).collect()
 }
 
-fn ranged(req: &Request, data: &[u8]) -> Reply {
-    match req
-        .header("range")
-        .and_then(|r| r.strip_prefix("bytes="))
-        .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok())
-    {
-        Some(start) if start < data.len() => Reply::status(206)
-            .header("ETag", "\"big\"")
-            .header(
-                "Content-Range",
-                &format!("bytes {start}-{}/{}", data.len() - 1, data.len()),
-            )
-            .body(data[start..].to_vec()),
-        _ => Reply::ok(data.to_vec()).header("ETag", "\"big\""),
-    }
-}
-
 /// Subscribes the library in `lib_dir` to a one-episode feed (a file in `feed_dir`).
 fn subscribe(server: &Server, feed_dir: &Path, lib_dir: &Path) -> EpisodeId {
     let feed = format!(
@@ -143,7 +126,7 @@ fn a_download_into_a_full_disk_is_disk_full_and_keeps_the_part() {
     let server = Server::start();
     let data = media(3_000_000);
     let d = data.clone();
-    server.route("/big.mp3", move |r| ranged(r, &d));
+    server.route("/big.mp3", move |r| Reply::ranged(r, &d, "\"big\""));
     let dest = fs.path().join("big.mp3");
     let url = url::Url::parse(&server.url("/big.mp3")).expect("url");
     let err = fetcher()
@@ -165,7 +148,7 @@ fn a_library_on_a_full_disk_stays_consistent_and_resumes_once_there_is_room() {
     let server = Server::start();
     let data = media(6_000_000);
     let d = data.clone();
-    server.route("/big.mp3", move |r| ranged(r, &d));
+    server.route("/big.mp3", move |r| Reply::ranged(r, &d, "\"big\""));
     let feed_dir = tempfile::tempdir().expect("tempdir");
     let lib_dir: PathBuf = fs.path().join("lib");
     let id = subscribe(&server, feed_dir.path(), &lib_dir);
@@ -250,7 +233,7 @@ fn moving_the_media_folder_to_another_filesystem_copies_and_removes() {
     let server = Server::start();
     let data = media(3_000_000);
     let d = data.clone();
-    server.route("/big.mp3", move |r| ranged(r, &d));
+    server.route("/big.mp3", move |r| Reply::ranged(r, &d, "\"big\""));
     let home = tempfile::tempdir().expect("tempdir");
     let lib_dir = home.path().join("lib");
     let id = subscribe(&server, home.path(), &lib_dir);

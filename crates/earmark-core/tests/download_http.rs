@@ -21,28 +21,6 @@ fn media(len: usize, seed: u8) -> Vec<u8> {
     (0..len).map(|i| ((i * 7 + seed as usize) % 251) as u8).collect()
 }
 
-/// A reply for `req` that honours Range (206 from the asked offset) with an ETag.
-fn ranged(req: &Request, data: &[u8], etag: &str) -> Reply {
-    let wanted = req
-        .header("range")
-        .and_then(|r| r.strip_prefix("bytes="))
-        .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok());
-    let if_range_ok = req.header("if-range").is_none_or(|v| v == etag);
-    match wanted {
-        Some(start) if if_range_ok && start < data.len() => Reply::status(206)
-            .header("ETag", etag)
-            .header(
-                "Content-Range",
-                &format!("bytes {start}-{}/{}", data.len() - 1, data.len()),
-            )
-            .body(data[start..].to_vec()),
-        Some(start) if if_range_ok && start >= data.len() => {
-            Reply::status(416).header("Content-Range", &format!("bytes */{}", data.len()))
-        }
-        _ => Reply::ok(data.to_vec()).header("ETag", etag),
-    }
-}
-
 /// The first `drops` requests send half the file and hang up.
 fn dropping(data: Vec<u8>, etag: &'static str, drops: usize) -> impl Fn(&Request) -> Reply + Send + Sync {
     let n = AtomicUsize::new(0);
@@ -58,7 +36,7 @@ fn dropping(data: Vec<u8>, etag: &'static str, drops: usize) -> impl Fn(&Request
                     wait: Duration::from_millis(50),
                 });
         }
-        ranged(req, &data, etag)
+        Reply::ranged(req, &data, etag)
     }
 }
 
@@ -72,7 +50,7 @@ fn a_plain_download_is_byte_identical_and_leaves_no_part() {
     let server = Server::start();
     let data = media(300_000, 1);
     let d = data.clone();
-    server.route("/ep.mp3", move |r| ranged(r, &d, "\"v1\""));
+    server.route("/ep.mp3", move |r| Reply::ranged(r, &d, "\"v1\""));
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("ep.mp3");
     let mut seen = Vec::new();
@@ -124,7 +102,7 @@ fn server_errors_are_retried() {
         if n.fetch_add(1, Ordering::SeqCst) < 2 {
             Reply::status(503)
         } else {
-            ranged(r, &d, "\"e\"")
+            Reply::ranged(r, &d, "\"e\"")
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
@@ -175,7 +153,7 @@ fn a_file_that_changed_between_attempts_is_not_spliced() {
                     wait: Duration::from_millis(50),
                 })
         } else {
-            ranged(r, &nw, "\"new\"") // If-Range "old" does not match: the whole new file
+            Reply::ranged(r, &nw, "\"new\"") // If-Range "old" does not match: the whole new file
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
@@ -189,7 +167,7 @@ fn a_complete_part_and_a_416_finish_without_refetching() {
     let server = Server::start();
     let data = media(10_000, 6);
     let d = data.clone();
-    server.route("/ep.mp3", move |r| ranged(r, &d, "\"v\""));
+    server.route("/ep.mp3", move |r| Reply::ranged(r, &d, "\"v\""));
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("ep.mp3");
     std::fs::write(part_path(&dest), &data).expect("part");
@@ -237,7 +215,7 @@ fn cancel_keeps_the_part_and_a_later_run_resumes() {
     let server = Server::start();
     let data = media(2_000_000, 8);
     let d = data.clone();
-    server.route("/ep.mp3", move |r| ranged(r, &d, "\"c\""));
+    server.route("/ep.mp3", move |r| Reply::ranged(r, &d, "\"c\""));
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("ep.mp3");
     let url = url::Url::parse(&server.url("/ep.mp3")).expect("url");
@@ -297,7 +275,7 @@ fn an_unannounced_short_body_resumes_when_the_feed_says_more() {
         if n.fetch_add(1, Ordering::SeqCst) == 0 {
             unannounced(&d, 200_000)
         } else {
-            ranged(r, &d, "\"u\"")
+            Reply::ranged(r, &d, "\"u\"")
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
@@ -353,7 +331,7 @@ fn placeholder_feed_lengths_and_server_lengths_are_not_second_guessed() {
     let d = data.clone();
     server.route("/quiet.mp3", move |_| unannounced(&d, d.len()));
     let d = data.clone();
-    server.route("/told.mp3", move |r| ranged(r, &d, "\"t\""));
+    server.route("/told.mp3", move |r| Reply::ranged(r, &d, "\"t\""));
     let dir = tempfile::tempdir().expect("tempdir");
     let f = fetcher();
     // Placeholders (0, 1, a duration in seconds) are below the plausible floor: taken as is.

@@ -125,6 +125,28 @@ impl Reply {
         self.delay = delay;
         self
     }
+
+    /// `data` as a server that honours Range answers `req`: 206 from the offset asked for (an
+    /// open range, as downloads resume), 416 past the end, and the whole body when there is no
+    /// range or its `If-Range` names another version than `etag`.
+    pub fn ranged(req: &Request, data: &[u8], etag: &str) -> Self {
+        let wanted = req
+            .header("range")
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok());
+        let if_range_ok = req.header("if-range").is_none_or(|v| v == etag);
+        match wanted {
+            Some(start) if if_range_ok && start < data.len() => Reply::status(206)
+                .header("ETag", etag)
+                .header(
+                    "Content-Range",
+                    &format!("bytes {start}-{}/{}", data.len() - 1, data.len()),
+                )
+                .body(data[start..].to_vec()),
+            Some(_) if if_range_ok => Reply::status(416).header("Content-Range", &format!("bytes */{}", data.len())),
+            _ => Reply::ok(data.to_vec()).header("ETag", etag),
+        }
+    }
 }
 
 type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
