@@ -11,9 +11,9 @@
 //! (`/proc/thread-self/schedstat`); the pipeline is single-threaded.
 
 use earmark_test_support::bench::{median, ms, Table};
-use earmark_test_support::media::ffmpeg;
+use earmark_test_support::media::{self, ffmpeg, has};
 use earmark_test_support::rng::Rng;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,8 +27,6 @@ use earmark_test_support::pulse;
 
 /// Frames per pull, as the output path pulls them (`output::BLOCK_FRAMES`).
 const BLOCK_FRAMES: usize = 512;
-const SEGMENT_SECS: u32 = 300;
-const SEGMENTS: u32 = 12;
 const START_RUNS: usize = 21;
 const SEEK_TARGETS: usize = 20;
 /// Whole-file passes (ours at 1x and 2x, decoder alone, ffmpeg): each takes seconds, so few.
@@ -47,10 +45,9 @@ fn main() -> Res<()> {
         return child(arg(1), arg(2));
     }
     let started = Instant::now();
-    let tmp = tempfile::tempdir()?;
     let mut table = Table::default();
 
-    let Some(mp3) = make_media(tmp.path())? else {
+    let Some(mp3) = media::sixty_minute_mp3()? else {
         println!("ffmpeg missing: cannot generate the test media (scripts/setup installs it); nothing measured");
         return Ok(());
     };
@@ -118,59 +115,6 @@ fn cpu_secs() -> f64 {
 }
 
 // ---------------------------------------------------------------- media
-
-fn has(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-/// The 60-minute MP3: one 5-minute segment encoded by ffmpeg (a 220 Hz tone under pink noise
-/// band-passed to the voice range and chopped at a syllable rate of 4 Hz), then stream-copied
-/// twelve times into one file, which takes seconds instead of encoding an hour.
-fn make_media(dir: &Path) -> Res<Option<PathBuf>> {
-    if !has("ffmpeg", "-version") {
-        return Ok(None);
-    }
-    let seg = dir.join("segment.mp3");
-    let status = ffmpeg()
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=220:duration={SEGMENT_SECS}:sample_rate=44100"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!(
-            "anoisesrc=color=pink:duration={SEGMENT_SECS}:sample_rate=44100:amplitude=0.5"
-        ))
-        .args([
-            "-filter_complex",
-            "[1]bandpass=f=900:w=1500,tremolo=f=4:d=0.9[n];[0][n]amix=inputs=2:normalize=0,pan=stereo|c0=c0|c1=c0",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "128k",
-        ])
-        .arg(&seg)
-        .status()?;
-    if !status.success() {
-        return Err("ffmpeg failed to encode the segment".into());
-    }
-    let list = dir.join("list.txt");
-    let line = format!("file '{}'\n", seg.display());
-    std::fs::write(&list, line.repeat(SEGMENTS as usize))?;
-    let mp3 = dir.join("episode.mp3");
-    let status = ffmpeg()
-        .args(["-f", "concat", "-safe", "0", "-i"])
-        .arg(&list)
-        .args(["-c", "copy"])
-        .arg(&mp3)
-        .status()?;
-    if !status.success() {
-        return Err("ffmpeg failed to join the segments".into());
-    }
-    Ok(Some(mp3))
-}
 
 // ---------------------------------------------------------------- 1. time to first sample
 

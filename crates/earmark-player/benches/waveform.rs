@@ -10,16 +10,14 @@
 
 use earmark_test_support::bench::{median, ms, Table};
 use earmark_test_support::media;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use earmark_player::clip::{export_clip, ClipTags};
 use earmark_player::peaks::{self, PeaksOptions};
 
-const SEGMENT_SECS: u32 = 300;
-const SEGMENTS: u32 = 12;
 /// Whole-file passes take seconds each, so few.
 const LONG_RUNS: usize = 3;
 const SHORT_RUNS: usize = 11;
@@ -31,7 +29,7 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> Res<()> {
     let started = Instant::now();
-    let Some(mp3) = media()? else {
+    let Some(mp3) = media::sixty_minute_mp3()? else {
         println!("ffmpeg missing: cannot generate the test media (scripts/setup installs it); nothing measured");
         return Ok(());
     };
@@ -335,66 +333,5 @@ fn cpu_ms() -> f64 {
 }
 
 // ---------------------------------------------------------------- media
-
-fn has(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-/// The 60-minute MP3, generated once and kept for later runs.
-fn media() -> Res<Option<PathBuf>> {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("bench-media");
-    let mp3 = dir.join("episode-60min.mp3");
-    if mp3.exists() {
-        return Ok(Some(mp3));
-    }
-    if !has("ffmpeg", "-version") {
-        return Ok(None);
-    }
-    std::fs::create_dir_all(&dir)?;
-    let seg = dir.join("segment.mp3");
-    let status = media::ffmpeg()
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=220:duration={SEGMENT_SECS}:sample_rate=44100"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!(
-            "anoisesrc=color=pink:duration={SEGMENT_SECS}:sample_rate=44100:amplitude=0.5"
-        ))
-        .args([
-            "-filter_complex",
-            "[1]bandpass=f=900:w=1500,tremolo=f=4:d=0.9[n];[0][n]amix=inputs=2:normalize=0,pan=stereo|c0=c0|c1=c0",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "128k",
-        ])
-        .arg(&seg)
-        .status()?;
-    if !status.success() {
-        return Err("ffmpeg failed to encode the segment".into());
-    }
-    let list = dir.join("list.txt");
-    std::fs::write(&list, format!("file '{}'\n", seg.display()).repeat(SEGMENTS as usize))?;
-    // Written under another name and renamed, so an interrupted run leaves no half file to reuse.
-    let partial = dir.join("episode-60min.partial.mp3");
-    let status = media::ffmpeg()
-        .args(["-f", "concat", "-safe", "0", "-i"])
-        .arg(&list)
-        .args(["-c", "copy"])
-        .arg(&partial)
-        .status()?;
-    if !status.success() {
-        return Err("ffmpeg failed to join the segments".into());
-    }
-    std::fs::rename(&partial, &mp3)?;
-    Ok(Some(mp3))
-}
 
 // ---------------------------------------------------------------- table

@@ -9,3 +9,74 @@ pub fn ffmpeg() -> Command {
     c.args(["-hide_banner", "-loglevel", "error", "-y"]);
     c
 }
+
+/// Whether `program` runs (`arg` being one it answers without work, e.g. `--version`).
+pub fn has(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Length of the segment [`sixty_minute_mp3`] repeats, in seconds.
+const SEGMENT_SECS: u32 = 300;
+
+/// The benches' 60-minute MP3 at 128 kb/s: one 5-minute segment encoded by ffmpeg (a 220 Hz tone
+/// under pink noise band-passed to the voice range and chopped at a syllable rate of 4 Hz),
+/// stream-copied twelve times into one file, which takes seconds instead of encoding an hour.
+/// Made once under `CARGO_TARGET_DIR` (or the temporary folder) and kept for later runs; written
+/// under another name and renamed, so an interrupted run leaves no half file to reuse. `None`
+/// when ffmpeg is missing.
+pub fn sixty_minute_mp3() -> Result<Option<std::path::PathBuf>, String> {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("bench-media");
+    let mp3 = dir.join("episode-60min.mp3");
+    if mp3.exists() {
+        return Ok(Some(mp3));
+    }
+    if !has("ffmpeg", "-version") {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let seg = dir.join("segment.mp3");
+    let run = |c: &mut Command, what: &str| match c.status() {
+        Ok(s) if s.success() => Ok(()),
+        _ => Err(format!("ffmpeg failed to {what}")),
+    };
+    run(
+        ffmpeg()
+            .args(["-f", "lavfi", "-i"])
+            .arg(format!("sine=frequency=220:duration={SEGMENT_SECS}:sample_rate=44100"))
+            .args(["-f", "lavfi", "-i"])
+            .arg(format!(
+                "anoisesrc=color=pink:duration={SEGMENT_SECS}:sample_rate=44100:amplitude=0.5"
+            ))
+            .args([
+                "-filter_complex",
+                "[1]bandpass=f=900:w=1500,tremolo=f=4:d=0.9[n];[0][n]amix=inputs=2:normalize=0,pan=stereo|c0=c0|c1=c0",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "128k",
+            ])
+            .arg(&seg),
+        "encode the segment",
+    )?;
+    let list = dir.join("list.txt");
+    std::fs::write(&list, format!("file '{}'\n", seg.display()).repeat(12)).map_err(|e| e.to_string())?;
+    let partial = dir.join("episode-60min.partial.mp3");
+    run(
+        ffmpeg()
+            .args(["-f", "concat", "-safe", "0", "-i"])
+            .arg(&list)
+            .args(["-c", "copy"])
+            .arg(&partial),
+        "join the segments",
+    )?;
+    std::fs::rename(&partial, &mp3).map_err(|e| e.to_string())?;
+    Ok(Some(mp3))
+}
