@@ -204,8 +204,10 @@ fn loudness_bench(mp3: &Path, secs: f64, table: &mut Table) -> Res<()> {
         ours.push(t.elapsed().as_secs_f64() * 1000.0);
         ours_cpu.push(cpu_ms() - cpu0);
         let t = Instant::now();
+        // The filter prints its summary at the info level, which media::ffmpeg() hides: the
+        // last -loglevel given wins.
         let out = media::ffmpeg()
-            .args(["-nostats", "-i"])
+            .args(["-loglevel", "info", "-nostats", "-i"])
             .arg(mp3)
             .args(["-af", "ebur128=peak=true", "-f", "null", "-"])
             .stderr(Stdio::piped())
