@@ -5,7 +5,8 @@
 //! - Bea merges it all (`share join`: every file read, merged, written into her library); goal
 //!   under 2 s;
 //! - a sync with nothing new, the median of [`RUNS`] (goal under 50 ms), beside its peer in the
-//!   same run: reading the library's items alone (the part of a sync that is SQL);
+//!   same run: listing the library's bookmarks alone (what every idle sync read before the change
+//!   count of migration 0023 let it skip the items);
 //! - the folder's size after 10,000 edits (100 syncs of 100 note edits), then after compaction;
 //! - the same archive through an automerge-repo sync server on 127.0.0.1 (`tools/share-server`,
 //!   installed by `scripts/setup`): Ann puts it there, Cal (a third library) joins it, and a sync

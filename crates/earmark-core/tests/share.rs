@@ -1083,3 +1083,80 @@ fn each_shared_item_says_who_changed_it_last_where_it_is_listed() {
     let post = a.lib.document(a.post()).expect("post");
     assert_eq!(post.changed_by, None);
 }
+
+/// A sync with nothing new skips reading the items once a sync has compared them; every kind of
+/// edit made after that, by this connection or another one on the same file, must still be sent.
+#[test]
+fn every_edit_after_an_idle_sync_is_still_sent() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, _b, _c) = three(&feeds);
+    let kind = earmark_core::docs::CollectionKind::Campaign;
+    // Two syncs with nothing new: the second one finds the library already compared.
+    for _ in 0..2 {
+        assert_eq!(a.sync(), share::ShareReport::default());
+    }
+    let sent = |a: &mut Lib| a.sync().sent;
+
+    let ep = a.add_bookmark("Opening", "first words");
+    assert_eq!(sent(&mut a).bookmarks, 1, "a new bookmark");
+    assert_eq!(a.sync(), share::ShareReport::default(), "nothing new after it");
+    let id = a.only_bookmark();
+    let edit = BookmarkEdit {
+        note: Some("second thoughts".into()),
+        ..BookmarkEdit::default()
+    };
+    a.lib.edit_bookmark(id, &edit, t(1)).expect("edit");
+    assert_eq!(sent(&mut a).bookmarks, 1, "a note edited");
+    let edit = BookmarkEdit {
+        tags: Some(vec!["press".into(), "quote".into()]),
+        ..BookmarkEdit::default()
+    };
+    a.lib.edit_bookmark(id, &edit, t(2)).expect("tags");
+    assert_eq!(sent(&mut a).bookmarks, 1, "a bookmark's tags");
+
+    a.lib.add_manual_link(ep, a.post(), None, t(3)).expect("link");
+    assert_eq!(sent(&mut a).decisions, 1, "a manual link");
+    a.lib.reject_link(ep, a.post(), t(4)).expect("reject");
+    assert_eq!(sent(&mut a).decisions, 1, "a rejection");
+
+    a.lib.tag_episode(ep, &["Custody"]).expect("tag episode");
+    assert_eq!(sent(&mut a).tags, 1, "an episode's tag");
+    a.lib.tag_document(a.post(), &["Campaign"]).expect("tag post");
+    assert_eq!(sent(&mut a).tags, 1, "a post's tag");
+    assert_eq!(a.lib.untag_episode(ep, &["custody"]).expect("untag"), 1);
+    assert_eq!(sent(&mut a).tags, 1, "a tag taken off");
+
+    let campaign = a.lib.collection_ensure("In Dad's Shoes", kind, t(5)).expect("campaign");
+    assert_eq!(sent(&mut a).collections, 1, "a new campaign");
+    a.lib.collection_add_episode(campaign, ep).expect("member");
+    assert_eq!(sent(&mut a).collections, 1, "an episode added to it");
+    a.lib.collection_add_documents(campaign, &[a.post()]).expect("member");
+    assert_eq!(sent(&mut a).collections, 1, "a post added to it");
+
+    let podcast = a.lib.podcasts().expect("podcasts")[0].id;
+    a.lib.set_subscribed(podcast, false, t(6)).expect("unsubscribe");
+    assert_eq!(sent(&mut a).subscriptions, 1, "an unsubscription");
+
+    a.lib.delete_bookmark(id).expect("delete");
+    assert_eq!(sent(&mut a).bookmarks, 1, "a deleted bookmark");
+
+    // A write through another connection to the same library (the window's second connection,
+    // or the command line while the app runs).
+    let mut other = Library::open(&a._dir.path().join("lib")).expect("second connection");
+    other
+        .add_bookmark(
+            &NewBookmark {
+                episode_id: a.ep(3),
+                start_secs: 5.0,
+                end_secs: None,
+                title: "From the command line".into(),
+                note: String::new(),
+                tags: Vec::new(),
+            },
+            t(7),
+        )
+        .expect("bookmark elsewhere");
+    drop(other);
+    assert_eq!(sent(&mut a).bookmarks, 1, "a bookmark made by another connection");
+    assert_eq!(a.sync(), share::ShareReport::default());
+}

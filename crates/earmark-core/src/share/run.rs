@@ -1,5 +1,6 @@
 //! Creating, joining, syncing, compacting and leaving a shared archive.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use automerge::{ActorId, AutoCommit, ChangeHash};
@@ -78,6 +79,7 @@ fn new_row(
         waiting: 0,
         last_sync: None,
         last_error: None,
+        checked: None,
     })
 }
 
@@ -214,6 +216,60 @@ fn sync_inner(
     now: DateTime<Utc>,
     preloaded: Option<AutoCommit>,
 ) -> Result<ShareReport> {
+    let (report, dirt) = sync_from(lib, row, now, preloaded)?;
+    // Everything this library had changed as of `dirt` is now agreed: until another write touches
+    // what the share carries, a sync need not compare every item again.
+    lib.share_mark_checked(dirt)?;
+    Ok(report)
+}
+
+/// What changed here since both sides last agreed: the agreed hashes, the library's items by
+/// kind (in [`Kind::ALL`]'s order) and what differs (`None` for an item gone from here).
+type Scan = (
+    HashMap<(String, String), i64>,
+    Vec<HashMap<String, Item>>,
+    Vec<(Kind, String, Option<Item>)>,
+);
+
+/// Compares every shared item in the library with what both sides last agreed on.
+fn scan(lib: &Library) -> Result<Scan> {
+    let synced = lib.share_synced()?;
+    // The agreed hashes by kind, looked up by borrowed keys: this runs for every shared item.
+    let mut agreed: HashMap<&str, HashMap<&str, i64>> = HashMap::new();
+    for ((kind, key), hash) in &synced {
+        agreed.entry(kind.as_str()).or_default().insert(key.as_str(), *hash);
+    }
+    let mut local = Vec::new();
+    let mut pending: Vec<(Kind, String, Option<Item>)> = Vec::new();
+    for kind in Kind::ALL {
+        let items = lib.local_items(kind)?;
+        let agreed = agreed.get(kind.as_str());
+        for (key, item) in &items {
+            if agreed.and_then(|a| a.get(key.as_str())) != Some(&item.hash()) {
+                pending.push((kind, key.clone(), Some(item.clone())));
+            }
+        }
+        for key in agreed.into_iter().flat_map(HashMap::keys) {
+            // A subscription this library could never share (a local feed, from the folder) is
+            // not gone from here: it was never here to share.
+            let shareable = (kind != Kind::Subscription || is_web_feed(key)) && !kind.add_only();
+            if !items.contains_key(*key) && shareable {
+                pending.push((kind, (*key).to_owned(), None));
+            }
+        }
+        local.push(items);
+    }
+    drop(agreed);
+    Ok((synced, local, pending))
+}
+
+/// One sync, and the change count it compared the library at.
+fn sync_from(
+    lib: &mut Library,
+    row: &ShareRow,
+    now: DateTime<Utc>,
+    preloaded: Option<AutoCommit>,
+) -> Result<(ShareReport, i64)> {
     let folder = Path::new(&row.folder);
     let server = if server::is_server(&row.folder) {
         Some(server::Address::parse(&row.folder)?)
@@ -234,28 +290,8 @@ fn sync_inner(
     // Collection members a teammate named that have arrived since (an episode after a refresh)
     // join their collections first; the archive already counts them, so this sends nothing.
     lib.settle_waiting_members()?;
-    // What changed here since both sides last agreed, and what the folder has that is not merged:
-    // both found without the document, so a sync with nothing to do never loads it.
-    let synced = lib.share_synced()?;
-    let mut local = Vec::new();
-    let mut pending: Vec<(Kind, String, Option<Item>)> = Vec::new();
-    for kind in Kind::ALL {
-        let items = lib.local_items(kind)?;
-        for (key, item) in &items {
-            if synced.get(&(kind.as_str().to_owned(), key.clone())) != Some(&item.hash()) {
-                pending.push((kind, key.clone(), Some(item.clone())));
-            }
-        }
-        for (k, key) in synced.keys() {
-            // A subscription this library could never share (a local feed, from the folder) is
-            // not gone from here: it was never here to share.
-            let shareable = (kind != Kind::Subscription || is_web_feed(key)) && !kind.add_only();
-            if k == kind.as_str() && !items.contains_key(key) && shareable {
-                pending.push((kind, key.clone(), None));
-            }
-        }
-        local.push(items);
-    }
+    // Read before the items, so a write made while they are read counts as not compared yet.
+    let dirt = lib.share_dirt()?;
     let unseen: Vec<_> = match server {
         // What the server has that is new is known only by asking it.
         Some(_) => Vec::new(),
@@ -268,18 +304,26 @@ fn sync_inner(
         }
     };
     let unpublished = row.heads != row.published;
-    let idle = pending.is_empty() && unseen.is_empty() && !unpublished && row.waiting == 0;
-    if idle && preloaded.is_none() && server.is_none() {
+    let quiet = unseen.is_empty() && !unpublished && row.waiting == 0 && preloaded.is_none();
+    // Nothing shared was written here since a sync last compared (and nothing else is to do):
+    // the items need not be read, which is most of an idle sync's time in a big archive.
+    let clean = quiet && row.checked == Some(dirt);
+    let (synced, local, pending) = match clean {
+        true => (HashMap::new(), Vec::new(), Vec::new()),
+        false => scan(lib)?,
+    };
+    let idle = quiet && pending.is_empty();
+    if idle && server.is_none() {
         lib.record_share_idle(now)?;
-        return Ok(report);
+        return Ok((report, dirt));
     }
-    if let (Some(addr), true, None) = (&server, idle, &preloaded) {
+    if let (Some(addr), true) = (&server, idle) {
         // Nothing changed here since the server last held all of our document: ask with our
         // heads alone, and load the document only if the server has something else.
         let resume = match server::sync_light(addr, &heads_of(&row.heads))? {
             server::Light::UpToDate => {
                 lib.record_share_idle(now)?;
-                return Ok(report);
+                return Ok((report, dirt));
             }
             server::Light::Differs(resume) => resume,
         };
@@ -290,10 +334,15 @@ fn sync_inner(
         let heads = heads_text(&doc.get_heads());
         if doc.get_heads() == before {
             lib.share_commit_received(None, &heads, &[], &[], &[], now)?;
-            return Ok(report);
+            return Ok((report, dirt));
         }
         let stored = heads_of(&row.heads);
-        return read_into_library(lib, &mut doc, &stored, &synced, &local, &[], &[], now, report);
+        // The server had something: the items are compared after all (if they were not).
+        let (synced, local, _) = match clean {
+            true => scan(lib)?,
+            false => (synced, local, pending),
+        };
+        return read_into_library(lib, &mut doc, &stored, &synced, &local, &[], &[], now, report).map(|r| (r, dirt));
     }
     let read_back = preloaded.is_some() || row.waiting > 0;
     let mut doc = match preloaded {
@@ -346,9 +395,10 @@ fn sync_inner(
         let heads = heads_text(&doc.get_heads());
         if doc.get_heads() == before && !read_back {
             lib.share_commit_received(None, &heads, &files, &[], &[], now)?;
-            return Ok(report);
+            return Ok((report, dirt));
         }
-        return read_into_library(lib, &mut doc, &stored, &synced, &local, &sent, &files, now, report);
+        return read_into_library(lib, &mut doc, &stored, &synced, &local, &sent, &files, now, report)
+            .map(|r| (r, dirt));
     }
     let outgoing = doc.save_after(&heads_of(&row.published));
     if !outgoing.is_empty() {
@@ -397,9 +447,9 @@ fn sync_inner(
     let heads = heads_text(&doc.get_heads());
     if report.files_merged == 0 && !read_back {
         lib.share_commit_received(None, &heads, &files, &[], &[], now)?;
-        return Ok(report);
+        return Ok((report, dirt));
     }
-    read_into_library(lib, &mut doc, &stored, &synced, &local, &sent, &files, now, report)
+    read_into_library(lib, &mut doc, &stored, &synced, &local, &sent, &files, now, report).map(|r| (r, dirt))
 }
 
 /// Step 3 of a sync: what the merged document holds that differs from the library goes into it.

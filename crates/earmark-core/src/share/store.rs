@@ -24,6 +24,8 @@ pub(crate) struct ShareRow {
     pub waiting: u32,
     pub last_sync: Option<String>,
     pub last_error: Option<String>,
+    /// The change count (`share_dirt`) at which the library last agreed with `share_synced`.
+    pub checked: Option<i64>,
 }
 
 /// What writing one shared item back into the library did.
@@ -54,8 +56,8 @@ impl Library {
         Ok(self
             .conn()
             .query_row(
-                "SELECT folder, name, archive_id, actor, person, published, last_sync, last_error, heads, waiting \
-                 FROM share WHERE id = 1",
+                "SELECT folder, name, archive_id, actor, person, published, last_sync, last_error, heads, waiting, \
+                 checked FROM share WHERE id = 1",
                 [],
                 |r| {
                     Ok(ShareRow {
@@ -69,6 +71,7 @@ impl Library {
                         last_error: r.get(7)?,
                         heads: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
                         waiting: r.get(9)?,
+                        checked: r.get(10)?,
                     })
                 },
             )
@@ -147,6 +150,21 @@ impl Library {
         Ok(())
     }
 
+    /// How many writes have touched what a share carries (kept by the triggers of migration
+    /// 0023): equal to the share's `checked` when nothing shared changed since a sync compared.
+    pub(crate) fn share_dirt(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT n FROM share_dirt WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// Records that the library agreed with what both sides last agreed on as of `dirt`.
+    pub(crate) fn share_mark_checked(&mut self, dirt: i64) -> Result<()> {
+        self.conn()
+            .execute("UPDATE share SET checked = ?1 WHERE id = 1", [dirt])?;
+        Ok(())
+    }
+
     pub(crate) fn record_share_error(&mut self, error: &str) -> Result<()> {
         self.conn()
             .execute("UPDATE share SET last_error = ?1 WHERE id = 1", [error])?;
@@ -206,25 +224,37 @@ impl Library {
                 }
             }
             Kind::Bookmark => {
+                // Tags in one pass beside the bookmarks, not a subquery per bookmark: an idle
+                // sync reads every bookmark, and the subquery was a third of that.
+                let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+                let mut stmt = conn
+                    .prepare("SELECT bt.bookmark_id, t.name FROM bookmark_tags bt JOIN tags t ON t.id = bt.tag_id")?;
+                for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+                    let (id, name) = row?;
+                    tags.entry(id).or_default().push(name);
+                }
                 let mut stmt = conn.prepare(
-                    "SELECT b.uid, p.feed_url, e.guid, b.start_secs, b.end_secs, b.title, b.note, \
-                     (SELECT json_group_array(t.name) FROM bookmark_tags bt JOIN tags t ON t.id = bt.tag_id \
-                      WHERE bt.bookmark_id = b.id) \
+                    "SELECT b.id, b.uid, p.feed_url, e.guid, b.start_secs, b.end_secs, b.title, b.note \
                      FROM bookmarks b JOIN episodes e ON e.id = b.episode_id JOIN podcasts p ON p.id = e.podcast_id",
                 )?;
                 let rows = stmt.query_map([], |r| {
-                    let tags: Vec<String> = serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default();
-                    let mut tags = clean_tags(&tags);
-                    tags.sort();
+                    let tags = match tags.get(&r.get::<_, i64>(0)?) {
+                        Some(names) => {
+                            let mut tags = clean_tags(names);
+                            tags.sort();
+                            tags
+                        }
+                        None => Vec::new(),
+                    };
                     Ok((
-                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
                         SharedBookmark {
-                            feed: r.get(1)?,
-                            guid: r.get(2)?,
-                            start: r.get(3)?,
-                            end: r.get(4)?,
-                            title: r.get(5)?,
-                            note: r.get(6)?,
+                            feed: r.get(2)?,
+                            guid: r.get(3)?,
+                            start: r.get(4)?,
+                            end: r.get(5)?,
+                            title: r.get(6)?,
+                            note: r.get(7)?,
                             tags,
                         },
                     ))
