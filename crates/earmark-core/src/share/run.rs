@@ -83,6 +83,19 @@ fn new_row(
     })
 }
 
+/// Records in the library a share of the server archive at `addr`, once the server holds `doc`.
+fn record_server_share(
+    lib: &mut Library,
+    addr: &server::Address,
+    name: String,
+    actor: &ActorId,
+    person: &str,
+    doc: &mut AutoCommit,
+) -> Result<()> {
+    let row = new_row(addr.text(), name, addr.doc_id.clone(), actor, person, doc)?;
+    lib.insert_share(&row, &doc.save_nocompress())
+}
+
 /// Starts a shared archive in `folder` (made if missing; refused if it already holds one) from
 /// what this library has, and syncs once.
 pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: DateTime<Utc>) -> Result<ShareReport> {
@@ -96,15 +109,7 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
         // A new document on the server: nothing is recorded here until the server holds it.
         let addr = server::Address::new_on(server)?;
         server::sync_with(&addr, &mut doc, false)?;
-        let row = new_row(
-            addr.text(),
-            name.to_owned(),
-            addr.doc_id.clone(),
-            &actor,
-            person,
-            &mut doc,
-        )?;
-        lib.insert_share(&row, &doc.save_nocompress())?;
+        record_server_share(lib, &addr, name.to_owned(), &actor, person, &mut doc)?;
         return sync(lib, now);
     }
     let archive_id = folder::content_name(format!("{name}\n{}\n{}", actor.to_hex_string(), rfc3339(now)).as_bytes());
@@ -146,15 +151,7 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
         doc::check(&doc)?;
         let actor = ActorId::random();
         doc.set_actor(actor.clone());
-        let row = new_row(
-            addr.text(),
-            doc::name(&doc),
-            addr.doc_id.clone(),
-            &actor,
-            person,
-            &mut doc,
-        )?;
-        lib.insert_share(&row, &doc.save_nocompress())?;
+        record_server_share(lib, &addr, doc::name(&doc), &actor, person, &mut doc)?;
         let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
         return sync_inner(lib, &row, now, Some(doc));
     }
