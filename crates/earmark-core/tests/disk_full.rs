@@ -7,6 +7,8 @@
 // A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+mod download_support;
+
 use earmark_test_support::http;
 use earmark_test_support::sqlite::assert_intact;
 
@@ -16,12 +18,11 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use earmark_core::chrono::{TimeZone, Utc};
+use earmark_core::chrono::Utc;
 use earmark_core::download::queue::{DownloadEvent, DownloadQueue};
 use earmark_core::download::transfer::part_path;
 use earmark_core::fetch::Fetcher;
 use earmark_core::model::{DownloadState, EpisodeId};
-use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
 use http::{Reply, Server};
 
@@ -105,19 +106,8 @@ fn subscribe(server: &Server, feed_dir: &Path, lib_dir: &Path) -> EpisodeId {
 </channel></rss>"#,
         server.url("/big.mp3")
     );
-    let feed_path = feed_dir.join("feed.xml");
-    std::fs::write(&feed_path, feed).expect("feed");
-    let mut lib = Library::open(lib_dir).expect("library");
-    let base = url::Url::parse(&server.url("/")).expect("base");
-    let now = Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).single().expect("time");
-    resolve::subscribe(
-        &mut lib,
-        &Resolver::new(fetcher(), base),
-        &feed_path.display().to_string(),
-        now,
-    )
-    .expect("subscribe");
-    lib.episodes(None).expect("episodes")[0].id
+    let (_lib, ids) = download_support::subscribe_file(server, &feed, feed_dir, lib_dir);
+    ids[0]
 }
 
 #[test]

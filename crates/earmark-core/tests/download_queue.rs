@@ -3,16 +3,17 @@
 // A test stands in for a shell here: it reads the clock the core is not allowed to (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+mod download_support;
+
 use earmark_test_support::http;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use earmark_core::chrono::{TimeZone, Utc};
+use earmark_core::chrono::Utc;
 use earmark_core::download::queue::{DownloadEvent, DownloadQueue};
 use earmark_core::fetch::Fetcher;
 use earmark_core::model::{DownloadState, EpisodeId};
-use earmark_core::resolve::{self, Resolver};
 use earmark_core::Library;
 use http::{Body, Reply, Request, Server};
 
@@ -61,25 +62,7 @@ fn library_with(server: &Server, n: usize) -> (tempfile::TempDir, Vec<EpisodeId>
     }
     let feed =
         format!(r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Show</title>{items}</channel></rss>"#);
-    let feed_path = dir.path().join("feed.xml");
-    std::fs::write(&feed_path, feed).expect("feed");
-    let lib_dir = dir.path().join("lib");
-    let mut lib = Library::open(&lib_dir).expect("library");
-    let base = url::Url::parse(&server.url("/")).expect("base");
-    let now = Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).single().expect("time");
-    resolve::subscribe(
-        &mut lib,
-        &Resolver::new(fetcher(), base),
-        &feed_path.display().to_string(),
-        now,
-    )
-    .expect("subscribe");
-    let ids = lib
-        .episodes(None)
-        .expect("episodes")
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let (_lib, ids) = download_support::subscribe_file(server, &feed, dir.path(), &dir.path().join("lib"));
     (dir, ids)
 }
 
