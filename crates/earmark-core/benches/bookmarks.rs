@@ -7,13 +7,14 @@
 //! deterministically; nothing touches the network. Peak memory is the process's `VmHWM`
 //! (Linux), read at the end.
 
+mod bench_support;
+
 use earmark_test_support::bench::{median, ms, peak_kib};
 use earmark_test_support::rng::Rng;
 use std::time::Instant;
 
 use earmark_core::bookmarks::{export, BookmarkFilter, BookmarkOrder, NewBookmark};
-use earmark_core::feed::{ParsedFeed, ParsedItem};
-use earmark_core::library::{FetchMeta, Library, DB_FILE};
+use earmark_core::library::{Library, DB_FILE};
 use earmark_core::{chrono, search};
 
 const PODCASTS: usize = 25;
@@ -106,24 +107,7 @@ fn main() -> Res<()> {
 
     let setup = Instant::now();
     let mut episodes = Vec::new();
-    for p in 0..PODCASTS {
-        let (id, _) = lib.add_podcast(&format!("https://bench.example/{p}/feed"), &format!("Podcast {p}"), t0)?;
-        let items = (0..EPISODES_PER_PODCAST)
-            .map(|e| ParsedItem {
-                guid: format!("p{p}e{e}"),
-                title: format!("Episode {e} of podcast {p}"),
-                duration_secs: Some(3600.0),
-                published: chrono::DateTime::from_timestamp(1_600_000_000 + (e as i64) * 86_400, 0),
-                ..ParsedItem::default()
-            })
-            .collect();
-        let feed = ParsedFeed {
-            title: format!("Podcast {p}"),
-            items,
-            ..ParsedFeed::default()
-        };
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0)?;
-    }
+    bench_support::fill_podcasts(&mut lib, PODCASTS, EPISODES_PER_PODCAST, t0)?;
     episodes.extend(lib.episodes(None)?.into_iter().map(|e| e.id));
     for i in 0..BOOKMARKS {
         let start = rng.below(3500) as f64 + 0.5;

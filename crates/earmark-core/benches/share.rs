@@ -15,13 +15,14 @@
 //! Run: `cargo bench -p earmark-core --bench share`. Nothing touches the network beyond 127.0.0.1.
 #![allow(clippy::disallowed_methods)]
 
+mod bench_support;
+
 use earmark_test_support::bench::median;
 use std::path::Path;
 use std::time::Instant;
 
 use earmark_core::bookmarks::{BookmarkEdit, BookmarkFilter, NewBookmark};
-use earmark_core::feed::{ParsedFeed, ParsedItem};
-use earmark_core::library::{FetchMeta, Library};
+use earmark_core::library::Library;
 use earmark_core::{chrono, share};
 
 const PODCASTS: usize = 25;
@@ -42,23 +43,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 fn base_library(dir: &Path) -> Res<Library> {
     let mut lib = Library::open(dir)?;
     let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-    for p in 0..PODCASTS {
-        let (id, _) = lib.add_podcast(&format!("https://bench.example/{p}/feed"), &format!("Podcast {p}"), t0)?;
-        let items = (0..EPISODES_PER_PODCAST)
-            .map(|e| ParsedItem {
-                guid: format!("p{p}e{e}"),
-                title: format!("Episode {e} of podcast {p}"),
-                duration_secs: Some(3600.0),
-                ..ParsedItem::default()
-            })
-            .collect();
-        let feed = ParsedFeed {
-            title: format!("Podcast {p}"),
-            items,
-            ..ParsedFeed::default()
-        };
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0)?;
-    }
+    bench_support::fill_podcasts(&mut lib, PODCASTS, EPISODES_PER_PODCAST, t0)?;
     for d in 0..DECISIONS {
         lib.insert_document_for_tests(
             "post",
