@@ -36,14 +36,7 @@ fn notes(lib: &Path) -> Vec<(String, String)> {
 fn share_json_contract_and_kill_9_during_sync() {
     let feeds = Server::start();
     let base = feeds.base();
-    feeds.set(
-        "/feed.xml",
-        Reply::rss(format!(
-            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Show</title><link>https://example.invalid/</link>
-<description>d</description><item><guid>g1</guid><title>One</title><enclosure url="{base}/one.mp3" type="audio/mpeg" length="1"/></item>
-</channel></rss>"#
-        )),
-    );
+    feeds.set("/feed.xml", Reply::one_episode_feed(&base));
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b, folder) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("shared"));
     for lib in [&a, &b] {

@@ -31,14 +31,7 @@ fn sync_json_contract_and_a_server_gone() {
     let podsync = Podsync::start();
     let feeds = Server::start();
     let base = feeds.base();
-    feeds.set(
-        "/feed.xml",
-        Reply::rss(format!(
-            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Show</title><link>https://example.invalid/</link>
-<description>d</description><item><guid>g1</guid><title>One</title><enclosure url="{base}/one.mp3" type="audio/mpeg" length="1"/></item>
-</channel></rss>"#
-        )),
-    );
+    feeds.set("/feed.xml", Reply::one_episode_feed(&base));
     let dir = tempfile::tempdir().expect("tempdir");
     let (lib, secrets) = (dir.path().join("lib"), dir.path().join("secrets"));
 

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use common::{encode, tone, write_wav};
+use common::{damaged_mp3, encode, tone, write_wav};
 use earmark_player::clip::{export_clip, ClipError, ClipFormat, ClipTags};
 use earmark_player::peaks::{self, Peak, Peaks, PeaksError, PeaksOptions};
 use earmark_player::{MediaDecoder, PlayError};
@@ -321,16 +321,7 @@ fn bad_clip_requests_are_refused_and_leave_nothing() {
 #[test]
 fn a_clip_across_damage_in_an_mp3_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let wav = dir.path().join("c.wav");
-    write_wav(&wav, RATE, 1, &tone(RATE, 10.0, 300.0, 0.3));
-    let mp3 = encode(&wav, "mp3");
-    let mut bytes = std::fs::read(&mp3).expect("read");
-    let mid = bytes.len() / 2;
-    for (i, b) in bytes[mid..mid + 4000].iter_mut().enumerate() {
-        *b = (i * 7919 % 251) as u8;
-    }
-    let bad = dir.path().join("bad.mp3");
-    std::fs::write(&bad, &bytes).expect("write");
+    let bad = damaged_mp3(dir.path(), RATE);
     let out = dir.path().join("clip.flac");
     let err = refused(&bad, 3.0, 7.0, &out);
     assert!(matches!(err, ClipError::Damaged(_)), "{err}");

@@ -6,7 +6,7 @@ mod common;
 use earmark_test_support::media::ffmpeg;
 use std::time::Duration;
 
-use common::{encode, hum_with_click, tone, write_wav, zero_crossing_freq};
+use common::{damaged_mp3, encode, hum_with_click, tone, write_wav, zero_crossing_freq};
 use earmark_player::{MediaDecoder, Pipeline, PlayError, Playback, State};
 
 const RATE: u32 = 44_100;
@@ -190,16 +190,7 @@ fn a_truncated_mp3_plays_to_the_cut_and_says_so() {
 #[test]
 fn a_corrupt_mp3_skips_the_damage_without_panicking() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let wav = dir.path().join("c.wav");
-    write_wav(&wav, RATE, 1, &tone(RATE, 10.0, 300.0, 0.3));
-    let mp3 = encode(&wav, "mp3");
-    let mut bytes = std::fs::read(&mp3).expect("read");
-    let mid = bytes.len() / 2;
-    for (i, b) in bytes[mid..mid + 4000].iter_mut().enumerate() {
-        *b = (i * 7919 % 251) as u8;
-    }
-    let bad = dir.path().join("bad.mp3");
-    std::fs::write(&bad, &bytes).expect("write");
+    let bad = damaged_mp3(dir.path(), RATE);
     let mut d = MediaDecoder::open(&bad).expect("open");
     let samples = read_all(&mut d);
     let secs = samples.len() as f64 / RATE as f64;

@@ -79,6 +79,16 @@ impl Reply {
         Reply::ok(body).header("Content-Type", "application/rss+xml")
     }
 
+    /// The smallest feed a CLI test subscribes to: "Show", one episode (guid `g1`, "One") whose
+    /// enclosure is `{media_base}/one.mp3`.
+    pub fn one_episode_feed(media_base: &str) -> Self {
+        Reply::rss(format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Show</title><link>https://example.invalid/</link>
+<description>d</description><item><guid>g1</guid><title>One</title><enclosure url="{media_base}/one.mp3" type="audio/mpeg" length="1"/></item>
+</channel></rss>"#
+        ))
+    }
+
     /// A status with an empty body.
     pub fn status(status: u16) -> Self {
         Reply {

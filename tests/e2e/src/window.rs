@@ -112,6 +112,12 @@ pub async fn wait_state(client: &Client, state: &str, what: &str) {
     wait_js(client, &script, what).await;
 }
 
+/// Waits until the player bar's position has reached `secs` (playback is moving).
+pub async fn wait_position(client: &Client, secs: f64, what: &str) {
+    let script = format!("return Number(document.getElementById('scrubber').value) >= {secs};");
+    wait_js(client, &script, what).await;
+}
+
 /// Opens the episode titled `title` from the list showing and waits for its page.
 pub async fn open_episode(client: &Client, title: &str) {
     let xpath = format!("//div[contains(@class,'row-title')][text()='{title}']");

@@ -63,12 +63,7 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
 
     // Play, press b, let it run, press n: one segment, and playback never stopped.
     click(&client, Locator::Css("#play-episode")).await;
-    wait_js(
-        &client,
-        "return Number(document.getElementById('scrubber').value) >= 2;",
-        "playback",
-    )
-    .await;
+    earmark_e2e::window::wait_position(&client, 2.0, "playback").await;
     press_key(&client, "b").await;
     wait_js(
         &client,

@@ -110,12 +110,7 @@ async fn download_with_progress_then_play_offline() {
     drop(server);
     click(&client, Locator::Css("#play-episode")).await;
     wait_state(&client, "playing", "playing offline").await;
-    wait_js(
-        &client,
-        "return Number(document.getElementById('scrubber').value) >= 1;",
-        "the position to move",
-    )
-    .await;
+    earmark_e2e::window::wait_position(&client, 1.0, "the position to move").await;
     shot(&client, "downloads-03-playing-offline").await;
 
     // "Offline only" keeps it; deleting the download empties that view and keeps the episode.

@@ -98,12 +98,7 @@ async fn media_keys_reach_the_player() {
     // The device goes away while playing: the app pauses, says so, and keeps the place.
     click(&client, Locator::Css("#play-toggle")).await;
     wait_state(&client, "playing", "playing again").await;
-    wait_js(
-        &client,
-        "return Number(document.getElementById('scrubber').value) >= 2;",
-        "two seconds of playback",
-    )
-    .await;
+    earmark_e2e::window::wait_position(&client, 2.0, "two seconds of playback").await;
     pulse.stop();
     wait_state(&client, "paused", "a pause when the device goes").await;
     wait_js(

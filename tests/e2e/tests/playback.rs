@@ -102,12 +102,7 @@ async fn play_pause_seek_and_change_speed() {
         .await
         .expect("play button");
     play_shown_episode(&client).await;
-    wait_js(
-        &client,
-        "return Number(document.getElementById('scrubber').value) >= 2;",
-        "the position to move",
-    )
-    .await;
+    earmark_e2e::window::wait_position(&client, 2.0, "the position to move").await;
     let title = js(&client, "return document.getElementById('player-title').textContent;").await;
     assert_eq!(title, serde_json::json!("Ninety seconds of tone"));
     shot(&client, "20-playing").await;

@@ -88,3 +88,19 @@ pub fn zero_crossing_freq(samples: &[f32], rate: u32) -> f64 {
     let crossings = samples.windows(2).filter(|w| w[0] < 0.0 && w[1] >= 0.0).count();
     crossings as f64 * rate as f64 / samples.len() as f64
 }
+
+/// A 10-second mono 300 Hz MP3 at `rate` with 4,000 bytes of noise written over its middle:
+/// `dir/bad.mp3`, for the tests that decoding and clipping survive damage.
+pub fn damaged_mp3(dir: &Path, rate: u32) -> PathBuf {
+    let wav = dir.join("c.wav");
+    write_wav(&wav, rate, 1, &tone(rate, 10.0, 300.0, 0.3));
+    let mp3 = encode(&wav, "mp3");
+    let mut bytes = std::fs::read(&mp3).expect("read");
+    let mid = bytes.len() / 2;
+    for (i, b) in bytes[mid..mid + 4000].iter_mut().enumerate() {
+        *b = (i * 7919 % 251) as u8;
+    }
+    let bad = dir.join("bad.mp3");
+    std::fs::write(&bad, &bytes).expect("write");
+    bad
+}
