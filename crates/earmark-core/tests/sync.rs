@@ -122,16 +122,21 @@ impl Device {
     }
 }
 
-/// Posts episode actions as another app would (AntennaPod's form: download with position -1).
-fn post_actions(server: &str, body: serde_json::Value) {
+/// Posts JSON to the server's API as another app would, and checks it was taken.
+fn post_api(server: &str, path: &str, body: serde_json::Value) {
     let resp = reqwest::blocking::Client::new()
-        .post(format!("{server}/api/2/episodes/{USER}.json"))
+        .post(format!("{server}{path}"))
         .basic_auth(USER, Some(PASSWORD))
         .header("Content-Type", "application/json")
         .body(body.to_string())
         .send()
         .expect("post");
-    assert!(resp.status().is_success(), "{}", resp.status());
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+}
+
+/// Posts episode actions as another app would (AntennaPod's form: download with position -1).
+fn post_actions(server: &str, body: serde_json::Value) {
+    post_api(server, &format!("/api/2/episodes/{USER}.json"), body);
 }
 
 #[test]
@@ -316,25 +321,7 @@ fn a_feed_under_another_address_is_not_added_twice() {
     let podsync = Podsync::start();
     let feeds = feeds();
     // A phone subscribed through the old address, which now redirects.
-    let client = reqwest::blocking::Client::new();
-    let post = |path: &str, body: serde_json::Value| {
-        let r = client
-            .post(format!("{}{path}", podsync.url()))
-            .basic_auth(USER, Some(PASSWORD))
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
-            .expect("post");
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-    };
-    post(
-        &format!("/api/2/devices/{USER}/phone.json"),
-        serde_json::json!({"caption": "Phone", "type": "mobile"}),
-    );
-    post(
-        &format!("/api/2/subscriptions/{USER}/phone.json"),
-        serde_json::json!({"add": [feeds.url("/old.xml")], "remove": []}),
-    );
+    post_subscriptions(&podsync.url(), "phone", &[&feeds.url("/old.xml")]);
     let mut a = device("laptop");
     a.login(&podsync.url());
     a.subscribe(&feeds.url("/feed.xml"));
@@ -435,23 +422,16 @@ fn a_url_that_is_no_sync_server_and_a_wrong_password_are_told_apart() {
 
 /// Registers `device` and uploads a subscription list for it, as another app would.
 fn post_subscriptions(server: &str, device: &str, add: &[&str]) {
-    let client = reqwest::blocking::Client::new();
-    let resp = client
-        .post(format!("{server}/api/2/devices/{USER}/{device}.json"))
-        .basic_auth(USER, Some(PASSWORD))
-        .header("Content-Type", "application/json")
-        .body(serde_json::json!({"caption": "Phone", "type": "mobile"}).to_string())
-        .send()
-        .expect("post device");
-    assert!(resp.status().is_success(), "{}", resp.status());
-    let resp = client
-        .post(format!("{server}/api/2/subscriptions/{USER}/{device}.json"))
-        .basic_auth(USER, Some(PASSWORD))
-        .header("Content-Type", "application/json")
-        .body(serde_json::json!({"add": add, "remove": []}).to_string())
-        .send()
-        .expect("post");
-    assert!(resp.status().is_success(), "{}", resp.status());
+    post_api(
+        server,
+        &format!("/api/2/devices/{USER}/{device}.json"),
+        serde_json::json!({"caption": "Phone", "type": "mobile"}),
+    );
+    post_api(
+        server,
+        &format!("/api/2/subscriptions/{USER}/{device}.json"),
+        serde_json::json!({"add": add, "remove": []}),
+    );
 }
 
 /// A local podcast's feed is a path on this computer: it is never sent to the server, and a
