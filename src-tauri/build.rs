@@ -65,6 +65,7 @@ fn main() {
         "get_document",
         "set_remote_images",
         "document_links",
+        "list_sources",
         "list_collections",
         "collection_view",
         "collection_move",

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use earmark_core::docs::fetching;
 use earmark_core::docs::model::{
-    Collection, CollectionId, CollectionView, DocumentDetail, DocumentId, DocumentRow, PageOutcome, SourceReport,
-    Tagged, TagsView,
+    Collection, CollectionId, CollectionView, DocumentDetail, DocumentId, DocumentRow, PageOutcome, Source,
+    SourceReport, Tagged, TagsView,
 };
 use earmark_core::docs::DocQuery;
 use earmark_core::image_proxy::ImageOwner;
@@ -111,6 +111,13 @@ pub async fn set_remote_images(state: State<'_, Arc<AppState>>, owner: ImageOwne
 #[tauri::command]
 pub async fn document_links(state: State<'_, Arc<AppState>>, id: DocumentId) -> Res<Vec<DocumentLink>> {
     read(&state, move |lib| lib.document_links(id)).await
+}
+
+/// The blogs whose archives are kept, with how each was read last and, in a shared archive, who
+/// added it: the list beside the form that adds one.
+#[tauri::command]
+pub async fn list_sources(state: State<'_, Arc<AppState>>) -> Res<Vec<Source>> {
+    read(&state, move |lib| lib.sources()).await
 }
 
 /// Campaigns and topics.

@@ -224,6 +224,7 @@ fn main() -> anyhow::Result<()> {
             archive::get_document,
             archive::set_remote_images,
             archive::document_links,
+            archive::list_sources,
             archive::list_collections,
             archive::collection_view,
             archive::collection_move,

@@ -47,6 +47,7 @@
     ["list_downloads", []],
     ["list_episodes", ["limit", "offlineOnly", "offset", "podcastId"]],
     ["list_playlists", []],
+    ["list_sources", []],
     ["list_podcasts", []],
     ["listening_stats", []],
     ["open_link", ["url"]],

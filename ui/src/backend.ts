@@ -24,6 +24,7 @@ import type { PlayerError } from "./bindings/PlayerError";
 import type { QueueEdit } from "./bindings/QueueEdit";
 import type { ChapterInfo } from "./bindings/ChapterInfo";
 import type { DownloadEvent } from "./bindings/DownloadEvent";
+import type { Source } from "./bindings/Source";
 import type { SourceReport } from "./bindings/SourceReport";
 import type { PageOutcome } from "./bindings/PageOutcome";
 import type { DocumentRow } from "./bindings/DocumentRow";
@@ -152,6 +153,7 @@ export const api = {
   getDocument: (id: DocumentId) => call<DocumentDetail>("get_document", { id }),
   setRemoteImages: (owner: ImageOwner, on: boolean) => call<void>("set_remote_images", { owner, on }),
   documentLinks: (id: DocumentId) => call<DocumentLink[]>("document_links", { id }),
+  listSources: () => call<Source[]>("list_sources"),
   listCollections: () => call<Collection[]>("list_collections"),
   collectionView: (id: CollectionId) => call<CollectionView>("collection_view", { id }),
   collectionMove: (id: CollectionId, member: CollectionMember, to: number) => call<CollectionView>("collection_move", { id, member, to }),

@@ -127,6 +127,13 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
         "three posts",
     )
     .await;
+    // The blog is listed under the form, read, with its posts counted.
+    wait_js(
+        &client,
+        "return [...document.querySelectorAll('#archive-blogs .blog-row')].some((r) => r.textContent.includes('Researching Reform (fixture)') && r.textContent.includes('3 posts · read'));",
+        "the blog in the list of blogs",
+    )
+    .await;
     shot(&client, "archive-02-blog-added").await;
 
     // 2. Campaign pages, into "In Dad's Shoes".

@@ -1,7 +1,7 @@
 //! The shared archive in the real window: Bea's library (driven by the CLI) starts an archive in a
 //! folder with a bookmark in it; Ann joins it from Settings → Share, and Bea's bookmark appears in
-//! her Bookmarks view with its author, as do the campaign and the tag Bea made; the tag Ann adds on
-//! the episode's page reaches Bea. Screenshots saved.
+//! her Bookmarks view with its author, as do the campaign, the blog and the tag Bea made; the tag
+//! Ann adds on the episode's page reaches Bea. Screenshots saved.
 
 use std::time::Duration;
 
@@ -17,6 +17,17 @@ const FEED: &str = r#"<?xml version="1.0"?>
 <enclosure url="{BASE}/audio/ep9.mp3" type="audio/mpeg" length="1000"/></item>
 </channel></rss>"#;
 
+const BLOG_HOME: &str = r#"<!doctype html><html><head><title>Researching Reform (fixture)</title>
+<link rel="alternate" type="application/rss+xml" title="Feed" href="{BASE}/blog/feed/"></head>
+<body><main><h1>Researching Reform</h1></main></body></html>"#;
+
+const BLOG_FEED: &str = r#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Researching Reform (fixture)</title><link>{BASE}/blog/</link>
+<item><title>Fathers at the school gate: the new episode</title>
+<link>{BASE}/blog/2026/11/09/fathers-school-gate/</link><guid>{BASE}/blog/?p=9</guid>
+<pubDate>Mon, 09 Nov 2026 12:00:00 +0000</pubDate><description>Our new episode is out.</description></item>
+</channel></rss>"#;
+
 fn ok(out: std::process::Output) -> String {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -24,11 +35,15 @@ fn ok(out: std::process::Output) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() {
-    let server = FixtureServer::start(vec![(
-        "/feed.xml".into(),
-        "application/rss+xml",
-        FEED.as_bytes().to_vec(),
-    )]);
+    let server = FixtureServer::start(vec![
+        ("/feed.xml".into(), "application/rss+xml", FEED.as_bytes().to_vec()),
+        ("/blog/".into(), "text/html", BLOG_HOME.as_bytes().to_vec()),
+        (
+            "/blog/feed/".into(),
+            "application/rss+xml",
+            BLOG_FEED.as_bytes().to_vec(),
+        ),
+    ]);
     let feed = format!("{}/feed.xml", server.base);
     let work = tempfile::tempdir().expect("tempdir");
     let (bea, ann, folder) = (
@@ -62,6 +77,10 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
         .args(["tag", "episode", "1", "custody"])
         .output()
         .expect("tag"));
+    ok(cli(&bea)
+        .args(["source", "add", &format!("{}/blog/", server.base)])
+        .output()
+        .expect("blog"));
     ok(cli(&bea)
         .args(["share", "create"])
         .arg(&folder)
@@ -115,6 +134,15 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
     )
     .await;
     shot(&client, "share-04-campaign-by-bea").await;
+    // The blog Bea added is listed beside the form that adds one, with her name.
+    click(&client, Locator::Css("#docs-view")).await;
+    wait_js(
+        &client,
+        "return [...document.querySelectorAll('#archive-blogs .blog-row')].some((r) => r.textContent.includes('added by Bea'));",
+        "Bea's blog with its author",
+    )
+    .await;
+    shot(&client, "share-04b-blog-by-bea").await;
 
     // Tags are shared items too: Bea's on the episode says so on its page, and Ann adds her own
     // there, which reaches Bea with the next sync.

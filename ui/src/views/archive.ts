@@ -1,8 +1,11 @@
 // The archive: posts, pages, campaigns and the links between episodes and them.
 import { api } from "../backend.js";
+import type { Source } from "../bindings/Source";
+import { blogMeta, blogName, blogProblem } from "../blog-text.js";
 import { el, node } from "../dom.js";
 import { setBusy, showError, toast } from "../notify.js";
 import { type ArchiveView, detailPane, isArchive, listPane, setView, state } from "../state.js";
+import type { DetailTicket } from "../pane.js";
 import { loadBookmarksList, showBookmarksPanel } from "./bookmarks.js";
 import { showCampaign } from "./campaign-page.js";
 import { takeDetail } from "./detail.js";
@@ -65,7 +68,7 @@ export async function loadArchive(keepPlace = false): Promise<void> {
 
 /** The form for adding a blog (its whole archive) or pages by URL, optionally into a campaign. */
 function showAddArchive(): void {
-  detailPane.begin();
+  const ticket = detailPane.begin();
   const box = node("section", "add-archive");
   box.append(node("h1", undefined, "Add a blog or pages"));
   box.append(node("p", "muted", "A blog: paste its home page; Earmark reads every post (WordPress sites fully). Pages: paste one address per line."));
@@ -105,8 +108,40 @@ function showAddArchive(): void {
   const results = node("div", "archive-results");
   results.id = "archive-results";
   actions.append(blog, pages);
-  box.append(urls, campaign, names, actions, results);
+  const blogs = node("section", "archive-blogs");
+  blogs.id = "archive-blogs";
+  box.append(urls, campaign, names, actions, results, blogs);
   takeDetail(box);
+  void fillBlogs(ticket);
+}
+
+/** The blogs kept in this archive, under the form that adds one (a teammate's show who added them). */
+async function fillBlogs(ticket: DetailTicket): Promise<void> {
+  let sources: Source[];
+  try {
+    sources = await api.listSources();
+  } catch (err) {
+    if (ticket.current) showError(err, "Could not list the blogs");
+    return;
+  }
+  const box = document.getElementById("archive-blogs");
+  if (!ticket.current || !box) return;
+  const now = Date.now();
+  const rows = sources.map((s) => {
+    const row = node("div", "blog-row");
+    row.dataset.url = s.home_url;
+    const name = node("a", "blog-name", blogName(s));
+    name.href = s.home_url;
+    name.title = s.home_url;
+    row.append(name, node("div", "muted blog-meta", blogMeta(s, now)));
+    const problem = blogProblem(s);
+    if (problem) row.append(node("div", "error", problem));
+    return row;
+  });
+  box.replaceChildren(
+    node("h2", undefined, `Blogs in this archive (${sources.length})`),
+    ...(rows.length ? rows : [node("p", "muted", "None yet: paste a blog's home page above and choose \u201cAdd blog\u201d.")]),
+  );
 }
 
 async function addSource(url: string, campaign: string | null): Promise<void> {
@@ -114,8 +149,12 @@ async function addSource(url: string, campaign: string | null): Promise<void> {
   try {
     const r = await api.addSource(url, campaign);
     toast(`${r.source.title || url}: ${r.new} new, ${r.updated} updated`);
+    // Added: the box is ready for the next address (the blog is in the list below it now).
+    const urls = document.getElementById("archive-urls");
+    if (urls instanceof HTMLTextAreaElement && urls.value.trim() === url) urls.value = "";
     await loadCollections();
     await loadArchive(true);
+    await fillBlogs(detailPane.ticket());
   } catch (err) {
     showError(err, "Could not add the blog");
   } finally {
