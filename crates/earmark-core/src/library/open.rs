@@ -147,6 +147,9 @@ impl Library {
 
     fn prepare(&self, on_upgrade: &mut dyn FnMut(SchemaUpgrade)) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Bulk work (a share merge, a refresh) runs a few dozen statements per row; rusqlite's
+        // default of 16 cached statements made them prepare again and again.
+        self.conn.set_prepared_statement_cache_capacity(64);
         // Reading the version first: nothing is written to a file we are going to refuse.
         let version: i64 = retry_busy(|| self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
         if version > SCHEMA_VERSION {

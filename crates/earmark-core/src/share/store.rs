@@ -495,43 +495,46 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
         (Kind::Subscription, None) if !is_web_feed(key) => {}
         (_, Some(Item::Subscription { url })) if !is_web_feed(url) => {}
         (Kind::Subscription, None) => {
-            tx.execute("UPDATE podcasts SET subscribed = 0 WHERE feed_url = ?1", [key])?;
+            tx.prepare_cached("UPDATE podcasts SET subscribed = 0 WHERE feed_url = ?1")?
+                .execute([key])?;
         }
         (_, Some(Item::Subscription { url })) => {
-            let n = tx.execute("UPDATE podcasts SET subscribed = 1 WHERE feed_url = ?1", [url])?;
+            let n = tx
+                .prepare_cached("UPDATE podcasts SET subscribed = 1 WHERE feed_url = ?1")?
+                .execute([url])?;
             if n == 0 {
                 // The next refresh fetches its episodes.
-                tx.execute(
-                    "INSERT INTO podcasts (feed_url, title, added_at) VALUES (?1, ?1, ?2)",
-                    params![url, now_s],
-                )?;
+                tx.prepare_cached("INSERT INTO podcasts (feed_url, title, added_at) VALUES (?1, ?1, ?2)")?
+                    .execute(params![url, now_s])?;
             }
         }
         (Kind::Bookmark, None) => {
-            tx.execute("DELETE FROM bookmarks WHERE uid = ?1", [key])?;
+            tx.prepare_cached("DELETE FROM bookmarks WHERE uid = ?1")?
+                .execute([key])?;
         }
         (_, Some(Item::Bookmark(b))) => {
             let Some(episode) = episode_id(tx, &b.feed, &b.guid)? else {
                 return Ok(Applied::Waiting);
             };
             let id: Option<i64> = tx
-                .query_row("SELECT id FROM bookmarks WHERE uid = ?1", [key], |r| r.get(0))
+                .prepare_cached("SELECT id FROM bookmarks WHERE uid = ?1")?
+                .query_row([key], |r| r.get(0))
                 .optional()?;
             let id = match id {
                 Some(id) => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE bookmarks SET episode_id = ?2, start_secs = ?3, end_secs = ?4, title = ?5, note = ?6, \
                          updated = ?7 WHERE id = ?1",
-                        params![id, episode, b.start, b.end, b.title, b.note, now_s],
-                    )?;
+                    )?
+                    .execute(params![id, episode, b.start, b.end, b.title, b.note, now_s])?;
                     id
                 }
                 None => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT INTO bookmarks (uid, episode_id, start_secs, end_secs, title, note, created, updated) \
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                        params![key, episode, b.start, b.end, b.title, b.note, now_s],
-                    )?;
+                    )?
+                    .execute(params![key, episode, b.start, b.end, b.title, b.note, now_s])?;
                     tx.last_insert_rowid()
                 }
             };
@@ -547,20 +550,21 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             }
             let collection: Option<i64> = match usable_campaign(&src.campaign) {
                 Some(name) => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT OR IGNORE INTO collections (name, kind, created_at) VALUES (?1, 'campaign', ?2)",
-                        params![name, now_s],
-                    )?;
-                    tx.query_row("SELECT id FROM collections WHERE name = ?1", [name], |r| r.get(0))
+                    )?
+                    .execute(params![name, now_s])?;
+                    tx.prepare_cached("SELECT id FROM collections WHERE name = ?1")?
+                        .query_row([name], |r| r.get(0))
                         .optional()?
                 }
                 _ => None,
             };
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO sources (home_url, collection_id, added_at) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (home_url) DO UPDATE SET collection_id = COALESCE(excluded.collection_id, collection_id)",
-                params![src.url, collection, now_s],
-            )?;
+            )?
+            .execute(params![src.url, collection, now_s])?;
         }
         (Kind::Page, None) => {}
         // A collection is never removed through the archive (as blogs and pages are not); its
@@ -569,14 +573,15 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
         (_, Some(Item::Collection(c))) => super::members::apply_collection(tx, c, now)?,
         (_, Some(Item::Page(page))) => {
             let known: Option<i64> = tx
-                .query_row("SELECT id FROM documents WHERE url = ?1", [&page.url], |r| r.get(0))
+                .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
+                .query_row([&page.url], |r| r.get(0))
                 .optional()?;
             if known.is_none() && is_web_feed(&page.url) {
                 let campaign = usable_campaign(&page.campaign);
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT OR IGNORE INTO pages_to_fetch (url, campaign, added_at) VALUES (?1, ?2, ?3)",
-                    params![page.url, campaign, now_s],
-                )?;
+                )?
+                .execute(params![page.url, campaign, now_s])?;
             }
         }
         (Kind::Tag, None) => {
@@ -585,12 +590,10 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
                 return Ok(Applied::Done);
             };
             if let Some((table, column, id)) = tag_target(tx, &t)? {
-                tx.execute(
-                    &format!(
-                        "DELETE FROM {table} WHERE {column} = ?1 AND tag_id = (SELECT id FROM tags WHERE name = ?2)"
-                    ),
-                    params![id, t.name],
-                )?;
+                tx.prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE {column} = ?1 AND tag_id = (SELECT id FROM tags WHERE name = ?2)"
+                ))?
+                .execute(params![id, t.name])?;
             }
         }
         (_, Some(Item::Tag(t))) => {
@@ -602,11 +605,12 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             let Some((table, column, id)) = tag_target(tx, t)? else {
                 return Ok(Applied::Waiting);
             };
-            tx.execute("INSERT OR IGNORE INTO tags (name) VALUES (?1)", [&t.name])?;
-            tx.execute(
-                &format!("INSERT OR IGNORE INTO {table} ({column}, tag_id) SELECT ?1, id FROM tags WHERE name = ?2"),
-                params![id, t.name],
-            )?;
+            tx.prepare_cached("INSERT OR IGNORE INTO tags (name) VALUES (?1)")?
+                .execute([&t.name])?;
+            tx.prepare_cached(&format!(
+                "INSERT OR IGNORE INTO {table} ({column}, tag_id) SELECT ?1, id FROM tags WHERE name = ?2"
+            ))?
+            .execute(params![id, t.name])?;
         }
         (Kind::Decision, None) => {
             let mut parts = key.split('\n');
@@ -616,41 +620,42 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             let Some(episode) = episode_id(tx, feed, guid)? else {
                 return Ok(Applied::Done);
             };
-            tx.execute(
+            tx.prepare_cached(
                 "DELETE FROM links WHERE episode_id = ?1 AND kind = 'manual' \
                  AND document_id = (SELECT id FROM documents WHERE url = ?2)",
-                params![episode, url],
-            )?;
-            tx.execute(
+            )?
+            .execute(params![episode, url])?;
+            tx.prepare_cached(
                 "UPDATE links SET decided = 0, state = 'suggested', updated_at = ?3 WHERE episode_id = ?1 \
                  AND document_id = (SELECT id FROM documents WHERE url = ?2)",
-                params![episode, url, now_s],
-            )?;
+            )?
+            .execute(params![episode, url, now_s])?;
         }
         (_, Some(Item::Decision(d))) => {
             let Some(episode) = episode_id(tx, &d.feed, &d.guid)? else {
                 return Ok(Applied::Waiting);
             };
             let document: Option<i64> = tx
-                .query_row("SELECT id FROM documents WHERE url = ?1", [&d.url], |r| r.get(0))
+                .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
+                .query_row([&d.url], |r| r.get(0))
                 .optional()?;
             let Some(document) = document else {
                 return Ok(Applied::Waiting);
             };
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO links (episode_id, document_id, kind, state, note, decided, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6) ON CONFLICT (episode_id, document_id) DO UPDATE SET \
                  kind = CASE WHEN excluded.kind = 'manual' THEN 'manual' ELSE links.kind END, \
                  state = excluded.state, note = excluded.note, decided = 1, updated_at = excluded.updated_at",
-                params![
-                    episode,
-                    document,
-                    if d.manual { "manual" } else { "suggested" },
-                    d.state,
-                    d.note,
-                    now_s
-                ],
-            )?;
+            )?
+            .execute(params![
+                episode,
+                document,
+                if d.manual { "manual" } else { "suggested" },
+                d.state,
+                d.note,
+                now_s
+            ])?;
         }
     }
     Ok(Applied::Done)
@@ -688,7 +693,8 @@ fn tag_target(tx: &Transaction<'_>, t: &SharedTag) -> Result<Option<(&'static st
     Ok(match (&t.feed, &t.guid, &t.url) {
         (Some(feed), Some(guid), _) => episode_id(tx, feed, guid)?.map(|id| ("episode_tags", "episode_id", id)),
         (_, _, Some(url)) => tx
-            .query_row("SELECT id FROM documents WHERE url = ?1", [url], |r| r.get(0))
+            .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
+            .query_row([url], |r| r.get(0))
             .optional()?
             .map(|id| ("document_tags", "document_id", id)),
         _ => None,
