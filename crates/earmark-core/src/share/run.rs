@@ -215,8 +215,11 @@ fn sync_inner(
 ) -> Result<ShareReport> {
     let (report, dirt) = sync_from(lib, row, now, preloaded)?;
     // Everything this library had changed as of `dirt` is now agreed: until another write touches
-    // what the share carries, a sync need not compare every item again.
-    lib.share_mark_checked(dirt)?;
+    // what the share carries, a sync need not compare every item again. An idle sync that found
+    // the count unchanged has nothing to record.
+    if row.checked != Some(dirt) {
+        lib.share_mark_checked(dirt)?;
+    }
     Ok(report)
 }
 
@@ -256,7 +259,6 @@ fn scan(lib: &Library) -> Result<Scan> {
         }
         local.push(items);
     }
-    drop(agreed);
     Ok((synced, local, pending))
 }
 
