@@ -68,17 +68,36 @@ pub(crate) fn episode_duration(conn: &Connection, id: EpisodeId) -> Result<Optio
 
 /// Replaces a bookmark's tags, looking each up by name (case-insensitive) or creating it.
 pub(crate) fn set_tags(conn: &Connection, bookmark: i64, tags: &[String]) -> Result<()> {
-    conn.prepare_cached("DELETE FROM bookmark_tags WHERE bookmark_id = ?1")?
-        .execute([bookmark])?;
-    let mut make = conn.prepare_cached("INSERT INTO tags (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?;
-    let mut find = conn.prepare_cached("SELECT id FROM tags WHERE name = ?1")?;
+    set_tags_with(conn, bookmark, tags, false, &mut |name| tag_id(conn, name))
+}
+
+/// [`set_tags`] with the tag ids found by `find` (a merge keeps them in memory); `fresh` says
+/// the bookmark was just made, so it has no tags to take off first.
+pub(crate) fn set_tags_with(
+    conn: &Connection,
+    bookmark: i64,
+    tags: &[String],
+    fresh: bool,
+    find: &mut dyn FnMut(&str) -> Result<i64>,
+) -> Result<()> {
+    if !fresh {
+        conn.prepare_cached("DELETE FROM bookmark_tags WHERE bookmark_id = ?1")?
+            .execute([bookmark])?;
+    }
     let mut link = conn.prepare_cached("INSERT OR IGNORE INTO bookmark_tags (bookmark_id, tag_id) VALUES (?1, ?2)")?;
     for tag in clean_tags(tags) {
-        make.execute([&tag])?;
-        let id: i64 = find.query_row([&tag], |r| r.get(0))?;
-        link.execute([bookmark, id])?;
+        link.execute([bookmark, find(&tag)?])?;
     }
     Ok(())
+}
+
+/// The id of the tag `name` (tags are case-insensitive), made if the library has none yet.
+pub(crate) fn tag_id(conn: &Connection, name: &str) -> Result<i64> {
+    conn.prepare_cached("INSERT INTO tags (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?
+        .execute([name])?;
+    Ok(conn
+        .prepare_cached("SELECT id FROM tags WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))?)
 }
 
 /// Reads one bookmark with its context.

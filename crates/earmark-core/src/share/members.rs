@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::doc::{Item, SharedCollection};
-use super::store::episode_id;
+use super::lookup::episode_id;
 use crate::error::Result;
 use crate::library::{rfc3339, Library};
 use crate::resolve::is_web_feed;

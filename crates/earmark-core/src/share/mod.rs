@@ -18,6 +18,7 @@
 mod doc;
 pub(crate) use doc::Kind;
 mod folder;
+mod lookup;
 mod members;
 mod run;
 mod server;

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::doc::{Item, Kind, SharedBookmark, SharedDecision, SharedSource, SharedTag};
-use crate::bookmarks::store::{clean_tags, set_tags};
+use super::lookup::Lookups;
+use crate::bookmarks::store::{clean_tags, set_tags_with};
 use crate::error::Result;
 use crate::library::{rfc3339, Library};
 use crate::resolve::is_web_feed;
@@ -380,8 +381,9 @@ impl Library {
     ) -> Result<(u32, u32, [u32; 7])> {
         let tx = self.conn_mut().transaction()?;
         let (mut done, mut waiting, mut per_kind) = (0, 0, [0u32; 7]);
+        let mut lookups = Lookups::default();
         for (kind, key, item, by, at) in incoming {
-            match apply(&tx, *kind, key, item.as_ref(), now)? {
+            match apply(&tx, &mut lookups, *kind, key, item.as_ref(), now)? {
                 Applied::Done => {
                     done += 1;
                     per_kind[*kind as usize] += 1;
@@ -475,19 +477,15 @@ fn set_synced_plain(tx: &Transaction<'_>, items: &[(Kind, String, Option<i64>)])
     Ok(())
 }
 
-pub(super) fn episode_id(tx: &Transaction<'_>, feed: &str, guid: &str) -> Result<Option<i64>> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT e.id FROM episodes e JOIN podcasts p ON p.id = e.podcast_id WHERE p.feed_url = ?1 AND e.guid = ?2 \
-             UNION ALL SELECT e.id FROM episodes e JOIN podcast_url_aliases a ON a.podcast_id = e.podcast_id \
-             WHERE a.url = ?1 AND e.guid = ?2 LIMIT 1",
-        )?
-        .query_row(params![feed, guid], |r| r.get(0))
-        .optional()?)
-}
-
 /// Writes one shared item (or its deletion) into the library.
-fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: DateTime<Utc>) -> Result<Applied> {
+fn apply(
+    tx: &Transaction<'_>,
+    lookups: &mut Lookups,
+    kind: Kind,
+    key: &str,
+    item: Option<&Item>,
+    now: DateTime<Utc>,
+) -> Result<Applied> {
     let now_s = rfc3339(now);
     match (kind, item) {
         // Only web feeds travel (see `local_items`): a file URL from the folder, written by an
@@ -513,21 +511,21 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
                 .execute([key])?;
         }
         (_, Some(Item::Bookmark(b))) => {
-            let Some(episode) = episode_id(tx, &b.feed, &b.guid)? else {
+            let Some(episode) = lookups.episode(tx, &b.feed, &b.guid)? else {
                 return Ok(Applied::Waiting);
             };
             let id: Option<i64> = tx
                 .prepare_cached("SELECT id FROM bookmarks WHERE uid = ?1")?
                 .query_row([key], |r| r.get(0))
                 .optional()?;
-            let id = match id {
+            let (id, fresh) = match id {
                 Some(id) => {
                     tx.prepare_cached(
                         "UPDATE bookmarks SET episode_id = ?2, start_secs = ?3, end_secs = ?4, title = ?5, note = ?6, \
                          updated = ?7 WHERE id = ?1",
                     )?
                     .execute(params![id, episode, b.start, b.end, b.title, b.note, now_s])?;
-                    id
+                    (id, false)
                 }
                 None => {
                     tx.prepare_cached(
@@ -535,10 +533,10 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
                     )?
                     .execute(params![key, episode, b.start, b.end, b.title, b.note, now_s])?;
-                    tx.last_insert_rowid()
+                    (tx.last_insert_rowid(), true)
                 }
             };
-            set_tags(tx, id, &b.tags)?;
+            set_tags_with(tx, id, &b.tags, fresh, &mut |name| lookups.tag(tx, name))?;
         }
         // Removing a blog is not something this library does (its documents and links stay), so
         // a removal from the folder changes nothing; a new blog is kept here and its archive read
@@ -589,7 +587,7 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             let Some(t) = tag_from_key(key) else {
                 return Ok(Applied::Done);
             };
-            if let Some((table, column, id)) = tag_target(tx, &t)? {
+            if let Some((table, column, id)) = tag_target(tx, lookups, &t)? {
                 tx.prepare_cached(&format!(
                     "DELETE FROM {table} WHERE {column} = ?1 AND tag_id = (SELECT id FROM tags WHERE name = ?2)"
                 ))?
@@ -602,7 +600,7 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             if t.name.trim().is_empty() || t.name.chars().count() > 100 || t.name.chars().any(char::is_control) {
                 return Ok(Applied::Done);
             }
-            let Some((table, column, id)) = tag_target(tx, t)? else {
+            let Some((table, column, id)) = tag_target(tx, lookups, t)? else {
                 return Ok(Applied::Waiting);
             };
             tx.prepare_cached("INSERT OR IGNORE INTO tags (name) VALUES (?1)")?
@@ -617,7 +615,7 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             let (Some(feed), Some(guid), Some(url)) = (parts.next(), parts.next(), parts.next()) else {
                 return Ok(Applied::Done);
             };
-            let Some(episode) = episode_id(tx, feed, guid)? else {
+            let Some(episode) = lookups.episode(tx, feed, guid)? else {
                 return Ok(Applied::Done);
             };
             tx.prepare_cached(
@@ -632,7 +630,7 @@ fn apply(tx: &Transaction<'_>, kind: Kind, key: &str, item: Option<&Item>, now: 
             .execute(params![episode, url, now_s])?;
         }
         (_, Some(Item::Decision(d))) => {
-            let Some(episode) = episode_id(tx, &d.feed, &d.guid)? else {
+            let Some(episode) = lookups.episode(tx, &d.feed, &d.guid)? else {
                 return Ok(Applied::Waiting);
             };
             let document: Option<i64> = tx
@@ -689,9 +687,15 @@ fn usable_campaign(campaign: &Option<String>) -> Option<&str> {
 
 /// Where a shared tag goes in this library: the episode or document's tag table and row, or
 /// `None` while that episode or document is not here yet.
-fn tag_target(tx: &Transaction<'_>, t: &SharedTag) -> Result<Option<(&'static str, &'static str, i64)>> {
+fn tag_target(
+    tx: &Transaction<'_>,
+    lookups: &mut Lookups,
+    t: &SharedTag,
+) -> Result<Option<(&'static str, &'static str, i64)>> {
     Ok(match (&t.feed, &t.guid, &t.url) {
-        (Some(feed), Some(guid), _) => episode_id(tx, feed, guid)?.map(|id| ("episode_tags", "episode_id", id)),
+        (Some(feed), Some(guid), _) => lookups
+            .episode(tx, feed, guid)?
+            .map(|id| ("episode_tags", "episode_id", id)),
         (_, _, Some(url)) => tx
             .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
             .query_row([url], |r| r.get(0))
@@ -760,10 +764,26 @@ mod tests {
             url: "file:///etc/passwd".into(),
         };
         assert!(matches!(
-            apply(&tx, Kind::Subscription, "file:///etc/passwd", Some(&passwd), now).unwrap(),
+            apply(
+                &tx,
+                &mut Lookups::default(),
+                Kind::Subscription,
+                "file:///etc/passwd",
+                Some(&passwd),
+                now
+            )
+            .unwrap(),
             Applied::Done
         ));
-        apply(&tx, Kind::Subscription, "file:///home/ann/feeds/local.xml", None, now).unwrap();
+        apply(
+            &tx,
+            &mut Lookups::default(),
+            Kind::Subscription,
+            "file:///home/ann/feeds/local.xml",
+            None,
+            now,
+        )
+        .unwrap();
         tx.commit().unwrap();
         assert_eq!(subscribed(&lib), before);
     }
