@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use earmark_core::config::Config;
-use earmark_core::share::{self, ShareReport, ShareStatus};
+use earmark_core::share::{self, KeptDoc, ShareReport, ShareStatus};
 use earmark_core::sync::{self, Account, SyncReport, SyncStatus};
 use earmark_core::Library;
 use serde::Serialize;
@@ -36,10 +36,15 @@ pub struct SyncFinished {
     pub error: Option<ApiError>,
 }
 
+/// Held while a sync of either kind runs, so one runs at a time. It also keeps the shared
+/// archive's document between share syncs: loading it again would be most of a sync after an
+/// edit (about 0.65 s at 15,000 shared items).
+type Running = Mutex<Option<KeptDoc>>;
+
 /// The handle the app keeps: pokes the sync thread; one sync runs at a time.
 pub struct Syncer {
     tx: mpsc::Sender<()>,
-    running: Arc<Mutex<()>>,
+    running: Arc<Running>,
 }
 
 impl Syncer {
@@ -60,7 +65,7 @@ impl Syncer {
 /// Starts the sync thread.
 pub fn start(app: AppHandle, config: Config) -> Syncer {
     let (tx, rx) = mpsc::channel::<()>();
-    let running = Arc::new(Mutex::new(()));
+    let running = Arc::new(Mutex::new(None));
     let lock = Arc::clone(&running);
     std::thread::Builder::new()
         .name("earmark-sync".into())
@@ -89,7 +94,7 @@ pub fn start(app: AppHandle, config: Config) -> Syncer {
 }
 
 /// Syncs once if an account is set up, on a connection of its own, and tells the window.
-fn run_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Option<SyncReport>, ApiError> {
+fn run_once(app: &AppHandle, config: &Config, running: &Running) -> Result<Option<SyncReport>, ApiError> {
     run_and_tell(
         app,
         config,
@@ -97,7 +102,7 @@ fn run_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Opt
         "sync-finished",
         |lib| Ok(lib.sync_status()?.account.is_some()),
         |lib| lib.sync_status(),
-        |lib| sync::sync(lib, &config.secrets(), &config.resolver()?, config.fetch.timeout, now()),
+        |lib, _| sync::sync(lib, &config.secrets(), &config.resolver()?, config.fetch.timeout, now()),
         |status, report, error| SyncFinished { status, report, error },
     )
 }
@@ -108,19 +113,19 @@ fn run_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Opt
 fn run_and_tell<S, R: Clone, P: Serialize + Clone>(
     app: &AppHandle,
     config: &Config,
-    running: &Mutex<()>,
+    running: &Running,
     event: &str,
     set_up: impl Fn(&Library) -> earmark_core::Result<bool>,
     status: impl Fn(&Library) -> earmark_core::Result<S>,
-    run: impl FnOnce(&mut Library) -> earmark_core::Result<R>,
+    run: impl FnOnce(&mut Library, &mut Option<KeptDoc>) -> earmark_core::Result<R>,
     payload: impl FnOnce(S, Option<R>, Option<ApiError>) -> P,
 ) -> Result<Option<R>, ApiError> {
-    let _one_at_a_time = running.lock().unwrap_or_else(|p| p.into_inner());
+    let mut kept = running.lock().unwrap_or_else(|p| p.into_inner());
     let mut lib = Library::open(&config.library_dir)?;
     if !set_up(&lib)? {
         return Ok(None);
     }
-    let (report, error) = match run(&mut lib) {
+    let (report, error) = match run(&mut lib, &mut kept) {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(ApiError::from(e))),
     };
@@ -144,7 +149,7 @@ pub struct ShareFinished {
 }
 
 /// Syncs the shared archive once if this library shares one, and tells the window.
-fn share_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<Option<ShareReport>, ApiError> {
+fn share_once(app: &AppHandle, config: &Config, running: &Running) -> Result<Option<ShareReport>, ApiError> {
     run_and_tell(
         app,
         config,
@@ -152,8 +157,8 @@ fn share_once(app: &AppHandle, config: &Config, running: &Mutex<()>) -> Result<O
         "share-finished",
         |lib| Ok(lib.share_status()?.shared),
         |lib| lib.share_status(),
-        |lib| {
-            let report = share::sync(lib, now())?;
+        |lib, kept| {
+            let report = share::sync_keeping(lib, kept, now())?;
             // Each sync that changed something adds a file; past a few hundred the folder is
             // compacted, so a team's folder never grows without end.
             share::tidy(lib, now())?;

@@ -8,6 +8,8 @@
 //!   same run: listing the library's bookmarks alone (what every idle sync read before the change
 //!   count of migration 0023 let it skip the items);
 //! - the folder's size after 10,000 edits (100 syncs of 100 note edits), then after compaction;
+//! - a sync after 100 edits: loading the library's copy of the document (as the command line
+//!   does) and, in the same run, keeping it from one sync to the next (as the app does);
 //! - the same archive through an automerge-repo sync server on 127.0.0.1 (`tools/share-server`,
 //!   installed by `scripts/setup`): Ann puts it there, Cal (a third library) joins it, and a sync
 //!   with nothing new, whose floor is one round trip with the server.
@@ -166,6 +168,9 @@ fn main() -> Res<()> {
     let rows = ann.bookmarks(&BookmarkFilter::default())?;
     let before_edits = dir_size(&folder);
     let t = Instant::now();
+    // The first half of the syncs load the library's copy of the document each time (as the
+    // command line does); the second half keep it from one sync to the next (as the app does).
+    let (mut loading, mut keeping, mut kept) = (Vec::new(), Vec::new(), None);
     for e in 0..EDITS {
         let id = rows[e % rows.len()].bookmark.id;
         let edit = BookmarkEdit {
@@ -174,10 +179,18 @@ fn main() -> Res<()> {
         };
         ann.edit_bookmark(id, &edit, now())?;
         if (e + 1) % EDITS_PER_SYNC == 0 {
-            share::sync(&mut ann, now())?;
+            let t = Instant::now();
+            if e < EDITS / 2 {
+                share::sync(&mut ann, now())?;
+                loading.push(t.elapsed().as_secs_f64() * 1000.0);
+            } else {
+                share::sync_keeping(&mut ann, &mut kept, now())?;
+                keeping.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
         }
     }
     let edit_s = t.elapsed().as_secs_f64();
+    drop(kept);
     let after_edits = dir_size(&folder);
     let t = Instant::now();
     let removed = share::compact(&mut ann, now())?;
@@ -186,6 +199,18 @@ fn main() -> Res<()> {
     println!(
         "{:<62} {:>7.1} s",
         "10,000 note edits, a sync every 100 (100 syncs)", edit_s
+    );
+    let (syncs, loading_ms) = (loading.len(), median(loading));
+    println!(
+        "{:<62} {:>7.0} ms",
+        format!("a sync after 100 edits, loading the document (median of {syncs})"),
+        loading_ms
+    );
+    let (syncs, keeping_ms) = (keeping.len(), median(keeping));
+    println!(
+        "{:<62} {:>7.0} ms",
+        format!("the same, the document kept from the last sync (median of {syncs})"),
+        keeping_ms
     );
     println!(
         "{:<62} {:>7.1} MB",

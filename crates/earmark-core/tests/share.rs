@@ -1160,3 +1160,54 @@ fn every_edit_after_an_idle_sync_is_still_sent() {
     assert_eq!(sent(&mut a).bookmarks, 1, "a bookmark made by another connection");
     assert_eq!(a.sync(), share::ShareReport::default());
 }
+
+#[test]
+fn a_document_kept_between_syncs_is_used_only_while_the_library_still_holds_it() {
+    let feeds = feed_server();
+    let (_root, _folder, mut a, mut b, _c) = three(&feeds);
+    let mut kept = None;
+    let sync_kept = |a: &mut Lib, kept: &mut Option<share::KeptDoc>| {
+        share::sync_keeping(&mut a.lib, kept, t(0)).expect("sync keeping")
+    };
+    a.add_bookmark("Quote", "The judge said contact matters.");
+    assert_eq!(sync_kept(&mut a, &mut kept).sent.bookmarks, 1);
+    assert!(kept.is_some(), "a sync that loaded the document keeps it");
+    b.sync();
+    let edit = |note: &str| BookmarkEdit {
+        note: Some(note.into()),
+        ..BookmarkEdit::default()
+    };
+    // Edits on both sides, synced with the kept document: the same merge as loading it each time.
+    let ia = a.only_bookmark();
+    a.lib
+        .edit_bookmark(ia, &edit("The judge said contact matters. (Ann)"), t(1))
+        .expect("edit A");
+    sync_kept(&mut a, &mut kept);
+    let ib = b.only_bookmark();
+    b.lib
+        .edit_bookmark(ib, &edit("Hearing 3: The judge said contact matters."), t(2))
+        .expect("edit B");
+    b.sync();
+    sync_kept(&mut a, &mut kept);
+    assert_eq!(a.bookmarks()[0].2, "Hearing 3: The judge said contact matters. (Ann)");
+    assert!(kept.is_some());
+
+    // Another process syncs Ann's library (the command line while the app runs) and merges Bea's
+    // next edit: the kept document lacks it, so the next sync must load the library's copy, or it
+    // would write the older note back.
+    b.lib
+        .edit_bookmark(ib, &edit("Hearing 3: contact matters most."), t(3))
+        .expect("edit B again");
+    b.sync();
+    let mut other = Library::open(&a._dir.path().join("lib")).expect("second connection");
+    share::sync(&mut other, t(0)).expect("other sync");
+    assert_eq!(sync_kept(&mut a, &mut kept), share::ShareReport::default());
+    assert_eq!(a.bookmarks()[0].2, "Hearing 3: contact matters most.");
+    a.lib
+        .edit_bookmark(ia, &edit("Hearing 3: contact matters most. (Ann again)"), t(4))
+        .expect("edit A again");
+    assert_eq!(sync_kept(&mut a, &mut kept).sent.bookmarks, 1);
+    b.sync();
+    assert_eq!(b.bookmarks(), a.bookmarks());
+    assert_eq!(a.bookmarks()[0].2, "Hearing 3: contact matters most. (Ann again)");
+}

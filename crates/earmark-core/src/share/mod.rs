@@ -28,7 +28,7 @@ use crate::error_code::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
 
-pub use run::{compact, create, join, leave, sync, tidy, TIDY_AFTER_FILES};
+pub use run::{compact, create, join, leave, sync, sync_keeping, tidy, KeptDoc, TIDY_AFTER_FILES};
 
 /// The folder format this build writes and reads.
 pub const FORMAT: i64 = 1;
