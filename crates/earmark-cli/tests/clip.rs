@@ -15,23 +15,7 @@ fn cli(library: &Path) -> Command {
 fn library() -> (tempfile::TempDir, PathBuf, Vec<i16>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let samples: Vec<i16> = (0..80_000).map(|i| ((i * 7) % 60_000 - 30_000) as i16).collect();
-    let mut wav = Vec::new();
-    let data_len = (samples.len() * 2) as u32;
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&8000u32.to_le_bytes());
-    wav.extend_from_slice(&16000u32.to_le_bytes());
-    wav.extend_from_slice(&2u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&data_len.to_le_bytes());
-    for s in &samples {
-        wav.extend_from_slice(&s.to_le_bytes());
-    }
+    let wav = earmark_test_support::media::pcm16_wav(8000, 1, &samples);
     std::fs::write(dir.path().join("ramp.wav"), wav).expect("wav");
     std::fs::write(
         dir.path().join("feed.xml"),

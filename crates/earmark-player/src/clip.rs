@@ -602,20 +602,8 @@ mod tests {
     fn span_of_a_second() -> (tempfile::TempDir, Span) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("a.wav");
-        // A second of 8 kHz mono silence as a minimal 16-bit WAV.
-        let mut wav = b"RIFF\0\0\0\0WAVEfmt ".to_vec();
-        wav.extend_from_slice(&16u32.to_le_bytes());
-        wav.extend_from_slice(&1u16.to_le_bytes());
-        wav.extend_from_slice(&1u16.to_le_bytes());
-        wav.extend_from_slice(&8000u32.to_le_bytes());
-        wav.extend_from_slice(&16000u32.to_le_bytes());
-        wav.extend_from_slice(&2u16.to_le_bytes());
-        wav.extend_from_slice(&16u16.to_le_bytes());
-        wav.extend_from_slice(b"data");
-        wav.extend_from_slice(&16000u32.to_le_bytes());
-        wav.extend(std::iter::repeat_n(0u8, 16000));
-        let riff = (wav.len() - 8) as u32;
-        wav[4..8].copy_from_slice(&riff.to_le_bytes());
+        // A second of 8 kHz mono silence.
+        let wav = earmark_test_support::media::pcm16_wav(8000, 1, &[0; 8000]);
         std::fs::write(&path, wav).expect("write");
         let decoder = MediaDecoder::open(&path).expect("open");
         let span = Span {

@@ -10,6 +10,30 @@ pub fn ffmpeg() -> Command {
     c
 }
 
+/// A 16-bit PCM WAV file's bytes: the smallest header players and decoders accept, then
+/// `samples` (interleaved, `channels` wide, at `rate`). Tests that need to know every sample
+/// write them here rather than through an encoder.
+pub fn pcm16_wav(rate: u32, channels: u16, samples: &[i16]) -> Vec<u8> {
+    let data_len = (samples.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&channels.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
+    out.extend_from_slice(&(channels * 2).to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
+}
+
 /// Whether `program` runs (`arg` being one it answers without work, e.g. `--version`).
 pub fn has(program: &str, arg: &str) -> bool {
     Command::new(program)

@@ -3,29 +3,13 @@
 
 #![allow(dead_code)]
 
-use earmark_test_support::media::ffmpeg;
+use earmark_test_support::media::{ffmpeg, pcm16_wav};
 use std::path::{Path, PathBuf};
 
 /// Writes a 16-bit PCM WAV.
 pub fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
-    let data_len = (samples.len() * 2) as u32;
-    let mut out = Vec::with_capacity(44 + samples.len() * 2);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&channels.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
-    out.extend_from_slice(&(channels * 2).to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        out.extend_from_slice(&((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
-    }
-    std::fs::write(path, out).expect("write wav");
+    let pcm: Vec<i16> = samples.iter().map(|s| (s.clamp(-1.0, 1.0) * 32767.0) as i16).collect();
+    std::fs::write(path, pcm16_wav(rate, channels, &pcm)).expect("write wav");
 }
 
 /// The time of the first sample louder than 0.5 (the click of [`hum_with_click`]) from the start
