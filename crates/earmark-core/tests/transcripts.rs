@@ -42,6 +42,13 @@ fn offer(url: String, mime: Option<&str>) -> Transcript {
 fn library(offers: Vec<Transcript>) -> (tempfile::TempDir, Library, EpisodeId) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut lib = Library::open(dir.path()).expect("open");
+    offer_in_feed(&mut lib, offers);
+    let ep = lib.episodes(None).expect("eps")[0].id;
+    (dir, lib, ep)
+}
+
+/// Stores (or refreshes) the test feed, its one episode offering `offers`.
+fn offer_in_feed(lib: &mut Library, offers: Vec<Transcript>) {
     // The feed sits on the user's own network, like the fixture server it names.
     let (id, _) = lib.add_podcast("http://127.0.0.1:9/feed", "Show", t()).expect("add");
     let feed = ParsedFeed {
@@ -58,8 +65,6 @@ fn library(offers: Vec<Transcript>) -> (tempfile::TempDir, Library, EpisodeId) {
         ..ParsedFeed::default()
     };
     lib.store_feed(id, &feed, &FetchMeta::default(), t()).expect("store");
-    let ep = lib.episodes(None).expect("eps")[0].id;
-    (dir, lib, ep)
 }
 
 #[test]
@@ -192,23 +197,7 @@ fn a_damaged_file_or_a_404_stores_nothing_and_keeps_the_older_transcript() {
     // A good transcript, then the feed points at a damaged one: the good one stays whole.
     let (dir, mut lib, ep) = library(vec![offer(server.url("/good.srt"), Some("application/x-subrip"))]);
     let good = ensure_transcript(&mut lib, &fetcher(), ep, false, t()).expect("good");
-    let (id, _) = lib
-        .add_podcast("http://127.0.0.1:9/feed", "Show", t())
-        .expect("same podcast");
-    let feed = ParsedFeed {
-        title: "Show".into(),
-        items: vec![ParsedItem {
-            guid: "e1".into(),
-            title: "Episode one".into(),
-            podcast20: Podcast20 {
-                transcripts: vec![offer(server.url("/bad.json"), Some("application/json"))],
-                ..Podcast20::default()
-            },
-            ..ParsedItem::default()
-        }],
-        ..ParsedFeed::default()
-    };
-    lib.store_feed(id, &feed, &FetchMeta::default(), t()).expect("refresh");
+    offer_in_feed(&mut lib, vec![offer(server.url("/bad.json"), Some("application/json"))]);
     let err = ensure_transcript(&mut lib, &fetcher(), ep, true, t()).expect_err("damaged");
     assert_eq!(err.code(), "transcript_corrupt");
     assert_eq!(lib.transcript_cues(ep).expect("cues"), good);
