@@ -1211,3 +1211,23 @@ fn a_document_kept_between_syncs_is_used_only_while_the_library_still_holds_it()
     assert_eq!(b.bookmarks(), a.bookmarks());
     assert_eq!(a.bookmarks()[0].2, "Hearing 3: contact matters most. (Ann again)");
 }
+
+#[test]
+fn a_library_joining_while_a_file_is_still_on_its_way_gets_everything_once_it_arrives() {
+    let feeds = feed_server();
+    let (_root, folder, mut a, _b, _c) = three(&feeds);
+    a.add_bookmark("One", "1");
+    let first = a.sync().file_written.expect("a file");
+    a.add_bookmark("Two", "2");
+    a.sync();
+    let hold = tempfile::tempdir().expect("tempdir");
+    let held = hold.path().join("held");
+    std::fs::rename(folder.join(&first), &held).expect("hold back");
+    // Dan joins while the first file is late: the second builds on it and must wait.
+    let mut d = library("Dan", &feeds);
+    let joined = share::join(&mut d.lib, &folder, d.person, t(0)).expect("join");
+    assert_eq!(d.bookmarks().len(), 0, "nothing half-applied: {joined:?}");
+    std::fs::rename(&held, folder.join(&first)).expect("arrives");
+    let r = d.sync();
+    assert_eq!(d.bookmarks(), a.bookmarks(), "{r:?}");
+}
