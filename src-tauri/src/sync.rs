@@ -5,7 +5,7 @@
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use earmark_core::config::Config;
 use earmark_core::share::{self, KeptDoc, ShareReport, ShareStatus};
@@ -23,6 +23,10 @@ use crate::AppState;
 const EVERY: Duration = Duration::from_secs(15 * 60);
 /// How long pokes are gathered before one sync runs.
 const GATHER: Duration = Duration::from_secs(3);
+/// How long the shared document is kept after the last share sync. Through a spell of editing (a
+/// sync a few seconds after each change) it is loaded once; an app left alone lets it go, as
+/// keeping it costs about 100 MB more than loading it each time, at 15,000 shared items.
+const KEEP_DOC_FOR: Duration = Duration::from_secs(5 * 60);
 
 /// What the window hears after every sync the app ran by itself or was asked for.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -39,7 +43,30 @@ pub struct SyncFinished {
 /// Held while a sync of either kind runs, so one runs at a time. It also keeps the shared
 /// archive's document between share syncs: loading it again would be most of a sync after an
 /// edit (about 0.65 s at 15,000 shared items).
-type Running = Mutex<Option<KeptDoc>>;
+type Running = Mutex<Kept>;
+
+/// The shared document the last share sync left, and when that sync ran.
+struct Kept {
+    doc: Option<KeptDoc>,
+    used: Instant,
+}
+
+impl Kept {
+    /// When the kept document is to be let go, if one is kept.
+    fn until(&self) -> Option<Instant> {
+        self.doc.as_ref().map(|_| self.used + KEEP_DOC_FOR)
+    }
+}
+
+/// Lets go of the kept document once no sync has used it for [`KEEP_DOC_FOR`]; returns when the
+/// sync thread should next look (the timer's next sync at the latest).
+fn forget_unused(running: &Running, next_sync: Instant) -> Instant {
+    let mut kept = running.lock().unwrap_or_else(|p| p.into_inner());
+    if kept.until().is_some_and(|until| until <= Instant::now()) {
+        kept.doc = None;
+    }
+    kept.until().map_or(next_sync, |until| until.min(next_sync))
+}
 
 /// The handle the app keeps: pokes the sync thread; one sync runs at a time.
 pub struct Syncer {
@@ -65,12 +92,17 @@ impl Syncer {
 /// Starts the sync thread.
 pub fn start(app: AppHandle, config: Config) -> Syncer {
     let (tx, rx) = mpsc::channel::<()>();
-    let running = Arc::new(Mutex::new(None));
+    let running = Arc::new(Mutex::new(Kept {
+        doc: None,
+        used: Instant::now(),
+    }));
     let lock = Arc::clone(&running);
+    let mut next_sync = Instant::now() + EVERY;
     std::thread::Builder::new()
         .name("earmark-sync".into())
         .spawn(move || loop {
-            match rx.recv_timeout(EVERY) {
+            let wake = forget_unused(&lock, next_sync);
+            match rx.recv_timeout(wake.saturating_duration_since(Instant::now())) {
                 Ok(()) => loop {
                     match rx.recv_timeout(GATHER) {
                         Ok(()) => continue,
@@ -78,9 +110,12 @@ pub fn start(app: AppHandle, config: Config) -> Syncer {
                         Err(RecvTimeoutError::Disconnected) => return,
                     }
                 },
+                // Woken to let go of the kept document, not yet time to sync.
+                Err(RecvTimeoutError::Timeout) if Instant::now() < next_sync => continue,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
+            next_sync = Instant::now() + EVERY;
             if let Err(e) = run_once(&app, &config, &lock) {
                 tracing::info!("sync: {}", e.message);
             }
@@ -117,7 +152,7 @@ fn run_and_tell<S, R: Clone, P: Serialize + Clone>(
     event: &str,
     set_up: impl Fn(&Library) -> earmark_core::Result<bool>,
     status: impl Fn(&Library) -> earmark_core::Result<S>,
-    run: impl FnOnce(&mut Library, &mut Option<KeptDoc>) -> earmark_core::Result<R>,
+    run: impl FnOnce(&mut Library, &mut Kept) -> earmark_core::Result<R>,
     payload: impl FnOnce(S, Option<R>, Option<ApiError>) -> P,
 ) -> Result<Option<R>, ApiError> {
     let mut kept = running.lock().unwrap_or_else(|p| p.into_inner());
@@ -158,7 +193,8 @@ fn share_once(app: &AppHandle, config: &Config, running: &Running) -> Result<Opt
         |lib| Ok(lib.share_status()?.shared),
         |lib| lib.share_status(),
         |lib, kept| {
-            let report = share::sync_keeping(lib, kept, now())?;
+            let report = share::sync_keeping(lib, &mut kept.doc, now())?;
+            kept.used = Instant::now();
             // Each sync that changed something adds a file; past a few hundred the folder is
             // compacted, so a team's folder never grows without end.
             share::tidy(lib, now())?;
