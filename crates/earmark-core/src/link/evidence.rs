@@ -231,6 +231,27 @@ pub fn placement(phrase: &[String], doc_title: &str, html: &str, text: &str) -> 
     best
 }
 
+/// Whether a document announces an event: filed under an events category or tag, or titled as a
+/// notice ("Event: …", "Save the Date: …", "Join Us at …", "Tickets Now Available …"). A blog's
+/// event posts name an episode's guests and come out near its date, so on their own those are
+/// weak signs of being about the episode (`categories` and `tags` are JSON arrays of names).
+pub fn is_event_notice(title: &str, categories: &str, tags: &str) -> bool {
+    let filed = [categories, tags].iter().any(|json| {
+        serde_json::from_str::<Vec<String>>(json)
+            .unwrap_or_default()
+            .iter()
+            .any(|t| super::similarity::words(t).iter().any(|w| w.starts_with("event")))
+    });
+    let words = super::similarity::words(title);
+    let starts = |lead: &[&str]| words.len() > lead.len() && words.iter().zip(lead).all(|(w, l)| w == l);
+    filed
+        || starts(&["event"])
+        || starts(&["events"])
+        || starts(&["save", "the", "date"])
+        || starts(&["join", "us"])
+        || words.iter().any(|w| w == "tickets")
+}
+
 fn is_open_quote(c: char) -> bool {
     matches!(c, '"' | '“' | '‘' | '\'' | '«' | '„')
 }
@@ -385,5 +406,30 @@ mod tests {
         assert!(prominent_runs(&deep).len() <= 2_000);
         assert!(prominent_runs("<h1>unclosed <a href='x").len() <= 1);
         assert_eq!(placement(&[], "t", "", ""), None);
+    }
+    #[test]
+    fn event_notices_are_told_by_their_category_or_title() {
+        for (title, categories, tags) in [
+            (
+                "Kofi Okonedo-Hart to Speak at the Harcourt Forum",
+                r#"["Events"]"#,
+                "[]",
+            ),
+            ("Harcourt Forum", "[]", r#"["events", "kinship"]"#),
+            ("Event: Saltcote Family Justice Conference, March 4", "[]", "[]"),
+            ("Save the Date: Voices from Care Festival", "[]", "[]"),
+            ("Join Us at the Kinship Care Summit", "[]", "[]"),
+            ("Tickets Now Available for the Annual Lecture", "[]", "[]"),
+        ] {
+            assert!(is_event_notice(title, categories, tags), "{title}");
+        }
+        for (title, categories) in [
+            ("Voice of the Child Podcast: Life After Care", r#"["Podcast"]"#),
+            ("What the Review Means for Events in Court", "[]"),
+            ("Joining the Dots on Contact", "[]"),
+            ("Event", "[]"),
+        ] {
+            assert!(!is_event_notice(title, categories, "not json"), "{title}");
+        }
     }
 }

@@ -33,6 +33,9 @@ pub(super) struct DocTerms {
     pub podcast_category: bool,
     /// Embeds or links one episode on a podcast host.
     pub host_player: bool,
+    /// Announces an event (filed under events, or titled like a notice of one): such posts name
+    /// the same people as an episode around its date without being about it.
+    pub event_notice: bool,
     /// The length of the document's full TF-IDF vector.
     pub norm: f32,
     /// (term id, count), sorted by term id.
@@ -87,7 +90,8 @@ impl<'c> Reader<'c> {
         let st = Statements {
             vocab: conn.prepare("SELECT doc FROM temp.link_vocab WHERE term = ?1")?,
             doc: conn.prepare(
-                "SELECT d.title, d.text, d.published_ts, n.norm, f.podcast_category, f.host_player FROM documents d \
+                "SELECT d.title, d.text, d.published_ts, n.norm, f.podcast_category, f.host_player, d.categories, d.tags \
+                 FROM documents d \
                  LEFT JOIN link_doc_norms n ON n.document_id = d.id \
                  LEFT JOIN link_doc_facts f ON f.document_id = d.id WHERE d.id = ?1",
             )?,
@@ -210,15 +214,33 @@ impl<'c> Reader<'c> {
         if let Some(d) = self.docs.get(&id) {
             return Ok(d.clone());
         }
-        type Row = (String, String, Option<i64>, Option<f64>, Option<bool>, Option<bool>);
+        type Row = (
+            String,
+            String,
+            Option<i64>,
+            Option<f64>,
+            Option<bool>,
+            Option<bool>,
+            String,
+            String,
+        );
         let row: Option<Row> = self
             .st
             .doc
             .query_row([id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
             })
             .optional()?;
-        let Some((title, text, published_ts, stored, podcast_category, host_player)) = row else {
+        let Some((title, text, published_ts, stored, podcast_category, host_player, categories, tags)) = row else {
             self.docs.insert(id, None);
             return Ok(None);
         };
@@ -247,6 +269,7 @@ impl<'c> Reader<'c> {
         };
         let doc = Rc::new(DocTerms {
             published_ts,
+            event_notice: super::evidence::is_event_notice(&title, &categories, &tags),
             title,
             podcast_category: podcast_category.unwrap_or(false),
             host_player: host_player.unwrap_or(false),

@@ -28,7 +28,7 @@ use crate::library::rfc3339;
 use crate::model::Podcast20;
 
 /// The features a suggestion is scored on, in the order of [`Tuning::coef`].
-pub const FEATURES: [&str; 13] = [
+pub const FEATURES: [&str; 14] = [
     "words",
     "rare_names",
     "guest_in_title",
@@ -42,6 +42,7 @@ pub const FEATURES: [&str; 13] = [
     "episode_number",
     "announcement",
     "elsewhere",
+    "event_notice",
 ];
 
 /// The tuning of the linker. The defaults were fitted on a labelled archive made by
@@ -73,7 +74,7 @@ pub struct Tuning {
     /// The logistic model's intercept.
     pub bias: f64,
     /// The logistic model's weight for each of [`FEATURES`].
-    pub coef: [f64; 13],
+    pub coef: [f64; 14],
     /// Connections reading in parallel during a pass over many episodes; 0 means one per core
     /// (at most 4). The result does not depend on it.
     pub readers: usize,
@@ -91,9 +92,9 @@ impl Default for Tuning {
             announce_days: 14.0,
             title_max_docs: 8,
             title_max_chance: 1.0,
-            bias: -10.46,
+            bias: -10.11,
             coef: [
-                9.15, 4.91, -2.42, 0.02, 1.83, 1.10, 1.93, -0.69, 5.02, -3.35, 0.24, 2.35, -3.72,
+                8.70, 5.05, -0.00, -0.12, 2.75, 1.72, 0.58, -0.87, 5.49, -3.85, 2.85, -1.35, -2.71, -4.00,
             ],
             readers: 0,
         }
@@ -125,7 +126,7 @@ pub struct CandidateFeatures {
     /// The document.
     pub doc_id: i64,
     /// The values of [`FEATURES`].
-    pub values: [f64; 13],
+    pub values: [f64; 14],
     /// The calibrated score given them.
     pub score: f64,
 }
@@ -819,7 +820,7 @@ fn suggest(
         };
         let mention = mentions.get(&doc);
         let f = |b: bool| if b { 1.0 } else { 0.0 };
-        let values: [f64; 13] = [
+        let values: [f64; 14] = [
             (f64::from(cos) / tuning.cosine_full).min(1.0),
             (shared_names.len().min(3) as f64) / 3.0,
             f(guest_in_title.is_some()),
@@ -837,6 +838,7 @@ fn suggest(
             f(numbered.contains(&doc)),
             f(announces && (info.podcast_category || info.host_player)),
             f(elsewhere),
+            f(info.event_notice),
         ];
         let z = tuning.bias + values.iter().zip(tuning.coef).map(|(x, w)| x * w).sum::<f64>();
         let score = 1.0 / (1.0 + (-z).exp());
@@ -879,6 +881,9 @@ fn suggest(
         if info.host_player {
             signs.push("has a podcast player".to_owned());
             codes.push(Signal::HostPlayer.code());
+        }
+        if info.event_notice {
+            signs.push("an event notice".to_owned());
         }
         if let Some(d) = days {
             signs.push(when_published(d));
