@@ -519,13 +519,16 @@ fn read_into_library(
     let heads = heads_text(&doc.get_heads());
     let mut incoming = Vec::new();
     let mut agreed = Vec::new();
+    // Looked up for every item read: a set, not a scan of what was sent (15,000 items each way
+    // when a library puts its whole archive on a server).
+    let sent: std::collections::HashSet<(Kind, &str)> = sent.iter().map(|(k, s, _)| (*k, s.as_str())).collect();
     for (i, kind) in Kind::ALL.into_iter().enumerate() {
         for (key, shared) in doc::read_all(doc, kind) {
             let dh = shared.item.as_ref().map(Item::hash);
             let lh = local[i].get(&key).map(Item::hash);
             if dh == lh {
                 let known = synced.get(&(kind.as_str().to_owned(), key.clone())).copied();
-                if known != dh && !sent.iter().any(|(k, s, _)| *k == kind && *s == key) {
+                if known != dh && !sent.contains(&(kind, key.as_str())) {
                     agreed.push((kind, key, dh));
                 }
                 continue;
