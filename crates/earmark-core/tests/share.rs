@@ -307,18 +307,25 @@ fn accept_here_and_reject_there_end_in_the_later_decision_with_both_in_history()
     assert_eq!(c.link_state(), Some(LinkState::Rejected));
 }
 
-#[test]
-fn late_duplicated_half_written_and_damaged_files_never_damage_a_library() {
-    let feeds = feed_server();
-    let (_root, folder, mut a, mut b, _c) = three(&feeds);
+/// Ann writes two files of one bookmark each, the second building on the first, and the first is
+/// then held back (still on its way to the others): where it waits, and its name in the folder.
+fn two_files_the_first_late(a: &mut Lib, folder: &Path) -> (TempDir, PathBuf, String) {
     a.add_bookmark("One", "1");
     let first = a.sync().file_written.expect("a file");
     a.add_bookmark("Two", "2");
     a.sync();
-    // The first file is late (still syncing to B's machine); the second arrives before it.
     let hold = tempfile::tempdir().expect("tempdir");
     let held = hold.path().join("held");
     std::fs::rename(folder.join(&first), &held).expect("hold back");
+    (hold, held, first)
+}
+
+#[test]
+fn late_duplicated_half_written_and_damaged_files_never_damage_a_library() {
+    let feeds = feed_server();
+    let (_root, folder, mut a, mut b, _c) = three(&feeds);
+    // The first file is late (still syncing to B's machine); the second arrives before it.
+    let (_hold, held, first) = two_files_the_first_late(&mut a, &folder);
     let r = b.sync();
     assert!(r.skipped.iter().any(|s| s.contains("wait for earlier")), "{r:?}");
     assert_eq!(b.bookmarks().len(), 0, "nothing half-applied");
@@ -1216,13 +1223,7 @@ fn a_document_kept_between_syncs_is_used_only_while_the_library_still_holds_it()
 fn a_library_joining_while_a_file_is_still_on_its_way_gets_everything_once_it_arrives() {
     let feeds = feed_server();
     let (_root, folder, mut a, _b, _c) = three(&feeds);
-    a.add_bookmark("One", "1");
-    let first = a.sync().file_written.expect("a file");
-    a.add_bookmark("Two", "2");
-    a.sync();
-    let hold = tempfile::tempdir().expect("tempdir");
-    let held = hold.path().join("held");
-    std::fs::rename(folder.join(&first), &held).expect("hold back");
+    let (_hold, held, first) = two_files_the_first_late(&mut a, &folder);
     // Dan joins while the first file is late: the second builds on it and must wait.
     let mut d = library("Dan", &feeds);
     let joined = share::join(&mut d.lib, &folder, d.person, t(0)).expect("join");
