@@ -82,6 +82,14 @@ pub(super) fn episode_id(tx: &Transaction<'_>, feed: &str, guid: &str) -> Result
         .optional()?)
 }
 
+/// The document at `url` here, if the library has it (a document's identity across machines).
+pub(super) fn document_id(tx: &Transaction<'_>, url: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
+        .query_row([url], |r| r.get(0))
+        .optional()?)
+}
+
 /// Every episode of the feed at `feed` (or that had that address), by guid; the feed's own
 /// episodes win over those of a podcast that once had its address.
 fn whole_feed(tx: &Transaction<'_>, feed: &str) -> Result<HashMap<String, i64>> {

@@ -10,10 +10,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Transaction};
 
 use super::doc::{Item, SharedCollection};
-use super::lookup::episode_id;
+use super::lookup::{document_id, episode_id};
 use crate::error::Result;
 use crate::library::{rfc3339, Library};
 use crate::resolve::is_web_feed;
@@ -80,10 +80,7 @@ impl Member {
     /// The library's id for a member's key, if the thing is here.
     fn find(self, tx: &Transaction<'_>, key: &str) -> Result<Option<i64>> {
         match self {
-            Member::Document => Ok(tx
-                .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
-                .query_row([key], |r| r.get(0))
-                .optional()?),
+            Member::Document => document_id(tx, key),
             Member::Episode => match key.split_once('\n') {
                 Some((feed, guid)) => episode_id(tx, feed, guid),
                 None => Ok(None),

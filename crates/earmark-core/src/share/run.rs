@@ -66,21 +66,18 @@ fn load_or_kept(lib: &Library, row: &ShareRow, kept: &mut Option<KeptDoc>) -> Re
 }
 
 /// What to keep of a finished sync's document: nothing when changes in it wait for ones not here
-/// yet (the library's copy does not hold them, and they are read again from the folder).
-fn keep(lib: &Library, mut doc: AutoCommit) -> Result<Option<KeptDoc>> {
-    let Some(row) = lib.share_row()? else {
-        return Ok(None);
-    };
-    let heads = heads_text(&doc.get_heads());
-    if heads != row.heads || !doc.get_missing_deps(&[]).is_empty() {
-        return Ok(None);
+/// yet (the library's copy does not hold them, and they are read again from the folder). Its
+/// heads are checked against the library's at the next sync, not here.
+fn keep(row: &ShareRow, mut doc: AutoCommit) -> Option<KeptDoc> {
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return None;
     }
-    Ok(Some(KeptDoc {
-        archive_id: row.archive_id,
-        actor: row.actor,
-        heads,
+    Some(KeptDoc {
+        archive_id: row.archive_id.clone(),
+        actor: row.actor.clone(),
+        heads: heads_text(&doc.get_heads()),
         doc,
-    }))
+    })
 }
 
 /// What a sync stores of the document: the changes since `stored` (the heads the library holds)
@@ -262,7 +259,7 @@ fn sync_inner(
     // A sync that never needed the document leaves the kept one as it was (it is checked against
     // the library's heads before use).
     if let Some(doc) = doc {
-        *kept = keep(lib, doc)?;
+        *kept = keep(row, doc);
     }
     // Everything this library had changed as of `dirt` is now agreed: until another write touches
     // what the share carries, a sync need not compare every item again. An idle sync that found

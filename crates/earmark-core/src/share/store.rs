@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::doc::{Item, Kind, SharedBookmark, SharedDecision, SharedSource, SharedTag};
-use super::lookup::Lookups;
+use super::lookup::{document_id, Lookups};
 use crate::bookmarks::store::{clean_tags, set_tags_with};
 use crate::error::Result;
 use crate::library::{rfc3339, Library};
@@ -570,11 +570,7 @@ fn apply(
         (Kind::Collection, None) => {}
         (_, Some(Item::Collection(c))) => super::members::apply_collection(tx, c, now)?,
         (_, Some(Item::Page(page))) => {
-            let known: Option<i64> = tx
-                .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
-                .query_row([&page.url], |r| r.get(0))
-                .optional()?;
-            if known.is_none() && is_web_feed(&page.url) {
+            if document_id(tx, &page.url)?.is_none() && is_web_feed(&page.url) {
                 let campaign = usable_campaign(&page.campaign);
                 tx.prepare_cached(
                     "INSERT OR IGNORE INTO pages_to_fetch (url, campaign, added_at) VALUES (?1, ?2, ?3)",
@@ -603,12 +599,11 @@ fn apply(
             let Some((table, column, id)) = tag_target(tx, lookups, t)? else {
                 return Ok(Applied::Waiting);
             };
-            tx.prepare_cached("INSERT OR IGNORE INTO tags (name) VALUES (?1)")?
-                .execute([&t.name])?;
+            let tag = lookups.tag(tx, &t.name)?;
             tx.prepare_cached(&format!(
-                "INSERT OR IGNORE INTO {table} ({column}, tag_id) SELECT ?1, id FROM tags WHERE name = ?2"
+                "INSERT OR IGNORE INTO {table} ({column}, tag_id) VALUES (?1, ?2)"
             ))?
-            .execute(params![id, t.name])?;
+            .execute(params![id, tag])?;
         }
         (Kind::Decision, None) => {
             let mut parts = key.split('\n');
@@ -633,11 +628,7 @@ fn apply(
             let Some(episode) = lookups.episode(tx, &d.feed, &d.guid)? else {
                 return Ok(Applied::Waiting);
             };
-            let document: Option<i64> = tx
-                .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
-                .query_row([&d.url], |r| r.get(0))
-                .optional()?;
-            let Some(document) = document else {
+            let Some(document) = document_id(tx, &d.url)? else {
                 return Ok(Applied::Waiting);
             };
             tx.prepare_cached(
@@ -696,11 +687,7 @@ fn tag_target(
         (Some(feed), Some(guid), _) => lookups
             .episode(tx, feed, guid)?
             .map(|id| ("episode_tags", "episode_id", id)),
-        (_, _, Some(url)) => tx
-            .prepare_cached("SELECT id FROM documents WHERE url = ?1")?
-            .query_row([url], |r| r.get(0))
-            .optional()?
-            .map(|id| ("document_tags", "document_id", id)),
+        (_, _, Some(url)) => document_id(tx, url)?.map(|id| ("document_tags", "document_id", id)),
         _ => None,
     })
 }
