@@ -1,4 +1,5 @@
 // The words Settings and the toasts use for sync, kept apart from the DOM so they are tested in node.
+import type { Changed } from "./bindings/Changed";
 import type { SyncReport } from "./bindings/SyncReport";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { ShareStatus } from "./bindings/ShareStatus";
@@ -66,7 +67,7 @@ export function changedBy(by: string | null, at: string | null, nowMs: number): 
 
 /** "accepted by Bea, 2 h ago" on any other shared item: what was done to it, by whom and when;
  * empty outside a shared archive. */
-export function changedLine(what: string, item: { changed_by?: string | null; changed_at?: string | null }, nowMs: number): string {
+export function changedLine(what: string, item: Partial<Changed>, nowMs: number): string {
   const by = changedBy(item.changed_by ?? null, item.changed_at ?? null, nowMs);
   return by ? `${what} ${by}` : "";
 }

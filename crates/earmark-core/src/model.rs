@@ -47,12 +47,34 @@ pub struct Podcast {
     pub subscribed: bool,
     /// What refreshes download for offline listening.
     pub auto_download: AutoDownload,
-    /// In a shared archive: who changed the subscription (subscribed to it) last (as their library names them).
-    #[serde(default)]
-    pub changed_by: Option<String>,
-    /// In a shared archive: when (RFC 3339).
-    #[serde(default)]
-    pub changed_at: Option<String>,
+    /// In a shared archive: who changed the subscription (subscribed to it) last, and when.
+    #[serde(flatten)]
+    pub changed: Changed,
+}
+
+/// Who changed a shared record last and when: the same pair on every list row a shared archive
+/// carries (podcasts, documents, sources, collections, tags, links, bookmarks), so the app words
+/// "changed by" one way. Both are `None` outside a share, or before a sync has carried the item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Changed {
+    /// In a shared archive: who changed it last, as their library names them.
+    #[serde(rename = "changed_by", default)]
+    pub by: Option<String>,
+    /// In a shared archive: when they changed it (RFC 3339).
+    #[serde(rename = "changed_at", default)]
+    pub at: Option<String>,
+}
+
+impl Changed {
+    /// Reads the pair from two adjacent columns of a row (who, then when): every list query
+    /// selects them side by side from `share_synced`.
+    pub(crate) fn from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Changed {
+            by: r.get(first)?,
+            at: r.get(first + 1)?,
+        })
+    }
 }
 
 /// A slice of a long list and the size of the whole: the app's long lists (episodes, posts and

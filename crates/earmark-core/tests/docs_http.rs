@@ -14,7 +14,7 @@ use earmark_core::docs::{self, CollectionKind, DocKind, DocQuery, SourceMethod};
 use earmark_core::feed::{ParsedFeed, ParsedItem};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::library::FetchMeta;
-use earmark_core::model::SearchKind;
+use earmark_core::model::{Changed, SearchKind};
 use earmark_core::{search, Library};
 use http::{Body, Reply, Server};
 use tempfile::TempDir;
@@ -602,10 +602,7 @@ fn campaigns_hold_documents_and_episodes_and_tags_attach_to_both() {
         .expect("edit");
     let names: Vec<_> = view.tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["custody", "fathers", "press pack"]);
-    assert!(view
-        .tags
-        .iter()
-        .all(|t| t.changed_by.is_none() && t.changed_at.is_none()));
+    assert!(view.tags.iter().all(|t| t.changed == Changed::default()));
     assert_eq!(view.vocabulary, ["Courts", "custody", "fathers", "press", "press pack"]);
     assert_eq!(lib.tags_view(Tagged::Episode(ep)).expect("view"), view);
     assert_eq!(

@@ -12,7 +12,7 @@ use earmark_core::chrono::{DateTime, Duration, Utc};
 use earmark_core::docs::DocumentId;
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::link::model::LinkState;
-use earmark_core::model::EpisodeId;
+use earmark_core::model::{Changed, EpisodeId};
 use earmark_core::resolve::{self, Resolver};
 use earmark_core::{share, Library};
 use http::{Reply, Server};
@@ -481,7 +481,7 @@ fn tags_on_episodes_and_posts_travel_and_so_does_their_removal() {
     let who: Vec<_> = view
         .tags
         .iter()
-        .map(|t| (t.name.as_str(), t.changed_by.as_deref(), t.changed_at.is_some()))
+        .map(|t| (t.name.as_str(), t.changed.by.as_deref(), t.changed.at.is_some()))
         .collect();
     assert_eq!(
         who,
@@ -1064,31 +1064,31 @@ fn each_shared_item_says_who_changed_it_last_where_it_is_listed() {
 
     // Dee joins with an empty library: all she has came from Ann.
     let (dee, _) = newcomer_joins("Dee", &folder);
-    let by = |v: (&Option<String>, &Option<String>)| (v.0.clone(), v.1.is_some());
+    let by = |c: &Changed| (c.by.clone(), c.at.is_some());
     let ann = (Some("Ann".to_owned()), true);
     let bea = (Some("Bea".to_owned()), true);
     // On Dee's side, what Ann made says Ann …
     let podcast = &dee.lib.podcasts().expect("podcasts")[0];
-    assert_eq!(by((&podcast.changed_by, &podcast.changed_at)), ann, "{podcast:?}");
+    assert_eq!(by(&podcast.changed), ann, "{podcast:?}");
     let shoes = dee.lib.collection_by_name("Ça compte").expect("campaign");
-    assert_eq!(by((&shoes.changed_by, &shoes.changed_at)), ann, "{shoes:?}");
+    assert_eq!(by(&shoes.changed), ann, "{shoes:?}");
     let listed = &dee.lib.collections(None).expect("collections")[0];
-    assert_eq!(by((&listed.changed_by, &listed.changed_at)), ann);
+    assert_eq!(by(&listed.changed), ann);
     let view = dee.lib.collection_view(shoes.id).expect("view").collection;
-    assert_eq!(by((&view.changed_by, &view.changed_at)), ann);
+    assert_eq!(by(&view.changed), ann);
     let source = &dee.lib.sources().expect("sources")[0];
-    assert_eq!(by((&source.changed_by, &source.changed_at)), ann, "{source:?}");
+    assert_eq!(by(&source.changed), ann, "{source:?}");
     // … and on Ann's side, the page she added is hers and the link Bea decided is Bea's.
     let page = a.lib.document_id_by_url(&url).expect("lookup").expect("page");
     let detail = a.lib.document(page).expect("page");
-    assert_eq!(by((&detail.changed_by, &detail.changed_at)), ann);
+    assert_eq!(by(&detail.changed), ann);
     let links = a.lib.episode_links(a.ep(1)).expect("links");
-    assert_eq!(by((&links[0].changed_by, &links[0].changed_at)), bea, "{links:?}");
+    assert_eq!(by(&links[0].changed), bea, "{links:?}");
     let back = a.lib.document_links(a.post()).expect("links");
-    assert_eq!(by((&back[0].changed_by, &back[0].changed_at)), bea, "{back:?}");
+    assert_eq!(by(&back[0].changed), bea, "{back:?}");
     // A post read from a blog is nobody's change: it carries no name.
     let post = a.lib.document(a.post()).expect("post");
-    assert_eq!(post.changed_by, None);
+    assert_eq!(post.changed.by, None);
 }
 
 /// A sync with nothing new skips reading the items once a sync has compared them; every kind of

@@ -31,10 +31,10 @@ document_count: number,
  */
 episode_count: number, 
 /**
- * In a shared archive: who changed it (its name, kind or members) last (as their library names them).
+ * In a shared archive: who changed it last, as their library names them.
  */
 changed_by: string | null, 
 /**
- * In a shared archive: when (RFC 3339).
+ * In a shared archive: when they changed it (RFC 3339).
  */
 changed_at: string | null, };

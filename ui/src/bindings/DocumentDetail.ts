@@ -77,10 +77,10 @@ remote_images: number,
  */
 remote_images_allowed: boolean, 
 /**
- * In a shared archive: who changed it (a page added by URL) last (as their library names them).
+ * In a shared archive: who changed it last, as their library names them.
  */
 changed_by: string | null, 
 /**
- * In a shared archive: when (RFC 3339).
+ * In a shared archive: when they changed it (RFC 3339).
  */
 changed_at: string | null, };

@@ -43,10 +43,10 @@ reasons: Array<string>,
  */
 evidence: Array<string>, 
 /**
- * In a shared archive: who changed the decision on this link last (as their library names them).
+ * In a shared archive: who changed it last, as their library names them.
  */
 changed_by: string | null, 
 /**
- * In a shared archive: when (RFC 3339).
+ * In a shared archive: when they changed it (RFC 3339).
  */
 changed_at: string | null, };

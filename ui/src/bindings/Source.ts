@@ -43,10 +43,10 @@ high_water: string | null,
  */
 last_error: string | null, 
 /**
- * In a shared archive: who changed it (added it, or its campaign) last (as their library names them).
+ * In a shared archive: who changed it last, as their library names them.
  */
 changed_by: string | null, 
 /**
- * In a shared archive: when (RFC 3339).
+ * In a shared archive: when they changed it (RFC 3339).
  */
 changed_at: string | null, };

@@ -10,10 +10,10 @@ export type TagInfo = {
  */
 name: string, 
 /**
- * In a shared archive: who put it on this item (as their library names them).
+ * In a shared archive: who changed it last, as their library names them.
  */
 changed_by: string | null, 
 /**
- * In a shared archive: when (RFC 3339).
+ * In a shared archive: when they changed it (RFC 3339).
  */
 changed_at: string | null, };

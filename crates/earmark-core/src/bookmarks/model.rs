@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::model::{EpisodeId, PodcastId};
+use crate::model::{Changed, EpisodeId, PodcastId};
 
 /// A bookmark's row id, typed so it cannot be mixed up with an episode's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -49,10 +49,9 @@ pub struct BookmarkRow {
     pub podcast_title: String,
     /// The episode's title.
     pub episode_title: String,
-    /// In a shared archive: who changed it last (as their library names them).
-    pub changed_by: Option<String>,
-    /// In a shared archive: when (RFC 3339).
-    pub changed_at: Option<String>,
+    /// In a shared archive: who changed it last, and when.
+    #[serde(flatten)]
+    pub changed: Changed,
 }
 
 /// What the person gives to make a bookmark (times already parsed, see [`super::times`]).

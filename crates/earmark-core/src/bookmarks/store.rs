@@ -8,7 +8,7 @@ use super::model::{Bookmark, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkO
 use super::{uid, validate_times, BookmarkError};
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
-use crate::model::{EpisodeId, PodcastId, Window};
+use crate::model::{Changed, EpisodeId, PodcastId, Window};
 
 /// The columns every bookmark read selects, in the order [`row_from`] reads them. Tags come as
 /// one string joined by U+001F (a character no one types into a tag).
@@ -40,8 +40,7 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<BookmarkRow> {
         podcast_id: PodcastId(r.get(10)?),
         podcast_title: r.get(11)?,
         episode_title: r.get(12)?,
-        changed_by: r.get(13)?,
-        changed_at: r.get(14)?,
+        changed: Changed::from_row(r, 13)?,
     })
 }
 

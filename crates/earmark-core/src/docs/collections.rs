@@ -8,7 +8,7 @@ use super::model::{Collection, CollectionId, CollectionKind, CollectionView, Doc
 use super::store::row_from;
 use crate::error::{Error, Result};
 use crate::library::{episode_from_row, rfc3339, Library, EPISODE_COLUMNS, STATE_JOIN};
-use crate::model::EpisodeId;
+use crate::model::{Changed, EpisodeId};
 use crate::share::Kind;
 
 const COLLECTION_SELECT: &str = "SELECT c.id, c.name, c.kind, c.description, \
@@ -34,8 +34,7 @@ fn collection_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
         description: r.get(3)?,
         document_count: r.get(4)?,
         episode_count: r.get(5)?,
-        changed_by: None,
-        changed_at: None,
+        changed: Changed::default(),
     })
 }
 
@@ -79,12 +78,8 @@ impl Library {
     /// A collection with who changed it last in a shared archive, where it is keyed by its name
     /// lower-cased as Rust lower-cases it (SQLite's `lower` knows only ASCII).
     fn with_changed(&self, c: Collection) -> Result<Collection> {
-        let (changed_by, changed_at) = self.changed(Kind::Collection, &c.name.to_lowercase())?;
-        Ok(Collection {
-            changed_by,
-            changed_at,
-            ..c
-        })
+        let changed = self.changed(Kind::Collection, &c.name.to_lowercase())?;
+        Ok(Collection { changed, ..c })
     }
 
     /// Every collection, by name; `kind` narrows to campaigns or topics.

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::model::Changed;
+
 /// A document's row id, typed so it cannot be swapped with an episode's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -107,12 +109,9 @@ pub struct DocumentDetail {
     pub remote_images: u32,
     /// Whether the source's (or page's) remote images are loaded.
     pub remote_images_allowed: bool,
-    /// In a shared archive: who changed it (a page added by URL) last (as their library names them).
-    #[serde(default)]
-    pub changed_by: Option<String>,
-    /// In a shared archive: when (RFC 3339).
-    #[serde(default)]
-    pub changed_at: Option<String>,
+    /// In a shared archive: who changed it (a page added by URL) last, and when.
+    #[serde(flatten)]
+    pub changed: Changed,
 }
 
 /// How a blog source's archive was read.
@@ -168,12 +167,9 @@ pub struct Source {
     pub high_water: Option<String>,
     /// Why the last refresh failed, if it did.
     pub last_error: Option<String>,
-    /// In a shared archive: who changed it (added it, or its campaign) last (as their library names them).
-    #[serde(default)]
-    pub changed_by: Option<String>,
-    /// In a shared archive: when (RFC 3339).
-    #[serde(default)]
-    pub changed_at: Option<String>,
+    /// In a shared archive: who changed it (added it, or its campaign) last, and when.
+    #[serde(flatten)]
+    pub changed: Changed,
 }
 
 /// What adding or refreshing a source did (`earmark-cli source add --json`).
@@ -260,12 +256,9 @@ pub struct Collection {
     /// Episodes put in it directly.
     #[ts(type = "number")]
     pub episode_count: i64,
-    /// In a shared archive: who changed it (its name, kind or members) last (as their library names them).
-    #[serde(default)]
-    pub changed_by: Option<String>,
-    /// In a shared archive: when (RFC 3339).
-    #[serde(default)]
-    pub changed_at: Option<String>,
+    /// In a shared archive: who changed it (its name, kind or members) last, and when.
+    #[serde(flatten)]
+    pub changed: Changed,
 }
 
 /// A campaign's own view: its documents in order, the episodes put in it, and the episodes linked
@@ -302,10 +295,9 @@ pub enum Tagged {
 pub struct TagInfo {
     /// The tag, as first spelled.
     pub name: String,
-    /// In a shared archive: who put it on this item (as their library names them).
-    pub changed_by: Option<String>,
-    /// In a shared archive: when (RFC 3339).
-    pub changed_at: Option<String>,
+    /// In a shared archive: who put it on this item, and when.
+    #[serde(flatten)]
+    pub changed: Changed,
 }
 
 /// An item's tags and every tag the library knows (for completion as a person types).

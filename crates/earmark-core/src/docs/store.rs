@@ -8,7 +8,7 @@ use super::model::{CollectionId, DocKind, DocumentDetail, DocumentId, DocumentRo
 use super::NewDocument;
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
-use crate::model::Window;
+use crate::model::{Changed, Window};
 
 /// What storing one document did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +50,7 @@ fn source_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Source> {
         last_refresh: r.get(6)?,
         high_water: r.get(7)?,
         last_error: r.get(8)?,
-        changed_by: r.get(9)?,
-        changed_at: r.get(10)?,
+        changed: Changed::from_row(r, 9)?,
     })
 }
 
@@ -345,8 +344,7 @@ impl Library {
                         fetched_at: r.get(12)?,
                         remote_images: 0,
                         remote_images_allowed: false,
-                        changed_by: r.get(13)?,
-                        changed_at: r.get(14)?,
+                        changed: Changed::from_row(r, 13)?,
                     })
                 },
             )

@@ -141,12 +141,8 @@ impl Library {
         let prefix = on.share_prefix(self)?.ok_or_else(|| Error::NotFound(on.describe()))?;
         let mut tags = Vec::new();
         for name in self.tags_of(on)? {
-            let (changed_by, changed_at) = self.changed(Kind::Tag, &format!("{prefix}{}", name.to_lowercase()))?;
-            tags.push(TagInfo {
-                name,
-                changed_by,
-                changed_at,
-            });
+            let changed = self.changed(Kind::Tag, &format!("{prefix}{}", name.to_lowercase()))?;
+            tags.push(TagInfo { name, changed });
         }
         Ok(TagsView {
             tags,

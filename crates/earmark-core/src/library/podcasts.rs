@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Error, Result};
-use crate::model::{AutoDownload, Podcast, PodcastId};
+use crate::model::{AutoDownload, Changed, Podcast, PodcastId};
 
 use super::{rfc3339, Library};
 
@@ -28,8 +28,7 @@ fn podcast_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Podcast> {
         gone: r.get(9)?,
         auto_download: AutoDownload::from_columns(&r.get::<_, String>(10)?, r.get(11)?),
         subscribed: r.get(12)?,
-        changed_by: r.get(13)?,
-        changed_at: r.get(14)?,
+        changed: Changed::from_row(r, 13)?,
     })
 }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::model::EpisodeId;
+use crate::model::{Changed, EpisodeId};
 
 /// Documents are identified the same way everywhere: the ingestion side defines the id.
 pub use crate::docs::model::DocumentId;
@@ -96,12 +96,9 @@ pub struct EpisodeLink {
     /// Codes of the kinds of evidence behind an automatic link ("links_audio", "names_title",
     /// "podcast_category", …); empty for a manual one.
     pub evidence: Vec<String>,
-    /// In a shared archive: who changed the decision on this link last (as their library names them).
-    #[serde(default)]
-    pub changed_by: Option<String>,
-    /// In a shared archive: when (RFC 3339).
-    #[serde(default)]
-    pub changed_at: Option<String>,
+    /// In a shared archive: who changed the decision on this link last, and when.
+    #[serde(flatten)]
+    pub changed: Changed,
 }
 
 /// One episode linked to a document, as the document page lists it (`earmark-cli doc-links`).
@@ -126,12 +123,9 @@ pub struct DocumentLink {
     pub note: Option<String>,
     /// Codes of the kinds of evidence behind it.
     pub evidence: Vec<String>,
-    /// In a shared archive: who changed the decision on this link last (as their library names them).
-    #[serde(default)]
-    pub changed_by: Option<String>,
-    /// In a shared archive: when (RFC 3339).
-    #[serde(default)]
-    pub changed_at: Option<String>,
+    /// In a shared archive: who changed the decision on this link last, and when.
+    #[serde(flatten)]
+    pub changed: Changed,
 }
 
 /// A pending suggestion in the review queue (`earmark-cli review --json`), strongest first.

@@ -11,7 +11,7 @@ use super::model::{
 use super::relink::{self, Tuning};
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
-use crate::model::EpisodeId;
+use crate::model::{Changed, EpisodeId};
 
 fn reasons_of(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
@@ -77,8 +77,7 @@ impl Library {
                 score: r.get(5)?,
                 reasons: reasons_of(&r.get::<_, String>(6)?),
                 evidence: reasons_of(&r.get::<_, String>(7)?),
-                changed_by: r.get(8)?,
-                changed_at: r.get(9)?,
+                changed: Changed::from_row(r, 8)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -104,8 +103,7 @@ impl Library {
                 reasons: reasons_of(&r.get::<_, String>(6)?),
                 note: r.get(7)?,
                 evidence: reasons_of(&r.get::<_, String>(8)?),
-                changed_by: r.get(9)?,
-                changed_at: r.get(10)?,
+                changed: Changed::from_row(r, 9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -11,6 +11,7 @@ use super::lookup::{document_id, Lookups};
 use crate::bookmarks::store::{clean_tags, set_tags_with};
 use crate::error::Result;
 use crate::library::{rfc3339, Library};
+use crate::model::Changed;
 use crate::resolve::is_web_feed;
 
 /// The share as the library keeps it.
@@ -188,24 +189,27 @@ impl Library {
     /// Who changed a shared item last and when (for the window's "changed by").
     pub fn share_authorship(&self, kind: &str, key: &str) -> Result<Option<super::Authorship>> {
         Ok(match self.changed_raw(kind, key)? {
-            (Some(by), Some(at)) => Some(super::Authorship { by, at }),
+            Changed {
+                by: Some(by),
+                at: Some(at),
+            } => Some(super::Authorship { by, at }),
             _ => None,
         })
     }
 
-    /// Who changed a shared item last and when, as the lists' `changed_by`/`changed_at` carry it:
-    /// both `None` outside a share, or for an item no sync has carried yet.
-    pub(crate) fn changed(&self, kind: Kind, key: &str) -> Result<(Option<String>, Option<String>)> {
+    /// Who changed a shared item last and when, as the lists carry it: both `None` outside a
+    /// share, or for an item no sync has carried yet.
+    pub(crate) fn changed(&self, kind: Kind, key: &str) -> Result<Changed> {
         self.changed_raw(kind.as_str(), key)
     }
 
-    fn changed_raw(&self, kind: &str, key: &str) -> Result<(Option<String>, Option<String>)> {
+    fn changed_raw(&self, kind: &str, key: &str) -> Result<Changed> {
         Ok(self
             .conn()
             .prepare_cached("SELECT by, at FROM share_synced WHERE kind = ?1 AND key = ?2 AND by IS NOT NULL")?
-            .query_row(params![kind, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![kind, key], |r| Changed::from_row(r, 0))
             .optional()?
-            .unwrap_or((None, None)))
+            .unwrap_or_default())
     }
 
     /// The library's items of a kind in their shared form.
