@@ -334,9 +334,10 @@ pub struct Subscription {
 }
 
 /// Where a download stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, strum::IntoStaticStr, strum::EnumString)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[strum(serialize_all = "snake_case")]
 pub enum DownloadState {
     /// Waiting its turn.
     Queued,
@@ -353,24 +354,12 @@ pub enum DownloadState {
 impl DownloadState {
     /// The word stored in the library.
     pub fn as_str(self) -> &'static str {
-        match self {
-            DownloadState::Queued => "queued",
-            DownloadState::Downloading => "downloading",
-            DownloadState::Paused => "paused",
-            DownloadState::Done => "done",
-            DownloadState::Failed => "failed",
-        }
+        self.into()
     }
 
     /// Reads the stored word (anything unknown reads as failed).
     pub fn parse(s: &str) -> Self {
-        match s {
-            "queued" => DownloadState::Queued,
-            "downloading" => DownloadState::Downloading,
-            "paused" => DownloadState::Paused,
-            "done" => DownloadState::Done,
-            _ => DownloadState::Failed,
-        }
+        s.parse().unwrap_or(DownloadState::Failed)
     }
 }
 
@@ -440,5 +429,114 @@ impl AutoDownload {
             AutoDownload::All => ("all", 0),
             AutoDownload::Latest { count } => ("latest", i64::from(count)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::docs::{CollectionKind, DocKind, SourceMethod};
+    use crate::link::model::{LinkKind, LinkState};
+    use crate::link::urls::Reference;
+    use crate::sync::wire::ActionKind;
+    use crate::transcript::TranscriptFormat;
+
+    use super::DownloadState;
+
+    /// The words are in libraries on disk and on sync servers: a derive that spelled one
+    /// differently would orphan every stored row, so each is pinned here literally, along with
+    /// the JSON spelling the UI reads (the same word).
+    #[test]
+    fn stored_words_are_the_ones_libraries_hold() {
+        fn check<T>(pairs: &[(T, &str)], as_str: fn(T) -> &'static str, parse: fn(&str) -> Option<T>)
+        where
+            T: Copy + PartialEq + std::fmt::Debug,
+        {
+            for &(v, word) in pairs {
+                assert_eq!(as_str(v), word);
+                assert_eq!(parse(word), Some(v), "{word}");
+            }
+        }
+        check(
+            &[
+                (DownloadState::Queued, "queued"),
+                (DownloadState::Downloading, "downloading"),
+                (DownloadState::Paused, "paused"),
+                (DownloadState::Done, "done"),
+                (DownloadState::Failed, "failed"),
+            ],
+            DownloadState::as_str,
+            |s| Some(DownloadState::parse(s)),
+        );
+        check(
+            &[
+                (LinkKind::Explicit, "explicit"),
+                (LinkKind::Suggested, "suggested"),
+                (LinkKind::Manual, "manual"),
+            ],
+            LinkKind::as_str,
+            |s| Some(LinkKind::parse(s)),
+        );
+        check(
+            &[
+                (LinkState::Suggested, "suggested"),
+                (LinkState::Accepted, "accepted"),
+                (LinkState::Rejected, "rejected"),
+            ],
+            LinkState::as_str,
+            |s| Some(LinkState::parse(s)),
+        );
+        check(
+            &[(DocKind::Post, "post"), (DocKind::Page, "page")],
+            DocKind::as_str,
+            |s| Some(DocKind::parse(s)),
+        );
+        check(
+            &[(CollectionKind::Campaign, "campaign"), (CollectionKind::Topic, "topic")],
+            CollectionKind::as_str,
+            |s| Some(CollectionKind::parse(s)),
+        );
+        check(
+            &[(SourceMethod::Rest, "rest"), (SourceMethod::Rss, "rss")],
+            SourceMethod::as_str,
+            SourceMethod::parse,
+        );
+        check(
+            &[
+                (TranscriptFormat::Json, "json"),
+                (TranscriptFormat::Vtt, "vtt"),
+                (TranscriptFormat::Srt, "srt"),
+                (TranscriptFormat::Html, "html"),
+                (TranscriptFormat::Text, "text"),
+            ],
+            TranscriptFormat::as_str,
+            TranscriptFormat::parse,
+        );
+        check(
+            &[
+                (ActionKind::Play, "play"),
+                (ActionKind::Download, "download"),
+                (ActionKind::Delete, "delete"),
+                (ActionKind::New, "new"),
+            ],
+            ActionKind::as_str,
+            |s| s.parse().ok(),
+        );
+        assert_eq!(Reference::Link.as_str(), "link");
+        assert_eq!(Reference::Embed.as_str(), "embed");
+    }
+
+    /// What older rows or other servers may hold reads as the documented fallback, and gPodder
+    /// servers that answer in upper case are still understood.
+    #[test]
+    fn unknown_words_read_as_their_fallback() {
+        assert_eq!(DownloadState::parse("exploded"), DownloadState::Failed);
+        assert_eq!(LinkKind::parse(""), LinkKind::Suggested);
+        assert_eq!(LinkState::parse("maybe"), LinkState::Suggested);
+        assert_eq!(DocKind::parse("attachment"), DocKind::Page);
+        assert_eq!(CollectionKind::parse("CAMPAIGN"), CollectionKind::Campaign);
+        assert_eq!(SourceMethod::parse("atom"), None);
+        assert_eq!(TranscriptFormat::parse("JSON"), None);
+        assert_eq!("PLAY".parse::<ActionKind>().ok(), Some(ActionKind::Play));
+        assert_eq!("Delete".parse::<ActionKind>().ok(), Some(ActionKind::Delete));
     }
 }

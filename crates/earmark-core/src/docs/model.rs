@@ -23,9 +23,12 @@ pub struct SourceId(#[ts(type = "number")] pub i64);
 pub struct CollectionId(#[ts(type = "number")] pub i64);
 
 /// Whether a document is a dated blog post or a standing page: they are listed and searched apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[strum(serialize_all = "snake_case")]
 pub enum DocKind {
     /// A blog post (WordPress post, or an RSS item).
     Post,
@@ -36,19 +39,12 @@ pub enum DocKind {
 impl DocKind {
     /// The word stored in the library.
     pub fn as_str(self) -> &'static str {
-        match self {
-            DocKind::Post => "post",
-            DocKind::Page => "page",
-        }
+        self.into()
     }
 
     /// Reads the stored word (anything but `post` reads as a page).
     pub fn parse(s: &str) -> Self {
-        if s == "post" {
-            DocKind::Post
-        } else {
-            DocKind::Page
-        }
+        s.parse().unwrap_or(DocKind::Page)
     }
 }
 
@@ -115,9 +111,10 @@ pub struct DocumentDetail {
 }
 
 /// How a blog source's archive was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, strum::IntoStaticStr, strum::EnumString)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[strum(serialize_all = "snake_case")]
 pub enum SourceMethod {
     /// The WordPress REST API (`/wp-json/wp/v2/...`).
     Rest,
@@ -128,19 +125,12 @@ pub enum SourceMethod {
 impl SourceMethod {
     /// The word stored in the library.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SourceMethod::Rest => "rest",
-            SourceMethod::Rss => "rss",
-        }
+        self.into()
     }
 
     /// Reads the stored word.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "rest" => Some(SourceMethod::Rest),
-            "rss" => Some(SourceMethod::Rss),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 
@@ -209,9 +199,10 @@ pub struct PageOutcome {
 }
 
 /// Campaign (a campaign's own view) or topic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, strum::IntoStaticStr, strum::EnumString)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[strum(serialize_all = "snake_case")]
 pub enum CollectionKind {
     /// A campaign ("In Dad's Shoes"): shown as its own view in the app.
     Campaign,
@@ -222,19 +213,12 @@ pub enum CollectionKind {
 impl CollectionKind {
     /// The word stored in the library.
     pub fn as_str(self) -> &'static str {
-        match self {
-            CollectionKind::Campaign => "campaign",
-            CollectionKind::Topic => "topic",
-        }
+        self.into()
     }
 
     /// Reads the stored word.
     pub fn parse(s: &str) -> Self {
-        if s == "topic" {
-            CollectionKind::Topic
-        } else {
-            CollectionKind::Campaign
-        }
+        s.parse().unwrap_or(CollectionKind::Campaign)
     }
 }
 

@@ -10,9 +10,10 @@ use crate::model::{Changed, EpisodeId};
 pub use crate::docs::model::DocumentId;
 
 /// Why a link exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, strum::IntoStaticStr, strum::EnumString)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
+#[strum(serialize_all = "snake_case")]
 pub enum LinkKind {
     /// Hard evidence: a hyperlink, an embedded player, the exact title.
     Explicit,
@@ -25,26 +26,19 @@ pub enum LinkKind {
 impl LinkKind {
     /// As stored in the `links` table.
     pub fn as_str(self) -> &'static str {
-        match self {
-            LinkKind::Explicit => "explicit",
-            LinkKind::Suggested => "suggested",
-            LinkKind::Manual => "manual",
-        }
+        self.into()
     }
 
     pub(crate) fn parse(s: &str) -> Self {
-        match s {
-            "explicit" => LinkKind::Explicit,
-            "manual" => LinkKind::Manual,
-            _ => LinkKind::Suggested,
-        }
+        s.parse().unwrap_or(LinkKind::Suggested)
     }
 }
 
 /// Where a link stands with the staff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, strum::IntoStaticStr, strum::EnumString)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
+#[strum(serialize_all = "snake_case")]
 pub enum LinkState {
     /// Waiting for a person.
     Suggested,
@@ -57,19 +51,11 @@ pub enum LinkState {
 impl LinkState {
     /// As stored in the `links` table.
     pub fn as_str(self) -> &'static str {
-        match self {
-            LinkState::Suggested => "suggested",
-            LinkState::Accepted => "accepted",
-            LinkState::Rejected => "rejected",
-        }
+        self.into()
     }
 
     pub(crate) fn parse(s: &str) -> Self {
-        match s {
-            "accepted" => LinkState::Accepted,
-            "rejected" => LinkState::Rejected,
-            _ => LinkState::Suggested,
-        }
+        s.parse().unwrap_or(LinkState::Suggested)
     }
 }
 

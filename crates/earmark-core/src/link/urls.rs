@@ -6,7 +6,8 @@
 use url::Url;
 
 /// How a document refers to a URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Reference {
     /// An ordinary link (`<a href>`).
     Link,
@@ -18,10 +19,7 @@ pub enum Reference {
 impl Reference {
     /// How the reference is stored in the link index.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Reference::Link => "link",
-            Reference::Embed => "embed",
-        }
+        self.into()
     }
 }
 

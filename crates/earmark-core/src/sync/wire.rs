@@ -15,7 +15,8 @@ const MAX_TS: i64 = 7_258_118_400;
 const MAX_SECS: f64 = 3_600_000.0;
 
 /// What an episode action says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case", ascii_case_insensitive)]
 pub enum ActionKind {
     /// Listened to: carries a position.
     Play,
@@ -30,22 +31,11 @@ pub enum ActionKind {
 impl ActionKind {
     /// The API's name (lower case; the Nextcloud app answers in upper case).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ActionKind::Play => "play",
-            ActionKind::Download => "download",
-            ActionKind::Delete => "delete",
-            ActionKind::New => "new",
-        }
+        self.into()
     }
 
     fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "play" => Some(ActionKind::Play),
-            "download" => Some(ActionKind::Download),
-            "delete" => Some(ActionKind::Delete),
-            "new" => Some(ActionKind::New),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 

@@ -27,9 +27,23 @@ pub struct TranscriptCue {
 }
 
 /// The file formats of `podcast:transcript`, best first for reading along.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    TS,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[strum(serialize_all = "snake_case")]
 pub enum TranscriptFormat {
     /// Podcasting 2.0 JSON: timed segments with speakers.
     Json,
@@ -46,25 +60,12 @@ pub enum TranscriptFormat {
 impl TranscriptFormat {
     /// The word stored in the library.
     pub fn as_str(self) -> &'static str {
-        match self {
-            TranscriptFormat::Json => "json",
-            TranscriptFormat::Vtt => "vtt",
-            TranscriptFormat::Srt => "srt",
-            TranscriptFormat::Html => "html",
-            TranscriptFormat::Text => "text",
-        }
+        self.into()
     }
 
     /// Reads the stored word.
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "json" => TranscriptFormat::Json,
-            "vtt" => TranscriptFormat::Vtt,
-            "srt" => TranscriptFormat::Srt,
-            "html" => TranscriptFormat::Html,
-            "text" => TranscriptFormat::Text,
-            _ => return None,
-        })
+        s.parse().ok()
     }
 
     /// The format a MIME type names (parameters such as `; charset=utf-8` ignored).
