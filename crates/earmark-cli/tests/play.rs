@@ -2,7 +2,7 @@
 //! itself (it plays in real time, unlike ALSA's null device), reached through ALSA's pulse plugin.
 //! Covers resume after `kill -9`, segment playback, speed, and "no audio output".
 
-use earmark_test_support::media::ffmpeg;
+use earmark_test_support::media::{mp3_from_wav, sox_join, sox_wav};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,22 +28,9 @@ fn library_with_episode() -> (tempfile::TempDir, PathBuf) {
 fn library_with<T>(enclosure: impl FnOnce(Vec<u8>) -> (String, T)) -> (tempfile::TempDir, PathBuf, T) {
     let dir = tempfile::tempdir().expect("tempdir");
     let wav = dir.path().join("tone.wav");
-    let status = Command::new("sox")
-        .args(["-n", "-r", "44100", "-c", "1"])
-        .arg(&wav)
-        .args(["synth", "30", "sine", "330", "vol", "0.3"])
-        .status()
-        .expect("sox must be installed (scripts/setup installs it)");
-    assert!(status.success());
+    sox_wav(&wav, 1, &["synth", "30", "sine", "330", "vol", "0.3"]);
     let mp3 = dir.path().join("tone.mp3");
-    let status = ffmpeg()
-        .args(["-i"])
-        .arg(&wav)
-        .args(["-c:a", "libmp3lame", "-b:a", "96k"])
-        .arg(&mp3)
-        .status()
-        .expect("ffmpeg must be installed (scripts/setup installs it)");
-    assert!(status.success());
+    mp3_from_wav(&wav, &mp3, 96);
     let (url, extra) = enclosure(std::fs::read(&mp3).expect("read mp3"));
     let feed = dir.path().join("feed.xml");
     std::fs::write(
@@ -301,13 +288,7 @@ fn a_playlist_plays_through_moving_on_as_each_episode_ends() {
     let mut items = String::new();
     for (i, secs) in [(1, "1.5"), (2, "1"), (3, "1")] {
         let wav = dir.path().join(format!("t{i}.wav"));
-        let status = Command::new("sox")
-            .args(["-n", "-r", "44100", "-c", "1"])
-            .arg(&wav)
-            .args(["synth", secs, "sine", "330", "vol", "0.3"])
-            .status()
-            .expect("sox must be installed (scripts/setup installs it)");
-        assert!(status.success());
+        sox_wav(&wav, 1, &["synth", secs, "sine", "330", "vol", "0.3"]);
         items.push_str(&format!(
             "<item><title>Part {i}</title><guid>p{i}</guid><enclosure url=\"t{i}.wav\" type=\"audio/wav\" length=\"1\"/></item>"
         ));
@@ -366,21 +347,14 @@ fn library_of_wav(dir: &Path, pieces: &[&[&str]]) -> PathBuf {
     let mut parts = Vec::new();
     for (i, effects) in pieces.iter().enumerate() {
         let part = dir.join(format!("part{i}.wav"));
-        let status = Command::new("sox")
-            .args(["-n", "-r", "44100", "-c", "1"])
-            .arg(&part)
-            .args(*effects)
-            .status()
-            .expect("sox must be installed (scripts/setup installs it)");
-        assert!(status.success());
+        sox_wav(&part, 1, effects);
         parts.push(part);
     }
     let wav = dir.join("ep.wav");
     if parts.len() == 1 {
         std::fs::rename(&parts[0], &wav).expect("rename");
     } else {
-        let status = Command::new("sox").args(&parts).arg(&wav).status().expect("sox");
-        assert!(status.success());
+        sox_join(&parts, &wav);
     }
     let feed = dir.join("feed.xml");
     std::fs::write(

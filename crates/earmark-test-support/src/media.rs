@@ -1,5 +1,6 @@
 //! Generated media for tests and benches: ffmpeg as every fixture calls it.
 
+use std::path::Path;
 use std::process::Command;
 
 /// `ffmpeg` printing only its errors and overwriting its output (installed by `scripts/setup`):
@@ -103,4 +104,40 @@ pub fn sixty_minute_mp3() -> Result<Option<std::path::PathBuf>, String> {
     )?;
     std::fs::rename(&partial, &mp3).map_err(|e| e.to_string())?;
     Ok(Some(mp3))
+}
+
+/// A mono or stereo 44.1 kHz WAV that sox makes from nothing and `effects` (e.g.
+/// `["synth", "2", "sine", "330", "vol", "0.2"]`), at `out`. Fixtures call it instead of sox
+/// itself so a missing sox says what installs it, once.
+pub fn sox_wav(out: &Path, channels: u8, effects: &[&str]) {
+    let status = Command::new("sox")
+        .args(["-n", "-r", "44100", "-c", &channels.to_string()])
+        .arg(out)
+        .args(effects)
+        .status()
+        .expect("sox (scripts/setup installs it)");
+    assert!(status.success(), "sox could not make {}", out.display());
+}
+
+/// `parts` played one after the other, as one WAV at `out` (sox concatenates files of one
+/// format).
+pub fn sox_join(parts: &[std::path::PathBuf], out: &Path) {
+    let status = Command::new("sox")
+        .args(parts)
+        .arg(out)
+        .status()
+        .expect("sox (scripts/setup installs it)");
+    assert!(status.success(), "sox could not join into {}", out.display());
+}
+
+/// `wav` encoded as an MP3 at `kbps` (LAME, constant bit rate) at `mp3`.
+pub fn mp3_from_wav(wav: &Path, mp3: &Path, kbps: u32) {
+    let status = ffmpeg()
+        .arg("-i")
+        .arg(wav)
+        .args(["-c:a", "libmp3lame", "-b:a", &format!("{kbps}k")])
+        .arg(mp3)
+        .status()
+        .expect("ffmpeg (scripts/setup installs it)");
+    assert!(status.success(), "ffmpeg could not encode {}", mp3.display());
 }

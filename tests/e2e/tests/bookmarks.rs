@@ -2,7 +2,7 @@
 //! n mark a segment without stopping it; dragging the end handle on the waveform moves the end;
 //! the segment is exported as a WAV clip; the library-wide view lists it. Screenshots saved.
 
-use earmark_test_support::media::ffmpeg;
+use earmark_test_support::media::{mp3_from_wav, sox_wav};
 use std::process::Command;
 use std::time::Duration;
 
@@ -15,26 +15,15 @@ use fantoccini::Locator;
 fn episode(dir: &std::path::Path) -> std::path::PathBuf {
     let wav = dir.join("talk.wav");
     // Tone, silence, tone: a waveform with a visible shape.
-    let ok = Command::new("sox")
-        .args(["-n", "-r", "44100", "-c", "1"])
-        .arg(&wav)
-        .args([
+    sox_wav(
+        &wav,
+        1,
+        &[
             "synth", "20", "sine", "220", "vol", "0.5", "pad", "0", "10", "repeat", "1",
-        ])
-        .status()
-        .expect("sox (scripts/setup installs it)")
-        .success();
-    assert!(ok);
+        ],
+    );
     let mp3 = dir.join("talk.mp3");
-    let ok = ffmpeg()
-        .args(["-i"])
-        .arg(&wav)
-        .args(["-c:a", "libmp3lame", "-b:a", "96k"])
-        .arg(&mp3)
-        .status()
-        .expect("ffmpeg (scripts/setup installs it)")
-        .success();
-    assert!(ok);
+    mp3_from_wav(&wav, &mp3, 96);
     let feed = dir.join("feed.xml");
     std::fs::write(
         &feed,

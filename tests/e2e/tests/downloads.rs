@@ -1,8 +1,7 @@
 //! Downloading an episode in the real window: the progress bar moves while the bytes arrive,
 //! the episode is then marked offline, and it plays with the server gone.
 
-use earmark_test_support::media::ffmpeg;
-use std::process::Command;
+use earmark_test_support::media::{mp3_from_wav, sox_wav};
 use std::time::Duration;
 
 use earmark_e2e::pulse::start_pulse;
@@ -14,23 +13,8 @@ use fantoccini::Locator;
 fn tone_mp3(dir: &std::path::Path) -> Vec<u8> {
     let wav = dir.join("tone.wav");
     let mp3 = dir.join("tone.mp3");
-    let ok = Command::new("sox")
-        .args(["-n", "-r", "44100", "-c", "1"])
-        .arg(&wav)
-        .args(["synth", "20", "sine", "330", "vol", "0.2"])
-        .status()
-        .expect("sox (scripts/setup installs it)")
-        .success();
-    assert!(ok);
-    let ok = ffmpeg()
-        .args(["-i"])
-        .arg(&wav)
-        .args(["-c:a", "libmp3lame", "-b:a", "96k"])
-        .arg(&mp3)
-        .status()
-        .expect("ffmpeg (scripts/setup installs it)")
-        .success();
-    assert!(ok);
+    sox_wav(&wav, 1, &["synth", "20", "sine", "330", "vol", "0.2"]);
+    mp3_from_wav(&wav, &mp3, 96);
     std::fs::read(&mp3).expect("mp3")
 }
 

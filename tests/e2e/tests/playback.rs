@@ -1,8 +1,7 @@
 //! Playing a local episode in the real window, through a real (null) audio device that plays in
 //! real time: play, pause, seek with the scrubber, change speed; the displayed position follows.
 
-use earmark_test_support::media::ffmpeg;
-use std::process::Command;
+use earmark_test_support::media::{ffmpeg, mp3_from_wav, sox_wav};
 use std::time::{Duration, Instant};
 
 use earmark_e2e::click;
@@ -27,14 +26,7 @@ fn make_episode(dir: &std::path::Path) -> std::path::PathBuf {
 /// The 90-second chaptered episode, as `talk.mp3` in `dir`.
 fn make_audio(dir: &std::path::Path) -> std::path::PathBuf {
     let wav = dir.join("talk.wav");
-    let ok = Command::new("sox")
-        .args(["-n", "-r", "44100", "-c", "2"])
-        .arg(&wav)
-        .args(["synth", "90", "sine", "220", "vol", "0.2"])
-        .status()
-        .expect("sox (scripts/setup installs it)")
-        .success();
-    assert!(ok);
+    sox_wav(&wav, 2, &["synth", "90", "sine", "220", "vol", "0.2"]);
     // Chapters at 0, 30 and 60 s, written by ffmpeg as ID3v2 CHAP frames.
     let meta = dir.join("chapters.txt");
     std::fs::write(
@@ -236,23 +228,8 @@ async fn play_pause_seek_and_change_speed() {
 fn make_two_short_episodes(dir: &std::path::Path) -> std::path::PathBuf {
     for (name, freq) in [("first", "300"), ("second", "500")] {
         let wav = dir.join(format!("{name}.wav"));
-        let ok = Command::new("sox")
-            .args(["-n", "-r", "44100", "-c", "1"])
-            .arg(&wav)
-            .args(["synth", "3", "sine", freq, "vol", "0.2"])
-            .status()
-            .expect("sox")
-            .success();
-        assert!(ok);
-        let ok = ffmpeg()
-            .args(["-i"])
-            .arg(&wav)
-            .args(["-c:a", "libmp3lame", "-b:a", "64k"])
-            .arg(dir.join(format!("{name}.mp3")))
-            .status()
-            .expect("ffmpeg")
-            .success();
-        assert!(ok);
+        sox_wav(&wav, 1, &["synth", "3", "sine", freq, "vol", "0.2"]);
+        mp3_from_wav(&wav, &dir.join(format!("{name}.mp3")), 64);
     }
     let feed = dir.join("feed.xml");
     std::fs::write(

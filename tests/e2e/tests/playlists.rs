@@ -2,7 +2,7 @@
 //! their pages, play it and hear it move on within the playlist (skipping what is not in it),
 //! a smart playlist that follows what is played, and the statistics page drawn from that playback.
 
-use std::process::Command;
+use earmark_test_support::media::sox_wav;
 use std::time::Duration;
 
 use earmark_e2e::click;
@@ -15,14 +15,11 @@ fn make_parts(dir: &std::path::Path) -> std::path::PathBuf {
     let mut items = String::new();
     for (i, name) in ["one", "two", "three"].iter().enumerate() {
         let wav = dir.join(format!("{name}.wav"));
-        let ok = Command::new("sox")
-            .args(["-n", "-r", "44100", "-c", "1"])
-            .arg(&wav)
-            .args(["synth", "2", "sine", &format!("{}", 300 + 100 * i), "vol", "0.2"])
-            .status()
-            .expect("sox (scripts/setup installs it)")
-            .success();
-        assert!(ok);
+        sox_wav(
+            &wav,
+            1,
+            &["synth", "2", "sine", &format!("{}", 300 + 100 * i), "vol", "0.2"],
+        );
         items.push_str(&format!(
             "<item><title>Part {name}</title><guid>{name}</guid><pubDate>Mon, 0{} Nov 2026 09:00:00 +0000</pubDate>\
              <itunes:duration>0:02</itunes:duration><enclosure url=\"{name}.wav\" type=\"audio/wav\" length=\"1\"/></item>",

@@ -3,7 +3,7 @@
 //! staying in episode time, the time saved counted in the statistics; the settings offer even
 //! loudness, on by default.
 
-use std::process::Command;
+use earmark_test_support::media::{sox_join, sox_wav};
 use std::time::{Duration, Instant};
 
 use earmark_e2e::click;
@@ -23,23 +23,10 @@ fn make_paused_episode(dir: &std::path::Path) -> std::path::PathBuf {
     .enumerate()
     {
         let part = dir.join(format!("part{i}.wav"));
-        let ok = Command::new("sox")
-            .args(["-n", "-r", "44100", "-c", "1"])
-            .arg(&part)
-            .args(*effects)
-            .status()
-            .expect("sox (scripts/setup installs it)")
-            .success();
-        assert!(ok);
+        sox_wav(&part, 1, effects);
         parts.push(part);
     }
-    let ok = Command::new("sox")
-        .args(&parts)
-        .arg(dir.join("pause.wav"))
-        .status()
-        .expect("sox")
-        .success();
-    assert!(ok);
+    sox_join(&parts, &dir.join("pause.wav"));
     let feed = dir.join("feed.xml");
     std::fs::write(
         &feed,
