@@ -94,20 +94,23 @@ fn to_store(lib: &Library, doc: &mut AutoCommit, stored: &[ChangeHash]) -> Resul
 
 /// The library's record of a share that starts now at `folder` (an absolute folder, or a server
 /// archive's address): everything in `doc` counts as published.
-fn new_row(
-    folder: String,
+/// Records in the library that it shares the archive `archive_id` at `place` (a folder's absolute
+/// path or a server's address) as `doc`'s actor, with `doc` as its copy (uncompressed, as [`load`]
+/// expects it). Creating and joining, through a folder or a server, all end here.
+fn record_share(
+    lib: &mut Library,
+    place: String,
     name: String,
     archive_id: String,
-    actor: &ActorId,
     person: &str,
     doc: &mut AutoCommit,
-) -> Result<ShareRow> {
+) -> Result<()> {
     let heads = heads_text(&doc.get_heads());
-    Ok(ShareRow {
-        folder,
+    let row = ShareRow {
+        folder: place,
         name,
         archive_id,
-        actor: actor.to_hex_string(),
+        actor: doc.get_actor().to_hex_string(),
         person: person.to_owned(),
         heads: heads.clone(),
         published: heads,
@@ -115,19 +118,7 @@ fn new_row(
         last_sync: None,
         last_error: None,
         checked: None,
-    })
-}
-
-/// Records in the library a share of the server archive at `addr`, once the server holds `doc`.
-fn record_server_share(
-    lib: &mut Library,
-    addr: &server::Address,
-    name: String,
-    actor: &ActorId,
-    person: &str,
-    doc: &mut AutoCommit,
-) -> Result<()> {
-    let row = new_row(addr.text(), name, addr.doc_id.clone(), actor, person, doc)?;
+    };
     lib.insert_share(&row, &doc.save_nocompress())
 }
 
@@ -144,7 +135,7 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
         // A new document on the server: nothing is recorded here until the server holds it.
         let addr = server::Address::new_on(server)?;
         server::sync_with(&addr, &mut doc, false)?;
-        record_server_share(lib, &addr, name.to_owned(), &actor, person, &mut doc)?;
+        record_share(lib, addr.text(), name.to_owned(), addr.doc_id.clone(), person, &mut doc)?;
         return sync(lib, now);
     }
     let archive_id = folder::content_name(format!("{name}\n{}\n{}", actor.to_hex_string(), rfc3339(now)).as_bytes());
@@ -156,19 +147,8 @@ pub fn create(lib: &mut Library, folder: &Path, name: &str, person: &str, now: D
             name: name.to_owned(),
         },
     )?;
-    let bytes = doc.save();
-    let first = folder::write_content(folder, &bytes, true)?;
-    lib.insert_share(
-        &new_row(
-            folder_text(folder)?,
-            name.to_owned(),
-            archive_id,
-            &actor,
-            person,
-            &mut doc,
-        )?,
-        &bytes,
-    )?;
+    let first = folder::write_content(folder, &doc.save(), true)?;
+    record_share(lib, folder_text(folder)?, name.to_owned(), archive_id, person, &mut doc)?;
     lib.share_commit_received(None, &heads_text(&doc.get_heads()), &[first], &[], &[], now)?;
     sync(lib, now)
 }
@@ -184,9 +164,9 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
         let mut doc = AutoCommit::new();
         server::sync_with(&addr, &mut doc, true)?;
         doc::check(&doc)?;
-        let actor = ActorId::random();
-        doc.set_actor(actor.clone());
-        record_server_share(lib, &addr, doc::name(&doc), &actor, person, &mut doc)?;
+        doc.set_actor(ActorId::random());
+        let name = doc::name(&doc);
+        record_share(lib, addr.text(), name, addr.doc_id.clone(), person, &mut doc)?;
         let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
         return sync_inner(lib, &row, now, Some(doc), &mut None);
     }
@@ -201,20 +181,8 @@ pub fn join(lib: &mut Library, folder: &Path, person: &str, now: DateTime<Utc>) 
         }
     }
     doc::check(&doc)?;
-    let actor = ActorId::random();
-    doc.set_actor(actor.clone());
-    let bytes = doc.save_nocompress();
-    lib.insert_share(
-        &new_row(
-            folder_text(folder)?,
-            manifest.name,
-            manifest.id,
-            &actor,
-            person,
-            &mut doc,
-        )?,
-        &bytes,
-    )?;
+    doc.set_actor(ActorId::random());
+    record_share(lib, folder_text(folder)?, manifest.name, manifest.id, person, &mut doc)?;
     lib.share_commit_received(None, &heads_text(&doc.get_heads()), &merged, &[], &[], now)?;
     // Everything merged so far goes into the library in this first sync.
     let row = lib.share_row()?.ok_or(ShareError::NotShared)?;
