@@ -234,10 +234,10 @@ fn similar_posts_are_suggested_with_readable_reasons() {
     assert_eq!(f.lib.episode_links(e1).expect("links").len(), 1);
 }
 
-#[test]
-fn decisions_survive_relinks_new_documents_and_feed_refresh() {
-    let mut f = Fixture::new();
-    let docs = f.docs(&[
+/// Post A links episode 1's page and post B its audio: two explicit links a person can then
+/// decide on.
+fn posts_a_and_b_linking_episode_1() -> [Doc<'static>; 2] {
+    [
         post(
             "A",
             "https://blog.example/a/",
@@ -248,6 +248,16 @@ fn decisions_survive_relinks_new_documents_and_feed_refresh() {
             "https://blog.example/b/",
             r#"<a href="https://media.example/ep-1.mp3">mp3</a>"#,
         ),
+    ]
+}
+
+#[test]
+fn decisions_survive_relinks_new_documents_and_feed_refresh() {
+    let mut f = Fixture::new();
+    let [a_doc, b_doc] = posts_a_and_b_linking_episode_1();
+    let docs = f.docs(&[
+        a_doc,
+        b_doc,
         post("C", "https://blog.example/c/", "<p>Unrelated musings on gardening.</p>"),
         post(
             "D",
@@ -329,18 +339,7 @@ fn decisions_survive_relinks_new_documents_and_feed_refresh() {
 #[test]
 fn stale_automatic_links_go_but_decided_ones_stay() {
     let mut f = Fixture::new();
-    let docs = f.docs(&[
-        post(
-            "A",
-            "https://blog.example/a/",
-            r#"<a href="https://blog.example/podcast/ep-1/">ep</a>"#,
-        ),
-        post(
-            "B",
-            "https://blog.example/b/",
-            r#"<a href="https://media.example/ep-1.mp3">mp3</a>"#,
-        ),
-    ]);
+    let docs = f.docs(&posts_a_and_b_linking_episode_1());
     f.relink();
     let e1 = f.ep("ep-1");
     f.lib.accept_link(e1, docs[1], t0()).expect("accept");
