@@ -71,6 +71,17 @@ fn cli(library: &Path, pulse: Option<&Pulse>) -> Command {
     c
 }
 
+/// `earmark-cli play 1 ARGS` through the test's sound server, which must succeed.
+fn play_ok(library: &Path, pulse: &Pulse, args: &[&str]) -> std::process::Output {
+    let out = cli(library, Some(pulse))
+        .args(["play", "1"])
+        .args(args)
+        .output()
+        .expect("play");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
 fn position(library: &Path) -> (f64, bool) {
     let out = cli(library, None)
         .args(["episodes", "--json"])
@@ -106,11 +117,7 @@ fn killed_while_playing_resumes_within_five_seconds() {
     // Playing again continues from there; --to ends the segment.
     let t = Instant::now();
     let to = format!("{:.2}", pos + 2.0);
-    let out = cli(&library, Some(&pulse))
-        .args(["play", "1", "--to", &to])
-        .output()
-        .expect("play segment");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    play_ok(&library, &pulse, &["--to", &to]);
     let wall = t.elapsed().as_secs_f64();
     let (after, _) = position(&library);
     assert!(
@@ -133,20 +140,12 @@ fn double_speed_plays_in_half_the_time_and_the_end_marks_played() {
     let mut fixed = f64::MAX;
     for _ in 0..2 {
         let t = Instant::now();
-        let out = cli(&library, Some(&pulse))
-            .args(["play", "1", "--from", "0", "--to", "0.1"])
-            .output()
-            .expect("play");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        play_ok(&library, &pulse, &["--from", "0", "--to", "0.1"]);
         fixed = fixed.min(t.elapsed().as_secs_f64());
     }
     let t = Instant::now();
-    let out = cli(&library, Some(&pulse))
-        .args(["play", "1", "--from", "0:24", "--speed", "2"])
-        .output()
-        .expect("play");
+    play_ok(&library, &pulse, &["--from", "0:24", "--speed", "2"]);
     let wall = t.elapsed().as_secs_f64() - fixed;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // 6 s of episode at 2x is 3 s of listening; 1x would be 6 s, 3x 2 s. The upper bound leaves
     // room for one start-up stall.
     assert!(
@@ -216,22 +215,14 @@ fn an_episode_not_downloaded_streams_and_seeks_with_a_range_request() {
         ..Behaviour::default()
     });
 
-    let out = cli(&library, Some(&pulse))
-        .args(["play", "1", "--to", "2"])
-        .output()
-        .expect("play");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    play_ok(&library, &pulse, &["--to", "2"]);
     let (pos, _) = position(&library);
     assert!((pos - 2.0).abs() < 0.5, "streamed to {pos} s");
 
     // 26 s in is ~310 kB: reached in order that would take 15 s; a Range request gets there at once.
     let t = Instant::now();
-    let out = cli(&library, Some(&pulse))
-        .args(["play", "1", "--from", "0:26", "--to", "0:28"])
-        .output()
-        .expect("play");
+    play_ok(&library, &pulse, &["--from", "0:26", "--to", "0:28"]);
     let wall = t.elapsed().as_secs_f64();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (pos, _) = position(&library);
     assert!((pos - 28.0).abs() < 0.5, "stopped at {pos} s");
     assert!(wall < 10.0, "2 s from 26 s in took {wall:.1} s");
@@ -246,11 +237,7 @@ fn a_stream_heard_to_its_end_is_kept_as_the_download() {
         ranges: true,
         ..Behaviour::default()
     });
-    let out = cli(&library, Some(&pulse))
-        .args(["play", "1", "--from", "0:29"])
-        .output()
-        .expect("play");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = play_ok(&library, &pulse, &["--from", "0:29"]);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Kept the streamed episode"),
         "{}",
@@ -274,11 +261,7 @@ fn a_stream_heard_to_its_end_is_kept_as_the_download() {
         .expect("a kept mp3 in the library's media folder");
     assert_eq!(std::fs::read(&kept).expect("read kept"), original);
     drop(server);
-    let out = cli(&library, Some(&pulse))
-        .args(["play", "1", "--from", "0:29"])
-        .output()
-        .expect("play offline");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    play_ok(&library, &pulse, &["--from", "0:29"]);
 }
 
 #[test]
