@@ -139,11 +139,15 @@ fn post_actions(server: &str, body: serde_json::Value) {
     post_api(server, &format!("/api/2/episodes/{USER}.json"), body);
 }
 
+/// Where most tests start: a podsync server, the test feeds and a device called "laptop", not
+/// yet logged in.
+fn podsync_feeds_and_laptop() -> (Podsync, Server, Device) {
+    (Podsync::start(), feeds(), device("laptop"))
+}
+
 #[test]
 fn listening_on_one_device_resumes_on_another() {
-    let podsync = Podsync::start();
-    let feeds = feeds();
-    let mut a = device("laptop");
+    let (podsync, feeds, mut a) = podsync_feeds_and_laptop();
     let mut b = device("desktop");
     let account = a.login(&podsync.url());
     assert_eq!(account.flavour, Flavour::Gpodder);
@@ -186,9 +190,7 @@ fn listening_on_one_device_resumes_on_another() {
 
 #[test]
 fn conflicting_positions_resolve_by_their_own_time() {
-    let podsync = Podsync::start();
-    let feeds = feeds();
-    let mut a = device("laptop");
+    let (podsync, feeds, mut a) = podsync_feeds_and_laptop();
     let mut b = device("desktop");
     a.login(&podsync.url());
     b.login(&podsync.url());
@@ -290,9 +292,7 @@ fn an_expired_login_or_a_garbage_answer_changes_nothing() {
 
 #[test]
 fn downloads_never_move_a_position_and_tracking_prefixes_still_match() {
-    let podsync = Podsync::start();
-    let feeds = feeds();
-    let mut a = device("laptop");
+    let (podsync, feeds, mut a) = podsync_feeds_and_laptop();
     a.login(&podsync.url());
     a.subscribe(&feeds.url("/feed.xml"));
     a.lib.save_position(a.ep(2), 300.0, at(-60)).expect("pos");
@@ -341,9 +341,7 @@ fn a_feed_under_another_address_is_not_added_twice() {
 
 #[test]
 fn unsubscribing_reaches_the_other_device_and_keeps_everything() {
-    let podsync = Podsync::start();
-    let feeds = feeds();
-    let mut a = device("laptop");
+    let (podsync, feeds, mut a) = podsync_feeds_and_laptop();
     let mut b = device("desktop");
     a.login(&podsync.url());
     b.login(&podsync.url());
@@ -396,9 +394,7 @@ fn a_nextcloud_server_is_recognised_and_keeps_positions_in_step() {
 
 #[test]
 fn a_url_that_is_no_sync_server_and_a_wrong_password_are_told_apart() {
-    let podsync = Podsync::start();
-    let feeds = feeds();
-    let mut a = device("laptop");
+    let (podsync, feeds, mut a) = podsync_feeds_and_laptop();
     let bad = LoginRequest {
         server: &podsync.url(),
         user: USER,
@@ -438,9 +434,7 @@ fn post_subscriptions(server: &str, device: &str, add: &[&str]) {
 /// server (or another device) naming a file or a path subscribes nothing here.
 #[test]
 fn local_feeds_stay_here_and_a_server_cannot_name_files() {
-    let podsync = Podsync::start();
-    let feeds = feeds();
-    let mut a = device("laptop");
+    let (podsync, feeds, mut a) = podsync_feeds_and_laptop();
     a.login(&podsync.url());
     let local = tempfile::tempdir().expect("tempdir");
     let path = local.path().join("local.xml");
