@@ -7,7 +7,7 @@ mod link_support;
 use earmark_core::link::{DocumentId, LinkKind, LinkState, RelinkScope, Unlinked};
 use earmark_core::model::EpisodeId;
 use earmark_core::{Error, Library};
-use link_support::{insert_docs, store_feed, t0, update_doc_html, Doc};
+use link_support::{insert_docs, store_feed, t0, update_doc_html, update_doc_title, Doc};
 
 const FEED_URL: &str = "https://show.example/feed.xml";
 
@@ -186,15 +186,12 @@ fn show_notes_linking_to_a_post_is_evidence() {
     assert_eq!(back[0].episode_id, ep);
 }
 
-#[test]
-fn similar_posts_are_suggested_with_readable_reasons() {
-    let mut f = Fixture::new();
-    let mut filler = Vec::new();
-    for i in 0..30 {
-        filler.push(format!(
-            "<p>Court list number {i}: hearings, judges, parents, schools, budgets and councils.</p>"
-        ));
-    }
+/// Thirty filler posts and one about episode 1's guest and subject, published two days after it;
+/// returns that one.
+fn okafor_post_among_filler(f: &Fixture) -> DocumentId {
+    let filler: Vec<String> = (0..30)
+        .map(|i| format!("<p>Court list number {i}: hearings, judges, parents, schools, budgets and councils.</p>"))
+        .collect();
     let urls: Vec<String> = (0..30).map(|i| format!("https://blog.example/filler/{i}")).collect();
     let mut rows: Vec<Doc<'_>> = filler
         .iter()
@@ -206,8 +203,13 @@ fn similar_posts_are_suggested_with_readable_reasons() {
         "https://blog.example/okafor/",
         "<p>Jane Okafor described forced adoption and letterbox contact, and the Ashcombe Inquiry that followed.</p>",
     ));
-    let ids = f.docs(&rows);
-    let target = *ids.last().expect("target");
+    *f.docs(&rows).last().expect("target")
+}
+
+#[test]
+fn similar_posts_are_suggested_with_readable_reasons() {
+    let mut f = Fixture::new();
+    let target = okafor_post_among_filler(&f);
     f.relink();
     let e1 = f.ep("ep-1");
     let (kind, state, reasons) = f.link(e1, target).expect("suggested");
@@ -232,6 +234,35 @@ fn similar_posts_are_suggested_with_readable_reasons() {
     assert!(queue.windows(2).all(|w| w[0].score >= w[1].score), "strongest first");
     // No filler post is suggested.
     assert_eq!(f.lib.episode_links(e1).expect("links").len(), 1);
+}
+
+/// Being an event notice is a fact stored when a document is indexed (issue 16): a post retitled
+/// as one is indexed again, and the next pass weighs it down and says why.
+#[test]
+fn a_post_retitled_as_an_event_notice_is_weighed_as_one_after_the_next_pass() {
+    let mut f = Fixture::new();
+    let target = okafor_post_among_filler(&f);
+    f.relink();
+    let e1 = f.ep("ep-1");
+    let link = |f: &Fixture| {
+        f.lib
+            .episode_links(e1)
+            .expect("links")
+            .into_iter()
+            .find(|l| l.doc_id == target)
+    };
+    let before = link(&f).expect("suggested");
+    assert!(!before.reasons[0].contains("an event notice"), "{:?}", before.reasons);
+
+    update_doc_title(
+        f.dir.path(),
+        target.0,
+        "Save the Date: Jane Okafor at the Ashcombe Inquiry",
+    );
+    f.lib.relink(&RelinkScope::New, t0()).expect("relink new");
+    let after = link(&f).expect("still suggested: the rest of the evidence is strong");
+    assert!(after.reasons[0].contains("; an event notice;"), "{:?}", after.reasons);
+    assert!(after.score < before.score, "{} then {}", before.score, after.score);
 }
 
 /// Post A links episode 1's page and post B its audio: two explicit links a person can then

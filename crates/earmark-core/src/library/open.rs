@@ -59,6 +59,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0021_share_doc_chunks.sql"),
     include_str!("../../migrations/0022_sync_sweep.sql"),
     include_str!("../../migrations/0023_share_dirt.sql"),
+    include_str!("../../migrations/0024_event_notice_fact.sql"),
 ];
 
 /// Every migration step, in order: import compares a library's schema with what they make.

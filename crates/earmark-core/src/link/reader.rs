@@ -90,7 +90,7 @@ impl<'c> Reader<'c> {
         let st = Statements {
             vocab: conn.prepare("SELECT doc FROM temp.link_vocab WHERE term = ?1")?,
             doc: conn.prepare(
-                "SELECT d.title, d.text, d.published_ts, n.norm, f.podcast_category, f.host_player, d.categories, d.tags \
+                "SELECT d.title, d.text, d.published_ts, n.norm, f.podcast_category, f.host_player, f.event_notice \
                  FROM documents d \
                  LEFT JOIN link_doc_norms n ON n.document_id = d.id \
                  LEFT JOIN link_doc_facts f ON f.document_id = d.id WHERE d.id = ?1",
@@ -221,8 +221,7 @@ impl<'c> Reader<'c> {
             Option<f64>,
             Option<bool>,
             Option<bool>,
-            String,
-            String,
+            Option<bool>,
         );
         let row: Option<Row> = self
             .st
@@ -236,11 +235,10 @@ impl<'c> Reader<'c> {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
-                    r.get(7)?,
                 ))
             })
             .optional()?;
-        let Some((title, text, published_ts, stored, podcast_category, host_player, categories, tags)) = row else {
+        let Some((title, text, published_ts, stored, podcast_category, host_player, event_notice)) = row else {
             self.docs.insert(id, None);
             return Ok(None);
         };
@@ -269,7 +267,7 @@ impl<'c> Reader<'c> {
         };
         let doc = Rc::new(DocTerms {
             published_ts,
-            event_notice: super::evidence::is_event_notice(&title, &categories, &tags),
+            event_notice: event_notice.unwrap_or(false),
             title,
             podcast_category: podcast_category.unwrap_or(false),
             host_player: host_player.unwrap_or(false),

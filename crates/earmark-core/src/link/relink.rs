@@ -387,13 +387,14 @@ fn all_episode_ids(conn: &Connection) -> Result<Vec<i64>> {
 }
 
 /// Reads the documents the triggers marked as changed and records what each points at (URLs, and
-/// the podcast hosts' episode keys among them) and what it is (a podcast post, a player).
+/// the podcast hosts' episode keys among them) and what it is (a podcast post, a player, an event
+/// notice).
 fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut count = 0;
     {
         let mut dirty = tx.prepare(
-            "SELECT d.id, d.url, d.html_raw, d.categories, d.tags \
+            "SELECT d.id, d.url, d.html_raw, d.categories, d.tags, d.title \
              FROM link_dirty_documents x JOIN documents d ON d.id = x.document_id",
         )?;
         let mut clear = tx.prepare_cached("DELETE FROM link_doc_refs WHERE document_id = ?1")?;
@@ -401,9 +402,10 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
         let mut insert =
             tx.prepare_cached("INSERT OR IGNORE INTO link_doc_refs (url, how, document_id) VALUES (?1, ?2, ?3)")?;
         let mut facts = tx.prepare_cached(
-            "INSERT INTO link_doc_facts (document_id, podcast_category, host_player) VALUES (?1, ?2, ?3) \
+            "INSERT INTO link_doc_facts (document_id, podcast_category, host_player, event_notice) \
+             VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (document_id) DO UPDATE SET podcast_category = excluded.podcast_category, \
-             host_player = excluded.host_player",
+             host_player = excluded.host_player, event_notice = excluded.event_notice",
         )?;
         let mut rows = dirty.query([])?;
         while let Some(row) = rows.next()? {
@@ -412,6 +414,7 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
             let html: String = row.get(2)?;
             let categories: String = row.get(3)?;
             let tags: String = row.get(4)?;
+            let title: String = row.get(5)?;
             clear.execute([id])?;
             forget_norm.execute([id])?;
             if let Some(own) = urls::normalize(&url) {
@@ -426,7 +429,8 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
                 insert.execute(params![u, how.as_str(), id])?;
             }
             let podcast = is_podcast_term(&categories) || is_podcast_term(&tags);
-            facts.execute(params![id, podcast, player])?;
+            let event = super::evidence::is_event_notice(&title, &categories, &tags);
+            facts.execute(params![id, podcast, player, event])?;
             count += 1;
         }
     }

@@ -87,3 +87,13 @@ pub fn update_doc_html(dir: &Path, id: i64, html: &str) {
     )
     .expect("update");
 }
+
+/// Gives document `id` a new title, as a refresh that found it retitled would.
+pub fn update_doc_title(dir: &Path, id: i64, title: &str) {
+    let conn = rusqlite::Connection::open(dir.join(DB_FILE)).expect("open db");
+    conn.execute(
+        "UPDATE documents SET title = ?2 WHERE id = ?1",
+        rusqlite::params![id, title],
+    )
+    .expect("update");
+}
