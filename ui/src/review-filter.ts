@@ -7,6 +7,7 @@ const WORDS: Record<string, string> = {
   embeds_audio: "embeds the episode's audio",
   links_audio: "links to the episode's audio",
   embeds_player: "embeds the episode's player",
+  player_title: "its player is titled with the episode",
   links_host_page: "links to the episode on its host",
   links_page: "links to the episode's page",
   notes_link_here: "the show notes link here",

@@ -4,5 +4,6 @@
 -- linker reads it.
 ALTER TABLE link_doc_facts ADD COLUMN event_notice INTEGER NOT NULL DEFAULT 0;
 
--- Every document is indexed again once, to fill the new fact.
+-- Every document is indexed again once, to fill the new fact and to add the titles of the players
+-- it embeds to the link index (`link_doc_refs` rows `player-title:…`).
 INSERT OR IGNORE INTO link_dirty_documents (document_id) SELECT id FROM documents;

@@ -236,6 +236,46 @@ fn similar_posts_are_suggested_with_readable_reasons() {
     assert_eq!(f.lib.episode_links(e1).expect("links").len(), 1);
 }
 
+/// A player its host titled with an episode's title plays that episode, even when its address
+/// means nothing outside the host (issue 16); and a post playing one episode is about that one,
+/// so another episode's title in its heading is left for a person to confirm.
+#[test]
+fn a_players_title_is_evidence_and_outweighs_a_title_in_the_heading() {
+    let mut f = Fixture::new();
+    let spotify = r#"<iframe title="Spotify Embed: Grandparents and Kinship Care Explained"
+        src="https://open.spotify.com/embed/episode/4rOoJ6Egrf8K2IrywzwOMk"></iframe>"#;
+    let docs = f.docs(&[
+        post("Listen now", "https://blog.example/listen/", spotify),
+        post(
+            "Forced Adoption and the Ashcombe Inquiry",
+            "https://blog.example/heading/",
+            spotify,
+        ),
+        post(
+            "Forced Adoption and the Ashcombe Inquiry",
+            "https://blog.example/only-heading/",
+            "<p>Our new episode is out.</p>",
+        ),
+    ]);
+    f.relink();
+    let (e1, e2) = (f.ep("ep-1"), f.ep("https://blog.example/?p=2"));
+    for doc in [docs[0], docs[1]] {
+        let (kind, state, reasons) = f.link(e2, doc).expect("the player's episode");
+        assert_eq!((kind, state), (LinkKind::Explicit, LinkState::Accepted));
+        assert_eq!(reasons, ["embeds a player titled with this episode's title"]);
+    }
+    // The heading names episode 1, but the post plays episode 2.
+    assert!(
+        f.link(e1, docs[1])
+            .is_none_or(|(kind, state, _)| kind == LinkKind::Suggested && state == LinkState::Suggested),
+        "{:?}",
+        f.link(e1, docs[1])
+    );
+    // With no player, the heading alone is hard evidence.
+    let (kind, _, reasons) = f.link(e1, docs[2]).expect("named in the heading");
+    assert_eq!(kind, LinkKind::Explicit, "{reasons:?}");
+}
+
 /// Being an event notice is a fact stored when a document is indexed (issue 16): a post retitled
 /// as one is indexed again, and the next pass weighs it down and says why.
 #[test]

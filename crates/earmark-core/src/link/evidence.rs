@@ -19,6 +19,9 @@ pub enum Evidence {
     LinksAudio,
     /// The document embeds the podcast host's player of this episode (Anchor, Libsyn, YouTube…).
     EmbedsPlayer,
+    /// The document embeds a player its host titled with this episode's title (oEmbed gives
+    /// Spotify's and YouTube's players one), when no other episode has that title.
+    PlayerTitle,
     /// The document links to this episode on the podcast host (Spotify, Apple Podcasts…).
     LinksHostPage,
     /// The document links to the episode's web page (or its guid, when that is a URL).
@@ -36,6 +39,7 @@ impl Evidence {
             Evidence::EmbedsAudio => "embeds this episode's audio",
             Evidence::LinksAudio => "links to this episode's audio",
             Evidence::EmbedsPlayer => "embeds this episode's player",
+            Evidence::PlayerTitle => "embeds a player titled with this episode's title",
             Evidence::LinksHostPage => "links to this episode on its podcast host",
             Evidence::LinksPage => "links to this episode's page",
             Evidence::NotesLinkHere => "the episode's show notes link here",
@@ -49,6 +53,7 @@ impl Evidence {
             Evidence::EmbedsAudio => "embeds_audio",
             Evidence::LinksAudio => "links_audio",
             Evidence::EmbedsPlayer => "embeds_player",
+            Evidence::PlayerTitle => "player_title",
             Evidence::LinksHostPage => "links_host_page",
             Evidence::LinksPage => "links_page",
             Evidence::NotesLinkHere => "notes_link_here",
@@ -111,6 +116,34 @@ pub fn title_phrase(title: &str) -> Option<Vec<String>> {
 /// The normal form used to tell whether two episodes share a title.
 pub fn title_key(title: &str) -> String {
     words(title).join(" ")
+}
+
+/// The link index's entry for a player titled with the title whose [`title_key`] is `key`: the
+/// index holds it beside the URLs a document refers to, so the linker finds such players the way it
+/// finds links. No normalised URL starts this way.
+pub fn player_title_ref(key: &str) -> String {
+    format!("player-title:{key}")
+}
+
+/// The title keys a player's title may stand for: the whole, and what stands before or after each
+/// separator (":", "|", a dash), since hosts put their own name or the show's around the
+/// episode's title ("Spotify Embed: …", "… | Voice of the Child"). Parts of one word are left out.
+pub fn player_title_keys(title: &str) -> Vec<String> {
+    let mut keys = vec![title_key(title)];
+    let cuts = title
+        .char_indices()
+        .filter(|&(i, c)| matches!(c, ':' | '|' | '\u{2013}' | '\u{2014}') || (c == '-' && title[..i].ends_with(' ')))
+        .map(|(i, c)| (i, i + c.len_utf8()));
+    for (at, after) in cuts {
+        for part in [&title[..at], &title[after..]] {
+            let key = title_key(part);
+            if key.contains(' ') && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys.retain(|k| !k.is_empty());
+    keys
 }
 
 /// How many of `docs` documents would contain all of a title's meaningful words if words fell
@@ -352,6 +385,29 @@ mod tests {
         assert_eq!(title_phrase("Episode 12"), None);
         assert_eq!(title_phrase("The One With It"), None, "stop words only");
         assert_eq!(title_key("News Round-Up!"), title_key("news round up"));
+    }
+
+    #[test]
+    fn a_players_title_stands_for_the_episode_title_within_it() {
+        let keys = player_title_keys("Spotify Embed: Episode 19: Children\u{2019}s Wishes");
+        assert!(keys.contains(&title_key("Episode 19: Children's Wishes")), "{keys:?}");
+        assert!(keys.contains(&title_key("Children's Wishes")), "{keys:?}");
+        assert!(keys.contains(&title_key("Spotify Embed")), "{keys:?}");
+        let keys = player_title_keys("Growing Up Adopted | Voice of the Child");
+        assert!(keys.contains(&title_key("Growing Up Adopted")), "{keys:?}");
+        let keys = player_title_keys("Fathers \u{2013} a Special Episode - Live");
+        assert!(keys.contains(&title_key("Fathers a Special Episode")), "{keys:?}");
+        assert!(keys.contains(&title_key("a Special Episode - Live")), "{keys:?}");
+        // A hyphen inside a word is no separator, and one-word parts are left out.
+        assert_eq!(
+            player_title_keys("Round-Up: News"),
+            [title_key("Round-Up: News"), title_key("Round-Up")]
+        );
+        assert_eq!(player_title_keys(""), Vec::<String>::new());
+        assert_eq!(
+            player_title_ref("growing up adopted"),
+            "player-title:growing up adopted"
+        );
     }
 
     #[test]

@@ -428,6 +428,11 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
                 }
                 insert.execute(params![u, how.as_str(), id])?;
             }
+            for title in urls::player_titles(&html) {
+                for key in evidence::player_title_keys(&title) {
+                    insert.execute(params![evidence::player_title_ref(&key), Reference::Embed.as_str(), id])?;
+                }
+            }
             let podcast = is_podcast_term(&categories) || is_podcast_term(&tags);
             let event = super::evidence::is_event_notice(&title, &categories, &tags);
             facts.execute(params![id, podcast, player, event])?;
@@ -485,6 +490,13 @@ impl Facts {
                 *title_uses.entry(evidence::title_key(&title)).or_default() += 1;
                 let id: i64 = r.get(6)?;
                 let mut seen = HashSet::new();
+                // A player titled with the episode's title points at it as its address does.
+                let key = evidence::title_key(&title);
+                if key.contains(' ') {
+                    let titled = evidence::player_title_ref(&key);
+                    episode_url_uses.entry(titled.clone()).or_insert((0, id)).0 += 1;
+                    seen.insert(titled);
+                }
                 for col in 1..=3 {
                     let v: Option<String> = r.get(col)?;
                     if let Some(n) = v.as_deref().and_then(urls::normalize) {
@@ -551,6 +563,7 @@ enum Target {
     Page,
     Audio,
     HostEpisode,
+    PlayerTitle,
 }
 
 /// A title named by a document that is not hard evidence on its own.
@@ -595,6 +608,11 @@ fn propose(
             push_target(n, target, &mut targets);
         }
     }
+    // Players titled with the episode's title (only a title no other episode has counts).
+    let titled = evidence::title_key(&ep.title);
+    if titled.contains(' ') {
+        push_target(evidence::player_title_ref(&titled), Target::PlayerTitle, &mut targets);
+    }
     // The notes' own links to this episode elsewhere (a video episode's YouTube page).
     let mut notes_urls: Vec<String> = urls::references(&ep.notes_raw).into_iter().map(|(u, _)| u).collect();
     for bare in urls::bare_urls(&ep.notes_text) {
@@ -618,6 +636,7 @@ fn propose(
                 (Target::HostEpisode, true) => Evidence::EmbedsPlayer,
                 (Target::HostEpisode, false) => Evidence::LinksHostPage,
                 (Target::Page, _) => Evidence::LinksPage,
+                (Target::PlayerTitle, _) => Evidence::PlayerTitle,
             };
             add(doc, e, &mut explicit);
         }
@@ -652,7 +671,15 @@ fn propose(
                     let Some(placement) = evidence::placement(&phrase, &title, &html, &text) else {
                         continue;
                     };
-                    if distinctive && placement.names_episode() {
+                    // A post whose player or links are another episode's, and not this one's,
+                    // is about that one: naming this title there (a recurring guest's other
+                    // episode, a copied heading) is left for a person to confirm.
+                    let names = distinctive && placement.names_episode();
+                    let about_another = names && {
+                        let pointed = facts.episodes_pointed_at(&reader.refs_of(*doc)?, MAX_EPISODES_PER_DOC);
+                        !pointed.is_empty() && !pointed.contains(&ep.id)
+                    };
+                    if names && !about_another {
                         add(*doc, Evidence::NamesTitle, &mut explicit);
                     } else {
                         mentions.insert(

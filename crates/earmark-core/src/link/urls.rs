@@ -128,6 +128,41 @@ pub fn references(html: &str) -> Vec<(String, Reference)> {
     out
 }
 
+/// The `title` of each player an HTML fragment embeds (`<iframe>`, `<embed>`, `<object>`, `<video>`,
+/// `<audio>`). A player pasted through oEmbed carries the title its host gives the episode
+/// ("Spotify Embed: Growing Up Adopted", "Growing Up Adopted | Voice of the Child"), so it says
+/// which episode plays even when the player's own address means nothing outside the host.
+pub fn player_titles(html: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut i = 0;
+    while let Some(off) = lower[i..].find('<') {
+        let start = i + off + 1;
+        let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
+        let name_end = bytes[start..end]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(end, |p| start + p);
+        if matches!(
+            &lower[start..name_end],
+            "iframe" | "embed" | "object" | "video" | "audio"
+        ) {
+            if let Some(t) = attribute(&html[name_end..end], &lower[name_end..end], "title") {
+                let t = crate::html::to_text(t).trim().to_owned();
+                if !t.is_empty() && !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        i = end;
+        if i >= lower.len() {
+            break;
+        }
+    }
+    out
+}
+
 /// The value of `name="…"` (or single-quoted, or bare) within a tag's attribute text.
 /// `text` and `lower` are the same slice, original and lower-cased.
 fn attribute<'a>(text: &'a str, lower: &str, name: &str) -> Option<&'a str> {
@@ -239,6 +274,28 @@ pub fn bare_urls(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn players_say_what_their_host_titled_them() {
+        let html = r#"<p>Listen:</p>
+            <iframe title="Spotify Embed: Children&#8217;s Voices in Court" src="https://open.spotify.com/embed/episode/x"></iframe>
+            <IFRAME TITLE='Growing Up Adopted | Voice of the Child' src="https://www.youtube.com/embed/y"></IFRAME>
+            <iframe class="youtube-player" src="https://www.youtube.com/embed/z"></iframe>
+            <img title="Not a player" src="a.png">
+            <iframe title="Spotify Embed: Children&#8217;s Voices in Court" src="again"></iframe>
+            <video title="  " src="v.mp4"></video>"#;
+        assert_eq!(
+            player_titles(html),
+            [
+                "Spotify Embed: Children\u{2019}s Voices in Court",
+                "Growing Up Adopted | Voice of the Child"
+            ]
+        );
+        assert!(
+            player_titles("<iframe title=").is_empty(),
+            "cut-off markup reads as nothing"
+        );
+    }
 
     #[test]
     fn equal_pages_normalise_alike() {
