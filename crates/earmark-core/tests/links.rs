@@ -276,6 +276,32 @@ fn a_players_title_is_evidence_and_outweighs_a_title_in_the_heading() {
     assert_eq!(kind, LinkKind::Explicit, "{reasons:?}");
 }
 
+/// A post announcing a new episode comes out with it: one that names this episode's title as new
+/// months after it came out is announcing another, and is left for a person to confirm.
+#[test]
+fn an_announcement_of_a_new_episode_months_later_is_not_accepted_automatically() {
+    let mut f = Fixture::new();
+    let title = "New Podcast Episode: Forced Adoption and the Ashcombe Inquiry";
+    let html = "<p>Our guest this week talks about what happened next.</p>";
+    let months_later = Doc {
+        published: Some("2021-09-01T10:00:00Z"),
+        ..post(title, "https://blog.example/later/", html)
+    };
+    // Among the rest of a blog, where the title's words are rare.
+    okafor_post_among_filler(&f);
+    let docs = f.docs(&[post(title, "https://blog.example/on-time/", html), months_later]);
+    f.relink();
+    let e1 = f.ep("ep-1");
+    let (kind, _, reasons) = f.link(e1, docs[0]).expect("the announcement on its day");
+    assert_eq!(kind, LinkKind::Explicit, "{reasons:?}");
+    assert!(
+        f.link(e1, docs[1])
+            .is_none_or(|(kind, _, _)| kind == LinkKind::Suggested),
+        "{:?}",
+        f.link(e1, docs[1])
+    );
+}
+
 /// Being an event notice is a fact stored when a document is indexed (issue 16): a post retitled
 /// as one is indexed again, and the next pass weighs it down and says why.
 #[test]

@@ -264,6 +264,18 @@ pub fn placement(phrase: &[String], doc_title: &str, html: &str, text: &str) -> 
     best
 }
 
+/// Whether a document's title announces an episode as new ("New Podcast Episode: …", "New
+/// episode …", "Out now: …", "Just released"): such a post comes out with the episode it
+/// announces.
+pub fn announces_new_episode(title: &str) -> bool {
+    let ws = words(title);
+    let pair = |a: &str, b: &[&str]| ws.windows(2).any(|w| w[0] == a && b.contains(&w[1].as_str()));
+    let new_podcast_episode = ws
+        .windows(3)
+        .any(|w| w[0] == "new" && w[1] == "podcast" && w[2] == "episode");
+    new_podcast_episode || pair("new", &["episode"]) || pair("out", &["now"]) || pair("just", &["released", "out"])
+}
+
 /// Whether a document announces an event: filed under an events category or tag, or titled as a
 /// notice ("Event: …", "Save the Date: …", "Join Us at …", "Tickets Now Available …"). A blog's
 /// event posts name an episode's guests and come out near its date, so on their own those are
@@ -385,6 +397,26 @@ mod tests {
         assert_eq!(title_phrase("Episode 12"), None);
         assert_eq!(title_phrase("The One With It"), None, "stop words only");
         assert_eq!(title_key("News Round-Up!"), title_key("news round up"));
+    }
+
+    #[test]
+    fn titles_announcing_a_new_episode() {
+        for t in [
+            "New Podcast Episode: Percy Dunmore on Adoption",
+            "New episode \u{2013} Children in Care",
+            "Out Now: Beatrix Eastlake",
+            "Just released: our talk with the Ombudsman",
+        ] {
+            assert!(announces_new_episode(t), "{t}");
+        }
+        for t in [
+            "Podcast: What Adoption Means",
+            "A new law on episodes of care",
+            "Outnow",
+            "New Year",
+        ] {
+            assert!(!announces_new_episode(t), "{t}");
+        }
     }
 
     #[test]

@@ -23,6 +23,18 @@ pub(super) const MAX_TEXT_CHARS: usize = 100_000;
 /// documents. Past it, a document's counts are computed again each time it is a candidate.
 const CACHED_TERM_COUNTS: usize = 6_000_000;
 
+/// A document as the title evidence reads it.
+pub(super) struct Body {
+    /// Its title.
+    pub title: String,
+    /// Its HTML as stored.
+    pub html: String,
+    /// Its text.
+    pub text: String,
+    /// When it was published (unix seconds).
+    pub published_ts: Option<i64>,
+}
+
 /// A document as the scorer needs it: its date, the length of its TF-IDF vector, and how often
 /// each of its words occurs.
 pub(super) struct DocTerms {
@@ -106,7 +118,7 @@ impl<'c> Reader<'c> {
                 "SELECT id, title, link, guid, enclosure_url, notes_raw, published_ts, podcast20, \
                  content_hash, episode_number, podcast_id FROM episodes WHERE id = ?1",
             )?,
-            body: conn.prepare("SELECT title, html_raw, text FROM documents WHERE id = ?1")?,
+            body: conn.prepare("SELECT title, html_raw, text, published_ts FROM documents WHERE id = ?1")?,
             refs_of: conn.prepare("SELECT url FROM link_doc_refs WHERE document_id = ?1 AND how <> 'self'")?,
             near: conn.prepare(
                 "SELECT d.id FROM documents d JOIN link_doc_facts f ON f.document_id = d.id \
@@ -326,12 +338,20 @@ impl<'c> Reader<'c> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A document's title, HTML and text, for the few documents whose placement of a title matters.
-    pub fn body(&mut self, id: i64) -> Result<Option<(String, String, String)>> {
+    /// A document's title, HTML, text and date, for the few documents whose placement of a title
+    /// matters.
+    pub(super) fn body(&mut self, id: i64) -> Result<Option<Body>> {
         Ok(self
             .st
             .body
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([id], |r| {
+                Ok(Body {
+                    title: r.get(0)?,
+                    html: r.get(1)?,
+                    text: r.get(2)?,
+                    published_ts: r.get(3)?,
+                })
+            })
             .optional()?)
     }
 

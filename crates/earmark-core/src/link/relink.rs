@@ -667,10 +667,10 @@ fn propose(
             let distinctive = docs.len() <= tuning.title_max_docs && chance < tuning.title_max_chance;
             if docs.len() <= 4 * tuning.title_max_docs {
                 for doc in &docs {
-                    let Some((title, html, text)) = reader.body(*doc)? else {
+                    let Some(body) = reader.body(*doc)? else {
                         continue;
                     };
-                    let Some(placement) = evidence::placement(&phrase, &title, &html, &text) else {
+                    let Some(placement) = evidence::placement(&phrase, &body.title, &body.html, &body.text) else {
                         continue;
                     };
                     // A post whose player or links are another episode's, and not this one's,
@@ -681,7 +681,13 @@ fn propose(
                         let pointed = facts.episodes_pointed_at(&reader.refs_of(*doc)?, MAX_EPISODES_PER_DOC);
                         !pointed.is_empty() && !pointed.contains(&ep.id)
                     };
-                    if names && !about_another {
+                    // A post announcing a new episode long after this one came out announces
+                    // another (a recurring guest's next episode, worded like an earlier title).
+                    let stale_news = names
+                        && evidence::announces_new_episode(&body.title)
+                        && matches!((ep.published_ts, body.published_ts),
+                            (Some(a), Some(b)) if (b - a) as f64 > tuning.announce_days * 86_400.0);
+                    if names && !about_another && !stale_news {
                         add(*doc, Evidence::NamesTitle, &mut explicit);
                     } else {
                         mentions.insert(
