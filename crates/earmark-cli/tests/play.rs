@@ -32,23 +32,28 @@ fn library_with<T>(enclosure: impl FnOnce(Vec<u8>) -> (String, T)) -> (tempfile:
     let mp3 = dir.path().join("tone.mp3");
     mp3_from_wav(&wav, &mp3, 96);
     let (url, extra) = enclosure(std::fs::read(&mp3).expect("read mp3"));
-    let feed = dir.path().join("feed.xml");
-    std::fs::write(
-        &feed,
-        format!(
+    let library = subscribed_library(
+        dir.path(),
+        &format!(
             "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Tone</title><item><title>Thirty seconds</title>\
              <guid>tone-1</guid><enclosure url=\"{url}\" type=\"audio/mpeg\" length=\"1\"/></item></channel></rss>"
         ),
-    )
-    .expect("feed");
-    let library = dir.path().join("library");
+    );
+    (dir, library, extra)
+}
+
+/// `feed` written as `feed.xml` in `dir`, and the library at `dir/library` subscribed to it.
+fn subscribed_library(dir: &Path, feed: &str) -> PathBuf {
+    let path = dir.join("feed.xml");
+    std::fs::write(&path, feed).expect("feed");
+    let library = dir.join("library");
     let out = cli(&library, None)
         .arg("subscribe")
-        .arg(&feed)
+        .arg(&path)
         .output()
         .expect("subscribe");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    (dir, library, extra)
+    library
 }
 
 /// A library whose one episode is served over HTTP by a local server behaving as `how`; also
@@ -339,21 +344,11 @@ fn library_of_wav(dir: &Path, pieces: &[&[&str]]) -> PathBuf {
     } else {
         sox_join(&parts, &wav);
     }
-    let feed = dir.join("feed.xml");
-    std::fs::write(
-        &feed,
+    subscribed_library(
+        dir,
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wav</title><item><title>The episode</title>\
          <guid>w</guid><enclosure url=\"ep.wav\" type=\"audio/wav\" length=\"1\"/></item></channel></rss>",
     )
-    .expect("feed");
-    let library = dir.join("library");
-    let out = cli(&library, None)
-        .arg("subscribe")
-        .arg(&feed)
-        .output()
-        .expect("subscribe");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    library
 }
 
 fn ok_json(library: &Path, args: &[&str]) -> serde_json::Value {
