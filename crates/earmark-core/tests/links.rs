@@ -4,7 +4,7 @@
 
 mod link_support;
 
-use earmark_core::link::{DocumentId, LinkKind, LinkState, RelinkScope, Unlinked};
+use earmark_core::link::{DocumentId, LinkKind, LinkState, RelinkScope, Tuning, Unlinked, FEATURES};
 use earmark_core::model::EpisodeId;
 use earmark_core::{Error, Library};
 use link_support::{insert_docs, store_feed, t0, update_doc_html, update_doc_title, Doc};
@@ -219,7 +219,6 @@ fn similar_posts_are_suggested_with_readable_reasons() {
         reasons[0].starts_with("very likely (9 in 10 this strong were right): "),
         "{reasons:?}"
     );
-    assert!(reasons[0].contains("guest Jane Okafor in its title"), "{reasons:?}");
     assert!(reasons[0].contains("published 2 days after"), "{reasons:?}");
     assert!(reasons[0].contains("shares: Jane Okafor"), "{reasons:?}");
     assert!(
@@ -234,6 +233,18 @@ fn similar_posts_are_suggested_with_readable_reasons() {
     assert!(queue.windows(2).all(|w| w[0].score >= w[1].score), "strongest first");
     // No filler post is suggested.
     assert_eq!(f.lib.episode_links(e1).expect("links").len(), 1);
+
+    // The fitted model holds a guest in the title slightly against a suggestion (the shared rare
+    // names already count the guest), so the line does not offer it as a reason; a model that
+    // counts it for the suggestion does.
+    assert!(!reasons[0].contains("guest Jane Okafor in its title"), "{reasons:?}");
+    let mut tuning = Tuning::default();
+    if let Some(i) = FEATURES.iter().position(|f| *f == "guest_in_title") {
+        tuning.coef[i] = 1.0;
+    }
+    f.lib.relink_tuned(&RelinkScope::All, tuning, t0()).expect("relink");
+    let (_, _, reasons) = f.link(e1, target).expect("suggested");
+    assert!(reasons[0].contains("guest Jane Okafor in its title"), "{reasons:?}");
 }
 
 /// A player its host titled with an episode's title plays that episode, even when its address
@@ -327,7 +338,7 @@ fn a_post_retitled_as_an_event_notice_is_weighed_as_one_after_the_next_pass() {
     );
     f.lib.relink(&RelinkScope::New, t0()).expect("relink new");
     let after = link(&f).expect("still suggested: the rest of the evidence is strong");
-    assert!(after.reasons[0].contains("; an event notice;"), "{:?}", after.reasons);
+    assert!(after.reasons[0].contains("an event notice;"), "{:?}", after.reasons);
     assert!(after.score < before.score, "{} then {}", before.score, after.score);
 }
 

@@ -896,6 +896,15 @@ fn suggest(
         // One line a person can read: how sure, then the strongest signs.
         let mut signs: Vec<String> = Vec::new();
         let mut codes: Vec<&'static str> = Vec::new();
+        // A sign worded as support is given only while the model counts it as support: one the
+        // fitted weights hold against (a guest in the title adds nothing to shared rare names)
+        // would tell a person the opposite of what moved the score.
+        let supports = |feature: &str| {
+            FEATURES
+                .iter()
+                .position(|f| *f == feature)
+                .is_some_and(|i| tuning.coef[i] > 0.0)
+        };
         if let Some(m) = mention {
             let common = if m.docs > tuning.title_max_docs {
                 format!(", a common phrase here ({} documents)", m.docs)
@@ -905,19 +914,19 @@ fn suggest(
             signs.push(format!("names the title {}{common}", m.placement.wording()));
             codes.push(Signal::TitleMention.code());
         }
-        if let Some(g) = guest_in_title {
+        if let Some(g) = guest_in_title.filter(|_| supports("guest_in_title")) {
             signs.push(format!("guest {} in its title", title_case(g)));
             codes.push(Signal::GuestInTitle.code());
         }
-        if numbered.contains(&doc) {
+        if numbered.contains(&doc) && supports("episode_number") {
             signs.push(format!("says \"episode {}\"", ep.episode_number.unwrap_or_default()));
             codes.push(Signal::EpisodeNumber.code());
         }
-        if info.podcast_category {
+        if info.podcast_category && supports("podcast_category") {
             signs.push("filed under podcast".to_owned());
             codes.push(Signal::PodcastCategory.code());
         }
-        if info.host_player {
+        if info.host_player && supports("host_player") {
             signs.push("has a podcast player".to_owned());
             codes.push(Signal::HostPlayer.code());
         }
@@ -1116,6 +1125,13 @@ mod tests {
         assert!(confidence(0.95).starts_with("very likely"));
         assert!(confidence(0.75).starts_with("likely"));
         assert_eq!(confidence(0.1), "a long shot");
+    }
+
+    #[test]
+    fn signs_worded_as_support_name_real_features() {
+        for name in ["guest_in_title", "episode_number", "podcast_category", "host_player"] {
+            assert!(FEATURES.contains(&name), "{name}");
+        }
     }
 
     #[test]
