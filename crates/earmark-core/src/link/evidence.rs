@@ -276,17 +276,24 @@ pub fn announces_new_episode(title: &str) -> bool {
     new_podcast_episode || pair("new", &["episode"]) || pair("out", &["now"]) || pair("just", &["released", "out"])
 }
 
+/// Whether a document's categories or tags (JSON arrays of names) hold a term with a word starting
+/// `prefix`: "podcast" finds "Podcast", "Voice of the Child Podcast", "Podcasts"; "event" finds
+/// "Events". Unreadable JSON holds nothing.
+pub fn filed_under(categories: &str, tags: &str, prefix: &str) -> bool {
+    [categories, tags].iter().any(|json| {
+        serde_json::from_str::<Vec<String>>(json)
+            .unwrap_or_default()
+            .iter()
+            .any(|t| words(t).iter().any(|w| w.starts_with(prefix)))
+    })
+}
+
 /// Whether a document announces an event: filed under an events category or tag, or titled as a
 /// notice ("Event: …", "Save the Date: …", "Join Us at …", "Tickets Now Available …"). A blog's
 /// event posts name an episode's guests and come out near its date, so on their own those are
 /// weak signs of being about the episode (`categories` and `tags` are JSON arrays of names).
 pub fn is_event_notice(title: &str, categories: &str, tags: &str) -> bool {
-    let filed = [categories, tags].iter().any(|json| {
-        serde_json::from_str::<Vec<String>>(json)
-            .unwrap_or_default()
-            .iter()
-            .any(|t| super::similarity::words(t).iter().any(|w| w.starts_with("event")))
-    });
+    let filed = filed_under(categories, tags, "event");
     let words = super::similarity::words(title);
     let starts = |lead: &[&str]| words.len() > lead.len() && words.iter().zip(lead).all(|(w, l)| w == l);
     filed

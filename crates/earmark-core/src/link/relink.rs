@@ -435,7 +435,7 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
                     insert.execute(params![evidence::player_title_ref(&key), Reference::Embed.as_str(), id])?;
                 }
             }
-            let podcast = is_podcast_term(&categories) || is_podcast_term(&tags);
+            let podcast = evidence::filed_under(&categories, &tags, "podcast");
             let event = super::evidence::is_event_notice(&title, &categories, &tags);
             facts.execute(params![id, podcast, player, event])?;
             count += 1;
@@ -444,15 +444,6 @@ fn index_dirty_documents(conn: &mut Connection) -> Result<u64> {
     tx.execute("DELETE FROM link_dirty_documents", [])?;
     tx.commit()?;
     Ok(count)
-}
-
-/// Whether a document's categories or tags (a JSON array of names) include a podcast one
-/// ("Podcast", "Voice of the Child Podcast", "Podcasts").
-fn is_podcast_term(json: &str) -> bool {
-    serde_json::from_str::<Vec<String>>(json)
-        .unwrap_or_default()
-        .iter()
-        .any(|t| super::similarity::words(t).iter().any(|w| w.starts_with("podcast")))
 }
 
 fn load_episode(reader: &mut Reader<'_>, id: i64) -> Result<Option<EpisodeRow>> {
@@ -489,16 +480,16 @@ impl Facts {
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let title: String = r.get(0)?;
-                *title_uses.entry(evidence::title_key(&title)).or_default() += 1;
+                let key = evidence::title_key(&title);
                 let id: i64 = r.get(6)?;
                 let mut seen = HashSet::new();
                 // A player titled with the episode's title points at it as its address does.
-                let key = evidence::title_key(&title);
                 if key.contains(' ') {
                     let titled = evidence::player_title_ref(&key);
                     episode_url_uses.entry(titled.clone()).or_insert((0, id)).0 += 1;
                     seen.insert(titled);
                 }
+                *title_uses.entry(key).or_default() += 1;
                 for col in 1..=3 {
                     let v: Option<String> = r.get(col)?;
                     if let Some(n) = v.as_deref().and_then(urls::normalize) {
@@ -820,6 +811,21 @@ fn suggest(
         .filter(|d| !explicit_docs.contains(d) && !index_pages.contains(d))
         .collect();
     candidates.sort_unstable();
+    // A sign worded as support is given only while the model counts it as support: one the fitted
+    // weights hold against (a guest in the title adds nothing to shared rare names) would tell a
+    // person the opposite of what moved the score.
+    let supports = |feature: &str| {
+        FEATURES
+            .iter()
+            .position(|f| *f == feature)
+            .is_some_and(|i| tuning.coef[i] > 0.0)
+    };
+    let (guest_counts, number_counts, category_counts, player_counts) = (
+        supports("guest_in_title"),
+        supports("episode_number"),
+        supports("podcast_category"),
+        supports("host_player"),
+    );
     for doc in candidates {
         let Some(info) = reader.doc(doc)? else {
             continue;
@@ -896,15 +902,6 @@ fn suggest(
         // One line a person can read: how sure, then the strongest signs.
         let mut signs: Vec<String> = Vec::new();
         let mut codes: Vec<&'static str> = Vec::new();
-        // A sign worded as support is given only while the model counts it as support: one the
-        // fitted weights hold against (a guest in the title adds nothing to shared rare names)
-        // would tell a person the opposite of what moved the score.
-        let supports = |feature: &str| {
-            FEATURES
-                .iter()
-                .position(|f| *f == feature)
-                .is_some_and(|i| tuning.coef[i] > 0.0)
-        };
         if let Some(m) = mention {
             let common = if m.docs > tuning.title_max_docs {
                 format!(", a common phrase here ({} documents)", m.docs)
@@ -914,19 +911,19 @@ fn suggest(
             signs.push(format!("names the title {}{common}", m.placement.wording()));
             codes.push(Signal::TitleMention.code());
         }
-        if let Some(g) = guest_in_title.filter(|_| supports("guest_in_title")) {
+        if let Some(g) = guest_in_title.filter(|_| guest_counts) {
             signs.push(format!("guest {} in its title", title_case(g)));
             codes.push(Signal::GuestInTitle.code());
         }
-        if numbered.contains(&doc) && supports("episode_number") {
+        if numbered.contains(&doc) && number_counts {
             signs.push(format!("says \"episode {}\"", ep.episode_number.unwrap_or_default()));
             codes.push(Signal::EpisodeNumber.code());
         }
-        if info.podcast_category && supports("podcast_category") {
+        if info.podcast_category && category_counts {
             signs.push("filed under podcast".to_owned());
             codes.push(Signal::PodcastCategory.code());
         }
-        if info.host_player && supports("host_player") {
+        if info.host_player && player_counts {
             signs.push("has a podcast player".to_owned());
             codes.push(Signal::HostPlayer.code());
         }
