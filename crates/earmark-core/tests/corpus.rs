@@ -14,7 +14,7 @@
 //! `redirect_new_location`: an `<rss>` with a `<redirect>` and no `<channel>`, which is an error
 //! (`FeedError::Malformed`); Earmark does not follow that pre-2005 redirect convention. Earmark
 //! keeps the untitled item of `no_title_multi_enclosure` that podcastparser drops (see
-//! [`UNTITLED_KEPT`]). Documents that are not feeds at all are an error, never a panic.
+//! [`Difference::UntitledKept`]). Documents that are not feeds at all are an error, never a panic.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,85 +23,91 @@ use earmark_core::feed::{self, ParsedItem};
 use serde_json::Value;
 use url::Url;
 
-/// A deliberate difference from podcastparser.
-#[derive(Debug)]
-struct Difference {
-    name: &'static str,
-    reason: &'static str,
+/// A deliberate difference from podcastparser, named in the table by its word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Difference {
+    /// RSS `<guid>` is `isPermaLink="true"` by default, and podcastparser resolves every such guid
+    /// against the feed URL. Earmark keeps the guid verbatim: it is an identity, not an address, and
+    /// most real feeds that omit `isPermaLink="false"` carry opaque guids. Resolving them would turn
+    /// `episode::x` or a UUID into a made-up URL and change identities whenever the feed moves.
+    GuidVerbatim,
+    /// podcastparser copies a permalink guid into an empty `link`. Earmark's `link` is only what the
+    /// feed calls the episode page (`<link>`, Atom `alternate`): a guid is often not a page at all.
+    LinkNotFromGuid,
+    /// Identity when an item has no guid: Earmark uses the enclosure URL first, then the link (then a
+    /// hash of title and date); podcastparser uses the link first, then the enclosure URL. The
+    /// enclosure is what a podcast item is, and it is what earlier Earmark versions stored.
+    IdentityFallback,
+    /// podcastparser drops items without enclosures when they have no title or identity, and keeps
+    /// only media items; Earmark is an archive and keeps text-only items (show notes, announcements)
+    /// as episodes without media.
+    TextOnlyKept,
+    /// podcastparser drops an untitled item with several enclosures and names an untitled item after
+    /// its file otherwise. Earmark keeps the item with an empty title (the UI shows a placeholder)
+    /// rather than inventing one from a URL.
+    UntitledKept,
+    /// podcastparser lists every enclosure (and `media:content`) in order and gPodder plays the first.
+    /// Earmark keeps one medium per episode: the first audio or video enclosure, so a cover image
+    /// listed before the audio does not become the episode.
+    EnclosureChoice,
+    /// podcastparser reports a missing or malformed MIME type as `application/octet-stream`; Earmark
+    /// keeps it absent (the player then sniffs the media).
+    MimeAbsent,
+    /// The `max_episodes` call argument is a podcastparser API feature; Earmark's parser always
+    /// returns the whole feed (an archive keeps everything).
+    NoEpisodeLimit,
 }
 
-/// RSS `<guid>` is `isPermaLink="true"` by default, and podcastparser resolves every such guid
-/// against the feed URL. Earmark keeps the guid verbatim: it is an identity, not an address, and
-/// most real feeds that omit `isPermaLink="false"` carry opaque guids. Resolving them would turn
-/// `episode::x` or a UUID into a made-up URL and change identities whenever the feed moves.
-const GUID_VERBATIM: Difference = Difference {
-    name: "guid-verbatim",
-    reason: "guid kept as written; podcastparser resolves permalink guids against the feed URL",
-};
+impl Difference {
+    const ALL: [Difference; 8] = [
+        Difference::GuidVerbatim,
+        Difference::LinkNotFromGuid,
+        Difference::IdentityFallback,
+        Difference::TextOnlyKept,
+        Difference::UntitledKept,
+        Difference::EnclosureChoice,
+        Difference::MimeAbsent,
+        Difference::NoEpisodeLimit,
+    ];
 
-/// podcastparser copies a permalink guid into an empty `link`. Earmark's `link` is only what the
-/// feed calls the episode page (`<link>`, Atom `alternate`): a guid is often not a page at all.
-const LINK_NOT_FROM_GUID: Difference = Difference {
-    name: "link-not-from-guid",
-    reason: "no <link>: Earmark leaves link empty; podcastparser copies the (permalink) guid there",
-};
-
-/// Identity when an item has no guid: Earmark uses the enclosure URL first, then the link (then a
-/// hash of title and date); podcastparser uses the link first, then the enclosure URL. The
-/// enclosure is what a podcast item is, and it is what earlier Earmark versions stored.
-const IDENTITY_FALLBACK: Difference = Difference {
-    name: "identity-fallback",
-    reason: "no guid: Earmark's identity is the enclosure URL before the link; podcastparser's is link first",
-};
-
-/// podcastparser drops items without enclosures when they have no title or identity, and keeps
-/// only media items; Earmark is an archive and keeps text-only items (show notes, announcements)
-/// as episodes without media.
-const TEXT_ONLY_KEPT: Difference = Difference {
-    name: "text-only-kept",
-    reason: "items without (usable) enclosures are kept as text-only episodes; podcastparser drops them",
-};
-
-/// podcastparser drops an untitled item with several enclosures and names an untitled item after
-/// its file otherwise. Earmark keeps the item with an empty title (the UI shows a placeholder)
-/// rather than inventing one from a URL.
-const UNTITLED_KEPT: Difference = Difference {
-    name: "untitled-kept",
-    reason: "untitled items keep an empty title; podcastparser names them after the file or drops them",
-};
-
-/// podcastparser lists every enclosure (and `media:content`) in order and gPodder plays the first.
-/// Earmark keeps one medium per episode: the first audio or video enclosure, so a cover image
-/// listed before the audio does not become the episode.
-const ENCLOSURE_CHOICE: Difference = Difference {
-    name: "enclosure-choice",
-    reason: "Earmark keeps the first audio/video enclosure; podcastparser's first may be an image",
-};
-
-/// podcastparser reports a missing or malformed MIME type as `application/octet-stream`; Earmark
-/// keeps it absent (the player then sniffs the media).
-const MIME_ABSENT: Difference = Difference {
-    name: "mime-absent",
-    reason: "missing enclosure type stays absent; podcastparser writes application/octet-stream",
-};
-
-/// The `max_episodes` call argument is a podcastparser API feature; Earmark's parser always
-/// returns the whole feed (an archive keeps everything).
-const NO_EPISODE_LIMIT: Difference = Difference {
-    name: "no-episode-limit",
-    reason: "Earmark parses every item; podcastparser was called with max_episodes",
-};
-
-const ALL_DIFFERENCES: &[&Difference] = &[
-    &GUID_VERBATIM,
-    &LINK_NOT_FROM_GUID,
-    &IDENTITY_FALLBACK,
-    &TEXT_ONLY_KEPT,
-    &UNTITLED_KEPT,
-    &ENCLOSURE_CHOICE,
-    &MIME_ABSENT,
-    &NO_EPISODE_LIMIT,
-];
+    /// The word the table prints, and what the difference is.
+    fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Difference::GuidVerbatim => (
+                "guid-verbatim",
+                "guid kept as written; podcastparser resolves permalink guids against the feed URL",
+            ),
+            Difference::LinkNotFromGuid => (
+                "link-not-from-guid",
+                "no <link>: Earmark leaves link empty; podcastparser copies the (permalink) guid there",
+            ),
+            Difference::IdentityFallback => (
+                "identity-fallback",
+                "no guid: Earmark's identity is the enclosure URL before the link; podcastparser's is link first",
+            ),
+            Difference::TextOnlyKept => (
+                "text-only-kept",
+                "items without (usable) enclosures are kept as text-only episodes; podcastparser drops them",
+            ),
+            Difference::UntitledKept => (
+                "untitled-kept",
+                "untitled items keep an empty title; podcastparser names them after the file or drops them",
+            ),
+            Difference::EnclosureChoice => (
+                "enclosure-choice",
+                "Earmark keeps the first audio/video enclosure; podcastparser's first may be an image",
+            ),
+            Difference::MimeAbsent => (
+                "mime-absent",
+                "missing enclosure type stays absent; podcastparser writes application/octet-stream",
+            ),
+            Difference::NoEpisodeLimit => (
+                "no-episode-limit",
+                "Earmark parses every item; podcastparser was called with max_episodes",
+            ),
+        }
+    }
+}
 
 /// The floor: what this test reached when written. Raise it when a fix lands; never lower it
 /// without listing a new [`Difference`].
@@ -115,7 +121,7 @@ const FLOOR_FEEDS_PASSED: usize = 69;
 #[derive(Debug)]
 enum Verdict {
     Same,
-    Differs(&'static Difference),
+    Differs(Difference),
     Fail(String),
 }
 
@@ -206,7 +212,7 @@ fn compare(exp: &Expected, ours: &ParsedItem, base: &Url) -> Vec<(&'static str, 
             && exp.enclosures.len() == 1
             && exp.title == basename_no_ext(&exp.enclosures[0].0)
         {
-            Verdict::Differs(&UNTITLED_KEPT)
+            Verdict::Differs(Difference::UntitledKept)
         } else {
             Verdict::Fail(format!("title {:?} != {:?}", ours.title, exp.title))
         },
@@ -219,11 +225,11 @@ fn compare(exp: &Expected, ours: &ParsedItem, base: &Url) -> Vec<(&'static str, 
         if ours.guid == exp.guid {
             Verdict::Same
         } else if resolved.as_deref() == Some(exp.guid.as_str()) {
-            Verdict::Differs(&GUID_VERBATIM)
+            Verdict::Differs(Difference::GuidVerbatim)
         } else if ours.enclosure_url.as_deref() == Some(ours.guid.as_str())
             && ours.link.as_deref() == Some(exp.guid.as_str())
         {
-            Verdict::Differs(&IDENTITY_FALLBACK)
+            Verdict::Differs(Difference::IdentityFallback)
         } else {
             Verdict::Fail(format!("guid {:?} != {:?}", ours.guid, exp.guid))
         },
@@ -235,14 +241,14 @@ fn compare(exp: &Expected, ours: &ParsedItem, base: &Url) -> Vec<(&'static str, 
         if ours.link == exp.link {
             Verdict::Same
         } else if ours.link.is_none() && exp.link.as_deref() == Some(exp.guid.as_str()) {
-            Verdict::Differs(&LINK_NOT_FROM_GUID)
+            Verdict::Differs(Difference::LinkNotFromGuid)
         } else {
             Verdict::Fail(format!("link {:?} != {:?}", ours.link, exp.link))
         },
     ));
 
     // enclosure: podcastparser's first, or (a documented choice) another of its list.
-    let mut choice: Option<&'static Difference> = None;
+    let mut choice: Option<Difference> = None;
     let enc = match (exp.enclosures.first(), ours.enclosure_url.as_deref()) {
         (Some(first), Some(u)) if first.0 != u => match exp.enclosures.iter().find(|e| e.0 == u) {
             Some(other) => {
@@ -251,7 +257,7 @@ fn compare(exp: &Expected, ours: &ParsedItem, base: &Url) -> Vec<(&'static str, 
                         .is_some_and(|t| t.starts_with("audio/") || t.starts_with("video/"))
                 };
                 if is_media(&other.1) && !is_media(&first.1) {
-                    choice = Some(&ENCLOSURE_CHOICE);
+                    choice = Some(Difference::EnclosureChoice);
                 }
                 Some(other)
             }
@@ -292,7 +298,7 @@ fn compare(exp: &Expected, ours: &ParsedItem, base: &Url) -> Vec<(&'static str, 
             let mime_verdict = if ours.enclosure_type == *mime {
                 verdict(true, String::new())
             } else if ours.enclosure_type.is_none() && mime.as_deref() == Some("application/octet-stream") {
-                Verdict::Differs(&MIME_ABSENT)
+                Verdict::Differs(Difference::MimeAbsent)
             } else {
                 Verdict::Fail(format!("type {:?} != {:?}", ours.enclosure_type, mime))
             };
@@ -386,7 +392,7 @@ fn check_feed(name: &str, rss: &[u8], json: &Value, params: Option<&Value>) -> R
                 Verdict::Same => row.passed += 1,
                 Verdict::Differs(d) => {
                     row.passed += 1;
-                    *row.differences.entry(d.name).or_default() += 1;
+                    *row.differences.entry(d.describe().0).or_default() += 1;
                 }
                 Verdict::Fail(what) => row.failures.push(format!("{field}: {what}")),
             }
@@ -402,17 +408,17 @@ fn check_feed(name: &str, rss: &[u8], json: &Value, params: Option<&Value>) -> R
             continue;
         }
         let diff = if limit > 0 && exp_eps.len() as u64 == limit {
-            &NO_EPISODE_LIMIT
+            Difference::NoEpisodeLimit
         } else if it.enclosure_url.is_none() {
-            &TEXT_ONLY_KEPT
+            Difference::TextOnlyKept
         } else if it.title.is_empty() {
-            &UNTITLED_KEPT
+            Difference::UntitledKept
         } else {
             row.failures
                 .push(format!("extra episode {:?} ({:?})", it.title, it.guid));
             continue;
         };
-        *row.differences.entry(diff.name).or_default() += 1;
+        *row.differences.entry(diff.describe().0).or_default() += 1;
     }
     row
 }
@@ -473,13 +479,9 @@ fn podcastparser_corpus() {
         );
     }
     println!("\ndocumented differences used:");
-    for d in ALL_DIFFERENCES {
-        println!(
-            "  {:<20} ×{:<3} {}",
-            d.name,
-            used.get(d.name).copied().unwrap_or(0),
-            d.reason
-        );
+    for d in Difference::ALL {
+        let (name, reason) = d.describe();
+        println!("  {:<20} ×{:<3} {}", name, used.get(name).copied().unwrap_or(0), reason);
     }
     println!(
         "\npass rate: {fields_ok}/{fields_all} fields, {feeds_ok}/{} feeds",
