@@ -364,6 +364,13 @@ mod tests {
         }
     }
 
+    /// Each damaged input in `format` is refused as corrupt, with a detail that holds its words.
+    fn refused(format: TranscriptFormat, cases: &[(&[u8], &str)]) {
+        for (input, needle) in cases {
+            is_corrupt(parse(format, input), needle);
+        }
+    }
+
     #[test]
     fn timestamps() {
         assert_eq!(timestamp("00:00:01,500"), Some(1.5));
@@ -399,20 +406,16 @@ mod tests {
 
     #[test]
     fn srt_damage_is_refused() {
-        is_corrupt(
-            parse(TranscriptFormat::Srt, b"1\n00:00:01,000 --> 00:0x:04,000\nhi\n"),
-            "line 2",
-        );
-        is_corrupt(
-            parse(TranscriptFormat::Srt, b"1\n00:00:05,000 --> 00:00:04,000\nhi\n"),
-            "ends before it starts",
-        );
-        is_corrupt(parse(TranscriptFormat::Srt, b"just some words\n"), "no cue timing");
-        is_corrupt(parse(TranscriptFormat::Srt, b""), "no text");
-        is_corrupt(parse(TranscriptFormat::Srt, b"\x00\x01\x02PK\x03\x04"), "binary");
-        is_corrupt(
-            parse(TranscriptFormat::Srt, b"one\n00:00:01,000 --> 00:00:02,000\nhi\n"),
-            "cue number",
+        refused(
+            TranscriptFormat::Srt,
+            &[
+                (b"1\n00:00:01,000 --> 00:0x:04,000\nhi\n", "line 2"),
+                (b"1\n00:00:05,000 --> 00:00:04,000\nhi\n", "ends before it starts"),
+                (b"just some words\n", "no cue timing"),
+                (b"", "no text"),
+                (b"\x00\x01\x02PK\x03\x04", "binary"),
+                (b"one\n00:00:01,000 --> 00:00:02,000\nhi\n", "cue number"),
+            ],
         );
     }
 
@@ -439,16 +442,15 @@ mod tests {
 
     #[test]
     fn vtt_damage_is_refused() {
-        is_corrupt(
-            parse(TranscriptFormat::Vtt, b"1\n00:00:01,000 --> 00:00:02,000\nhi\n"),
-            "WEBVTT",
+        refused(
+            TranscriptFormat::Vtt,
+            &[
+                (b"1\n00:00:01,000 --> 00:00:02,000\nhi\n", "WEBVTT"),
+                (b"WEBVTTX\n", "WEBVTT"),
+                (b"WEBVTT\n\n00:01.000 --> later\nhi\n", "line 3"),
+                (b"WEBVTT\n\nNOTE only\n", "no text"),
+            ],
         );
-        is_corrupt(parse(TranscriptFormat::Vtt, b"WEBVTTX\n"), "WEBVTT");
-        is_corrupt(
-            parse(TranscriptFormat::Vtt, b"WEBVTT\n\n00:01.000 --> later\nhi\n"),
-            "line 3",
-        );
-        is_corrupt(parse(TranscriptFormat::Vtt, b"WEBVTT\n\nNOTE only\n"), "no text");
     }
 
     #[test]
@@ -482,28 +484,21 @@ mod tests {
 
     #[test]
     fn json_damage_is_refused() {
-        is_corrupt(
-            parse(TranscriptFormat::Json, b"{\"segments\": [ {\"startTime\": 1,"),
-            "not a JSON",
+        refused(
+            TranscriptFormat::Json,
+            &[
+                (b"{\"segments\": [ {\"startTime\": 1,", "not a JSON"),
+                (b"{\"version\": \"1\"}", "not a JSON"),
+                (br#"{"segments":[{"body":"hi"}]}"#, "segment 1 has no startTime"),
+                (
+                    br#"{"segments":[{"startTime":5,"endTime":2,"body":"hi"}]}"#,
+                    "impossible",
+                ),
+                (br#"{"segments":[{"startTime":1,"body":7}]}"#, "no body"),
+                (br#"{"segments":[]}"#, "no text"),
+                (b"{\"segments\":[]}\xff", "UTF-8"),
+            ],
         );
-        is_corrupt(parse(TranscriptFormat::Json, b"{\"version\": \"1\"}"), "not a JSON");
-        is_corrupt(
-            parse(TranscriptFormat::Json, br#"{"segments":[{"body":"hi"}]}"#),
-            "segment 1 has no startTime",
-        );
-        is_corrupt(
-            parse(
-                TranscriptFormat::Json,
-                br#"{"segments":[{"startTime":5,"endTime":2,"body":"hi"}]}"#,
-            ),
-            "impossible",
-        );
-        is_corrupt(
-            parse(TranscriptFormat::Json, br#"{"segments":[{"startTime":1,"body":7}]}"#),
-            "no body",
-        );
-        is_corrupt(parse(TranscriptFormat::Json, br#"{"segments":[]}"#), "no text");
-        is_corrupt(parse(TranscriptFormat::Json, b"{\"segments\":[]}\xff"), "UTF-8");
     }
 
     #[test]
