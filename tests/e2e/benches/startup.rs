@@ -78,17 +78,9 @@ fn main() {
     }
 
     let med = |v: Vec<f64>| median(v);
-    let e_first = med(empty_runs.iter().map(|r| r.first_list_ms).collect());
-    let b_first = med(big_runs.iter().map(|r| r.first_list_ms).collect());
-    let e_pss = med(empty_runs.iter().map(|r| r.pss_mb).collect());
-    let b_pss = med(big_runs.iter().map(|r| r.pss_mb).collect());
     let f_pss = floor.iter().copied().flatten().collect::<Vec<_>>();
     let scrolls: Vec<&Scroll> = big_runs.iter().filter_map(|r| r.scroll.as_ref()).collect();
     let scroll_med = |f: fn(&Scroll) -> f64| med(scrolls.iter().map(|s| f(s)).collect());
-    let b_scroll_max = scrolls.iter().map(|s| s.max_ms).fold(0.0, f64::max);
-    let b_scroll_med = scroll_med(|s| s.median_ms);
-    let b_idle = scroll_med(|s| s.idle_ms);
-    let b_settle = scroll_med(|s| s.settle_ms);
     let frames = scrolls.iter().map(|s| s.frames).max().unwrap_or(0);
 
     println!();
@@ -108,54 +100,30 @@ fn main() {
             .fold((f64::MAX, f64::MIN), |(l, h), x| (l.min(x), h.max(x)));
         format!("[{lo:.0}–{hi:.0}]")
     };
-    println!(
-        "{:<44} {:>8.0} {:>9} {:>8.0} {:>9} {:>+9.0} ms",
-        "launch to first list painted (ms)",
-        e_first,
-        spread(&empty_runs, |r| r.first_list_ms),
-        b_first,
-        spread(&big_runs, |r| r.first_list_ms),
-        b_first - e_first
+    // A row measured in both libraries: medians, spreads and the difference; gives the empty
+    // library's median.
+    let both = |label: &str, unit: &str, f: fn(&Run) -> f64| {
+        let e = med(empty_runs.iter().map(f).collect());
+        let b = med(big_runs.iter().map(f).collect());
+        let (e_spread, b_spread) = (spread(&empty_runs, f), spread(&big_runs, f));
+        println!(
+            "{label:<44} {e:>8.0} {e_spread:>9} {b:>8.0} {b_spread:>9} {:>+9.0} {unit}",
+            b - e
+        );
+        e
+    };
+    // A row only the big library has (its scrolling).
+    let big_only = |label: &str, value: f64| println!("{label:<44} {:>18} {value:>8.1} {:>9}", "-", "");
+    both("launch to first list painted (ms)", "ms", |r| r.first_list_ms);
+    both("  of which before the page began loading", "ms", |r| r.page_start_ms);
+    let e_pss = both("PSS, app + WebKit processes (MB)", "MB", |r| r.pss_mb);
+    big_only("idle frame, nothing to draw (ms)", scroll_med(|s| s.idle_ms));
+    big_only("scroll top to bottom: median frame (ms)", scroll_med(|s| s.median_ms));
+    big_only(
+        &format!("scroll top to bottom: worst of {frames} frames (ms)"),
+        scrolls.iter().map(|s| s.max_ms).fold(0.0, f64::max),
     );
-    let e_page = med(empty_runs.iter().map(|r| r.page_start_ms).collect());
-    let b_page = med(big_runs.iter().map(|r| r.page_start_ms).collect());
-    println!(
-        "{:<44} {:>8.0} {:>9} {:>8.0} {:>9} {:>+9.0} ms",
-        "  of which before the page began loading",
-        e_page,
-        spread(&empty_runs, |r| r.page_start_ms),
-        b_page,
-        spread(&big_runs, |r| r.page_start_ms),
-        b_page - e_page
-    );
-    println!(
-        "{:<44} {:>8.0} {:>9} {:>8.0} {:>9} {:>+9.0} MB",
-        "PSS, app + WebKit processes (MB)",
-        e_pss,
-        spread(&empty_runs, |r| r.pss_mb),
-        b_pss,
-        spread(&big_runs, |r| r.pss_mb),
-        b_pss - e_pss
-    );
-    println!(
-        "{:<44} {:>18} {:>8.1} {:>9}",
-        "idle frame, nothing to draw (ms)", "-", b_idle, ""
-    );
-    println!(
-        "{:<44} {:>18} {:>8.1} {:>9}",
-        "scroll top to bottom: median frame (ms)", "-", b_scroll_med, ""
-    );
-    println!(
-        "{:<44} {:>18} {:>8.1} {:>9}",
-        format!("scroll top to bottom: worst of {frames} frames (ms)"),
-        "-",
-        b_scroll_max,
-        ""
-    );
-    println!(
-        "{:<44} {:>18} {:>8.1} {:>9}",
-        "scroll: rows at the end arrive after (ms)", "-", b_settle, ""
-    );
+    big_only("scroll: rows at the end arrive after (ms)", scroll_med(|s| s.settle_ms));
     if f_pss.is_empty() {
         println!("bare WebKitGTK page (MiniBrowser): not found, no floor measured");
     } else {
