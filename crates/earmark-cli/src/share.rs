@@ -91,15 +91,12 @@ fn print_report(r: &ShareReport, json: bool) -> Result<()> {
         r.received.collections,
         r.files_merged
     );
-    if r.waiting > 0 {
-        say!(
-            "{} shared items wait for an episode or post this library does not have yet",
-            r.waiting
-        );
-    }
-    for s in &r.skipped {
-        say!("Skipped {s}");
-    }
+    crate::sync::say_leftovers(
+        r.waiting,
+        "shared items wait for an episode or post this library does not have yet",
+        &r.skipped,
+        "Skipped",
+    );
     Ok(())
 }
 

@@ -140,6 +140,18 @@ pub fn run(lib: &mut Library, config: &Config, args: SyncArgs) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// The end of a sync's report, the share's too: how many received items wait for something this
+/// library does not have yet (`waiting` of them, said as `waits`), then each item that could not be
+/// taken, after `problem`.
+pub(crate) fn say_leftovers(waiting: u32, waits: &str, problems: &[String], problem: &str) {
+    if waiting > 0 {
+        say!("{waiting} {waits}");
+    }
+    for p in problems {
+        say!("{problem} {p}");
+    }
+}
+
 fn print_report(r: &SyncReport) {
     say!(
         "Sent: {} subscriptions added, {} removed, {} episode actions",
@@ -155,15 +167,12 @@ fn print_report(r: &SyncReport) {
         r.positions_moved,
         r.played_changed
     );
-    if r.unmatched > 0 {
-        say!(
-            "{} actions from the server wait for episodes this library does not have yet",
-            r.unmatched
-        );
-    }
-    for f in &r.failed_subscriptions {
-        say!("Could not add (tried again next sync): {f}");
-    }
+    say_leftovers(
+        r.unmatched,
+        "actions from the server wait for episodes this library does not have yet",
+        &r.failed_subscriptions,
+        "Could not add (tried again next sync):",
+    );
     if r.queued > 0 {
         say!("{} changes still wait to be sent", r.queued);
     }
