@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use earmark_core::bookmarks::export::{self, ExportDocument, CSV_HEADER};
-use earmark_core::bookmarks::{BookmarkEdit, BookmarkError, BookmarkFilter, BookmarkId, BookmarkOrder, NewBookmark};
+use earmark_core::bookmarks::{
+    Bookmark, BookmarkEdit, BookmarkError, BookmarkFilter, BookmarkId, BookmarkOrder, NewBookmark,
+};
 use earmark_core::feed::{ParsedFeed, ParsedItem};
 use earmark_core::library::{FetchMeta, DB_FILE};
 use earmark_core::model::{DownloadState, EpisodeId, SearchKind};
@@ -36,7 +38,7 @@ fn library() -> (tempfile::TempDir, Library, Vec<EpisodeId>) {
             lib.episodes(None)
                 .expect("eps")
                 .into_iter()
-                .find(|e| e.guid == *g)
+                .find(|c| c.guid == *g)
                 .expect("ep")
                 .id
         })
@@ -78,6 +80,19 @@ fn new(ep: EpisodeId, start: f64, end: Option<f64>, title: &str, tags: &[&str]) 
     }
 }
 
+/// Edits bookmark `id` at `t(at)` with the fields `change` sets: the edit tests read as what
+/// changes, not as the struct around it.
+fn edit(
+    lib: &mut Library,
+    id: BookmarkId,
+    at: i64,
+    change: impl FnOnce(&mut BookmarkEdit),
+) -> earmark_core::Result<Bookmark> {
+    let mut e = BookmarkEdit::default();
+    change(&mut e);
+    lib.edit_bookmark(id, &e, t(at))
+}
+
 fn count(lib: &Library) -> usize {
     lib.bookmarks(&BookmarkFilter::default()).expect("list").len()
 }
@@ -117,16 +132,7 @@ fn add_get_edit_delete() {
     assert_eq!(lib.bookmark_tags().expect("tags"), ["court", "Family"]);
 
     // Partial edit: only the title changes.
-    let e = lib
-        .edit_bookmark(
-            b.id,
-            &BookmarkEdit {
-                title: Some("Renamed".into()),
-                ..BookmarkEdit::default()
-            },
-            t(30),
-        )
-        .expect("edit");
+    let e = edit(&mut lib, b.id, 30, |c| c.title = Some("Renamed".into())).expect("edit");
     assert_eq!(e.title, "Renamed");
     assert_eq!(
         (e.start_secs, e.end_secs, &e.note, &e.tags),
@@ -136,33 +142,21 @@ fn add_get_edit_delete() {
     assert_eq!(e.updated, "2023-11-14T22:13:50Z");
 
     // Clear the end, move the start, replace tags.
-    let e = lib
-        .edit_bookmark(
-            b.id,
-            &BookmarkEdit {
-                start_secs: Some(800.0),
-                clear_end: true,
-                tags: Some(vec!["new".into()]),
-                ..BookmarkEdit::default()
-            },
-            t(40),
-        )
-        .expect("edit");
+    let e = edit(&mut lib, b.id, 40, |c| {
+        c.start_secs = Some(800.0);
+        c.clear_end = true;
+        c.tags = Some(vec!["new".into()]);
+    })
+    .expect("edit");
     assert_eq!((e.start_secs, e.end_secs), (800.0, None));
     assert_eq!(e.tags, ["new"]);
     assert_eq!(e.title, "Renamed");
     // Point back to a segment.
-    let e = lib
-        .edit_bookmark(
-            b.id,
-            &BookmarkEdit {
-                end_secs: Some(812.5),
-                note: Some("edited note".into()),
-                ..BookmarkEdit::default()
-            },
-            t(50),
-        )
-        .expect("edit");
+    let e = edit(&mut lib, b.id, 50, |c| {
+        c.end_secs = Some(812.5);
+        c.note = Some("edited note".into());
+    })
+    .expect("edit");
     assert_eq!((e.end_secs, e.note.as_str()), (Some(812.5), "edited note"));
 
     lib.delete_bookmark(b.id).expect("delete");
@@ -219,29 +213,14 @@ fn bad_input_is_refused_and_nothing_is_written() {
     let b = lib
         .add_bookmark(&new(eps[0], 100.0, Some(200.0), "seg", &["a"]), t(0))
         .expect("add");
-    let err = lib
-        .edit_bookmark(
-            b.id,
-            &BookmarkEdit {
-                start_secs: Some(250.0),
-                title: Some("changed".into()),
-                tags: Some(vec!["b".into()]),
-                ..BookmarkEdit::default()
-            },
-            t(5),
-        )
-        .expect_err("start after end");
+    let err = edit(&mut lib, b.id, 5, |c| {
+        c.start_secs = Some(250.0);
+        c.title = Some("changed".into());
+        c.tags = Some(vec!["b".into()]);
+    })
+    .expect_err("start after end");
     assert_eq!(err.code(), "end_not_after_start");
-    let err = lib
-        .edit_bookmark(
-            b.id,
-            &BookmarkEdit {
-                end_secs: Some(4000.0),
-                ..BookmarkEdit::default()
-            },
-            t(5),
-        )
-        .expect_err("past end");
+    let err = edit(&mut lib, b.id, 5, |c| c.end_secs = Some(4000.0)).expect_err("past end");
     assert_eq!(err.code(), "past_end");
     assert_eq!(lib.bookmark(b.id).expect("get"), b);
 }
@@ -379,15 +358,10 @@ fn bookmarks_are_in_the_search_with_their_time() {
     assert_eq!(json["kind"], "bookmark");
     assert_eq!(json["at_secs"], 754.2);
     // Edits and deletes follow in the index.
-    lib.edit_bookmark(
-        b.id,
-        &BookmarkEdit {
-            title: Some("Renamed".into()),
-            note: Some("nothing here".into()),
-            ..BookmarkEdit::default()
-        },
-        t(1),
-    )
+    edit(&mut lib, b.id, 1, |c| {
+        c.title = Some("Renamed".into());
+        c.note = Some("nothing here".into());
+    })
     .expect("edit");
     assert!(search::search(&lib, "guardian", 10).expect("search").is_empty());
     assert_eq!(search::search(&lib, "renamed", 10).expect("search").len(), 1);
@@ -465,7 +439,7 @@ fn two_libraries() -> (tempfile::TempDir, Library, Library, Vec<EpisodeId>) {
             a.episodes(None)
                 .expect("eps")
                 .into_iter()
-                .find(|e| e.guid == *g)
+                .find(|c| c.guid == *g)
                 .expect("ep")
                 .id
         })
@@ -506,22 +480,8 @@ fn json_round_trip_twice_and_newer_wins() {
     assert_eq!(doc["exported"], "2023-11-14T22:30:00Z");
     let first = &doc["bookmarks"][0];
     let keys: std::collections::BTreeSet<&str> = first.as_object().expect("obj").keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        [
-            "uid",
-            "episode",
-            "start_secs",
-            "end_secs",
-            "title",
-            "note",
-            "tags",
-            "created",
-            "updated"
-        ]
-        .into_iter()
-        .collect()
-    );
+    let want = "uid episode start_secs end_secs title note tags created updated";
+    assert_eq!(keys, want.split(' ').collect());
     assert_eq!(first["episode"]["podcast_feed_url"], "https://alpha.example/feed");
     assert_eq!(first["episode"]["guid"], "a1");
     assert_eq!(first["episode"]["title"], "Alpha one");
