@@ -23,8 +23,8 @@ pub fn start(app: AppHandle, config: &Config, measurer: crate::sound::Measurer) 
         DEFAULT_CONCURRENCY,
         Arc::new(crate::access::now),
         move |event| {
-            if event.state == earmark_core::model::DownloadState::Done {
-                measurer.measure(event.episode_id);
+            if event.status.state == earmark_core::model::DownloadState::Done {
+                measurer.measure(event.status.episode_id);
             }
             let _ = app.emit("download-progress", &event);
         },

@@ -41,7 +41,8 @@ pub fn run(lib: &Library, config: &Config, episodes: &[EpisodeId], concurrency: 
         let bars = Arc::clone(&bars);
         let failed = Arc::clone(&failed);
         let multi = multi.clone();
-        move |e: DownloadEvent| {
+        move |event: DownloadEvent| {
+            let e = event.status;
             let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
             let bar = bars.entry(e.episode_id.0).or_insert_with(|| {
                 let b = multi.add(ProgressBar::new(0).with_style(style.clone()));

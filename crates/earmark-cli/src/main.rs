@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use earmark_core::config::Config;
-use earmark_core::model::{EpisodeId, PodcastId, RefreshStatus};
+use earmark_core::model::{DownloadRow, EpisodeId, PodcastId, RefreshStatus};
 use earmark_core::{opml, refresh, resolve, search, Library};
 
 /// `println!` for a person: the line is made safe for a terminal first (see `term`).
@@ -673,7 +673,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else if rows.is_empty() {
                 say!("No downloads yet. Try: earmark-cli download EPISODE");
             } else {
-                for r in rows {
+                for DownloadRow { status: r, path } in rows {
                     let size = r
                         .total
                         .map_or(format!("{} B", r.bytes), |t| format!("{}/{} B", r.bytes, t));
@@ -682,7 +682,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         "{:>6}  {:<11} {size:>22}  {}{err}",
                         r.episode_id.0,
                         r.state.as_str(),
-                        r.path
+                        path
                     );
                 }
             }

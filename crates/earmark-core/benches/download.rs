@@ -89,14 +89,19 @@ fn main() {
     let many_s = t.elapsed().as_secs_f64();
     drop(queue);
     let events = events.lock().expect("events");
-    let done = events.iter().filter(|(_, e)| e.state == DownloadState::Done).count();
+    let done = events
+        .iter()
+        .filter(|(_, e)| e.status.state == DownloadState::Done)
+        .count();
     let mut worst_rate: f64 = 0.0;
     for id in &ids {
         // Progress reports only (the state change that starts a transfer is not one), as intervals
         // between consecutive reports: n reports span n - 1 intervals.
         let mine: Vec<&Instant> = events
             .iter()
-            .filter(|(_, e)| e.episode_id == *id && e.state == DownloadState::Downloading && e.bytes > 0)
+            .filter(|(_, e)| {
+                e.status.episode_id == *id && e.status.state == DownloadState::Downloading && e.status.bytes > 0
+            })
             .map(|(t, _)| t)
             .collect();
         if let (Some(first), Some(last)) = (mine.first(), mine.last()) {

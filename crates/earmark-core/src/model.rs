@@ -363,10 +363,11 @@ impl DownloadState {
     }
 }
 
-/// One download (`earmark-cli downloads --json`).
+/// Where one episode's download stands: what a stored download and a live progress report share,
+/// so the views that show both read the same fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
-pub struct DownloadRow {
+pub struct DownloadStatus {
     /// The episode.
     pub episode_id: EpisodeId,
     /// Where it stands.
@@ -374,13 +375,35 @@ pub struct DownloadRow {
     /// Bytes on disk.
     #[ts(type = "number")]
     pub bytes: u64,
-    /// Full size, when known.
+    /// Full size, when known (the server said, or the file is complete).
     #[ts(type = "number | null")]
     pub total: Option<u64>,
+    /// Why it failed, in words for the user.
+    pub error: Option<String>,
+}
+
+impl DownloadStatus {
+    /// A status with no error: a state change, progress, or a finished file.
+    pub fn new(episode_id: EpisodeId, state: DownloadState, bytes: u64, total: Option<u64>) -> Self {
+        DownloadStatus {
+            episode_id,
+            state,
+            bytes,
+            total,
+            error: None,
+        }
+    }
+}
+
+/// One download (`earmark-cli downloads --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DownloadRow {
+    /// Where it stands.
+    #[serde(flatten)]
+    pub status: DownloadStatus,
     /// The file (complete when `state` is done).
     pub path: String,
-    /// Why it failed.
-    pub error: Option<String>,
 }
 
 /// What a refresh downloads for one podcast.

@@ -164,10 +164,10 @@ fn a_library_on_a_full_disk_stays_consistent_and_resumes_once_there_is_room() {
         .lock()
         .expect("log")
         .iter()
-        .find(|e| e.state == DownloadState::Failed)
+        .find(|e| e.status.state == DownloadState::Failed)
         .cloned()
         .expect("a failure event");
-    let why = failed.error.expect("a message");
+    let why = failed.status.error.expect("a message");
     assert!(why.contains("disk is full"), "{why}");
 
     // The database is intact and still knows the episode and where the listener was.

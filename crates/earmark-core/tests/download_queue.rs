@@ -86,9 +86,9 @@ fn start(dir: &tempfile::TempDir, concurrency: usize) -> (DownloadQueue, Log) {
 
 fn states_of(log: &Log, id: EpisodeId) -> Vec<DownloadState> {
     let mut out: Vec<DownloadState> = Vec::new();
-    for e in log.lock().expect("log").iter().filter(|e| e.episode_id == id) {
-        if out.last() != Some(&e.state) {
-            out.push(e.state);
+    for e in log.lock().expect("log").iter().filter(|e| e.status.episode_id == id) {
+        if out.last() != Some(&e.status.state) {
+            out.push(e.status.state);
         }
     }
     out
@@ -162,7 +162,7 @@ fn progress_events_are_throttled_and_carry_totals() {
     let events = log.lock().expect("log").clone();
     let progress: Vec<&DownloadEvent> = events
         .iter()
-        .filter(|e| e.state == DownloadState::Downloading)
+        .filter(|e| e.status.state == DownloadState::Downloading)
         .collect();
     // At most one progress event per 100 ms, plus the state change itself.
     assert!(
@@ -171,9 +171,9 @@ fn progress_events_are_throttled_and_carry_totals() {
         progress.len()
     );
     let last = events.last().expect("an event");
-    assert_eq!(last.state, DownloadState::Done);
-    assert_eq!(last.bytes, data.len() as u64);
-    assert_eq!(last.total, Some(data.len() as u64));
+    assert_eq!(last.status.state, DownloadState::Done);
+    assert_eq!(last.status.bytes, data.len() as u64);
+    assert_eq!(last.status.total, Some(data.len() as u64));
 }
 
 #[test]
@@ -187,18 +187,21 @@ fn a_failure_is_reported_and_the_rest_of_the_queue_goes_on() {
     queue.wait_idle();
     let lib = Library::open(&dir.path().join("lib")).expect("library");
     let rows = lib.downloads().expect("downloads");
-    let failed: Vec<_> = rows.iter().filter(|r| r.state == DownloadState::Failed).collect();
-    let done: Vec<_> = rows.iter().filter(|r| r.state == DownloadState::Done).collect();
+    let failed: Vec<_> = rows
+        .iter()
+        .filter(|r| r.status.state == DownloadState::Failed)
+        .collect();
+    let done: Vec<_> = rows.iter().filter(|r| r.status.state == DownloadState::Done).collect();
     assert_eq!((failed.len(), done.len()), (1, 1), "{rows:?}");
-    let err = failed[0].error.as_deref().expect("an error message");
+    let err = failed[0].status.error.as_deref().expect("an error message");
     assert!(err.contains("404"), "{err}");
     let ev = log
         .lock()
         .expect("log")
         .iter()
-        .find(|e| e.state == DownloadState::Failed)
+        .find(|e| e.status.state == DownloadState::Failed)
         .cloned();
-    assert!(ev.and_then(|e| e.error).is_some(), "the failure event says why");
+    assert!(ev.and_then(|e| e.status.error).is_some(), "the failure event says why");
 }
 
 #[test]
@@ -238,7 +241,7 @@ fn pause_keeps_the_part_and_enqueueing_again_resumes_with_range() {
         .lock()
         .expect("log")
         .iter()
-        .any(|e| e.episode_id == first_id && e.state == DownloadState::Downloading && e.bytes > 0)
+        .any(|e| e.status.episode_id == first_id && e.status.state == DownloadState::Downloading && e.status.bytes > 0)
     {
         assert!(Instant::now() < deadline, "no progress arrived");
         std::thread::sleep(Duration::from_millis(10));
@@ -343,20 +346,20 @@ fn a_gone_enclosure_is_marked_missing_and_bulk_downloads_leave_it_alone() {
         .downloads()
         .expect("downloads")
         .into_iter()
-        .find(|r| r.episode_id == gone)
+        .find(|r| r.status.episode_id == gone)
         .expect("a row");
-    assert_eq!(row.state, DownloadState::Failed);
-    let err = row.error.expect("a message");
+    assert_eq!(row.status.state, DownloadState::Failed);
+    let err = row.status.error.expect("a message");
     assert!(err.contains("gone from the server") && err.contains("410"), "{err}");
     assert_eq!(server.requests_to("/media/0.mp3").len(), 1, "a 410 is not retried");
     let ev = log
         .lock()
         .expect("log")
         .iter()
-        .find(|e| e.episode_id == gone && e.state == DownloadState::Failed)
+        .find(|e| e.status.episode_id == gone && e.status.state == DownloadState::Failed)
         .cloned()
         .expect("failure event");
-    assert!(ev.error.is_some_and(|e| e.contains("gone from the server")));
+    assert!(ev.status.error.is_some_and(|e| e.contains("gone from the server")));
 
     // Bulk downloads ("everything new", a whole podcast) leave it alone ...
     assert!(!lib.undownloaded_episodes(None, true).expect("new").contains(&gone));
@@ -438,14 +441,17 @@ fn a_download_left_under_way_by_a_killed_process_shows_as_paused() {
     )
     .expect("record");
     assert_eq!(lib.download_state(ids[0]).expect("state"), Some(DownloadState::Paused));
-    assert_eq!(lib.downloads().expect("list")[0].state, DownloadState::Paused);
+    assert_eq!(lib.downloads().expect("list")[0].status.state, DownloadState::Paused);
     // While a queue runs on the library, the recorded state is what it says.
     let (queue, _log) = start(&dir, 1);
     assert_eq!(
         lib.download_state(ids[0]).expect("state"),
         Some(DownloadState::Downloading)
     );
-    assert_eq!(lib.downloads().expect("list")[0].state, DownloadState::Downloading);
+    assert_eq!(
+        lib.downloads().expect("list")[0].status.state,
+        DownloadState::Downloading
+    );
     drop(queue);
     assert_eq!(lib.download_state(ids[0]).expect("state"), Some(DownloadState::Paused));
     // The app's start-up still picks it up and resumes it.

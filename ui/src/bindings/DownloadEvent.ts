@@ -7,22 +7,6 @@ import type { EpisodeId } from "./EpisodeId";
  */
 export type DownloadEvent = { 
 /**
- * The episode.
- */
-episode_id: EpisodeId, 
-/**
- * Where it stands now.
- */
-state: DownloadState, 
-/**
- * Bytes on disk so far.
- */
-bytes: number, 
-/**
- * Full size, when the server said.
- */
-total: number | null, 
-/**
  * Bytes per second over this transfer, once there is something to average.
  */
 rate: number | null, 
@@ -30,6 +14,22 @@ rate: number | null,
  * Seconds left at that rate, when the total is known.
  */
 eta_secs: number | null, 
+/**
+ * The episode.
+ */
+episode_id: EpisodeId, 
+/**
+ * Where it stands.
+ */
+state: DownloadState, 
+/**
+ * Bytes on disk.
+ */
+bytes: number, 
+/**
+ * Full size, when known (the server said, or the file is complete).
+ */
+total: number | null, 
 /**
  * Why it failed, in words for the user.
  */

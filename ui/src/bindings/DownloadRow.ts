@@ -7,6 +7,10 @@ import type { EpisodeId } from "./EpisodeId";
  */
 export type DownloadRow = { 
 /**
+ * The file (complete when `state` is done).
+ */
+path: string, 
+/**
  * The episode.
  */
 episode_id: EpisodeId, 
@@ -19,14 +23,10 @@ state: DownloadState,
  */
 bytes: number, 
 /**
- * Full size, when known.
+ * Full size, when known (the server said, or the file is complete).
  */
 total: number | null, 
 /**
- * The file (complete when `state` is done).
- */
-path: string, 
-/**
- * Why it failed.
+ * Why it failed, in words for the user.
  */
 error: string | null, };

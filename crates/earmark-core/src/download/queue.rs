@@ -18,7 +18,7 @@ use crate::download::transfer::{part_path, Finished};
 use crate::error::Result;
 use crate::fetch::Fetcher;
 use crate::library::Library;
-use crate::model::{DownloadState, EpisodeId};
+use crate::model::{DownloadState, DownloadStatus, EpisodeId};
 
 /// Transfers at once unless the user says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 3;
@@ -31,22 +31,13 @@ pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct DownloadEvent {
-    /// The episode.
-    pub episode_id: EpisodeId,
     /// Where it stands now.
-    pub state: DownloadState,
-    /// Bytes on disk so far.
-    #[ts(type = "number")]
-    pub bytes: u64,
-    /// Full size, when the server said.
-    #[ts(type = "number | null")]
-    pub total: Option<u64>,
+    #[serde(flatten)]
+    pub status: DownloadStatus,
     /// Bytes per second over this transfer, once there is something to average.
     pub rate: Option<f64>,
     /// Seconds left at that rate, when the total is known.
     pub eta_secs: Option<f64>,
-    /// Why it failed, in words for the user.
-    pub error: Option<String>,
 }
 
 type Sink = Arc<dyn Fn(DownloadEvent) + Send + Sync>;
@@ -273,13 +264,9 @@ impl DownloadEvent {
     /// one kept from a stream, which the download views show like any other).
     pub fn new(id: EpisodeId, state: DownloadState, bytes: u64, total: Option<u64>) -> DownloadEvent {
         DownloadEvent {
-            episode_id: id,
-            state,
-            bytes,
-            total,
+            status: DownloadStatus::new(id, state, bytes, total),
             rate: None,
             eta_secs: None,
-            error: None,
         }
     }
 }
@@ -359,13 +346,9 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
                 _ => None,
             };
             (shared.sink)(DownloadEvent {
-                episode_id: id,
-                state: DownloadState::Downloading,
-                bytes,
-                total,
+                status: DownloadStatus::new(id, DownloadState::Downloading, bytes, total),
                 rate,
                 eta_secs,
-                error: None,
             });
         },
         cancel,
@@ -392,8 +375,12 @@ fn run_one(shared: &Shared, id: EpisodeId, cancel: &AtomicBool) -> Result<()> {
             // The owner hears about the failure even when it cannot be recorded (a full disk
             // refuses the database's write too).
             (shared.sink)(DownloadEvent {
-                error: Some(message),
-                ..DownloadEvent::new(id, DownloadState::Failed, bytes, last_total)
+                status: DownloadStatus {
+                    error: Some(message),
+                    ..DownloadStatus::new(id, DownloadState::Failed, bytes, last_total)
+                },
+                rate: None,
+                eta_secs: None,
             });
             recorded?;
         }

@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::download::transfer::media_file_name;
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
-use crate::model::{DownloadRow, DownloadState, EpisodeId, PodcastId};
+use crate::model::{DownloadRow, DownloadState, DownloadStatus, EpisodeId, PodcastId};
 
 impl Library {
     /// The URL to fetch and the file to write for an episode's media.
@@ -162,12 +162,14 @@ impl Library {
             let file: String = r.get(2)?;
             let queue_running = state == "downloading" && *running.get_or_insert_with(|| self.queue_running());
             Ok(DownloadRow {
-                episode_id: EpisodeId(r.get(0)?),
-                state: shown_state(&state, queue_running),
+                status: DownloadStatus {
+                    episode_id: EpisodeId(r.get(0)?),
+                    state: shown_state(&state, queue_running),
+                    bytes: r.get::<_, i64>(3)?.max(0) as u64,
+                    total: r.get::<_, Option<i64>>(4)?.map(|t| t.max(0) as u64),
+                    error: r.get(5)?,
+                },
                 path: path_of(&file).display().to_string(),
-                bytes: r.get::<_, i64>(3)?.max(0) as u64,
-                total: r.get::<_, Option<i64>>(4)?.map(|t| t.max(0) as u64),
-                error: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
