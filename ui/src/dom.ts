@@ -14,6 +14,17 @@ export function node<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string
   return n;
 }
 
+/** A form control with its settings given at once: most controls are an id and a few properties,
+ * and a line each of them buried what the form holds. */
+export function control<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]>,
+  cls?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  return Object.assign(node(tag, cls, text), props);
+}
+
 export const el = {
   addForm: $<HTMLFormElement>("#add-form"),
   addInput: $<HTMLInputElement>("#add-input"),

@@ -10,6 +10,15 @@ export function takeDetail(...nodes: Node[]): void {
   detailPane.drewPage();
 }
 
+/** Claims the detail pane for a page that is a form under a heading (new playlist, file import);
+ * the caller fills the form and takes the pane with [takeDetail] when it is built. */
+export function formPage(cls: string, title: string): { box: HTMLElement; form: HTMLFormElement } {
+  detailPane.begin();
+  const box = node("section", cls);
+  box.append(node("h1", undefined, title));
+  return { box, form: node("form") };
+}
+
 /** A line of help in the detail pane; it takes the pane like any page does. */
 export function showPlaceholder(text: string): void {
   detailPane.begin();

@@ -1,9 +1,8 @@
 // Importing audio and video files or folders from this computer as a podcast of their own.
 import { api } from "../backend.js";
-import { el, node } from "../dom.js";
+import { control, el, node } from "../dom.js";
 import { setBusy, showError, toast } from "../notify.js";
-import { detailPane } from "../state.js";
-import { takeDetail } from "./detail.js";
+import { formPage, takeDetail } from "./detail.js";
 import { selectPodcast } from "./episodes.js";
 import { loadPodcasts } from "./sidebar.js";
 
@@ -21,33 +20,25 @@ function lastPart(path: string): string {
 
 /** The form: paths (one per line), a name, copy or reference, Import. */
 export function showImportLocal(path = ""): void {
-  detailPane.begin();
-  const box = node("section", "new-playlist import-local");
-  box.append(node("h1", undefined, "Import files from this computer"));
-  const form = node("form");
-  const paths = node("textarea");
-  paths.id = "local-paths";
-  paths.rows = 3;
-  paths.placeholder = "/home/you/Recordings\n~/Music/Interviews/2024-03-04.mp3";
-  paths.spellcheck = false;
-  paths.value = path;
-  const name = node("input");
-  name.id = "local-name";
-  name.placeholder = "Podcast name";
-  name.value = path ? lastPart(path) : "";
+  const { box, form } = formPage("new-playlist import-local", "Import files from this computer");
+  const paths = control("textarea", {
+    id: "local-paths",
+    rows: 3,
+    placeholder: "/home/you/Recordings\n~/Music/Interviews/2024-03-04.mp3",
+    spellcheck: false,
+    value: path,
+  });
+  const name = control("input", { id: "local-name", placeholder: "Podcast name", value: path ? lastPart(path) : "" });
   paths.oninput = () => {
     if (!name.dataset.typed) name.value = lastPart(paths.value.split("\n")[0] ?? "");
   };
   name.oninput = () => (name.dataset.typed = "1");
-  const keep = node("select");
-  keep.id = "local-keep";
+  const keep = control("select", { id: "local-keep" });
   keep.append(
     new Option("Copy them into the library (safe to move or delete the originals)", "copy"),
     new Option("Play them from where they are (no space used; moving them breaks this)", "reference"),
   );
-  const go = node("button", "primary", "Import");
-  go.id = "local-import";
-  go.type = "submit";
+  const go = control("button", { id: "local-import", type: "submit" }, "primary", "Import");
   form.append(paths, name, keep, go);
   form.onsubmit = (ev) => {
     ev.preventDefault();

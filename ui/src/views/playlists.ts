@@ -1,11 +1,11 @@
 // Playlists: a playlist's episodes in the list pane, its page (filter, rename, delete, play) in
 // the detail pane, the form for a new one, and "Add to playlist" on an episode's page.
 import { api } from "../backend.js";
-import { el, node } from "../dom.js";
+import { control, el, node } from "../dom.js";
 import { describeRule, NO_FILTER } from "../listening.js";
 import { showError, toast } from "../notify.js";
 import { detailPane, listPane, podcastTitle, type PlaylistView, setView, state } from "../state.js";
-import { takeDetail } from "./detail.js";
+import { formPage, takeDetail } from "./detail.js";
 import { list } from "./list.js";
 import { renderPodcasts } from "./sidebar.js";
 import type { Playlist } from "../bindings/Playlist";
@@ -128,23 +128,14 @@ function ruleForm(rule: SmartRule): { box: HTMLElement; read: () => SmartRule } 
 
 /** The form for a new playlist, by hand or smart. */
 export function showNewPlaylist(): void {
-  detailPane.begin();
-  const box = node("section", "new-playlist");
-  box.append(node("h1", undefined, "New playlist"));
-  const form = node("form");
-  const name = node("input");
-  name.id = "playlist-name";
-  name.placeholder = "Name, e.g. Commute";
-  name.required = true;
-  const kind = node("select");
-  kind.id = "playlist-kind";
+  const { box, form } = formPage("new-playlist", "New playlist");
+  const name = control("input", { id: "playlist-name", placeholder: "Name, e.g. Commute", required: true });
+  const kind = control("select", { id: "playlist-kind" });
   kind.append(new Option("Ordered by hand", "hand"), new Option("Smart: a saved filter", "smart"));
   const rule = ruleForm({ ...NO_FILTER, unplayed: true });
   rule.box.hidden = true;
   kind.onchange = () => (rule.box.hidden = kind.value !== "smart");
-  const make = node("button", "primary", "Make playlist");
-  make.id = "playlist-create";
-  make.type = "submit";
+  const make = control("button", { id: "playlist-create", type: "submit" }, "primary", "Make playlist");
   form.append(name, kind, rule.box, make);
   form.onsubmit = (ev) => {
     ev.preventDefault();
