@@ -180,8 +180,8 @@ pub fn bookmark(lib: &mut Library, action: BookmarkAction) -> Result<ExitCode> {
                 say!(
                     "Bookmark {} added: {} {}",
                     b.id.0,
-                    span(b.start_secs, b.end_secs),
-                    b.title
+                    span(b.body.start_secs, b.body.end_secs),
+                    b.body.title
                 );
             }
         }
@@ -211,8 +211,8 @@ pub fn bookmark(lib: &mut Library, action: BookmarkAction) -> Result<ExitCode> {
                 say!(
                     "Bookmark {} is now: {} {}",
                     b.id.0,
-                    span(b.start_secs, b.end_secs),
-                    b.title
+                    span(b.body.start_secs, b.body.end_secs),
+                    b.body.title
                 );
             }
         }
@@ -247,16 +247,16 @@ pub fn bookmarks(lib: &mut Library, action: Option<BookmarksAction>, list: ListA
             } else {
                 for r in rows {
                     let b = &r.bookmark;
-                    let tags = if b.tags.is_empty() {
+                    let tags = if b.body.tags.is_empty() {
                         String::new()
                     } else {
-                        format!("  [{}]", b.tags.join(", "))
+                        format!("  [{}]", b.body.tags.join(", "))
                     };
                     say!(
                         "{:>5}  {:<19} {}{tags}\n       {} — {} (episode {})",
                         b.id.0,
-                        span(b.start_secs, b.end_secs),
-                        b.title,
+                        span(b.body.start_secs, b.body.end_secs),
+                        b.body.title,
                         r.podcast_title,
                         r.episode_title,
                         b.episode_id.0

@@ -26,7 +26,7 @@ fn notes(lib: &Path) -> Vec<(String, String)> {
         .bookmarks(&BookmarkFilter::default())
         .expect("bookmarks")
         .into_iter()
-        .map(|r| (r.uid, r.bookmark.note))
+        .map(|r| (r.uid, r.bookmark.body.note))
         .collect();
     v.sort();
     v

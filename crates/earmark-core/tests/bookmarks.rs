@@ -116,30 +116,34 @@ fn add_get_edit_delete() {
     );
     nb.note = "Worth keeping".into();
     let b = lib.add_bookmark(&nb, t(10)).expect("add");
-    assert_eq!(b.title, "The key moment");
-    assert_eq!((b.start_secs, b.end_secs), (750.0, Some(785.0)));
-    assert_eq!(b.tags, ["court", "Family"], "deduplicated case-insensitively, sorted");
-    assert_eq!(b.created, "2023-11-14T22:13:30Z");
-    assert_eq!(b.created, b.updated);
+    assert_eq!(b.body.title, "The key moment");
+    assert_eq!((b.body.start_secs, b.body.end_secs), (750.0, Some(785.0)));
+    assert_eq!(
+        b.body.tags,
+        ["court", "Family"],
+        "deduplicated case-insensitively, sorted"
+    );
+    assert_eq!(b.body.created, "2023-11-14T22:13:30Z");
+    assert_eq!(b.body.created, b.body.updated);
     assert_eq!(lib.bookmark(b.id).expect("get"), b);
 
     // A second bookmark reuses the tag whatever its case.
     let p = lib
         .add_bookmark(&new(eps[0], 10.0, None, "Point", &["FAMILY"]), t(20))
         .expect("add point");
-    assert_eq!(p.end_secs, None);
-    assert_eq!(p.tags, ["Family"], "the first spelling of a tag is kept");
+    assert_eq!(p.body.end_secs, None);
+    assert_eq!(p.body.tags, ["Family"], "the first spelling of a tag is kept");
     assert_eq!(lib.bookmark_tags().expect("tags"), ["court", "Family"]);
 
     // Partial edit: only the title changes.
     let e = edit(&mut lib, b.id, 30, |c| c.title = Some("Renamed".into())).expect("edit");
-    assert_eq!(e.title, "Renamed");
+    assert_eq!(e.body.title, "Renamed");
     assert_eq!(
-        (e.start_secs, e.end_secs, &e.note, &e.tags),
-        (750.0, Some(785.0), &b.note, &b.tags)
+        (e.body.start_secs, e.body.end_secs, &e.body.note, &e.body.tags),
+        (750.0, Some(785.0), &b.body.note, &b.body.tags)
     );
-    assert_eq!(e.created, b.created);
-    assert_eq!(e.updated, "2023-11-14T22:13:50Z");
+    assert_eq!(e.body.created, b.body.created);
+    assert_eq!(e.body.updated, "2023-11-14T22:13:50Z");
 
     // Clear the end, move the start, replace tags.
     let e = edit(&mut lib, b.id, 40, |c| {
@@ -148,16 +152,16 @@ fn add_get_edit_delete() {
         c.tags = Some(vec!["new".into()]);
     })
     .expect("edit");
-    assert_eq!((e.start_secs, e.end_secs), (800.0, None));
-    assert_eq!(e.tags, ["new"]);
-    assert_eq!(e.title, "Renamed");
+    assert_eq!((e.body.start_secs, e.body.end_secs), (800.0, None));
+    assert_eq!(e.body.tags, ["new"]);
+    assert_eq!(e.body.title, "Renamed");
     // Point back to a segment.
     let e = edit(&mut lib, b.id, 50, |c| {
         c.end_secs = Some(812.5);
         c.note = Some("edited note".into());
     })
     .expect("edit");
-    assert_eq!((e.end_secs, e.note.as_str()), (Some(812.5), "edited note"));
+    assert_eq!((e.body.end_secs, e.body.note.as_str()), (Some(812.5), "edited note"));
 
     lib.delete_bookmark(b.id).expect("delete");
     assert!(matches!(bookmark_err(lib.bookmark(b.id)), BookmarkError::NotFound(_)));
@@ -503,19 +507,19 @@ fn json_round_trip_twice_and_newer_wins() {
 
     // A newer copy replaces; an older one does not.
     let mut doc: ExportDocument = serde_json::from_str(&text).expect("doc");
-    doc.bookmarks[0].title = "Newer title".into();
-    doc.bookmarks[0].tags = vec!["only".into()];
-    doc.bookmarks[0].updated = "2030-01-01T00:00:00+02:00".into();
-    doc.bookmarks[1].title = "Older title".into();
-    doc.bookmarks[1].updated = "2001-01-01T00:00:00Z".into();
+    doc.bookmarks[0].body.title = "Newer title".into();
+    doc.bookmarks[0].body.tags = vec!["only".into()];
+    doc.bookmarks[0].body.updated = "2030-01-01T00:00:00+02:00".into();
+    doc.bookmarks[1].body.title = "Older title".into();
+    doc.bookmarks[1].body.updated = "2001-01-01T00:00:00Z".into();
     let r = export::import_json(&mut b, &serde_json::to_string(&doc).expect("json")).expect("newer");
     assert_eq!((r.added, r.updated, r.skipped), (0, 1, 2));
     let rows = b.bookmarks(&BookmarkFilter::default()).expect("list");
     let newer = rows.iter().find(|r| r.uid == doc.bookmarks[0].uid).expect("newer");
-    assert_eq!(newer.bookmark.title, "Newer title");
-    assert_eq!(newer.bookmark.tags, ["only"]);
-    assert_eq!(newer.bookmark.updated, "2029-12-31T22:00:00Z", "stored in UTC");
-    assert!(rows.iter().all(|r| r.bookmark.title != "Older title"));
+    assert_eq!(newer.bookmark.body.title, "Newer title");
+    assert_eq!(newer.bookmark.body.tags, ["only"]);
+    assert_eq!(newer.bookmark.body.updated, "2029-12-31T22:00:00Z", "stored in UTC");
+    assert!(rows.iter().all(|r| r.bookmark.body.title != "Older title"));
 }
 
 #[test]
@@ -659,15 +663,15 @@ fn csv_parses_back_to_the_bookmarks() {
         assert_eq!(row[col("uid")], b.uid);
         assert_eq!(row[col("podcast")], b.podcast_title);
         assert_eq!(row[col("episode")], b.episode_title);
-        assert_eq!(row[col("title")], b.bookmark.title);
-        assert_eq!(row[col("note")], b.bookmark.note);
+        assert_eq!(row[col("title")], b.bookmark.body.title);
+        assert_eq!(row[col("note")], b.bookmark.body.note);
         assert_eq!(
             row[col("start_secs")].parse::<f64>().expect("secs"),
-            b.bookmark.start_secs
+            b.bookmark.body.start_secs
         );
         assert_eq!(
             row[col("end_secs")].parse::<f64>().ok(),
-            b.bookmark.end_secs,
+            b.bookmark.body.end_secs,
             "empty end for a point"
         );
         let tags: Vec<String> = row[col("tags")]
@@ -675,9 +679,9 @@ fn csv_parses_back_to_the_bookmarks() {
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
             .collect();
-        assert_eq!(tags, b.bookmark.tags);
-        assert_eq!(row[col("created")], b.bookmark.created);
-        assert_eq!(row[col("updated")], b.bookmark.updated);
+        assert_eq!(tags, b.bookmark.body.tags);
+        assert_eq!(row[col("created")], b.bookmark.body.created);
+        assert_eq!(row[col("updated")], b.bookmark.body.updated);
     }
     assert_eq!(rows[1][col("start")], "0:00:12");
     assert_eq!(rows[2][col("start")], "0:12:30");

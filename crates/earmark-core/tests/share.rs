@@ -93,7 +93,7 @@ impl Lib {
             .bookmarks(&BookmarkFilter::default())
             .expect("bookmarks")
             .into_iter()
-            .map(|r| (r.uid, r.bookmark.title, r.bookmark.note))
+            .map(|r| (r.uid, r.bookmark.body.title, r.bookmark.body.note))
             .collect();
         v.sort();
         v

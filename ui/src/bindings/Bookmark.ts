@@ -39,6 +39,6 @@ tags: Array<string>,
  */
 created: string, 
 /**
- * When it last changed (RFC 3339, UTC).
+ * When it last changed (RFC 3339, UTC): on import, the newer side wins.
  */
 updated: string, };

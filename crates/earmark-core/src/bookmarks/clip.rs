@@ -54,8 +54,8 @@ impl Library {
     pub fn clip_request(&self, id: BookmarkId, end: Option<f64>) -> Result<ClipRequest> {
         let row = self.bookmark_row(id)?;
         let b = row.bookmark;
-        let end_secs = end.or(b.end_secs).ok_or(BookmarkError::NotASegment(id.0))?;
-        super::validate_times(b.start_secs, Some(end_secs), None)?;
+        let end_secs = end.or(b.body.end_secs).ok_or(BookmarkError::NotASegment(id.0))?;
+        super::validate_times(b.body.start_secs, Some(end_secs), None)?;
         let source = self
             .local_media(b.episode_id)?
             .ok_or_else(|| BookmarkError::NotDownloaded {
@@ -67,12 +67,12 @@ impl Library {
             bookmark: id,
             episode_id: b.episode_id,
             source,
-            start_secs: b.start_secs,
+            start_secs: b.body.start_secs,
             end_secs,
-            title: text(b.title),
+            title: text(b.body.title),
             episode_title: row.episode_title,
             podcast_title: row.podcast_title,
-            comment: text(b.note),
+            comment: text(b.body.note),
         })
     }
 }

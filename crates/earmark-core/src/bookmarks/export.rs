@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
-use super::model::{BookmarkFilter, BookmarkOrder, BookmarkRow, ImportReport, MissingEpisode};
+use super::model::{BookmarkBody, BookmarkFilter, BookmarkOrder, BookmarkRow, ImportReport, MissingEpisode};
 use super::store::{normalise_time, set_tags};
 use super::times::format_hms;
 use super::{validate_times, BookmarkError};
@@ -33,27 +33,17 @@ pub struct ExportDocument {
     pub bookmarks: Vec<ExportedBookmark>,
 }
 
-/// One bookmark in the JSON export.
+/// One bookmark in the JSON export: what it says, under an id and an episode that another
+/// library can match.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportedBookmark {
     /// The stable id that makes a second import a no-op.
     pub uid: String,
     /// The episode, named so another library can find it.
     pub episode: ExportedEpisode,
-    /// Start, seconds.
-    pub start_secs: f64,
-    /// End, seconds, or null for a point.
-    pub end_secs: Option<f64>,
-    /// Title.
-    pub title: String,
-    /// Note.
-    pub note: String,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// When it was made (RFC 3339).
-    pub created: String,
-    /// When it last changed (RFC 3339): the newer side wins on import.
-    pub updated: String,
+    /// Its times, words, tags and dates; the fields sit beside `uid` in the JSON.
+    #[serde(flatten)]
+    pub body: BookmarkBody,
 }
 
 /// How an exported bookmark names its episode.
@@ -127,13 +117,7 @@ pub fn to_json(lib: &Library, now: DateTime<Utc>) -> Result<String> {
                     guid,
                     title: r.episode_title,
                 },
-                start_secs: r.bookmark.start_secs,
-                end_secs: r.bookmark.end_secs,
-                title: r.bookmark.title,
-                note: r.bookmark.note,
-                tags: r.bookmark.tags,
-                created: r.bookmark.created,
-                updated: r.bookmark.updated,
+                body: r.bookmark.body,
             }
         })
         .collect();
@@ -181,8 +165,8 @@ pub fn to_csv(lib: &Library) -> Result<String> {
     let mut out = CSV_HEADER.join(",");
     out.push_str("\r\n");
     for r in rows {
-        let b = &r.bookmark;
-        let (feed_url, guid) = ids.get(&b.episode_id.0).cloned().unwrap_or_default();
+        let (feed_url, guid) = ids.get(&r.bookmark.episode_id.0).cloned().unwrap_or_default();
+        let b = &r.bookmark.body;
         let fields = [
             r.uid.clone(),
             r.podcast_title.clone(),
@@ -252,7 +236,7 @@ pub fn to_markdown(lib: &Library, now: DateTime<Utc>) -> Result<String> {
             md_escape(&first.episode_title)
         ));
         for r in list {
-            let b = &r.bookmark;
+            let b = &r.bookmark.body;
             let times = match b.end_secs {
                 Some(end) => format!("{}–{}", format_hms(b.start_secs), format_hms(end)),
                 None => format_hms(b.start_secs),
@@ -311,9 +295,10 @@ pub fn import_json(lib: &mut Library, text: &str) -> Result<ImportReport> {
         if b.uid.trim().is_empty() {
             return Err(bad(format!("bookmark {n} has no uid")).into());
         }
-        validate_times(b.start_secs, b.end_secs, None).map_err(|e| bad(format!("bookmark {n} ({}): {e}", b.uid)))?;
-        let created = normalise_time("created", &b.created).map_err(|e| bad(format!("bookmark {n}: {e}")))?;
-        let updated = normalise_time("updated", &b.updated).map_err(|e| bad(format!("bookmark {n}: {e}")))?;
+        validate_times(b.body.start_secs, b.body.end_secs, None)
+            .map_err(|e| bad(format!("bookmark {n} ({}): {e}", b.uid)))?;
+        let created = normalise_time("created", &b.body.created).map_err(|e| bad(format!("bookmark {n}: {e}")))?;
+        let updated = normalise_time("updated", &b.body.updated).map_err(|e| bad(format!("bookmark {n}: {e}")))?;
         checked.push((b, created, updated));
     }
 
@@ -347,9 +332,18 @@ pub fn import_json(lib: &mut Library, text: &str) -> Result<ImportReport> {
                     tx.execute(
                         "UPDATE bookmarks SET episode_id = COALESCE(?2, episode_id), start_secs = ?3, end_secs = ?4, \
                          title = ?5, note = ?6, created = ?7, updated = ?8 WHERE id = ?1",
-                        params![id, episode, b.start_secs, b.end_secs, b.title, b.note, created, updated],
+                        params![
+                            id,
+                            episode,
+                            b.body.start_secs,
+                            b.body.end_secs,
+                            b.body.title,
+                            b.body.note,
+                            created,
+                            updated
+                        ],
                     )?;
-                    set_tags(&tx, id, &b.tags)?;
+                    set_tags(&tx, id, &b.body.tags)?;
                     report.updated += 1;
                 } else {
                     report.skipped += 1;
@@ -362,16 +356,16 @@ pub fn import_json(lib: &mut Library, text: &str) -> Result<ImportReport> {
                     params![
                         b.uid.trim(),
                         ep,
-                        b.start_secs,
-                        b.end_secs,
-                        b.title,
-                        b.note,
+                        b.body.start_secs,
+                        b.body.end_secs,
+                        b.body.title,
+                        b.body.note,
                         created,
                         updated
                     ],
                 )?;
                 let id = tx.last_insert_rowid();
-                set_tags(&tx, id, &b.tags)?;
+                set_tags(&tx, id, &b.body.tags)?;
                 report.added += 1;
             }
             (None, None) => {

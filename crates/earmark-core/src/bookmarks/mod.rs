@@ -14,8 +14,8 @@ mod uid;
 use crate::error_code::ErrorCode;
 
 pub use model::{
-    Bookmark, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkOrder, BookmarkRow, ImportReport, MissingEpisode,
-    NewBookmark,
+    Bookmark, BookmarkBody, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkOrder, BookmarkRow, ImportReport,
+    MissingEpisode, NewBookmark,
 };
 
 /// Why a bookmark was refused. Each variant is something the person can fix.

@@ -19,6 +19,16 @@ pub struct Bookmark {
     pub id: BookmarkId,
     /// The episode it marks.
     pub episode_id: EpisodeId,
+    /// What it says; its fields sit beside `id` in the JSON.
+    #[serde(flatten)]
+    pub body: BookmarkBody,
+}
+
+/// What a bookmark says, in this library or in an export file: the two carry the same fields,
+/// and an import compares them field by field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BookmarkBody {
     /// Where it starts, seconds from the start of the episode.
     pub start_secs: f64,
     /// Where it ends; null for a point.
@@ -31,7 +41,7 @@ pub struct Bookmark {
     pub tags: Vec<String>,
     /// When it was made (RFC 3339, UTC).
     pub created: String,
-    /// When it last changed (RFC 3339, UTC).
+    /// When it last changed (RFC 3339, UTC): on import, the newer side wins.
     pub updated: String,
 }
 

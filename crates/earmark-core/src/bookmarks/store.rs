@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 
-use super::model::{Bookmark, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkOrder, BookmarkRow, NewBookmark};
+use super::model::{
+    Bookmark, BookmarkBody, BookmarkEdit, BookmarkFilter, BookmarkId, BookmarkOrder, BookmarkRow, NewBookmark,
+};
 use super::{uid, validate_times, BookmarkError};
 use crate::error::{Error, Result};
 use crate::library::{rfc3339, Library};
@@ -28,13 +30,15 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<BookmarkRow> {
         bookmark: Bookmark {
             id: BookmarkId(r.get(0)?),
             episode_id: EpisodeId(r.get(1)?),
-            start_secs: r.get(2)?,
-            end_secs: r.get(3)?,
-            title: r.get(4)?,
-            note: r.get(5)?,
-            tags,
-            created: r.get(7)?,
-            updated: r.get(8)?,
+            body: BookmarkBody {
+                start_secs: r.get(2)?,
+                end_secs: r.get(3)?,
+                title: r.get(4)?,
+                note: r.get(5)?,
+                tags,
+                created: r.get(7)?,
+                updated: r.get(8)?,
+            },
         },
         uid: r.get(9)?,
         podcast_id: PodcastId(r.get(10)?),
@@ -156,16 +160,16 @@ impl Library {
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let old = read_row(&tx, id.0)?.ok_or(BookmarkError::NotFound(id.0))?.bookmark;
-        let start = edit.start_secs.unwrap_or(old.start_secs);
+        let start = edit.start_secs.unwrap_or(old.body.start_secs);
         let end = if edit.clear_end {
             None
         } else {
-            edit.end_secs.or(old.end_secs)
+            edit.end_secs.or(old.body.end_secs)
         };
         let duration = episode_duration(&tx, old.episode_id)?.flatten();
         validate_times(start, end, duration)?;
-        let title = edit.title.as_deref().map_or(old.title.as_str(), str::trim);
-        let note = edit.note.as_deref().unwrap_or(&old.note);
+        let title = edit.title.as_deref().map_or(old.body.title.as_str(), str::trim);
+        let note = edit.note.as_deref().unwrap_or(&old.body.note);
         tx.execute(
             "UPDATE bookmarks SET start_secs = ?2, end_secs = ?3, title = ?4, note = ?5, updated = ?6 WHERE id = ?1",
             params![id.0, start, end, title, note, rfc3339(now)],
