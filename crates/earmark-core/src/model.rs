@@ -366,7 +366,6 @@ impl DownloadState {
 /// Where one episode's download stands: what a stored download and a live progress report share,
 /// so the views that show both read the same fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct DownloadStatus {
     /// The episode.
     pub episode_id: EpisodeId,

@@ -308,6 +308,16 @@ pub fn import_json(lib: &mut Library, text: &str) -> Result<ImportReport> {
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
     for (b, created, updated) in checked {
+        let body = &b.body;
+        // Both statements take the row's key and episode as ?1 and ?2, the bookmark's own fields as
+        // ?3 to ?8.
+        let write = |sql: &str, key: &dyn rusqlite::ToSql, episode: Option<i64>| {
+            let (start, end) = (body.start_secs, body.end_secs);
+            tx.execute(
+                sql,
+                params![key, episode, start, end, body.title, body.note, created, updated],
+            )
+        };
         let episode: Option<i64> = tx
             .prepare_cached(
                 "SELECT e.id FROM episodes e JOIN podcasts p ON p.id = e.podcast_id WHERE p.feed_url = ?1 AND e.guid = ?2",
@@ -329,43 +339,27 @@ pub fn import_json(lib: &mut Library, text: &str) -> Result<ImportReport> {
                     _ => false,
                 };
                 if newer {
-                    tx.execute(
+                    write(
                         "UPDATE bookmarks SET episode_id = COALESCE(?2, episode_id), start_secs = ?3, end_secs = ?4, \
                          title = ?5, note = ?6, created = ?7, updated = ?8 WHERE id = ?1",
-                        params![
-                            id,
-                            episode,
-                            b.body.start_secs,
-                            b.body.end_secs,
-                            b.body.title,
-                            b.body.note,
-                            created,
-                            updated
-                        ],
+                        &id,
+                        episode,
                     )?;
-                    set_tags(&tx, id, &b.body.tags)?;
+                    set_tags(&tx, id, &body.tags)?;
                     report.updated += 1;
                 } else {
                     report.skipped += 1;
                 }
             }
             (None, Some(ep)) => {
-                tx.execute(
+                write(
                     "INSERT INTO bookmarks (uid, episode_id, start_secs, end_secs, title, note, created, updated) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
-                        b.uid.trim(),
-                        ep,
-                        b.body.start_secs,
-                        b.body.end_secs,
-                        b.body.title,
-                        b.body.note,
-                        created,
-                        updated
-                    ],
+                    &b.uid.trim(),
+                    Some(ep),
                 )?;
                 let id = tx.last_insert_rowid();
-                set_tags(&tx, id, &b.body.tags)?;
+                set_tags(&tx, id, &body.tags)?;
                 report.added += 1;
             }
             (None, None) => {

@@ -27,7 +27,6 @@ pub struct Bookmark {
 /// What a bookmark says, in this library or in an export file: the two carry the same fields,
 /// and an import compares them field by field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct BookmarkBody {
     /// Where it starts, seconds from the start of the episode.
     pub start_secs: f64,
