@@ -50,7 +50,7 @@ pub enum Keep {
     Reference,
 }
 
-/// What a file's own tags say (read by the shell with the player's tag reader).
+/// What a file's own tags say (read by `earmark_shell::tags` with Symphonia's probe).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocalTags {
     /// Title.

@@ -14,7 +14,6 @@ pub mod peaks;
 pub mod pipeline;
 pub mod stream;
 pub mod stretch;
-pub mod tags;
 pub mod trim;
 
 pub use decode::MediaDecoder;

@@ -12,6 +12,8 @@ use earmark_core::playable::Source;
 use earmark_player::engine::Media;
 use earmark_player::stream::StreamGuard;
 
+pub mod tags;
+
 /// What the engine plays for an episode the library says is playable: its file, or its URL
 /// streamed into the library's cache. A feed on the web never streams from the listener's own
 /// network: the guard refuses loopback and private addresses, redirects included.
@@ -34,20 +36,12 @@ pub fn media_of(source: Source) -> Media {
     }
 }
 
-/// What a local file's own tags say, read by the player's tag reader and put as the core's local
-/// import takes it. A file with no readable tags gives empty tags (the import then names it from
-/// the file), never an error: one odd file must not stop a folder's import.
+/// What a local file's own tags say, as the core's local import takes them. A file with no
+/// readable tags gives empty tags (the import then names it from the file), never an error: one
+/// odd file must not stop a folder's import.
 pub fn tags_of(path: &Path) -> LocalTags {
-    match earmark_player::tags::read(path) {
-        Ok(t) => LocalTags {
-            title: t.title,
-            artist: t.artist,
-            album: t.album,
-            date: t.date,
-            comment: t.comment,
-            cover: t.cover,
-            duration_secs: t.duration.map(|d| d.as_secs_f64()),
-        },
+    match tags::read(path) {
+        Ok(t) => t,
         Err(e) => {
             tracing::info!("no tags in {}: {e}", path.display());
             LocalTags::default()

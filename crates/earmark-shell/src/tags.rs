@@ -1,42 +1,24 @@
 //! A media file's own tags (ID3, MP4, Vorbis comments, RIFF INFO): title, artist, album, date and
 //! cover art, and its length, so files imported as a local podcast are named as their makers
-//! named them. Read with Symphonia's probe; nothing is decoded.
+//! named them. Read with Symphonia's probe (the formats the player plays); nothing is decoded.
+//! They are read straight into the core's [`LocalTags`], what the local import takes.
 
 use std::fs::File;
 use std::path::Path;
-use std::time::Duration;
 
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::{MetadataOptions, MetadataRevision, StandardTagKey, StandardVisualKey, Value};
 use symphonia::core::probe::Hint;
 
-use crate::error::PlayError;
+use earmark_core::local_import::LocalTags;
+use earmark_player::PlayError;
 
 /// The largest cover kept: a cover bigger than this is more likely damage than art.
 const MAX_COVER_BYTES: usize = 8 * 1024 * 1024;
 
 /// The longest tag value kept.
 const MAX_TAG_CHARS: usize = 500;
-
-/// What a file says about itself.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileTags {
-    /// Title.
-    pub title: Option<String>,
-    /// Artist (or album artist).
-    pub artist: Option<String>,
-    /// Album: a natural podcast title for a folder of one album.
-    pub album: Option<String>,
-    /// Recording or release date, as the tag gives it (`2021`, `2021-03-04`, …).
-    pub date: Option<String>,
-    /// Description or comment.
-    pub comment: Option<String>,
-    /// Front cover (else any picture): its MIME type and bytes.
-    pub cover: Option<(String, Vec<u8>)>,
-    /// Length, when the container says.
-    pub duration: Option<Duration>,
-}
 
 fn text(v: &Value) -> Option<String> {
     let s = match v {
@@ -54,34 +36,30 @@ fn text(v: &Value) -> Option<String> {
     (!clean.is_empty()).then_some(clean)
 }
 
-impl FileTags {
-    /// Takes what a revision of metadata says, keeping what an earlier one already gave.
-    fn absorb(&mut self, rev: &MetadataRevision) {
-        for tag in rev.tags() {
-            let slot = match tag.std_key {
-                Some(StandardTagKey::TrackTitle) => &mut self.title,
-                Some(StandardTagKey::Artist) => &mut self.artist,
-                Some(StandardTagKey::AlbumArtist) if self.artist.is_none() => &mut self.artist,
-                Some(StandardTagKey::Album) => &mut self.album,
-                Some(StandardTagKey::Date | StandardTagKey::ReleaseDate | StandardTagKey::OriginalDate) => {
-                    &mut self.date
-                }
-                Some(StandardTagKey::Comment | StandardTagKey::Description) => &mut self.comment,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = text(&tag.value);
-            }
+/// Takes what a revision of metadata says into `tags`, keeping what an earlier one already gave.
+fn absorb(tags: &mut LocalTags, rev: &MetadataRevision) {
+    for tag in rev.tags() {
+        let slot = match tag.std_key {
+            Some(StandardTagKey::TrackTitle) => &mut tags.title,
+            Some(StandardTagKey::Artist) => &mut tags.artist,
+            Some(StandardTagKey::AlbumArtist) if tags.artist.is_none() => &mut tags.artist,
+            Some(StandardTagKey::Album) => &mut tags.album,
+            Some(StandardTagKey::Date | StandardTagKey::ReleaseDate | StandardTagKey::OriginalDate) => &mut tags.date,
+            Some(StandardTagKey::Comment | StandardTagKey::Description) => &mut tags.comment,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = text(&tag.value);
         }
-        let front = rev
-            .visuals()
-            .iter()
-            .find(|v| v.usage == Some(StandardVisualKey::FrontCover))
-            .or_else(|| rev.visuals().first());
-        if self.cover.is_none() {
-            if let Some(v) = front.filter(|v| !v.data.is_empty() && v.data.len() <= MAX_COVER_BYTES) {
-                self.cover = Some((v.media_type.clone(), v.data.to_vec()));
-            }
+    }
+    let front = rev
+        .visuals()
+        .iter()
+        .find(|v| v.usage == Some(StandardVisualKey::FrontCover))
+        .or_else(|| rev.visuals().first());
+    if tags.cover.is_none() {
+        if let Some(v) = front.filter(|v| !v.data.is_empty() && v.data.len() <= MAX_COVER_BYTES) {
+            tags.cover = Some((v.media_type.clone(), v.data.to_vec()));
         }
     }
 }
@@ -95,7 +73,7 @@ fn id3v23_day(rev: &MetadataRevision) -> Option<(String, String)> {
 
 /// Reads a file's tags and length. A file with no tags gives empty tags; one that is not media
 /// at all is an error.
-pub fn read(path: &Path) -> Result<FileTags, PlayError> {
+pub fn read(path: &Path) -> Result<LocalTags, PlayError> {
     let file = File::open(path).map_err(|source| PlayError::Open {
         path: path.to_owned(),
         source,
@@ -108,16 +86,16 @@ pub fn read(path: &Path) -> Result<FileTags, PlayError> {
     let mut probed = symphonia::default::get_probe()
         .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
         .map_err(|e| PlayError::Unsupported(e.to_string()))?;
-    let mut tags = FileTags::default();
+    let mut tags = LocalTags::default();
     let mut day_month = None;
     if let Some(mut m) = probed.metadata.get() {
         if let Some(rev) = m.skip_to_latest() {
-            tags.absorb(rev);
+            absorb(&mut tags, rev);
             day_month = id3v23_day(rev);
         }
     }
     if let Some(rev) = probed.format.metadata().skip_to_latest() {
-        tags.absorb(rev);
+        absorb(&mut tags, rev);
     }
     // ID3v2.3 keeps the year (TYER) and the day (TDAT, DDMM) apart.
     if let (Some(year), Some((d, m))) = (tags.date.as_deref().filter(|y| y.len() == 4), day_month) {
@@ -130,8 +108,8 @@ pub fn read(path: &Path) -> Result<FileTags, PlayError> {
         .find(|t| t.codec_params.sample_rate.is_some())
         .ok_or(PlayError::NoAudioTrack)?;
     let p = &track.codec_params;
-    tags.duration = match (p.n_frames, p.sample_rate) {
-        (Some(n), Some(rate)) if rate > 0 => Some(Duration::from_secs_f64(n as f64 / f64::from(rate))),
+    tags.duration_secs = match (p.n_frames, p.sample_rate) {
+        (Some(n), Some(rate)) if rate > 0 => Some(n as f64 / f64::from(rate)),
         _ => None,
     };
     Ok(tags)
