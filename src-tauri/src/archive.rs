@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use earmark_core::docs::fetching;
 use earmark_core::docs::model::{
-    Collection, CollectionId, CollectionView, DocumentDetail, DocumentId, DocumentRow, PageOutcome, Source,
-    SourceReport, Tagged, TagsView,
+    Collection, CollectionId, CollectionMember, CollectionView, DocumentDetail, DocumentId, DocumentRow, PageOutcome,
+    Source, SourceReport, Tagged, TagsView,
 };
 use earmark_core::docs::DocQuery;
 use earmark_core::image_proxy::ImageOwner;
@@ -132,31 +132,15 @@ pub async fn collection_view(state: State<'_, Arc<AppState>>, id: CollectionId) 
     read(&state, move |lib| lib.collection_view(id)).await
 }
 
-/// An episode or a document in a campaign or topic.
-#[derive(Debug, Clone, Copy, Deserialize, TS)]
-#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
-#[ts(export)]
-pub enum CollectionMember {
-    /// An episode put in the collection by hand.
-    Episode(EpisodeId),
-    /// A post or page of the collection.
-    Document(DocumentId),
-}
-
 /// Moves a member to place `to` (0 is first) in its collection's order.
 #[tauri::command]
 pub async fn collection_move(
     state: State<'_, Arc<AppState>>,
     id: CollectionId,
     member: CollectionMember,
-    to: u32,
+    to: usize,
 ) -> Res<CollectionView> {
-    let to = usize::try_from(to).unwrap_or(usize::MAX);
-    arrange(&state, id, move |lib| match member {
-        CollectionMember::Episode(e) => lib.collection_move_episode(id, e, to),
-        CollectionMember::Document(d) => lib.collection_move_document(id, d, to),
-    })
-    .await
+    arrange(&state, id, move |lib| lib.collection_move(id, member, to)).await
 }
 
 /// Takes a member out of its collection (the episode or document itself stays in the library).
@@ -166,11 +150,7 @@ pub async fn collection_remove(
     id: CollectionId,
     member: CollectionMember,
 ) -> Res<CollectionView> {
-    arrange(&state, id, move |lib| match member {
-        CollectionMember::Episode(e) => lib.collection_remove_episode(id, e).map(|_| ()),
-        CollectionMember::Document(d) => lib.collection_remove_document(id, d).map(|_| ()),
-    })
-    .await
+    arrange(&state, id, move |lib| lib.collection_remove(id, member).map(|_| ())).await
 }
 
 /// Changes a collection's members, answers with its view, and asks for a share sync: a shared

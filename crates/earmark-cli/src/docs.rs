@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use earmark_core::config::Config;
-use earmark_core::docs::{self, CollectionKind, DocQuery, DocumentId, SourceId};
+use earmark_core::docs::{self, CollectionKind, CollectionMember, DocQuery, DocumentId, SourceId};
 use earmark_core::model::EpisodeId;
 use earmark_core::Library;
 
@@ -334,6 +334,14 @@ pub fn campaigns(lib: &Library, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The episode or document `id` names, by what the command said it is.
+fn member(what: TagTarget, id: i64) -> CollectionMember {
+    match what {
+        TagTarget::Episode => CollectionMember::Episode(EpisodeId(id)),
+        TagTarget::Doc => CollectionMember::Document(DocumentId(id)),
+    }
+}
+
 /// `campaign add-episode|show`
 pub fn campaign(lib: &mut Library, action: CampaignAction) -> Result<ExitCode> {
     match action {
@@ -345,19 +353,12 @@ pub fn campaign(lib: &mut Library, action: CampaignAction) -> Result<ExitCode> {
         CampaignAction::Move { name, what, id, to } => {
             let c = lib.collection_by_name(&name)?;
             let place = usize::try_from(to - 1).unwrap_or(usize::MAX);
-            match what {
-                TagTarget::Episode => lib.collection_move_episode(c.id, EpisodeId(id), place)?,
-                TagTarget::Doc => lib.collection_move_document(c.id, DocumentId(id), place)?,
-            }
+            lib.collection_move(c.id, member(what, id), place)?;
             say!("Moved to place {to} in {}.", c.name);
         }
         CampaignAction::Remove { name, what, id } => {
             let c = lib.collection_by_name(&name)?;
-            let removed = match what {
-                TagTarget::Episode => lib.collection_remove_episode(c.id, EpisodeId(id))?,
-                TagTarget::Doc => lib.collection_remove_document(c.id, DocumentId(id))?,
-            };
-            if !removed {
+            if !lib.collection_remove(c.id, member(what, id))? {
                 return Err(earmark_core::Error::NotFound(format!("that item in the campaign {}", c.name)).into());
             }
             say!("Taken out of {}.", c.name);

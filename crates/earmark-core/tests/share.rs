@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use earmark_core::bookmarks::{BookmarkEdit, BookmarkFilter, NewBookmark};
 use earmark_core::chrono::{DateTime, Duration, Utc};
-use earmark_core::docs::DocumentId;
+use earmark_core::docs::{CollectionMember, DocumentId};
 use earmark_core::fetch::{FetchConfig, Fetcher};
 use earmark_core::link::model::LinkState;
 use earmark_core::model::{Changed, EpisodeId};
@@ -639,10 +639,18 @@ fn a_campaign_travels_with_its_members_in_order_and_so_do_moves_and_removals() {
     // post out. Each change reaches everyone.
     c.sync();
     let bid = b.lib.collection_by_name("in dad's shoes").expect("by name").id;
-    b.lib.collection_move_episode(bid, b.ep(3), 0).expect("move");
+    b.lib
+        .collection_move(bid, CollectionMember::Episode(b.ep(3)), 0)
+        .expect("move");
     let cid = c.lib.collection_by_name("In Dad's Shoes").expect("by name").id;
-    assert!(c.lib.collection_remove_episode(cid, c.ep(2)).expect("remove"));
-    assert!(a.lib.collection_remove_document(id, a.post()).expect("remove post"));
+    assert!(c
+        .lib
+        .collection_remove(cid, CollectionMember::Episode(c.ep(2)))
+        .expect("remove"));
+    assert!(a
+        .lib
+        .collection_remove(id, CollectionMember::Document(a.post()))
+        .expect("remove post"));
     for lib in [&mut a, &mut b, &mut c] {
         assert_eq!(lib.sync().sent.collections, 1, "{}", lib.person);
     }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::model::{Collection, CollectionId, CollectionKind, CollectionView, DocumentId};
+use super::model::{Collection, CollectionId, CollectionKind, CollectionMember, CollectionView, DocumentId};
 use super::store::row_from;
 use crate::error::{Error, Result};
 use crate::library::{episode_from_row, rfc3339, Library, EPISODE_COLUMNS, STATE_JOIN};
@@ -132,30 +132,33 @@ impl Library {
         Ok(())
     }
 
-    /// Takes a document out of a collection.
-    pub fn collection_remove_document(&mut self, id: CollectionId, doc: DocumentId) -> Result<bool> {
-        Ok(self.conn().execute(
-            "DELETE FROM collection_documents WHERE collection_id = ?1 AND document_id = ?2",
-            params![id.0, doc.0],
-        )? > 0)
+    /// Takes an episode or a document out of a collection (it stays in the library); false when it
+    /// was not in it.
+    pub fn collection_remove(&mut self, id: CollectionId, member: CollectionMember) -> Result<bool> {
+        let (sql, member_id) = match member {
+            CollectionMember::Episode(e) => (
+                "DELETE FROM collection_episodes WHERE collection_id = ?1 AND episode_id = ?2",
+                e.0,
+            ),
+            CollectionMember::Document(d) => (
+                "DELETE FROM collection_documents WHERE collection_id = ?1 AND document_id = ?2",
+                d.0,
+            ),
+        };
+        Ok(self.conn().execute(sql, params![id.0, member_id])? > 0)
     }
 
-    /// Takes an episode out of a collection.
-    pub fn collection_remove_episode(&mut self, id: CollectionId, episode: EpisodeId) -> Result<bool> {
-        Ok(self.conn().execute(
-            "DELETE FROM collection_episodes WHERE collection_id = ?1 AND episode_id = ?2",
-            params![id.0, episode.0],
-        )? > 0)
-    }
-
-    /// Moves an episode to place `to` (0 is first; past the end is last) in its collection's order.
-    pub fn collection_move_episode(&mut self, id: CollectionId, episode: EpisodeId, to: usize) -> Result<()> {
-        self.move_member(id, ("collection_episodes", "episode_id", "episode"), episode.0, to)
-    }
-
-    /// Moves a document to place `to` (0 is first; past the end is last) in its collection's order.
-    pub fn collection_move_document(&mut self, id: CollectionId, doc: DocumentId, to: usize) -> Result<()> {
-        self.move_member(id, ("collection_documents", "document_id", "document"), doc.0, to)
+    /// Moves an episode or a document to place `to` (0 is first; past the end is last) among its
+    /// kind in its collection's order.
+    pub fn collection_move(&mut self, id: CollectionId, member: CollectionMember, to: usize) -> Result<()> {
+        match member {
+            CollectionMember::Episode(e) => {
+                self.move_member(id, ("collection_episodes", "episode_id", "episode"), e.0, to)
+            }
+            CollectionMember::Document(d) => {
+                self.move_member(id, ("collection_documents", "document_id", "document"), d.0, to)
+            }
+        }
     }
 
     /// Renumbers a collection's members of one kind with `member` at `to`. Members a teammate

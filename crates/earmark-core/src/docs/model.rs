@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::model::Changed;
+use crate::model::{Changed, EpisodeId};
 
 /// A document's row id, typed so it cannot be swapped with an episode's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -243,6 +243,17 @@ pub struct Collection {
     /// In a shared archive: who changed it (its name, kind or members) last, and when.
     #[serde(flatten)]
     pub changed: Changed,
+}
+
+/// An episode or a document in a campaign or topic: what a person moves or takes out of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+#[ts(export)]
+pub enum CollectionMember {
+    /// An episode put in the collection by hand.
+    Episode(EpisodeId),
+    /// A post or page of the collection.
+    Document(DocumentId),
 }
 
 /// A campaign's own view: its documents in order, the episodes put in it, and the episodes linked
