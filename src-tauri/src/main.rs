@@ -253,7 +253,8 @@ fn main() -> anyhow::Result<()> {
             sync::sync_logout,
             sync::sync_now,
             sync::share_status,
-            sync::share_start,
+            sync::share_create,
+            sync::share_join,
             sync::share_now,
             sync::share_leave,
         ])

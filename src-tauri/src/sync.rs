@@ -3,6 +3,7 @@
 //! each bookmark or link decision (each a "poke", gathered for a few seconds so a burst syncs
 //! once), and the commands Settings uses. This only decides when, and tells the window.
 
+use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -210,31 +211,47 @@ pub async fn share_status(state: State<'_, Arc<AppState>>) -> Res<ShareStatus> {
     read(&state, |lib| lib.share_status()).await
 }
 
-/// Starts a shared archive in `folder` (`join` false) or joins the one there (`join` true).
+/// Starts a shared archive named `name` in `folder`: a folder the team syncs, or a sync server.
 #[tauri::command]
-pub async fn share_start(
+pub async fn share_create(
     app: AppHandle,
     state: State<'_, Arc<AppState>>,
     folder: String,
     name: String,
     person: String,
-    join: bool,
 ) -> Res<ShareReport> {
-    let state = Arc::clone(&state);
+    start_sharing(app, &state, move |lib| {
+        share::create(lib, Path::new(folder.trim()), name.trim(), &person, now())
+    })
+    .await
+}
+
+/// Joins the shared archive in `folder`, or at the sync server's address a teammate gave.
+#[tauri::command]
+pub async fn share_join(
+    app: AppHandle,
+    state: State<'_, Arc<AppState>>,
+    folder: String,
+    person: String,
+) -> Res<ShareReport> {
+    start_sharing(app, &state, move |lib| {
+        share::join(lib, Path::new(folder.trim()), &person, now())
+    })
+    .await
+}
+
+/// Creates or joins (`start`) with the sync lock held, then tells the window what the archive
+/// now holds.
+async fn start_sharing(
+    app: AppHandle,
+    state: &Arc<AppState>,
+    start: impl FnOnce(&mut Library) -> earmark_core::Result<ShareReport> + Send + 'static,
+) -> Res<ShareReport> {
+    let state = Arc::clone(state);
     blocking(move || {
         let _one_at_a_time = state.sync.running.lock().unwrap_or_else(|p| p.into_inner());
         let mut lib = Library::open(&state.config.library_dir)?;
-        let person = if person.trim().is_empty() {
-            "someone".to_owned()
-        } else {
-            person.trim().to_owned()
-        };
-        let folder = std::path::PathBuf::from(folder.trim());
-        let report = if join {
-            share::join(&mut lib, &folder, &person, now())?
-        } else {
-            share::create(&mut lib, &folder, name.trim(), &person, now())?
-        };
+        let report = start(&mut lib)?;
         let _ = app.emit(
             "share-finished",
             ShareFinished {

@@ -200,8 +200,9 @@ export const api = {
   onSyncFinished: (handler: (f: SyncFinished) => void) =>
     listen<SyncFinished>("sync-finished", handler),
   shareStatus: () => call<ShareStatus>("share_status"),
-  shareStart: (folder: string, name: string, person: string, join: boolean) =>
-    call<ShareReport>("share_start", { folder, name, person, join }),
+  shareCreate: (folder: string, name: string, person: string) =>
+    call<ShareReport>("share_create", { folder, name, person }),
+  shareJoin: (folder: string, person: string) => call<ShareReport>("share_join", { folder, person }),
   shareNow: () => call<ShareReport | null>("share_now"),
   shareLeave: () => call<void>("share_leave"),
   onShareFinished: (handler: (f: ShareFinished) => void) =>

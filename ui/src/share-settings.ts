@@ -42,7 +42,8 @@ function busy(button: HTMLButtonElement, work: () => Promise<void>): Promise<voi
 function start(join: boolean): Promise<void> {
   return busy(join ? el.join : el.create, async () => {
     el.state.textContent = join ? "Joining…" : "Starting the archive…";
-    await api.shareStart(el.folder.value, el.name.value, el.person.value, join);
+    const folder = el.folder.value;
+    await (join ? api.shareJoin(folder, el.person.value) : api.shareCreate(folder, el.name.value, el.person.value));
     await loadShare();
   });
 }

@@ -59,11 +59,10 @@ enum ShareAction {
     Leave,
 }
 
+/// The name this library's changes are signed with: the one given, else the login name (the core
+/// signs a blank one as "someone").
 fn person(given: Option<String>) -> String {
-    given
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| "someone".to_owned())
+    given.or_else(|| std::env::var("USER").ok()).unwrap_or_default()
 }
 
 fn print_report(r: &ShareReport, json: bool) -> Result<()> {

@@ -111,7 +111,11 @@ fn record_share(
         name,
         archive_id,
         actor: doc.get_actor().to_hex_string(),
-        person: person.to_owned(),
+        // A blank name still signs this library's changes, as someone.
+        person: match person.trim() {
+            "" => "someone".to_owned(),
+            p => p.to_owned(),
+        },
         heads: heads.clone(),
         published: heads,
         waiting: 0,
