@@ -171,6 +171,13 @@ pub async fn shot(client: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
 }
 
+/// Clicks `css` once and waits up to 20 s for `ready` (a script returning true): the step most
+/// of a test is made of. For a control a second click would undo, unlike [`click_until`].
+pub async fn click_and_wait(client: &Client, css: &str, ready: &str, what: &str) {
+    crate::click(client, fantoccini::Locator::Css(css)).await;
+    wait_js(client, ready, what).await;
+}
+
 /// Clicks `css` until `ready` (a script returning true) holds, up to three times: a click that
 /// lands while the list redraws its rows can reach a row that is being replaced, and nothing opens.
 pub async fn click_until(client: &Client, css: &str, ready: &str, what: &str) {

@@ -5,7 +5,7 @@
 use earmark_test_support::media::ffmpeg;
 use std::time::Duration;
 
-use earmark_e2e::window::{js, launch, shot, text, wait_js};
+use earmark_e2e::window::{click_and_wait, js, launch, shot, text, wait_js};
 use earmark_e2e::{click, FixtureServer};
 use fantoccini::Locator;
 
@@ -46,6 +46,16 @@ argues children remember far more than courts assume.</p>]]></content:encoded></
 <pubDate>Thu, 01 Oct 2026 12:00:00 +0000</pubDate>
 <content:encoded><![CDATA[<p>Garlic, onions and broad beans went in this weekend.</p>]]></content:encoded></item>
 </channel></rss>"#;
+
+/// Opens the campaign's "An Overview" page from the list and waits for `ready`.
+async fn open_overview(client: &fantoccini::Client, ready: &str, what: &str) {
+    js(
+        client,
+        "[...document.querySelectorAll('.doc-row')].find(r => r.textContent.includes('An Overview')).click(); return true;",
+    )
+    .await;
+    wait_js(client, ready, what).await;
+}
 
 fn campaign_page(title: &str, body: &str) -> String {
     format!(
@@ -120,9 +130,9 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
         .send_keys(&format!("{}/blog/", server.base))
         .await
         .expect("type");
-    click(&client, Locator::Css("#add-blog")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#add-blog",
         "return document.querySelectorAll('.doc-row').length === 3;",
         "three posts",
     )
@@ -153,9 +163,9 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
     )
     .await;
     js(&client, &set).await;
-    click(&client, Locator::Css("#add-pages")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#add-pages",
         "return [...document.querySelectorAll('.campaign-view')].some(b => b.textContent.includes(\"In Dad's Shoes\"));",
         "the campaign in the sidebar",
     )
@@ -247,9 +257,9 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
     shot(&client, "archive-05-suggestion-accepted").await;
 
     // 5. The campaign view lists its pages and the episode its Media page plays.
-    click(&client, Locator::Css(".campaign-view")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        ".campaign-view",
         "const e = document.getElementById('campaign-episodes'); return !!e && e.textContent.includes('Fathers at the school gate');",
         "the campaign's episode",
     )
@@ -281,12 +291,7 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
     shot(&client, "archive-06b-campaign-reordered").await;
 
     // Keep the campaign's images offline; with the server gone the page still shows its picture.
-    js(
-        &client,
-        "[...document.querySelectorAll('.doc-row')].find(r => r.textContent.includes('An Overview')).click(); return true;",
-    )
-    .await;
-    wait_js(
+    open_overview(
         &client,
         "return !!document.getElementById('archive-images');",
         "the overview page",
@@ -305,29 +310,24 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
     let loaded = js(&client, "return document.querySelector('#doc-body img').naturalWidth;").await;
     assert_eq!(loaded.as_u64(), Some(0), "the held image was shown");
     shot(&client, "archive-05b-images-held").await;
-    click(&client, Locator::Css("#held-images-toggle")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#held-images-toggle",
         "const i = document.querySelector('#doc-body img'); return !!i && i.complete && i.naturalWidth === 64;",
         "the image loaded through the app once allowed",
     )
     .await;
     assert_eq!(server.requests_for("/img/walk.png"), 1);
     shot(&client, "archive-05c-images-allowed").await;
-    click(&client, Locator::Css("#archive-images")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#archive-images",
         "const i = document.querySelector('#doc-body img'); return !!i && i.getAttribute('src').startsWith('docimg://');",
         "the image pointed at its local copy",
     )
     .await;
     drop(server);
-    js(
-        &client,
-        "[...document.querySelectorAll('.doc-row')].find(r => r.textContent.includes('An Overview')).click(); return true;",
-    )
-    .await;
-    wait_js(
+    open_overview(
         &client,
         "const i = document.querySelector('#doc-body img'); return !!i && i.complete && i.naturalWidth === 64;",
         "the archived image shown offline",
@@ -336,9 +336,9 @@ async fn add_blog_and_campaign_accept_a_suggestion_open_the_campaign() {
     shot(&client, "archive-06b-image-offline").await;
 
     // 6. The review queue opens (it may be empty once everything is decided).
-    click(&client, Locator::Css("#review-view")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#review-view",
         "return document.getElementById('list-title').textContent === 'Review links';",
         "the review queue",
     )

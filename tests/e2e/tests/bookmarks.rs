@@ -9,7 +9,7 @@ use std::time::Duration;
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
 use earmark_e2e::window::listen_to;
-use earmark_e2e::window::{js, press_key, shot, wait_js};
+use earmark_e2e::window::{click_and_wait, js, press_key, shot, wait_js};
 use fantoccini::Locator;
 
 fn episode(dir: &std::path::Path) -> std::path::PathBuf {
@@ -110,9 +110,9 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     shot(&client, "bookmarks-03-dragged").await;
 
     // Export the segment as WAV.
-    click(&client, Locator::Css("#bookmarks .bookmark .clip-wav")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#bookmarks .bookmark .clip-wav",
         "const b = document.querySelector('#bookmarks .bookmark'); return !!b && !!b.dataset.clip;",
         "the clip",
     )
@@ -202,9 +202,9 @@ async fn mark_a_segment_with_keys_drag_its_end_and_export_a_clip() {
     click(&client, Locator::Css("#play-toggle")).await;
 
     // The library-wide view lists it.
-    click(&client, Locator::Css("#bookmarks-view")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#bookmarks-view",
         "return document.querySelectorAll('.bookmark-row').length === 1;",
         "the bookmarks view",
     )
@@ -291,9 +291,9 @@ async fn earmark_links_open_the_episode_at_the_moment() {
     );
     shot(&client, "links-01-opened-at-moment").await;
     // The listener presses play: it plays from there.
-    click(&client, Locator::Css("#play-toggle")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#play-toggle",
         "return document.getElementById('play-toggle').title.startsWith('Pause');",
         "playing after the listener's click",
     )

@@ -5,7 +5,7 @@ use earmark_test_support::media::{mp3_from_wav, sox_wav};
 use std::time::Duration;
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, shot, text, wait_js, wait_state};
+use earmark_e2e::window::{click_and_wait, js, launch, shot, text, wait_js, wait_state};
 use earmark_e2e::{click, FixtureServer};
 use fantoccini::Locator;
 
@@ -98,17 +98,17 @@ async fn download_with_progress_then_play_offline() {
     shot(&client, "downloads-03-playing-offline").await;
 
     // "Offline only" keeps it; deleting the download empties that view and keeps the episode.
-    click(&client, Locator::Css("#offline-only")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#offline-only",
         "return document.querySelectorAll('.episode-row').length === 1;",
         "the offline filter",
     )
     .await;
     let _ = js(&client, "document.getElementById('play-toggle').click(); return true;").await;
-    click(&client, Locator::Css("#delete-download")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#delete-download",
         "return !!document.getElementById('download');",
         "the Download button again",
     )

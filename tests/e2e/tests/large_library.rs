@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::window::{click_and_wait, js, launch, shot, wait_js};
 use earmark_e2e::{click, workspace_root, FixtureServer};
 use fantoccini::Locator;
 
@@ -135,9 +135,9 @@ async fn demo_archive_and_fifty_thousand_episodes() {
 
     // All 50,003 episodes: only the rows in view exist in the page.
     let t = Instant::now();
-    click(&client, Locator::Css("#podcast-list .podcast.all")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#podcast-list .podcast.all",
         "return document.getElementById('list-count').textContent.replace(/\\D/g, '') === '50003';",
         "50,003 episodes listed",
     )

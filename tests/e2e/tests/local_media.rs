@@ -5,7 +5,7 @@ use earmark_test_support::media::ffmpeg;
 
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, open_episode, shot, wait_js};
+use earmark_e2e::window::{click_and_wait, js, launch, open_episode, shot, wait_js};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,9 +44,9 @@ async fn a_folder_path_imports_as_a_podcast_that_plays() {
 
     let add = client.find(Locator::Css("#add-input")).await.expect("add box");
     add.send_keys(folder.to_str().expect("utf-8 path")).await.expect("type");
-    click(&client, Locator::Css("#add-button")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#add-button",
         "return (document.getElementById('local-name') || {}).value === 'Kitchen Table';",
         "the import form, named after the folder",
     )

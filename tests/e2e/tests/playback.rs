@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use earmark_e2e::click;
 use earmark_e2e::pulse::start_pulse;
 use earmark_e2e::window::listen_to;
-use earmark_e2e::window::{js, launch, open_episode, play_shown_episode, press_key, shot, wait_js, wait_state};
+use earmark_e2e::window::{
+    click_and_wait, js, launch, open_episode, play_shown_episode, press_key, shot, wait_js, wait_state,
+};
 use fantoccini::Locator;
 
 use earmark_test_support::media_server;
@@ -280,9 +282,9 @@ async fn the_queue_plays_next_and_marks_played() {
 
     // Play the first: when it ends, the second starts by itself and the first is marked played.
     open_episode(&client, "First short one").await;
-    click(&client, Locator::Css("#play-episode")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#play-episode",
         "return document.getElementById('player-title').textContent === 'First short one';",
         "first playing",
     )
@@ -329,9 +331,9 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
     ])
     .await;
     earmark_e2e::window::open_only_episode(&client, "return !!document.getElementById('play-episode');").await;
-    click(&client, Locator::Css("#play-episode")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#play-episode",
         "return document.getElementById('player').dataset.state === 'playing' && Number(document.getElementById('scrubber').value) >= 1;",
         "the stream to play",
     )
@@ -341,9 +343,9 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
     shot(&client, "26-streaming").await;
 
     // Settings: skip 5 s back and 20 s forward; the buttons say so.
-    click(&client, Locator::Css("#settings-button")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#settings-button",
         "return document.getElementById('settings').open;",
         "the settings dialog",
     )
@@ -354,9 +356,9 @@ async fn a_web_episode_streams_and_skips_by_the_chosen_lengths() {
     )
     .await;
     shot(&client, "27-settings").await;
-    click(&client, Locator::Css("#settings-save")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#settings-save",
         "return !document.getElementById('settings').open && document.getElementById('skip-forward').textContent.includes('20');",
         "the new skip lengths",
     )

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use earmark_e2e::click;
 use earmark_e2e::window::listen_to;
-use earmark_e2e::window::{js, open_episode, press_key, shot, wait_js};
+use earmark_e2e::window::{click_and_wait, js, open_episode, press_key, shot, wait_js};
 use fantoccini::{Client, Locator};
 
 /// Three short episodes (2 s of tone each), newest first: Part three, Part two, Part one.
@@ -82,9 +82,9 @@ async fn a_playlist_plays_within_itself_and_the_listening_is_counted() {
     click(&client, Locator::Css("#new-playlist")).await;
     let name = client.find(Locator::Css("#playlist-name")).await.expect("name field");
     name.send_keys("Road trip").await.expect("type");
-    click(&client, Locator::Css("#playlist-create")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#playlist-create",
         "return document.getElementById('list-title').textContent === 'Road trip' && !document.getElementById('empty-state').hidden;",
         "the new, empty playlist",
     )
@@ -113,9 +113,9 @@ async fn a_playlist_plays_within_itself_and_the_listening_is_counted() {
     .await;
 
     // Playing it moves on within it: Part three, then Part one, never Part two.
-    click(&client, Locator::Css("#playlist-play")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#playlist-play",
         "return document.getElementById('player-title').textContent === 'Part three';",
         "the playlist's first episode to play",
     )

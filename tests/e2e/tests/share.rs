@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use earmark_e2e::window::{js, launch, open_episode, shot, wait_js};
+use earmark_e2e::window::{click_and_wait, js, launch, open_episode, shot, wait_js};
 use earmark_e2e::{cli, click, subscribe, FixtureServer};
 use fantoccini::Locator;
 
@@ -95,9 +95,9 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
         "the episode",
     )
     .await;
-    click(&client, Locator::Css("#settings-button")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#settings-button",
         "return document.getElementById('settings').open && document.getElementById('share-state').textContent.startsWith('Not shared');",
         "the share section",
     )
@@ -108,36 +108,36 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
     );
     js(&client, &fill).await;
     shot(&client, "share-01-join").await;
-    click(&client, Locator::Css("#share-join")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#share-join",
         "return document.getElementById('share-state').textContent.includes('Sharing \"Researching Reform\" as Ann');",
         "joined",
     )
     .await;
     shot(&client, "share-02-joined").await;
     click(&client, Locator::Css("#settings-cancel")).await;
-    click(&client, Locator::Css("#bookmarks-view")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#bookmarks-view",
         "return [...document.querySelectorAll('.bookmark-row')].some((r) => r.textContent.includes('The judge on contact') && r.textContent.includes('by Bea'));",
         "Bea's bookmark with its author",
     )
     .await;
     shot(&client, "share-03-bookmark-by-bea").await;
     // Every shared item says who changed it last: here, the campaign Bea made.
-    click(&client, Locator::Css(".campaign-view")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        ".campaign-view",
         "return (document.getElementById('campaign-meta')?.textContent ?? '').includes('changed by Bea');",
         "the campaign with its author",
     )
     .await;
     shot(&client, "share-04-campaign-by-bea").await;
     // The blog Bea added is listed beside the form that adds one, with her name.
-    click(&client, Locator::Css("#docs-view")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#docs-view",
         "return [...document.querySelectorAll('#archive-blogs .blog-row')].some((r) => r.textContent.includes('added by Bea'));",
         "Bea's blog with its author",
     )

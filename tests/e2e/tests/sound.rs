@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use earmark_e2e::click;
 use earmark_e2e::window::listen_to;
-use earmark_e2e::window::{js, open_episode, play_shown_episode, press_key, shot, wait_js, wait_state};
+use earmark_e2e::window::{click_and_wait, js, open_episode, play_shown_episode, press_key, shot, wait_js, wait_state};
 use fantoccini::Locator;
 
 /// A feed whose one episode is 1 s of tone, 6 s of silence and 1 s of tone (a local WAV).
@@ -93,9 +93,9 @@ async fn trim_silence_shortens_a_pause_and_the_saving_is_counted() {
     shot(&client, "45-stats-trimmed").await;
 
     // Even loudness is a setting of its own, on unless turned off.
-    click(&client, Locator::Css("#settings-button")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#settings-button",
         "return document.getElementById('settings').open && document.getElementById('even-loudness').checked;",
         "even loudness on in the settings",
     )

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use earmark_e2e::window::{js, launch, shot, wait_js};
+use earmark_e2e::window::{click_and_wait, js, launch, shot, wait_js};
 use earmark_e2e::{click, FixtureServer};
 use fantoccini::Locator;
 use gpodder::{Podsync, PASSWORD, USER};
@@ -80,9 +80,9 @@ async fn log_in_from_settings_and_the_phone_s_show_and_place_arrive() {
     )
     .await;
 
-    click(&client, Locator::Css("#settings-button")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#settings-button",
         "return document.getElementById('settings').open && document.getElementById('sync-state').textContent.startsWith('Not set up');",
         "the sync section, not set up",
     )
@@ -114,9 +114,9 @@ async fn log_in_from_settings_and_the_phone_s_show_and_place_arrive() {
         serde_json::json!("")
     );
     shot(&client, "sync-02-synced").await;
-    click(&client, Locator::Css("#settings-cancel")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#settings-cancel",
         "return [...document.querySelectorAll('.episode-row')].some((r) => r.textContent.includes('Children in care'));",
         "the phone's show in the list",
     )

@@ -8,7 +8,7 @@ use earmark_test_support::media::ffmpeg;
 use std::time::Duration;
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{js, launch, open_episode, press_key, shot, wait_js, wait_state};
+use earmark_e2e::window::{click_and_wait, js, launch, open_episode, press_key, shot, wait_js, wait_state};
 use earmark_e2e::{click, FixtureServer};
 use fantoccini::{Client, Locator};
 
@@ -265,9 +265,9 @@ async fn sound_only_keeps_the_picture_off_until_asked() {
         js(&client, "return document.getElementById('show-picture').hidden;").await == true,
         "no \"Show picture\" once the picture shows"
     );
-    click(&client, Locator::Css("#video-sound-only")).await;
-    wait_js(
+    click_and_wait(
         &client,
+        "#video-sound-only",
         "return document.getElementById('video-pane').hidden && document.getElementById('player').dataset.state === 'playing';",
         "the picture closed, the sound playing on",
     )
