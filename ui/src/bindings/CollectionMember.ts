@@ -3,6 +3,6 @@ import type { DocumentId } from "./DocumentId";
 import type { EpisodeId } from "./EpisodeId";
 
 /**
- * An episode or a document in a campaign or topic.
+ * An episode or a document in a campaign or topic: what a person moves or takes out of one.
  */
 export type CollectionMember = { "kind": "episode", "id": EpisodeId } | { "kind": "document", "id": DocumentId };
