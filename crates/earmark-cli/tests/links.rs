@@ -5,7 +5,6 @@ use earmark_test_support::cli::sealed;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use earmark_core::library::FetchMeta;
 use earmark_core::{chrono, feed, Library};
 use serde_json::Value;
 
@@ -54,7 +53,7 @@ fn setup(dir: &Path) -> (i64, [i64; 3]) {
     let base = url::Url::parse("https://show.example/feed.xml").expect("url");
     let parsed = feed::parse(FEED.as_bytes(), &base).expect("feed");
     let (pid, _) = lib.add_podcast(base.as_str(), "", now).expect("podcast");
-    lib.store_feed(pid, &parsed, &FetchMeta::default(), now).expect("store");
+    lib.store_feed(pid, &parsed, now).expect("store");
     let ep = lib.episodes(None).expect("eps")[0].id.0;
     let mut doc = |url: &str, title: &str, html: &str| {
         lib.insert_document_for_tests("post", url, title, Some("2021-03-02T09:00:00Z"), html)

@@ -212,7 +212,7 @@ fn child(mode: &str, path: &Path) -> Res<()> {
         let out = if mode == "ingest-nofts" {
             lib.store_feed_unindexed(id, &parsed, &FetchMeta::default(), now)?
         } else {
-            lib.store_feed(id, &parsed, &FetchMeta::default(), now)?
+            lib.store_feed(id, &parsed, now)?
         };
         assert_eq!(out.new as usize, parsed.items.len());
     }
@@ -617,7 +617,7 @@ fn search_bench(dir: &Path, table: &mut Table) -> Res<()> {
             items,
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), now)?;
+        lib.store_feed(id, &feed, now)?;
     }
     println!(
         "search: built a {total}-episode library in {:.1} s",

@@ -13,7 +13,7 @@ use earmark_test_support::rng::Rng;
 use std::time::Instant;
 
 use earmark_core::feed::{ParsedFeed, ParsedItem};
-use earmark_core::library::{FetchMeta, Library, DB_FILE};
+use earmark_core::library::{Library, DB_FILE};
 use earmark_core::link::{RelinkScope, Tuning};
 use earmark_core::{chrono, html};
 
@@ -56,7 +56,7 @@ fn main() -> Res<()> {
         items,
         ..ParsedFeed::default()
     };
-    lib.store_feed(pid, &feed, &FetchMeta::default(), now)?;
+    lib.store_feed(pid, &feed, now)?;
     insert_documents(tmp.path(), &mut rng, &words, &names, &feed.items, base_ts)?;
     let build_s = build.elapsed().as_secs_f64();
 
@@ -121,7 +121,7 @@ fn main() -> Res<()> {
     for k in 0..ONE_NEW_RUNS {
         let item = episode(&mut rng, &words, &names, EPISODES + k, base_ts);
         feed.items.insert(0, item);
-        lib.store_feed(pid, &feed, &FetchMeta::default(), now)?;
+        lib.store_feed(pid, &feed, now)?;
         let t = Instant::now();
         let r = lib.relink(&RelinkScope::New, now)?;
         one_new.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
-use crate::library::{FetchMeta, Library};
+use crate::library::Library;
 use crate::model::{EpisodeId, PodcastId};
 
 /// The extensions imported, with the MIME type the feed gives them. Opus is left out: the
@@ -414,7 +414,7 @@ impl Library {
         if !created {
             self.set_subscribed(id, true, now)?;
         }
-        self.store_feed(id, &parsed, &FetchMeta::default(), now)?;
+        self.store_feed(id, &parsed, now)?;
         Ok(LocalReport {
             podcast_id: id,
             title: title.to_owned(),

@@ -101,7 +101,6 @@ impl Library {
 mod tests {
     use super::*;
     use crate::feed::{ParsedFeed, ParsedItem};
-    use crate::library::FetchMeta;
 
     fn t0() -> chrono::DateTime<chrono::Utc> {
         chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default()
@@ -134,8 +133,7 @@ mod tests {
             items,
             ..ParsedFeed::default()
         };
-        lib.store_feed(podcast, &feed, &FetchMeta::default(), t0())
-            .expect("store");
+        lib.store_feed(podcast, &feed, t0()).expect("store");
         // In the order given, whatever ids the store chose.
         let mut stored = lib.episodes(None).expect("episodes");
         stored.sort_by_key(|e| e.guid.clone());

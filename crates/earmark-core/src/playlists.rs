@@ -399,7 +399,6 @@ impl Library {
 mod tests {
     use super::*;
     use crate::feed::{ParsedFeed, ParsedItem};
-    use crate::library::FetchMeta;
 
     /// A library with two podcasts: A's five episodes, one a day (A0 oldest), 10·(i+1) minutes
     /// long; B's one.
@@ -421,7 +420,7 @@ mod tests {
             items,
             ..ParsedFeed::default()
         };
-        lib.store_feed(a, &feed, &FetchMeta::default(), now).expect("store");
+        lib.store_feed(a, &feed, now).expect("store");
         let (b, _) = lib.add_podcast("https://b.example/feed", "B", now).expect("add");
         let feed = ParsedFeed {
             items: vec![ParsedItem {
@@ -431,7 +430,7 @@ mod tests {
             }],
             ..ParsedFeed::default()
         };
-        lib.store_feed(b, &feed, &FetchMeta::default(), now).expect("store");
+        lib.store_feed(b, &feed, now).expect("store");
         let mut ids: Vec<(String, EpisodeId)> = lib
             .episodes(None)
             .expect("eps")

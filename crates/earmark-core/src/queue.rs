@@ -95,7 +95,6 @@ impl Library {
 #[cfg(test)]
 mod tests {
     use crate::feed::{ParsedFeed, ParsedItem};
-    use crate::library::FetchMeta;
     use crate::model::EpisodeId;
     use crate::Library;
 
@@ -113,7 +112,7 @@ mod tests {
             items: items.collect(),
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), now).expect("store");
+        lib.store_feed(id, &feed, now).expect("store");
         let ids = lib.episodes(None).expect("eps").into_iter().map(|e| e.id).collect();
         (dir, lib, ids)
     }

@@ -216,7 +216,9 @@ pub fn subscribe(lib: &mut Library, resolver: &Resolver, input: &str, now: DateT
         last_modified: resolved.validators.last_modified,
         new_feed_url: None,
     };
-    let stored = lib.store_feed(id, &resolved.feed, &meta, now)?;
+    let stored = lib.store_feed_unindexed(id, &resolved.feed, &meta, now)?;
+    // A new subscription is searchable at once.
+    lib.index_pending()?;
     Ok(Subscription {
         podcast: lib.podcast(id)?,
         created,

@@ -389,7 +389,7 @@ mod ranking_tests {
             items,
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), now).expect("store");
+        lib.store_feed(id, &feed, now).expect("store");
         (dir, lib)
     }
 
@@ -435,9 +435,7 @@ mod ranking_tests {
             ],
             ..ParsedFeed::default()
         };
-        let out = lib
-            .store_feed(crate::model::PodcastId(1), &feed, &FetchMeta::default(), now)
-            .expect("refresh");
+        let out = lib.store_feed(crate::model::PodcastId(1), &feed, now).expect("refresh");
         assert_eq!((out.new, out.updated), (1, 1));
         let titles = |q: &str| -> Vec<String> {
             search(&lib, q, 10)
@@ -493,8 +491,7 @@ mod ranking_tests {
         {
             let mut lib = Library::open(dir.path()).expect("open");
             let (id, _) = lib.add_podcast("https://a.example/feed", "", now).expect("add");
-            lib.store_feed(id, &feed("egret"), &FetchMeta::default(), now)
-                .expect("store");
+            lib.store_feed(id, &feed("egret"), now).expect("store");
             assert_eq!(episodes(&lib), 2);
             // A new media URL changes the episode but not its words: the index is left alone.
             let mut moved = feed("egret");

@@ -181,7 +181,6 @@ impl Library {
 mod tests {
     use super::*;
     use crate::feed::{ParsedFeed, ParsedItem};
-    use crate::library::FetchMeta;
 
     fn now() -> DateTime<Utc> {
         chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default()
@@ -199,7 +198,7 @@ mod tests {
             }],
             ..ParsedFeed::default()
         };
-        lib.store_feed(p, &feed, &FetchMeta::default(), now()).expect("store");
+        lib.store_feed(p, &feed, now()).expect("store");
         let e = lib.episodes(None).expect("eps")[0].id;
         (dir, lib, p, e)
     }

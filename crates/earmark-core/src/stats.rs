@@ -185,7 +185,6 @@ impl Library {
 mod tests {
     use super::*;
     use crate::feed::{ParsedFeed, ParsedItem};
-    use crate::library::FetchMeta;
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -207,7 +206,7 @@ mod tests {
                 }],
                 ..ParsedFeed::default()
             };
-            lib.store_feed(id, &feed, &FetchMeta::default(), now).expect("store");
+            lib.store_feed(id, &feed, now).expect("store");
             ids.push(lib.episodes(Some(id)).expect("eps")[0].id);
         }
         (dir, lib, ids[0], ids[1])

@@ -8,7 +8,7 @@ use earmark_core::bookmarks::{
     Bookmark, BookmarkEdit, BookmarkError, BookmarkFilter, BookmarkId, BookmarkOrder, NewBookmark,
 };
 use earmark_core::feed::{ParsedFeed, ParsedItem};
-use earmark_core::library::{FetchMeta, DB_FILE};
+use earmark_core::library::DB_FILE;
 use earmark_core::model::{DownloadState, EpisodeId, SearchKind};
 use earmark_core::{search, Error, Library};
 
@@ -32,18 +32,17 @@ fn library() -> (tempfile::TempDir, Library, Vec<EpisodeId>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut lib = Library::open(dir.path()).expect("open");
     fill(&mut lib);
-    let ids = ["a1", "a2", "b1"]
-        .iter()
-        .map(|g| {
-            lib.episodes(None)
-                .expect("eps")
-                .into_iter()
-                .find(|c| c.guid == *g)
-                .expect("ep")
-                .id
-        })
-        .collect();
+    let ids = filled_ids(&lib);
     (dir, lib, ids)
+}
+
+/// The ids of a1, a2 and b1 in a library [`fill`] filled.
+fn filled_ids(lib: &Library) -> Vec<EpisodeId> {
+    let episodes = lib.episodes(None).expect("eps");
+    ["a1", "a2", "b1"]
+        .iter()
+        .map(|g| episodes.iter().find(|c| c.guid == *g).expect("ep").id)
+        .collect()
 }
 
 fn fill(lib: &mut Library) {
@@ -65,7 +64,7 @@ fn fill(lib: &mut Library) {
             items,
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), t(0)).expect("store");
+        lib.store_feed(id, &feed, t(0)).expect("store");
     }
 }
 
@@ -412,8 +411,7 @@ fn bookmarks_survive_refreshes_and_download_deletion() {
             items,
             ..ParsedFeed::default()
         };
-        lib.store_feed(alpha.id, &feed, &FetchMeta::default(), t(2))
-            .expect("refresh");
+        lib.store_feed(alpha.id, &feed, t(2)).expect("refresh");
     }
     assert_eq!(lib.bookmark(b.id).expect("still there"), b);
     drop(lib);
@@ -434,20 +432,10 @@ fn two_libraries() -> (tempfile::TempDir, Library, Library, Vec<EpisodeId>) {
         items: vec![item("o1", "Other one", None), item("o2", "Other two", None)],
         ..ParsedFeed::default()
     };
-    b.store_feed(extra, &feed, &FetchMeta::default(), t(0)).expect("store");
+    b.store_feed(extra, &feed, t(0)).expect("store");
     fill(&mut a);
     fill(&mut b);
-    let eps: Vec<EpisodeId> = ["a1", "a2", "b1"]
-        .iter()
-        .map(|g| {
-            a.episodes(None)
-                .expect("eps")
-                .into_iter()
-                .find(|c| c.guid == *g)
-                .expect("ep")
-                .id
-        })
-        .collect();
+    let eps = filled_ids(&a);
     let mut nb = new(
         eps[0],
         750.0,
@@ -533,7 +521,7 @@ fn bookmarks_of_missing_episodes_are_reported() {
         items: vec![item("b1", "Beta one", None)],
         ..ParsedFeed::default()
     };
-    c.store_feed(id, &feed, &FetchMeta::default(), t(0)).expect("store");
+    c.store_feed(id, &feed, t(0)).expect("store");
     let r = export::import_json(&mut c, &text).expect("import");
     assert_eq!((r.added, r.updated, r.skipped), (1, 0, 0));
     assert_eq!(r.missing_episodes.len(), 1);

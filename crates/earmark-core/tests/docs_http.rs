@@ -13,7 +13,6 @@ use earmark_core::chrono::{DateTime, Utc};
 use earmark_core::docs::{self, CollectionKind, DocKind, DocQuery, SourceMethod};
 use earmark_core::feed::{ParsedFeed, ParsedItem};
 use earmark_core::fetch::{FetchConfig, Fetcher};
-use earmark_core::library::FetchMeta;
 use earmark_core::model::{Changed, SearchKind};
 use earmark_core::{search, Library};
 use http::{Body, Reply, Server};
@@ -506,7 +505,7 @@ fn one_episode(lib: &mut Library) -> earmark_core::model::EpisodeId {
         }],
         ..ParsedFeed::default()
     };
-    lib.store_feed(pid, &feed, &FetchMeta::default(), now()).expect("store");
+    lib.store_feed(pid, &feed, now()).expect("store");
     lib.episodes(None).expect("episodes")[0].id
 }
 

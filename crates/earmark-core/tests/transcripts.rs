@@ -9,7 +9,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use earmark_core::feed::{ParsedFeed, ParsedItem};
 use earmark_core::fetch::Fetcher;
-use earmark_core::library::FetchMeta;
 use earmark_core::model::{EpisodeId, Podcast20, SearchKind, Transcript};
 use earmark_core::transcript::{best_offer, ensure_transcript, TranscriptFormat};
 use earmark_core::{search, Error, FetchError, Library};
@@ -64,7 +63,7 @@ fn offer_in_feed(lib: &mut Library, offers: Vec<Transcript>) {
         }],
         ..ParsedFeed::default()
     };
-    lib.store_feed(id, &feed, &FetchMeta::default(), t()).expect("store");
+    lib.store_feed(id, &feed, t()).expect("store");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use earmark_core::chrono::{DateTime, Utc};
 use earmark_core::feed::{ParsedFeed, ParsedItem};
-use earmark_core::library::{FetchMeta, Library};
+use earmark_core::library::Library;
 
 /// Stores `podcasts` podcasts of `episodes` hour-long episodes each, one a day, as parsed feeds
 /// (`https://bench.example/{p}/feed`, guids `p{p}e{e}`), so the benches measure real rows.
@@ -28,7 +28,7 @@ pub fn fill_podcasts(
             items,
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0)?;
+        lib.store_feed(id, &feed, t0)?;
     }
     Ok(())
 }

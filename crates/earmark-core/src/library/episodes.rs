@@ -257,7 +257,6 @@ mod tests {
     use super::*;
     use crate::feed::{ParsedFeed, ParsedItem};
     use crate::library::test_support::t0;
-    use crate::library::FetchMeta;
 
     #[test]
     fn episode_lists_walk_their_index_without_sorting() {
@@ -305,7 +304,7 @@ mod tests {
                 items,
                 ..ParsedFeed::default()
             };
-            lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
+            lib.store_feed(id, &feed, t0()).expect("store");
             shows.push(id);
         }
         let ids = |eps: &[Episode]| eps.iter().map(|e| e.id).collect::<Vec<_>>();
@@ -373,12 +372,12 @@ mod tests {
             }],
             ..ParsedFeed::default()
         };
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
+        lib.store_feed(id, &feed, t0()).expect("store");
         let ep = lib.episodes(None).expect("eps")[0].id;
         assert_eq!(lib.listening_state(ep).expect("state"), (0.0, false));
         lib.save_position(ep, 754.5, t0()).expect("save");
         lib.set_played(ep, true, t0()).expect("played");
-        lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("refresh");
+        lib.store_feed(id, &feed, t0()).expect("refresh");
         assert_eq!(lib.listening_state(ep).expect("state"), (754.5, true));
         let row = &lib.episodes(None).expect("eps")[0];
         assert_eq!((row.position_secs, row.played), (754.5, true));

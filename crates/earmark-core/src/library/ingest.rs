@@ -72,27 +72,24 @@ fn item_podcast20(item: &ParsedItem) -> Option<String> {
 }
 
 impl Library {
-    /// Stores a parsed feed for a podcast in one transaction (channel fields, new and changed
-    /// episodes, and the in-feed flag of episodes that vanished), then brings the search index up to
-    /// date in a second. Listening state, and anything else a person made, is never touched.
-    pub fn store_feed(
-        &mut self,
-        id: PodcastId,
-        feed: &ParsedFeed,
-        meta: &FetchMeta,
-        now: DateTime<Utc>,
-    ) -> Result<StoreOutcome> {
-        let out = self.store_feed_unindexed(id, feed, meta, now)?;
+    /// Stores a parsed feed that came without fetch metadata (a local folder, a file, a test's
+    /// feed: no ETag or Last-Modified to keep) in one transaction (channel fields, new and changed
+    /// episodes, and the in-feed flag of episodes that vanished), then brings the search index up
+    /// to date in a second. Listening state, and anything else a person made, is never touched. A
+    /// feed fetched over HTTP goes through [`Library::store_feed_unindexed`] with its
+    /// [`FetchMeta`], so the next refresh can ask the server whether it changed.
+    pub fn store_feed(&mut self, id: PodcastId, feed: &ParsedFeed, now: DateTime<Utc>) -> Result<StoreOutcome> {
+        let out = self.store_feed_unindexed(id, feed, &FetchMeta::default(), now)?;
         self.index_pending()?;
         Ok(out)
     }
 
-    /// Stores a parsed feed like [`Library::store_feed`] but leaves its new episodes, and changed
-    /// ones whose title or notes changed, out of the search index, listed as pending, until
-    /// [`Library::index_pending`] runs. A caller
-    /// storing many feeds can index them all in one pass, and a big feed's episodes are listed
-    /// before its index is built. The list is in the library, so a crash in between loses nothing:
-    /// opening the library indexes what is pending.
+    /// Stores a parsed feed with the fetch metadata it came with, like [`Library::store_feed`],
+    /// but leaves its new episodes, and changed ones whose title or notes changed, out of the
+    /// search index, listed as pending, until [`Library::index_pending`] runs. A caller storing
+    /// many feeds can index them all in one pass, and a big feed's episodes are listed before its
+    /// index is built. The list is in the library, so a crash in between loses nothing: opening
+    /// the library indexes what is pending.
     pub fn store_feed_unindexed(
         &mut self,
         id: PodcastId,
@@ -341,7 +338,7 @@ mod tests {
             items: vec![item("a", "A"), item("b", "B")],
             ..ParsedFeed::default()
         };
-        let out = lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
+        let out = lib.store_feed(id, &feed, t0()).expect("store");
         assert_eq!((out.new, out.updated, out.gone_from_feed), (2, 0, 0));
         let a = lib
             .episodes(Some(id))
@@ -357,7 +354,7 @@ mod tests {
             .expect("state");
 
         feed.items = vec![item("a", "A renamed"), item("c", "C")];
-        let out = lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
+        let out = lib.store_feed(id, &feed, t0()).expect("store");
         assert_eq!((out.new, out.updated, out.gone_from_feed), (1, 1, 1));
         let eps = lib.episodes(Some(id)).expect("eps");
         assert_eq!(eps.len(), 3, "nothing is deleted");
@@ -373,7 +370,7 @@ mod tests {
         assert_eq!(played, 1);
 
         // The same feed again changes nothing.
-        let out = lib.store_feed(id, &feed, &FetchMeta::default(), t0()).expect("store");
+        let out = lib.store_feed(id, &feed, t0()).expect("store");
         assert_eq!((out.new, out.updated, out.gone_from_feed), (0, 0, 0));
     }
 }

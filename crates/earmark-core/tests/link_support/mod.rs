@@ -8,7 +8,7 @@ use std::path::Path;
 
 use earmark_core::chrono::{DateTime, Utc};
 use earmark_core::feed;
-use earmark_core::library::{FetchMeta, Library, DB_FILE};
+use earmark_core::library::{Library, DB_FILE};
 use earmark_core::model::PodcastId;
 
 pub fn t0() -> DateTime<Utc> {
@@ -20,7 +20,7 @@ pub fn store_feed(lib: &mut Library, url: &str, xml: &str) -> PodcastId {
     let base = url::Url::parse(url).expect("url");
     let parsed = feed::parse(xml.as_bytes(), &base).expect("feed parses");
     let (id, _) = lib.add_podcast(url, "", t0()).expect("add podcast");
-    lib.store_feed(id, &parsed, &FetchMeta::default(), t0()).expect("store");
+    lib.store_feed(id, &parsed, t0()).expect("store");
     id
 }
 
