@@ -12,7 +12,7 @@ use earmark_core::config::Config;
 use earmark_core::share::{self, KeptDoc, ShareReport, ShareStatus};
 use earmark_core::sync::{self, Account, SyncReport, SyncStatus};
 use earmark_core::Library;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 use ts_rs::TS;
 
@@ -289,23 +289,30 @@ pub async fn sync_status(state: State<'_, Arc<AppState>>) -> Res<SyncStatus> {
     read(&state, |lib| lib.sync_status()).await
 }
 
+/// What the window's login form sends: named, so three strings cannot change places.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct Login {
+    /// The server's base URL.
+    pub server: String,
+    /// The user name.
+    pub user: String,
+    /// The password or app password.
+    pub password: String,
+}
+
 /// Logs in (the server's API is found from its answers), then syncs in the background.
 #[tauri::command]
-pub async fn sync_login(
-    state: State<'_, Arc<AppState>>,
-    server: String,
-    user: String,
-    password: String,
-) -> Res<Account> {
+pub async fn sync_login(state: State<'_, Arc<AppState>>, login: Login) -> Res<Account> {
     let state = Arc::clone(&state);
     blocking(move || {
         let mut lib = Library::open(&state.config.library_dir)?;
         let host = sync::host_name();
         let caption = sync::device_caption(&host);
         let req = sync::LoginRequest {
-            server: &server,
-            user: &user,
-            password: &password,
+            server: &login.server,
+            user: &login.user,
+            password: &login.password,
             device: &sync::device_id_for(&host),
             caption: &caption,
             timeout: state.config.fetch.timeout,

@@ -78,7 +78,7 @@
     ["storage", []],
     ["subscribe", ["input"]],
     ["subscribe_default", []],
-    ["sync_login", ["password", "server", "user"]],
+    ["sync_login", ["login"]],
     ["sync_logout", []],
     ["sync_now", []],
     ["sync_status", []],

@@ -53,6 +53,7 @@ import type { PodcastStorage } from "./bindings/PodcastStorage";
 import type { ArchiveReport } from "./bindings/ArchiveReport";
 import type { DownloadRow } from "./bindings/DownloadRow";
 import type { Account } from "./bindings/Account";
+import type { Login } from "./bindings/Login";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SyncReport } from "./bindings/SyncReport";
 import type { SyncFinished } from "./bindings/SyncFinished";
@@ -194,7 +195,7 @@ export const api = {
   setEvenLoudness: (on: boolean) => call<void>("set_even_loudness", { on }),
   archiveImages: (source: SourceId | null) => call<ArchiveReport>("archive_images", { source }),
   syncStatus: () => call<SyncStatus>("sync_status"),
-  syncLogin: (server: string, user: string, password: string) => call<Account>("sync_login", { server, user, password }),
+  syncLogin: (login: Login) => call<Account>("sync_login", { login }),
   syncLogout: () => call<void>("sync_logout"),
   syncNow: () => call<SyncReport | null>("sync_now"),
   onSyncFinished: (handler: (f: SyncFinished) => void) =>

@@ -43,7 +43,11 @@ export async function wireSync(onChanged: () => Promise<void>): Promise<void> {
   el.loginButton.addEventListener("click", () =>
     void busy(el.loginButton, async () => {
       el.state.textContent = "Checking the server…";
-      const account = await api.syncLogin(el.server.value.trim(), el.user.value.trim(), el.password.value);
+      const account = await api.syncLogin({
+        server: el.server.value.trim(),
+        user: el.user.value.trim(),
+        password: el.password.value,
+      });
       el.password.value = "";
       toast(`Logged in to ${account.server}; syncing…`);
       await loadSync();
