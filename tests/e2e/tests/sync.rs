@@ -113,6 +113,16 @@ async fn log_in_from_settings_and_the_phone_s_show_and_place_arrive() {
         js(&client, "return document.getElementById('sync-password').value;").await,
         serde_json::json!("")
     );
+    // Logged in: the login form is gone and the account's buttons are there.
+    assert_eq!(
+        js(
+            &client,
+            "const shown = (id) => getComputedStyle(document.getElementById(id)).display !== 'none'; \
+             return [shown('sync-login'), shown('sync-account')];",
+        )
+        .await,
+        serde_json::json!([false, true])
+    );
     shot(&client, "sync-02-synced").await;
     click_and_wait(
         &client,
