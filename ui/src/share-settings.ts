@@ -5,7 +5,7 @@ import { api } from "./backend.js";
 import type { ShareStatus } from "./bindings/ShareStatus";
 import { $ } from "./dom.js";
 import { toast, whileBusy } from "./notify.js";
-import { describeShare, summariseShare } from "./sync-text.js";
+import { describeShare, isServerAddress, summariseShare } from "./sync-text.js";
 
 const el = {
   state: $<HTMLElement>("#share-state"),
@@ -17,6 +17,8 @@ const el = {
   person: $<HTMLInputElement>("#share-person"),
   create: $<HTMLButtonElement>("#share-create"),
   join: $<HTMLButtonElement>("#share-join"),
+  address: $<HTMLInputElement>("#share-address"),
+  addressLabel: $<HTMLElement>("#share-address-label"),
   now: $<HTMLButtonElement>("#share-now"),
   leave: $<HTMLButtonElement>("#share-leave"),
 };
@@ -28,6 +30,11 @@ export function showShare(s: ShareStatus): void {
   el.problem.textContent = s.last_error ?? "";
   el.start.hidden = s.shared;
   el.shared.hidden = !s.shared;
+  // What a teammate pastes into "Folder or server" to join: a server archive's address holds its
+  // id; a folder is each teammate's own synced copy of it.
+  const where = s.folder ?? "";
+  el.addressLabel.textContent = isServerAddress(where) ? "Teammates join with" : "The shared folder";
+  el.address.value = where;
 }
 
 /** Reads the status for the Settings dialog. */
@@ -52,6 +59,8 @@ function start(join: boolean): Promise<void> {
 export async function wireShare(onChanged: () => Promise<void>): Promise<void> {
   el.create.addEventListener("click", () => void start(false));
   el.join.addEventListener("click", () => void start(true));
+  // One click selects the whole address, ready to copy.
+  el.address.addEventListener("focus", () => el.address.select());
   el.now.addEventListener("click", () =>
     void busy(el.now, async () => {
       el.state.textContent = "Syncing…";

@@ -116,6 +116,19 @@ async fn join_from_settings_and_a_teammate_s_bookmark_appears_with_its_author() 
     )
     .await;
     shot(&client, "share-02-joined").await;
+    // The shared place is shown in a field that selects whole, to copy, and the form that started
+    // or joined it is gone.
+    let shown = js(
+        &client,
+        "const shown = (id) => getComputedStyle(document.getElementById(id)).display !== 'none'; \
+         return [document.getElementById('share-address-label').textContent, document.getElementById('share-address').value, \
+         shown('share-start'), shown('share-shared')];",
+    )
+    .await;
+    assert_eq!(
+        shown,
+        serde_json::json!(["The shared folder", folder.display().to_string(), false, true])
+    );
     click(&client, Locator::Css("#settings-cancel")).await;
     click_and_wait(
         &client,
