@@ -140,7 +140,10 @@ export async function showEpisode(id: number, keepScroll = false): Promise<void>
 
 /** The episode page's buttons: play, queue and played state. */
 function renderActions(actions: HTMLElement, e: Episode): void {
-  const play = node("button", "primary");
+  // Play stays the same element when the buttons are redrawn (a download finished, the queue
+  // changed): a click whose press and release straddle a redraw would land on a button no longer
+  // in the page, and WebKit drops it.
+  const play = actions.querySelector<HTMLButtonElement>("#play-episode") ?? node("button", "primary");
   play.id = "play-episode";
   setPlayButton(play, e);
   const mark = node("button", undefined, e.played ? "Mark as unplayed" : "Mark as played");
@@ -158,7 +161,7 @@ function renderActions(actions: HTMLElement, e: Episode): void {
     add.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: false }, e.id);
     const next = node("button", undefined, "Play next");
     next.onclick = () => void editQueue({ kind: "add", ids: [e.id], next: true }, e.id);
-    actions.replaceChildren(play, add, next, mark, ...pictureButton(e), ...playlistControls(e.id, () => void refreshShownEpisode(e.id)));
+    besidePlay(actions, play, [add, next, mark, ...pictureButton(e), ...playlistControls(e.id, () => void refreshShownEpisode(e.id))]);
   } else {
     const pos = node("span", "muted", `#${queued + 1} in Up next`);
     const up = node("button", undefined, "↑");
@@ -172,8 +175,15 @@ function renderActions(actions: HTMLElement, e: Episode): void {
     const remove = node("button", undefined, "Remove from queue");
     remove.id = "queue-remove";
     remove.onclick = () => void editQueue({ kind: "remove", id: e.id }, e.id);
-    actions.replaceChildren(play, mark, pos, up, down, remove, ...playlistControls(e.id, () => void refreshShownEpisode(e.id)));
+    besidePlay(actions, play, [mark, pos, up, down, remove, ...playlistControls(e.id, () => void refreshShownEpisode(e.id))]);
   }
+}
+
+/** Puts `rest` after `play` in `actions`, leaving `play` where it is when it is already there. */
+function besidePlay(actions: HTMLElement, play: HTMLButtonElement, rest: HTMLElement[]): void {
+  if (play.parentElement !== actions) return actions.replaceChildren(play, ...rest);
+  for (const child of [...actions.children]) if (child !== play) child.remove();
+  play.after(...rest);
 }
 
 /** For a video episode: bring its picture back when its podcast was set to sound only. */
