@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use earmark_e2e::pulse::start_pulse;
-use earmark_e2e::window::{launch, play_shown_episode, wait_js, wait_state};
+use earmark_e2e::window::{launch, open_episode, play_shown_episode, wait_js, wait_state};
 use earmark_e2e::{click, start_session_bus, workspace_root};
 use fantoccini::Locator;
 
@@ -63,11 +63,7 @@ async fn media_keys_reach_the_player() {
         "the demo episodes",
     )
     .await;
-    click(
-        &client,
-        Locator::XPath("//div[contains(@class,'row-title')][text()='Episode 1: Listening to children']"),
-    )
-    .await;
+    open_episode(&client, "Episode 1: Listening to children").await;
     play_shown_episode(&client).await;
 
     // The desktop sees it playing, with its title.
