@@ -290,7 +290,8 @@ pub async fn sync_status(state: State<'_, Arc<AppState>>) -> Res<SyncStatus> {
 }
 
 /// What the window's login form sends: named, so three strings cannot change places.
-#[derive(Debug, Deserialize, TS)]
+// No `Debug`: it holds the password, which must never reach a log.
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct Login {
     /// The server's base URL.
