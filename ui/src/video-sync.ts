@@ -15,18 +15,79 @@ export interface Correction {
   rate: number;
 }
 
+/** Longest a jump may take to play again before the picture is judged by its clock anyway. */
+export const SETTLE_MS = 1500;
+
+/** The longest lead a jump is given either way, in seconds at 1x. */
+export const MAX_LEAD = 1;
+
+/** How far past where it landed the picture's clock must be to count as playing again. */
+const MOVED = 0.05;
+
+/** A jump the picture made while playing, not yet seen playing again. */
+interface Jump {
+  /** Where the engine was when it was asked for, and when (ms). */
+  engineAt: number;
+  atMs: number;
+  /** Where WebKit says it landed (its `seeked`), which is not always where it was sent. */
+  landed: number | null;
+}
+
 /**
- * How to bring the picture at `videoTime` to the engine at `engineTime`: play at the engine's
- * speed, and jump when it is more than `SEEK_DRIFT` off (or, paused, visibly off). No nudging of
- * the rate: every rate change is an event WebKit's media stack sends through its pipeline from
- * the page's thread, and a stream of them (one each tick) deadlocked that thread against the
- * video sink without a GPU (WebKit waits on the page's thread to paint each frame there). At the
- * same rate the picture keeps its place; a jump puts back what the clocks' slow drift takes.
+ * Keeps the picture at `videoTime` with the engine at `engineTime`: the picture plays at the
+ * engine's speed and jumps when it is more than `SEEK_DRIFT` off (or, paused, visibly off). No
+ * nudging of the rate: every rate change is an event WebKit's media stack sends through its
+ * pipeline from the page's thread, and a stream of them (one each tick) deadlocked that thread
+ * against the video sink without a GPU (WebKit waits on the page's thread to paint each frame
+ * there). At the same rate the picture keeps its place; a jump puts back what the clocks' slow
+ * drift takes.
+ *
+ * A jump does not play at once: WebKit decodes from the keyframe before the new place, and on a
+ * 2-core machine without a GPU its clock stood still 0.1–0.3 s after each jump. Judged during
+ * that wait the picture looked late again, and it jumped every step, eight times a second, so it
+ * never played (the e2e video test's screenshots caught it ahead, then stalled). So a jump is
+ * aimed ahead by how long the last one took to play again (`lead`), and no new jump is made until
+ * the picture plays again, the engine itself jumps, or `SETTLE_MS` passes.
  */
-export function correct(videoTime: number, engineTime: number, speed: number, playing: boolean): Correction {
-  const drift = videoTime - engineTime;
-  if (!playing) return { seekTo: Math.abs(drift) > 0.04 ? engineTime : null, rate: speed };
-  return { seekTo: Math.abs(drift) > SEEK_DRIFT ? engineTime : null, rate: speed };
+export class Follower {
+  /** Seconds from asking for a jump to the picture playing again, as last measured. */
+  lead = 0;
+  private jump: Jump | null = null;
+
+  /** What to do now (`nowMs` on the same clock as the jump's). */
+  correct(videoTime: number, engineTime: number, speed: number, playing: boolean, nowMs: number): Correction {
+    const drift = videoTime - engineTime;
+    if (!playing) {
+      this.jump = null;
+      return { seekTo: Math.abs(drift) > 0.04 ? engineTime : null, rate: speed };
+    }
+    if (this.jump && this.waiting(this.jump, videoTime, engineTime, speed, nowMs)) return { seekTo: null, rate: speed };
+    this.jump = null;
+    if (Math.abs(drift) <= SEEK_DRIFT) return { seekTo: null, rate: speed };
+    this.jump = { engineAt: engineTime, atMs: nowMs, landed: null };
+    return { seekTo: engineTime + this.lead * speed, rate: speed };
+  }
+
+  /** Where WebKit says the picture landed after the last jump (its `seeked` event). */
+  landed(videoTime: number): void {
+    if (this.jump && this.jump.landed === null) this.jump.landed = videoTime;
+  }
+
+  /**
+   * Whether `jump` is still to be waited for. Once the picture moves on from where it landed,
+   * the time it took to start (worked back from how far it has moved) becomes the next lead.
+   */
+  private waiting(jump: Jump, videoTime: number, engineTime: number, speed: number, nowMs: number): boolean {
+    const elapsed = (nowMs - jump.atMs) / 1000;
+    // The engine moved elsewhere than playing on would take it: a seek or a skip of its own.
+    if (Math.abs(engineTime - (jump.engineAt + elapsed * speed)) > 0.5) return false;
+    if (jump.landed !== null && videoTime > jump.landed + MOVED) {
+      const started = elapsed - (videoTime - jump.landed) / speed;
+      this.lead = Math.min(MAX_LEAD, Math.max(-MAX_LEAD, (this.lead + started) / 2));
+      return false;
+    }
+    return nowMs - jump.atMs < SETTLE_MS;
+  }
 }
 
 /** How often a stepped picture (see `stepTo`) is moved, in milliseconds. */

@@ -4,7 +4,7 @@
 import { api } from "./backend.js";
 import { $ } from "./dom.js";
 import { showError, toast } from "./notify.js";
-import { correct, engineNow, STEP_MS, stepTo } from "./video-sync.js";
+import { engineNow, Follower, STEP_MS, stepTo } from "./video-sync.js";
 import type { EpisodeVideo } from "./bindings/EpisodeVideo";
 import type { PlayerStatus } from "./bindings/PlayerStatus";
 
@@ -17,6 +17,8 @@ let current: number | null = null;
 // The engine's last tick: where it was, when it said so, at what speed, and whether it played.
 let tick = { pos: 0, at: 0, speed: 1, playing: false };
 let timer = 0;
+// Keeps the playing picture with the engine, and remembers how long its jumps take.
+const follower = new Follower();
 
 /** Follows the player: opens the pane for a video episode with a local file, keeps it in step. */
 export function followPlayer(s: PlayerStatus): void {
@@ -66,7 +68,7 @@ function step(): void {
 
 /** The `<video>` plays at the engine's speed, jumping back in step when it drifts. */
 function follow(target: number): void {
-  const c = correct(video.currentTime, target, tick.speed, tick.playing);
+  const c = follower.correct(video.currentTime, target, tick.speed, tick.playing, performance.now());
   // A long jump (a seek, a skip) is made paused where that is safe, and play resumes once its
   // frame is drawn (the next step): a jump made while playing through WebKit's compositor
   // emulated on the CPU sometimes left the picture 0.3 s ahead of the element's own clock.
@@ -140,5 +142,8 @@ export function wireVideo(): void {
   $<HTMLButtonElement>("#video-full").addEventListener("click", toggleFullScreen);
   $<HTMLButtonElement>("#video-sound-only").addEventListener("click", () => void soundOnly());
   video.addEventListener("loadeddata", step);
-  video.addEventListener("seeked", step);
+  video.addEventListener("seeked", () => {
+    follower.landed(video.currentTime);
+    step();
+  });
 }
