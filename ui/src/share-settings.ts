@@ -5,7 +5,7 @@ import { api } from "./backend.js";
 import type { ShareStatus } from "./bindings/ShareStatus";
 import { $ } from "./dom.js";
 import { toast, whileBusy } from "./notify.js";
-import { describeShare, isServerAddress, summariseShare } from "./sync-text.js";
+import { describeShare, summariseShare } from "./sync-text.js";
 
 const el = {
   state: $<HTMLElement>("#share-state"),
@@ -32,9 +32,8 @@ export function showShare(s: ShareStatus): void {
   el.shared.hidden = !s.shared;
   // What a teammate pastes into "Folder or server" to join: a server archive's address holds its
   // id; a folder is each teammate's own synced copy of it.
-  const where = s.folder ?? "";
-  el.addressLabel.textContent = isServerAddress(where) ? "Teammates join with" : "The shared folder";
-  el.address.value = where;
+  el.addressLabel.textContent = s.on_server ? "Teammates join with" : "The shared folder";
+  el.address.value = s.folder ?? "";
 }
 
 /** Reads the status for the Settings dialog. */

@@ -45,12 +45,6 @@ export function describeShare(s: ShareStatus, nowMs: number): string {
   return `Sharing "${s.name ?? ""}" as ${s.person ?? ""} through ${s.folder ?? ""}: ${i.bookmarks} bookmarks, ${i.decisions} link decisions, ${i.tags} tags, ${i.subscriptions} subscriptions, ${i.sources} blogs, ${i.pages} pages, ${i.collections} campaigns and topics; ${last}.`;
 }
 
-/** Whether a share lives on an automerge-repo sync server (its address holds the archive's id, so
- * a teammate joins with it) rather than in a folder each teammate syncs their own copy of. */
-export function isServerAddress(where: string): boolean {
-  return /^wss?:\/\//i.test(where.trim());
-}
-
 /** What a share sync brought here, in a few words (empty when nothing). */
 export function summariseShare(r: ShareReport): string {
   const got = r.received;

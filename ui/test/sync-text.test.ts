@@ -1,6 +1,6 @@
 import { describe as group, test } from "node:test";
 import assert from "node:assert/strict";
-import { ago, changedBy, changedLine, describe, describeShare, isServerAddress, summarise, summariseShare } from "../src/sync-text.js";
+import { ago, changedBy, changedLine, describe, describeShare, summarise, summariseShare } from "../src/sync-text.js";
 import type { SyncStatus } from "../src/bindings/SyncStatus";
 import type { SyncReport } from "../src/bindings/SyncReport";
 
@@ -57,6 +57,7 @@ group("share words", () => {
     shared: true,
     name: "Researching Reform",
     folder: "/home/ann/Nextcloud/Archive",
+    on_server: false,
     person: "Ann",
     last_sync: "2026-12-05T11:58:00Z",
     last_error: null,
@@ -91,12 +92,4 @@ group("share words", () => {
     assert.equal(changedLine("subscribed", { changed_by: null, changed_at: null }, now), "");
     assert.equal(changedLine("added", {}, now), "");
   });
-});
-
-test("a server archive's address is told from a shared folder", () => {
-  assert.equal(isServerAddress("wss://sync.example/#automerge:2j9knpCseyhnK8izDmLpGP5WMdZQ"), true);
-  assert.equal(isServerAddress("  ws://127.0.0.1:3030/#automerge:abc"), true);
-  assert.equal(isServerAddress("/home/bea/Nextcloud/Archive"), false);
-  assert.equal(isServerAddress("wss-notes/archive"), false);
-  assert.equal(isServerAddress(""), false);
 });

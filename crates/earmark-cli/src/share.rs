@@ -138,18 +138,24 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
             } else if !s.shared {
                 say!("Not shared (earmark-cli share create FOLDER --name NAME, or share join FOLDER)");
             } else {
+                let at = s.folder.unwrap_or_default();
                 say!(
-                    "Sharing {:?} through {} as {}",
+                    "Sharing {:?} as {}",
                     s.name.unwrap_or_default(),
-                    s.folder.unwrap_or_default(),
                     s.person.unwrap_or_default()
                 );
+                // A server's address is what a teammate joins with; a folder is each one's copy.
+                if s.on_server {
+                    say!("Teammates join with: {at}");
+                } else {
+                    say!("Folder: {at} ({} files, {} bytes)", s.folder_files, s.folder_bytes);
+                }
                 say!("Last sync: {}", s.last_sync.as_deref().unwrap_or("never"));
                 if let Some(e) = s.last_error {
                     say!("Last attempt failed: {e}");
                 }
                 say!(
-                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages, {} collections; folder: {} files, {} bytes",
+                    "Shared: {} subscriptions, {} bookmarks, {} link decisions, {} tags, {} blogs, {} pages, {} collections",
                     s.items.subscriptions,
                     s.items.bookmarks,
                     s.items.decisions,
@@ -157,8 +163,6 @@ pub fn run(lib: &mut Library, args: ShareArgs) -> Result<ExitCode> {
                     s.items.sources,
                     s.items.pages,
                     s.items.collections,
-                    s.folder_files,
-                    s.folder_bytes
                 );
             }
         }

@@ -146,6 +146,7 @@ fn share_json_contract_and_kill_9_during_sync() {
             "shared",
             "name",
             "folder",
+            "on_server",
             "person",
             "last_sync",
             "last_error",
@@ -156,4 +157,10 @@ fn share_json_contract_and_kill_9_during_sync() {
     );
     assert_eq!(status["items"]["bookmarks"], 300);
     assert_eq!(status["person"], "Bea");
+    assert_eq!(status["on_server"], false);
+    // Said to a person: the folder (each teammate's own synced copy), not an address to pass on.
+    let out = cli(&b).args(["share", "status"]).output().expect("status");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("Folder: {}", folder.display())), "{text}");
+    assert!(!text.contains("Teammates join with"), "{text}");
 }

@@ -200,7 +200,9 @@ fn a_bookmark_made_in_one_library_reaches_the_others_with_its_author() {
         "{again:?}"
     );
     // Subscriptions are shared too (all three have the same one).
-    assert_eq!(c.lib.share_status().expect("status").items.subscriptions, 1);
+    let status = c.lib.share_status().expect("status");
+    assert_eq!(status.items.subscriptions, 1);
+    assert!(!status.on_server, "a folder: {status:?}");
 }
 
 #[test]
@@ -751,11 +753,12 @@ fn three_on(server: &ShareServer, feeds: &Server) -> (String, Lib, Lib, Lib) {
 fn through_a_sync_server_bookmarks_notes_and_campaigns_merge_as_through_a_folder() {
     let feeds = feed_server();
     let server = ShareServer::start();
-    let (_address, mut a, mut b, mut c) = three_on(&server, &feeds);
-    assert_eq!(
-        b.lib.share_status().expect("status").name.as_deref(),
-        Some("Researching Reform")
-    );
+    let (address, mut a, mut b, mut c) = three_on(&server, &feeds);
+    let status = b.lib.share_status().expect("status");
+    assert_eq!(status.name.as_deref(), Some("Researching Reform"));
+    // The address a teammate joins with, said to be a server's.
+    assert!(status.on_server);
+    assert_eq!(status.folder.as_deref(), Some(address.as_str()));
     let who = b
         .lib
         .share_authorship("bookmarks", &b.bookmarks()[0].0)

@@ -14,9 +14,14 @@ shared: boolean,
  */
 name: string | null, 
 /**
- * The shared folder.
+ * The shared folder, or the sync server's address of the archive.
  */
 folder: string | null, 
+/**
+ * The archive lives on a sync server: `folder` is then its address, which teammates join
+ * with, rather than a folder each of them syncs a copy of. Said here so no shell re-decides it.
+ */
+on_server: boolean, 
 /**
  * Who this library's changes are shown as made by.
  */

@@ -137,8 +137,11 @@ pub struct ShareStatus {
     pub shared: bool,
     /// The archive's name.
     pub name: Option<String>,
-    /// The shared folder.
+    /// The shared folder, or the sync server's address of the archive.
     pub folder: Option<String>,
+    /// The archive lives on a sync server: `folder` is then its address, which teammates join
+    /// with, rather than a folder each of them syncs a copy of. Said here so no shell re-decides it.
+    pub on_server: bool,
     /// Who this library's changes are shown as made by.
     pub person: Option<String>,
     /// When the last sync finished (RFC 3339).
