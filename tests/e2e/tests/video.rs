@@ -125,7 +125,9 @@ async fn compare(client: &Client, name: &str) -> (f64, f64, f64) {
 async fn wait_for_picture(client: &Client) {
     const STATE: &str = "const v = document.getElementById('video'); const p = document.getElementById('video-pane'); \
         return {hidden: p.hidden, ready: v.readyState, network: v.networkState, paused: v.paused, muted: v.muted, \
-        error: v.error ? v.error.code + ' ' + v.error.message : null, src: v.currentSrc, time: v.currentTime};";
+        error: v.error ? v.error.code + ' ' + v.error.message : null, src: v.currentSrc, time: v.currentTime, \
+        player: document.getElementById('player').dataset.state, ticks: (window.__ticks || []).slice(-2), \
+        toast: (document.getElementById('toast') || {}).textContent, page: (document.getElementById('detail-title') || {}).textContent};";
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let s = js(client, STATE).await;
@@ -135,10 +137,10 @@ async fn wait_for_picture(client: &Client) {
             return;
         }
         assert!(s["error"].is_null(), "the picture pane failed: {s}");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "waited 30 s for the picture pane to play, muted: {s}"
-        );
+        if std::time::Instant::now() >= deadline {
+            shot(client, "video-never-shown").await;
+            panic!("waited 30 s for the picture pane to play, muted: {s}");
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
