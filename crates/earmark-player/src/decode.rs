@@ -14,7 +14,7 @@ use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo};
 use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
+use symphonia::core::probe::{Hint, ProbeResult};
 use symphonia::core::units::{Time, TimeBase};
 
 use crate::error::PlayError;
@@ -124,38 +124,54 @@ impl Packets {
     }
 }
 
+/// Finds the format of `source` (`ext` and `mime` are hints). Playback and the tag reader of local
+/// files (`earmark-shell`) both go through it, so a file is media to one exactly when it is to the
+/// other, and a file that is not reads the same in both.
+pub fn probe(source: Box<dyn MediaSource>, ext: Option<&str>, mime: Option<&str>) -> Result<ProbeResult, PlayError> {
+    let mss = MediaSourceStream::new(source, Default::default());
+    let mut hint = Hint::new();
+    if let Some(e) = ext {
+        hint.with_extension(e);
+    }
+    if let Some(m) = mime {
+        hint.mime_type(m);
+    }
+    // Gapless: the encoder's delay and padding are not counted, in the length either.
+    let opts = FormatOptions {
+        enable_gapless: true,
+        ..FormatOptions::default()
+    };
+    symphonia::default::get_probe()
+        .format(&hint, mss, &opts, &MetadataOptions::default())
+        .map_err(|e| match e {
+            SymError::Unsupported(what) => PlayError::Unsupported(what.to_owned()),
+            SymError::IoError(io) => PlayError::Damaged(format!("unreadable: {io}")),
+            other => PlayError::Unsupported(other.to_string()),
+        })
+}
+
+/// [`probe`] of a local file, its extension the hint.
+pub fn probe_file(path: &Path) -> Result<ProbeResult, PlayError> {
+    let file = File::open(path).map_err(|source| PlayError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    probe(Box::new(file), ext.as_deref(), None)
+}
+
 impl MediaDecoder {
     /// Opens a local file; its extension helps the format probe.
     pub fn open(path: &Path) -> Result<Self, PlayError> {
-        let file = File::open(path).map_err(|source| PlayError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
-        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        Self::from_source(Box::new(file), ext.as_deref(), None)
+        Self::from_probed(probe_file(path)?)
     }
 
     /// Opens any seekable byte source (a file, a streamed download); `ext` and `mime` are hints.
     pub fn from_source(source: Box<dyn MediaSource>, ext: Option<&str>, mime: Option<&str>) -> Result<Self, PlayError> {
-        let mss = MediaSourceStream::new(source, Default::default());
-        let mut hint = Hint::new();
-        if let Some(e) = ext {
-            hint.with_extension(e);
-        }
-        if let Some(m) = mime {
-            hint.mime_type(m);
-        }
-        let opts = FormatOptions {
-            enable_gapless: true,
-            ..FormatOptions::default()
-        };
-        let probed = symphonia::default::get_probe()
-            .format(&hint, mss, &opts, &MetadataOptions::default())
-            .map_err(|e| match e {
-                SymError::Unsupported(what) => PlayError::Unsupported(what.to_owned()),
-                SymError::IoError(io) => PlayError::Damaged(format!("unreadable: {io}")),
-                other => PlayError::Unsupported(other.to_string()),
-            })?;
+        Self::from_probed(probe(source, ext, mime)?)
+    }
+
+    fn from_probed(probed: ProbeResult) -> Result<Self, PlayError> {
         let format = probed.format;
         let track = format
             .tracks()

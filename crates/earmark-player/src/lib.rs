@@ -16,7 +16,7 @@ pub mod stream;
 pub mod stretch;
 pub mod trim;
 
-pub use decode::MediaDecoder;
+pub use decode::{probe, probe_file, MediaDecoder};
 pub use error::PlayError;
 pub use output::{Output, OutputSource, Playback, State};
 pub use pipeline::Pipeline;

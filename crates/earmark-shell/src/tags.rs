@@ -1,15 +1,11 @@
 //! A media file's own tags (ID3, MP4, Vorbis comments, RIFF INFO): title, artist, album, date and
 //! cover art, and its length, so files imported as a local podcast are named as their makers
-//! named them. Read with Symphonia's probe (the formats the player plays); nothing is decoded.
+//! named them. Read with the player's own probe (the formats it plays); nothing is decoded.
 //! They are read straight into the core's [`LocalTags`], what the local import takes.
 
-use std::fs::File;
 use std::path::Path;
 
-use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::{MetadataOptions, MetadataRevision, StandardTagKey, StandardVisualKey, Value};
-use symphonia::core::probe::Hint;
+use symphonia::core::meta::{MetadataRevision, StandardTagKey, StandardVisualKey, Value};
 
 use earmark_core::local_import::LocalTags;
 use earmark_player::PlayError;
@@ -74,18 +70,7 @@ fn id3v23_day(rev: &MetadataRevision) -> Option<(String, String)> {
 /// Reads a file's tags and length. A file with no tags gives empty tags; one that is not media
 /// at all is an error.
 pub fn read(path: &Path) -> Result<LocalTags, PlayError> {
-    let file = File::open(path).map_err(|source| PlayError::Open {
-        path: path.to_owned(),
-        source,
-    })?;
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(&ext.to_ascii_lowercase());
-    }
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut probed = symphonia::default::get_probe()
-        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
-        .map_err(|e| PlayError::Unsupported(e.to_string()))?;
+    let mut probed = earmark_player::probe_file(path)?;
     let mut tags = LocalTags::default();
     let mut day_month = None;
     if let Some(mut m) = probed.metadata.get() {
