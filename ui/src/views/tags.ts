@@ -8,10 +8,17 @@ import { node } from "../dom.js";
 import { showError } from "../notify.js";
 import { changedLine } from "../sync-text.js";
 
-/** A box for an item's tags, filled once they are read unless the page has moved on by then. */
+/**
+ * A box for an item's tags, filled once they are read unless the page has moved on by then. Its
+ * field is there from the first frame, closed until the tags come: a box that appeared only with
+ * the answer pushed the buttons below it down as a person went to click one (the e2e video test
+ * caught a click meant for Play landing in the tag field).
+ */
 export function tagsBox(on: Tagged, ticket: { readonly current: boolean }): HTMLElement {
   const box = node("div", "item-tags");
   box.id = "item-tags";
+  drawTags(box, on, { tags: [], vocabulary: [] });
+  box.querySelector("input")?.setAttribute("disabled", "");
   api
     .itemTags(on)
     .then((v) => ticket.current && drawTags(box, on, v))
