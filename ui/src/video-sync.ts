@@ -42,15 +42,20 @@ interface Jump {
  * there). At the same rate the picture keeps its place; a jump puts back what the clocks' slow
  * drift takes.
  *
- * A jump does not play at once: WebKit decodes from the keyframe before the new place, and on a
- * 2-core machine without a GPU its clock stood still 0.1–0.3 s after each jump. Judged during
- * that wait the picture looked late again, and it jumped every step, eight times a second, so it
- * never played (the e2e video test's screenshots caught it ahead, then stalled). So a jump is
- * aimed ahead by how long the last one took to play again (`lead`), and no new jump is made until
- * the picture plays again, the engine itself jumps, or `SETTLE_MS` passes.
+ * A jump does not land cleanly: WebKit decodes from the keyframe before the new place, and on a
+ * 2-core machine without a GPU its clock stood still for a moment after each jump, then went on
+ * about 0.2 s ahead of where it was sent. Judged in that moment the picture looked off again, and
+ * it jumped every step, eight times a second, so it never played (the e2e video test's
+ * screenshots caught it ahead, then stalled). So no new jump is made until the picture plays
+ * again, the engine itself jumps, or `SETTLE_MS` passes; and each jump is aimed by how far off
+ * the last one resumed (`lead`): ahead where WebKit is slow to start, behind where, as here, it
+ * resumes ahead.
  */
 export class Follower {
-  /** Seconds from asking for a jump to the picture playing again, as last measured. */
+  /**
+   * When, in seconds after a jump was asked for, the picture played on from where it landed, as
+   * last measured: negative when it resumed ahead, as if it had started before it was asked.
+   */
   lead = 0;
   private jump: Jump | null = null;
 
